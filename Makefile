@@ -1,0 +1,49 @@
+# casework — common tasks. Each target creates the local virtualenv (.venv) when needed.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+
+.PHONY: demo test lint format translations run clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+## demo: install, then run the app on SQLite with demo data at http://127.0.0.1:5000
+demo: $(STAMP)
+	$(BIN)/casework demo
+
+## test: install the test dependencies, then run the whole suite
+test: $(TEST_STAMP)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+## lint: ruff
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check casework tests migrations/env.py
+	$(BIN)/ruff format --check casework tests migrations/env.py
+
+format: $(TEST_STAMP)
+	$(BIN)/ruff check --fix casework tests
+	$(BIN)/ruff format casework tests
+
+## translations: extract strings, update the French catalogue, compile it
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	  --project casework -o casework/translations/messages.pot .
+	$(BIN)/pybabel update -i casework/translations/messages.pot -d casework/translations -l fr_CA --no-fuzzy-matching
+	$(BIN)/pybabel compile -d casework/translations -l fr_CA --statistics
+
+## run: serve an existing database without loading demo data
+run: $(STAMP)
+	$(BIN)/casework serve
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,127 @@
+"""Application factory, assembled from small named steps."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, redirect, request, url_for
+from flask_babel import get_locale
+from flask_login import current_user
+
+from casework import config as settings
+from casework.core import errors, security
+from casework.core.db import configure_engine
+from casework.core.i18n import LOCALE_NAMES, html_lang, select_locale
+from casework.core.permissions import can, enforce_policy
+from casework.extensions import babel, csrf, db, login_manager, migrate
+
+MIGRATIONS_DIR = str(settings.PROJECT_ROOT / "migrations")
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_path=settings.instance_path().as_posix())
+    app.config.update(settings.from_environment())
+    app.config.update(config or {})
+    configure_logging(app)
+    configure_db(app)
+    configure_i18n(app)
+    configure_auth(app)
+    register_blueprints(app)
+    register_request_guards(app)
+    register_template_helpers(app)
+    register_error_handlers(app)
+    register_cli(app)
+    return app
+
+
+def configure_logging(app: Flask) -> None:
+    # Messages carry ids and paths only; never names, dates of birth or query strings.
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    app.logger.setLevel(logging.INFO)
+
+
+def configure_db(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
+    with app.app_context():
+        configure_engine(db.engine)
+    _import_models()
+
+
+def _import_models() -> None:
+    """Every model module, so that metadata (and Alembic autogenerate) sees all tables."""
+    from casework.auth import models as _auth  # noqa: F401
+    from casework.core import audit as _audit  # noqa: F401
+    from casework.reference import models as _reference  # noqa: F401
+
+
+def configure_i18n(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale)
+
+
+def configure_auth(app: Flask) -> None:
+    from casework.auth import sessions  # noqa: F401  (registers the user loader)
+
+    login_manager.init_app(app)
+    login_manager.session_protection = None  # the server-side session row is the protection
+    csrf.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from casework.auth.views import admin_bp
+    from casework.auth.views import bp as auth_bp
+    from casework.core.audit_views import bp as audit_bp
+    from casework.core.views import bp as core_bp
+    from casework.home.views import bp as home_bp
+    from casework.reference.views import bp as reference_bp
+
+    for blueprint in (core_bp, auth_bp, admin_bp, home_bp, reference_bp, audit_bp):
+        app.register_blueprint(blueprint)
+
+
+PASSWORD_CHANGE_EXEMPT = frozenset(
+    {"auth.change_password", "auth.logout", "static", "core.set_language", "core.healthz"}
+)
+
+
+def require_password_change():
+    if (
+        current_user.is_authenticated
+        and current_user.must_change_password
+        and request.endpoint not in PASSWORD_CHANGE_EXEMPT
+    ):
+        return redirect(url_for("auth.change_password"))
+    return None
+
+
+def register_request_guards(app: Flask) -> None:
+    app.before_request(enforce_policy)
+    app.before_request(require_password_change)
+    security.register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    app.jinja_env.add_extension("jinja2.ext.do")
+
+    @app.context_processor
+    def shell_context() -> dict[str, Any]:
+        locale = str(get_locale() or "fr_CA")
+        return {
+            "can": lambda action: can(current_user, action),
+            "current_locale": locale,
+            "html_lang": html_lang(locale),
+            "other_locales": {k: v for k, v in LOCALE_NAMES.items() if k != locale},
+        }
+
+
+def register_error_handlers(app: Flask) -> None:
+    errors.register(app)
+
+
+def register_cli(app: Flask) -> None:
+    from casework.cli import register_commands
+
+    register_commands(app)

@@ -1,0 +1,99 @@
+"""Sign-in, password and account-administration forms."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import Email, EqualTo, Optional, Regexp
+
+from casework.auth.passwords import MAX_LENGTH
+from casework.core.forms import BaseForm, max_length, required
+from casework.core.roles import ROLE_LABELS
+
+
+class LoginForm(BaseForm):
+    username = StringField(_l("Username"), validators=[required(), max_length(64)])
+    password = PasswordField(_l("Password"), validators=[required(), max_length(MAX_LENGTH)])
+
+
+class ChangePasswordForm(BaseForm):
+    current_password = PasswordField(_l("Current password"), validators=[required()])
+    new_password = PasswordField(
+        _l("New password"),
+        validators=[required(), max_length(MAX_LENGTH)],
+        description=_l("At least 12 characters. A phrase of several words is easy to remember."),
+    )
+    confirm_password = PasswordField(
+        _l("Confirm the new password"),
+        validators=[required(), EqualTo("new_password", message=_l("The two passwords differ."))],
+    )
+
+
+def _optional_int(value):
+    return int(value) if value not in (None, "", "None") else None
+
+
+class UserForm(BaseForm):
+    username = StringField(
+        _l("Username"),
+        validators=[
+            required(),
+            max_length(64),
+            Regexp(
+                r"^[A-Za-z0-9._-]{3,64}$",
+                message=_l(
+                    "3 to 64 characters: letters without accents, digits, dot, hyphen, underscore."
+                ),
+            ),
+        ],
+    )
+    full_name = StringField(_l("Full name"), validators=[required(), max_length(120)])
+    email = EmailField(
+        _l("Work e-mail"),
+        validators=[
+            Optional(),
+            max_length(254),
+            Email(message=_l("Enter a valid e-mail address.")),
+        ],
+    )
+    role = SelectField(_l("Role"), validators=[required()])
+    region_id = SelectField(_l("Home region"), coerce=_optional_int, validators=[required()])
+    service_point_id = SelectField(
+        _l("Service point"),
+        coerce=_optional_int,
+        validators=[Optional()],
+        description=_l("Required for agents, advisors, airport staff and supervisors."),
+    )
+    organisation_id = SelectField(
+        _l("Partner organisation"),
+        coerce=_optional_int,
+        validators=[Optional()],
+        description=_l("Required for users of a partner organisation."),
+    )
+    version = HiddenField()
+
+    def fill_choices(self, regions, service_points, organisations) -> None:
+        self.role.choices = [("", _l("— Choose —"))] + [
+            (role.value, label) for role, label in ROLE_LABELS.items()
+        ]
+        self.region_id.choices = [("", _l("— Choose —"))] + [(r.id, r.label) for r in regions]
+        self.service_point_id.choices = [("", _l("— None —"))] + [
+            (p.id, f"{p.name} ({p.region.code})") for p in service_points
+        ]
+        self.organisation_id.choices = [("", _l("— None —"))] + [
+            (o.id, f"{o.name} ({o.region.code if o.region else _l('Québec')})")
+            for o in organisations
+        ]
+
+
+class ConfirmForm(BaseForm):
+    """A POST with only the CSRF token, for confirmed actions (disable, reset)."""
+
+
+class UserFilterForm(BaseForm):
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Search"), validators=[Optional(), max_length(80)])
+    role = SelectField(_l("Role"), validators=[Optional()])
+    region = SelectField(_l("Region"), coerce=_optional_int, validators=[Optional()])

@@ -1,0 +1,276 @@
+"""Service layer for accounts: sign-in, throttling, administration. No request, no flash."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.exc import StaleDataError
+
+from casework.auth.models import LoginAttempt, User
+from casework.auth.passwords import (
+    check_password_policy,
+    generate_temporary_password,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
+from casework.auth.sessions import open_session, revoke_all_sessions, revoke_session
+from casework.core import audit
+from casework.core.roles import ROLES_WITH_ORGANISATION, ROLES_WITH_SERVICE_POINT, Role
+from casework.core.time import utcnow
+from casework.extensions import db
+from casework.reference.models import Organisation, Region, ServicePoint
+
+
+class AccountError(ValueError):
+    """A rule about accounts was broken; ``field`` names the form field when there is one."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+class ConcurrentEdit(Exception):
+    """The account changed since the form was loaded."""
+
+
+@dataclass(frozen=True)
+class ThrottlePolicy:
+    max_per_account: int
+    max_per_address: int
+    window: timedelta
+
+
+@dataclass(frozen=True)
+class SignInResult:
+    user: User | None
+    token: str | None = None
+    locked: bool = False
+
+
+def normalise_username(username: str) -> str:
+    return username.strip().lower()
+
+
+def _recent_failures(column, value: str, since) -> int:
+    return (
+        db.session.scalar(
+            select(func.count(LoginAttempt.id)).where(
+                column == value,
+                LoginAttempt.attempted_at >= since,
+                LoginAttempt.succeeded.is_(False),
+            )
+        )
+        or 0
+    )
+
+
+def is_throttled(username: str, remote_addr: str, policy: ThrottlePolicy) -> bool:
+    since = utcnow() - policy.window
+    return (
+        _recent_failures(LoginAttempt.username, username, since) >= policy.max_per_account
+        or _recent_failures(LoginAttempt.remote_addr, remote_addr, since) >= policy.max_per_address
+    )
+
+
+def sign_in(username: str, password: str, remote_addr: str, policy: ThrottlePolicy) -> SignInResult:
+    """Check credentials under throttling; on success open a server-side session."""
+    username = normalise_username(username)
+    if is_throttled(username, remote_addr, policy):
+        audit.record(None, "login.throttled", target_type="user", username=username)
+        return SignInResult(user=None, locked=True)
+    user = db.session.scalar(select(User).where(User.username == username))
+    valid = verify_password(user.password_hash if user else None, password)
+    succeeded = bool(user and valid and user.active)
+    db.session.add(LoginAttempt(username=username, remote_addr=remote_addr, succeeded=succeeded))
+    if not succeeded:
+        audit.record(
+            None, "login.failed", target=user, reason="inactive" if valid else "credentials"
+        )
+        return SignInResult(user=None)
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    token = open_session(user)
+    audit.record(user, "login.succeeded", target=user)
+    return SignInResult(user=user, token=token)
+
+
+def sign_out(user: User, token: str | None) -> None:
+    revoke_session(token)
+    audit.record(user, "logout", target=user)
+
+
+def change_own_password(user: User, current: str, new: str) -> None:
+    if not verify_password(user.password_hash, current):
+        raise AccountError(str(_l("The current password is incorrect.")), field="current_password")
+    if current == new:
+        raise AccountError(
+            str(_l("Choose a password different from the current one.")), field="new_password"
+        )
+    _apply_new_password(user, new)
+    user.must_change_password = False
+    audit.record(user, "user.password_changed", target=user)
+
+
+def set_password(actor: User | None, user: User, password: str) -> None:
+    """Set a password chosen by an operator (CLI); the user keeps it."""
+    _apply_new_password(user, password)
+    user.must_change_password = False
+    revoke_all_sessions(user)
+    audit.record(actor, "user.password_set", target=user)
+
+
+def _apply_new_password(user: User, password: str) -> None:
+    try:
+        check_password_policy(password, username=user.username)
+    except ValueError as exc:
+        raise AccountError(str(exc), field="new_password") from exc
+    user.password_hash = hash_password(password)
+
+
+@dataclass
+class AccountFields:
+    username: str
+    full_name: str
+    email: str | None
+    role: str
+    region_id: int | None
+    service_point_id: int | None = None
+    organisation_id: int | None = None
+
+
+def _validate_assignment(fields: AccountFields) -> None:
+    """Role, region, service point and organisation must agree with one another."""
+    role = Role(fields.role)
+    region = db.session.get(Region, fields.region_id) if fields.region_id else None
+    if region is None:
+        raise AccountError(str(_l("Choose a home region.")), field="region_id")
+    if role in ROLES_WITH_SERVICE_POINT:
+        point = (
+            db.session.get(ServicePoint, fields.service_point_id)
+            if fields.service_point_id
+            else None
+        )
+        if point is None:
+            raise AccountError(
+                str(_l("This role needs a service point.")), field="service_point_id"
+            )
+        if point.region_id != region.id:
+            raise AccountError(
+                str(_l("The service point is not in the chosen region.")), field="service_point_id"
+            )
+    else:
+        fields.service_point_id = None
+    if role in ROLES_WITH_ORGANISATION:
+        if (
+            not fields.organisation_id
+            or db.session.get(Organisation, fields.organisation_id) is None
+        ):
+            raise AccountError(str(_l("This role needs an organisation.")), field="organisation_id")
+    else:
+        fields.organisation_id = None
+
+
+def _username_taken(username: str, except_id: int | None = None) -> bool:
+    statement = select(User.id).where(User.username == username)
+    if except_id is not None:
+        statement = statement.where(User.id != except_id)
+    return db.session.scalar(statement) is not None
+
+
+def create_user(
+    actor: User | None, fields: AccountFields, password: str | None = None
+) -> tuple[User, str | None]:
+    """Create an account. Without a password, a temporary one is generated and returned once."""
+    fields.username = normalise_username(fields.username)
+    if _username_taken(fields.username):
+        raise AccountError(str(_l("This username is already taken.")), field="username")
+    _validate_assignment(fields)
+    temporary = None
+    if password is None:
+        temporary = generate_temporary_password()
+    else:
+        try:
+            check_password_policy(password, username=fields.username)
+        except ValueError as exc:
+            raise AccountError(str(exc), field="password") from exc
+    user = User(
+        **vars(fields),
+        password_hash=hash_password(password or temporary),
+        must_change_password=temporary is not None,
+    )
+    db.session.add(user)
+    db.session.flush()
+    audit.record(actor, "user.created", target=user, role=user.role, region_id=user.region_id)
+    return user, temporary
+
+
+def update_user(actor: User, user: User, fields: AccountFields, expected_version: int) -> list[str]:
+    """Apply changes from the admin form; returns the names of the fields that changed."""
+    if user.version != expected_version:
+        raise ConcurrentEdit()
+    fields.username = normalise_username(fields.username)
+    if _username_taken(fields.username, except_id=user.id):
+        raise AccountError(str(_l("This username is already taken.")), field="username")
+    _validate_assignment(fields)
+    changed = [name for name, value in vars(fields).items() if getattr(user, name) != value]
+    if not changed:
+        return []
+    for name in changed:
+        setattr(user, name, getattr(fields, name))
+    if {"role", "region_id", "service_point_id", "organisation_id"} & set(changed):
+        # New rights apply from the next sign-in; open sessions must not keep the old ones.
+        revoke_all_sessions(user)
+    try:
+        db.session.flush()
+    except StaleDataError as exc:
+        raise ConcurrentEdit() from exc
+    audit.record(actor, "user.updated", target=user, fields=changed)
+    return changed
+
+
+def set_active(actor: User | None, user: User, active: bool) -> None:
+    if actor is not None and actor.id == user.id and not active:
+        raise AccountError(str(_l("You cannot disable your own account.")))
+    if user.active == active:
+        return
+    user.active = active
+    if not active:
+        revoke_all_sessions(user)
+    audit.record(actor, "user.enabled" if active else "user.disabled", target=user)
+
+
+def force_password_reset(actor: User, user: User) -> str:
+    """Replace the password with a temporary one, to be changed at next sign-in."""
+    temporary = generate_temporary_password()
+    user.password_hash = hash_password(temporary)
+    user.must_change_password = True
+    revoke_all_sessions(user)
+    audit.record(actor, "user.password_reset", target=user)
+    return temporary
+
+
+def find_user(username: str) -> User | None:
+    return db.session.scalar(select(User).where(User.username == normalise_username(username)))
+
+
+def user_listing(search: str = "", role: str = "", region_id: int | None = None):
+    """The SELECT behind the admin list: filters applied, related rows loaded with it."""
+    statement = select(User).options(
+        joinedload(User.region), joinedload(User.service_point), joinedload(User.organisation)
+    )
+    if search:
+        pattern = f"%{search.lower()}%"
+        statement = statement.where(
+            func.lower(User.username).like(pattern) | func.lower(User.full_name).like(pattern)
+        )
+    if role:
+        statement = statement.where(User.role == role)
+    if region_id:
+        statement = statement.where(User.region_id == region_id)
+    return statement.order_by(User.full_name, User.id)

@@ -1,0 +1,251 @@
+"""The ``casework`` command: init, demo, serve, user."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+from flask import Flask, current_app, has_app_context
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from casework.config import ConfigError
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 5000
+
+
+class CommandError(click.ClickException):
+    """An operator error, printed as one line."""
+
+    def format_message(self) -> str:
+        return self.message
+
+    def show(self, file=None) -> None:
+        click.echo(f"Erreur : {self.format_message()}", err=True)
+
+
+def with_app(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Run the command inside an application context (created here when not under ``flask``)."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if has_app_context():
+            return command(*args, **kwargs)
+        from casework.app import create_app
+
+        with create_app().app_context():
+            return command(*args, **kwargs)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """casework — dossiers d'Accompagnement Québec."""
+
+
+@cli.command("init")
+@with_app
+def init_command() -> None:
+    """Create or upgrade the schema, then load the reference data from seed/."""
+    run_init()
+
+
+def run_init() -> None:
+    from casework.reference.seed import load_reference_data
+    from casework.setup import upgrade_schema
+
+    click.echo("Schéma : application des migrations…")
+    revision = upgrade_schema()
+    click.echo(f"Schéma à jour (révision {revision}).")
+    report = load_reference_data(current_app.config["SEED_DIR"], progress=_progress)
+    for name, (total, changed) in report.items():
+        click.echo(f"  {name:<22} {total:>4} éléments, {changed} ajoutés ou modifiés")
+
+
+def _progress(label: str) -> None:
+    click.echo(f"  … {label}")
+
+
+@cli.command("demo")
+@click.option(
+    "--cases",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Number of demo cases (cases arrive with the case-management release).",
+)
+@click.option("--password", help="Password for every demo account (otherwise one is generated).")
+@click.option("--no-serve", is_flag=True, help="Load the data without starting the server.")
+@click.option("--host", default=DEFAULT_HOST, show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=DEFAULT_PORT, show_default=True)
+@with_app
+def demo_command(cases: int, password: str | None, no_serve: bool, host: str, port: int) -> None:
+    """init, then demo data and demo accounts; then serve unless --no-serve."""
+    from casework import demo
+
+    run_init()
+    try:
+        accounts, password = demo.load_demo(password=password, progress=_progress)
+    except ValueError as error:
+        raise CommandError(str(error)) from error
+    click.echo("")
+    click.echo("Comptes de démonstration (mot de passe commun, affiché une seule fois) :")
+    for account in accounts:
+        click.echo(f"  {account.username:<12} {account.role_label} — {account.region.label}")
+    click.echo(f"  Mot de passe : {password}")
+    if cases:
+        click.echo(
+            f"  --cases {cases} : les dossiers arrivent avec la gestion des dossiers ; "
+            "aucun dossier créé pour l'instant."
+        )
+    if not no_serve:
+        serve_app(current_app._get_current_object(), host, port)
+
+
+@cli.command("serve")
+@click.option("--host", default=DEFAULT_HOST, show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=DEFAULT_PORT, show_default=True)
+@click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True)
+@with_app
+def serve_command(host: str, port: int, threads: int) -> None:
+    """Serve the application with waitress (production WSGI server)."""
+    serve_app(current_app._get_current_object(), host, port, threads)
+
+
+def serve_app(app: Flask, host: str, port: int, threads: int = 8) -> None:
+    from waitress import serve
+
+    click.echo(f"casework : http://{host}:{port}/ (Ctrl+C pour arrêter)")
+    try:
+        serve(app, host=host, port=port, threads=threads, ident="casework")
+    except OSError as error:
+        raise CommandError(f"impossible d'écouter sur {host}:{port} ({error.strerror}).") from error
+
+
+@cli.group("user")
+def user_group() -> None:
+    """Manage staff accounts."""
+
+
+@user_group.command("create")
+@click.argument("username")
+@click.option("--name", "full_name", required=True, help="Full name.")
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["agent", "advisor", "airport", "supervisor", "partner", "admin"]),
+)
+@click.option("--region", "region_code", required=True, help="Region code, e.g. 06.")
+@click.option("--service-point", "service_point_code", help="Service point code (staff roles).")
+@click.option("--organisation", "organisation_code", help="Organisation code (partner role).")
+@click.option("--email")
+@click.option("--password", help="Initial password (otherwise a temporary one is generated).")
+@with_app
+def user_create(
+    username: str,
+    full_name: str,
+    role: str,
+    region_code: str,
+    service_point_code: str | None,
+    organisation_code: str | None,
+    email: str | None,
+    password: str | None,
+) -> None:
+    """Create an account."""
+    from casework.auth import operations
+    from casework.extensions import db
+    from casework.reference.lookup import organisation_id, region_id, service_point_id
+
+    try:
+        fields = operations.AccountFields(
+            username=username,
+            full_name=full_name,
+            email=email,
+            role=role,
+            region_id=region_id(region_code),
+            service_point_id=service_point_id(service_point_code),
+            organisation_id=organisation_id(organisation_code),
+        )
+        user, temporary = operations.create_user(None, fields, password=password)
+    except (LookupError, ValueError) as error:
+        raise CommandError(str(error).strip("'\"")) from error
+    db.session.commit()
+    click.echo(f"Compte {user.username} créé ({user.role_label}).")
+    if temporary:
+        click.echo(f"Mot de passe temporaire (à changer à la première connexion) : {temporary}")
+
+
+@user_group.command("set-password")
+@click.argument("username")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="The new password (asked for when omitted).",
+)
+@with_app
+def user_set_password(username: str, password: str) -> None:
+    """Set an account's password."""
+    from casework.auth import operations
+    from casework.extensions import db
+
+    user = _existing_user(username)
+    try:
+        operations.set_password(None, user, password)
+    except ValueError as error:
+        raise CommandError(str(error)) from error
+    db.session.commit()
+    click.echo(f"Mot de passe de {user.username} modifié ; ses sessions ouvertes sont fermées.")
+
+
+@user_group.command("disable")
+@click.argument("username")
+@with_app
+def user_disable(username: str) -> None:
+    """Disable an account and close its sessions."""
+    from casework.auth import operations
+    from casework.extensions import db
+
+    user = _existing_user(username)
+    operations.set_active(None, user, active=False)
+    db.session.commit()
+    click.echo(f"Compte {user.username} désactivé.")
+
+
+def _existing_user(username: str):
+    from casework.auth import operations
+
+    user = operations.find_user(username)
+    if user is None:
+        raise CommandError(f"aucun compte « {username} ».")
+    return user
+
+
+def register_commands(app: Flask) -> None:
+    """Expose the same commands under ``flask --app casework.app``."""
+    for name, command in cli.commands.items():
+        app.cli.add_command(command, name)
+
+
+def main() -> None:
+    try:
+        cli.main(prog_name="casework", standalone_mode=True)
+    except ConfigError as error:
+        click.echo(f"Erreur : {error}", err=True)
+        sys.exit(2)
+    except OperationalError as error:
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else "connexion refusée"
+        click.echo(f"Erreur : base de données inaccessible ({reason}).", err=True)
+        sys.exit(1)
+    except SQLAlchemyError as error:
+        click.echo(f"Erreur de base de données : {error.__class__.__name__}.", err=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,121 @@
+"""Settings read from the environment (``CASEWORK_*``), with safe defaults for one machine."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SUPPORTED_DRIVERS = ("sqlite", "postgresql")
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message is meant for the operator."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    instance_path: Path
+    database_url: str
+    secret_key: str
+
+
+def instance_path() -> Path:
+    return Path(os.environ.get("CASEWORK_INSTANCE_PATH", PROJECT_ROOT / "instance")).resolve()
+
+
+def parse_database_url(raw: str) -> URL:
+    """Validate a database URL early so a typo is one clear line, not a traceback at first query."""
+    try:
+        url = make_url(raw)
+    except ArgumentError as exc:
+        raise ConfigError(f"CASEWORK_DATABASE_URL malformée : {raw!r}") from exc
+    backend = url.get_backend_name()
+    if backend not in SUPPORTED_DRIVERS:
+        raise ConfigError(
+            f"CASEWORK_DATABASE_URL : moteur « {backend} » non pris en charge "
+            "(sqlite ou postgresql+psycopg)."
+        )
+    if backend == "postgresql" and url.get_driver_name() not in ("psycopg", "psycopg2"):
+        raise ConfigError("CASEWORK_DATABASE_URL : utilisez le pilote postgresql+psycopg://")
+    return url
+
+
+def default_database_url(folder: Path) -> str:
+    return f"sqlite:///{folder / 'casework.sqlite3'}"
+
+
+def load_or_create_secret_key(folder: Path) -> str:
+    """The key lives in instance/ with 0600 permissions, generated once; never a constant in code."""
+    from_env = os.environ.get("CASEWORK_SECRET_KEY")
+    if from_env:
+        return from_env
+    key_file = folder / "secret_key"
+    if key_file.exists():
+        return key_file.read_text(encoding="ascii").strip()
+    folder.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(key)
+    return key
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} doit être un nombre entier (reçu {raw!r}).") from exc
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in ("1", "true", "yes", "oui", "on")
+
+
+def from_environment() -> dict:
+    """Build the Flask config mapping from ``CASEWORK_*`` variables."""
+    folder = instance_path()
+    folder.mkdir(parents=True, exist_ok=True)
+    database_url = os.environ.get("CASEWORK_DATABASE_URL") or default_database_url(folder)
+    parse_database_url(database_url)
+    idle_minutes = _env_int("CASEWORK_IDLE_TIMEOUT_MINUTES", 30)
+    return {
+        "INSTANCE_PATH": str(folder),
+        "SECRET_KEY": load_or_create_secret_key(folder),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SEED_DIR": os.environ.get("CASEWORK_SEED_DIR", str(PROJECT_ROOT / "seed")),
+        "IDLE_TIMEOUT": timedelta(minutes=idle_minutes),
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+        "MAX_CONTENT_LENGTH": _env_int("CASEWORK_MAX_REQUEST_BYTES", 2 * 1024 * 1024),
+        "SESSION_COOKIE_NAME": "casework_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _env_bool("CASEWORK_SECURE_COOKIES", False),
+        "REMEMBER_COOKIE_DURATION": timedelta(0),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "WTF_CSRF_SSL_STRICT": _env_bool("CASEWORK_SECURE_COOKIES", False),
+        "BABEL_DEFAULT_LOCALE": "fr_CA",
+        "BABEL_DEFAULT_TIMEZONE": "America/Toronto",
+        "LOGIN_MAX_FAILURES_PER_ACCOUNT": _env_int("CASEWORK_LOGIN_MAX_FAILURES", 5),
+        "LOGIN_MAX_FAILURES_PER_ADDRESS": _env_int("CASEWORK_LOGIN_MAX_FAILURES_PER_ADDRESS", 20),
+        "LOGIN_LOCKOUT": timedelta(minutes=_env_int("CASEWORK_LOGIN_LOCKOUT_MINUTES", 15)),
+        "SMTP_HOST": os.environ.get("CASEWORK_SMTP_HOST", ""),
+        "SMTP_PORT": _env_int("CASEWORK_SMTP_PORT", 25),
+        "SMTP_USER": os.environ.get("CASEWORK_SMTP_USER", ""),
+        "SMTP_PASSWORD": os.environ.get("CASEWORK_SMTP_PASSWORD", ""),
+        "SMTP_STARTTLS": _env_bool("CASEWORK_SMTP_STARTTLS", False),
+        "MAIL_FROM": os.environ.get("CASEWORK_MAIL_FROM", "casework@localhost"),
+    }

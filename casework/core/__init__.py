@@ -1,0 +1,1 @@
+"""Shared mechanisms: database, permissions, audit trail, time, forms, pagination, errors."""

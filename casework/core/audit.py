@@ -1,0 +1,60 @@
+"""The audit trail: one row per read or change of something that matters, never updated."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import has_request_context, request
+from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from casework.core.time import utcnow
+from casework.extensions import db
+
+
+class AuditEvent(db.Model):
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_target", "target_type", "target_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    target_type: Mapped[str | None] = mapped_column(String(40))
+    target_id: Mapped[str | None] = mapped_column(String(40))
+    # Identifiers and field names only: the trail must not become a second copy of the file.
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    remote_addr: Mapped[str | None] = mapped_column(String(64))
+
+    # Resolved by name so that core does not import the auth package.
+    actor = relationship("User", lazy="raise")
+
+
+def record(
+    actor: Any,
+    action: str,
+    target: Any = None,
+    *,
+    target_type: str | None = None,
+    target_id: Any = None,
+    **details: Any,
+) -> AuditEvent:
+    """Add an audit event to the current transaction (the caller commits)."""
+    if target is not None:
+        target_type = target_type or getattr(
+            target, "audit_type", target.__class__.__name__.lower()
+        )
+        target_id = target_id if target_id is not None else getattr(target, "id", None)
+    event = AuditEvent(
+        actor_id=getattr(actor, "id", actor),
+        action=action,
+        target_type=target_type,
+        target_id=None if target_id is None else str(target_id),
+        details=details,
+        remote_addr=request.remote_addr if has_request_context() else None,
+    )
+    db.session.add(event)
+    return event

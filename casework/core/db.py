@@ -1,0 +1,32 @@
+"""Engine set-up that must hold on every connection, whatever process opened it."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, event
+
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+def configure_engine(engine: Engine) -> None:
+    """Apply per-connection settings; idempotent per engine."""
+    if engine.dialect.name != "sqlite" or getattr(engine, "_casework_configured", False):
+        return
+    event.listen(engine, "connect", _sqlite_on_connect)
+    event.listen(engine, "begin", _sqlite_on_begin)
+    engine._casework_configured = True  # type: ignore[attr-defined]
+
+
+def _sqlite_on_connect(dbapi_connection, _record) -> None:
+    # pysqlite's own transaction handling breaks SAVEPOINT and delays BEGIN; we issue BEGIN
+    # ourselves (see _sqlite_on_begin) so transactions behave as on PostgreSQL.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _sqlite_on_begin(connection) -> None:
+    connection.exec_driver_sql("BEGIN")

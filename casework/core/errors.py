@@ -1,0 +1,82 @@
+"""Error pages (HTML or JSON) with a reference id; never a stack trace."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger(__name__)
+
+MESSAGES = {
+    400: (
+        _l("Invalid request"),
+        _l("The request could not be understood. Check what you entered and try again."),
+    ),
+    403: (_l("Access denied"), _l("Your role or your region does not give access to this page.")),
+    404: (_l("Page not found"), _l("This page does not exist or is no longer available.")),
+    405: (_l("Method not allowed"), _l("This action cannot be performed this way.")),
+    409: (
+        _l("Conflict"),
+        _l("Someone else changed this information in the meantime. Reload the page and try again."),
+    ),
+    413: (_l("Request too large"), _l("What you sent is larger than the allowed maximum.")),
+    500: (
+        _l("Unexpected error"),
+        _l(
+            "Something went wrong on our side. The team has been notified; give them the reference below."
+        ),
+    ),
+}
+CSRF_MESSAGE = _l(
+    "Your form has expired or was not sent from this site. Reload the page and try again."
+)
+
+
+def wants_json() -> bool:
+    if request.path.startswith(("/api/", "/healthz")):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return (
+        best == "application/json"
+        and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
+
+
+def render_error(status: int, detail: str | None = None):
+    reference = secrets.token_hex(6)
+    title, default_detail = MESSAGES.get(status, MESSAGES[500])
+    message = detail or str(default_detail)
+    if status >= 500:
+        log.exception("error %s on %s %s (ref %s)", status, request.method, request.path, reference)
+    else:
+        log.info("error %s on %s %s (ref %s)", status, request.method, request.path, reference)
+    if wants_json():
+        body = {"error": str(title), "message": message, "status": status, "reference": reference}
+        return jsonify(body), status
+    page = render_template(
+        "errors/error.html", status=status, title=title, message=message, reference=reference
+    )
+    return page, status
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(_error: CSRFError):
+        return render_error(400, str(CSRF_MESSAGE))
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        status = error.code or 500
+        return render_error(status if status in MESSAGES else 500 if status >= 500 else status)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(_error: Exception):
+        from casework.extensions import db
+
+        db.session.rollback()
+        return render_error(InternalServerError.code)

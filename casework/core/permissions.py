@@ -1,0 +1,136 @@
+"""The one permissions policy: role × action × scope.
+
+Every view declares the action it performs with ``@requires(action)`` (or ``@public``).
+A request guard enforces the declaration on every request and fails closed: a view that
+declares nothing is refused. Object-level scope (own caseload, own region, own organisation)
+is checked in ``load_or_abort``, the single place where views fetch objects by id.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from flask import abort, current_app, redirect, request, url_for
+from flask_login import current_user
+
+from casework.core.roles import Role
+from casework.extensions import db
+
+log = logging.getLogger(__name__)
+
+F = TypeVar("F", bound=Callable[..., Any])
+PUBLIC = "public"
+ACTION_ATTRIBUTE = "casework_action"
+# Flask's own static route cannot carry a decorator.
+PUBLIC_ENDPOINTS = frozenset({"static"})
+
+
+class Scope(StrEnum):
+    ALL = "all"
+    REGION = "region"
+    ORGANISATION = "organisation"
+    CASELOAD = "caseload"
+    SELF = "self"
+
+
+EVERY_ROLE = tuple(Role)
+
+
+def _grant(roles: tuple[Role, ...], scope: Scope) -> dict[Role, Scope]:
+    return dict.fromkeys(roles, scope)
+
+
+POLICY: dict[str, dict[Role, Scope]] = {
+    "home.view": _grant(EVERY_ROLE, Scope.SELF),
+    "account.manage": _grant(EVERY_ROLE, Scope.SELF),
+    "reference.view": _grant(EVERY_ROLE, Scope.ALL),
+    "users.manage": {Role.ADMIN: Scope.ALL},
+    "audit.view": {Role.ADMIN: Scope.ALL},
+}
+
+
+def requires(action: str) -> Callable[[F], F]:
+    """Declare the action a view performs; the request guard enforces it."""
+    if action not in POLICY:
+        raise ValueError(f"unknown action {action!r}: add it to POLICY first")
+
+    def mark(view: F) -> F:
+        setattr(view, ACTION_ATTRIBUTE, action)
+        return view
+
+    return mark
+
+
+def public(view: F) -> F:
+    """Declare a view reachable without signing in (login page, health check)."""
+    setattr(view, ACTION_ATTRIBUTE, PUBLIC)
+    return view
+
+
+def declared_action(endpoint: str) -> str | None:
+    if endpoint in PUBLIC_ENDPOINTS:
+        return PUBLIC
+    view = current_app.view_functions.get(endpoint)
+    return getattr(view, ACTION_ATTRIBUTE, None)
+
+
+def scope_for(role: Role | str | None, action: str) -> Scope | None:
+    if role is None:
+        return None
+    return POLICY.get(action, {}).get(Role(role))
+
+
+def can(user: Any, action: str) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and (
+        scope_for(getattr(user, "role", None), action) is not None
+    )
+
+
+def enforce_policy():
+    """``before_request`` guard: the declared action must be granted to the user's role."""
+    endpoint = request.endpoint
+    if endpoint is None:
+        return None  # routing already failed; the 404/405 handler answers
+    action = declared_action(endpoint)
+    if action == PUBLIC:
+        return None
+    if action is None:
+        log.error("endpoint %s declares no permission; refused", endpoint)
+        abort(403)
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login", next=request.path))
+    if scope_for(current_user.role, action) is None:
+        abort(403)
+    return None
+
+
+def in_scope(user: Any, scope: Scope, obj: Any) -> bool:
+    """Whether ``obj`` lies inside ``scope`` for ``user``; objects expose the keys they have."""
+    if scope is Scope.ALL:
+        return True
+    if scope is Scope.REGION:
+        return getattr(obj, "region_id", None) == user.region_id
+    if scope is Scope.ORGANISATION:
+        return getattr(obj, "organisation_id", None) == user.organisation_id
+    if scope is Scope.CASELOAD:
+        return getattr(obj, "agent_id", None) == user.id
+    if scope is Scope.SELF:
+        return obj is user or getattr(obj, "user_id", None) == user.id
+    return False
+
+
+M = TypeVar("M")
+
+
+def load_or_abort(model: type[M], ident: Any, action: str) -> M:
+    """Fetch an object by id for ``action``: 404 when absent, 403 when outside the user's scope."""
+    obj = db.session.get(model, ident)
+    if obj is None:
+        abort(404)
+    scope = scope_for(current_user.role, action)
+    if scope is None or not in_scope(current_user, scope, obj):
+        abort(403)
+    return obj

@@ -1,0 +1,116 @@
+"""What each role does next, as cards on the home page.
+
+A card without an endpoint is a feature of a later release, shown as « à venir ».
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+
+from casework.core.roles import Role
+
+
+@dataclass(frozen=True)
+class Card:
+    title: str
+    text: str
+    endpoint: str | None = None
+
+    @property
+    def coming_soon(self) -> bool:
+        return self.endpoint is None
+
+
+REFERENCE = Card(
+    _l("Reference data"),
+    _l(
+        "Regions, service points, partner organisations, the need catalogue and in-demand occupations."
+    ),
+    "reference.index",
+)
+PASSWORD = Card(_l("My password"), _l("Change your password."), "auth.change_password")
+
+CARDS: dict[Role, list[Card]] = {
+    Role.AGENT: [
+        Card(
+            _l("My caseload"),
+            _l("Open a case for a person, follow your active cases and what is due."),
+        ),
+        Card(
+            _l("Needs assessment"),
+            _l(
+                "Assess needs in the five domains: settlement, francisation, community life, employment, immigration procedures."
+            ),
+        ),
+        Card(
+            _l("Action plans and referrals"),
+            _l(
+                "Build the individualised action plan and refer people to partner organisations and to MTESS."
+            ),
+        ),
+        Card(
+            _l("My calendar"), _l("Your appointments, including those booked by the airport team.")
+        ),
+        REFERENCE,
+    ],
+    Role.ADVISOR: [
+        Card(
+            _l("Referrals to review"),
+            _l(
+                "Review the referrals of your region and follow the partner organisations' answers."
+            ),
+        ),
+        Card(
+            _l("Regional network"), _l("Partner organisations of your region and their capacity.")
+        ),
+        REFERENCE,
+    ],
+    Role.AIRPORT: [
+        Card(
+            _l("Airport console"),
+            _l("Book a first Accompagnement Québec appointment for a newcomer and print the slip."),
+        ),
+        Card(
+            _l("Opening hours"),
+            _l("International arrivals 11:00–24:00, domestic arrivals 07:00–23:00, every day."),
+        ),
+        REFERENCE,
+    ],
+    Role.SUPERVISOR: [
+        Card(
+            _l("Regional dashboard"),
+            _l("Caseloads per agent, open needs by domain, referral funnel."),
+        ),
+        Card(_l("Transfers"), _l("Reassign cases between agents of your region.")),
+        REFERENCE,
+    ],
+    Role.PARTNER: [
+        Card(
+            _l("Referrals received"),
+            _l(
+                "Accept or decline the referrals sent to your organisation, then report the outcome."
+            ),
+        ),
+        Card(
+            _l("Our organisation"),
+            _l("The services, languages and capacity the agents see for your organisation."),
+        ),
+    ],
+    Role.ADMIN: [
+        Card(
+            _l("User accounts"),
+            _l(
+                "Create, change and disable accounts; assign role, region, service point or organisation."
+            ),
+            "users.index",
+        ),
+        Card(_l("Audit trail"), _l("Who did what, and when."), "audit.index"),
+        REFERENCE,
+    ],
+}
+
+
+def cards_for(role: Role) -> list[Card]:
+    return [*CARDS.get(role, []), PASSWORD]

@@ -1,0 +1,1 @@
+"""Reference data: regions, service points, organisations, need catalogue, occupations."""

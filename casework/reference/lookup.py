@@ -1,0 +1,29 @@
+"""Resolve reference codes (as typed on the command line) to ids."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from casework.extensions import db
+from casework.reference.models import Organisation, Region, ServicePoint
+
+
+def _id_for(model: type, column, code: str | None, what: str) -> int | None:
+    if not code:
+        return None
+    ident = db.session.scalar(select(model.id).where(column == code))
+    if ident is None:
+        raise LookupError(f"{what} inconnu : {code}")
+    return ident
+
+
+def region_id(code: str | None) -> int | None:
+    return _id_for(Region, Region.code, (code or "").zfill(2) if code else None, "code de région")
+
+
+def service_point_id(code: str | None) -> int | None:
+    return _id_for(ServicePoint, ServicePoint.code, code, "code de point de service")
+
+
+def organisation_id(code: str | None) -> int | None:
+    return _id_for(Organisation, Organisation.code, code, "code d'organisme")

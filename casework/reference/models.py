@@ -1,0 +1,187 @@
+"""Reference data loaded from ``seed/``; natural keys (codes) make reloading idempotent."""
+
+from __future__ import annotations
+
+from flask_babel import get_locale
+from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from casework.extensions import db
+
+
+def _localised(french: str, english: str | None) -> str:
+    locale = get_locale()
+    if locale is not None and locale.language == "en" and english:
+        return english
+    return french
+
+
+class Region(db.Model):
+    __tablename__ = "regions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(2), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    name_en: Mapped[str | None] = mapped_column(String(80))
+    parts: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    @property
+    def label(self) -> str:
+        return f"{self.code} {_localised(self.name, self.name_en)}"
+
+
+class ServicePoint(db.Model):
+    __tablename__ = "service_points"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(20))  # directorate | service_point
+    city: Mapped[str | None] = mapped_column(String(80))
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    illustrative: Mapped[bool] = mapped_column(default=True)
+
+    region: Mapped[Region] = relationship()
+
+    @property
+    def is_directorate(self) -> bool:
+        return self.kind == "directorate"
+
+
+class Domain(db.Model):
+    __tablename__ = "domains"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    position: Mapped[int] = mapped_column(default=0)
+    name: Mapped[str] = mapped_column(String(80))
+    name_en: Mapped[str | None] = mapped_column(String(80))
+    description: Mapped[str | None] = mapped_column(Text)
+    description_en: Mapped[str | None] = mapped_column(Text)
+
+    needs: Mapped[list[Need]] = relationship(
+        back_populates="domain", order_by="Need.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def label(self) -> str:
+        return _localised(self.name, self.name_en)
+
+
+class Need(db.Model):
+    __tablename__ = "needs"
+    __table_args__ = (UniqueConstraint("domain_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    domain_id: Mapped[int] = mapped_column(ForeignKey("domains.id"), index=True)
+    code: Mapped[str] = mapped_column(String(40))
+    position: Mapped[int] = mapped_column(default=0)
+    label_fr: Mapped[str] = mapped_column("label", String(160))
+    label_en: Mapped[str | None] = mapped_column(String(160))
+
+    domain: Mapped[Domain] = relationship(back_populates="needs")
+
+    @property
+    def label(self) -> str:
+        return _localised(self.label_fr, self.label_en)
+
+
+class PasiVolet(db.Model):
+    __tablename__ = "pasi_volets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str | None] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+
+    @property
+    def label(self) -> str:
+        return _localised(self.name, self.name_en)
+
+
+organisation_volets = Table(
+    "organisation_volets",
+    db.metadata,
+    Column(
+        "organisation_id",
+        Integer,
+        ForeignKey("organisations.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("volet_id", Integer, ForeignKey("pasi_volets.id", ondelete="CASCADE"), primary_key=True),
+)
+
+organisation_domains = Table(
+    "organisation_domains",
+    db.metadata,
+    Column(
+        "organisation_id",
+        Integer,
+        ForeignKey("organisations.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("domain_id", Integer, ForeignKey("domains.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Organisation(db.Model):
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    full_name: Mapped[str | None] = mapped_column(String(240))
+    kind: Mapped[str] = mapped_column(String(20))  # pasi_partner | government | other
+    # None for a body that serves the whole province (MTESS, Qualifications Québec).
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"), index=True)
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    capacity: Mapped[int | None] = mapped_column()
+    document_note: Mapped[str | None] = mapped_column(Text)
+    # Which of the fields above are illustrative demo values rather than facts from the source.
+    illustrative_fields: Mapped[list[str]] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    region: Mapped[Region | None] = relationship()
+    volets: Mapped[list[PasiVolet]] = relationship(
+        secondary=organisation_volets, order_by=PasiVolet.number
+    )
+    domains: Mapped[list[Domain]] = relationship(
+        secondary=organisation_domains, order_by=Domain.position
+    )
+
+    @property
+    def organisation_id(self) -> int:
+        return self.id
+
+    def is_illustrative(self, field: str) -> bool:
+        return field in (self.illustrative_fields or [])
+
+
+class Occupation(db.Model):
+    """In-demand occupation for requalification (CNP/NOC code); the priority is editable."""
+
+    __tablename__ = "occupations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cnp: Mapped[str] = mapped_column(String(8), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    title_en: Mapped[str | None] = mapped_column(String(200))
+    priority: Mapped[int] = mapped_column(default=100)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    @property
+    def label(self) -> str:
+        return f"{self.cnp} {_localised(self.title, self.title_en)}"
+
+
+class HostCity(db.Model):
+    """City that receives government-assisted refugees."""
+
+    __tablename__ = "host_cities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+
+    region: Mapped[Region] = relationship()

@@ -1,0 +1,143 @@
+"""Fixtures: one schema per test session (through the migrations), one rolled-back transaction
+per test, factories, a login helper and an SQL query counter.
+
+Set CASEWORK_TEST_DATABASE_URL to run on PostgreSQL; SQLite in a temporary folder otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from flask_sqlalchemy.session import _app_ctx_id
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from tests import helpers
+
+TEST_DATABASE_URL = os.environ.get("CASEWORK_TEST_DATABASE_URL", "")
+
+
+def reset_postgres(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    if TEST_DATABASE_URL:
+        reset_postgres(TEST_DATABASE_URL)
+        return TEST_DATABASE_URL
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    os.environ["CASEWORK_INSTANCE_PATH"] = str(tmp_path_factory.mktemp("instance"))
+    os.environ.pop("CASEWORK_DATABASE_URL", None)
+    from casework.app import create_app
+    from casework.reference.seed import load_reference_data
+    from casework.setup import upgrade_schema
+
+    application = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SECRET_KEY": "test-secret-key-not-for-production",
+        }
+    )
+    with application.app_context():
+        upgrade_schema()
+        load_reference_data(application.config["SEED_DIR"])
+    yield application
+    from casework.extensions import db
+
+    with application.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _transaction(request, app) -> Iterator[None]:
+    """Every test runs inside a transaction that is rolled back; commits become savepoints."""
+    if "no_transaction" in request.keywords:
+        yield
+        return
+    from casework.extensions import db
+
+    with app.app_context():
+        connection = db.engine.connect()
+    outer = connection.begin()
+    original_session = db.session
+    factory = sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
+    db.session = scoped_session(factory, scopefunc=_app_ctx_id)
+    try:
+        yield
+    finally:
+        db.session = original_session
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def ctx(app):
+    """An application context for tests that call operations directly (no HTTP client)."""
+    with app.app_context():
+        yield
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def make_user(app):
+    """Create a user in its own app context; returns a plain record (id, username, password)."""
+
+    def factory(**overrides) -> helpers.UserRecord:
+        with app.app_context():
+            return helpers.create_user(**overrides)
+
+    return factory
+
+
+@pytest.fixture
+def login(client, make_user):
+    """Sign in as a new user of ``role`` (or an existing record) and return that record."""
+
+    def sign_in(role: str = "agent", user: helpers.UserRecord | None = None, **overrides):
+        record = user or make_user(role=role, **overrides)
+        response = helpers.login(client, record.username, record.password)
+        assert response.status_code == 302, response.text
+        return record
+
+    return sign_in
+
+
+@pytest.fixture
+def count_queries(app):
+    """``with count_queries() as counter: ...`` then ``counter.count``."""
+
+    @contextmanager
+    def counting():
+        from casework.extensions import db
+
+        counter = helpers.QueryCounter()
+        with app.app_context():
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", counter)
+        try:
+            yield counter
+        finally:
+            event.remove(engine, "before_cursor_execute", counter)
+
+    return counting
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "no_transaction: manage the database yourself")

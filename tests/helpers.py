@@ -1,0 +1,103 @@
+"""Factories and HTTP helpers shared by the tests."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+DEFAULT_PASSWORD = "Un-mot-de-passe-solide-42"
+_sequence = itertools.count(1)
+CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    id: int
+    username: str
+    password: str
+    role: str
+    region_id: int
+
+
+def create_user(
+    role: str = "agent",
+    region: str = "06",
+    username: str | None = None,
+    password: str = DEFAULT_PASSWORD,
+    organisation: str | None = None,
+    must_change_password: bool = False,
+    active: bool = True,
+) -> UserRecord:
+    """Create and commit a user (inside an app context)."""
+    from casework.auth.models import User
+    from casework.auth.passwords import hash_password
+    from casework.extensions import db
+    from casework.reference.models import Organisation, Region, ServicePoint
+
+    region_row = db.session.scalar(select(Region).where(Region.code == region))
+    point = None
+    if role in ("agent", "advisor", "airport", "supervisor"):
+        point = db.session.scalars(
+            select(ServicePoint)
+            .where(ServicePoint.region_id == region_row.id)
+            .order_by(ServicePoint.code)
+        ).first()
+    org = None
+    if role == "partner":
+        statement = select(Organisation).order_by(Organisation.code)
+        if organisation:
+            statement = statement.where(Organisation.code == organisation)
+        org = db.session.scalars(statement).first()
+    name = username or f"{role}{next(_sequence)}"
+    user = User(
+        username=name,
+        full_name=f"Test {name.title()}",
+        role=role,
+        region_id=region_row.id,
+        service_point_id=point.id if point else None,
+        organisation_id=org.id if org else None,
+        password_hash=hash_password(password),
+        must_change_password=must_change_password,
+        active=active,
+    )
+    db.session.add(user)
+    db.session.commit()
+    return UserRecord(user.id, user.username, password, role, region_row.id)
+
+
+def csrf_from(html: str) -> str:
+    match = CSRF_INPUT.search(html) or CSRF_META.search(html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+def csrf_token(client, path: str = "/") -> str:
+    return csrf_from(client.get(path).get_data(as_text=True))
+
+
+def login(client, username: str, password: str, next_path: str | None = None):
+    token = csrf_token(client, "/connexion")
+    url = "/connexion" + (f"?next={next_path}" if next_path else "")
+    return client.post(url, data={"username": username, "password": password, "csrf_token": token})
+
+
+def post_form(client, path: str, data: dict | None = None, token_from: str | None = None, **kwargs):
+    """POST with a valid CSRF token taken from ``token_from`` (default: the same path)."""
+    token = csrf_token(client, token_from or path)
+    return client.post(path, data={**(data or {}), "csrf_token": token}, **kwargs)
+
+
+class QueryCounter:
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    def __call__(self, _conn, _cursor, statement, *_args) -> None:
+        self.statements.append(statement)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
