@@ -86,9 +86,12 @@ def _progress(label: str) -> None:
 def demo_command(cases: int, password: str | None, no_serve: bool, host: str, port: int) -> None:
     """init, then demo data and demo accounts; then serve unless --no-serve."""
     from casework import demo
+    from casework.auth.passwords import check_password_policy
 
-    run_init()
     try:
+        if password is not None:
+            check_password_policy(password)
+        run_init()
         accounts, password = demo.load_demo(password=password, progress=_progress)
     except ValueError as error:
         raise CommandError(str(error)) from error

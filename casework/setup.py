@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 from alembic.runtime.migration import MigrationContext
 from flask_migrate import upgrade
 
@@ -12,7 +10,6 @@ from casework.extensions import db
 
 def upgrade_schema() -> str:
     """Apply pending migrations; return the revision the database is at."""
-    logging.getLogger("alembic").setLevel(logging.WARNING)
     upgrade()
     return current_revision() or "?"
 

@@ -1,0 +1,214 @@
+"""The ``casework`` command, run as a person would: a real process, real output."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.no_transaction
+CASEWORK = str(Path(sys.executable).with_name("casework"))
+
+
+@pytest.fixture
+def instance(tmp_path):
+    return tmp_path
+
+
+def run(instance: Path, *args: str, database_url: str | None = None, timeout: int = 120):
+    env = {**os.environ, "CASEWORK_INSTANCE_PATH": str(instance)}
+    env.pop("CASEWORK_TEST_DATABASE_URL", None)
+    env.pop("CASEWORK_DATABASE_URL", None)
+    if database_url:
+        env["CASEWORK_DATABASE_URL"] = database_url
+    return subprocess.run(
+        [CASEWORK, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def query(instance: Path, sql: str):
+    with sqlite3.connect(instance / "casework.sqlite3") as connection:
+        return connection.execute(sql).fetchall()
+
+
+def test_init_reaches_head_and_a_second_run_changes_nothing(instance):
+    first = run(instance, "init")
+    assert first.returncode == 0, first.stderr
+    assert "Schéma à jour (révision 0001)" in first.stdout
+    assert query(instance, "SELECT count(*) FROM regions") == [(17,)]
+    second = run(instance, "init")
+    assert second.returncode == 0, second.stderr
+    changes = [line for line in second.stdout.splitlines() if "éléments" in line]
+    assert len(changes) == 8
+    assert all(line.rstrip().endswith("0 ajoutés ou modifiés") for line in changes), changes
+    assert query(instance, "SELECT count(*) FROM regions") == [(17,)]
+
+
+def test_demo_creates_the_documented_accounts(instance):
+    result = run(instance, "demo", "--no-serve", "--password", "Demo-mot-de-passe-2026")
+    assert result.returncode == 0, result.stderr
+    for username in (
+        "admin",
+        "agente",
+        "agent2",
+        "conseiller",
+        "accueil",
+        "partenaire",
+        "superviseur",
+    ):
+        assert f"  {username} " in result.stdout
+    assert "Demo-mot-de-passe-2026" in result.stdout
+    roles = dict(query(instance, "SELECT username, role FROM users"))
+    assert roles["agente"] == "agent" and roles["partenaire"] == "partner"
+    regions = dict(
+        query(
+            instance, "SELECT u.username, r.code FROM users u JOIN regions r ON r.id = u.region_id"
+        )
+    )
+    assert regions["agent2"] == "03" and regions["conseiller"] == "06"
+    again = run(instance, "demo", "--no-serve", "--password", "Demo-mot-de-passe-2026")
+    assert again.returncode == 0, again.stderr
+    assert query(instance, "SELECT count(*) FROM users WHERE username = 'agente'") == [(1,)]
+
+
+def test_demo_generates_a_password_when_none_is_given(instance):
+    result = run(instance, "demo", "--no-serve")
+    assert result.returncode == 0, result.stderr
+    line = next(line for line in result.stdout.splitlines() if "Mot de passe :" in line)
+    assert len(line.split(":", 1)[1].strip()) >= 12
+
+
+def test_demo_refuses_a_weak_password_in_one_line(instance):
+    result = run(instance, "demo", "--no-serve", "--password", "court")
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().startswith("Erreur")
+
+
+def test_unknown_option_is_one_clear_error(instance):
+    result = run(instance, "init", "--frobnicate")
+    assert result.returncode == 2
+    assert "--frobnicate" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("url", ["pas une url", "mysql://root@localhost/x"])
+def test_malformed_database_url_is_one_clear_error(instance, url):
+    result = run(instance, "init", database_url=url)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.count("\n") == 1 and "CASEWORK_DATABASE_URL" in result.stderr
+
+
+def test_unreachable_database_is_one_clear_error(instance):
+    result = run(instance, "init", database_url="postgresql+psycopg://nobody@127.0.0.1:1/none")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "base de données inaccessible" in result.stderr
+
+
+def test_user_commands(instance):
+    assert run(instance, "init").returncode == 0
+    created = run(
+        instance,
+        "user",
+        "create",
+        "marie.roy",
+        "--name",
+        "Marie Roy",
+        "--role",
+        "agent",
+        "--region",
+        "5",
+        "--service-point",
+        _first_point(instance, "05"),
+    )
+    assert created.returncode == 0, created.stderr
+    assert "Mot de passe temporaire" in created.stdout
+    assert query(
+        instance, "SELECT must_change_password, active FROM users WHERE username='marie.roy'"
+    ) == [(1, 1)]
+
+    weak = run(instance, "user", "set-password", "marie.roy", "--password", "123")
+    assert (
+        weak.returncode == 1 and weak.stderr.startswith("Erreur") and "Traceback" not in weak.stderr
+    )
+    changed = run(
+        instance, "user", "set-password", "marie.roy", "--password", "Le-fleuve-est-large-2026"
+    )
+    assert changed.returncode == 0, changed.stderr
+    assert query(instance, "SELECT must_change_password FROM users WHERE username='marie.roy'") == [
+        (0,)
+    ]
+
+    disabled = run(instance, "user", "disable", "marie.roy")
+    assert disabled.returncode == 0
+    assert query(instance, "SELECT active FROM users WHERE username='marie.roy'") == [(0,)]
+    assert run(instance, "user", "disable", "personne").stderr.startswith("Erreur")
+
+    bad_region = run(
+        instance, "user", "create", "x.y", "--name", "X", "--role", "admin", "--region", "99"
+    )
+    assert (
+        bad_region.returncode == 1
+        and "région" in bad_region.stderr
+        and "Traceback" not in bad_region.stderr
+    )
+    actions = {row[0] for row in query(instance, "SELECT action FROM audit_events")}
+    assert {"user.created", "user.password_set", "user.disabled"} <= actions
+
+
+def _first_point(instance: Path, region: str) -> str:
+    rows = query(
+        instance,
+        "SELECT s.code FROM service_points s JOIN regions r ON r.id = s.region_id "
+        f"WHERE r.code = '{region}' ORDER BY s.code LIMIT 1",
+    )
+    return rows[0][0]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_serve_uses_waitress_and_answers(instance):
+    assert run(instance, "init").returncode == 0
+    port = _free_port()
+    env = {**os.environ, "CASEWORK_INSTANCE_PATH": str(instance)}
+    env.pop("CASEWORK_DATABASE_URL", None)
+    server = subprocess.Popen(
+        [CASEWORK, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        body, server_header = None, None
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and body is None:
+            try:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/healthz", timeout=2
+                ) as response:
+                    body, server_header = response.read(), response.headers.get("Server")
+            except OSError:
+                time.sleep(0.2)
+        assert body is not None, "server did not answer"
+        assert b'"database":"ok"' in body.replace(b" ", b"")
+        assert server_header == "casework"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

@@ -1,0 +1,47 @@
+import pytest
+
+from tests import helpers
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        ("agent", "Mes dossiers"),
+        ("advisor", "Références à examiner"),
+        ("airport", "aéroport"),
+        ("supervisor", "Tableau de bord régional"),
+        ("partner", "Références reçues"),
+        ("admin", "Comptes utilisateurs"),
+    ],
+)
+def test_home_page_says_what_each_role_does_next(client, login, role, expected):
+    login(role=role)
+    page = client.get("/").text
+    assert expected in page
+    if role != "admin":
+        assert "à venir" in page
+
+
+def test_admin_home_links_to_account_administration(client, login):
+    login(role="admin")
+    page = client.get("/").text
+    assert 'href="/admin/utilisateurs/"' in page and 'href="/admin/journal/"' in page
+
+
+def test_home_in_english(client, login):
+    login(role="agent")
+    helpers.post_form(client, "/langue", {"locale": "en", "next": "/"})
+    page = client.get("/").text
+    assert "My caseload" in page and "coming soon" in page
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/reference/", "/reference/organismes", "/reference/besoins", "/reference/points-de-service"],
+)
+def test_reference_pages_render_with_bounded_queries(client, login, count_queries, path):
+    login(role="agent")
+    with count_queries() as counter:
+        response = client.get(path)
+    assert response.status_code == 200
+    assert counter.count <= 8, counter.statements
