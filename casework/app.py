@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask, redirect, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from casework import config as settings
 from casework.core import errors, security
@@ -24,6 +25,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(settings.from_environment())
     app.config.update(config or {})
     configure_logging(app)
+    configure_proxy(app)
     configure_db(app)
     configure_i18n(app)
     configure_auth(app)
@@ -41,6 +43,17 @@ def configure_logging(app: Flask) -> None:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     app.logger.setLevel(logging.INFO)
+
+
+def configure_proxy(app: Flask) -> None:
+    """Behind a load balancer, take the client address from X-Forwarded-For (throttling, audit).
+
+    Only as many hops as configured are trusted; with none, the header is ignored so that a
+    client cannot choose its own address.
+    """
+    hops = app.config["TRUSTED_PROXIES"]
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def configure_db(app: Flask) -> None:

@@ -48,3 +48,23 @@ def test_non_numeric_setting_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setenv("CASEWORK_IDLE_TIMEOUT_MINUTES", "thirty")
     with pytest.raises(config.ConfigError, match="CASEWORK_IDLE_TIMEOUT_MINUTES"):
         config.from_environment()
+
+
+def test_forwarded_address_is_ignored_unless_proxies_are_trusted(tmp_path, monkeypatch):
+    from flask import request
+
+    from casework.app import create_app
+
+    monkeypatch.setenv("CASEWORK_INSTANCE_PATH", str(tmp_path))
+    seen = []
+    for hops in (0, 1):
+        app = create_app(
+            {"TRUSTED_PROXIES": hops, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db"}
+        )
+        client = app.test_client()
+        app.before_request_funcs.setdefault(None, []).insert(
+            0, lambda: seen.append(request.remote_addr)
+        )
+        client.get("/healthz", headers={"X-Forwarded-For": "203.0.113.9"})
+    assert seen[0] != "203.0.113.9"
+    assert seen[1] == "203.0.113.9"

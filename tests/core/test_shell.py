@@ -141,3 +141,18 @@ def test_post_without_csrf_token_changes_nothing(client, login, app):
 
     with app.app_context():
         assert find_user("sans.jeton") is None
+
+
+def test_form_fields_carry_no_empty_accessibility_attributes(client, login):
+    page = client.get("/connexion").text
+    assert '="None"' not in page
+    assert page.count("autofocus") == 1
+    login(role="admin")
+    invalid = helpers.post_form(
+        client, "/admin/utilisateurs/nouveau", {"username": "", "full_name": ""}
+    )
+    assert '="None"' not in invalid.text
+    assert (
+        'aria-invalid="true"' in invalid.text
+        and 'aria-describedby="username-error"' in invalid.text
+    )
