@@ -31,14 +31,14 @@ lint: $(TEST_STAMP)
 	$(BIN)/ruff format --check casework tests migrations/env.py
 
 format: $(TEST_STAMP)
-	$(BIN)/ruff check --fix casework tests
-	$(BIN)/ruff format casework tests
+	$(BIN)/ruff check --fix casework tests migrations/env.py
+	$(BIN)/ruff format casework tests migrations/env.py
 
 ## translations: extract strings, update the French catalogue, compile it
 translations: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
 	  --project casework -o casework/translations/messages.pot .
-	$(BIN)/pybabel update -i casework/translations/messages.pot -d casework/translations -l fr_CA --no-fuzzy-matching
+	$(BIN)/pybabel update -i casework/translations/messages.pot -d casework/translations -l fr_CA --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel compile -d casework/translations -l fr_CA --statistics
 
 ## run: serve an existing database without loading demo data

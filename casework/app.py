@@ -14,6 +14,7 @@ from casework import config as settings
 from casework.core import errors, security
 from casework.core.db import configure_engine
 from casework.core.i18n import LOCALE_NAMES, html_lang, select_locale
+from casework.core.pagination import page_url
 from casework.core.permissions import can, enforce_policy
 from casework.extensions import babel, csrf, db, login_manager, migrate
 
@@ -22,6 +23,7 @@ MIGRATIONS_DIR = str(settings.PROJECT_ROOT / "migrations")
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=settings.instance_path().as_posix())
+    app.url_map.converters["int"] = security.BoundedIntConverter
     app.config.update(settings.from_environment())
     app.config.update(config or {})
     configure_logging(app)
@@ -53,7 +55,7 @@ def configure_proxy(app: Flask) -> None:
     """
     hops = app.config["TRUSTED_PROXIES"]
     if hops > 0:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)
 
 
 def configure_db(app: Flask) -> None:
@@ -76,7 +78,7 @@ def configure_i18n(app: Flask) -> None:
 
 
 def configure_auth(app: Flask) -> None:
-    from casework.auth import sessions  # noqa: F401  (registers the user loader)
+    from casework.auth import loader  # noqa: F401  (registers the user loader)
 
     login_manager.init_app(app)
     login_manager.session_protection = None  # the server-side session row is the protection
@@ -111,13 +113,14 @@ def require_password_change():
 
 
 def register_request_guards(app: Flask) -> None:
+    security.register(app)
     app.before_request(enforce_policy)
     app.before_request(require_password_change)
-    security.register(app)
 
 
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.globals["page_url"] = page_url
 
     @app.context_processor
     def shell_context() -> dict[str, Any]:

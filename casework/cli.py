@@ -12,6 +12,7 @@ from flask import Flask, current_app, has_app_context
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from casework.config import ConfigError
+from casework.core.roles import Role
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5000
@@ -51,7 +52,10 @@ def cli() -> None:
 @with_app
 def init_command() -> None:
     """Create or upgrade the schema, then load the reference data from seed/."""
-    run_init()
+    try:
+        run_init()
+    except ValueError as error:  # SeedError: a seed file is missing or inconsistent
+        raise CommandError(str(error)) from error
 
 
 def run_init() -> None:
@@ -137,11 +141,7 @@ def user_group() -> None:
 @user_group.command("create")
 @click.argument("username")
 @click.option("--name", "full_name", required=True, help="Full name.")
-@click.option(
-    "--role",
-    required=True,
-    type=click.Choice(["agent", "advisor", "airport", "supervisor", "partner", "admin"]),
-)
+@click.option("--role", required=True, type=click.Choice([role.value for role in Role]))
 @click.option("--region", "region_code", required=True, help="Region code, e.g. 06.")
 @click.option("--service-point", "service_point_code", help="Service point code (staff roles).")
 @click.option("--organisation", "organisation_code", help="Organisation code (partner role).")

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
+
+from casework.core.time import LOCAL_TIMEZONE
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SUPPORTED_DRIVERS = ("sqlite", "postgresql")
@@ -17,13 +18,6 @@ SUPPORTED_DRIVERS = ("sqlite", "postgresql")
 
 class ConfigError(Exception):
     """A setting is missing or malformed; the message is meant for the operator."""
-
-
-@dataclass(frozen=True)
-class Settings:
-    instance_path: Path
-    database_url: str
-    secret_key: str
 
 
 def instance_path() -> Path:
@@ -67,14 +61,17 @@ def load_or_create_secret_key(folder: Path) -> str:
     return key
 
 
-def _env_int(name: str, default: int) -> int:
+def _env_int(name: str, default: int, minimum: int = 1) -> int:
     raw = os.environ.get(name)
     if raw is None or raw == "":
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError as exc:
         raise ConfigError(f"{name} doit être un nombre entier (reçu {raw!r}).") from exc
+    if value < minimum:
+        raise ConfigError(f"{name} doit valoir au moins {minimum} (reçu {value}).")
+    return value
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -87,7 +84,10 @@ def _env_bool(name: str, default: bool) -> bool:
 def from_environment() -> dict:
     """Build the Flask config mapping from ``CASEWORK_*`` variables."""
     folder = instance_path()
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"dossier d'instance inutilisable : {folder} ({exc.strerror}).") from exc
     database_url = os.environ.get("CASEWORK_DATABASE_URL") or default_database_url(folder)
     parse_database_url(database_url)
     idle_minutes = _env_int("CASEWORK_IDLE_TIMEOUT_MINUTES", 30)
@@ -95,10 +95,12 @@ def from_environment() -> dict:
         "INSTANCE_PATH": str(folder),
         "SECRET_KEY": load_or_create_secret_key(folder),
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # hide_parameters: SQL errors must not copy personal data into the logs.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         "SEED_DIR": os.environ.get("CASEWORK_SEED_DIR", str(PROJECT_ROOT / "seed")),
         "IDLE_TIMEOUT": timedelta(minutes=idle_minutes),
-        "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+        # However active, a session ends after this long; the next sign-in starts a new one.
+        "SESSION_MAX_AGE": timedelta(hours=_env_int("CASEWORK_SESSION_MAX_HOURS", 12)),
         "MAX_CONTENT_LENGTH": _env_int("CASEWORK_MAX_REQUEST_BYTES", 2 * 1024 * 1024),
         "SESSION_COOKIE_NAME": "casework_session",
         "SESSION_COOKIE_HTTPONLY": True,
@@ -108,12 +110,12 @@ def from_environment() -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "WTF_CSRF_SSL_STRICT": _env_bool("CASEWORK_SECURE_COOKIES", False),
         "BABEL_DEFAULT_LOCALE": "fr_CA",
-        "BABEL_DEFAULT_TIMEZONE": "America/Toronto",
+        "BABEL_DEFAULT_TIMEZONE": LOCAL_TIMEZONE,
         "LOGIN_MAX_FAILURES_PER_ACCOUNT": _env_int("CASEWORK_LOGIN_MAX_FAILURES", 5),
         "LOGIN_MAX_FAILURES_PER_ADDRESS": _env_int("CASEWORK_LOGIN_MAX_FAILURES_PER_ADDRESS", 20),
         "LOGIN_LOCKOUT": timedelta(minutes=_env_int("CASEWORK_LOGIN_LOCKOUT_MINUTES", 15)),
         # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
-        "TRUSTED_PROXIES": _env_int("CASEWORK_TRUSTED_PROXIES", 0),
+        "TRUSTED_PROXIES": _env_int("CASEWORK_TRUSTED_PROXIES", 0, minimum=0),
         "SMTP_HOST": os.environ.get("CASEWORK_SMTP_HOST", ""),
         "SMTP_PORT": _env_int("CASEWORK_SMTP_PORT", 25),
         "SMTP_USER": os.environ.get("CASEWORK_SMTP_USER", ""),

@@ -93,10 +93,22 @@ def _organisation(account: DemoAccount, region: Region) -> Organisation | None:
     )
 
 
+DEMO_EMAIL_DOMAIN = "demo.casework.invalid"
+
+
 def ensure_account(account: DemoAccount, password: str) -> User:
-    """Create the account, or reset it to the demo password when it exists already."""
+    """Create the account, or reset it to the demo password when a demo run created it.
+
+    An account of the same name that a demo run did not create is a real one: refuse rather
+    than give it a password printed on a terminal.
+    """
     existing = operations.find_user(account.username)
     if existing is not None:
+        if not (existing.email or "").endswith(f"@{DEMO_EMAIL_DOMAIN}"):
+            raise ValueError(
+                f"le compte « {account.username} » existe et n'est pas un compte de démonstration ; "
+                "utilisez une base de données distincte pour la démonstration"
+            )
         operations.set_password(None, existing, password)
         existing.active = True
         return existing
@@ -106,7 +118,7 @@ def ensure_account(account: DemoAccount, password: str) -> User:
     fields = operations.AccountFields(
         username=account.username,
         full_name=account.full_name,
-        email=f"{account.username}@demo.casework.invalid",
+        email=f"{account.username}@{DEMO_EMAIL_DOMAIN}",
         role=account.role,
         region_id=region.id,
         service_point_id=point.id if point else None,

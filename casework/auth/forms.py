@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
-from wtforms.validators import Email, EqualTo, Optional, Regexp
+import re
 
+from flask_babel import lazy_gettext as _l
+from wtforms import EmailField, IntegerField, PasswordField, SelectField, StringField
+from wtforms.validators import Email, EqualTo, InputRequired, Optional, Regexp
+from wtforms.widgets import HiddenInput
+
+from casework.auth.operations import USERNAME_PATTERN
 from casework.auth.passwords import MAX_LENGTH
 from casework.core.forms import BaseForm, max_length, required
 from casework.core.roles import ROLE_LABELS
@@ -40,7 +44,8 @@ class UserForm(BaseForm):
             required(),
             max_length(64),
             Regexp(
-                r"^[A-Za-z0-9._-]{3,64}$",
+                USERNAME_PATTERN.pattern,
+                flags=re.IGNORECASE,
                 message=_l(
                     "3 to 64 characters: letters without accents, digits, dot, hyphen, underscore."
                 ),
@@ -70,12 +75,9 @@ class UserForm(BaseForm):
         validators=[Optional()],
         description=_l("Required for users of a partner organisation."),
     )
-    version = HiddenField()
 
     def fill_choices(self, regions, service_points, organisations) -> None:
-        self.role.choices = [("", _l("— Choose —"))] + [
-            (role.value, label) for role, label in ROLE_LABELS.items()
-        ]
+        self.role.choices = [("", _l("— Choose —")), *role_choices()]
         self.region_id.choices = [("", _l("— Choose —"))] + [(r.id, r.label) for r in regions]
         self.service_point_id.choices = [("", _l("— None —"))] + [
             (p.id, f"{p.name} ({p.region.code})") for p in service_points
@@ -84,6 +86,15 @@ class UserForm(BaseForm):
             (o.id, f"{o.name} ({o.region.code if o.region else _l('Québec')})")
             for o in organisations
         ]
+
+
+class EditUserForm(UserForm):
+    # The version the form was loaded at; absent or not a number means a tampered form (400).
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+
+
+def role_choices() -> list[tuple[str, str]]:
+    return [(role.value, label) for role, label in ROLE_LABELS.items()]
 
 
 class ConfirmForm(BaseForm):

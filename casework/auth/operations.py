@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -52,16 +53,30 @@ class SignInResult:
     locked: bool = False
 
 
+USERNAME_PATTERN = re.compile(r"^[a-z0-9._-]{3,64}$")
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Column widths: what a client sends is cut to fit before it is stored.
+USERNAME_WIDTH = 64
+ADDRESS_WIDTH = 64
+
+
 def normalise_username(username: str) -> str:
     return username.strip().lower()
 
 
 def _recent_failures(column, value: str, since) -> int:
+    """Failures since ``since`` that came after the last success for the same key."""
+    last_success = db.session.scalar(
+        select(func.max(LoginAttempt.attempted_at)).where(
+            column == value, LoginAttempt.succeeded.is_(True)
+        )
+    )
+    start = max(since, last_success) if last_success else since
     return (
         db.session.scalar(
             select(func.count(LoginAttempt.id)).where(
                 column == value,
-                LoginAttempt.attempted_at >= since,
+                LoginAttempt.attempted_at > start,
                 LoginAttempt.succeeded.is_(False),
             )
         )
@@ -79,7 +94,8 @@ def is_throttled(username: str, remote_addr: str, policy: ThrottlePolicy) -> boo
 
 def sign_in(username: str, password: str, remote_addr: str, policy: ThrottlePolicy) -> SignInResult:
     """Check credentials under throttling; on success open a server-side session."""
-    username = normalise_username(username)
+    username = normalise_username(username)[:USERNAME_WIDTH]
+    remote_addr = remote_addr[:ADDRESS_WIDTH]
     if is_throttled(username, remote_addr, policy):
         audit.record(None, "login.throttled", target_type="user", username=username)
         return SignInResult(user=None, locked=True)
@@ -114,6 +130,8 @@ def change_own_password(user: User, current: str, new: str) -> None:
         )
     _apply_new_password(user, new)
     user.must_change_password = False
+    # Whoever knew the old password loses their sessions; this browser keeps its own.
+    revoke_all_sessions(user, keep_token=user.session_token)
     audit.record(user, "user.password_changed", target=user)
 
 
@@ -142,6 +160,26 @@ class AccountFields:
     region_id: int | None
     service_point_id: int | None = None
     organisation_id: int | None = None
+
+
+def _validate_identity(fields: AccountFields) -> None:
+    """Invariants that hold whatever the entry point (admin form, CLI, demo loader)."""
+    fields.username = normalise_username(fields.username)
+    fields.full_name = " ".join(fields.full_name.split())
+    fields.email = fields.email.strip() if fields.email else None
+    if not USERNAME_PATTERN.match(fields.username):
+        raise AccountError(
+            str(
+                _l("3 to 64 characters: letters without accents, digits, dot, hyphen, underscore.")
+            ),
+            field="username",
+        )
+    if not 1 <= len(fields.full_name) <= 120:
+        raise AccountError(str(_l("Enter a name of at most 120 characters.")), field="full_name")
+    if fields.email and (len(fields.email) > 254 or not EMAIL_PATTERN.match(fields.email)):
+        raise AccountError(str(_l("Enter a valid e-mail address.")), field="email")
+    if fields.role not in {role.value for role in Role}:
+        raise AccountError(str(_l("Choose a role.")), field="role")
 
 
 def _validate_assignment(fields: AccountFields) -> None:
@@ -187,7 +225,7 @@ def create_user(
     actor: User | None, fields: AccountFields, password: str | None = None
 ) -> tuple[User, str | None]:
     """Create an account. Without a password, a temporary one is generated and returned once."""
-    fields.username = normalise_username(fields.username)
+    _validate_identity(fields)
     if _username_taken(fields.username):
         raise AccountError(str(_l("This username is already taken.")), field="username")
     _validate_assignment(fields)
@@ -214,10 +252,12 @@ def update_user(actor: User, user: User, fields: AccountFields, expected_version
     """Apply changes from the admin form; returns the names of the fields that changed."""
     if user.version != expected_version:
         raise ConcurrentEdit()
-    fields.username = normalise_username(fields.username)
+    _validate_identity(fields)
     if _username_taken(fields.username, except_id=user.id):
         raise AccountError(str(_l("This username is already taken.")), field="username")
     _validate_assignment(fields)
+    if fields.role != user.role:
+        _check_role_change(actor, user)
     changed = [name for name, value in vars(fields).items() if getattr(user, name) != value]
     if not changed:
         return []
@@ -234,11 +274,31 @@ def update_user(actor: User, user: User, fields: AccountFields, expected_version
     return changed
 
 
+def _other_active_admins(user: User) -> int:
+    return (
+        db.session.scalar(
+            select(func.count(User.id)).where(
+                User.role == Role.ADMIN.value, User.active.is_(True), User.id != user.id
+            )
+        )
+        or 0
+    )
+
+
+def _check_role_change(actor: User | None, user: User) -> None:
+    if actor is not None and actor.id == user.id:
+        raise AccountError(str(_l("You cannot change your own role.")), field="role")
+    if user.role == Role.ADMIN.value and user.active and _other_active_admins(user) == 0:
+        raise AccountError(str(_l("At least one active administrator must remain.")), field="role")
+
+
 def set_active(actor: User | None, user: User, active: bool) -> None:
     if actor is not None and actor.id == user.id and not active:
         raise AccountError(str(_l("You cannot disable your own account.")))
     if user.active == active:
         return
+    if not active and user.role == Role.ADMIN.value and _other_active_admins(user) == 0:
+        raise AccountError(str(_l("At least one active administrator must remain.")))
     user.active = active
     if not active:
         revoke_all_sessions(user)
@@ -265,9 +325,10 @@ def user_listing(search: str = "", role: str = "", region_id: int | None = None)
         joinedload(User.region), joinedload(User.service_point), joinedload(User.organisation)
     )
     if search:
-        pattern = f"%{search.lower()}%"
+        needle = search.lower()
         statement = statement.where(
-            func.lower(User.username).like(pattern) | func.lower(User.full_name).like(pattern)
+            func.lower(User.username).contains(needle, autoescape=True)
+            | func.lower(User.full_name).contains(needle, autoescape=True)
         )
     if role:
         statement = statement.where(User.role == role)

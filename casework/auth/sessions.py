@@ -1,22 +1,27 @@
-"""Server-side sessions behind Flask-Login: the cookie holds a token, the database decides."""
+"""Server-side sessions: the cookie holds a random token, the ``user_sessions`` row decides."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from flask import current_app, flash, g
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from casework.auth.models import User, UserSession
 from casework.core.time import utcnow
-from casework.extensions import db, login_manager
+from casework.extensions import db
 
 # Writing last_seen_at on every request would make every page a write; once a minute is enough
 # precision for a 30-minute idle timeout.
 TOUCH_INTERVAL = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class SessionLimits:
+    idle: timedelta
+    absolute: timedelta
 
 
 def hash_token(token: str) -> str:
@@ -40,37 +45,43 @@ def revoke_session(token: str | None) -> None:
         )
 
 
-def revoke_all_sessions(user: User) -> None:
-    db.session.execute(
-        update(UserSession)
-        .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
+def revoke_all_sessions(user: User, keep_token: str | None = None) -> None:
+    """End every open session of ``user`` (except ``keep_token``, the one making the change)."""
+    statement = update(UserSession).where(
+        UserSession.user_id == user.id, UserSession.revoked_at.is_(None)
+    )
+    if keep_token:
+        statement = statement.where(UserSession.token_hash != hash_token(keep_token))
+    db.session.execute(statement.values(revoked_at=utcnow()))
+
+
+def _expired(user_session: UserSession, now: datetime, limits: SessionLimits) -> bool:
+    return (
+        now - user_session.last_seen_at > limits.idle
+        or now - user_session.created_at > limits.absolute
     )
 
 
-@login_manager.user_loader
-def load_user_from_session(token: str) -> User | None:
+def resume_session(token: str, limits: SessionLimits) -> tuple[User | None, bool]:
+    """The user behind ``token``, and whether the session has just expired.
+
+    Expiry is recorded (the row is revoked) so the same cookie can never come back.
+    """
     row = db.session.execute(
         select(UserSession, User)
         .join(User, User.id == UserSession.user_id)
         .where(UserSession.token_hash == hash_token(token))
     ).first()
     if row is None:
-        return None
+        return None, False
     user_session, user = row
     if user_session.revoked_at is not None or not user.active:
-        return None
+        return None, False
     now = utcnow()
-    if now - user_session.last_seen_at > current_app.config["IDLE_TIMEOUT"]:
+    if _expired(user_session, now, limits):
         user_session.revoked_at = now
-        db.session.commit()
-        g.session_expired = True
-        flash(
-            _l("Your session expired after a period of inactivity. Please sign in again."), "info"
-        )
-        return None
+        return None, True
     if now - user_session.last_seen_at > TOUCH_INTERVAL:
         user_session.last_seen_at = now
-        db.session.commit()
     user.session_token = token
-    return user
+    return user, False

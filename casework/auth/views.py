@@ -19,12 +19,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from casework.auth import operations
-from casework.auth.forms import ChangePasswordForm, ConfirmForm, LoginForm, UserFilterForm, UserForm
+from casework.auth.forms import (
+    ChangePasswordForm,
+    ConfirmForm,
+    EditUserForm,
+    LoginForm,
+    UserFilterForm,
+    UserForm,
+    role_choices,
+)
 from casework.auth.models import User
 from casework.core.navigation import safe_next
 from casework.core.pagination import paginate, parse_page_number
 from casework.core.permissions import load_or_abort, public, requires
-from casework.core.roles import ROLE_LABELS
 from casework.extensions import db
 from casework.reference.models import Organisation, Region, ServicePoint
 
@@ -55,7 +62,14 @@ def login():
         if result.user is not None:
             return _start_session(result.user)
         if result.locked:
-            flash(_("Too many failed attempts. Wait 15 minutes, then try again."), "error")
+            minutes = int(current_app.config["LOGIN_LOCKOUT"].total_seconds() // 60)
+            flash(
+                _(
+                    "Too many failed attempts. Wait %(minutes)d minutes, then try again.",
+                    minutes=minutes,
+                ),
+                "error",
+            )
         else:
             flash(_("Incorrect username or password."), "error")
         return render_template("auth/login.html", form=form), 401 if not result.locked else 429
@@ -99,7 +113,7 @@ def change_password():
                 current_user, form.current_password.data, form.new_password.data
             )
         except operations.AccountError as error:
-            getattr(form, error.field).errors.append(str(error))
+            _show_error(form, error)
         else:
             db.session.commit()
             flash(_("Your password has been changed."), "success")
@@ -111,7 +125,7 @@ def change_password():
 
 
 def _user_form(obj: User | None = None) -> UserForm:
-    form = UserForm(obj=obj)
+    form = EditUserForm(obj=obj) if obj is not None else UserForm()
     regions = db.session.scalars(select(Region).order_by(Region.code)).all()
     points = db.session.scalars(
         select(ServicePoint).options(joinedload(ServicePoint.region)).order_by(ServicePoint.name)
@@ -138,13 +152,19 @@ def _fields_from(form: UserForm) -> operations.AccountFields:
     )
 
 
+def _show_error(form, error: operations.AccountError) -> None:
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, str(error)]
+    else:
+        flash(str(error), "error")
+
+
 @admin_bp.get("/")
 @requires("users.manage")
 def index():
     filters = UserFilterForm(request.args)
-    filters.role.choices = [("", _("All roles"))] + [
-        (r.value, label) for r, label in ROLE_LABELS.items()
-    ]
+    filters.role.choices = [("", _("All roles")), *role_choices()]
     regions = db.session.scalars(select(Region).order_by(Region.code)).all()
     filters.region.choices = [("", _("All regions"))] + [(r.id, r.label) for r in regions]
     filters.validate()
@@ -165,7 +185,7 @@ def create():
         try:
             user, temporary = operations.create_user(current_user, _fields_from(form))
         except operations.AccountError as error:
-            getattr(form, error.field).errors.append(str(error))
+            _show_error(form, error)
         else:
             db.session.commit()
             return render_template(
@@ -181,16 +201,19 @@ def edit(user_id: int):
     form = _user_form(obj=user)
     if request.method == "GET":
         form.version.data = user.version
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    if form.is_submitted() and form.version.errors:
+        abort(400)
+    if valid:
         try:
-            expected = int(form.version.data or 0)
-            changed = operations.update_user(current_user, user, _fields_from(form), expected)
-        except (ValueError, operations.ConcurrentEdit) as error:
-            if isinstance(error, operations.AccountError) and error.field:
-                getattr(form, error.field).errors.append(str(error))
-            else:
-                db.session.rollback()
-                abort(409)
+            changed = operations.update_user(
+                current_user, user, _fields_from(form), form.version.data
+            )
+        except operations.ConcurrentEdit:
+            db.session.rollback()
+            abort(409)
+        except operations.AccountError as error:
+            _show_error(form, error)
         else:
             db.session.commit()
             flash(_("Account updated.") if changed else _("No change to save."), "success")

@@ -6,11 +6,28 @@ from datetime import datetime
 from typing import Any
 
 from flask import has_request_context, request
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.core.time import utcnow
 from casework.extensions import db
+
+# What the trail shows a person; the code stays beside it for searching and for exports.
+ACTION_LABELS = {
+    "login.succeeded": _l("Signed in"),
+    "login.failed": _l("Failed sign-in"),
+    "login.throttled": _l("Sign-in refused (too many attempts)"),
+    "logout": _l("Signed out"),
+    "user.created": _l("Account created"),
+    "user.updated": _l("Account changed"),
+    "user.disabled": _l("Account disabled"),
+    "user.enabled": _l("Account re-enabled"),
+    "user.password_reset": _l("Password reset by an administrator"),
+    "user.password_set": _l("Password set from the command line"),
+    "user.password_changed": _l("Password changed by its owner"),
+}
+TARGET_LABELS = {"user": _l("Account")}
 
 
 class AuditEvent(db.Model):
@@ -32,6 +49,14 @@ class AuditEvent(db.Model):
     # Resolved by name so that core does not import the auth package.
     actor = relationship("User", lazy="raise")
 
+    @property
+    def action_label(self) -> str:
+        return str(ACTION_LABELS.get(self.action, self.action))
+
+    @property
+    def target_label(self) -> str:
+        return str(TARGET_LABELS.get(self.target_type or "", self.target_type or ""))
+
 
 def record(
     actor: Any,
@@ -42,7 +67,11 @@ def record(
     target_id: Any = None,
     **details: Any,
 ) -> AuditEvent:
-    """Add an audit event to the current transaction (the caller commits)."""
+    """Add an audit event to the current transaction (the caller commits).
+
+    The client address is taken from the request when there is one: every row needs its origin,
+    and threading it through every operation's signature would add noise, not safety.
+    """
     if target is not None:
         target_type = target_type or getattr(
             target, "audit_type", target.__class__.__name__.lower()

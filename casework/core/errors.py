@@ -49,7 +49,7 @@ def wants_json() -> bool:
 
 def render_error(status: int, detail: str | None = None):
     reference = secrets.token_hex(6)
-    title, default_detail = MESSAGES.get(status, MESSAGES[500])
+    title, default_detail = MESSAGES.get(status) or MESSAGES[400 if status < 500 else 500]
     message = detail or str(default_detail)
     if status >= 500:
         log.exception("error %s on %s %s (ref %s)", status, request.method, request.path, reference)
@@ -71,8 +71,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
-        status = error.code or 500
-        return render_error(status if status in MESSAGES else 500 if status >= 500 else status)
+        return render_error(error.code or 500)
 
     @app.errorhandler(Exception)
     def unexpected_error(_error: Exception):

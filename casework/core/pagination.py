@@ -5,7 +5,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
+from flask import request
 from sqlalchemy import Select, func, select
 
 from casework.extensions import db
@@ -67,3 +69,13 @@ def paginate(statement: Select, page: int, per_page: int = DEFAULT_PER_PAGE) -> 
     else:
         items = list(db.session.execute(windowed).unique())
     return Page(items=items, page=page, per_page=per_page, total=total)
+
+
+def page_url(number: int) -> str:
+    """The current URL with another page number; other query parameters are kept as sent.
+
+    Built by hand rather than with ``url_for`` so that no parameter can be read as one of its
+    keyword arguments (``_external``, ``_anchor``, ``endpoint``...).
+    """
+    params = [(key, value) for key, value in request.args.items(multi=True) if key != "page"]
+    return f"{request.path}?{urlencode([*params, ('page', number)])}"

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask, Response, abort, request
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -38,5 +39,22 @@ def add_security_headers(response: Response) -> Response:
     return response
 
 
+def reject_control_characters() -> None:
+    """400 for NUL bytes in the query string or form: no database stores them, and PostgreSQL
+    refuses them outright, so they must never reach a query."""
+    fields = (*request.args.items(multi=True), *request.form.items(multi=True))
+    if any("\x00" in key or "\x00" in value for key, value in fields):
+        abort(400)
+
+
+class BoundedIntConverter(IntegerConverter):
+    """``<int:…>`` that refuses ids no database column can hold (404 instead of an overflow)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def register(app: Flask) -> None:
+    app.before_request(reject_control_characters)
     app.after_request(add_security_headers)

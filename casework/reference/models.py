@@ -26,8 +26,12 @@ class Region(db.Model):
     parts: Mapped[list[str]] = mapped_column(JSON, default=list)
 
     @property
+    def display_name(self) -> str:
+        return _localised(self.name, self.name_en)
+
+    @property
     def label(self) -> str:
-        return f"{self.code} {_localised(self.name, self.name_en)}"
+        return f"{self.code} {self.display_name}"
 
 
 class ServicePoint(db.Model):
@@ -171,8 +175,12 @@ class Occupation(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
 
     @property
+    def display_title(self) -> str:
+        return _localised(self.title, self.title_en)
+
+    @property
     def label(self) -> str:
-        return f"{self.cnp} {_localised(self.title, self.title_en)}"
+        return f"{self.cnp} {self.display_title}"
 
 
 class HostCity(db.Model):

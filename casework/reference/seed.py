@@ -59,10 +59,6 @@ class Upserter:
         values = tuple(getattr(row, name) for name in self.key_fields)
         return values[0] if len(values) == 1 else values
 
-    @property
-    def existing(self) -> dict[Any, Any]:
-        return self.rows
-
     def put(self, key: Any, **values: Any) -> Any:
         self.total += 1
         row = self.rows.get(key)
@@ -196,7 +192,7 @@ def _replace_if_different(row: Any, attribute: str, wanted: list[Any], key: str)
 
 def load_occupations(seed_dir: Path) -> Upserter:
     upsert = Upserter(Occupation, "cnp")
-    existing = set(upsert.existing)
+    existing = set(upsert.rows)
     for item in read_seed(seed_dir, "occupations.yaml", "occupations"):
         cnp = str(item["cnp"])
         values = {"title": item["title"], "title_en": item.get("title_en")}
@@ -227,20 +223,18 @@ def load_reference_data(
         regions = load_regions(seed_dir)
         db.session.flush()
         step("points de service")
-        points = load_service_points(seed_dir, regions.existing)
+        points = load_service_points(seed_dir, regions.rows)
         step("domaines et besoins")
         domains, needs = load_domains(seed_dir)
         step("volets du PASI")
         volets = load_volets(seed_dir)
         db.session.flush()
         step("organismes")
-        organisations = load_organisations(
-            seed_dir, regions.existing, volets.existing, domains.existing
-        )
+        organisations = load_organisations(seed_dir, regions.rows, volets.rows, domains.rows)
         step("professions en demande")
         occupations = load_occupations(seed_dir)
         step("villes d'accueil")
-        cities = load_host_cities(seed_dir, regions.existing)
+        cities = load_host_cities(seed_dir, regions.rows)
         db.session.commit()
     except (KeyError, TypeError) as error:
         db.session.rollback()

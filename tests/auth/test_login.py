@@ -90,12 +90,14 @@ def test_address_is_throttled_across_accounts(client, make_user, app):
 
 
 def test_session_is_rotated_at_login(client, make_user):
+    """Whatever was in the session before sign-in (a fixated value) does not survive it."""
     user = make_user()
-    client.get("/connexion")
-    before = client.get_cookie("casework_session").value
+    with client.session_transaction() as session:
+        session["planted"] = "by-an-attacker"
     helpers.login(client, user.username, user.password)
-    after = client.get_cookie("casework_session").value
-    assert before != after
+    with client.session_transaction() as session:
+        assert "planted" not in session
+        assert session.get("_user_id")
 
 
 def test_logout_invalidates_the_session_server_side(app, make_user):
@@ -180,3 +182,52 @@ def test_forced_password_change_blocks_other_pages(client, make_user):
     )
     assert response.status_code == 302
     assert client.get("/reference/").status_code == 200
+
+
+def test_changing_ones_password_signs_out_other_browsers(app, make_user):
+    user = make_user()
+    laptop, phone = app.test_client(), app.test_client()
+    helpers.login(laptop, user.username, user.password)
+    helpers.login(phone, user.username, user.password)
+    new = "Un-autre-mot-de-passe-2027"
+    response = helpers.post_form(
+        laptop,
+        "/compte/mot-de-passe",
+        {"current_password": user.password, "new_password": new, "confirm_password": new},
+    )
+    assert response.status_code == 302
+    assert laptop.get("/").status_code == 200
+    assert phone.get("/").status_code == 302
+
+
+def test_sessions_have_an_absolute_lifetime(client, make_user, app):
+    user = make_user()
+    helpers.login(client, user.username, user.password)
+    with app.app_context():
+        db.session.execute(
+            update(UserSession)
+            .where(UserSession.user_id == user.id)
+            .values(created_at=utcnow() - app.config["SESSION_MAX_AGE"] - timedelta(minutes=1))
+        )
+        db.session.commit()
+    assert client.get("/").status_code == 302
+
+
+def test_a_success_resets_the_failure_count(client, make_user, app):
+    user = make_user()
+    limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+    for _ in range(limit - 1):
+        helpers.login(client, user.username, "wrong-password-xyz")
+    assert helpers.login(client, user.username, user.password).status_code == 302
+    helpers.post_form(client, "/deconnexion", token_from="/")
+    for _ in range(limit - 1):
+        helpers.login(client, user.username, "wrong-password-xyz")
+    assert helpers.login(client, user.username, user.password).status_code == 302
+
+
+def test_lockout_message_states_the_configured_duration(client, make_user, app):
+    user = make_user()
+    for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]):
+        helpers.login(client, user.username, "wrong-password-xyz")
+    minutes = int(app.config["LOGIN_LOCKOUT"].total_seconds() // 60)
+    assert f"Attendez {minutes} minutes" in helpers.login(client, user.username, "x").text

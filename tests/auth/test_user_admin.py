@@ -1,5 +1,6 @@
 import re
 
+import pytest
 from sqlalchemy import func, select
 
 from casework.auth.models import User, UserSession
@@ -29,6 +30,10 @@ def _audit_actions(app, user_id):
                 AuditEvent.target_type == "user", AuditEvent.target_id == str(user_id)
             )
         ).all()
+
+
+def _error_messages(html: str) -> dict[str, str]:
+    return dict(re.findall(r'<p class="error-message" id="([a-z_]+)-error">([^<]+)</p>', html))
 
 
 def _form(region_id, point_id="", organisation_id="", **overrides):
@@ -76,8 +81,10 @@ def test_validation_errors_are_shown_in_french(app, client, login):
         _form(region_id, other_point, username="é!", email="pas-un-courriel"),
     )
     assert response.status_code == 200
-    assert 'aria-invalid="true"' in response.text
-    assert "courriel" in response.text.lower()
+    errors = _error_messages(response.text)
+    assert set(errors) == {"username", "email"}
+    assert "adresse courriel valide" in errors["email"]
+    assert "lettres sans accents" in errors["username"]
     with app.app_context():
         assert db.session.scalar(select(func.count(User.id)).where(User.username == "é!")) == 0
 
@@ -98,7 +105,7 @@ def test_partner_needs_an_organisation(app, client, login):
         client, "/admin/utilisateurs/nouveau", _form(region_id, role="partner")
     )
     assert response.status_code == 200
-    assert "organisme" in response.text.lower()
+    assert "organisme" in _error_messages(response.text)["organisation_id"]
     with app.app_context():
         assert db.session.scalar(select(User).where(User.username == "nouvelle.agente")) is None
 
@@ -113,7 +120,7 @@ def test_duplicate_username_is_refused(app, client, login, make_user):
         _form(region_id, point_id, username=existing.username.upper()),
     )
     assert response.status_code == 200
-    assert "déjà" in response.text
+    assert "déjà" in _error_messages(response.text)["username"]
 
 
 def test_edit_changes_role_revokes_sessions_and_audits(app, client, login, make_user):
@@ -208,19 +215,23 @@ def test_unknown_user_is_404(client, login):
     assert client.get("/admin/utilisateurs/999999/modifier").status_code == 404
 
 
+REGIONS = [f"{n:02d}" for n in range(1, 18)]
+
+
 def test_user_list_paginates_and_filters_with_bounded_queries(
     app, client, login, make_user, count_queries
 ):
     login(role="admin")
-    for _ in range(30):
-        make_user(role="advisor", region="05")
+    # Spread over regions and service points so that lazy loading would show as extra queries.
+    for index in range(30):
+        make_user(role="advisor", region=REGIONS[index % 17])
     first = client.get("/admin/utilisateurs/?role=advisor")
     assert first.status_code == 200
     assert "1–25" in first.text and "page=2" in first.text
     with count_queries() as few:
         client.get("/admin/utilisateurs/?role=advisor&page=2")
-    for _ in range(20):
-        make_user(role="advisor", region="05")
+    for index in range(20):
+        make_user(role="advisor", region=REGIONS[(index + 5) % 17])
     with count_queries() as many:
         client.get("/admin/utilisateurs/?role=advisor&page=2")
     assert many.count == few.count <= 12
@@ -231,3 +242,64 @@ def test_user_list_paginates_and_filters_with_bounded_queries(
 def test_bad_filter_values_do_not_break_the_list(client, login):
     login(role="admin")
     assert client.get("/admin/utilisateurs/?region=abc&role=pirate&page=-4").status_code == 200
+
+
+def test_edit_without_version_is_a_bad_request(app, client, login, make_user):
+    login(role="admin")
+    target = make_user(role="agent")
+    region_id, point_id, _, _ = _ids(app)
+    data = _form(region_id, point_id, username=target.username, full_name="Sans version")
+    assert (
+        helpers.post_form(client, f"/admin/utilisateurs/{target.id}/modifier", data).status_code
+        == 400
+    )
+    data["version"] = "abc"
+    assert (
+        helpers.post_form(client, f"/admin/utilisateurs/{target.id}/modifier", data).status_code
+        == 400
+    )
+    with app.app_context():
+        assert db.session.get(User, target.id).full_name != "Sans version"
+
+
+def test_admin_cannot_change_their_own_role(app, client, login):
+    admin = login(role="admin")
+    region_id, point_id, _, _ = _ids(app)
+    page = client.get(f"/admin/utilisateurs/{admin.id}/modifier").text
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
+    data = _form(region_id, point_id, username=admin.username, role="agent", version=version)
+    response = helpers.post_form(client, f"/admin/utilisateurs/{admin.id}/modifier", data)
+    assert "propre rôle" in _error_messages(response.text)["role"]
+    with app.app_context():
+        assert db.session.get(User, admin.id).role == "admin"
+
+
+def test_the_last_active_administrator_cannot_be_removed(app, ctx):
+    from casework.auth import operations
+
+    admins = db.session.scalars(
+        select(User).where(User.role == "admin", User.active.is_(True))
+    ).all()
+    for extra in admins:
+        extra.active = False
+    db.session.flush()
+    last = User(
+        username="derniere.admin",
+        full_name="Dernière",
+        role="admin",
+        region_id=1,
+        password_hash="x",
+    )
+    other = User(
+        username="autre.admin",
+        full_name="Autre",
+        role="admin",
+        region_id=1,
+        password_hash="x",
+        active=False,
+    )
+    db.session.add_all([last, other])
+    db.session.flush()
+    with pytest.raises(operations.AccountError):
+        operations.set_active(other, last, active=False)
+    assert last.active

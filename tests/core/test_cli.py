@@ -22,8 +22,10 @@ def instance(tmp_path):
     return tmp_path
 
 
-def run(instance: Path, *args: str, database_url: str | None = None, timeout: int = 120):
-    env = {**os.environ, "CASEWORK_INSTANCE_PATH": str(instance)}
+def run(
+    instance: Path, *args: str, database_url: str | None = None, timeout: int = 120, **extra_env
+):
+    env = {**os.environ, "CASEWORK_INSTANCE_PATH": str(instance), **extra_env}
     env.pop("CASEWORK_TEST_DATABASE_URL", None)
     env.pop("CASEWORK_DATABASE_URL", None)
     if database_url:
@@ -167,6 +169,56 @@ def test_user_commands(instance):
     )
     actions = {row[0] for row in query(instance, "SELECT action FROM audit_events")}
     assert {"user.created", "user.password_set", "user.disabled"} <= actions
+
+
+def test_user_create_enforces_the_account_rules(instance):
+    assert run(instance, "init").returncode == 0
+    for username, email in (("Bad Name!", None), ("x" * 100, None), ("bon.nom", "pas-un-courriel")):
+        args = ["user", "create", username, "--name", "X", "--role", "admin", "--region", "06"]
+        result = run(instance, *args, *(["--email", email] if email else []))
+        assert result.returncode == 1, result.stdout
+        assert result.stderr.startswith("Erreur") and "Traceback" not in result.stderr
+    assert query(instance, "SELECT count(*) FROM users") == [(0,)]
+
+
+def test_demo_refuses_to_reset_an_account_it_did_not_create(instance):
+    assert run(instance, "init").returncode == 0
+    created = run(
+        instance,
+        "user",
+        "create",
+        "admin",
+        "--name",
+        "Vraie Admin",
+        "--role",
+        "admin",
+        "--region",
+        "06",
+        "--password",
+        "Une-vraie-phrase-secrete",
+    )
+    assert created.returncode == 0, created.stderr
+    before = query(instance, "SELECT password_hash FROM users WHERE username='admin'")
+    result = run(instance, "demo", "--no-serve", "--password", "Demo-mot-de-passe-2026")
+    assert result.returncode == 1 and "démonstration" in result.stderr
+    assert query(instance, "SELECT password_hash FROM users WHERE username='admin'") == before
+
+
+def test_init_with_a_broken_seed_folder_is_one_clear_error(instance, tmp_path):
+    broken = tmp_path / "seed"
+    broken.mkdir()
+    (broken / "regions.yaml").write_text("regions: [\n", encoding="utf-8")
+    result = run(instance, "init", CASEWORK_SEED_DIR=str(broken))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr and result.stderr.startswith("Erreur")
+
+
+def test_unusable_instance_folder_is_one_clear_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    result = run(blocker / "instance", "init")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and "instance" in result.stderr
 
 
 def _first_point(instance: Path, region: str) -> str:
