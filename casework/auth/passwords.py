@@ -47,11 +47,25 @@ def common_passwords() -> frozenset[str]:
     )
 
 
+LEET = str.maketrans({"@": "a", "4": "a", "0": "o", "1": "i", "3": "e", "5": "s", "$": "s", "7": "t"})
+
+
 def _skeleton(password: str) -> str:
-    """Lower-case, accents and trailing digits/symbols removed: « Motdepasse2024! » → motdepasse."""
+    """Lower-case, accents and leading/trailing digits and symbols removed, look-alike
+    substitutions undone: « Motdepasse2024! » and « P@ssw0rd1234 » → motdepasse, password."""
     folded = unicodedata.normalize("NFKD", password.lower())
     letters = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    return re.sub(r"[\W\d_]+$", "", re.sub(r"^[\W\d_]+", "", letters))
+    trimmed = re.sub(r"[\W\d_]+$", "", re.sub(r"^[\W\d_]+", "", letters))
+    return trimmed.translate(LEET)
+
+
+def _is_common(password: str) -> bool:
+    common = common_passwords()
+    skeleton = _skeleton(password)
+    letters_only = re.sub(r"[\W\d_]+", "", skeleton)
+    half = len(letters_only) // 2
+    repeated = letters_only[:half] == letters_only[half:] and letters_only[:half] in common
+    return password.lower() in common or skeleton in common or letters_only in common or repeated
 
 
 def check_password_policy(password: str, *, username: str | None = None) -> None:
@@ -65,8 +79,7 @@ def check_password_policy(password: str, *, username: str | None = None) -> None
             str(_l("The password must have at most %(n)d characters.", n=MAX_LENGTH))
         )
     lowered = password.lower()
-    common = common_passwords()
-    if lowered in common or _skeleton(password) in common or len(set(lowered)) <= 3:
+    if _is_common(password) or len(set(lowered)) <= 3:
         raise WeakPassword(
             str(_l("This password is too common. Choose a longer phrase of your own."))
         )

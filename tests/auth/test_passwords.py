@@ -29,6 +29,9 @@ def test_hash_is_argon2_and_verifies():
         "aaaaaaaaaaaaaaaa",
         "Azertyuiop123",
         "Québec-2026!!",
+        "P@ssw0rd1234",
+        "Password!Password",
+        "M0tdeP@sse-2025",
     ],
 )
 def test_weak_passwords_are_refused(password, ctx):
