@@ -47,7 +47,9 @@ def common_passwords() -> frozenset[str]:
     )
 
 
-LEET = str.maketrans({"@": "a", "4": "a", "0": "o", "1": "i", "3": "e", "5": "s", "$": "s", "7": "t"})
+LEET = str.maketrans(
+    {"@": "a", "4": "a", "0": "o", "1": "i", "3": "e", "5": "s", "$": "s", "7": "t"}
+)
 
 
 def _skeleton(password: str) -> str:
