@@ -68,7 +68,9 @@ def configure_db(app: Flask) -> None:
 
 def _import_models() -> None:
     """Every model module, so that metadata (and Alembic autogenerate) sees all tables."""
+    from casework.assessments import models as _assessments  # noqa: F401
     from casework.auth import models as _auth  # noqa: F401
+    from casework.cases import models as _cases  # noqa: F401
     from casework.core import audit as _audit  # noqa: F401
     from casework.reference import models as _reference  # noqa: F401
 
@@ -86,14 +88,27 @@ def configure_auth(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from casework.assessments.views import bp as assessments_bp
     from casework.auth.views import admin_bp
     from casework.auth.views import bp as auth_bp
+    from casework.cases.views import bp as cases_bp
+    from casework.cases.views import transfers_bp
     from casework.core.audit_views import bp as audit_bp
     from casework.core.views import bp as core_bp
     from casework.home.views import bp as home_bp
     from casework.reference.views import bp as reference_bp
 
-    for blueprint in (core_bp, auth_bp, admin_bp, home_bp, reference_bp, audit_bp):
+    for blueprint in (
+        core_bp,
+        auth_bp,
+        admin_bp,
+        home_bp,
+        cases_bp,
+        transfers_bp,
+        assessments_bp,
+        reference_bp,
+        audit_bp,
+    ):
         app.register_blueprint(blueprint)
 
 

@@ -6,6 +6,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from casework.setup import include_name
+
 config = context.config
 if config.config_file_name:
     # Keep the application's loggers alive when migrations run inside tests or the CLI.
@@ -40,6 +42,7 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     options = dict(migrate_extension.configure_args)
     options.setdefault("process_revision_directives", skip_empty_autogenerate)
+    options.setdefault("include_name", include_name)
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata, **options)
         with context.begin_transaction():

@@ -97,10 +97,6 @@ def role_choices() -> list[tuple[str, str]]:
     return [(role.value, label) for role, label in ROLE_LABELS.items()]
 
 
-class ConfirmForm(BaseForm):
-    """A POST with only the CSRF token, for confirmed actions (disable, reset)."""
-
-
 class UserFilterForm(BaseForm):
     class Meta:
         csrf = False

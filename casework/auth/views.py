@@ -21,7 +21,6 @@ from sqlalchemy.orm import joinedload
 from casework.auth import operations
 from casework.auth.forms import (
     ChangePasswordForm,
-    ConfirmForm,
     EditUserForm,
     LoginForm,
     UserFilterForm,
@@ -29,6 +28,7 @@ from casework.auth.forms import (
     role_choices,
 )
 from casework.auth.models import User
+from casework.core.forms import ConfirmForm
 from casework.core.navigation import safe_next
 from casework.core.pagination import paginate, parse_page_number
 from casework.core.permissions import load_or_abort, public, requires

@@ -26,8 +26,31 @@ ACTION_LABELS = {
     "user.password_reset": _l("Password reset by an administrator"),
     "user.password_set": _l("Password set from the command line"),
     "user.password_changed": _l("Password changed by its owner"),
+    "case.opened": _l("Case opened"),
+    "case.viewed": _l("File read"),
+    "case.updated": _l("Case status changed"),
+    "person.updated": _l("Person's record changed"),
+    "household.added": _l("Household member added"),
+    "household.removed": _l("Household member removed"),
+    "interaction.added": _l("Timeline entry added"),
+    "consent.given": _l("Consent recorded"),
+    "consent.withdrawn": _l("Consent withdrawn"),
+    "transfer.requested": _l("Transfer requested"),
+    "transfer.accepted": _l("Transfer accepted"),
+    "transfer.declined": _l("Transfer declined"),
+    "assessment.started": _l("Assessment started"),
+    "assessment.saved": _l("Assessment draft saved"),
+    "assessment.completed": _l("Assessment completed"),
+    "assessment.viewed": _l("Assessment read"),
+    "assessment.compared": _l("Assessment versions compared"),
+    "cases.read": _l("File read"),
+    "cases.edit": _l("File change"),
+    "cases.transfer": _l("Transfer"),
+    "cases.access_log": _l("Access log read"),
+    "assessments.read": _l("Assessment read"),
+    "assessments.edit": _l("Assessment change"),
 }
-TARGET_LABELS = {"user": _l("Account")}
+TARGET_LABELS = {"user": _l("Account"), "case": _l("Case")}
 
 
 class AuditEvent(db.Model):
@@ -39,7 +62,9 @@ class AuditEvent(db.Model):
     actor_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
+    actor_role: Mapped[str | None] = mapped_column(String(20))
     action: Mapped[str] = mapped_column(String(64), index=True)
+    outcome: Mapped[str] = mapped_column(String(10), default="ok")  # ok | denied
     target_type: Mapped[str | None] = mapped_column(String(40))
     target_id: Mapped[str | None] = mapped_column(String(40))
     # Identifiers and field names only: the trail must not become a second copy of the file.
@@ -54,6 +79,16 @@ class AuditEvent(db.Model):
         return str(ACTION_LABELS.get(self.action, self.action))
 
     @property
+    def actor_role_label(self) -> str:
+        from casework.core.roles import ROLE_LABELS, Role
+
+        return (
+            str(ROLE_LABELS[Role(self.actor_role)])
+            if self.actor_role in Role._value2member_map_
+            else ""
+        )
+
+    @property
     def target_label(self) -> str:
         return str(TARGET_LABELS.get(self.target_type or "", self.target_type or ""))
 
@@ -65,6 +100,7 @@ def record(
     *,
     target_type: str | None = None,
     target_id: Any = None,
+    outcome: str = "ok",
     **details: Any,
 ) -> AuditEvent:
     """Add an audit event to the current transaction (the caller commits).
@@ -79,7 +115,9 @@ def record(
         target_id = target_id if target_id is not None else getattr(target, "id", None)
     event = AuditEvent(
         actor_id=getattr(actor, "id", actor),
+        actor_role=getattr(actor, "role", None),
         action=action,
+        outcome=outcome,
         target_type=target_type,
         target_id=None if target_id is None else str(target_id),
         details=details,

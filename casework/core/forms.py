@@ -18,6 +18,10 @@ class BaseForm(FlaskForm):
             return unbound_field.bind(form=form, filters=filters, **options)
 
 
+class ConfirmForm(BaseForm):
+    """A POST with only the CSRF token, for confirmed actions (disable, withdraw, accept)."""
+
+
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
 

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
+from casework.core import audit
 from casework.core.roles import Role
 from casework.extensions import db
 
@@ -48,6 +49,25 @@ POLICY: dict[str, dict[Role, Scope]] = {
     "account.manage": _grant(EVERY_ROLE, Scope.SELF),
     "reference.view": _grant(EVERY_ROLE, Scope.ALL),
     "users.manage": {Role.ADMIN: Scope.ALL},
+    # Case files. Agents see their own caseload only: colleagues at the same service point do
+    # not read each other's files (least privilege); cover for an absence goes through a
+    # transfer. Airport staff, partner users and administrators have no access to case files.
+    "cases.read": {
+        Role.AGENT: Scope.CASELOAD,
+        Role.SUPERVISOR: Scope.REGION,
+        Role.ADVISOR: Scope.REGION,
+    },
+    "cases.create": {Role.AGENT: Scope.CASELOAD},
+    "cases.edit": {Role.AGENT: Scope.CASELOAD},
+    "cases.transfer": {Role.AGENT: Scope.CASELOAD, Role.SUPERVISOR: Scope.REGION},
+    "cases.access_log": {Role.SUPERVISOR: Scope.REGION},
+    "transfers.respond": {Role.AGENT: Scope.SELF},
+    "assessments.read": {
+        Role.AGENT: Scope.CASELOAD,
+        Role.SUPERVISOR: Scope.REGION,
+        Role.ADVISOR: Scope.REGION,
+    },
+    "assessments.edit": {Role.AGENT: Scope.CASELOAD},
     "audit.view": {Role.ADMIN: Scope.ALL},
 }
 
@@ -132,5 +152,14 @@ def load_or_abort(model: type[M], ident: Any, action: str) -> M:
         abort(404)
     scope = scope_for(current_user.role, action)
     if scope is None or not in_scope(current_user, scope, obj):
+        record_denial(action, obj)
         abort(403)
     return obj
+
+
+def record_denial(action: str, obj: Any) -> None:
+    """A refused access to a file is itself a fact to keep: written and committed now,
+    because the 403 that follows ends the request."""
+    db.session.rollback()
+    audit.record(current_user, action, obj, outcome="denied")
+    db.session.commit()

@@ -23,6 +23,11 @@ class Card:
         return self.endpoint is None
 
 
+REGION_CASES = Card(
+    _l("Cases of my region"),
+    _l("Read the case files of your region: person, household, needs and timeline."),
+    "cases.index",
+)
 REFERENCE = Card(
     _l("Reference data"),
     _l(
@@ -37,12 +42,19 @@ CARDS: dict[Role, list[Card]] = {
         Card(
             _l("My caseload"),
             _l("Open a case for a person, follow your active cases and what is due."),
+            "cases.index",
         ),
         Card(
-            _l("Needs assessment"),
+            _l("Open a case"),
             _l(
-                "Assess needs in the five domains: settlement, francisation, community life, employment, immigration procedures."
+                "Check that the person has no file yet, then record who they are and assess needs in the five domains."
             ),
+            "cases.create",
+        ),
+        Card(
+            _l("Transfers"),
+            _l("Cases other agents want to hand over to you."),
+            "transfers.index",
         ),
         Card(
             _l("Action plans and referrals"),
@@ -65,6 +77,7 @@ CARDS: dict[Role, list[Card]] = {
         Card(
             _l("Regional network"), _l("Partner organisations of your region and their capacity.")
         ),
+        REGION_CASES,
         REFERENCE,
     ],
     Role.AIRPORT: [
@@ -83,7 +96,7 @@ CARDS: dict[Role, list[Card]] = {
             _l("Regional dashboard"),
             _l("Caseloads per agent, open needs by domain, referral funnel."),
         ),
-        Card(_l("Transfers"), _l("Reassign cases between agents of your region.")),
+        REGION_CASES,
         REFERENCE,
     ],
     Role.PARTNER: [

@@ -40,6 +40,15 @@ def run(
     )
 
 
+def head_revision() -> str:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).resolve().parents[2] / "migrations"))
+    return ScriptDirectory.from_config(config).get_current_head()
+
+
 def query(instance: Path, sql: str):
     with sqlite3.connect(instance / "casework.sqlite3") as connection:
         return connection.execute(sql).fetchall()
@@ -48,7 +57,7 @@ def query(instance: Path, sql: str):
 def test_init_reaches_head_and_a_second_run_changes_nothing(instance):
     first = run(instance, "init")
     assert first.returncode == 0, first.stderr
-    assert "Schéma à jour (révision 0001)" in first.stdout
+    assert f"Schéma à jour (révision {head_revision()})" in first.stdout
     assert query(instance, "SELECT count(*) FROM regions") == [(17,)]
     second = run(instance, "init")
     assert second.returncode == 0, second.stderr

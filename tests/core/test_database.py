@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from casework.auth.models import User
 from casework.extensions import db
-from casework.setup import current_revision
+from casework.setup import current_revision, include_name
 
 
 def test_foreign_key_violation_raises(ctx):
@@ -43,7 +43,8 @@ def test_database_is_at_the_head_revision(app, ctx):
 def test_models_and_migrations_agree(ctx):
     with db.engine.connect() as connection:
         context = MigrationContext.configure(
-            connection, opts={"compare_type": True, "render_as_batch": True}
+            connection,
+            opts={"compare_type": True, "render_as_batch": True, "include_name": include_name},
         )
         differences = compare_metadata(context, db.metadata)
     assert differences == []

@@ -1,0 +1,1 @@
+"""Needs assessment across the five domains, in versions."""

@@ -1,0 +1,131 @@
+"""The assessment form: fixed interview fields plus one level and note per need of the catalogue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Optional
+from wtforms.widgets import HiddenInput
+
+from casework.assessments.models import LEVELS, Assessment
+from casework.assessments.operations import ASSETS_MAX, LEVEL_LABELS, NOTES_MAX, AssessmentValues
+from casework.cases import choices
+from casework.core.forms import BaseForm, max_length
+from casework.reference.models import Domain, Occupation
+
+
+def _none_if_empty(value):
+    return value or None
+
+
+class AssessmentBaseForm(BaseForm):
+    interview_date = DateField(_l("Interview date"), validators=[Optional()])
+    interview_mode = SelectField(
+        _l("Interview mode"), filters=[_none_if_empty], validate_choice=False
+    )
+    interpreter_language = SelectField(
+        _l("Interpreter language"), filters=[_none_if_empty], validate_choice=False
+    )
+    interpreter_remote = BooleanField(_l("Remote interpretation"))
+    requalification_interest = BooleanField(
+        _l("Interested in requalification for an in-demand occupation")
+    )
+    current_occupation = StringField(
+        _l("Current or last occupation"),
+        validators=[Optional(), max_length(200)],
+        filters=[_none_if_empty],
+    )
+    current_cnp = StringField(
+        _l("CNP code of the current occupation"),
+        validators=[Optional(), max_length(5)],
+        filters=[_none_if_empty],
+    )
+    target_cnp = SelectField(
+        _l("Target occupation (CNP)"), filters=[_none_if_empty], validate_choice=False
+    )
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+
+
+def build_form(
+    domains: list[Domain],
+    occupations: list[Occupation],
+    assessment: Assessment,
+    formdata: Any = None,
+) -> AssessmentBaseForm:
+    """A form class made for the current catalogue, filled from ``assessment``."""
+
+    class AssessmentForm(AssessmentBaseForm):
+        pass
+
+    level_choices = [(level, LEVEL_LABELS[level]) for level in LEVELS]
+    for domain in domains:
+        for need in domain.needs:
+            setattr(
+                AssessmentForm,
+                f"level_{need.id}",
+                SelectField(need.label, choices=level_choices, default="none"),
+            )
+            setattr(
+                AssessmentForm,
+                f"notes_{need.id}",
+                TextAreaField(
+                    _l("Notes"),
+                    validators=[Optional(), max_length(NOTES_MAX)],
+                    filters=[_none_if_empty],
+                ),
+            )
+        setattr(
+            AssessmentForm,
+            f"assets_{domain.id}",
+            TextAreaField(
+                _l("Assets: diplomas, experience, languages, network"),
+                validators=[Optional(), max_length(ASSETS_MAX)],
+                filters=[_none_if_empty],
+            ),
+        )
+    data = {
+        name: getattr(assessment, name)
+        for name in (
+            "interview_date",
+            "interview_mode",
+            "interpreter_language",
+            "interpreter_remote",
+            "requalification_interest",
+            "current_occupation",
+            "current_cnp",
+            "target_cnp",
+            "version",
+        )
+    }
+    for row in assessment.needs:
+        data[f"level_{row.need_id}"] = row.level
+        data[f"notes_{row.need_id}"] = row.notes
+    for row in assessment.domain_notes:
+        data[f"assets_{row.domain_id}"] = row.assets
+    form = AssessmentForm(formdata=formdata, data=data)
+    languages = choices.language_choices()
+    form.interview_mode.choices = [("", _l("— Choose —")), *choices.MODES.items()]
+    form.interpreter_language.choices = [("", _l("— No interpreter —")), *languages]
+    form.target_cnp.choices = [("", _l("— None —"))] + [(o.cnp, o.label) for o in occupations]
+    return form
+
+
+def values_from(form: AssessmentBaseForm, domains: list[Domain]) -> AssessmentValues:
+    values = AssessmentValues(
+        interview_date=form.interview_date.data,
+        interview_mode=form.interview_mode.data,
+        interpreter_language=form.interpreter_language.data,
+        interpreter_remote=bool(form.interpreter_remote.data),
+        requalification_interest=bool(form.requalification_interest.data),
+        current_occupation=form.current_occupation.data,
+        current_cnp=form.current_cnp.data,
+        target_cnp=form.target_cnp.data,
+    )
+    for domain in domains:
+        for need in domain.needs:
+            values.levels[need.id] = form[f"level_{need.id}"].data
+            values.notes[need.id] = form[f"notes_{need.id}"].data
+        values.assets[domain.id] = form[f"assets_{domain.id}"].data
+    return values

@@ -1,0 +1,165 @@
+"""Needs assessment pages: current version, edit the draft, earlier versions, comparison."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from casework.assessments import operations
+from casework.assessments.forms import build_form, values_from
+from casework.assessments.models import Assessment
+from casework.cases.models import Case
+from casework.cases.operations import CaseError, StaleEdit
+from casework.cases.views import load_case, template_context
+from casework.core import audit
+from casework.core.forms import ConfirmForm
+from casework.core.permissions import requires
+from casework.extensions import db
+
+bp = Blueprint("assessments", __name__, url_prefix="/cases/<int:case_id>/assessment")
+bp.context_processor(template_context)
+
+
+def _version(case: Case, number: int) -> Assessment:
+    assessment = db.session.scalar(
+        select(Assessment)
+        .options(selectinload(Assessment.needs), selectinload(Assessment.domain_notes))
+        .where(Assessment.case_id == case.id, Assessment.number == number)
+    )
+    if assessment is None:
+        abort(404)
+    return assessment
+
+
+def _render_version(case: Case, assessment: Assessment | None, versions: list[Assessment]):
+    domains = operations.catalogue()
+    return render_template(
+        "assessments/show.html",
+        case=case,
+        assessment=assessment,
+        versions=versions,
+        domains=domains,
+        levels={n.need_id: n for n in assessment.needs} if assessment else {},
+        assets={d.domain_id: d.assets for d in assessment.domain_notes} if assessment else {},
+        occupations={o.cnp: o for o in operations.occupations()},
+        start_form=ConfirmForm(),
+    )
+
+
+@bp.get("/")
+@requires("assessments.read")
+def current(case_id: int):
+    case = load_case(case_id, "assessments.read")
+    latest = operations.latest(case)
+    _audit_read(case, latest)
+    return _render_version(case, latest, operations.assessments_of(case))
+
+
+@bp.get("/<int:number>")
+@requires("assessments.read")
+def version(case_id: int, number: int):
+    case = load_case(case_id, "assessments.read")
+    assessment = _version(case, number)
+    _audit_read(case, assessment)
+    return _render_version(case, assessment, operations.assessments_of(case))
+
+
+def _audit_read(case: Case, assessment: Assessment | None) -> None:
+    audit.record(
+        current_user, "assessment.viewed", case, number=assessment.number if assessment else None
+    )
+    db.session.commit()
+
+
+@bp.post("/nouvelle")
+@requires("assessments.edit")
+def start(case_id: int):
+    case = load_case(case_id, "assessments.edit")
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    operations.start(current_user, case)
+    db.session.commit()
+    return redirect(url_for("assessments.edit", case_id=case.id))
+
+
+@bp.route("/modifier", methods=["GET", "POST"])
+@requires("assessments.edit")
+def edit(case_id: int):
+    case = load_case(case_id, "assessments.edit", read=request.method == "GET")
+    draft = operations.latest(case)
+    if draft is None or not draft.is_draft:
+        flash(_("There is no draft to edit: start an assessment first."), "info")
+        return redirect(url_for("assessments.current", case_id=case.id))
+    domains = operations.catalogue()
+    form = build_form(
+        domains,
+        operations.occupations(),
+        draft,
+        formdata=request.form if request.method == "POST" else None,
+    )
+    if request.method == "POST":
+        valid = form.validate()
+        if form.version.errors:
+            abort(400)
+        if valid:
+            complete = request.form.get("action") == "complete"
+            try:
+                operations.save(
+                    current_user,
+                    draft,
+                    values_from(form, domains),
+                    form.version.data,
+                    complete=complete,
+                )
+            except StaleEdit:
+                db.session.rollback()
+                abort(409)
+            except CaseError as error:
+                target = form._fields.get(error.field or "")
+                if target is not None:
+                    target.errors = [*target.errors, str(error)]
+                else:
+                    flash(str(error), "error")
+            else:
+                db.session.commit()
+                if complete:
+                    flash(_("Assessment completed."), "success")
+                    return redirect(url_for("assessments.current", case_id=case.id))
+                flash(_("Draft saved."), "success")
+                return redirect(url_for("assessments.edit", case_id=case.id))
+        else:
+            flash(_("The assessment was not saved: correct the fields marked below."), "error")
+    return render_template(
+        "assessments/edit.html", case=case, form=form, domains=domains, draft=draft
+    )
+
+
+@bp.get("/comparer")
+@requires("assessments.read")
+def compare(case_id: int):
+    case = load_case(case_id, "assessments.read")
+    versions = operations.assessments_of(case)
+    if len(versions) < 2:
+        flash(_("There is only one version: nothing to compare yet."), "info")
+        return redirect(url_for("assessments.current", case_id=case.id))
+    numbers = [v.number for v in versions]
+    newer_number = request.args.get("a", type=int) or numbers[0]
+    older_number = request.args.get("de", type=int) or numbers[1]
+    if newer_number not in numbers or older_number not in numbers:
+        abort(404)
+    older, newer = _version(case, older_number), _version(case, newer_number)
+    audit.record(current_user, "assessment.compared", case, versions=[older_number, newer_number])
+    db.session.commit()
+    domains = operations.catalogue()
+    return render_template(
+        "assessments/compare.html",
+        case=case,
+        older=older,
+        newer=newer,
+        numbers=numbers,
+        domains=domains,
+        changes=operations.compare(older, newer, domains),
+    )

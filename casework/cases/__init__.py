@@ -1,0 +1,1 @@
+"""Persons, households, cases, timeline, consent, transfers and search."""

@@ -1,0 +1,194 @@
+"""Closed lists of the case domain, with their labels (codes are stored, labels are shown)."""
+
+from __future__ import annotations
+
+from babel import Locale
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+
+GENDERS = {
+    "woman": _l("Woman"),
+    "man": _l("Man"),
+    "non_binary": _l("Non-binary"),
+    "other": _l("Another identity"),
+    "undisclosed": _l("Prefers not to say"),
+}
+IMMIGRATION_CATEGORIES = {
+    "economic": _l("Economic immigration (PRTQ / PEQ)"),
+    "family": _l("Family reunification"),
+    "gar": _l("Government-assisted refugee"),
+    "psr": _l("Privately sponsored refugee"),
+    "asylum": _l("Asylum seeker"),
+    "temporary_worker": _l("Temporary worker"),
+    "student": _l("International student"),
+    "other": _l("Other"),
+}
+FRENCH_LEVELS = {
+    "none": _l("None"),
+    "beginner": _l("Beginner"),
+    "intermediate": _l("Intermediate"),
+    "advanced": _l("Advanced"),
+    "fluent": _l("Fluent"),
+}
+ORIGINS = {
+    "airport": _l("Airport booking"),
+    "walk_in": _l("Walk-in"),
+    "partner": _l("Partner referral"),
+    "abroad": _l("From abroad"),
+}
+STATUSES = {
+    "new": _l("New"),
+    "active": _l("Active"),
+    "on_hold": _l("On hold"),
+    "closed": _l("Closed"),
+}
+PRIORITIES = {"normal": _l("Normal"), "high": _l("High"), "urgent": _l("Urgent")}
+CLOSING_REASONS = {
+    "goals_met": _l("Goals of the plan met"),
+    "moved": _l("Moved out of Québec"),
+    "declined": _l("Person declined the service"),
+    "no_contact": _l("No contact possible"),
+    "other": _l("Other reason"),
+}
+RELATIONSHIPS = {
+    "spouse": _l("Spouse or partner"),
+    "child": _l("Child"),
+    "parent": _l("Parent"),
+    "other": _l("Other relative"),
+}
+INTERACTION_KINDS = {
+    "note": _l("Note"),
+    "phone": _l("Phone call"),
+    "meeting": _l("Meeting"),
+    "email": _l("E-mail"),
+}
+MODES = {"in_person": _l("In person"), "phone": _l("Phone"), "video": _l("Video")}
+CONSENT_PURPOSES = {
+    "share_partner": _l("Share with a partner organisation"),
+    "share_mtess": _l("Share with MTESS (requalification)"),
+    "contact_email": _l("Contact by e-mail"),
+    "contact_sms": _l("Contact by SMS"),
+}
+CONSENT_METHODS = {
+    "verbal": _l("Verbal, noted by the agent"),
+    "signed": _l("Signed form"),
+    "electronic": _l("Electronic"),
+}
+# Languages and countries are named by the CLDR data Babel ships, in the reader's language.
+# The short lists below are what forms offer first (the languages and countries of birth most
+# frequent among newcomers to Québec: an illustrative ordering); any valid ISO code is accepted.
+COMMON_LANGUAGES = (
+    "fr",
+    "en",
+    "es",
+    "ar",
+    "zh",
+    "fa",
+    "uk",
+    "ru",
+    "pt",
+    "ht",
+    "vi",
+    "tl",
+    "hi",
+    "pa",
+    "ur",
+    "ta",
+    "bn",
+    "so",
+    "sw",
+    "ti",
+    "am",
+    "tr",
+    "ro",
+    "ln",
+    "wo",
+    "ff",
+    "rw",
+    "ko",
+    "ja",
+    "ps",
+    "ku",
+    "ne",
+    "my",
+)
+COMMON_COUNTRIES = (
+    "FR",
+    "CN",
+    "IN",
+    "DZ",
+    "MA",
+    "TN",
+    "CM",
+    "CI",
+    "SN",
+    "HT",
+    "CO",
+    "MX",
+    "BR",
+    "IR",
+    "SY",
+    "LB",
+    "AF",
+    "UA",
+    "PH",
+    "VN",
+    "CD",
+    "BI",
+    "RW",
+    "ER",
+    "ET",
+    "NG",
+    "PK",
+    "BD",
+    "VE",
+    "PE",
+    "US",
+    "BE",
+    "CH",
+    "RO",
+    "TR",
+    "KR",
+    "SO",
+    "GN",
+    "ML",
+    "BF",
+    "NP",
+)
+
+
+def _locale() -> Locale:
+    return get_locale() or Locale.parse("fr_CA")
+
+
+def language_name(code: str | None) -> str:
+    if not code:
+        return ""
+    return _locale().languages.get(code, code)
+
+
+def country_name(code: str | None) -> str:
+    if not code:
+        return ""
+    return _locale().territories.get(code, code)
+
+
+def is_language(code: str) -> bool:
+    return code in Locale.parse("en").languages
+
+
+def is_country(code: str) -> bool:
+    return (
+        len(code) == 2
+        and code.isalpha()
+        and code.isupper()
+        and code in Locale.parse("en").territories
+    )
+
+
+def language_choices() -> list[tuple[str, str]]:
+    return sorted(((code, language_name(code)) for code in COMMON_LANGUAGES), key=lambda c: c[1])
+
+
+def country_choices() -> list[tuple[str, str]]:
+    return sorted(((code, country_name(code)) for code in COMMON_COUNTRIES), key=lambda c: c[1])

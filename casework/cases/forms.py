@@ -1,0 +1,241 @@
+"""Forms of the case file. Server-side validation lives in operations; these parse and label."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    EmailField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TelField,
+    TextAreaField,
+)
+from wtforms.validators import Email, InputRequired, NumberRange, Optional
+from wtforms.widgets import HiddenInput
+
+from casework.cases import choices
+from casework.core.forms import BaseForm, max_length, required
+
+
+def _none_if_empty(value):
+    return value or None
+
+
+def _options(mapping) -> list[tuple[str, str]]:
+    return [(code, label) for code, label in mapping.items()]
+
+
+def _blank(label=None) -> list[tuple[str, str]]:
+    return [("", label or _l("— Choose —"))]
+
+
+DATE_MESSAGE = _l("Enter a valid date.")
+
+
+class PersonForm(BaseForm):
+    given_names = StringField(_l("Given names"), validators=[required(), max_length(200)])
+    family_name = StringField(_l("Family name"), validators=[required(), max_length(200)])
+    preferred_name = StringField(
+        _l("Name used day to day"),
+        validators=[Optional(), max_length(200)],
+        filters=[_none_if_empty],
+    )
+    date_of_birth = DateField(_l("Date of birth"), validators=[Optional()])
+    gender = SelectField(_l("Gender (optional)"), filters=[_none_if_empty], validate_choice=False)
+    country_of_birth = SelectField(
+        _l("Country of birth"), filters=[_none_if_empty], validate_choice=False
+    )
+    citizenships = SelectMultipleField(_l("Citizenships"), validate_choice=False)
+    languages_spoken = SelectMultipleField(_l("Languages spoken"), validate_choice=False)
+    preferred_language = SelectField(
+        _l("Preferred language"), filters=[_none_if_empty], validate_choice=False
+    )
+    french_level_self = SelectField(
+        _l("French level (self-declared)"), filters=[_none_if_empty], validate_choice=False
+    )
+    french_level_scale = IntegerField(
+        _l("French level on the Québec scale (1–12)"),
+        validators=[
+            Optional(),
+            NumberRange(1, 12, message=_l("The Québec scale goes from 1 to 12.")),
+        ],
+        description=_l("Leave empty when not evaluated."),
+    )
+    immigration_category = SelectField(
+        _l("Immigration category"), validators=[required()], validate_choice=False
+    )
+    arrival_date = DateField(_l("Arrival in Québec"), validators=[Optional()])
+    permanent_residence_date = DateField(
+        _l("Permanent residence obtained on"), validators=[Optional()]
+    )
+    phone = TelField(_l("Phone"), validators=[Optional(), max_length(40)], filters=[_none_if_empty])
+    email = EmailField(
+        _l("E-mail"),
+        validators=[
+            Optional(),
+            max_length(254),
+            Email(message=_l("Enter a valid e-mail address.")),
+        ],
+        filters=[_none_if_empty],
+    )
+    address = StringField(
+        _l("Address"), validators=[Optional(), max_length(300)], filters=[_none_if_empty]
+    )
+    postal_code = StringField(
+        _l("Postal code"), validators=[Optional(), max_length(10)], filters=[_none_if_empty]
+    )
+    city = StringField(
+        _l("City"), validators=[Optional(), max_length(120)], filters=[_none_if_empty]
+    )
+    destination_region_id = SelectField(
+        _l("Destination region"),
+        coerce=lambda v: int(v) if v not in (None, "", "None") else None,
+        validate_choice=False,
+    )
+    destination_city = StringField(
+        _l("Destination city"), validators=[Optional(), max_length(120)], filters=[_none_if_empty]
+    )
+    interpreter_needed = BooleanField(_l("An interpreter is needed"))
+    interpreter_language = SelectField(
+        _l("Interpreter language"), filters=[_none_if_empty], validate_choice=False
+    )
+
+    def fill_choices(self, regions) -> None:
+        languages = choices.language_choices()
+        self.gender.choices = _blank(_l("— Not given —")) + _options(choices.GENDERS)
+        self.country_of_birth.choices = _blank() + choices.country_choices()
+        self.citizenships.choices = choices.country_choices()
+        self.languages_spoken.choices = languages
+        self.preferred_language.choices = _blank() + languages
+        self.interpreter_language.choices = _blank() + languages
+        self.french_level_self.choices = _blank() + _options(choices.FRENCH_LEVELS)
+        self.immigration_category.choices = _blank() + _options(choices.IMMIGRATION_CATEGORIES)
+        self.destination_region_id.choices = _blank() + [(r.id, r.label) for r in regions]
+
+
+class NewCaseForm(PersonForm):
+    origin = SelectField(
+        _l("How the person came to the service"), validators=[required()], validate_choice=False
+    )
+    priority = SelectField(_l("Priority"), default="normal", validate_choice=False)
+    # Set once the agent has seen the likely duplicates and still wants a new file.
+    duplicates_reviewed = BooleanField(widget=HiddenInput())
+
+    def fill_choices(self, regions) -> None:
+        super().fill_choices(regions)
+        self.origin.choices = _blank() + _options(choices.ORIGINS)
+        self.priority.choices = _options(choices.PRIORITIES)
+
+
+class EditPersonForm(PersonForm):
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+
+
+class CaseStatusForm(BaseForm):
+    status = SelectField(_l("Status"), validate_choice=False)
+    priority = SelectField(_l("Priority"), validate_choice=False)
+    next_follow_up_on = DateField(_l("Next follow-up"), validators=[Optional()])
+    closing_reason = SelectField(
+        _l("Reason for closing"), filters=[_none_if_empty], validate_choice=False
+    )
+    closing_summary = TextAreaField(
+        _l("Closing summary"), validators=[Optional(), max_length(5000)], filters=[_none_if_empty]
+    )
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+
+    def fill_choices(self) -> None:
+        self.status.choices = _options(choices.STATUSES)
+        self.priority.choices = _options(choices.PRIORITIES)
+        self.closing_reason.choices = _blank(_l("— Only when closing —")) + _options(
+            choices.CLOSING_REASONS
+        )
+
+
+class HouseholdForm(BaseForm):
+    relationship = SelectField(_l("Relationship"), validators=[required()], validate_choice=False)
+    given_names = StringField(_l("Given names"), validators=[required(), max_length(200)])
+    family_name = StringField(
+        _l("Family name"), validators=[Optional(), max_length(200)], filters=[_none_if_empty]
+    )
+    date_of_birth = DateField(_l("Date of birth"), validators=[Optional()])
+
+    def fill_choices(self) -> None:
+        self.relationship.choices = _blank() + _options(choices.RELATIONSHIPS)
+
+
+class InteractionForm(BaseForm):
+    kind = SelectField(_l("Kind"), validators=[required()], validate_choice=False)
+    occurred_at = DateTimeLocalField(
+        _l("Date and time"),
+        validators=[InputRequired(message=_l("This field is required."))],
+        format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
+    )
+    duration_minutes = IntegerField(_l("Duration (minutes)"), validators=[Optional()])
+    mode = SelectField(_l("Mode"), filters=[_none_if_empty], validate_choice=False)
+    interpreter_language = SelectField(
+        _l("Interpreter language"), filters=[_none_if_empty], validate_choice=False
+    )
+    interpreter_remote = BooleanField(_l("Remote interpretation"))
+    summary = TextAreaField(_l("Summary"), validators=[required(), max_length(10_000)])
+
+    def fill_choices(self) -> None:
+        self.kind.choices = _blank() + _options(choices.INTERACTION_KINDS)
+        self.mode.choices = _blank(_l("— Not applicable —")) + _options(choices.MODES)
+        self.interpreter_language.choices = (
+            _blank(_l("— No interpreter —")) + choices.language_choices()
+        )
+
+
+class ConsentForm(BaseForm):
+    purpose = SelectField(_l("Purpose"), validators=[required()], validate_choice=False)
+    given_on = DateField(
+        _l("Given on"), validators=[InputRequired(message=_l("This field is required."))]
+    )
+    method = SelectField(_l("How it was obtained"), validators=[required()], validate_choice=False)
+
+    def fill_choices(self) -> None:
+        self.purpose.choices = _blank() + _options(choices.CONSENT_PURPOSES)
+        self.method.choices = _blank() + _options(choices.CONSENT_METHODS)
+
+
+class TransferForm(BaseForm):
+    to_agent_id = SelectField(
+        _l("Receiving agent"),
+        coerce=lambda v: int(v) if str(v).isdigit() else None,
+        validate_choice=False,
+    )
+    reason = TextAreaField(_l("Reason"), validators=[required(), max_length(2000)])
+
+
+class CaseloadFilterForm(BaseForm):
+    class Meta:
+        csrf = False
+
+    q = StringField(
+        _l("Search"),
+        validators=[Optional(), max_length(100)],
+        description=_l("Name, case number, phone or e-mail"),
+    )
+    status = SelectField(_l("Status"), validate_choice=False)
+    domain = SelectField(_l("Open needs in"), validate_choice=False)
+    priority = SelectField(_l("Priority"), validate_choice=False)
+    region = SelectField(_l("Region"), validate_choice=False)
+    overdue = BooleanField(_l("Follow-up overdue"))
+    sort = SelectField(_l("Sort by"), validate_choice=False)
+
+    def fill_choices(self, domains, regions) -> None:
+        self.status.choices = _blank(_l("All")) + _options(choices.STATUSES)
+        self.priority.choices = _blank(_l("All")) + _options(choices.PRIORITIES)
+        self.domain.choices = _blank(_l("Any")) + [(d.code, d.label) for d in domains]
+        self.region.choices = _blank(_l("All")) + [(str(r.id), r.label) for r in regions]
+        self.sort.choices = [
+            ("recent", _l("Most recent")),
+            ("name", _l("Name")),
+            ("follow_up", _l("Next follow-up")),
+            ("priority", _l("Priority")),
+        ]

@@ -1,0 +1,204 @@
+"""A person, their household, their case, and what happens on it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from casework.core.time import utcnow
+from casework.extensions import db
+from casework.reference.models import Region, ServicePoint
+
+
+class Person(db.Model):
+    """The immigrant. Names are stored exactly as written; folded copies serve search and matching."""
+
+    __tablename__ = "persons"
+    __table_args__ = (
+        Index("ix_persons_family_key_birth", "family_phonetic", "date_of_birth"),
+        Index("ix_persons_birth", "date_of_birth"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    given_names: Mapped[str] = mapped_column(String(200))
+    family_name: Mapped[str] = mapped_column(String(200))
+    preferred_name: Mapped[str | None] = mapped_column(String(200))
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
+    gender: Mapped[str | None] = mapped_column(String(20))
+    country_of_birth: Mapped[str | None] = mapped_column(String(2))
+    citizenships: Mapped[list[str]] = mapped_column(JSON, default=list)
+    languages_spoken: Mapped[list[str]] = mapped_column(JSON, default=list)
+    preferred_language: Mapped[str | None] = mapped_column(String(3))
+    french_level_self: Mapped[str | None] = mapped_column(String(20))
+    french_level_scale: Mapped[int | None] = mapped_column()  # Québec scale, 1–12
+    immigration_category: Mapped[str] = mapped_column(String(30))
+    arrival_date: Mapped[date | None] = mapped_column(Date)
+    permanent_residence_date: Mapped[date | None] = mapped_column(Date)
+    phone: Mapped[str | None] = mapped_column(String(40))
+    email: Mapped[str | None] = mapped_column(String(254))
+    address: Mapped[str | None] = mapped_column(String(300))
+    postal_code: Mapped[str | None] = mapped_column(String(10))
+    city: Mapped[str | None] = mapped_column(String(120))
+    destination_region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
+    destination_city: Mapped[str | None] = mapped_column(String(120))
+    interpreter_needed: Mapped[bool] = mapped_column(default=False)
+    interpreter_language: Mapped[str | None] = mapped_column(String(3))
+    # Folded copies for duplicate detection (accent- and case-insensitive, spelling-tolerant).
+    name_key: Mapped[str] = mapped_column(String(400), index=True)
+    family_phonetic: Mapped[str] = mapped_column(String(12))
+    given_phonetic: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    destination_region: Mapped[Region | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+    audit_type = "person"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_names} {self.family_name}"
+
+
+class Case(db.Model):
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_cases_agent_status", "agent_id", "status"),
+        Index("ix_cases_region_status", "region_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str | None] = mapped_column(String(20), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    service_point_id: Mapped[int] = mapped_column(ForeignKey("service_points.id"))
+    origin: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default="new")
+    priority: Mapped[str] = mapped_column(String(10), default="normal")
+    closing_reason: Mapped[str | None] = mapped_column(String(30))
+    closing_summary: Mapped[str | None] = mapped_column(Text)
+    next_follow_up_on: Mapped[date | None] = mapped_column(Date, index=True)
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    person: Mapped[Person] = relationship()
+    agent = relationship("User")
+    region: Mapped[Region] = relationship()
+    service_point: Mapped[ServicePoint] = relationship()
+    household: Mapped[list[HouseholdMember]] = relationship(
+        back_populates="case", order_by="HouseholdMember.id", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+    audit_type = "case"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == "closed"
+
+
+class HouseholdMember(db.Model):
+    __tablename__ = "household_members"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    relationship_to_person: Mapped[str] = mapped_column("relationship", String(20))
+    given_names: Mapped[str] = mapped_column(String(200))
+    family_name: Mapped[str | None] = mapped_column(String(200))
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
+
+    case: Mapped[Case] = relationship(back_populates="household")
+
+    def age_on(self, day: date) -> int | None:
+        if self.date_of_birth is None:
+            return None
+        born = self.date_of_birth
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+class Interaction(db.Model):
+    """One entry of the case timeline: a note, a call, a meeting, an e-mail."""
+
+    __tablename__ = "interactions"
+    __table_args__ = (Index("ix_interactions_case_time", "case_id", "occurred_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    occurred_at: Mapped[datetime] = mapped_column()
+    duration_minutes: Mapped[int | None] = mapped_column()
+    mode: Mapped[str | None] = mapped_column(String(20))
+    interpreter_language: Mapped[str | None] = mapped_column(String(3))
+    interpreter_remote: Mapped[bool] = mapped_column(default=False)
+    summary: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    author = relationship("User")
+
+
+class Consent(db.Model):
+    """Express consent for one purpose; withdrawal is recorded on the same row, never deleted."""
+
+    __tablename__ = "consents"
+    __table_args__ = (Index("ix_consents_case_purpose", "case_id", "purpose"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(30))
+    given_on: Mapped[date] = mapped_column(Date)
+    method: Mapped[str] = mapped_column(String(20))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    withdrawn_on: Mapped[date | None] = mapped_column(Date)
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    @property
+    def is_active(self) -> bool:
+        return self.withdrawn_on is None
+
+
+class CaseTransfer(db.Model):
+    """A case moves to another agent (and region) only when the receiving agent accepts."""
+
+    __tablename__ = "case_transfers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    from_agent_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    to_agent_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column()
+
+    case: Mapped[Case] = relationship()
+    from_agent = relationship("User", foreign_keys=[from_agent_id])
+    to_agent = relationship("User", foreign_keys=[to_agent_id])
+
+    @property
+    def user_id(self) -> int:
+        """Whose answer this transfer awaits (the SELF scope of « transfers.respond »)."""
+        return self.to_agent_id
+
+
+class CaseSearchEntry(db.Model):
+    """Folded words of a case (names, number, e-mail, phone) for accent-insensitive search.
+
+    On SQLite an FTS5 index mirrors this table (see the migration); on PostgreSQL a GIN index
+    on ``to_tsvector('simple', document)`` serves the same queries.
+    """
+
+    __tablename__ = "case_search"
+
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
+    )
+    document: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,634 @@
+"""Service layer for persons and cases. No request, no flash; the caller commits."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, and_, exists, false, func, or_, select
+from sqlalchemy.orm import joinedload
+
+from casework.cases import choices
+from casework.cases.models import (
+    Case,
+    CaseTransfer,
+    Consent,
+    HouseholdMember,
+    Interaction,
+    Person,
+)
+from casework.cases.search import index_case, matching_case_ids
+from casework.core import audit
+from casework.core.permissions import Scope, scope_for
+from casework.core.text import fold, phonetic_key
+from casework.core.time import utcnow
+from casework.extensions import db
+
+NAME_MAX = 200
+# A browser clock a little ahead of the server's must not make "now" look like the future.
+CLOCK_TOLERANCE = timedelta(minutes=5)
+
+
+class CaseError(ValueError):
+    """A rule about persons or cases was broken; ``field`` names the form field when known."""
+
+    def __init__(self, message: Any, field: str | None = None):
+        super().__init__(str(message))
+        self.field = field
+
+
+class StaleEdit(Exception):
+    """Someone saved this record since the form was loaded."""
+
+
+# --- Person ---------------------------------------------------------------------------------
+
+
+@dataclass
+class PersonFields:
+    given_names: str
+    family_name: str
+    immigration_category: str
+    preferred_name: str | None = None
+    date_of_birth: date | None = None
+    gender: str | None = None
+    country_of_birth: str | None = None
+    citizenships: list[str] = field(default_factory=list)
+    languages_spoken: list[str] = field(default_factory=list)
+    preferred_language: str | None = None
+    french_level_self: str | None = None
+    french_level_scale: int | None = None
+    arrival_date: date | None = None
+    permanent_residence_date: date | None = None
+    phone: str | None = None
+    email: str | None = None
+    address: str | None = None
+    postal_code: str | None = None
+    city: str | None = None
+    destination_region_id: int | None = None
+    destination_city: str | None = None
+    interpreter_needed: bool = False
+    interpreter_language: str | None = None
+
+
+def _require(condition: bool, message: Any, field_name: str) -> None:
+    if not condition:
+        raise CaseError(message, field_name)
+
+
+def validate_person(values: PersonFields, today: date | None = None) -> None:
+    """The invariants of a person record, whatever the entry point."""
+    today = today or date.today()
+    for name in ("given_names", "family_name"):
+        value = getattr(values, name).strip()
+        _require(bool(value), _l("This field is required."), name)
+        _require(len(value) <= NAME_MAX, _l("At most %(max)d characters.", max=NAME_MAX), name)
+        setattr(values, name, value)
+    _require(
+        values.immigration_category in choices.IMMIGRATION_CATEGORIES,
+        _l("Choose an immigration category."),
+        "immigration_category",
+    )
+    born = values.date_of_birth
+    _require(
+        born is None or born <= today,
+        _l("The date of birth cannot be in the future."),
+        "date_of_birth",
+    )
+    _require(
+        born is None or born.year >= today.year - 120,
+        _l("Check the date of birth."),
+        "date_of_birth",
+    )
+    for name, label in (
+        ("arrival_date", _l("arrival")),
+        ("permanent_residence_date", _l("permanent residence")),
+    ):
+        moment = getattr(values, name)
+        if moment is None:
+            continue
+        _require(
+            born is None or moment >= born,
+            _l("The date of %(event)s cannot be before the date of birth.", event=label),
+            name,
+        )
+        _require(moment.year <= today.year + 1, _l("Check this date."), name)
+    scale = values.french_level_scale
+    _require(
+        scale is None or 1 <= scale <= 12,
+        _l("The Québec scale goes from 1 to 12."),
+        "french_level_scale",
+    )
+    _require(
+        values.gender is None or values.gender in choices.GENDERS,
+        _l("Not a valid choice."),
+        "gender",
+    )
+    _require(
+        values.french_level_self is None or values.french_level_self in choices.FRENCH_LEVELS,
+        _l("Not a valid choice."),
+        "french_level_self",
+    )
+    _require(
+        values.country_of_birth is None or choices.is_country(values.country_of_birth),
+        _l("Not a valid choice."),
+        "country_of_birth",
+    )
+    for name in ("citizenships",):
+        _require(
+            all(choices.is_country(c) for c in getattr(values, name)),
+            _l("Not a valid choice."),
+            name,
+        )
+    for name in ("languages_spoken",):
+        _require(
+            all(choices.is_language(c) for c in getattr(values, name)),
+            _l("Not a valid choice."),
+            name,
+        )
+    for name in ("preferred_language", "interpreter_language"):
+        code = getattr(values, name)
+        _require(code is None or choices.is_language(code), _l("Not a valid choice."), name)
+    _require(
+        not values.interpreter_needed or values.interpreter_language,
+        _l("Say in which language the interpreter is needed."),
+        "interpreter_language",
+    )
+
+
+def _apply_person(person: Person, values: PersonFields) -> list[str]:
+    changed = []
+    for item in fields(PersonFields):
+        value = getattr(values, item.name)
+        if getattr(person, item.name) != value:
+            setattr(person, item.name, value)
+            changed.append(item.name)
+    person.name_key = " ".join(
+        sorted([*fold(values.given_names).split(), *fold(values.family_name).split()])
+    )
+    person.family_phonetic = phonetic_key(values.family_name)
+    person.given_phonetic = phonetic_key(
+        values.given_names.split()[0] if values.given_names.split() else ""
+    )
+    return changed
+
+
+# --- Duplicates -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Match:
+    case: Case
+    kind: str  # exact | likely
+    score: float
+
+
+@dataclass(frozen=True)
+class DuplicateReport:
+    matches: list[Match]
+    hidden: int  # likely matches outside what the user may read
+
+    @property
+    def any(self) -> bool:
+        return bool(self.matches) or self.hidden > 0
+
+
+def find_duplicates(
+    user: Any, given_names: str, family_name: str, born: date | None
+) -> DuplicateReport:
+    """Exact (accent/case-insensitive name + date of birth) and likely (spelling) matches."""
+    probe = Person()  # transient: only its folded keys are used
+    _apply_person(probe, PersonFields(given_names, family_name, "other", date_of_birth=born))
+    candidates_filter = [
+        Person.name_key == probe.name_key,
+        Person.family_phonetic == probe.family_phonetic,
+    ]
+    if born is not None:
+        candidates_filter.append(Person.date_of_birth == born)
+    statement = (
+        select(Case)
+        .join(Case.person)
+        .options(joinedload(Case.person), joinedload(Case.agent), joinedload(Case.region))
+        .where(or_(*candidates_filter))
+        .order_by(Case.id.desc())
+        .limit(200)
+    )
+    matches, hidden = [], 0
+    for case in db.session.scalars(statement).unique():
+        kind, score = _score(probe, born, case.person)
+        if kind is None:
+            continue
+        if readable(user, case):
+            matches.append(Match(case, kind, score))
+        else:
+            hidden += 1
+    matches.sort(key=lambda m: (m.kind != "exact", -m.score))
+    return DuplicateReport(matches[:10], hidden)
+
+
+def _score(probe: Person, born: date | None, person: Person) -> tuple[str | None, float]:
+    same_birth = born is not None and person.date_of_birth == born
+    if person.name_key == probe.name_key and (
+        same_birth or born is None or person.date_of_birth is None
+    ):
+        return "exact", 1.0
+    similarity = difflib.SequenceMatcher(None, probe.name_key, person.name_key).ratio()
+    sounds_alike = (
+        person.family_phonetic == probe.family_phonetic
+        and person.given_phonetic == probe.given_phonetic
+    )
+    birth_compatible = born is None or person.date_of_birth is None or same_birth
+    if birth_compatible and (sounds_alike or similarity >= 0.8):
+        return "likely", max(similarity, 0.8 if sounds_alike else 0.0)
+    if same_birth and similarity >= 0.6:
+        return "likely", similarity
+    return None, 0.0
+
+
+# --- Cases ----------------------------------------------------------------------------------
+
+
+def readable(user: Any, case: Case) -> bool:
+    from casework.core.permissions import in_scope
+
+    scope = scope_for(getattr(user, "role", None), "cases.read")
+    return scope is not None and in_scope(user, scope, case)
+
+
+def open_case(
+    actor: Any,
+    values: PersonFields,
+    origin: str,
+    priority: str = "normal",
+    opened_at: datetime | None = None,
+) -> Case:
+    """Create the person and their case, assigned to ``actor`` at their service point."""
+    validate_person(values)
+    _require(origin in choices.ORIGINS, _l("Choose how the person came to the service."), "origin")
+    _require(priority in choices.PRIORITIES, _l("Not a valid choice."), "priority")
+    if actor.service_point_id is None:
+        raise CaseError(_l("Your account has no service point; ask your administrator."))
+    person = Person()
+    _apply_person(person, values)
+    case = Case(
+        person=person,
+        agent_id=actor.id,
+        region_id=actor.region_id,
+        service_point_id=actor.service_point_id,
+        origin=origin,
+        priority=priority,
+        status="new",
+        opened_at=opened_at or utcnow(),
+    )
+    db.session.add(case)
+    db.session.flush()
+    # The number shows the year and a sequence, nothing about the person.
+    case.number = f"AQ-{case.opened_at.year}-{case.id:06d}"
+    index_case(case)
+    audit.record(actor, "case.opened", case)
+    return case
+
+
+def update_person(actor: Any, case: Case, values: PersonFields, expected_version: int) -> list[str]:
+    person = case.person
+    if person.version != expected_version:
+        raise StaleEdit()
+    validate_person(values)
+    changed = _apply_person(person, values)
+    if changed:
+        db.session.flush()
+        index_case(case)
+        audit.record(actor, "person.updated", case, fields=changed)
+    return changed
+
+
+def update_case(
+    actor: Any,
+    case: Case,
+    status: str,
+    priority: str,
+    follow_up: date | None,
+    expected_version: int,
+    closing_reason: str | None = None,
+    closing_summary: str | None = None,
+) -> list[str]:
+    if case.version != expected_version:
+        raise StaleEdit()
+    _require(status in choices.STATUSES, _l("Not a valid choice."), "status")
+    _require(priority in choices.PRIORITIES, _l("Not a valid choice."), "priority")
+    if status == "closed":
+        _require(
+            closing_reason in choices.CLOSING_REASONS,
+            _l("Give the reason for closing."),
+            "closing_reason",
+        )
+        _require(
+            bool(closing_summary and closing_summary.strip()),
+            _l("Write a closing summary."),
+            "closing_summary",
+        )
+    else:
+        closing_reason, closing_summary = None, None
+    wanted = {
+        "status": status,
+        "priority": priority,
+        "next_follow_up_on": follow_up,
+        "closing_reason": closing_reason,
+        "closing_summary": closing_summary.strip() if closing_summary else None,
+    }
+    changed = [name for name, value in wanted.items() if getattr(case, name) != value]
+    for name in changed:
+        setattr(case, name, wanted[name])
+    if "status" in changed:
+        case.closed_at = utcnow() if status == "closed" else None
+    if changed:
+        audit.record(actor, "case.updated", case, fields=changed)
+    return changed
+
+
+def add_household_member(
+    actor: Any,
+    case: Case,
+    relationship: str,
+    given_names: str,
+    family_name: str | None,
+    born: date | None,
+) -> HouseholdMember:
+    _require(relationship in choices.RELATIONSHIPS, _l("Not a valid choice."), "relationship")
+    given_names = given_names.strip()
+    _require(bool(given_names), _l("This field is required."), "given_names")
+    _require(
+        len(given_names) <= NAME_MAX, _l("At most %(max)d characters.", max=NAME_MAX), "given_names"
+    )
+    _require(
+        family_name is None or len(family_name) <= NAME_MAX,
+        _l("At most %(max)d characters.", max=NAME_MAX),
+        "family_name",
+    )
+    _require(
+        born is None or born <= date.today(),
+        _l("The date of birth cannot be in the future."),
+        "date_of_birth",
+    )
+    member = HouseholdMember(
+        case=case,
+        relationship_to_person=relationship,
+        given_names=given_names,
+        family_name=(family_name or "").strip() or None,
+        date_of_birth=born,
+    )
+    db.session.add(member)
+    db.session.flush()
+    audit.record(actor, "household.added", case, member_id=member.id)
+    return member
+
+
+def remove_household_member(actor: Any, case: Case, member_id: int) -> None:
+    member = db.session.get(HouseholdMember, member_id)
+    if member is None or member.case_id != case.id:
+        raise CaseError(_l("This household member is not on this case."))
+    db.session.delete(member)
+    audit.record(actor, "household.removed", case, member_id=member_id)
+
+
+@dataclass
+class InteractionFields:
+    kind: str
+    occurred_at: datetime
+    summary: str
+    duration_minutes: int | None = None
+    mode: str | None = None
+    interpreter_language: str | None = None
+    interpreter_remote: bool = False
+
+
+def add_interaction(actor: Any, case: Case, values: InteractionFields) -> Interaction:
+    _require(values.kind in choices.INTERACTION_KINDS, _l("Not a valid choice."), "kind")
+    _require(values.mode is None or values.mode in choices.MODES, _l("Not a valid choice."), "mode")
+    _require(bool(values.summary.strip()), _l("This field is required."), "summary")
+    _require(
+        len(values.summary) <= 10_000, _l("At most %(max)d characters.", max=10_000), "summary"
+    )
+    _require(
+        values.occurred_at <= utcnow() + CLOCK_TOLERANCE,
+        _l("This moment is in the future."),
+        "occurred_at",
+    )
+    _require(
+        values.duration_minutes is None or 0 < values.duration_minutes <= 600,
+        _l("Between 1 and 600 minutes."),
+        "duration_minutes",
+    )
+    _require(
+        values.interpreter_language is None or choices.is_language(values.interpreter_language),
+        _l("Not a valid choice."),
+        "interpreter_language",
+    )
+    interaction = Interaction(case=case, author_id=actor.id, **vars(values))
+    interaction.summary = values.summary.strip()
+    db.session.add(interaction)
+    db.session.flush()
+    audit.record(actor, "interaction.added", case, interaction_id=interaction.id, kind=values.kind)
+    return interaction
+
+
+def record_consent(actor: Any, case: Case, purpose: str, given_on: date, method: str) -> Consent:
+    _require(purpose in choices.CONSENT_PURPOSES, _l("Not a valid choice."), "purpose")
+    _require(method in choices.CONSENT_METHODS, _l("Not a valid choice."), "method")
+    _require(given_on <= date.today(), _l("The date cannot be in the future."), "given_on")
+    if current_consent(case, purpose) is not None:
+        raise CaseError(_l("This consent is already recorded and in force."), "purpose")
+    consent = Consent(
+        case_id=case.id, purpose=purpose, given_on=given_on, method=method, recorded_by_id=actor.id
+    )
+    db.session.add(consent)
+    db.session.flush()
+    audit.record(actor, "consent.given", case, purpose=purpose)
+    return consent
+
+
+def withdraw_consent(
+    actor: Any, case: Case, consent_id: int, withdrawn_on: date | None = None
+) -> Consent:
+    consent = db.session.get(Consent, consent_id)
+    if consent is None or consent.case_id != case.id:
+        raise CaseError(_l("This consent is not on this case."))
+    if consent.withdrawn_on is not None:
+        raise CaseError(_l("This consent was already withdrawn."))
+    consent.withdrawn_on = withdrawn_on or date.today()
+    consent.withdrawn_by_id = actor.id
+    audit.record(actor, "consent.withdrawn", case, purpose=consent.purpose)
+    return consent
+
+
+def current_consent(case: Case, purpose: str) -> Consent | None:
+    return db.session.scalar(
+        select(Consent).where(
+            Consent.case_id == case.id, Consent.purpose == purpose, Consent.withdrawn_on.is_(None)
+        )
+    )
+
+
+def consents_of(case: Case) -> list[Consent]:
+    return list(
+        db.session.scalars(
+            select(Consent).where(Consent.case_id == case.id).order_by(Consent.recorded_at.desc())
+        )
+    )
+
+
+# --- Transfers ------------------------------------------------------------------------------
+
+
+def request_transfer(actor: Any, case: Case, to_agent: Any, reason: str) -> CaseTransfer:
+    _require(
+        to_agent is not None and to_agent.role == "agent" and to_agent.active,
+        _l("Choose an active agent."),
+        "to_agent_id",
+    )
+    _require(
+        to_agent.id != case.agent_id,
+        _l("The case is already assigned to this agent."),
+        "to_agent_id",
+    )
+    _require(bool(reason.strip()), _l("This field is required."), "reason")
+    if pending_transfer(case) is not None:
+        raise CaseError(_l("A transfer of this case is already awaiting an answer."))
+    transfer = CaseTransfer(
+        case_id=case.id,
+        from_agent_id=case.agent_id,
+        to_agent_id=to_agent.id,
+        requested_by_id=actor.id,
+        reason=reason.strip(),
+    )
+    db.session.add(transfer)
+    db.session.flush()
+    audit.record(
+        actor, "transfer.requested", case, transfer_id=transfer.id, to_agent_id=to_agent.id
+    )
+    return transfer
+
+
+def pending_transfer(case: Case) -> CaseTransfer | None:
+    return db.session.scalar(
+        select(CaseTransfer).where(
+            CaseTransfer.case_id == case.id, CaseTransfer.status == "pending"
+        )
+    )
+
+
+def answer_transfer(actor: Any, transfer: CaseTransfer, accept: bool) -> None:
+    """The receiving agent accepts (the case moves to them, their region and point) or declines."""
+    if transfer.status != "pending":
+        raise CaseError(_l("This transfer was already answered."))
+    transfer.status = "accepted" if accept else "declined"
+    transfer.decided_at = utcnow()
+    case = transfer.case
+    if accept:
+        case.agent_id = actor.id
+        case.region_id = actor.region_id
+        case.service_point_id = actor.service_point_id
+    audit.record(actor, f"transfer.{transfer.status}", case, transfer_id=transfer.id)
+
+
+def transfers_awaiting(user: Any) -> list[CaseTransfer]:
+    return list(
+        db.session.scalars(
+            select(CaseTransfer)
+            .options(
+                joinedload(CaseTransfer.case).joinedload(Case.person),
+                joinedload(CaseTransfer.from_agent),
+            )
+            .where(CaseTransfer.to_agent_id == user.id, CaseTransfer.status == "pending")
+            .order_by(CaseTransfer.requested_at)
+        ).unique()
+    )
+
+
+# --- Caseload -------------------------------------------------------------------------------
+
+
+@dataclass
+class CaseloadFilters:
+    status: str = ""
+    domain: str = ""
+    priority: str = ""
+    overdue: bool = False
+    region_id: int | None = None
+    query: str = ""
+    sort: str = "recent"
+
+
+SORTS = {
+    "recent": (Case.opened_at.desc(), Case.id.desc()),
+    "name": (Person.family_name, Person.given_names, Case.id),
+    "follow_up": (Case.next_follow_up_on.is_(None), Case.next_follow_up_on, Case.id),
+    "priority": (Case.priority.desc(), Case.id),
+}
+
+
+def visible_cases(user: Any) -> Select:
+    """Cases ``user`` may read, as a SELECT to refine."""
+    scope = scope_for(user.role, "cases.read")
+    statement = select(Case).join(Case.person)
+    if scope is Scope.CASELOAD:
+        return statement.where(Case.agent_id == user.id)
+    if scope is Scope.REGION:
+        return statement.where(Case.region_id == user.region_id)
+    return statement.where(false())
+
+
+def caseload(user: Any, filters: CaseloadFilters, today: date | None = None) -> Select:
+    from casework.assessments.models import OPEN_LEVELS, AssessedNeed, Assessment
+    from casework.reference.models import Domain, Need
+
+    today = today or date.today()
+    statement = visible_cases(user).options(
+        joinedload(Case.person), joinedload(Case.agent), joinedload(Case.service_point)
+    )
+    if filters.status:
+        statement = statement.where(Case.status == filters.status)
+    if filters.priority:
+        statement = statement.where(Case.priority == filters.priority)
+    if filters.overdue:
+        statement = statement.where(Case.next_follow_up_on < today, Case.status != "closed")
+    if filters.region_id and scope_for(user.role, "cases.read") is Scope.REGION:
+        statement = statement.where(Case.region_id == filters.region_id)
+    if filters.domain:
+        latest = (
+            select(func.max(Assessment.number))
+            .where(Assessment.case_id == Case.id)
+            .scalar_subquery()
+        )
+        statement = statement.where(
+            exists(
+                select(AssessedNeed.id)
+                .join(Assessment, Assessment.id == AssessedNeed.assessment_id)
+                .join(Need, Need.id == AssessedNeed.need_id)
+                .join(Domain, Domain.id == Need.domain_id)
+                .where(
+                    and_(
+                        Assessment.case_id == Case.id,
+                        Assessment.number == latest,
+                        Domain.code == filters.domain,
+                        AssessedNeed.level.in_(OPEN_LEVELS),
+                    )
+                )
+            )
+        )
+    if filters.query:
+        ids = matching_case_ids(filters.query)
+        statement = statement.where(Case.id.in_(ids) if ids is not None else false())
+    return statement.order_by(*SORTS.get(filters.sort, SORTS["recent"]))
+
+
+def caseload_counts(user: Any) -> dict[str, int]:
+    statement = (
+        visible_cases(user)
+        .with_only_columns(Case.status, func.count(Case.id))
+        .group_by(Case.status)
+    )
+    return dict(db.session.execute(statement).all())

@@ -1,0 +1,56 @@
+"""Text folding for search and duplicate detection: accents, case and spelling variants."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_NON_WORD = re.compile(r"[^0-9a-z]+")
+
+
+def fold(text: str | None) -> str:
+    """Lower-case, accents removed, ligatures expanded: « Hélène Œuvrard » → « helene oeuvrard »."""
+    if not text:
+        return ""
+    expanded = text.replace("œ", "oe").replace("Œ", "OE").replace("æ", "ae").replace("Æ", "AE")
+    expanded = expanded.replace("ß", "ss")
+    decomposed = unicodedata.normalize("NFKD", expanded)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+
+
+def tokens(text: str | None) -> list[str]:
+    """Folded words and numbers, in order: « AQ-2026-000123 » → ['aq', '2026', '000123']."""
+    return [token for token in _NON_WORD.split(fold(text)) if token]
+
+
+def digits(text: str | None) -> str:
+    return "".join(ch for ch in (text or "") if ch.isdigit())
+
+
+_PHONETIC_RULES = (
+    (re.compile(r"ph"), "f"),
+    (re.compile(r"(qu|ck|q)"), "k"),
+    (re.compile(r"c(?=[eiy])"), "s"),
+    (re.compile(r"c"), "k"),
+    (re.compile(r"gu(?=[eiy])"), "g"),
+    (re.compile(r"(?<=[^cs])h|^h"), ""),
+    (re.compile(r"[zx]"), "s"),
+    (re.compile(r"w"), "v"),
+    (re.compile(r"dj|j"), "j"),
+)
+
+
+def phonetic_key(text: str | None) -> str:
+    """A spelling-tolerant key: Mohamed / Mohammed / Muhammad → « mhmd »; Tremblay / Tremblé → « trmbl ».
+
+    First letter kept, vowels after it dropped, doubled consonants collapsed: a coarse key
+    meant only to find candidates, which are then scored.
+    """
+    word = "".join(tokens(text))
+    if not word:
+        return ""
+    for pattern, replacement in _PHONETIC_RULES:
+        word = pattern.sub(replacement, word)
+    first, rest = word[0], re.sub(r"[aeiouy]", "", word[1:])
+    collapsed = re.sub(r"(.)\1+", r"\1", first + rest)
+    return collapsed[:12]
