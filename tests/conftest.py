@@ -107,6 +107,17 @@ def make_user(app):
 
 
 @pytest.fixture
+def make_case(app):
+    """Open a case for ``agent`` (a UserRecord); returns a CaseRecord."""
+
+    def factory(agent: helpers.UserRecord, **person) -> helpers.CaseRecord:
+        with app.app_context():
+            return helpers.create_case(agent.id, **person)
+
+    return factory
+
+
+@pytest.fixture
 def login(client, make_user):
     """Sign in as a new user of ``role`` (or an existing record) and return that record."""
 

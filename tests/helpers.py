@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass
+from html.parser import HTMLParser
 
 from sqlalchemy import select
 
@@ -101,3 +102,94 @@ class QueryCounter:
     @property
     def count(self) -> int:
         return len(self.statements)
+
+
+@dataclass(frozen=True)
+class CaseRecord:
+    id: int
+    number: str
+    person_id: int
+    agent_id: int
+
+
+def create_case(agent_id: int, **person) -> CaseRecord:
+    """Open and commit a case for a person through the service layer (inside an app context)."""
+    from datetime import date
+
+    from casework.auth.models import User
+    from casework.cases import operations
+    from casework.extensions import db
+
+    values = {
+        "given_names": "Hélène",
+        "family_name": f"Nguyễn-{next(_sequence)}",
+        "immigration_category": "economic",
+        "date_of_birth": date(1988, 5, 17),
+        **person,
+    }
+    origin = values.pop("origin", "walk_in")
+    case = operations.open_case(
+        db.session.get(User, agent_id), operations.PersonFields(**values), origin
+    )
+    db.session.commit()
+    return CaseRecord(case.id, case.number, case.person_id, case.agent_id)
+
+
+class _FormReader(HTMLParser):
+    """Collect what a browser would submit for the first form with method=post."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fields: dict[str, str | list[str]] = {}
+        self._select: str | None = None
+        self._multiple = False
+        self._textarea: str | None = None
+        self._in_form = False
+        self._done = False
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "form" and attributes.get("method") == "post" and not self._done:
+            self._in_form = "action" not in attributes or attributes.get("class") == "form"
+        if not self._in_form:
+            return
+        name = attributes.get("name")
+        if tag == "input" and name:
+            kind = attributes.get("type", "text")
+            if kind in ("checkbox", "radio"):
+                if "checked" in attributes:
+                    self.fields[name] = attributes.get("value", "y")
+            elif kind != "submit":
+                self.fields[name] = attributes.get("value", "")
+        elif tag == "select" and name:
+            self._select, self._multiple = name, "multiple" in attributes
+            self.fields.setdefault(name, [] if self._multiple else "")
+        elif tag == "option" and self._select and "selected" in attributes:
+            value = attributes.get("value", "")
+            if self._multiple:
+                self.fields[self._select].append(value)
+            else:
+                self.fields[self._select] = value
+        elif tag == "textarea" and name:
+            self._textarea = name
+            self.fields[name] = ""
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+        elif tag == "form" and self._in_form:
+            self._in_form, self._done = False, True
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.fields[self._textarea] += (
+                data.lstrip("\n") if not self.fields[self._textarea] else data
+            )
+
+
+def form_fields(html: str) -> dict:
+    reader = _FormReader()
+    reader.feed(html)
+    return reader.fields

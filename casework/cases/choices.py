@@ -177,11 +177,16 @@ def is_language(code: str) -> bool:
     return code in Locale.parse("en").languages
 
 
+# CLDR territory codes that are not countries (unknown region, European Union, United Nations…).
+NOT_COUNTRIES = frozenset({"ZZ", "EU", "EZ", "UN", "QO", "XA", "XB"})
+
+
 def is_country(code: str) -> bool:
     return (
         len(code) == 2
         and code.isalpha()
         and code.isupper()
+        and code not in NOT_COUNTRIES
         and code in Locale.parse("en").territories
     )
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, exists, false, func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from casework.cases import choices
 from casework.cases.models import (
@@ -427,7 +427,7 @@ def add_interaction(actor: Any, case: Case, values: InteractionFields) -> Intera
         _l("Not a valid choice."),
         "interpreter_language",
     )
-    interaction = Interaction(case=case, author_id=actor.id, **vars(values))
+    interaction = Interaction(case_id=case.id, author_id=actor.id, **vars(values))
     interaction.summary = values.summary.strip()
     db.session.add(interaction)
     db.session.flush()
@@ -598,9 +598,11 @@ def caseload(user: Any, filters: CaseloadFilters, today: date | None = None) -> 
     if filters.region_id and scope_for(user.role, "cases.read") is Scope.REGION:
         statement = statement.where(Case.region_id == filters.region_id)
     if filters.domain:
+        newest = aliased(Assessment)
         latest = (
-            select(func.max(Assessment.number))
-            .where(Assessment.case_id == Case.id)
+            select(func.max(newest.number))
+            .where(newest.case_id == Case.id)
+            .correlate(Case)
             .scalar_subquery()
         )
         statement = statement.where(

@@ -10,6 +10,11 @@ ROOT = Path(__file__).resolve().parents[2]
 FRENCH = ROOT / "casework" / "translations" / "fr_CA" / "LC_MESSAGES"
 
 
+def as_tuple(value) -> tuple:
+    """Plural entries carry tuples (or lists, from .mo files); singular ones a string."""
+    return tuple(value) if isinstance(value, (tuple, list)) else (value,)
+
+
 def extract_messages(tmp_path) -> set[str]:
     output = tmp_path / "messages.pot"
     CommandLineInterface().run(
@@ -45,12 +50,7 @@ def test_every_string_has_a_french_translation_that_is_not_fuzzy(tmp_path):
     missing = sorted(m for m in extracted if m not in catalog)
     fuzzy = sorted(m for m in extracted if m in catalog and catalog[m].fuzzy)
     untranslated = sorted(
-        m
-        for m in extracted
-        if m in catalog
-        and not all(
-            catalog[m].string if isinstance(catalog[m].string, tuple) else (catalog[m].string,)
-        )
+        m for m in extracted if m in catalog and not all(as_tuple(catalog[m].string))
     )
     assert missing == [], f"not in fr_CA messages.po: {missing}"
     assert fuzzy == [], f"fuzzy: {fuzzy}"
@@ -61,8 +61,12 @@ def test_compiled_catalog_matches_the_po_file():
     catalog = read_french()
     with (FRENCH / "messages.mo").open("rb") as handle:
         compiled = read_mo(handle)
-    expected = {m.id: m.string for m in catalog if m.id and m.string and not m.fuzzy}
-    actual = {m.id: m.string for m in compiled if m.id}
+    expected = {
+        as_tuple(m.id): as_tuple(m.string)
+        for m in catalog
+        if m.id and all(as_tuple(m.string)) and not m.fuzzy
+    }
+    actual = {as_tuple(m.id): as_tuple(m.string) for m in compiled if m.id}
     assert actual == expected, "run `make translations` to recompile messages.mo"
 
 
@@ -71,7 +75,8 @@ def test_placeholders_are_kept_in_translations():
 
     placeholder = re.compile(r"%\(\w+\)[sd]")
     for message in read_french():
-        if message.id and message.string:
-            assert sorted(placeholder.findall(message.id)) == sorted(
-                placeholder.findall(message.string)
-            ), message.id
+        if not message.id:
+            continue
+        wanted = sorted(placeholder.findall(as_tuple(message.id)[-1]))
+        for translation in as_tuple(message.string):
+            assert sorted(placeholder.findall(translation)) == wanted, message.id

@@ -1,0 +1,237 @@
+"""Needs assessment: drafts, completion, versions, comparison, conflicts, validation."""
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from casework.assessments.models import Assessment
+from casework.cases.models import Case
+from casework.extensions import db
+from casework.reference.models import Domain, Need
+from tests import helpers
+
+
+@pytest.fixture
+def catalogue(app):
+    with app.app_context():
+        needs = {
+            (need.domain.code, need.code): need.id
+            for need in db.session.scalars(select(Need).join(Domain))
+        }
+        domains = {d.code: d.id for d in db.session.scalars(select(Domain))}
+    return needs, domains
+
+
+def _start(client, case_id):
+    response = helpers.post_form(
+        client, f"/cases/{case_id}/assessment/nouvelle", token_from=f"/cases/{case_id}/assessment/"
+    )
+    assert response.status_code == 302
+    return client.get(f"/cases/{case_id}/assessment/modifier")
+
+
+def _form_data(page: str, **changes) -> dict:
+    """Every field as the browser would send it, then the changes."""
+    data = helpers.form_fields(page)
+    data.pop("csrf_token", None)
+    data.update(changes)
+    return data
+
+
+def test_first_assessment_draft_then_complete(app, client, login, make_case, catalogue):
+    needs, domains = catalogue
+    agent = login(role="agent")
+    case = make_case(agent)
+    page = _start(client, case.id).text
+    for domain in (
+        "Installation",
+        "Francisation",
+        "Vie collective",
+        "Emploi",
+        "Démarches d'immigration",
+    ):
+        assert domain in page or domain.replace("'", "&#39;") in page
+    housing = needs[("settlement", "housing")]
+    data = _form_data(
+        page,
+        **{
+            f"level_{housing}": "urgent",
+            f"notes_{housing}": "Hébergement temporaire jusqu'au 15",
+            f"assets_{domains['employment']}": "Baccalauréat en génie civil (Colombie)",
+            "interview_date": date.today().isoformat(),
+            "interview_mode": "video",
+            "interpreter_language": "es",
+            "interpreter_remote": "y",
+            "requalification_interest": "y",
+            "current_occupation": "Ingénieur civil",
+            "current_cnp": "21300",
+            "target_cnp": "2143",
+            "action": "draft",
+        },
+    )
+    response = helpers.post_form(client, f"/cases/{case.id}/assessment/modifier", data)
+    assert response.status_code == 302
+    page = client.get(f"/cases/{case.id}/assessment/modifier").text
+    data = _form_data(page, action="complete")
+    assert data[f"level_{housing}"] == "urgent"
+    assert (
+        helpers.post_form(client, f"/cases/{case.id}/assessment/modifier", data).status_code == 302
+    )
+    with app.app_context():
+        assessment = db.session.scalar(select(Assessment).where(Assessment.case_id == case.id))
+        assert assessment.status == "completed" and assessment.interpreter_remote
+        assert assessment.requalification_interest and assessment.target_cnp == "2143"
+        assert db.session.get(Case, case.id).status == "active"
+    view = client.get(f"/cases/{case.id}/assessment/").text
+    assert "Hébergement temporaire" in view and "Baccalauréat en génie civil" in view
+    glance = client.get(f"/cases/{case.id}").text
+    assert "Urgent" in glance
+
+
+def test_completion_needs_interview_date_and_mode(client, login, make_case):
+    agent = login(role="agent")
+    case = make_case(agent)
+    page = _start(client, case.id).text
+    response = helpers.post_form(
+        client, f"/cases/{case.id}/assessment/modifier", _form_data(page, action="complete")
+    )
+    assert response.status_code == 200
+    assert 'id="interview_date-error"' in response.text
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("interview_date", (date.today() + timedelta(days=1)).isoformat()),
+        ("current_cnp", "abc"),
+        ("interview_mode", "telepathy"),
+        ("interpreter_language", "xx-invalid"),
+    ],
+)
+def test_invalid_values_save_nothing(app, client, login, make_case, field, value):
+    agent = login(role="agent")
+    case = make_case(agent)
+    page = _start(client, case.id).text
+    response = helpers.post_form(
+        client,
+        f"/cases/{case.id}/assessment/modifier",
+        _form_data(page, **{field: value, "action": "draft"}),
+    )
+    assert response.status_code == 200
+    assert 'class="error-message"' in response.text
+    with app.app_context():
+        assessment = db.session.scalar(select(Assessment).where(Assessment.case_id == case.id))
+        assert assessment.version == 1
+
+
+def test_unknown_level_is_refused(client, login, make_case, catalogue):
+    needs, _ = catalogue
+    agent = login(role="agent")
+    case = make_case(agent)
+    page = _start(client, case.id).text
+    housing = needs[("settlement", "housing")]
+    response = helpers.post_form(
+        client,
+        f"/cases/{case.id}/assessment/modifier",
+        _form_data(page, **{f"level_{housing}": "apocalyptic", "action": "draft"}),
+    )
+    assert response.status_code == 200 and f'id="level_{housing}-error"' in response.text
+
+
+def test_two_tabs_editing_the_same_draft_get_a_conflict(client, login, make_case):
+    agent = login(role="agent")
+    case = make_case(agent)
+    page = _start(client, case.id).text
+    first = _form_data(page, current_occupation="Infirmière", action="draft")
+    second = _form_data(page, current_occupation="Comptable", action="draft")
+    assert (
+        helpers.post_form(client, f"/cases/{case.id}/assessment/modifier", first).status_code == 302
+    )
+    assert (
+        helpers.post_form(client, f"/cases/{case.id}/assessment/modifier", second).status_code
+        == 409
+    )
+    assert "Infirmière" in client.get(f"/cases/{case.id}/assessment/modifier").text
+
+
+def test_reassessment_is_a_new_version_and_the_old_one_stays_readable(
+    app, client, login, make_case, catalogue
+):
+    needs, _ = catalogue
+    agent = login(role="agent")
+    case = make_case(agent)
+    housing = needs[("settlement", "housing")]
+    page = _start(client, case.id).text
+    helpers.post_form(
+        client,
+        f"/cases/{case.id}/assessment/modifier",
+        _form_data(
+            page,
+            **{
+                f"level_{housing}": "high",
+                "interview_date": "2026-01-10",
+                "interview_mode": "in_person",
+                "action": "complete",
+            },
+        ),
+    )
+    page = _start(client, case.id).text
+    data = _form_data(
+        page,
+        **{
+            f"level_{housing}": "low",
+            "interview_date": date.today().isoformat(),
+            "action": "complete",
+        },
+    )
+    assert data["interview_mode"] == "in_person"  # the re-assessment starts from the last version
+    assert (
+        helpers.post_form(client, f"/cases/{case.id}/assessment/modifier", data).status_code == 302
+    )
+    with app.app_context():
+        versions = db.session.scalars(
+            select(Assessment).where(Assessment.case_id == case.id).order_by(Assessment.number)
+        ).all()
+        assert [(v.number, v.status) for v in versions] == [(1, "completed"), (2, "completed")]
+    first = client.get(f"/cases/{case.id}/assessment/1").text
+    assert "Élevé" in first or "High" in first
+    comparison = client.get(f"/cases/{case.id}/assessment/comparer?de=1&a=2")
+    assert comparison.status_code == 200
+    assert "Logement" in comparison.text
+    assert client.get(f"/cases/{case.id}/assessment/comparer?de=1&a=9").status_code == 404
+
+
+def test_completed_version_cannot_be_changed(app, ctx, make_user, make_case):
+    from casework.assessments import operations
+    from casework.auth.models import User
+    from casework.cases.operations import CaseError
+
+    agent = make_user(role="agent")
+    case = make_case(agent)
+    user = db.session.get(User, agent.id)
+    draft = operations.start(user, db.session.get(Case, case.id))
+    values = operations.AssessmentValues(interview_date=date.today(), interview_mode="phone")
+    operations.save(user, draft, values, draft.version, complete=True)
+    with pytest.raises(CaseError):
+        operations.save(user, draft, values, draft.version)
+
+
+def test_caseload_filter_by_domain_with_open_needs(app, client, login, make_case, catalogue):
+    needs, _ = catalogue
+    agent = login(role="agent")
+    with_need, without = make_case(agent), make_case(agent)
+    page = _start(client, with_need.id).text
+    helpers.post_form(
+        client,
+        f"/cases/{with_need.id}/assessment/modifier",
+        _form_data(
+            page,
+            **{
+                f"level_{needs[('francisation', next(k for d, k in needs if d == 'francisation'))]}": "moderate",
+                "action": "draft",
+            },
+        ),
+    )
+    listing = client.get("/cases/?domain=francisation").text
+    assert with_need.number in listing and without.number not in listing
