@@ -77,10 +77,10 @@ def _progress(label: str) -> None:
 @cli.command("demo")
 @click.option(
     "--cases",
-    type=click.IntRange(min=0),
-    default=0,
+    type=click.IntRange(min=0, max=50_000),
+    default=120,
     show_default=True,
-    help="Number of demo cases (cases arrive with the case-management release).",
+    help="Number of demo cases, created only when the database has none yet.",
 )
 @click.option("--password", help="Password for every demo account (otherwise one is generated).")
 @click.option("--no-serve", is_flag=True, help="Load the data without starting the server.")
@@ -97,6 +97,7 @@ def demo_command(cases: int, password: str | None, no_serve: bool, host: str, po
             check_password_policy(password)
         run_init()
         accounts, password = demo.load_demo(password=password, progress=_progress)
+        created = demo.load_demo_cases_once(cases, progress=_progress)
     except ValueError as error:
         raise CommandError(str(error)) from error
     click.echo("")
@@ -104,11 +105,10 @@ def demo_command(cases: int, password: str | None, no_serve: bool, host: str, po
     for account in accounts:
         click.echo(f"  {account.username:<12} {account.role_label} — {account.region.label}")
     click.echo(f"  Mot de passe : {password}")
-    if cases:
-        click.echo(
-            f"  --cases {cases} : les dossiers arrivent avec la gestion des dossiers ; "
-            "aucun dossier créé pour l'instant."
-        )
+    if created is None:
+        click.echo("  Dossiers : la base en contient déjà ; aucun dossier de démonstration ajouté.")
+    else:
+        click.echo(f"  Dossiers de démonstration créés : {created}")
     if not no_serve:
         serve_app(current_app._get_current_object(), host, port)
 

@@ -143,3 +143,13 @@ def load_demo(
         ensure_account(account, password)
     db.session.commit()
     return accounts, password
+
+
+def load_demo_cases_once(count: int, progress: Callable[[str], None] | None = None) -> int | None:
+    """Create ``count`` illustrative cases when the database has none; None when it has some."""
+    from casework.cases.models import Case
+    from casework.demo_cases import load_demo_cases
+
+    if db.session.scalar(select(Case.id).limit(1)) is not None:
+        return None
+    return load_demo_cases(count, progress=progress)

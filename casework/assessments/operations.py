@@ -196,7 +196,8 @@ def save(
         if row.id is None and need_id not in by_need:
             assessment.needs.append(row)
         row.level = values.levels.get(need_id, row.level or "none")
-        row.notes = (values.notes.get(need_id) or "").strip() or None
+        if need_id in values.notes:
+            row.notes = (values.notes[need_id] or "").strip() or None
     by_domain = {d.domain_id: d for d in assessment.domain_notes}
     for domain_id, text in values.assets.items():
         row = by_domain.get(domain_id)

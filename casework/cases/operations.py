@@ -271,6 +271,8 @@ def open_case(
     _require(priority in choices.PRIORITIES, _l("Not a valid choice."), "priority")
     if actor.service_point_id is None:
         raise CaseError(_l("Your account has no service point; ask your administrator."))
+    if opened_at is not None and opened_at > utcnow() + CLOCK_TOLERANCE:
+        raise CaseError(_l("This moment is in the future."))
     person = Person()
     _apply_person(person, values)
     case = Case(
@@ -418,6 +420,11 @@ def add_interaction(actor: Any, case: Case, values: InteractionFields) -> Intera
         "occurred_at",
     )
     _require(
+        values.occurred_at.date() >= case.opened_at.date(),
+        _l("This moment is before the case was opened."),
+        "occurred_at",
+    )
+    _require(
         values.duration_minutes is None or 0 < values.duration_minutes <= 600,
         _l("Between 1 and 600 minutes."),
         "duration_minutes",
@@ -458,7 +465,10 @@ def withdraw_consent(
         raise CaseError(_l("This consent is not on this case."))
     if consent.withdrawn_on is not None:
         raise CaseError(_l("This consent was already withdrawn."))
-    consent.withdrawn_on = withdrawn_on or date.today()
+    withdrawn_on = withdrawn_on or date.today()
+    if withdrawn_on > date.today() or withdrawn_on < consent.given_on:
+        raise CaseError(_l("The withdrawal date must be between the consent date and today."))
+    consent.withdrawn_on = withdrawn_on
     consent.withdrawn_by_id = actor.id
     audit.record(actor, "consent.withdrawn", case, purpose=consent.purpose)
     return consent
@@ -495,6 +505,8 @@ def request_transfer(actor: Any, case: Case, to_agent: Any, reason: str) -> Case
         "to_agent_id",
     )
     _require(bool(reason.strip()), _l("This field is required."), "reason")
+    if case.is_closed:
+        raise CaseError(_l("A closed case cannot be transferred; reopen it first."))
     if pending_transfer(case) is not None:
         raise CaseError(_l("A transfer of this case is already awaiting an answer."))
     transfer = CaseTransfer(

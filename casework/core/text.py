@@ -6,15 +6,38 @@ import re
 import unicodedata
 
 _NON_WORD = re.compile(r"[^0-9a-z]+")
+# Letters Unicode does not decompose into a base letter plus an accent.
+_STANDALONE_LETTERS = str.maketrans(
+    {
+        "đ": "d",
+        "Đ": "D",
+        "ı": "i",
+        "ł": "l",
+        "Ł": "L",
+        "ø": "o",
+        "Ø": "O",
+        "ð": "d",
+        "Ð": "D",
+        "þ": "th",
+        "Þ": "Th",
+        "ħ": "h",
+        "Ħ": "H",
+        "ŀ": "l",
+        "Ŀ": "L",
+        "ß": "ss",
+        "œ": "oe",
+        "Œ": "OE",
+        "æ": "ae",
+        "Æ": "AE",
+    }
+)
 
 
 def fold(text: str | None) -> str:
     """Lower-case, accents removed, ligatures expanded: « Hélène Œuvrard » → « helene oeuvrard »."""
     if not text:
         return ""
-    expanded = text.replace("œ", "oe").replace("Œ", "OE").replace("æ", "ae").replace("Æ", "AE")
-    expanded = expanded.replace("ß", "ss")
-    decomposed = unicodedata.normalize("NFKD", expanded)
+    decomposed = unicodedata.normalize("NFKD", text.translate(_STANDALONE_LETTERS))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
 
 

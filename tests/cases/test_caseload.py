@@ -38,6 +38,14 @@ def test_accent_insensitive_search(client, login, make_case, query, expected):
     assert "Kovalenko" not in page
 
 
+def test_letters_without_decomposition_are_folded(client, login, make_case):
+    agent = login(role="agent")
+    case = make_case(agent, given_names="Văn Đức", family_name="Đặng")
+    other = make_case(agent, given_names="Şule", family_name="Yılmaz")
+    assert case.number in client.get("/cases/", query_string={"q": "duc dang"}).text
+    assert other.number in client.get("/cases/", query_string={"q": "yilmaz"}).text
+
+
 def test_search_by_case_number(client, login, make_case):
     agent = login(role="agent")
     case = make_case(agent)

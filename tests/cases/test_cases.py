@@ -171,8 +171,13 @@ def test_tampered_household_id_of_another_case_is_404(app, client, login, make_c
 
 
 def test_timeline_newest_first_with_interpreter(app, client, login, make_case):
+    from datetime import datetime
+
     agent = login(role="agent")
     case = make_case(agent)
+    with app.app_context():
+        db.session.get(Case, case.id).opened_at = datetime(2025, 12, 1)
+        db.session.commit()
     for when, summary in (
         ("2026-01-05T10:00", "Premier entretien"),
         ("2026-02-05T14:30", "Appel de suivi"),
@@ -199,6 +204,12 @@ def test_timeline_newest_first_with_interpreter(app, client, login, make_case):
         client, f"/cases/{case.id}/suivi", {"kind": "note", "occurred_at": future, "summary": "x"}
     )
     assert "occurred_at" in _errors(response.text)
+    before_opening = helpers.post_form(
+        client,
+        f"/cases/{case.id}/suivi",
+        {"kind": "note", "occurred_at": "2025-11-01T09:00", "summary": "x"},
+    )
+    assert "occurred_at" in _errors(before_opening.text)
     with app.app_context():
         stored = db.session.scalars(
             select(Interaction)

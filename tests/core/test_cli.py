@@ -70,8 +70,12 @@ def test_init_reaches_head_and_a_second_run_changes_nothing(instance):
 
 
 def test_demo_creates_the_documented_accounts(instance):
-    result = run(instance, "demo", "--no-serve", "--password", "Demo-mot-de-passe-2026")
+    result = run(
+        instance, "demo", "--no-serve", "--cases", "30", "--password", "Demo-mot-de-passe-2026"
+    )
     assert result.returncode == 0, result.stderr
+    assert "Dossiers de démonstration créés : 30" in result.stdout
+    assert query(instance, "SELECT count(*) FROM cases") == [(30,)]
     for username in (
         "admin",
         "agente",
@@ -94,10 +98,11 @@ def test_demo_creates_the_documented_accounts(instance):
     again = run(instance, "demo", "--no-serve", "--password", "Demo-mot-de-passe-2026")
     assert again.returncode == 0, again.stderr
     assert query(instance, "SELECT count(*) FROM users WHERE username = 'agente'") == [(1,)]
+    assert query(instance, "SELECT count(*) FROM cases") == [(30,)]
 
 
 def test_demo_generates_a_password_when_none_is_given(instance):
-    result = run(instance, "demo", "--no-serve")
+    result = run(instance, "demo", "--no-serve", "--cases", "0")
     assert result.returncode == 0, result.stderr
     line = next(line for line in result.stdout.splitlines() if "Mot de passe :" in line)
     assert len(line.split(":", 1)[1].strip()) >= 12
