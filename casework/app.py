@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from flask import Flask, redirect, request, url_for
-from flask_babel import get_locale
+from flask_babel import format_datetime, get_locale
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -136,6 +136,7 @@ def register_request_guards(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals["page_url"] = page_url
+    app.jinja_env.filters["moment"] = format_moment
 
     @app.context_processor
     def shell_context() -> dict[str, Any]:
@@ -146,6 +147,16 @@ def register_template_helpers(app: Flask) -> None:
             "html_lang": html_lang(locale),
             "other_locales": {k: v for k, v in LOCALE_NAMES.items() if k != locale},
         }
+
+
+MOMENT_PATTERNS = {"fr": "d MMM yyyy, H 'h' mm", "en": "MMM d, yyyy, h:mm a"}
+
+
+def format_moment(value) -> str:
+    """A date and time as people write them: « 20 nov. 2026, 12 h 30 », "Nov 20, 2026, 12:30 PM"."""
+    locale = get_locale()
+    pattern = MOMENT_PATTERNS.get(locale.language if locale else "fr", MOMENT_PATTERNS["fr"])
+    return format_datetime(value, pattern)
 
 
 def register_error_handlers(app: Flask) -> None:

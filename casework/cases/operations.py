@@ -230,21 +230,20 @@ def find_duplicates(
 
 
 def _score(probe: Person, born: date | None, person: Person) -> tuple[str | None, float]:
-    same_birth = born is not None and person.date_of_birth == born
-    if person.name_key == probe.name_key and (
-        same_birth or born is None or person.date_of_birth is None
-    ):
-        return "exact", 1.0
+    """« exact »: same folded name and compatible birth date; « likely »: the same name born on
+    another day, a name that sounds alike, or a close spelling (closer still when born the same day)."""
+    births_known = born is not None and person.date_of_birth is not None
+    same_birth = births_known and person.date_of_birth == born
+    if person.name_key == probe.name_key:
+        return ("exact", 1.0) if same_birth or not births_known else ("likely", 0.75)
     similarity = difflib.SequenceMatcher(None, probe.name_key, person.name_key).ratio()
     sounds_alike = (
         person.family_phonetic == probe.family_phonetic
         and person.given_phonetic == probe.given_phonetic
     )
-    birth_compatible = born is None or person.date_of_birth is None or same_birth
-    if birth_compatible and (sounds_alike or similarity >= 0.8):
-        return "likely", max(similarity, 0.8 if sounds_alike else 0.0)
-    if same_birth and similarity >= 0.6:
-        return "likely", similarity
+    bonus = 0.1 if same_birth else 0.0
+    if sounds_alike or similarity >= 0.85 or (same_birth and similarity >= 0.6):
+        return "likely", min(0.99, max(similarity, 0.8 if sounds_alike else 0.0) + bonus)
     return None, 0.0
 
 

@@ -119,6 +119,16 @@ def test_spelling_variants_are_likely_matches(app, ctx, make_user, make_case):
     assert not find_duplicates(user, "Oksana", "Kovalenko", date(1980, 2, 2)).matches
 
 
+def test_same_name_born_another_day_is_still_shown(app, ctx, make_user, make_case):
+    from casework.auth.models import User
+    from casework.cases.operations import find_duplicates
+
+    agent = make_user(role="agent")
+    make_case(agent, given_names="Wei", family_name="Zhang", date_of_birth=date(1990, 1, 1))
+    report = find_duplicates(db.session.get(User, agent.id), "WEI", "zhang", date(1991, 1, 1))
+    assert [m.kind for m in report.matches] == ["likely"]
+
+
 def test_duplicates_outside_my_scope_are_counted_not_shown(app, ctx, make_user, make_case):
     from casework.auth.models import User
     from casework.cases.operations import find_duplicates
