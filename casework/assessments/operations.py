@@ -8,6 +8,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from casework.assessments.models import LEVELS, OPEN_LEVELS, AssessedNeed, Assessment, DomainAssets
@@ -91,8 +92,12 @@ def start(actor: Any, case: Case) -> Assessment:
         assessment.domain_notes = [
             DomainAssets(domain_id=d.domain_id, assets=d.assets) for d in current.domain_notes
         ]
-    db.session.add(assessment)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(assessment)
+    except IntegrityError:
+        # Another tab started this version a moment ago: work on that draft.
+        return latest(case)
     audit.record(actor, "assessment.started", case, assessment_id=assessment.id, number=number)
     return assessment
 

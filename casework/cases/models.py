@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.core.time import utcnow
@@ -147,7 +147,18 @@ class Consent(db.Model):
     """Express consent for one purpose; withdrawal is recorded on the same row, never deleted."""
 
     __tablename__ = "consents"
-    __table_args__ = (Index("ix_consents_case_purpose", "case_id", "purpose"),)
+    __table_args__ = (
+        Index("ix_consents_case_purpose", "case_id", "purpose"),
+        # At most one consent in force per purpose, even when two tabs record it at once.
+        Index(
+            "uq_consents_in_force",
+            "case_id",
+            "purpose",
+            unique=True,
+            sqlite_where=text("withdrawn_on IS NULL"),
+            postgresql_where=text("withdrawn_on IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
@@ -168,6 +179,16 @@ class CaseTransfer(db.Model):
     """A case moves to another agent (and region) only when the receiving agent accepts."""
 
     __tablename__ = "case_transfers"
+    __table_args__ = (
+        # At most one transfer awaiting an answer per case.
+        Index(
+            "uq_case_transfers_pending",
+            "case_id",
+            unique=True,
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)

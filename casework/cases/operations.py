@@ -8,7 +8,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, exists, false, func, or_, select
+from sqlalchemy import Select, and_, exists, false, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
 
 from casework.cases import choices
@@ -450,8 +451,8 @@ def record_consent(actor: Any, case: Case, purpose: str, given_on: date, method:
     consent = Consent(
         case_id=case.id, purpose=purpose, given_on=given_on, method=method, recorded_by_id=actor.id
     )
-    db.session.add(consent)
-    db.session.flush()
+    if not _insert_once(consent):
+        raise CaseError(_l("This consent is already recorded and in force."), "purpose")
     audit.record(actor, "consent.given", case, purpose=purpose)
     return consent
 
@@ -515,12 +516,22 @@ def request_transfer(actor: Any, case: Case, to_agent: Any, reason: str) -> Case
         requested_by_id=actor.id,
         reason=reason.strip(),
     )
-    db.session.add(transfer)
-    db.session.flush()
+    if not _insert_once(transfer):
+        raise CaseError(_l("A transfer of this case is already awaiting an answer."))
     audit.record(
         actor, "transfer.requested", case, transfer_id=transfer.id, to_agent_id=to_agent.id
     )
     return transfer
+
+
+def _insert_once(row: Any) -> bool:
+    """Insert ``row`` unless a unique index says it exists already (two tabs, two agents)."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:
+        return False
+    return True
 
 
 def pending_transfer(case: Case) -> CaseTransfer | None:
@@ -533,16 +544,22 @@ def pending_transfer(case: Case) -> CaseTransfer | None:
 
 def answer_transfer(actor: Any, transfer: CaseTransfer, accept: bool) -> None:
     """The receiving agent accepts (the case moves to them, their region and point) or declines."""
-    if transfer.status != "pending":
+    outcome = "accepted" if accept else "declined"
+    # Conditional update: of two answers sent at once, only one finds the transfer pending.
+    answered = db.session.execute(
+        update(CaseTransfer)
+        .where(CaseTransfer.id == transfer.id, CaseTransfer.status == "pending")
+        .values(status=outcome, decided_at=utcnow())
+        .execution_options(synchronize_session="fetch")
+    ).rowcount
+    if answered != 1:
         raise CaseError(_l("This transfer was already answered."))
-    transfer.status = "accepted" if accept else "declined"
-    transfer.decided_at = utcnow()
     case = transfer.case
     if accept:
         case.agent_id = actor.id
         case.region_id = actor.region_id
         case.service_point_id = actor.service_point_id
-    audit.record(actor, f"transfer.{transfer.status}", case, transfer_id=transfer.id)
+    audit.record(actor, f"transfer.{outcome}", case, transfer_id=transfer.id)
 
 
 def transfers_awaiting(user: Any) -> list[CaseTransfer]:

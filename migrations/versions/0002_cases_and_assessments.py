@@ -140,6 +140,7 @@ def upgrade():
     with op.batch_alter_table('case_transfers', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_case_transfers_case_id'), ['case_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_case_transfers_to_agent_id'), ['to_agent_id'], unique=False)
+        batch_op.create_index('uq_case_transfers_pending', ['case_id'], unique=True, sqlite_where=sa.text("status = 'pending'"), postgresql_where=sa.text("status = 'pending'"))
 
     op.create_table('consents',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -158,6 +159,7 @@ def upgrade():
     )
     with op.batch_alter_table('consents', schema=None) as batch_op:
         batch_op.create_index('ix_consents_case_purpose', ['case_id', 'purpose'], unique=False)
+        batch_op.create_index('uq_consents_in_force', ['case_id', 'purpose'], unique=True, sqlite_where=sa.text('withdrawn_on IS NULL'), postgresql_where=sa.text('withdrawn_on IS NULL'))
 
     op.create_table('household_members',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -281,10 +283,12 @@ def downgrade():
 
     op.drop_table('household_members')
     with op.batch_alter_table('consents', schema=None) as batch_op:
+        batch_op.drop_index('uq_consents_in_force')
         batch_op.drop_index('ix_consents_case_purpose')
 
     op.drop_table('consents')
     with op.batch_alter_table('case_transfers', schema=None) as batch_op:
+        batch_op.drop_index('uq_case_transfers_pending')
         batch_op.drop_index(batch_op.f('ix_case_transfers_to_agent_id'))
         batch_op.drop_index(batch_op.f('ix_case_transfers_case_id'))
 
