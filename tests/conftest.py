@@ -28,6 +28,22 @@ def reset_postgres(url: str) -> None:
     engine.dispose()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hashing():
+    """Argon2 at production cost takes ~50 ms a hash; tests hash hundreds of passwords.
+
+    Only the in-process hasher is swapped; CLI tests run the real command with real costs.
+    """
+    from argon2 import PasswordHasher
+
+    from casework.auth import passwords
+
+    original = passwords._hasher
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    passwords._hasher = original
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
     if TEST_DATABASE_URL:
