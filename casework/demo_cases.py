@@ -29,7 +29,7 @@ from casework.cases import operations as cases
 from casework.cases.models import Case
 from casework.cases.operations import InteractionFields, PersonFields
 from casework.core.text import fold
-from casework.core.time import utcnow
+from casework.core.time import utc_to_local, utcnow
 from casework.extensions import db
 from casework.reference.models import HostCity, Organisation, Region
 
@@ -2359,7 +2359,9 @@ def _write_case(refs: _Refs, plan: CasePlan) -> Case:
             agent, case, member.relationship, member.given_names, member.family_name, member.born
         )
     for interaction in plan.interactions:
-        cases.add_interaction(agent, case, interaction)
+        # Plans are in UTC; the service layer takes Québec wall-clock time, as an agent types it.
+        local = replace(interaction, occurred_at=utc_to_local(interaction.occurred_at))
+        cases.add_interaction(agent, case, local)
     for version in plan.assessments:
         _write_assessment(refs, agent, case, version)
     for consent in plan.consents:

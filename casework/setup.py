@@ -15,8 +15,7 @@ def upgrade_schema() -> str:
 
 
 def current_revision() -> str | None:
-    with db.engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+    return MigrationContext.configure(db.session.connection()).get_current_revision()
 
 
 # Search structures the migrations create by hand (FTS5 on SQLite, an expression index on

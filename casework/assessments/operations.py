@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -16,7 +17,7 @@ from casework.cases import choices
 from casework.cases.models import Case
 from casework.cases.operations import CaseError, StaleEdit
 from casework.core import audit
-from casework.core.time import utcnow
+from casework.core.time import is_plausible, local_today, utcnow
 from casework.extensions import db
 from casework.reference.models import Domain, Need, Occupation
 
@@ -110,7 +111,7 @@ def _validate(
             raise CaseError(message, field_name)
 
     require(
-        values.interview_date is None or values.interview_date <= date.today(),
+        is_plausible(values.interview_date, local_today()),
         _l("The interview date cannot be in the future."),
         "interview_date",
     )
@@ -127,7 +128,7 @@ def _validate(
     for name in ("current_cnp", "target_cnp"):
         code = getattr(values, name)
         require(
-            code is None or (code.isdigit() and 4 <= len(code) <= 5),
+            code is None or re.fullmatch(r"[0-9]{4,5}", code) is not None,
             _l("A CNP code has 4 or 5 digits."),
             name,
         )
@@ -184,6 +185,8 @@ def save(
     need_ids = set(db.session.scalars(select(Need.id)))
     domain_ids = set(db.session.scalars(select(Domain.id)))
     _validate(values, complete, need_ids, domain_ids)
+    if values.target_cnp is not None and values.target_cnp not in {o.cnp for o in occupations()}:
+        raise CaseError(_l("Choose an occupation from the in-demand list."), "target_cnp")
     for name in (
         "interview_date",
         "interview_mode",
@@ -250,11 +253,30 @@ class Difference:
     after: str
 
 
+INTERVIEW_FIELDS = {
+    "interview_date": _l("Interview date"),
+    "interview_mode": _l("Interview mode"),
+    "interpreter_language": _l("Interpreter language"),
+    "interpreter_remote": _l("Remote interpretation"),
+    "requalification_interest": _l("Interested in requalification for an in-demand occupation"),
+    "current_occupation": _l("Current or last occupation"),
+    "current_cnp": _l("CNP code of the current occupation"),
+    "target_cnp": _l("Target occupation (CNP)"),
+}
+
+
 def compare(
     older: Assessment, newer: Assessment, domains: list[Domain]
 ) -> dict[str, list[Difference]]:
-    """What changed between two versions, per domain (plus « interview » for the metadata)."""
+    """What changed between two versions, per domain code, and « interview » for the rest."""
     changes: dict[str, list[Difference]] = {}
+    interview = [
+        Difference(str(label), _shown(getattr(older, name)), _shown(getattr(newer, name)))
+        for name, label in INTERVIEW_FIELDS.items()
+        if getattr(older, name) != getattr(newer, name)
+    ]
+    if interview:
+        changes["interview"] = interview
     old_needs = {n.need_id: n for n in older.needs}
     new_needs = {n.need_id: n for n in newer.needs}
     old_assets = {d.domain_id: d.assets or "" for d in older.domain_notes}
@@ -280,6 +302,12 @@ def compare(
         if rows:
             changes[domain.code] = rows
     return changes
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(_l("Yes")) if value else str(_l("No"))
+    return "" if value is None else str(value)
 
 
 def _describe(level: str, notes: str) -> str:

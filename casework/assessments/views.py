@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -13,7 +13,7 @@ from casework.assessments.forms import build_form, values_from
 from casework.assessments.models import Assessment
 from casework.cases.models import Case
 from casework.cases.operations import CaseError, StaleEdit
-from casework.cases.views import load_case, template_context
+from casework.cases.views import load_case, render_file, template_context
 from casework.core import audit
 from casework.core.forms import ConfirmForm
 from casework.core.permissions import requires
@@ -35,8 +35,11 @@ def _version(case: Case, number: int) -> Assessment:
 
 
 def _render_version(case: Case, assessment: Assessment | None, versions: list[Assessment]):
+    audit.record(
+        current_user, "assessment.viewed", case, number=assessment.number if assessment else None
+    )
     domains = operations.catalogue()
-    return render_template(
+    return render_file(
         "assessments/show.html",
         case=case,
         assessment=assessment,
@@ -54,7 +57,6 @@ def _render_version(case: Case, assessment: Assessment | None, versions: list[As
 def current(case_id: int):
     case = load_case(case_id, "assessments.read")
     latest = operations.latest(case)
-    _audit_read(case, latest)
     return _render_version(case, latest, operations.assessments_of(case))
 
 
@@ -63,15 +65,7 @@ def current(case_id: int):
 def version(case_id: int, number: int):
     case = load_case(case_id, "assessments.read")
     assessment = _version(case, number)
-    _audit_read(case, assessment)
     return _render_version(case, assessment, operations.assessments_of(case))
-
-
-def _audit_read(case: Case, assessment: Assessment | None) -> None:
-    audit.record(
-        current_user, "assessment.viewed", case, number=assessment.number if assessment else None
-    )
-    db.session.commit()
 
 
 @bp.post("/nouvelle")
@@ -88,7 +82,9 @@ def start(case_id: int):
 @bp.route("/modifier", methods=["GET", "POST"])
 @requires("assessments.edit")
 def edit(case_id: int):
-    case = load_case(case_id, "assessments.edit", read=request.method == "GET")
+    case = load_case(
+        case_id, "assessments.edit", read="assessment.viewed" if request.method == "GET" else None
+    )
     draft = operations.latest(case)
     if draft is None or not draft.is_draft:
         flash(_("There is no draft to edit: start an assessment first."), "info")
@@ -132,9 +128,7 @@ def edit(case_id: int):
                 return redirect(url_for("assessments.edit", case_id=case.id))
         else:
             flash(_("The assessment was not saved: correct the fields marked below."), "error")
-    return render_template(
-        "assessments/edit.html", case=case, form=form, domains=domains, draft=draft
-    )
+    return render_file("assessments/edit.html", case=case, form=form, domains=domains, draft=draft)
 
 
 @bp.get("/comparer")
@@ -152,9 +146,8 @@ def compare(case_id: int):
         abort(404)
     older, newer = _version(case, older_number), _version(case, newer_number)
     audit.record(current_user, "assessment.compared", case, versions=[older_number, newer_number])
-    db.session.commit()
     domains = operations.catalogue()
-    return render_template(
+    return render_file(
         "assessments/compare.html",
         case=case,
         older=older,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from babel import Locale
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -174,7 +176,10 @@ def country_name(code: str | None) -> str:
 
 
 def is_language(code: str) -> bool:
-    return code in Locale.parse("en").languages
+    """An ISO 639 code of two or three letters that CLDR names (not « zh_Hans », « es_419 »)."""
+    return (
+        re.fullmatch(r"[a-z]{2,3}", code or "") is not None and code in Locale.parse("en").languages
+    )
 
 
 # CLDR territory codes that are not countries (unknown region, European Union, United Nations…).
@@ -191,9 +196,22 @@ def is_country(code: str) -> bool:
     )
 
 
-def language_choices() -> list[tuple[str, str]]:
-    return sorted(((code, language_name(code)) for code in COMMON_LANGUAGES), key=lambda c: c[1])
+SEPARATOR = ("", "──────────", {"disabled": True})
 
 
-def country_choices() -> list[tuple[str, str]]:
-    return sorted(((code, country_name(code)) for code in COMMON_COUNTRIES), key=lambda c: c[1])
+def _common_then_all(common: tuple[str, ...], names: dict[str, str], valid) -> list[tuple]:
+    """The frequent codes first, a separator, then every other valid code, each by name."""
+    first = sorted(((code, names.get(code, code)) for code in common), key=lambda item: item[1])
+    rest = sorted(
+        ((code, name) for code, name in names.items() if valid(code) and code not in common),
+        key=lambda item: item[1],
+    )
+    return [*first, SEPARATOR, *rest]
+
+
+def language_choices() -> list[tuple]:
+    return _common_then_all(COMMON_LANGUAGES, dict(_locale().languages), is_language)
+
+
+def country_choices() -> list[tuple]:
+    return _common_then_all(COMMON_COUNTRIES, dict(_locale().territories), is_country)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateField,
     DateTimeLocalField,
     EmailField,
+    HiddenField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -20,6 +23,12 @@ from wtforms.widgets import HiddenInput
 
 from casework.cases import choices
 from casework.core.forms import BaseForm, max_length, required
+
+
+def parse_id(value) -> int | None:
+    """A database id from a form or query string; anything else (« ² », 25 digits) is None."""
+    text = str(value or "")
+    return int(text) if re.fullmatch(r"[0-9]{1,18}", text) else None
 
 
 def _none_if_empty(value):
@@ -93,9 +102,7 @@ class PersonForm(BaseForm):
         _l("City"), validators=[Optional(), max_length(120)], filters=[_none_if_empty]
     )
     destination_region_id = SelectField(
-        _l("Destination region"),
-        coerce=lambda v: int(v) if v not in (None, "", "None") else None,
-        validate_choice=False,
+        _l("Destination region"), coerce=parse_id, validate_choice=False
     )
     destination_city = StringField(
         _l("Destination city"), validators=[Optional(), max_length(120)], filters=[_none_if_empty]
@@ -123,8 +130,9 @@ class NewCaseForm(PersonForm):
         _l("How the person came to the service"), validators=[required()], validate_choice=False
     )
     priority = SelectField(_l("Priority"), default="normal", validate_choice=False)
-    # Set once the agent has seen the likely duplicates and still wants a new file.
-    duplicates_reviewed = BooleanField(widget=HiddenInput())
+    # Which name and birth date the agent has already seen the likely duplicates for: a new
+    # name or date means a new check.
+    duplicates_reviewed = HiddenField(default="")
 
     def fill_choices(self, regions) -> None:
         super().fill_choices(regions)
@@ -204,23 +212,22 @@ class ConsentForm(BaseForm):
 
 
 class TransferForm(BaseForm):
-    to_agent_id = SelectField(
-        _l("Receiving agent"),
-        coerce=lambda v: int(v) if str(v).isdigit() else None,
-        validate_choice=False,
-    )
+    to_agent_id = SelectField(_l("Receiving agent"), coerce=parse_id, validate_choice=False)
     reason = TextAreaField(_l("Reason"), validators=[required(), max_length(2000)])
+
+
+class SearchForm(BaseForm):
+    q = StringField(
+        _l("Search"),
+        validators=[Optional(), max_length(100)],
+        description=_l("Name, case number, phone or e-mail"),
+    )
 
 
 class CaseloadFilterForm(BaseForm):
     class Meta:
         csrf = False
 
-    q = StringField(
-        _l("Search"),
-        validators=[Optional(), max_length(100)],
-        description=_l("Name, case number, phone or e-mail"),
-    )
     status = SelectField(_l("Status"), validate_choice=False)
     domain = SelectField(_l("Open needs in"), validate_choice=False)
     priority = SelectField(_l("Priority"), validate_choice=False)

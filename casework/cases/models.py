@@ -68,6 +68,8 @@ class Case(db.Model):
     __table_args__ = (
         Index("ix_cases_agent_status", "agent_id", "status"),
         Index("ix_cases_region_status", "region_id", "status"),
+        # The public number is built from the id: SQLite must never reuse one after a deletion.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

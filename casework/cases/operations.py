@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import difflib
+import hashlib
+import unicodedata
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, exists, false, func, or_, select, update
+from sqlalchemy import case as sa_case
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
 
@@ -24,11 +27,14 @@ from casework.cases.models import (
 from casework.cases.search import index_case, matching_case_ids
 from casework.core import audit
 from casework.core.permissions import Scope, scope_for
-from casework.core.text import fold, phonetic_key
-from casework.core.time import utcnow
+from casework.core.text import phonetic_key, tokens
+from casework.core.time import is_plausible, local_to_utc, local_today, utcnow
 from casework.extensions import db
+from casework.reference.models import Region
 
 NAME_MAX = 200
+FOLLOW_UP_HORIZON = timedelta(days=730)
+FUZZY_CANDIDATES = 300
 # A browser clock a little ahead of the server's must not make "now" look like the future.
 CLOCK_TOLERANCE = timedelta(minutes=5)
 
@@ -75,6 +81,11 @@ class PersonFields:
     interpreter_language: str | None = None
 
 
+def visible(text: str | None) -> str:
+    """Without invisible format characters (zero-width spaces…) and surrounding spaces."""
+    return "".join(ch for ch in (text or "") if unicodedata.category(ch) != "Cf").strip()
+
+
 def _require(condition: bool, message: Any, field_name: str) -> None:
     if not condition:
         raise CaseError(message, field_name)
@@ -82,9 +93,9 @@ def _require(condition: bool, message: Any, field_name: str) -> None:
 
 def validate_person(values: PersonFields, today: date | None = None) -> None:
     """The invariants of a person record, whatever the entry point."""
-    today = today or date.today()
+    today = today or local_today()
     for name in ("given_names", "family_name"):
-        value = getattr(values, name).strip()
+        value = visible(getattr(values, name))
         _require(bool(value), _l("This field is required."), name)
         _require(len(value) <= NAME_MAX, _l("At most %(max)d characters.", max=NAME_MAX), name)
         setattr(values, name, value)
@@ -116,7 +127,9 @@ def validate_person(values: PersonFields, today: date | None = None) -> None:
             _l("The date of %(event)s cannot be before the date of birth.", event=label),
             name,
         )
-        _require(moment.year <= today.year + 1, _l("Check this date."), name)
+        _require(
+            is_plausible(moment) and moment.year <= today.year + 1, _l("Check this date."), name
+        )
     scale = values.french_level_scale
     _require(
         scale is None or 1 <= scale <= 12,
@@ -154,6 +167,20 @@ def validate_person(values: PersonFields, today: date | None = None) -> None:
         code = getattr(values, name)
         _require(code is None or choices.is_language(code), _l("Not a valid choice."), name)
     _require(
+        values.destination_region_id is None
+        or db.session.get(Region, values.destination_region_id) is not None,
+        _l("Not a valid choice."),
+        "destination_region_id",
+    )
+    values.citizenships = list(dict.fromkeys(values.citizenships))
+    values.languages_spoken = list(dict.fromkeys(values.languages_spoken))
+    _require(len(values.citizenships) <= 10, _l("At most %(max)d choices.", max=10), "citizenships")
+    _require(
+        len(values.languages_spoken) <= 20,
+        _l("At most %(max)d choices.", max=20),
+        "languages_spoken",
+    )
+    _require(
         not values.interpreter_needed or values.interpreter_language,
         _l("Say in which language the interpreter is needed."),
         "interpreter_language",
@@ -163,13 +190,13 @@ def validate_person(values: PersonFields, today: date | None = None) -> None:
 def _apply_person(person: Person, values: PersonFields) -> list[str]:
     changed = []
     for item in fields(PersonFields):
-        value = getattr(values, item.name)
-        if getattr(person, item.name) != value:
+        value, current = getattr(values, item.name), getattr(person, item.name)
+        if isinstance(value, list) and isinstance(current, list) and set(value) == set(current):
+            continue  # the same choices in another order are not a change
+        if current != value:
             setattr(person, item.name, value)
             changed.append(item.name)
-    person.name_key = " ".join(
-        sorted([*fold(values.given_names).split(), *fold(values.family_name).split()])
-    )
+    person.name_key = " ".join(sorted([*tokens(values.given_names), *tokens(values.family_name)]))
     person.family_phonetic = phonetic_key(values.family_name)
     person.given_phonetic = phonetic_key(
         values.given_names.split()[0] if values.given_names.split() else ""
@@ -203,22 +230,24 @@ def find_duplicates(
     """Exact (accent/case-insensitive name + date of birth) and likely (spelling) matches."""
     probe = Person()  # transient: only its folded keys are used
     _apply_person(probe, PersonFields(given_names, family_name, "other", date_of_birth=born))
-    candidates_filter = [
-        Person.name_key == probe.name_key,
-        Person.family_phonetic == probe.family_phonetic,
-    ]
-    if born is not None:
-        candidates_filter.append(Person.date_of_birth == born)
-    statement = (
+    loaded = (
         select(Case)
         .join(Case.person)
         .options(joinedload(Case.person), joinedload(Case.agent), joinedload(Case.region))
-        .where(or_(*candidates_filter))
-        .order_by(Case.id.desc())
-        .limit(200)
     )
+    # Same folded name: every one of them, however old (the index makes this cheap).
+    same_name = loaded.where(Person.name_key == probe.name_key)
+    # Spelling variants: the most recent candidates sharing a sound or a birth date.
+    alike = [Person.family_phonetic == probe.family_phonetic] if probe.family_phonetic else []
+    if born is not None:
+        alike.append(Person.date_of_birth == born)
+    candidates = {case.id: case for case in db.session.scalars(same_name).unique()}
+    if alike:
+        variants = loaded.where(or_(*alike)).order_by(Case.id.desc()).limit(FUZZY_CANDIDATES)
+        for case in db.session.scalars(variants).unique():
+            candidates.setdefault(case.id, case)
     matches, hidden = [], 0
-    for case in db.session.scalars(statement).unique():
+    for case in candidates.values():
         kind, score = _score(probe, born, case.person)
         if kind is None:
             continue
@@ -228,6 +257,12 @@ def find_duplicates(
             hidden += 1
     matches.sort(key=lambda m: (m.kind != "exact", -m.score))
     return DuplicateReport(matches[:10], hidden)
+
+
+def duplicate_check_key(given_names: str, family_name: str, born: date | None) -> str:
+    """Identifies the values a duplicate check was shown for (not a secret, not personal data)."""
+    folded = f"{' '.join(tokens(given_names))}|{' '.join(tokens(family_name))}|{born or ''}"
+    return hashlib.sha256(folded.encode()).hexdigest()[:16]
 
 
 def _score(probe: Person, born: date | None, person: Person) -> tuple[str | None, float]:
@@ -321,6 +356,11 @@ def update_case(
         raise StaleEdit()
     _require(status in choices.STATUSES, _l("Not a valid choice."), "status")
     _require(priority in choices.PRIORITIES, _l("Not a valid choice."), "priority")
+    _require(
+        is_plausible(follow_up, local_today() + FOLLOW_UP_HORIZON),
+        _l("Choose a follow-up date within the next two years."),
+        "next_follow_up_on",
+    )
     if status == "closed":
         _require(
             closing_reason in choices.CLOSING_REASONS,
@@ -333,7 +373,8 @@ def update_case(
             "closing_summary",
         )
     else:
-        closing_reason, closing_summary = None, None
+        # Reopening keeps the last closing on record (the audit trail has the history).
+        closing_reason, closing_summary = case.closing_reason, case.closing_summary
     wanted = {
         "status": status,
         "priority": priority,
@@ -371,7 +412,7 @@ def add_household_member(
         "family_name",
     )
     _require(
-        born is None or born <= date.today(),
+        is_plausible(born, local_today()),
         _l("The date of birth cannot be in the future."),
         "date_of_birth",
     )
@@ -399,7 +440,8 @@ def remove_household_member(actor: Any, case: Case, member_id: int) -> None:
 @dataclass
 class InteractionFields:
     kind: str
-    occurred_at: datetime
+    occurred_at: datetime  # Québec wall-clock time, as typed
+
     summary: str
     duration_minutes: int | None = None
     mode: str | None = None
@@ -414,6 +456,12 @@ def add_interaction(actor: Any, case: Case, values: InteractionFields) -> Intera
     _require(
         len(values.summary) <= 10_000, _l("At most %(max)d characters.", max=10_000), "summary"
     )
+    _require(
+        is_plausible(values.occurred_at, local_today() + timedelta(days=1)),
+        _l("This moment is in the future."),
+        "occurred_at",
+    )
+    values.occurred_at = local_to_utc(values.occurred_at)
     _require(
         values.occurred_at <= utcnow() + CLOCK_TOLERANCE,
         _l("This moment is in the future."),
@@ -445,7 +493,9 @@ def add_interaction(actor: Any, case: Case, values: InteractionFields) -> Intera
 def record_consent(actor: Any, case: Case, purpose: str, given_on: date, method: str) -> Consent:
     _require(purpose in choices.CONSENT_PURPOSES, _l("Not a valid choice."), "purpose")
     _require(method in choices.CONSENT_METHODS, _l("Not a valid choice."), "method")
-    _require(given_on <= date.today(), _l("The date cannot be in the future."), "given_on")
+    _require(
+        is_plausible(given_on, local_today()), _l("Check this date: not in the future."), "given_on"
+    )
     if current_consent(case, purpose) is not None:
         raise CaseError(_l("This consent is already recorded and in force."), "purpose")
     consent = Consent(
@@ -465,8 +515,8 @@ def withdraw_consent(
         raise CaseError(_l("This consent is not on this case."))
     if consent.withdrawn_on is not None:
         raise CaseError(_l("This consent was already withdrawn."))
-    withdrawn_on = withdrawn_on or date.today()
-    if withdrawn_on > date.today() or withdrawn_on < consent.given_on:
+    withdrawn_on = withdrawn_on or local_today()
+    if withdrawn_on > local_today() or withdrawn_on < consent.given_on:
         raise CaseError(_l("The withdrawal date must be between the consent date and today."))
     consent.withdrawn_on = withdrawn_on
     consent.withdrawn_by_id = actor.id
@@ -554,12 +604,27 @@ def answer_transfer(actor: Any, transfer: CaseTransfer, accept: bool) -> None:
     ).rowcount
     if answered != 1:
         raise CaseError(_l("This transfer was already answered."))
+    if accept and transfer.case.is_closed:
+        raise CaseError(_l("A closed case cannot be transferred; reopen it first."))
     case = transfer.case
     if accept:
         case.agent_id = actor.id
         case.region_id = actor.region_id
         case.service_point_id = actor.service_point_id
     audit.record(actor, f"transfer.{outcome}", case, transfer_id=transfer.id)
+
+
+def cancel_transfer(actor: Any, case: Case) -> None:
+    """Withdraw the pending transfer (the receiver is away, or it was a mistake)."""
+    cancelled = db.session.execute(
+        update(CaseTransfer)
+        .where(CaseTransfer.case_id == case.id, CaseTransfer.status == "pending")
+        .values(status="cancelled", decided_at=utcnow())
+        .execution_options(synchronize_session="fetch")
+    ).rowcount
+    if cancelled != 1:
+        raise CaseError(_l("No transfer of this case awaits an answer."))
+    audit.record(actor, "transfer.cancelled", case)
 
 
 def transfers_awaiting(user: Any) -> list[CaseTransfer]:
@@ -590,11 +655,12 @@ class CaseloadFilters:
     sort: str = "recent"
 
 
+PRIORITY_RANK = sa_case({"urgent": 0, "high": 1}, value=Case.priority, else_=2)
 SORTS = {
     "recent": (Case.opened_at.desc(), Case.id.desc()),
     "name": (Person.family_name, Person.given_names, Case.id),
     "follow_up": (Case.next_follow_up_on.is_(None), Case.next_follow_up_on, Case.id),
-    "priority": (Case.priority.desc(), Case.id),
+    "priority": (PRIORITY_RANK, Case.id),
 }
 
 
@@ -613,7 +679,7 @@ def caseload(user: Any, filters: CaseloadFilters, today: date | None = None) -> 
     from casework.assessments.models import OPEN_LEVELS, AssessedNeed, Assessment
     from casework.reference.models import Domain, Need
 
-    today = today or date.today()
+    today = today or local_today()
     statement = visible_cases(user).options(
         joinedload(Case.person), joinedload(Case.agent), joinedload(Case.service_point)
     )

@@ -43,12 +43,11 @@ def index_case(case: Case) -> None:
 
 
 def query_terms(query: str) -> list[str]:
-    terms = []
-    for token in tokens(query):
-        terms.append(token)
+    """Folded words; a query of digits and punctuation only is a phone number, taken whole."""
+    terms = tokens(query)
     phone = digits(query)
-    if len(phone) >= 7 and phone not in terms:
-        terms = [t for t in terms if not t.isdigit()] + [phone]
+    if len(phone) >= 7 and all(term.isdigit() for term in terms):
+        terms = [phone]
     return terms[:MAX_TERMS]
 
 
@@ -58,6 +57,7 @@ def matching_case_ids(query: str) -> Select | None:
     if not terms:
         return None
     if db.engine.dialect.name == "sqlite":
+        # Terms are folded words (letters and digits only), so quoting them is enough.
         expression = " ".join(f'"{term}"*' for term in terms)
         return (
             select(text("rowid"))

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
-
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -22,7 +20,9 @@ from casework.cases.forms import (
     InteractionForm,
     NewCaseForm,
     PersonForm,
+    SearchForm,
     TransferForm,
+    parse_id,
 )
 from casework.cases.models import Case, CaseTransfer, Interaction
 from casework.core import audit
@@ -30,7 +30,7 @@ from casework.core.audit import AuditEvent
 from casework.core.forms import ConfirmForm
 from casework.core.pagination import paginate, parse_page_number
 from casework.core.permissions import Scope, load_or_abort, requires, scope_for
-from casework.core.time import local_to_utc
+from casework.core.time import local_today
 from casework.extensions import db
 from casework.reference.models import Region
 
@@ -49,13 +49,24 @@ bp.context_processor(template_context)
 transfers_bp.context_processor(template_context)
 
 
-def load_case(case_id: int, action: str, read: bool = False) -> Case:
-    """The case, if ``action`` is allowed on it; a read of the file is audited."""
+def load_case(case_id: int, action: str, read: str | None = None) -> Case:
+    """The case, if ``action`` is allowed on it. ``read`` names the audit action of a page that
+    shows the file; the view's single commit saves it with everything else."""
     case = load_or_abort(Case, case_id, action)
     if read:
-        audit.record(current_user, "case.viewed", case)
-        db.session.commit()
+        audit.record(current_user, read, case)
     return case
+
+
+def render_file(template: str, **context) -> str:
+    """Render a page of the file, then commit once (the read's audit row).
+
+    Rendering first keeps the loaded objects alive (a commit expires them) and shows nothing
+    whose read could not be recorded.
+    """
+    page = render_template(template, **context)
+    db.session.commit()
+    return page
 
 
 def show_error(form, error: operations.CaseError) -> None:
@@ -101,35 +112,59 @@ def person_fields(form: PersonForm) -> operations.PersonFields:
 # --- Caseload --------------------------------------------------------------------------------
 
 
+SEARCH_SESSION_KEY = "case_search"
+
+
 @bp.get("/")
 @requires("cases.read")
 def index():
     form = CaseloadFilterForm(request.args)
     regional = scope_for(current_user.role, "cases.read") is Scope.REGION
-    form.fill_choices(assessments.catalogue(), _regions() if regional else [])
+    form.fill_choices(assessments.catalogue(), [current_user.region] if regional else [])
     form.validate()
-    region = request.args.get("region", "")
+    search = SearchForm(data={"q": session.get(SEARCH_SESSION_KEY, "")})
     filters = operations.CaseloadFilters(
         status=form.status.data or "",
         domain=form.domain.data or "",
         priority=form.priority.data or "",
         overdue=bool(form.overdue.data),
-        region_id=int(region) if region.isdigit() else None,
-        query="" if form.q.errors else (form.q.data or ""),
+        region_id=parse_id(request.args.get("region")),
+        query=search.q.data or "",
         sort=form.sort.data or "recent",
     )
     page = paginate(
         operations.caseload(current_user, filters), parse_page_number(request.args.get("page"))
     )
-    return render_template(
+    audit.record(
+        current_user,
+        "cases.searched" if filters.query else "cases.listed",
+        target_type="case",
+        case_ids=[case.id for case in page.items],
+    )
+    return render_file(
         "cases/index.html",
         page=page,
         form=form,
+        search=search,
         regional=regional,
         counts=operations.caseload_counts(current_user),
         transfers=operations.transfers_awaiting(current_user),
-        today=date.today(),
+        today=local_today(),
     )
+
+
+@bp.post("/recherche")
+@requires("cases.read")
+def search():
+    """Search terms are names, phones and e-mails: kept in the session, never in a URL."""
+    form = SearchForm()
+    if not form.validate_on_submit():
+        flash(_("The search was not run: at most 100 characters."), "error")
+    elif form.q.data and not request.form.get("clear"):
+        session[SEARCH_SESSION_KEY] = form.q.data
+    else:
+        session.pop(SEARCH_SESSION_KEY, None)
+    return redirect(url_for("cases.index"))
 
 
 # --- Opening a case ----------------------------------------------------------------------------
@@ -145,12 +180,23 @@ def create():
     duplicates = None
     if form.validate_on_submit():
         values = person_fields(form)
-        duplicates = operations.find_duplicates(
-            current_user, values.given_names, values.family_name, values.date_of_birth
+        key = operations.duplicate_check_key(
+            values.given_names, values.family_name, values.date_of_birth
         )
-        if duplicates.any and not form.duplicates_reviewed.data:
-            form.duplicates_reviewed.data = True
-            return render_template("cases/new.html", form=form, duplicates=duplicates)
+        if form.duplicates_reviewed.data != key:
+            duplicates = operations.find_duplicates(
+                current_user, values.given_names, values.family_name, values.date_of_birth
+            )
+            if duplicates.any:
+                form.duplicates_reviewed.data = key
+                audit.record(
+                    current_user,
+                    "cases.duplicates_shown",
+                    target_type="case",
+                    case_ids=[m.case.id for m in duplicates.matches],
+                    hidden=duplicates.hidden,
+                )
+                return render_file("cases/new.html", form=form, duplicates=duplicates)
         try:
             case = operations.open_case(
                 current_user, values, form.origin.data, form.priority.data or "normal"
@@ -170,7 +216,7 @@ def create():
 @bp.get("/<int:case_id>")
 @requires("cases.read")
 def show(case_id: int):
-    case = load_case(case_id, "cases.read", read=True)
+    case = load_case(case_id, "cases.read", read="case.viewed")
     case = db.session.scalar(
         select(Case)
         .options(
@@ -190,7 +236,7 @@ def show(case_id: int):
     ).all()
     domains = assessments.catalogue()
     latest = assessments.latest(case)
-    return render_template(
+    return render_file(
         "cases/show.html",
         case=case,
         person=case.person,
@@ -199,14 +245,14 @@ def show(case_id: int):
         latest=latest,
         consents=operations.consents_of(case),
         transfer=operations.pending_transfer(case),
-        today=date.today(),
+        today=local_today(),
     )
 
 
 @bp.route("/<int:case_id>/personne", methods=["GET", "POST"])
 @requires("cases.edit")
 def edit_person(case_id: int):
-    case = load_case(case_id, "cases.edit", read=request.method == "GET")
+    case = load_case(case_id, "cases.edit", read="case.viewed" if request.method == "GET" else None)
     form = EditPersonForm(obj=case.person)
     form.fill_choices(_regions())
     if request.method == "GET":
@@ -228,13 +274,13 @@ def edit_person(case_id: int):
             db.session.commit()
             flash(_("Saved.") if changed else _("No change to save."), "success")
             return redirect(url_for("cases.show", case_id=case.id))
-    return render_template("cases/person_form.html", form=form, case=case)
+    return render_file("cases/person_form.html", form=form, case=case)
 
 
 @bp.route("/<int:case_id>/statut", methods=["GET", "POST"])
 @requires("cases.edit")
 def edit_status(case_id: int):
-    case = load_case(case_id, "cases.edit", read=request.method == "GET")
+    case = load_case(case_id, "cases.edit", read="case.viewed" if request.method == "GET" else None)
     form = CaseStatusForm(obj=case)
     form.fill_choices()
     if request.method == "GET":
@@ -263,7 +309,7 @@ def edit_status(case_id: int):
             db.session.commit()
             flash(_("Saved.") if changed else _("No change to save."), "success")
             return redirect(url_for("cases.show", case_id=case.id))
-    return render_template("cases/status_form.html", form=form, case=case)
+    return render_file("cases/status_form.html", form=form, case=case)
 
 
 @bp.route("/<int:case_id>/menage", methods=["GET", "POST"])
@@ -316,7 +362,7 @@ def add_interaction(case_id: int):
     if form.validate_on_submit():
         values = operations.InteractionFields(
             kind=form.kind.data,
-            occurred_at=local_to_utc(form.occurred_at.data),
+            occurred_at=form.occurred_at.data,
             summary=form.summary.data or "",
             duration_minutes=form.duration_minutes.data,
             mode=form.mode.data,
@@ -337,7 +383,7 @@ def add_interaction(case_id: int):
 @bp.route("/<int:case_id>/consentements", methods=["GET", "POST"])
 @requires("cases.edit")
 def consents(case_id: int):
-    case = load_case(case_id, "cases.edit", read=request.method == "GET")
+    case = load_case(case_id, "cases.edit", read="case.viewed" if request.method == "GET" else None)
     form = ConsentForm()
     form.fill_choices()
     if form.validate_on_submit():
@@ -351,7 +397,7 @@ def consents(case_id: int):
             db.session.commit()
             flash(_("Consent recorded."), "success")
             return redirect(url_for("cases.consents", case_id=case.id))
-    return render_template(
+    return render_file(
         "cases/consents.html",
         form=form,
         case=case,
@@ -406,8 +452,28 @@ def transfer(case_id: int):
             )
             return redirect(url_for("cases.show", case_id=case.id))
     return render_template(
-        "cases/transfer.html", form=form, case=case, pending=operations.pending_transfer(case)
+        "cases/transfer.html",
+        form=form,
+        case=case,
+        pending=operations.pending_transfer(case),
+        cancel=ConfirmForm(),
     )
+
+
+@bp.post("/<int:case_id>/transfert/annuler")
+@requires("cases.transfer")
+def cancel_transfer(case_id: int):
+    case = load_case(case_id, "cases.transfer")
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        operations.cancel_transfer(current_user, case)
+    except operations.CaseError as error:
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("Transfer cancelled."), "success")
+    return redirect(url_for("cases.show", case_id=case.id))
 
 
 @transfers_bp.get("/", endpoint="index")
@@ -445,7 +511,7 @@ def answer(transfer_id: int, answer: str):
 @bp.get("/<int:case_id>/journal-acces")
 @requires("cases.access_log")
 def access_log(case_id: int):
-    case = load_case(case_id, "cases.access_log", read=True)
+    case = load_case(case_id, "cases.access_log", read="case.access_log_viewed")
     statement = (
         select(AuditEvent)
         .options(joinedload(AuditEvent.actor))
@@ -453,4 +519,4 @@ def access_log(case_id: int):
         .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
     )
     page = paginate(statement, parse_page_number(request.args.get("page")))
-    return render_template("cases/access_log.html", case=case, page=page)
+    return render_file("cases/access_log.html", case=case, page=page)

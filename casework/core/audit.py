@@ -38,6 +38,11 @@ ACTION_LABELS = {
     "transfer.requested": _l("Transfer requested"),
     "transfer.accepted": _l("Transfer accepted"),
     "transfer.declined": _l("Transfer declined"),
+    "transfer.cancelled": _l("Transfer cancelled"),
+    "cases.listed": _l("Caseload listed"),
+    "cases.searched": _l("Cases searched"),
+    "cases.duplicates_shown": _l("Likely duplicates shown"),
+    "case.access_log_viewed": _l("Access log read"),
     "assessment.started": _l("Assessment started"),
     "assessment.saved": _l("Assessment draft saved"),
     "assessment.completed": _l("Assessment completed"),
@@ -50,7 +55,7 @@ ACTION_LABELS = {
     "assessments.read": _l("Assessment read"),
     "assessments.edit": _l("Assessment change"),
 }
-TARGET_LABELS = {"user": _l("Account"), "case": _l("Case")}
+TARGET_LABELS = {"user": _l("Account"), "case": _l("Case"), "transfer": _l("Transfer")}
 
 
 class AuditEvent(db.Model):

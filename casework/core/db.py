@@ -29,4 +29,7 @@ def _sqlite_on_connect(dbapi_connection, _record) -> None:
 
 
 def _sqlite_on_begin(connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # IMMEDIATE takes the write lock up front: a request that reads then writes (every file read
+    # writes its audit row) waits its turn under busy_timeout instead of failing with
+    # "database is locked" when another writer committed in between.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -8,6 +8,7 @@ import secrets
 from flask import Flask, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,14 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         return render_error(error.code or 500)
+
+    @app.errorhandler(StaleDataError)
+    def stale_data(_error: StaleDataError):
+        # Two saves of the same row raced past the form's version check: the later one loses.
+        from casework.extensions import db
+
+        db.session.rollback()
+        return render_error(409)
 
     @app.errorhandler(Exception)
     def unexpected_error(_error: Exception):

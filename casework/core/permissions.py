@@ -123,8 +123,28 @@ def enforce_policy():
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login", next=request.path))
     if scope_for(current_user.role, action) is None:
+        record_role_denial(action)
         abort(403)
     return None
+
+
+# URL arguments that name an object whose refusals belong in its access log.
+AUDITED_URL_OBJECTS = {"case_id": "case", "transfer_id": "transfer", "user_id": "user"}
+
+
+def record_role_denial(action: str) -> None:
+    """A role refused before any object is loaded still leaves a trace on that object."""
+    for argument, target_type in AUDITED_URL_OBJECTS.items():
+        if argument in (request.view_args or {}):
+            audit.record(
+                current_user,
+                action,
+                target_type=target_type,
+                target_id=request.view_args[argument],
+                outcome="denied",
+            )
+            db.session.commit()
+            return
 
 
 def in_scope(user: Any, scope: Scope, obj: Any) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_NON_WORD = re.compile(r"[^0-9a-z]+")
+_NON_WORD = re.compile(r"[\W_]+")
 # Letters Unicode does not decompose into a base letter plus an accent.
 _STANDALONE_LETTERS = str.maketrans(
     {
@@ -42,7 +42,8 @@ def fold(text: str | None) -> str:
 
 
 def tokens(text: str | None) -> list[str]:
-    """Folded words and numbers, in order: « AQ-2026-000123 » → ['aq', '2026', '000123']."""
+    """Folded words and numbers, in order, in any script: « AQ-2026-000123 » → ['aq', '2026',
+    '000123']; « Мария Иванова » → ['мария', 'иванова']."""
     return [token for token in _NON_WORD.split(fold(text)) if token]
 
 
@@ -70,8 +71,9 @@ def phonetic_key(text: str | None) -> str:
     meant only to find candidates, which are then scored.
     """
     word = "".join(tokens(text))
-    if not word:
-        return ""
+    if not word or not word.isascii():
+        # The rules below are for Latin spellings; other scripts keep their folded form.
+        return word[:12]
     for pattern, replacement in _PHONETIC_RULES:
         word = pattern.sub(replacement, word)
     first, rest = word[0], re.sub(r"[aeiouy]", "", word[1:])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 LOCAL_TIMEZONE = "America/Toronto"
@@ -24,3 +24,20 @@ def utc_to_local(moment: datetime) -> datetime:
     """Naive UTC from the database → naive Québec wall-clock time (for form inputs)."""
 
     return moment.replace(tzinfo=UTC).astimezone(ZoneInfo(LOCAL_TIMEZONE)).replace(tzinfo=None)
+
+
+# Dates before this are typing errors, not history (a person's birth, an arrival, a consent).
+EARLIEST_PLAUSIBLE_YEAR = 1900
+
+
+def local_today() -> date:
+    """Today in Québec, whatever the server's own time zone."""
+    return datetime.now(ZoneInfo(LOCAL_TIMEZONE)).date()
+
+
+def is_plausible(day: date | datetime | None, latest: date | None = None) -> bool:
+    """Not before 1900 and, when ``latest`` is given, not after it."""
+    if day is None:
+        return True
+    plain = day.date() if isinstance(day, datetime) else day
+    return plain.year >= EARLIEST_PLAUSIBLE_YEAR and (latest is None or plain <= latest)

@@ -79,7 +79,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['region_id'], ['regions.id'], name=op.f('fk_cases_region_id_regions')),
     sa.ForeignKeyConstraint(['service_point_id'], ['service_points.id'], name=op.f('fk_cases_service_point_id_service_points')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_cases')),
-    sa.UniqueConstraint('number', name=op.f('uq_cases_number'))
+    sa.UniqueConstraint('number', name=op.f('uq_cases_number')),
+    sqlite_autoincrement=True,
     )
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.create_index('ix_cases_agent_status', ['agent_id', 'status'], unique=False)

@@ -1,5 +1,7 @@
 """Who may read and change a case file, and the audit trail of every access."""
 
+from datetime import date
+
 import pytest
 from sqlalchemy import select
 
@@ -55,7 +57,7 @@ def test_supervisor_of_the_region_reads_and_sees_the_access_log(app, client, log
     assert client.get(f"/cases/{case.id}").status_code == 200
     log = client.get(f"/cases/{case.id}/journal-acces")
     assert log.status_code == 200
-    assert "Dossier consulté" in log.text or "case.viewed" not in log.text
+    assert "Dossier consulté" in log.text and "Superviseure ou superviseur" in log.text
     assert client.get(f"/cases/{case.id}/personne").status_code == 403
 
 
@@ -96,3 +98,51 @@ def test_caseload_lists_only_what_the_user_may_read(client, login, make_user, ma
 def test_unknown_case_is_404(client, login):
     login(role="agent")
     assert client.get("/cases/987654321").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("role", "path"),
+    [
+        ("airport", ""),
+        ("partner", "/assessment/"),
+        ("supervisor", "/personne"),
+        ("advisor", "/consentements"),
+    ],
+)
+def test_refusals_by_role_are_audited_on_the_case(app, client, login, montreal_case, role, path):
+    _, case = montreal_case
+    user = login(role=role, region="06")
+    assert client.get(f"/cases/{case.id}{path}").status_code == 403
+    denied = [e for e in _events(app, case.id) if e.outcome == "denied"]
+    assert [(e.actor_id, e.actor_role) for e in denied] == [(user.id, role)]
+
+
+@pytest.mark.parametrize("path", ["/statut", "/personne", "/consentements", "/menage", "/suivi"])
+def test_regional_readers_cannot_post_changes(app, client, login, montreal_case, path):
+    _, case = montreal_case
+    login(role="advisor", region="06")
+    response = helpers.post_form(
+        client, f"/cases/{case.id}{path}", {"summary": "x"}, token_from="/"
+    )
+    assert response.status_code == 403
+
+
+def test_consent_of_another_case_cannot_be_withdrawn_through_mine(app, client, login, make_case):
+    from casework.cases.models import Consent
+
+    agent = login(role="agent")
+    mine, other = make_case(agent), make_case(agent)
+    with app.app_context():
+        consent = Consent(
+            case_id=other.id, purpose="contact_sms", given_on=date.today(), method="verbal"
+        )
+        db.session.add(consent)
+        db.session.commit()
+        consent_id = consent.id
+    helpers.post_form(
+        client,
+        f"/cases/{mine.id}/consentements/{consent_id}/retrait",
+        token_from=f"/cases/{mine.id}/consentements",
+    )
+    with app.app_context():
+        assert db.session.get(Consent, consent_id).withdrawn_on is None

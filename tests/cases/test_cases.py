@@ -80,6 +80,18 @@ def test_impossible_dates_and_oversized_names_are_form_errors(app, client, login
         ({"date_of_birth": "1990-02-30"}, "date_of_birth"),
         ({"country_of_birth": "ZZ"}, "country_of_birth"),
         ({"interpreter_language": ""}, "interpreter_language"),
+        ({"interpreter_language": "zh_Hans"}, "interpreter_language"),
+        ({"preferred_language": "es_419"}, "preferred_language"),
+        ({"destination_region_id": "999"}, "destination_region_id"),
+        ({"date_of_birth": "", "arrival_date": "0001-01-01"}, "arrival_date"),
+        ({"given_names": "\u200b"}, "given_names"),
+        (
+            {
+                "citizenships": ["FR"] * 5
+                + ["CA", "US", "MX", "BR", "AR", "CL", "PE", "CO", "VE", "EC", "BO"]
+            },
+            "citizenships",
+        ),
     ]
     for overrides, field in cases:
         response = helpers.post_form(client, "/cases/nouveau", _new_case_data(**overrides))
@@ -91,20 +103,37 @@ def test_impossible_dates_and_oversized_names_are_form_errors(app, client, login
         )
 
 
+def _browser_submit(client, page: str, **typed) -> object:
+    """Submit the form on ``page`` as a browser would: its own fields, plus what was typed."""
+    data = helpers.form_fields(page)
+    data.update(typed)
+    return client.post("/cases/nouveau", data=data)
+
+
 def test_duplicate_check_shows_likely_matches_before_creating(app, client, login, make_case):
     agent = login(role="agent")
     existing = make_case(
         agent, given_names="Hélène", family_name="Côté", date_of_birth=date(1985, 6, 1)
     )
-    data = _new_case_data(given_names="helene", family_name="COTE", date_of_birth="1985-06-01")
-    response = helpers.post_form(client, "/cases/nouveau", data)
+    typed = {
+        "given_names": "helene",
+        "family_name": "COTE",
+        "date_of_birth": "1985-06-01",
+        "immigration_category": "family",
+        "origin": "walk_in",
+    }
+    response = _browser_submit(client, client.get("/cases/nouveau").text, **typed)
     assert response.status_code == 200
-    assert existing.number in response.text
-    assert 'name="duplicates_reviewed"' in response.text and 'value="y"' in response.text
+    assert f'href="/cases/{existing.id}"' in response.text
     with app.app_context():
         assert db.session.query(Person).filter(Person.family_name == "COTE").count() == 0
-    confirmed = helpers.post_form(client, "/cases/nouveau", {**data, "duplicates_reviewed": "y"})
+    # Changing the name or the date after seeing the matches means a new check.
+    retyped = _browser_submit(client, response.text, date_of_birth="1985-06-02")
+    assert retyped.status_code == 200 and "duplicates_reviewed" in retyped.text
+    confirmed = _browser_submit(client, retyped.text)
     assert confirmed.status_code == 302
+    with app.app_context():
+        assert db.session.query(Person).filter(Person.family_name == "COTE").count() == 1
 
 
 def test_spelling_variants_are_likely_matches(app, ctx, make_user, make_case):
@@ -138,6 +167,80 @@ def test_duplicates_outside_my_scope_are_counted_not_shown(app, ctx, make_user, 
     me = db.session.get(User, make_user(role="agent").id)
     report = find_duplicates(me, "Farida", "Haidari", date(1990, 9, 9))
     assert report.matches == [] and report.hidden == 1
+
+
+def test_countries_and_languages_outside_the_short_list_survive_an_edit(app, client, login):
+    login(role="agent")
+    data = _new_case_data(
+        country_of_birth="DE",
+        citizenships=["DE", "CA"],
+        languages_spoken=["de", "fr"],
+        preferred_language="de",
+        interpreter_language="de",
+    )
+    response = helpers.post_form(client, "/cases/nouveau", data)
+    assert response.status_code == 302, _errors(response.text)
+    case_id = response.headers["Location"].rsplit("/", 1)[1]
+    page = client.get(f"/cases/{case_id}/personne").text
+    fields = helpers.form_fields(page)
+    assert fields["country_of_birth"] == "DE" and sorted(fields["citizenships"]) == ["CA", "DE"]
+    saved = client.post(f"/cases/{case_id}/personne", data=fields)
+    assert saved.status_code == 302
+    with app.app_context():
+        person = db.session.get(Case, int(case_id)).person
+        assert (person.country_of_birth, person.preferred_language) == ("DE", "de")
+        assert sorted(person.languages_spoken) == ["de", "fr"] and person.version == 1
+
+
+def test_hostile_values_never_give_a_500(client, login, make_case):
+    agent = login(role="agent")
+    case = make_case(agent)
+    interaction = {"kind": "note", "occurred_at": "9999-12-31T23:59", "summary": "x"}
+    assert helpers.post_form(client, f"/cases/{case.id}/suivi", interaction).status_code == 200
+    transfer = {"to_agent_id": "9" * 25, "reason": "x"}
+    assert helpers.post_form(client, f"/cases/{case.id}/transfert", transfer).status_code == 200
+    member = {"relationship": "child", "given_names": "Très Vieux", "date_of_birth": "0001-01-01"}
+    response = helpers.post_form(client, f"/cases/{case.id}/menage", member)
+    assert "date_of_birth" in _errors(response.text)
+    consent = {"purpose": "contact_sms", "given_on": "0001-01-01", "method": "verbal"}
+    assert "given_on" in _errors(
+        helpers.post_form(client, f"/cases/{case.id}/consentements", consent).text
+    )
+
+
+def test_names_in_other_scripts_do_not_all_match_each_other(app, ctx, make_user, make_case):
+    from casework.auth.models import User
+    from casework.cases.operations import find_duplicates
+
+    agent = make_user(role="agent")
+    make_case(agent, given_names="秀英", family_name="王", date_of_birth=date(1980, 1, 1))
+    make_case(agent, given_names="Мария", family_name="Иванова", date_of_birth=date(1981, 1, 1))
+    user = db.session.get(User, agent.id)
+    assert find_duplicates(user, "محمد", "عبد الله", date(1979, 1, 1)).matches == []
+    assert [
+        m.kind for m in find_duplicates(user, "МАРИЯ", "иванова", date(1981, 1, 1)).matches
+    ] == ["exact"]
+
+
+def test_a_pending_transfer_can_be_cancelled(app, client, login, make_user, make_case):
+    agent = login(role="agent")
+    receiver = make_user(role="agent")
+    case = make_case(agent)
+    helpers.post_form(
+        client,
+        f"/cases/{case.id}/transfert",
+        {"to_agent_id": str(receiver.id), "reason": "Absence"},
+    )
+    response = helpers.post_form(
+        client, f"/cases/{case.id}/transfert/annuler", token_from=f"/cases/{case.id}/transfert"
+    )
+    assert response.status_code == 302
+    again = helpers.post_form(
+        client,
+        f"/cases/{case.id}/transfert",
+        {"to_agent_id": str(receiver.id), "reason": "Absence"},
+    )
+    assert again.status_code == 302
 
 
 def test_household_members_with_ages(app, client, login, make_case):

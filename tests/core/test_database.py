@@ -29,10 +29,10 @@ def test_foreign_key_violation_raises(ctx):
 def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(ctx):
     if db.engine.dialect.name != "sqlite":
         pytest.skip("SQLite pragmas")
-    with db.engine.connect() as connection:
-        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
-        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
-        assert connection.execute(text("PRAGMA busy_timeout")).scalar() >= 1000
+    connection = db.session.connection()
+    assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+    assert connection.execute(text("PRAGMA busy_timeout")).scalar() >= 1000
 
 
 def test_database_is_at_the_head_revision(app, ctx):
@@ -41,12 +41,11 @@ def test_database_is_at_the_head_revision(app, ctx):
 
 
 def test_models_and_migrations_agree(ctx):
-    with db.engine.connect() as connection:
-        context = MigrationContext.configure(
-            connection,
-            opts={"compare_type": True, "render_as_batch": True, "include_name": include_name},
-        )
-        differences = compare_metadata(context, db.metadata)
+    context = MigrationContext.configure(
+        db.session.connection(),
+        opts={"compare_type": True, "render_as_batch": True, "include_name": include_name},
+    )
+    differences = compare_metadata(context, db.metadata)
     assert differences == []
 
 
