@@ -8,18 +8,23 @@ from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from casework.assessments.models import LEVELS, OPEN_LEVELS, AssessedNeed, Assessment, DomainAssets
 from casework.cases import choices
 from casework.cases.models import Case
-from casework.cases.operations import CaseError, StaleEdit
 from casework.core import audit
+from casework.core.domain import DomainError, StaleEdit
 from casework.core.time import is_plausible, local_today, utcnow
 from casework.extensions import db
 from casework.reference.models import Domain, Need, Occupation
+
+
+class AssessmentError(DomainError):
+    """A rule about needs assessments was broken."""
+
 
 ASSETS_MAX = 5_000
 NOTES_MAX = 2_000
@@ -68,6 +73,29 @@ def latest(case: Case) -> Assessment | None:
     )
 
 
+def has_open_needs_in(domain_code: str):
+    """SQL condition on ``Case``: its latest assessment has an open need in ``domain_code``."""
+    newest = aliased(Assessment)
+    latest_number = (
+        select(func.max(newest.number))
+        .where(newest.case_id == Case.id)
+        .correlate(Case)
+        .scalar_subquery()
+    )
+    return exists(
+        select(AssessedNeed.id)
+        .join(Assessment, Assessment.id == AssessedNeed.assessment_id)
+        .join(Need, Need.id == AssessedNeed.need_id)
+        .join(Domain, Domain.id == Need.domain_id)
+        .where(
+            Assessment.case_id == Case.id,
+            Assessment.number == latest_number,
+            Domain.code == domain_code,
+            AssessedNeed.level.in_(OPEN_LEVELS),
+        )
+    )
+
+
 def start(actor: Any, case: Case) -> Assessment:
     """The draft to work on: the open draft if there is one, else a new version that starts from
     the last completed one (a re-assessment), else a first assessment with every need at none."""
@@ -108,7 +136,7 @@ def _validate(
 ) -> None:
     def require(condition: bool, message: Any, field_name: str) -> None:
         if not condition:
-            raise CaseError(message, field_name)
+            raise AssessmentError(message, field_name)
 
     require(
         is_plausible(values.interview_date, local_today()),
@@ -179,14 +207,16 @@ def save(
 ) -> None:
     """Save a draft (and complete it when asked). Completed versions never change."""
     if not assessment.is_draft:
-        raise CaseError(_l("A completed assessment cannot be changed; start a re-assessment."))
+        raise AssessmentError(
+            _l("A completed assessment cannot be changed; start a re-assessment.")
+        )
     if assessment.version != expected_version:
         raise StaleEdit()
     need_ids = set(db.session.scalars(select(Need.id)))
     domain_ids = set(db.session.scalars(select(Domain.id)))
     _validate(values, complete, need_ids, domain_ids)
     if values.target_cnp is not None and values.target_cnp not in {o.cnp for o in occupations()}:
-        raise CaseError(_l("Choose an occupation from the in-demand list."), "target_cnp")
+        raise AssessmentError(_l("Choose an occupation from the in-demand list."), "target_cnp")
     for name in (
         "interview_date",
         "interview_mode",

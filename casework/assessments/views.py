@@ -12,9 +12,9 @@ from casework.assessments import operations
 from casework.assessments.forms import build_form, values_from
 from casework.assessments.models import Assessment
 from casework.cases.models import Case
-from casework.cases.operations import CaseError, StaleEdit
 from casework.cases.views import load_case, render_file, template_context
 from casework.core import audit
+from casework.core.domain import DomainError, StaleEdit, show_error
 from casework.core.forms import ConfirmForm
 from casework.core.permissions import requires
 from casework.extensions import db
@@ -113,12 +113,8 @@ def edit(case_id: int):
             except StaleEdit:
                 db.session.rollback()
                 abort(409)
-            except CaseError as error:
-                target = form._fields.get(error.field or "")
-                if target is not None:
-                    target.errors = [*target.errors, str(error)]
-                else:
-                    flash(str(error), "error")
+            except DomainError as error:
+                show_error(form, error, lambda message: flash(message, "error"))
             else:
                 db.session.commit()
                 if complete:

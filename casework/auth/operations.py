@@ -21,18 +21,15 @@ from casework.auth.passwords import (
 )
 from casework.auth.sessions import open_session, revoke_all_sessions, revoke_session
 from casework.core import audit
+from casework.core.domain import DomainError
 from casework.core.roles import ROLES_WITH_ORGANISATION, ROLES_WITH_SERVICE_POINT, Role
 from casework.core.time import utcnow
 from casework.extensions import db
 from casework.reference.models import Organisation, Region, ServicePoint
 
 
-class AccountError(ValueError):
-    """A rule about accounts was broken; ``field`` names the form field when there is one."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+class AccountError(DomainError):
+    """A rule about accounts was broken."""
 
 
 class ConcurrentEdit(Exception):

@@ -28,6 +28,7 @@ from casework.auth.forms import (
     role_choices,
 )
 from casework.auth.models import User
+from casework.core.domain import show_error
 from casework.core.forms import ConfirmForm
 from casework.core.navigation import safe_next
 from casework.core.pagination import paginate, parse_page_number
@@ -153,11 +154,7 @@ def _fields_from(form: UserForm) -> operations.AccountFields:
 
 
 def _show_error(form, error: operations.AccountError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, str(error)]
-    else:
-        flash(str(error), "error")
+    show_error(form, error, lambda message: flash(message, "error"))
 
 
 @admin_bp.get("/")

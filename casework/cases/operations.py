@@ -10,11 +10,12 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, exists, false, func, or_, select, update
+from sqlalchemy import Select, false, func, or_, select, update
 from sqlalchemy import case as sa_case
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
+from casework.assessments.operations import has_open_needs_in
 from casework.cases import choices
 from casework.cases.models import (
     Case,
@@ -26,6 +27,8 @@ from casework.cases.models import (
 )
 from casework.cases.search import index_case, matching_case_ids
 from casework.core import audit
+from casework.core.audit import AuditEvent
+from casework.core.domain import DomainError, StaleEdit
 from casework.core.permissions import Scope, scope_for
 from casework.core.text import phonetic_key, tokens
 from casework.core.time import is_plausible, local_to_utc, local_today, utcnow
@@ -39,16 +42,8 @@ FUZZY_CANDIDATES = 300
 CLOCK_TOLERANCE = timedelta(minutes=5)
 
 
-class CaseError(ValueError):
-    """A rule about persons or cases was broken; ``field`` names the form field when known."""
-
-    def __init__(self, message: Any, field: str | None = None):
-        super().__init__(str(message))
-        self.field = field
-
-
-class StaleEdit(Exception):
-    """Someone saved this record since the form was loaded."""
+class CaseError(DomainError):
+    """A rule about persons or cases was broken."""
 
 
 # --- Person ---------------------------------------------------------------------------------
@@ -627,6 +622,20 @@ def cancel_transfer(actor: Any, case: Case) -> None:
     audit.record(actor, "transfer.cancelled", case)
 
 
+def transfer_candidates(case: Case) -> list[Any]:
+    """Active agents who could receive ``case``, by region then name."""
+    from casework.auth.models import User
+
+    return list(
+        db.session.scalars(
+            select(User)
+            .options(joinedload(User.region))
+            .where(User.role == "agent", User.active.is_(True), User.id != case.agent_id)
+            .order_by(User.region_id, User.full_name)
+        )
+    )
+
+
 def transfers_awaiting(user: Any) -> list[CaseTransfer]:
     return list(
         db.session.scalars(
@@ -638,6 +647,46 @@ def transfers_awaiting(user: Any) -> list[CaseTransfer]:
             .where(CaseTransfer.to_agent_id == user.id, CaseTransfer.status == "pending")
             .order_by(CaseTransfer.requested_at)
         ).unique()
+    )
+
+
+# --- The case page -------------------------------------------------------------------------
+
+
+def with_page_details(case: Case) -> Case:
+    """The case with what its page shows, loaded in one query."""
+    return db.session.scalar(
+        select(Case)
+        .options(
+            joinedload(Case.person).joinedload(Person.destination_region),
+            joinedload(Case.agent),
+            joinedload(Case.region),
+            joinedload(Case.service_point),
+            selectinload(Case.household),
+        )
+        .where(Case.id == case.id)
+        .execution_options(populate_existing=True)
+    )
+
+
+def timeline(case: Case) -> list[Interaction]:
+    return list(
+        db.session.scalars(
+            select(Interaction)
+            .options(joinedload(Interaction.author))
+            .where(Interaction.case_id == case.id)
+            .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
+        )
+    )
+
+
+def access_log(case: Case) -> Select:
+    """Every audited access to ``case``, newest first, with who made it."""
+    return (
+        select(AuditEvent)
+        .options(joinedload(AuditEvent.actor))
+        .where(AuditEvent.target_type == "case", AuditEvent.target_id == str(case.id))
+        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
     )
 
 
@@ -676,9 +725,6 @@ def visible_cases(user: Any) -> Select:
 
 
 def caseload(user: Any, filters: CaseloadFilters, today: date | None = None) -> Select:
-    from casework.assessments.models import OPEN_LEVELS, AssessedNeed, Assessment
-    from casework.reference.models import Domain, Need
-
     today = today or local_today()
     statement = visible_cases(user).options(
         joinedload(Case.person), joinedload(Case.agent), joinedload(Case.service_point)
@@ -692,29 +738,7 @@ def caseload(user: Any, filters: CaseloadFilters, today: date | None = None) -> 
     if filters.region_id and scope_for(user.role, "cases.read") is Scope.REGION:
         statement = statement.where(Case.region_id == filters.region_id)
     if filters.domain:
-        newest = aliased(Assessment)
-        latest = (
-            select(func.max(newest.number))
-            .where(newest.case_id == Case.id)
-            .correlate(Case)
-            .scalar_subquery()
-        )
-        statement = statement.where(
-            exists(
-                select(AssessedNeed.id)
-                .join(Assessment, Assessment.id == AssessedNeed.assessment_id)
-                .join(Need, Need.id == AssessedNeed.need_id)
-                .join(Domain, Domain.id == Need.domain_id)
-                .where(
-                    and_(
-                        Assessment.case_id == Case.id,
-                        Assessment.number == latest,
-                        Domain.code == filters.domain,
-                        AssessedNeed.level.in_(OPEN_LEVELS),
-                    )
-                )
-            )
-        )
+        statement = statement.where(has_open_needs_in(filters.domain))
     if filters.query:
         ids = matching_case_ids(filters.query)
         statement = statement.where(Case.id.in_(ids) if ids is not None else false())

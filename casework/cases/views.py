@@ -5,8 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from casework.assessments import operations as assessments
 from casework.auth.models import User
@@ -24,14 +22,16 @@ from casework.cases.forms import (
     TransferForm,
     parse_id,
 )
-from casework.cases.models import Case, CaseTransfer, Interaction
+from casework.cases.models import Case, CaseTransfer
 from casework.core import audit
-from casework.core.audit import AuditEvent
+from casework.core.domain import DomainError
+from casework.core.domain import show_error as core_show_error
 from casework.core.forms import ConfirmForm
 from casework.core.pagination import paginate, parse_page_number
 from casework.core.permissions import Scope, load_or_abort, requires, scope_for
 from casework.core.time import local_today
 from casework.extensions import db
+from casework.reference.lookup import regions
 from casework.reference.models import Region
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -69,16 +69,12 @@ def render_file(template: str, **context) -> str:
     return page
 
 
-def show_error(form, error: operations.CaseError) -> None:
-    target = getattr(form, error.field, None) if error.field else None
-    if target is not None:
-        target.errors = [*target.errors, str(error)]
-    else:
-        flash(str(error), "error")
+def show_error(form, error: DomainError) -> None:
+    core_show_error(form, error, lambda message: flash(message, "error"))
 
 
 def _regions() -> list[Region]:
-    return list(db.session.scalars(select(Region).order_by(Region.code)))
+    return regions()
 
 
 def person_fields(form: PersonForm) -> operations.PersonFields:
@@ -217,23 +213,8 @@ def create():
 @requires("cases.read")
 def show(case_id: int):
     case = load_case(case_id, "cases.read", read="case.viewed")
-    case = db.session.scalar(
-        select(Case)
-        .options(
-            joinedload(Case.person),
-            joinedload(Case.agent),
-            joinedload(Case.region),
-            joinedload(Case.service_point),
-            joinedload(Case.household),
-        )
-        .where(Case.id == case.id)
-    )
-    timeline = db.session.scalars(
-        select(Interaction)
-        .options(joinedload(Interaction.author))
-        .where(Interaction.case_id == case.id)
-        .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
-    ).all()
+    case = operations.with_page_details(case)
+    timeline = operations.timeline(case)
     domains = assessments.catalogue()
     latest = assessments.latest(case)
     return render_file(
@@ -430,12 +411,7 @@ def withdraw_consent(case_id: int, consent_id: int):
 def transfer(case_id: int):
     case = load_case(case_id, "cases.transfer")
     form = TransferForm()
-    agents = db.session.scalars(
-        select(User)
-        .options(joinedload(User.region))
-        .where(User.role == "agent", User.active.is_(True), User.id != case.agent_id)
-        .order_by(User.region_id, User.full_name)
-    ).all()
+    agents = operations.transfer_candidates(case)
     form.to_agent_id.choices = [("", _("— Choose —"))] + [
         (a.id, f"{a.full_name} ({a.region.label})") for a in agents
     ]
@@ -512,11 +488,6 @@ def answer(transfer_id: int, answer: str):
 @requires("cases.access_log")
 def access_log(case_id: int):
     case = load_case(case_id, "cases.access_log", read="case.access_log_viewed")
-    statement = (
-        select(AuditEvent)
-        .options(joinedload(AuditEvent.actor))
-        .where(AuditEvent.target_type == "case", AuditEvent.target_id == str(case.id))
-        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
-    )
+    statement = operations.access_log(case)
     page = paginate(statement, parse_page_number(request.args.get("page")))
     return render_file("cases/access_log.html", case=case, page=page)

@@ -27,3 +27,7 @@ def service_point_id(code: str | None) -> int | None:
 
 def organisation_id(code: str | None) -> int | None:
     return _id_for(Organisation, Organisation.code, code, "code d'organisme")
+
+
+def regions() -> list[Region]:
+    return list(db.session.scalars(select(Region).order_by(Region.code)))

@@ -205,7 +205,7 @@ def test_reassessment_is_a_new_version_and_the_old_one_stays_readable(
 def test_completed_version_cannot_be_changed(app, ctx, make_user, make_case):
     from casework.assessments import operations
     from casework.auth.models import User
-    from casework.cases.operations import CaseError
+    from casework.core.domain import DomainError as CaseError
 
     agent = make_user(role="agent")
     case = make_case(agent)
