@@ -146,3 +146,19 @@ def test_consent_of_another_case_cannot_be_withdrawn_through_mine(app, client, l
     )
     with app.app_context():
         assert db.session.get(Consent, consent_id).withdrawn_on is None
+
+
+def test_agent2_opening_agentes_case_is_refused_and_audited(app, client):
+    from casework.auth.operations import find_user
+    from casework.demo import load_demo
+
+    password = "Demo-mot-de-passe-2026"
+    with app.app_context():
+        load_demo(password=password)
+        agente, agent2 = find_user("agente"), find_user("agent2")
+        case = helpers.create_case(agente.id)
+        agent2_id = agent2.id
+    helpers.login(client, "agent2", password)
+    assert client.get(f"/cases/{case.id}").status_code == 403
+    denied = [e for e in _events(app, case.id) if e.outcome == "denied"]
+    assert [(e.actor_id, e.action) for e in denied] == [(agent2_id, "cases.read")]
