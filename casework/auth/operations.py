@@ -21,7 +21,7 @@ from casework.auth.passwords import (
 )
 from casework.auth.sessions import open_session, revoke_all_sessions, revoke_session
 from casework.core import audit
-from casework.core.domain import DomainError
+from casework.core.domain import DomainError, StaleEdit
 from casework.core.roles import ROLES_WITH_ORGANISATION, ROLES_WITH_SERVICE_POINT, Role
 from casework.core.time import utcnow
 from casework.extensions import db
@@ -30,10 +30,6 @@ from casework.reference.models import Organisation, Region, ServicePoint
 
 class AccountError(DomainError):
     """A rule about accounts was broken."""
-
-
-class ConcurrentEdit(Exception):
-    """The account changed since the form was loaded."""
 
 
 @dataclass(frozen=True)
@@ -248,7 +244,7 @@ def create_user(
 def update_user(actor: User, user: User, fields: AccountFields, expected_version: int) -> list[str]:
     """Apply changes from the admin form; returns the names of the fields that changed."""
     if user.version != expected_version:
-        raise ConcurrentEdit()
+        raise StaleEdit()
     _validate_identity(fields)
     if _username_taken(fields.username, except_id=user.id):
         raise AccountError(str(_l("This username is already taken.")), field="username")
@@ -266,7 +262,7 @@ def update_user(actor: User, user: User, fields: AccountFields, expected_version
     try:
         db.session.flush()
     except StaleDataError as exc:
-        raise ConcurrentEdit() from exc
+        raise StaleEdit() from exc
     audit.record(actor, "user.updated", target=user, fields=changed)
     return changed
 

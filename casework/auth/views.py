@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    abort,
     current_app,
     flash,
     redirect,
@@ -29,7 +28,7 @@ from casework.auth.forms import (
 )
 from casework.auth.models import User
 from casework.core.domain import show_error
-from casework.core.forms import ConfirmForm
+from casework.core.forms import ConfirmForm, save_versioned
 from casework.core.navigation import safe_next
 from casework.core.pagination import paginate, parse_page_number
 from casework.core.permissions import load_or_abort, public, requires
@@ -198,23 +197,14 @@ def edit(user_id: int):
     form = _user_form(obj=user)
     if request.method == "GET":
         form.version.data = user.version
-    valid = form.validate_on_submit()
-    if form.is_submitted() and form.version.errors:
-        abort(400)
-    if valid:
-        try:
-            changed = operations.update_user(
-                current_user, user, _fields_from(form), form.version.data
-            )
-        except operations.ConcurrentEdit:
-            db.session.rollback()
-            abort(409)
-        except operations.AccountError as error:
-            _show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Account updated.") if changed else _("No change to save."), "success")
-            return redirect(url_for("users.index"))
+    changed = save_versioned(
+        form,
+        lambda: operations.update_user(current_user, user, _fields_from(form), form.version.data),
+    )
+    if changed is not None:
+        db.session.commit()
+        flash(_("Account updated.") if changed else _("No change to save."), "success")
+        return redirect(url_for("users.index"))
     return render_template("auth/user_form.html", form=form, user=user)
 
 

@@ -26,7 +26,7 @@ from casework.cases.models import Case, CaseTransfer
 from casework.core import audit
 from casework.core.domain import DomainError
 from casework.core.domain import show_error as core_show_error
-from casework.core.forms import ConfirmForm
+from casework.core.forms import ConfirmForm, save_versioned
 from casework.core.pagination import paginate, parse_page_number
 from casework.core.permissions import Scope, load_or_abort, requires, scope_for
 from casework.core.time import local_today
@@ -238,24 +238,21 @@ def edit_person(case_id: int):
     form.fill_choices(_regions())
     if request.method == "GET":
         form.version.data = case.person.version
-    valid = form.validate_on_submit()
-    if form.is_submitted() and form.version.errors:
-        abort(400)
-    if valid:
-        try:
-            changed = operations.update_person(
-                current_user, case, person_fields(form), form.version.data
-            )
-        except operations.StaleEdit:
-            db.session.rollback()
-            abort(409)
-        except operations.CaseError as error:
-            show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Saved.") if changed else _("No change to save."), "success")
-            return redirect(url_for("cases.show", case_id=case.id))
+    changed = save_versioned(
+        form,
+        lambda: operations.update_person(
+            current_user, case, person_fields(form), form.version.data
+        ),
+    )
+    if changed is not None:
+        return _saved(case, changed)
     return render_file("cases/person_form.html", form=form, case=case)
+
+
+def _saved(case: Case, changed: list[str]):
+    db.session.commit()
+    flash(_("Saved.") if changed else _("No change to save."), "success")
+    return redirect(url_for("cases.show", case_id=case.id))
 
 
 @bp.route("/<int:case_id>/statut", methods=["GET", "POST"])
@@ -266,30 +263,21 @@ def edit_status(case_id: int):
     form.fill_choices()
     if request.method == "GET":
         form.version.data = case.version
-    valid = form.validate_on_submit()
-    if form.is_submitted() and form.version.errors:
-        abort(400)
-    if valid:
-        try:
-            changed = operations.update_case(
-                current_user,
-                case,
-                form.status.data,
-                form.priority.data,
-                form.next_follow_up_on.data,
-                form.version.data,
-                form.closing_reason.data,
-                form.closing_summary.data,
-            )
-        except operations.StaleEdit:
-            db.session.rollback()
-            abort(409)
-        except operations.CaseError as error:
-            show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Saved.") if changed else _("No change to save."), "success")
-            return redirect(url_for("cases.show", case_id=case.id))
+    changed = save_versioned(
+        form,
+        lambda: operations.update_case(
+            current_user,
+            case,
+            form.status.data,
+            form.priority.data,
+            form.next_follow_up_on.data,
+            form.version.data,
+            form.closing_reason.data,
+            form.closing_summary.data,
+        ),
+    )
+    if changed is not None:
+        return _saved(case, changed)
     return render_file("cases/status_form.html", form=form, case=case)
 
 
