@@ -10,7 +10,13 @@ from wtforms.validators import InputRequired, Optional
 from wtforms.widgets import HiddenInput
 
 from casework.assessments.models import LEVELS, Assessment
-from casework.assessments.operations import ASSETS_MAX, LEVEL_LABELS, NOTES_MAX, AssessmentValues
+from casework.assessments.operations import (
+    ASSETS_MAX,
+    INTERVIEW_FIELDS,
+    LEVEL_LABELS,
+    NOTES_MAX,
+    AssessmentValues,
+)
 from casework.cases import choices
 from casework.core.forms import BaseForm, max_length
 from casework.reference.models import Domain, Occupation
@@ -85,20 +91,7 @@ def build_form(
                 filters=[_none_if_empty],
             ),
         )
-    data = {
-        name: getattr(assessment, name)
-        for name in (
-            "interview_date",
-            "interview_mode",
-            "interpreter_language",
-            "interpreter_remote",
-            "requalification_interest",
-            "current_occupation",
-            "current_cnp",
-            "target_cnp",
-            "version",
-        )
-    }
+    data = {name: getattr(assessment, name) for name in (*INTERVIEW_FIELDS, "version")}
     for row in assessment.needs:
         data[f"level_{row.need_id}"] = row.level
         data[f"notes_{row.need_id}"] = row.notes

@@ -29,6 +29,18 @@ class AssessmentError(DomainError):
 ASSETS_MAX = 5_000
 NOTES_MAX = 2_000
 
+# The interview and employment fields of a version, with the labels the comparison shows.
+INTERVIEW_FIELDS = {
+    "interview_date": _l("Interview date"),
+    "interview_mode": _l("Interview mode"),
+    "interpreter_language": _l("Interpreter language"),
+    "interpreter_remote": _l("Remote interpretation"),
+    "requalification_interest": _l("Interested in requalification for an in-demand occupation"),
+    "current_occupation": _l("Current or last occupation"),
+    "current_cnp": _l("CNP code of the current occupation"),
+    "target_cnp": _l("Target occupation (CNP)"),
+}
+
 
 @dataclass
 class AssessmentValues:
@@ -105,16 +117,10 @@ def start(actor: Any, case: Case) -> Assessment:
     number = (current.number + 1) if current else 1
     assessment = Assessment(case_id=case.id, number=number, status="draft", created_by_id=actor.id)
     if current is not None:
-        for name in (
-            "interview_mode",
-            "interpreter_language",
-            "interpreter_remote",
-            "requalification_interest",
-            "current_occupation",
-            "current_cnp",
-            "target_cnp",
-        ):
-            setattr(assessment, name, getattr(current, name))
+        # A re-assessment is a new interview: everything carries over but its date.
+        for name in INTERVIEW_FIELDS:
+            if name != "interview_date":
+                setattr(assessment, name, getattr(current, name))
         assessment.needs = [
             AssessedNeed(need_id=n.need_id, level=n.level, notes=n.notes) for n in current.needs
         ]
@@ -217,16 +223,7 @@ def save(
     _validate(values, complete, need_ids, domain_ids)
     if values.target_cnp is not None and values.target_cnp not in {o.cnp for o in occupations()}:
         raise AssessmentError(_l("Choose an occupation from the in-demand list."), "target_cnp")
-    for name in (
-        "interview_date",
-        "interview_mode",
-        "interpreter_language",
-        "interpreter_remote",
-        "requalification_interest",
-        "current_occupation",
-        "current_cnp",
-        "target_cnp",
-    ):
+    for name in INTERVIEW_FIELDS:
         setattr(assessment, name, getattr(values, name))
     by_need = {n.need_id: n for n in assessment.needs}
     for need_id in values.levels.keys() | values.notes.keys():
@@ -281,18 +278,6 @@ class Difference:
     label: str
     before: str
     after: str
-
-
-INTERVIEW_FIELDS = {
-    "interview_date": _l("Interview date"),
-    "interview_mode": _l("Interview mode"),
-    "interpreter_language": _l("Interpreter language"),
-    "interpreter_remote": _l("Remote interpretation"),
-    "requalification_interest": _l("Interested in requalification for an in-demand occupation"),
-    "current_occupation": _l("Current or last occupation"),
-    "current_cnp": _l("CNP code of the current occupation"),
-    "target_cnp": _l("Target occupation (CNP)"),
-}
 
 
 def compare(
