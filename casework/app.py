@@ -72,6 +72,7 @@ def _import_models() -> None:
     from casework.auth import models as _auth  # noqa: F401
     from casework.cases import models as _cases  # noqa: F401
     from casework.core import audit as _audit  # noqa: F401
+    from casework.plans import models as _plans  # noqa: F401
     from casework.reference import models as _reference  # noqa: F401
 
 
@@ -96,6 +97,7 @@ def register_blueprints(app: Flask) -> None:
     from casework.core.audit_views import bp as audit_bp
     from casework.core.views import bp as core_bp
     from casework.home.views import bp as home_bp
+    from casework.plans.views import bp as plans_bp
     from casework.reference.views import bp as reference_bp
 
     for blueprint in (
@@ -106,6 +108,7 @@ def register_blueprints(app: Flask) -> None:
         cases_bp,
         transfers_bp,
         assessments_bp,
+        plans_bp,
         reference_bp,
         audit_bp,
     ):

@@ -149,7 +149,10 @@ def load_demo_cases_once(count: int, progress: Callable[[str], None] | None = No
     """Create ``count`` illustrative cases when the database has none; None when it has some."""
     from casework.cases.models import Case
     from casework.demo_cases import load_demo_cases
+    from casework.demo_plans import load_demo_plans
 
     if db.session.scalar(select(Case.id).limit(1)) is not None:
         return None
-    return load_demo_cases(count, progress=progress)
+    created = load_demo_cases(count, progress=progress)
+    load_demo_plans(progress=progress)
+    return created

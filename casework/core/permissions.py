@@ -68,6 +68,12 @@ POLICY: dict[str, dict[Role, Scope]] = {
         Role.ADVISOR: Scope.REGION,
     },
     "assessments.edit": {Role.AGENT: Scope.CASELOAD},
+    "plans.read": {
+        Role.AGENT: Scope.CASELOAD,
+        Role.SUPERVISOR: Scope.REGION,
+        Role.ADVISOR: Scope.REGION,
+    },
+    "plans.edit": {Role.AGENT: Scope.CASELOAD},
     "audit.view": {Role.ADMIN: Scope.ALL},
 }
 

@@ -1,0 +1,1 @@
+"""Individualised action plans: generation from rules, editing, versions, action follow-up."""

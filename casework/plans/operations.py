@@ -1,0 +1,298 @@
+"""Service layer for action plans. No request, no flash; the caller commits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from casework.assessments.models import OPEN_LEVELS, Assessment
+from casework.cases.models import Case
+from casework.core import audit
+from casework.core.domain import DomainError, StaleEdit
+from casework.core.time import is_plausible, local_today, utcnow
+from casework.extensions import db
+from casework.plans.models import ACTION_STATUSES, ASSIGNEES, Plan, PlanAction
+from casework.plans.rules import RuleBook, load_rules
+from casework.reference.models import Need
+
+LABEL_MAX = 300
+DUE_HORIZON = timedelta(days=3 * 365)
+
+
+class PlanError(DomainError):
+    """A rule about action plans was broken."""
+
+
+def rules() -> RuleBook:
+    return load_rules(current_app.config["SEED_DIR"])
+
+
+def plans_of(case: Case) -> list[Plan]:
+    return list(
+        db.session.scalars(select(Plan).where(Plan.case_id == case.id).order_by(Plan.number.desc()))
+    )
+
+
+def latest(case: Case) -> Plan | None:
+    return db.session.scalar(
+        select(Plan)
+        .options(selectinload(Plan.actions))
+        .where(Plan.case_id == case.id)
+        .order_by(Plan.number.desc())
+        .limit(1)
+    )
+
+
+def version(case: Case, number: int) -> Plan | None:
+    return db.session.scalar(
+        select(Plan)
+        .options(selectinload(Plan.actions))
+        .where(Plan.case_id == case.id, Plan.number == number)
+    )
+
+
+def latest_completed_assessment(case: Case) -> Assessment | None:
+    return db.session.scalar(
+        select(Assessment)
+        .options(selectinload(Assessment.needs))
+        .where(Assessment.case_id == case.id, Assessment.status == "completed")
+        .order_by(Assessment.number.desc())
+        .limit(1)
+    )
+
+
+def generate(actor: Any, case: Case, today: date | None = None) -> Plan:
+    """A draft plan from the rules and the latest completed assessment.
+
+    An open draft is returned as it is. A new version keeps, for actions that come back
+    unchanged (same need, same label), the status and due date of the previous version.
+    """
+    current = latest(case)
+    if current is not None and current.is_draft:
+        return current
+    assessment = latest_completed_assessment(case)
+    if assessment is None:
+        raise PlanError(_l("Complete a needs assessment before building the plan."))
+    today = today or local_today()
+    plan = Plan(
+        case_id=case.id,
+        number=(current.number + 1) if current else 1,
+        assessment_id=assessment.id,
+        created_by_id=actor.id,
+    )
+    plan.actions = _actions_from_rules(assessment, rules(), today)
+    _carry_over(current, plan.actions)
+    try:
+        with db.session.begin_nested():
+            db.session.add(plan)
+    except IntegrityError:
+        return latest(case)  # another tab generated this version a moment ago
+    audit.record(actor, "plan.generated", case, plan_id=plan.id, number=plan.number)
+    return plan
+
+
+def _actions_from_rules(assessment: Assessment, book: RuleBook, today: date) -> list[PlanAction]:
+    needs = {
+        need.id: need
+        for need in db.session.scalars(
+            select(Need).options(selectinload(Need.domain)).order_by(Need.domain_id, Need.position)
+        )
+    }
+    assessed = sorted(
+        (row for row in assessment.needs if row.level in OPEN_LEVELS),
+        key=lambda row: (
+            -OPEN_LEVELS.index(row.level),
+            needs[row.need_id].domain.position,
+            needs[row.need_id].position,
+        ),
+    )
+    actions = []
+    for row in assessed:
+        need = needs[row.need_id]
+        rule = book.for_need(need.domain.code, need.code)
+        if rule is None:
+            continue
+        due = today + timedelta(days=book.offsets[row.level])
+        for template in rule.actions:
+            actions.append(
+                PlanAction(
+                    position=len(actions),
+                    need_id=need.id,
+                    level=row.level,
+                    objective=rule.objective,
+                    objective_en=rule.objective_en,
+                    label=template.label,
+                    label_en=template.label_en,
+                    service=template.service,
+                    assignee=template.assignee,
+                    due_on=due,
+                )
+            )
+    return actions
+
+
+def _carry_over(previous: Plan | None, actions: list[PlanAction]) -> None:
+    if previous is None:
+        return
+    before = {(a.need_id, a.label): a for a in previous.actions}
+    for action in actions:
+        earlier = before.get((action.need_id, action.label))
+        if earlier is not None:
+            action.status, action.abandon_reason = earlier.status, earlier.abandon_reason
+            action.due_on = earlier.due_on
+
+
+def _draft(plan: Plan, expected_version: int | None = None) -> None:
+    if not plan.is_draft:
+        raise PlanError(_l("A finalised plan cannot be edited; build a new version."))
+    if expected_version is not None and plan.version != expected_version:
+        raise StaleEdit()
+
+
+def _touch(plan: Plan) -> None:
+    # Changing only child rows must still move the plan's version, so other tabs see a conflict.
+    plan.updated_at = utcnow()
+
+
+def _check_due(due_on: date | None, field: str) -> None:
+    if not is_plausible(due_on, local_today() + DUE_HORIZON):
+        raise PlanError(_l("Choose a due date within the next three years."), field)
+
+
+@dataclass
+class NewAction:
+    label: str
+    objective: str
+    due_on: date | None
+    assignee: str
+    service: str = "none"
+
+
+def add_action(
+    actor: Any, case: Case, plan: Plan, values: NewAction, expected_version: int
+) -> PlanAction:
+    _draft(plan, expected_version)
+    label, objective = values.label.strip(), values.objective.strip()
+    if not label or len(label) > LABEL_MAX:
+        raise PlanError(_l("Describe the action in at most 300 characters."), "label")
+    if not objective or len(objective) > LABEL_MAX:
+        raise PlanError(_l("Give the objective in at most 300 characters."), "objective")
+    if values.assignee not in ASSIGNEES:
+        raise PlanError(_l("Not a valid choice."), "assignee")
+    if values.service not in rules().services:
+        raise PlanError(_l("Not a valid choice."), "service")
+    _check_due(values.due_on, "due_on")
+    action = PlanAction(
+        position=len(plan.actions),
+        objective=objective,
+        label=label,
+        service=values.service,
+        assignee=values.assignee,
+        due_on=values.due_on,
+    )
+    plan.actions.append(action)
+    _touch(plan)
+    db.session.flush()
+    audit.record(actor, "plan.action_added", case, plan_id=plan.id, action_id=action.id)
+    return action
+
+
+def _action(plan: Plan, action_id: int) -> PlanAction:
+    for action in plan.actions:
+        if action.id == action_id:
+            return action
+    raise PlanError(_l("This action is not in this plan."))
+
+
+def remove_action(
+    actor: Any, case: Case, plan: Plan, action_id: int, expected_version: int
+) -> None:
+    _draft(plan, expected_version)
+    action = _action(plan, action_id)
+    plan.actions.remove(action)
+    for position, remaining in enumerate(plan.actions):
+        remaining.position = position
+    _touch(plan)
+    audit.record(actor, "plan.action_removed", case, plan_id=plan.id, action_id=action_id)
+
+
+def move_action(
+    actor: Any, case: Case, plan: Plan, action_id: int, step: int, expected_version: int
+) -> None:
+    """Move an action one place up (step -1) or down (step +1)."""
+    _draft(plan, expected_version)
+    action = _action(plan, action_id)
+    ordered = list(plan.actions)
+    index = ordered.index(action)
+    target = index + (1 if step > 0 else -1)
+    if not 0 <= target < len(ordered):
+        return
+    ordered[index], ordered[target] = ordered[target], ordered[index]
+    for position, item in enumerate(ordered):
+        item.position = position
+    _touch(plan)
+    audit.record(actor, "plan.action_moved", case, plan_id=plan.id, action_id=action_id)
+
+
+def update_schedule(
+    actor: Any,
+    case: Case,
+    plan: Plan,
+    changes: dict[int, tuple[date | None, str]],
+    expected_version: int,
+) -> list[int]:
+    """New due dates and assignees for the draft's actions; returns the ids that changed."""
+    _draft(plan, expected_version)
+    changed = []
+    for action_id, (due_on, assignee) in changes.items():
+        action = _action(plan, action_id)
+        _check_due(due_on, f"due_{action_id}")
+        if assignee not in ASSIGNEES:
+            raise PlanError(_l("Not a valid choice."), f"assignee_{action_id}")
+        if (action.due_on, action.assignee) != (due_on, assignee):
+            action.due_on, action.assignee = due_on, assignee
+            changed.append(action_id)
+    if changed:
+        _touch(plan)
+        audit.record(actor, "plan.scheduled", case, plan_id=plan.id, action_ids=changed)
+    return changed
+
+
+def finalise(actor: Any, case: Case, plan: Plan, expected_version: int) -> None:
+    _draft(plan, expected_version)
+    if not plan.actions:
+        raise PlanError(_l("A plan needs at least one action before it is finalised."))
+    plan.status = "final"
+    plan.finalised_at = utcnow()
+    plan.finalised_by_id = actor.id
+    audit.record(actor, "plan.finalised", case, plan_id=plan.id, number=plan.number)
+
+
+def set_action_status(
+    actor: Any, case: Case, plan: Plan, action_id: int, status: str, reason: str | None
+) -> None:
+    """Follow up an action of the finalised plan; abandoning needs a reason."""
+    if plan.is_draft:
+        raise PlanError(_l("Finalise the plan before following up its actions."))
+    if status not in ACTION_STATUSES:
+        raise PlanError(_l("Not a valid choice."), "status")
+    reason = (reason or "").strip() or None
+    if status == "abandoned" and not reason:
+        raise PlanError(_l("Say why the action is abandoned."), "reason")
+    if reason and len(reason) > 2000:
+        raise PlanError(_l("At most %(max)d characters.", max=2000), "reason")
+    action = _action(plan, action_id)
+    action.status = status
+    action.abandon_reason = reason if status == "abandoned" else None
+    action.status_changed_at = utcnow()
+    action.status_changed_by_id = actor.id
+    audit.record(
+        actor, "plan.action_status", case, plan_id=plan.id, action_id=action_id, status=status
+    )

@@ -1,0 +1,295 @@
+"""Action plans: rules as data, generation, draft editing, versions, follow-up, validation."""
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlalchemy import select
+
+from casework.extensions import db
+from casework.plans.models import Plan, PlanAction
+from tests import helpers
+
+SEED = Path(__file__).resolve().parents[2] / "seed"
+
+
+def test_every_need_of_the_catalogue_has_a_rule():
+    domains = yaml.safe_load((SEED / "domains.yaml").read_text(encoding="utf-8"))["domains"]
+    rules = yaml.safe_load((SEED / "plan_rules.yaml").read_text(encoding="utf-8"))
+    pairs = {(d["code"], n["code"]) for d in domains for n in d["needs"]}
+    ruled = [(r["domain"], r["need"]) for r in rules["rules"]]
+    assert sorted(ruled) == sorted(pairs)
+    for rule in rules["rules"]:
+        assert rule["actions"], rule["need"]
+        for action in rule["actions"]:
+            assert action["service"] in rules["services"] and action["assignee"] in (
+                "agent",
+                "person",
+            )
+
+
+def _complete_assessment(
+    app, case_id: int, agent_id: int, levels: dict[tuple[str, str], str]
+) -> None:
+    from casework.assessments import operations as assessments
+    from casework.auth.models import User
+    from casework.cases.models import Case
+    from casework.reference.models import Domain, Need
+
+    with app.app_context():
+        user, case = db.session.get(User, agent_id), db.session.get(Case, case_id)
+        draft = assessments.start(user, case)
+        needs = {
+            (n.domain.code, n.code): n.id for n in db.session.scalars(select(Need).join(Domain))
+        }
+        values = assessments.AssessmentValues(
+            interview_date=date.today(),
+            interview_mode="in_person",
+            levels={needs[key]: level for key, level in levels.items()},
+        )
+        assessments.save(user, draft, values, draft.version, complete=True)
+        db.session.commit()
+
+
+@pytest.fixture
+def assessed_case(app, login, make_case):
+    agent = login(role="agent")
+    case = make_case(agent)
+    _complete_assessment(
+        app,
+        case.id,
+        agent.id,
+        {
+            ("settlement", "housing"): "urgent",
+            ("francisation", "enrolment"): "moderate",
+            ("employment", "job_search"): "low",
+        },
+    )
+    return agent, case
+
+
+def _version(client, case_id: int) -> str:
+    return helpers.form_fields(client.get(f"/cases/{case_id}/plan/").text).get("version", "")
+
+
+def test_generation_follows_the_rules_urgent_first_with_due_dates(app, client, assessed_case):
+    _, case = assessed_case
+    response = helpers.post_form(
+        client, f"/cases/{case.id}/plan/generer", token_from=f"/cases/{case.id}/plan/"
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        plan = db.session.scalars(select(Plan).where(Plan.case_id == case.id)).one()
+        actions = list(plan.actions)
+        levels = [a.level for a in actions]
+        assert levels == sorted(levels, key=["urgent", "high", "moderate", "low"].index)
+        offsets = yaml.safe_load((SEED / "plan_rules.yaml").read_text(encoding="utf-8"))[
+            "due_offsets_days"
+        ]
+        first = actions[0]
+        assert first.due_on == date.today() + timedelta(days=offsets["urgent"])
+        assert {a.need_id for a in actions} and all(a.status == "todo" for a in actions)
+    page = client.get(f"/cases/{case.id}/plan/").text
+    assert "(brouillon)" in page
+
+
+def test_plan_needs_a_completed_assessment(app, client, login, make_case):
+    agent = login(role="agent")
+    case = make_case(agent)
+    response = helpers.post_form(
+        client, f"/cases/{case.id}/plan/generer", token_from=f"/cases/{case.id}/plan/"
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(Plan).where(Plan.case_id == case.id)) is None
+
+
+def _generate(client, case_id):
+    helpers.post_form(
+        client, f"/cases/{case_id}/plan/generer", token_from=f"/cases/{case_id}/plan/"
+    )
+
+
+def test_edit_the_draft_add_move_remove_schedule(app, client, assessed_case):
+    _, case = assessed_case
+    _generate(client, case.id)
+    url = f"/cases/{case.id}/plan"
+    added = helpers.post_form(
+        client,
+        f"{url}/actions",
+        {
+            "version": _version(client, case.id),
+            "objective": "Réseau",
+            "label": "Appeler la cousine à Laval",
+            "service": "none",
+            "assignee": "person",
+            "due_on": (date.today() + timedelta(days=10)).isoformat(),
+        },
+    )
+    assert added.status_code == 302
+    with app.app_context():
+        plan = db.session.scalars(select(Plan).where(Plan.case_id == case.id)).one()
+        ids = [a.id for a in plan.actions]
+        assert plan.actions[-1].label == "Appeler la cousine à Laval"
+    last = ids[-1]
+    assert (
+        helpers.post_form(
+            client, f"{url}/actions/{last}/monter", {"version": _version(client, case.id)}
+        ).status_code
+        == 302
+    )
+    with app.app_context():
+        order = [
+            a.id
+            for a in db.session.scalars(select(Plan).where(Plan.case_id == case.id)).one().actions
+        ]
+        assert order[-2] == last
+    assert (
+        helpers.post_form(
+            client, f"{url}/actions/{last}/retirer", {"version": _version(client, case.id)}
+        ).status_code
+        == 302
+    )
+    fields = helpers.form_fields(client.get(f"{url}/").text)
+    first = ids[0]
+    fields[f"due_{first}"] = (date.today() + timedelta(days=90)).isoformat()
+    fields[f"assignee_{first}"] = "person"
+    assert client.post(f"{url}/echeances", data=fields).status_code == 302
+    with app.app_context():
+        action = db.session.get(PlanAction, first)
+        assert (action.due_on, action.assignee) == (date.today() + timedelta(days=90), "person")
+        assert db.session.get(PlanAction, last) is None
+
+
+def test_stale_draft_edit_is_409(client, assessed_case):
+    _, case = assessed_case
+    _generate(client, case.id)
+    stale = _version(client, case.id)
+    helpers.post_form(
+        client,
+        f"/cases/{case.id}/plan/actions",
+        {"version": stale, "objective": "O", "label": "A", "service": "none", "assignee": "agent"},
+    )
+    response = helpers.post_form(
+        client,
+        f"/cases/{case.id}/plan/finaliser",
+        {"version": stale},
+        token_from=f"/cases/{case.id}/plan/",
+    )
+    assert response.status_code == 409
+
+
+def test_finalise_then_follow_up_and_abandon_with_reason(app, client, assessed_case):
+    _, case = assessed_case
+    _generate(client, case.id)
+    assert (
+        helpers.post_form(
+            client, f"/cases/{case.id}/plan/finaliser", {"version": _version(client, case.id)}
+        ).status_code
+        == 302
+    )
+    with app.app_context():
+        plan = db.session.scalars(select(Plan).where(Plan.case_id == case.id)).one()
+        assert plan.status == "final" and plan.finalised_at is not None
+        action_id = plan.actions[0].id
+    url = f"/cases/{case.id}/plan/actions/{action_id}/statut"
+    helpers.post_form(
+        client, url, {"status": "abandoned", "reason": ""}, token_from=f"/cases/{case.id}/plan/"
+    )
+    with app.app_context():
+        assert db.session.get(PlanAction, action_id).status == "todo"
+    helpers.post_form(
+        client,
+        url,
+        {"status": "abandoned", "reason": "A trouvé un logement seule"},
+        token_from=f"/cases/{case.id}/plan/",
+    )
+    with app.app_context():
+        action = db.session.get(PlanAction, action_id)
+        assert (action.status, action.abandon_reason) == ("abandoned", "A trouvé un logement seule")
+    # A finalised plan cannot be edited.
+    response = helpers.post_form(
+        client,
+        f"/cases/{case.id}/plan/actions",
+        {"version": "2", "objective": "O", "label": "A", "service": "none", "assignee": "agent"},
+        token_from=f"/cases/{case.id}/plan/",
+    )
+    assert response.status_code in (302, 409)
+    with app.app_context():
+        assert (
+            len(db.session.scalars(select(Plan).where(Plan.case_id == case.id)).one().actions) > 0
+        )
+
+
+def test_a_plan_with_no_action_cannot_be_finalised(app, client, assessed_case):
+    _, case = assessed_case
+    _generate(client, case.id)
+    with app.app_context():
+        ids = [
+            a.id
+            for a in db.session.scalars(select(Plan).where(Plan.case_id == case.id)).one().actions
+        ]
+    for action_id in ids:
+        helpers.post_form(
+            client,
+            f"/cases/{case.id}/plan/actions/{action_id}/retirer",
+            {"version": _version(client, case.id)},
+        )
+    response = helpers.post_form(
+        client, f"/cases/{case.id}/plan/finaliser", {"version": _version(client, case.id)}
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        assert (
+            db.session.scalars(select(Plan).where(Plan.case_id == case.id)).one().status == "draft"
+        )
+    assert "au moins une action" in client.get(f"/cases/{case.id}/plan/").text
+
+
+def test_a_new_version_keeps_the_follow_up_of_unchanged_actions(app, client, assessed_case):
+    _, case = assessed_case
+    _generate(client, case.id)
+    helpers.post_form(
+        client, f"/cases/{case.id}/plan/finaliser", {"version": _version(client, case.id)}
+    )
+    with app.app_context():
+        first = db.session.scalars(select(Plan).where(Plan.case_id == case.id)).one().actions[0]
+        label, first_id = first.label, first.id
+    helpers.post_form(
+        client,
+        f"/cases/{case.id}/plan/actions/{first_id}/statut",
+        {"status": "done"},
+        token_from=f"/cases/{case.id}/plan/",
+    )
+    _generate(client, case.id)
+    with app.app_context():
+        plans = db.session.scalars(
+            select(Plan).where(Plan.case_id == case.id).order_by(Plan.number)
+        ).all()
+        assert [(p.number, p.status) for p in plans] == [(1, "final"), (2, "draft")]
+        carried = next(a for a in plans[1].actions if a.label == label)
+        assert carried.status == "done"
+    assert client.get(f"/cases/{case.id}/plan/1").status_code == 200
+
+
+def test_access_to_plans(app, client, login, make_user, make_case, assessed_case):
+    _, case = assessed_case
+    helpers.post_form(client, "/deconnexion", token_from="/")
+    login(role="advisor", region="06")
+    assert client.get(f"/cases/{case.id}/plan/").status_code == 200
+    assert (
+        helpers.post_form(client, f"/cases/{case.id}/plan/generer", token_from="/").status_code
+        == 403
+    )
+    helpers.post_form(client, "/deconnexion", token_from="/")
+    login(role="agent", region="03")
+    assert client.get(f"/cases/{case.id}/plan/").status_code == 403
+
+
+def test_plan_page_queries_are_bounded(app, client, assessed_case, count_queries):
+    _, case = assessed_case
+    _generate(client, case.id)
+    with count_queries() as counter:
+        assert client.get(f"/cases/{case.id}/plan/").status_code == 200
+    assert counter.count <= 14
