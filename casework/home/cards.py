@@ -57,9 +57,9 @@ CARDS: dict[Role, list[Card]] = {
             "transfers.index",
         ),
         Card(
-            _l("Action plans and referrals"),
+            _l("Referrals"),
             _l(
-                "Build the individualised action plan and refer people to partner organisations and to MTESS."
+                "Refer people to partner organisations and to MTESS from their action plan (the plan itself is on each case)."
             ),
         ),
         Card(
