@@ -59,6 +59,7 @@ def init_command() -> None:
 
 
 def run_init() -> None:
+    from casework.plans.rules import load_rules
     from casework.reference.seed import load_reference_data
     from casework.setup import upgrade_schema
 
@@ -68,6 +69,8 @@ def run_init() -> None:
     report = load_reference_data(current_app.config["SEED_DIR"], progress=_progress)
     for name, (total, changed) in report.items():
         click.echo(f"  {name:<22} {total:>4} éléments, {changed} ajoutés ou modifiés")
+    book = load_rules(current_app.config["SEED_DIR"])
+    click.echo(f"  {'plan_rules':<22} {len(book.rules):>4} règles lues")
 
 
 def _progress(label: str) -> None:

@@ -38,7 +38,7 @@ def load_demo_plans(progress: Callable[[str], None] | None = None, seed: int = 2
         if rng.random() < 0.15:
             continue  # some assessed cases still wait for their plan
         agent = db.session.get(User, case.agent_id)
-        plan = plans.generate(agent, case)
+        plan, _created = plans.generate(agent, case)
         db.session.flush()
         if not plan.actions or rng.random() < 0.12:
             created += 1

@@ -138,8 +138,9 @@ def create_case(agent_id: int, **person) -> CaseRecord:
 class _FormReader(HTMLParser):
     """Collect what a browser would submit for the first form with method=post."""
 
-    def __init__(self) -> None:
+    def __init__(self, form_id: str | None = None) -> None:
         super().__init__()
+        self.form_id = form_id
         self.fields: dict[str, str | list[str]] = {}
         self._select: str | None = None
         self._multiple = False
@@ -150,7 +151,10 @@ class _FormReader(HTMLParser):
     def handle_starttag(self, tag, attrs):
         attributes = dict(attrs)
         if tag == "form" and attributes.get("method") == "post" and not self._done:
-            self._in_form = "action" not in attributes or attributes.get("class") == "form"
+            if self.form_id is not None:
+                self._in_form = attributes.get("id") == self.form_id
+            else:
+                self._in_form = "action" not in attributes or attributes.get("class") == "form"
         if not self._in_form:
             return
         name = attributes.get("name")
@@ -189,7 +193,8 @@ class _FormReader(HTMLParser):
             )
 
 
-def form_fields(html: str) -> dict:
-    reader = _FormReader()
+def form_fields(html: str, form_id: str | None = None) -> dict:
+    """What the browser would submit for the form ``form_id`` (default: the page's main form)."""
+    reader = _FormReader(form_id)
     reader.feed(html)
     return reader.fields

@@ -43,7 +43,7 @@ class NewActionForm(VersionForm):
         ]
 
 
-class ActionStatusForm(BaseForm):
+class ActionStatusForm(VersionForm):
     status = SelectField(_l("Status"), choices=list(STATUS_LABELS.items()), validate_choice=False)
     reason = TextAreaField(_l("Reason (when abandoned)"), validators=[Optional(), max_length(2000)])
 

@@ -16,7 +16,7 @@ from casework.assessments.models import OPEN_LEVELS, Assessment
 from casework.cases.models import Case
 from casework.core import audit
 from casework.core.domain import DomainError, StaleEdit
-from casework.core.time import is_plausible, local_today, utcnow
+from casework.core.time import local_today, utcnow
 from casework.extensions import db
 from casework.plans.models import ACTION_STATUSES, ASSIGNEES, Plan, PlanAction
 from casework.plans.rules import RuleBook, load_rules
@@ -50,6 +50,17 @@ def latest(case: Case) -> Plan | None:
     )
 
 
+def latest_final(case: Case) -> Plan | None:
+    """The plan being followed up: the newest finalised version (a newer draft may exist)."""
+    return db.session.scalar(
+        select(Plan)
+        .options(selectinload(Plan.actions))
+        .where(Plan.case_id == case.id, Plan.status == "final")
+        .order_by(Plan.number.desc())
+        .limit(1)
+    )
+
+
 def version(case: Case, number: int) -> Plan | None:
     return db.session.scalar(
         select(Plan)
@@ -68,7 +79,7 @@ def latest_completed_assessment(case: Case) -> Assessment | None:
     )
 
 
-def generate(actor: Any, case: Case, today: date | None = None) -> Plan:
+def generate(actor: Any, case: Case, today: date | None = None) -> tuple[Plan, bool]:
     """A draft plan from the rules and the latest completed assessment.
 
     An open draft is returned as it is. A new version keeps, for actions that come back
@@ -76,7 +87,7 @@ def generate(actor: Any, case: Case, today: date | None = None) -> Plan:
     """
     current = latest(case)
     if current is not None and current.is_draft:
-        return current
+        return current, False
     assessment = latest_completed_assessment(case)
     if assessment is None:
         raise PlanError(_l("Complete a needs assessment before building the plan."))
@@ -92,10 +103,12 @@ def generate(actor: Any, case: Case, today: date | None = None) -> Plan:
     try:
         with db.session.begin_nested():
             db.session.add(plan)
-    except IntegrityError:
-        return latest(case)  # another tab generated this version a moment ago
+    except IntegrityError as error:
+        if "number" not in str(error.orig):
+            raise
+        return latest(case), False  # another tab generated this version a moment ago
     audit.record(actor, "plan.generated", case, plan_id=plan.id, number=plan.number)
-    return plan
+    return plan, True
 
 
 def _actions_from_rules(assessment: Assessment, book: RuleBook, today: date) -> list[PlanAction]:
@@ -139,6 +152,8 @@ def _actions_from_rules(assessment: Assessment, book: RuleBook, today: date) -> 
 
 
 def _carry_over(previous: Plan | None, actions: list[PlanAction]) -> None:
+    """Keep what the agent did on the previous version: the follow-up, dates and assignees of
+    actions that come back, and the actions they added by hand that are not finished."""
     if previous is None:
         return
     before = {(a.need_id, a.label): a for a in previous.actions}
@@ -146,7 +161,22 @@ def _carry_over(previous: Plan | None, actions: list[PlanAction]) -> None:
         earlier = before.get((action.need_id, action.label))
         if earlier is not None:
             action.status, action.abandon_reason = earlier.status, earlier.abandon_reason
-            action.due_on = earlier.due_on
+            action.due_on, action.assignee = earlier.due_on, earlier.assignee
+    for earlier in previous.actions:
+        if earlier.need_id is None and earlier.status in ("todo", "in_progress"):
+            actions.append(
+                PlanAction(
+                    position=len(actions),
+                    objective=earlier.objective,
+                    objective_en=earlier.objective_en,
+                    label=earlier.label,
+                    label_en=earlier.label_en,
+                    service=earlier.service,
+                    assignee=earlier.assignee,
+                    due_on=earlier.due_on,
+                    status=earlier.status,
+                )
+            )
 
 
 def _draft(plan: Plan, expected_version: int | None = None) -> None:
@@ -161,9 +191,19 @@ def _touch(plan: Plan) -> None:
     plan.updated_at = utcnow()
 
 
-def _check_due(due_on: date | None, field: str) -> None:
-    if not is_plausible(due_on, local_today() + DUE_HORIZON):
-        raise PlanError(_l("Choose a due date within the next three years."), field)
+def _check_due(due_on: date | None, field: str, position: int | None = None) -> None:
+    """A due date being set must lie between today and three years from now."""
+    today = local_today()
+    if due_on is not None and not (today <= due_on <= today + DUE_HORIZON):
+        if position is None:
+            raise PlanError(_l("Choose a due date between today and three years from now."), field)
+        raise PlanError(
+            _l(
+                "Action %(n)d: choose a due date between today and three years from now.",
+                n=position,
+            ),
+            field,
+        )
 
 
 @dataclass
@@ -253,7 +293,8 @@ def update_schedule(
     changed = []
     for action_id, (due_on, assignee) in changes.items():
         action = _action(plan, action_id)
-        _check_due(due_on, f"due_{action_id}")
+        if due_on != action.due_on:
+            _check_due(due_on, f"due_{action_id}", action.position + 1)
         if assignee not in ASSIGNEES:
             raise PlanError(_l("Not a valid choice."), f"assignee_{action_id}")
         if (action.due_on, action.assignee) != (due_on, assignee):
@@ -276,11 +317,19 @@ def finalise(actor: Any, case: Case, plan: Plan, expected_version: int) -> None:
 
 
 def set_action_status(
-    actor: Any, case: Case, plan: Plan, action_id: int, status: str, reason: str | None
+    actor: Any,
+    case: Case,
+    plan: Plan,
+    action_id: int,
+    status: str,
+    reason: str | None,
+    expected_version: int | None = None,
 ) -> None:
     """Follow up an action of the finalised plan; abandoning needs a reason."""
     if plan.is_draft:
         raise PlanError(_l("Finalise the plan before following up its actions."))
+    if expected_version is not None and plan.version != expected_version:
+        raise StaleEdit()
     if status not in ACTION_STATUSES:
         raise PlanError(_l("Not a valid choice."), "status")
     reason = (reason or "").strip() or None
@@ -289,10 +338,18 @@ def set_action_status(
     if reason and len(reason) > 2000:
         raise PlanError(_l("At most %(max)d characters.", max=2000), "reason")
     action = _action(plan, action_id)
+    previous = action.status
     action.status = status
     action.abandon_reason = reason if status == "abandoned" else None
     action.status_changed_at = utcnow()
     action.status_changed_by_id = actor.id
+    _touch(plan)
     audit.record(
-        actor, "plan.action_status", case, plan_id=plan.id, action_id=action_id, status=status
+        actor,
+        "plan.action_status",
+        case,
+        plan_id=plan.id,
+        action_id=action_id,
+        status=status,
+        previous=previous,
     )

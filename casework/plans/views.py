@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from casework.cases.views import load_case, render_file, template_context
+from casework.core import audit
 from casework.core.domain import DomainError, StaleEdit
 from casework.core.forms import ConfirmForm
 from casework.core.permissions import requires
@@ -18,7 +19,6 @@ from casework.plans.forms import (
     STATUS_LABELS,
     ActionStatusForm,
     NewActionForm,
-    VersionForm,
     schedule_form,
 )
 from casework.plans.models import Plan
@@ -33,7 +33,9 @@ def _english() -> bool:
 
 
 def _show(case, plan: Plan | None):
+    audit.record(current_user, "plan.viewed", case, number=plan.number if plan else None)
     book = operations.rules()
+    following = operations.latest_final(case)
     add_form = NewActionForm(data={"version": plan.version if plan else 0})
     add_form.fill_choices(book.services, _english())
     return render_file(
@@ -48,7 +50,8 @@ def _show(case, plan: Plan | None):
         add_form=add_form,
         schedule=schedule_form(plan) if plan and plan.is_draft else None,
         confirm=ConfirmForm(),
-        status_form=ActionStatusForm(),
+        status_form=ActionStatusForm(data={"version": following.version if following else 0}),
+        following=following,
         has_assessment=operations.latest_completed_assessment(case) is not None,
     )
 
@@ -56,14 +59,14 @@ def _show(case, plan: Plan | None):
 @bp.get("/")
 @requires("plans.read")
 def current(case_id: int):
-    case = load_case(case_id, "plans.read", read="plan.viewed")
+    case = load_case(case_id, "plans.read")
     return _show(case, operations.latest(case))
 
 
 @bp.get("/<int:number>")
 @requires("plans.read")
 def version(case_id: int, number: int):
-    case = load_case(case_id, "plans.read", read="plan.viewed")
+    case = load_case(case_id, "plans.read")
     plan = operations.version(case, number)
     if plan is None:
         abort(404)
@@ -74,25 +77,10 @@ def _back(case_id: int):
     return redirect(url_for("plans.current", case_id=case_id))
 
 
-def _act(case_id: int, form, action) -> object:
-    """Run ``action(case, plan, version)`` on the current draft; flash what went wrong."""
-    case = load_case(case_id, "plans.edit")
-    plan = operations.latest(case)
-    if plan is None:
-        abort(404)
-    if not form.validate_on_submit():
-        if (
-            form.is_submitted()
-            and getattr(form, "version", None) is not None
-            and form.version.errors
-        ):
-            abort(400)
-        for errors in form.errors.values():
-            for error in errors:
-                flash(str(error), "error")
-        return _back(case_id)
+def _run(case_id: int, operation) -> object:
+    """Run ``operation()``; commit, or flash the rule it broke (409 when the page was stale)."""
     try:
-        action(case, plan, form.version.data if hasattr(form, "version") else None)
+        operation()
     except StaleEdit:
         db.session.rollback()
         abort(409)
@@ -104,6 +92,37 @@ def _act(case_id: int, form, action) -> object:
     return None
 
 
+def _on_draft(case_id: int, then, done_message: str | None = None):
+    """Every button of the draft's table posts the whole table: the due dates and assignees on
+    screen are saved first, then ``then(case, plan, version)`` runs, in one transaction."""
+    case = load_case(case_id, "plans.edit")
+    plan = operations.latest(case)
+    if plan is None or not plan.is_draft:
+        abort(409)
+    form = schedule_form(plan, formdata=request.form)
+    if not form.validate_on_submit():
+        if form.version.errors:
+            abort(400)
+        for errors in form.errors.values():
+            for error in errors:
+                flash(str(error), "error")
+        return _back(case_id)
+    changes = {
+        action.id: (form[f"due_{action.id}"].data, form[f"assignee_{action.id}"].data)
+        for action in plan.actions
+    }
+
+    def operation():
+        operations.update_schedule(current_user, case, plan, changes, form.version.data)
+        if then is not None:
+            then(case, plan, form.version.data)
+
+    outcome = _run(case_id, operation)
+    if outcome is None and done_message:
+        flash(done_message, "success")
+    return outcome or _back(case_id)
+
+
 @bp.post("/generer")
 @requires("plans.edit")
 def generate(case_id: int):
@@ -111,19 +130,36 @@ def generate(case_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        operations.generate(current_user, case)
+        _plan, created = operations.generate(current_user, case)
     except DomainError as error:
         flash(str(error), "error")
         return _back(case_id)
     db.session.commit()
-    flash(_("Draft plan built from the latest assessment. Review it, then finalise it."), "success")
+    if created:
+        flash(
+            _("Draft plan built from the latest assessment. Review it, then finalise it."),
+            "success",
+        )
+    else:
+        flash(_("A draft already exists: continue it."), "info")
     return _back(case_id)
 
 
 @bp.post("/actions")
 @requires("plans.edit")
 def add_action(case_id: int):
+    case = load_case(case_id, "plans.edit")
+    plan = operations.latest(case)
+    if plan is None:
+        abort(404)
     form = NewActionForm()
+    if not form.validate_on_submit():
+        if form.version.errors:
+            abort(400)
+        for errors in form.errors.values():
+            for error in errors:
+                flash(str(error), "error")
+        return _back(case_id)
     values = operations.NewAction(
         label=form.label.data or "",
         objective=form.objective.data or "",
@@ -131,10 +167,9 @@ def add_action(case_id: int):
         assignee=form.assignee.data or "",
         service=form.service.data or "",
     )
-    outcome = _act(
+    outcome = _run(
         case_id,
-        form,
-        lambda case, plan, v: operations.add_action(current_user, case, plan, values, v),
+        lambda: operations.add_action(current_user, case, plan, values, form.version.data),
     )
     if outcome is None:
         flash(_("Action added."), "success")
@@ -144,72 +179,61 @@ def add_action(case_id: int):
 @bp.post("/actions/<int:action_id>/retirer")
 @requires("plans.edit")
 def remove_action(case_id: int, action_id: int):
-    outcome = _act(
+    return _on_draft(
         case_id,
-        VersionForm(),
         lambda case, plan, v: operations.remove_action(current_user, case, plan, action_id, v),
+        _("Action removed."),
     )
-    if outcome is None:
-        flash(_("Action removed."), "success")
-    return outcome or _back(case_id)
 
 
 @bp.post("/actions/<int:action_id>/<any(monter, descendre):direction>")
 @requires("plans.edit")
 def move_action(case_id: int, action_id: int, direction: str):
     step = -1 if direction == "monter" else 1
-    outcome = _act(
+    return _on_draft(
         case_id,
-        VersionForm(),
         lambda case, plan, v: operations.move_action(current_user, case, plan, action_id, step, v),
     )
-    return outcome or _back(case_id)
 
 
 @bp.post("/echeances")
 @requires("plans.edit")
 def schedule(case_id: int):
-    case = load_case(case_id, "plans.edit")
-    plan = operations.latest(case)
-    if plan is None or not plan.is_draft:
-        abort(409)
-    form = schedule_form(plan, formdata=request.form)
-    changes = {
-        action.id: (form[f"due_{action.id}"].data, form[f"assignee_{action.id}"].data)
-        for action in plan.actions
-    }
-    outcome = _act(
-        case_id,
-        form,
-        lambda case, plan, v: operations.update_schedule(current_user, case, plan, changes, v),
-    )
-    if outcome is None:
-        flash(_("Saved."), "success")
-    return outcome or _back(case_id)
+    return _on_draft(case_id, None, _("Saved."))
 
 
 @bp.post("/finaliser")
 @requires("plans.edit")
 def finalise(case_id: int):
-    outcome = _act(
+    return _on_draft(
         case_id,
-        VersionForm(),
         lambda case, plan, v: operations.finalise(current_user, case, plan, v),
+        _("Plan finalised."),
     )
-    if outcome is None:
-        flash(_("Plan finalised."), "success")
-    return outcome or _back(case_id)
 
 
 @bp.post("/actions/<int:action_id>/statut")
 @requires("plans.edit")
 def action_status(case_id: int, action_id: int):
+    case = load_case(case_id, "plans.edit")
+    plan = operations.latest_final(case)
+    if plan is None:
+        abort(409)
     form = ActionStatusForm()
-    outcome = _act(
+    if not form.validate_on_submit():
+        if form.version.errors:
+            abort(400)
+        return _back(case_id)
+    outcome = _run(
         case_id,
-        form,
-        lambda case, plan, _v: operations.set_action_status(
-            current_user, case, plan, action_id, form.status.data, form.reason.data
+        lambda: operations.set_action_status(
+            current_user,
+            case,
+            plan,
+            action_id,
+            form.status.data,
+            form.reason.data,
+            form.version.data,
         ),
     )
     if outcome is None:

@@ -1,5 +1,6 @@
 """Action plans: rules as data, generation, draft editing, versions, follow-up, validation."""
 
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -105,6 +106,11 @@ def test_plan_needs_a_completed_assessment(app, client, login, make_case):
         assert db.session.scalar(select(Plan).where(Plan.case_id == case.id)) is None
 
 
+def _status_version(client, case_id) -> str:
+    page = client.get(f"/cases/{case_id}/plan/").text
+    return re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
+
+
 def _generate(client, case_id):
     helpers.post_form(
         client, f"/cases/{case_id}/plan/generer", token_from=f"/cases/{case_id}/plan/"
@@ -151,7 +157,7 @@ def test_edit_the_draft_add_move_remove_schedule(app, client, assessed_case):
         ).status_code
         == 302
     )
-    fields = helpers.form_fields(client.get(f"{url}/").text)
+    fields = helpers.form_fields(client.get(f"{url}/").text, "calendrier")
     first = ids[0]
     fields[f"due_{first}"] = (date.today() + timedelta(days=90)).isoformat()
     fields[f"assignee_{first}"] = "person"
@@ -195,30 +201,50 @@ def test_finalise_then_follow_up_and_abandon_with_reason(app, client, assessed_c
         action_id = plan.actions[0].id
     url = f"/cases/{case.id}/plan/actions/{action_id}/statut"
     helpers.post_form(
-        client, url, {"status": "abandoned", "reason": ""}, token_from=f"/cases/{case.id}/plan/"
+        client,
+        url,
+        {"status": "abandoned", "reason": "", "version": _status_version(client, case.id)},
+        token_from=f"/cases/{case.id}/plan/",
     )
     with app.app_context():
         assert db.session.get(PlanAction, action_id).status == "todo"
+    stale = _status_version(client, case.id)
     helpers.post_form(
         client,
         url,
-        {"status": "abandoned", "reason": "A trouvé un logement seule"},
+        {"status": "abandoned", "reason": "A trouvé un logement seule", "version": stale},
         token_from=f"/cases/{case.id}/plan/",
     )
+    # A second tab still showing the old page cannot overwrite it.
+    second_tab = helpers.post_form(
+        client, url, {"status": "done", "version": stale}, token_from=f"/cases/{case.id}/plan/"
+    )
+    assert second_tab.status_code == 409
     with app.app_context():
         action = db.session.get(PlanAction, action_id)
         assert (action.status, action.abandon_reason) == ("abandoned", "A trouvé un logement seule")
     # A finalised plan cannot be edited.
+    with app.app_context():
+        plan = db.session.scalars(select(Plan).where(Plan.case_id == case.id)).one()
+        before, plan_version = len(plan.actions), plan.version
     response = helpers.post_form(
         client,
         f"/cases/{case.id}/plan/actions",
-        {"version": "2", "objective": "O", "label": "A", "service": "none", "assignee": "agent"},
+        {
+            "version": str(plan_version),
+            "objective": "O",
+            "label": "A",
+            "service": "none",
+            "assignee": "agent",
+        },
         token_from=f"/cases/{case.id}/plan/",
     )
-    assert response.status_code in (302, 409)
+    assert response.status_code == 302
+    assert "ne peut pas être modifié" in client.get(f"/cases/{case.id}/plan/").text
     with app.app_context():
         assert (
-            len(db.session.scalars(select(Plan).where(Plan.case_id == case.id)).one().actions) > 0
+            len(db.session.scalars(select(Plan).where(Plan.case_id == case.id)).one().actions)
+            == before
         )
 
 
@@ -259,7 +285,7 @@ def test_a_new_version_keeps_the_follow_up_of_unchanged_actions(app, client, ass
     helpers.post_form(
         client,
         f"/cases/{case.id}/plan/actions/{first_id}/statut",
-        {"status": "done"},
+        {"status": "done", "version": _status_version(client, case.id)},
         token_from=f"/cases/{case.id}/plan/",
     )
     _generate(client, case.id)
@@ -293,3 +319,75 @@ def test_plan_page_queries_are_bounded(app, client, assessed_case, count_queries
     with count_queries() as counter:
         assert client.get(f"/cases/{case.id}/plan/").status_code == 200
     assert counter.count <= 14
+
+
+def test_finalising_saves_the_due_dates_on_screen(app, client, assessed_case):
+    _, case = assessed_case
+    _generate(client, case.id)
+    fields = helpers.form_fields(client.get(f"/cases/{case.id}/plan/").text, "calendrier")
+    due_field = next(name for name in fields if re.fullmatch(r"due_\d+", name))
+    later = (date.today() + timedelta(days=120)).isoformat()
+    fields[due_field] = later
+    assert client.post(f"/cases/{case.id}/plan/finaliser", data=fields).status_code == 302
+    with app.app_context():
+        action = db.session.get(PlanAction, int(due_field.split("_")[1]))
+        assert action.due_on.isoformat() == later and action.plan.status == "final"
+
+
+def test_a_past_due_date_is_refused(app, client, assessed_case):
+    _, case = assessed_case
+    _generate(client, case.id)
+    fields = helpers.form_fields(client.get(f"/cases/{case.id}/plan/").text, "calendrier")
+    due_field = next(name for name in fields if re.fullmatch(r"due_\d+", name))
+    fields[due_field] = "1900-01-01"
+    client.post(f"/cases/{case.id}/plan/echeances", data=fields)
+    with app.app_context():
+        assert db.session.get(PlanAction, int(due_field.split("_")[1])).due_on.year != 1900
+    assert "Action 1" in client.get(f"/cases/{case.id}/plan/").text
+
+
+def test_actions_added_by_hand_come_back_in_the_next_version(app, client, assessed_case):
+    _, case = assessed_case
+    _generate(client, case.id)
+    helpers.post_form(
+        client,
+        f"/cases/{case.id}/plan/actions",
+        {
+            "version": _version(client, case.id),
+            "objective": "Réseau",
+            "label": "Appeler la cousine",
+            "service": "none",
+            "assignee": "person",
+        },
+    )
+    helpers.post_form(
+        client, f"/cases/{case.id}/plan/finaliser", {"version": _version(client, case.id)}
+    )
+    _generate(client, case.id)
+    with app.app_context():
+        draft = db.session.scalars(
+            select(Plan).where(Plan.case_id == case.id, Plan.number == 2)
+        ).one()
+        assert "Appeler la cousine" in [a.label for a in draft.actions]
+
+
+def test_plan_page_queries_do_not_grow_with_actions(app, client, assessed_case, count_queries):
+    _, case = assessed_case
+    _generate(client, case.id)
+    with count_queries() as few:
+        client.get(f"/cases/{case.id}/plan/")
+    for index in range(20):
+        helpers.post_form(
+            client,
+            f"/cases/{case.id}/plan/actions",
+            {
+                "version": _version(client, case.id),
+                "objective": "O",
+                "label": f"Action {index}",
+                "service": "none",
+                "assignee": "agent",
+            },
+        )
+    with count_queries() as many:
+        client.get(f"/cases/{case.id}/plan/")
+    assert many.count == few.count
