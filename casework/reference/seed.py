@@ -59,9 +59,12 @@ class Upserter:
         values = tuple(getattr(row, name) for name in self.key_fields)
         return values[0] if len(values) == 1 else values
 
-    def put(self, key: Any, **values: Any) -> Any:
+    def put(self, key: Any, create_only: bool = False, **values: Any) -> Any:
+        """Insert the row, or bring it in line with the seed (``create_only``: leave it alone)."""
         self.total += 1
         row = self.rows.get(key)
+        if row is not None and create_only:
+            return row
         if row is None:
             keys = key if isinstance(key, tuple) else (key,)
             row = self.model(**dict(zip(self.key_fields, keys, strict=True)), **values)
@@ -155,11 +158,16 @@ def load_organisations(
     volets: dict[int, PasiVolet],
     domains: dict[str, Domain],
 ) -> Upserter:
+    # The seed is only the initial directory: advisors and admins maintain it in the UI
+    # afterwards, so an organisation that exists is never overwritten by a reload.
     upsert = Upserter(Organisation, "code")
     for item in read_seed(seed_dir, "organisations.yaml", "organisations"):
         demo = item.get("demo") or {}
         merged = {**item, **demo}
         code = item["code"]
+        if code in upsert.rows:
+            upsert.put(code, create_only=True)
+            continue
         row = upsert.put(
             code,
             name=item["name"],
@@ -173,21 +181,9 @@ def load_organisations(
             document_note=item.get("document_note"),
             illustrative_fields=sorted(demo),
         )
-        wanted_volets = [_lookup(volets, int(n), "volet", code) for n in merged.get("volets", [])]
-        wanted_domains = [_lookup(domains, d, "domaine", code) for d in merged.get("domains", [])]
-        if _replace_if_different(row, "volets", wanted_volets, "number") | _replace_if_different(
-            row, "domains", wanted_domains, "code"
-        ):
-            upsert.changed_keys.add(code)
+        row.volets = [_lookup(volets, int(n), "volet", code) for n in merged.get("volets", [])]
+        row.domains = [_lookup(domains, d, "domaine", code) for d in merged.get("domains", [])]
     return upsert
-
-
-def _replace_if_different(row: Any, attribute: str, wanted: list[Any], key: str) -> bool:
-    current = {getattr(x, key) for x in getattr(row, attribute)}
-    if current == {getattr(x, key) for x in wanted}:
-        return False
-    setattr(row, attribute, wanted)
-    return True
 
 
 def load_occupations(seed_dir: Path) -> Upserter:

@@ -144,3 +144,36 @@ def test_seed_files_mark_demo_values_apart():
             assert not (field in organisation and field in organisation.get("demo", {})), (
                 organisation["code"]
             )
+
+
+def test_reloading_never_overwrites_an_organisation_edited_in_the_ui(app, ctx):
+    promis = db.session.scalar(select(Organisation).where(Organisation.code == "promis"))
+    promis.capacity, promis.languages = 999, ["fr"]
+    promis.volets = []
+    db.session.commit()
+    report = load_reference_data(app.config["SEED_DIR"])
+    assert report["organisations"][1] == 0
+    promis = db.session.scalar(select(Organisation).where(Organisation.code == "promis"))
+    assert (promis.capacity, promis.languages, promis.volets) == (999, ["fr"], [])
+
+
+def test_a_new_organisation_in_the_seed_is_added(app, ctx, tmp_path):
+    for path in SEED.glob("*.yaml"):
+        (tmp_path / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    document = yaml.safe_load((tmp_path / "organisations.yaml").read_text(encoding="utf-8"))
+    document["organisations"].append(
+        {
+            "code": "nouvel_organisme",
+            "name": "Nouvel organisme",
+            "region": "05",
+            "kind": "other",
+            "demo": {"capacity": 10},
+        }
+    )
+    (tmp_path / "organisations.yaml").write_text(
+        yaml.safe_dump(document, allow_unicode=True), encoding="utf-8"
+    )
+    report = load_reference_data(tmp_path)
+    assert report["organisations"][1] == 1
+    added = db.session.scalar(select(Organisation).where(Organisation.code == "nouvel_organisme"))
+    assert added.capacity == 10 and added.is_illustrative("capacity")
