@@ -74,6 +74,7 @@ def _import_models() -> None:
     from casework.core import audit as _audit  # noqa: F401
     from casework.plans import models as _plans  # noqa: F401
     from casework.reference import models as _reference  # noqa: F401
+    from casework.referrals import models as _referrals  # noqa: F401
 
 
 def configure_i18n(app: Flask) -> None:
@@ -99,6 +100,8 @@ def register_blueprints(app: Flask) -> None:
     from casework.home.views import bp as home_bp
     from casework.plans.views import bp as plans_bp
     from casework.reference.views import bp as reference_bp
+    from casework.referrals.views import bp as referrals_bp
+    from casework.referrals.views import case_bp as case_referrals_bp
 
     for blueprint in (
         core_bp,
@@ -109,6 +112,8 @@ def register_blueprints(app: Flask) -> None:
         transfers_bp,
         assessments_bp,
         plans_bp,
+        referrals_bp,
+        case_referrals_bp,
         reference_bp,
         audit_bp,
     ):

@@ -56,6 +56,21 @@ ACTION_LABELS = {
     "plan.scheduled": _l("Plan due dates changed"),
     "plan.finalised": _l("Plan finalised"),
     "plan.action_status": _l("Plan action followed up"),
+    "referral.created": _l("Referral drafted"),
+    "referral.viewed": _l("Referral read"),
+    "referral.suggestions_viewed": _l("Organisations suggested"),
+    "referral.submitted": _l("Referral submitted for review"),
+    "referral.approved": _l("Referral approved"),
+    "referral.returned": _l("Referral returned to the agent"),
+    "referral.sent": _l("Referral sent to the organisation"),
+    "referral.accepted": _l("Referral accepted by the organisation"),
+    "referral.declined": _l("Referral declined by the organisation"),
+    "referral.completed": _l("Referral completed"),
+    "referral.not_completed": _l("Referral not completed"),
+    "referrals.listed": _l("Referrals listed"),
+    "referrals.read": _l("Referral read"),
+    "referrals.create": _l("Referral drafting"),
+    "referrals.transition": _l("Referral decision"),
     "plans.read": _l("Plan read"),
     "plans.edit": _l("Plan change"),
     "cases.read": _l("File read"),
@@ -65,7 +80,12 @@ ACTION_LABELS = {
     "assessments.read": _l("Assessment read"),
     "assessments.edit": _l("Assessment change"),
 }
-TARGET_LABELS = {"user": _l("Account"), "case": _l("Case"), "transfer": _l("Transfer")}
+TARGET_LABELS = {
+    "user": _l("Account"),
+    "case": _l("Case"),
+    "transfer": _l("Transfer"),
+    "referral": _l("Referral"),
+}
 
 
 class AuditEvent(db.Model):

@@ -74,6 +74,20 @@ POLICY: dict[str, dict[Role, Scope]] = {
         Role.ADVISOR: Scope.REGION,
     },
     "plans.edit": {Role.AGENT: Scope.CASELOAD},
+    # Referrals: partner users see only those sent to their organisation, with the minimum a
+    # referral needs (never the case file).
+    "referrals.read": {
+        Role.AGENT: Scope.CASELOAD,
+        Role.ADVISOR: Scope.REGION,
+        Role.SUPERVISOR: Scope.REGION,
+        Role.PARTNER: Scope.ORGANISATION,
+    },
+    "referrals.create": {Role.AGENT: Scope.CASELOAD},
+    "referrals.transition": {
+        Role.AGENT: Scope.CASELOAD,
+        Role.ADVISOR: Scope.REGION,
+        Role.PARTNER: Scope.ORGANISATION,
+    },
     "audit.view": {Role.ADMIN: Scope.ALL},
 }
 
@@ -135,7 +149,12 @@ def enforce_policy():
 
 
 # URL arguments that name an object whose refusals belong in its access log.
-AUDITED_URL_OBJECTS = {"case_id": "case", "transfer_id": "transfer", "user_id": "user"}
+AUDITED_URL_OBJECTS = {
+    "case_id": "case",
+    "transfer_id": "transfer",
+    "referral_id": "referral",
+    "user_id": "user",
+}
 
 
 def record_role_denial(action: str) -> None:

@@ -22,6 +22,7 @@ from casework.plans.forms import (
     schedule_form,
 )
 from casework.plans.models import Plan
+from casework.referrals.operations import REFERRABLE_SERVICES
 
 bp = Blueprint("plans", __name__, url_prefix="/cases/<int:case_id>/plan")
 bp.context_processor(template_context)
@@ -52,6 +53,7 @@ def _show(case, plan: Plan | None):
         confirm=ConfirmForm(),
         status_form=ActionStatusForm(data={"version": following.version if following else 0}),
         following=following,
+        referrable=REFERRABLE_SERVICES,
         has_assessment=operations.latest_completed_assessment(case) is not None,
     )
 

@@ -1,0 +1,1 @@
+"""Referrals to partner organisations and MTESS: suggestions, lifecycle, consent gate, disclosures."""

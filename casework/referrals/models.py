@@ -1,0 +1,81 @@
+"""A referral, the trail of its transitions, and the register of what was disclosed to whom."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from casework.core.time import utcnow
+from casework.extensions import db
+from casework.reference.models import Organisation
+
+
+class Referral(db.Model):
+    __tablename__ = "referrals"
+    __table_args__ = (
+        Index("ix_referrals_region_status", "region_id", "status"),
+        Index("ix_referrals_organisation_status", "organisation_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    plan_action_id: Mapped[int | None] = mapped_column(
+        ForeignKey("plan_actions.id", ondelete="SET NULL")
+    )
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    # Copied from the case when created: the scopes of agents and advisors are checked on them.
+    agent_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    purpose: Mapped[str] = mapped_column(String(200))
+    override_reason: Mapped[str | None] = mapped_column(Text)
+    last_comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    organisation: Mapped[Organisation] = relationship()
+    case = relationship("Case")
+    events: Mapped[list[ReferralEvent]] = relationship(
+        back_populates="referral", order_by="ReferralEvent.id", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+    audit_type = "referral"
+
+
+class ReferralEvent(db.Model):
+    """One transition: who moved the referral from which status to which, when, and why."""
+
+    __tablename__ = "referral_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(
+        ForeignKey("referrals.id", ondelete="CASCADE"), index=True
+    )
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    comment: Mapped[str | None] = mapped_column(Text)
+
+    referral: Mapped[Referral] = relationship(back_populates="events")
+    actor = relationship("User")
+
+
+class Disclosure(db.Model):
+    """The register of disclosures: what categories of information went to whom, when, why."""
+
+    __tablename__ = "disclosures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id", ondelete="CASCADE"))
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    disclosed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    disclosed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    categories: Mapped[list[str]] = mapped_column(JSON, default=list)
+    legal_basis: Mapped[str] = mapped_column(String(200))
+    consent_id: Mapped[int | None] = mapped_column(ForeignKey("consents.id", ondelete="SET NULL"))

@@ -1,0 +1,347 @@
+"""Service layer for referrals: ranked suggestions, lifecycle, consent gate, disclosure register."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from casework.cases.models import Case, Person
+from casework.cases.operations import current_consent
+from casework.core import audit
+from casework.core.domain import DomainError, StaleEdit
+from casework.core.permissions import Scope, scope_for
+from casework.extensions import db
+from casework.plans.models import PlanAction
+from casework.reference.models import HostCity, Need, Organisation
+from casework.referrals.models import Disclosure, Referral, ReferralEvent
+
+# Services an action can orient to through a referral (others are the person's own steps).
+REFERRABLE_SERVICES = (
+    "pasi_partner",
+    "regionalisation",
+    "francisation_quebec",
+    "mtess",
+    "qualifications_quebec",
+)
+# The Montréal organisations the action plan names for regionalisation services (Encadré 3).
+REGIONALISATION_ORGANISATIONS = ("promis", "cfiq", "alpa", "carrefour_ble")
+DEDICATED_ORGANISATION = {
+    "francisation_quebec": "francisation_quebec",
+    "mtess": "mtess",
+    "qualifications_quebec": "qualifications_quebec",
+}
+OPEN_STATUSES = ("submitted", "returned", "approved", "sent", "accepted")
+
+STATUSES = {
+    "draft": _l("Draft"),
+    "submitted": _l("Awaiting review"),
+    "returned": _l("Returned to the agent"),
+    "approved": _l("Approved"),
+    "sent": _l("Sent"),
+    "accepted": _l("Accepted"),
+    "declined": _l("Declined"),
+    "completed": _l("Completed"),
+    "not_completed": _l("Not completed"),
+}
+NOT_COMPLETED_REASONS = {
+    "person_refused": _l("The person refused"),
+    "unreachable": _l("Unable to contact the person"),
+    "no_capacity": _l("No capacity"),
+    "no_longer_needed": _l("No longer needed"),
+    "other": _l("Other"),
+}
+
+
+@dataclass(frozen=True)
+class Transition:
+    role: str
+    needs_comment: bool = False
+
+
+# The lifecycle: which role may move a referral from one status to the next.
+TRANSITIONS: dict[tuple[str, str], Transition] = {
+    ("draft", "submitted"): Transition("agent"),
+    ("returned", "submitted"): Transition("agent"),
+    ("submitted", "approved"): Transition("advisor"),
+    ("submitted", "returned"): Transition("advisor", needs_comment=True),
+    ("approved", "sent"): Transition("agent"),
+    ("sent", "accepted"): Transition("partner"),
+    ("sent", "declined"): Transition("partner", needs_comment=True),
+    ("accepted", "completed"): Transition("partner"),
+    ("accepted", "not_completed"): Transition("partner"),
+}
+
+
+class ReferralError(DomainError):
+    """A rule about referrals was broken (the referral is left as it was)."""
+
+
+class InvalidTransition(Exception):
+    """The referral is not in a status that allows this move, or not for this role (409)."""
+
+
+# --- Suggestions ------------------------------------------------------------------------------
+
+
+@dataclass
+class Suggestion:
+    organisation: Organisation
+    score: int
+    reasons: list[str] = field(default_factory=list)
+    serves_region: bool = True
+
+
+def open_loads() -> dict[int, int]:
+    return dict(
+        db.session.execute(
+            select(Referral.organisation_id, func.count(Referral.id))
+            .where(Referral.status.in_(OPEN_STATUSES))
+            .group_by(Referral.organisation_id)
+        ).all()
+    )
+
+
+def suggest(case: Case, action: PlanAction) -> list[Suggestion]:
+    """Organisations ranked by fit for ``action``, each with the reasons; same input, same order."""
+    person: Person = case.person
+    need = db.session.get(Need, action.need_id) if action.need_id else None
+    domain_code = need.domain.code if need else None
+    host_city = db.session.scalar(
+        select(HostCity.id).where(HostCity.name == person.destination_city)
+    )
+    organisations = db.session.scalars(
+        select(Organisation)
+        .options(
+            joinedload(Organisation.region),
+            selectinload(Organisation.volets),
+            selectinload(Organisation.domains),
+        )
+        .where(Organisation.active.is_(True))
+    ).all()
+    loads = open_loads()
+    suggestions = []
+    for organisation in organisations:
+        suggestion = _score(
+            organisation, case, person, action.service, domain_code, host_city, loads
+        )
+        if suggestion is not None:
+            suggestions.append(suggestion)
+    return sorted(suggestions, key=lambda s: (-s.score, s.organisation.name, s.organisation.id))
+
+
+def _score(organisation, case, person, service, domain_code, host_city, loads) -> Suggestion | None:
+    dedicated = DEDICATED_ORGANISATION.get(service)
+    if dedicated is not None and organisation.code != dedicated:
+        return None
+    if service == "regionalisation" and organisation.code not in REGIONALISATION_ORGANISATIONS:
+        return None
+    if service == "pasi_partner" and organisation.code in DEDICATED_ORGANISATION.values():
+        return None
+    suggestion = Suggestion(organisation, 0)
+    reasons = suggestion.reasons
+    if dedicated is not None:
+        suggestion.score += 50
+        reasons.append(str(_l("The service this action orients to")))
+    if service == "regionalisation":
+        suggestion.score += 50
+        reasons.append(str(_l("Regionalisation services for people settling outside Montréal")))
+    if organisation.region_id is None:
+        suggestion.score += 20
+        reasons.append(str(_l("Serves all of Québec")))
+    elif organisation.region_id == case.region_id:
+        suggestion.score += 40
+        reasons.append(str(_l("Serves the region (%(region)s)", region=organisation.region.label)))
+    elif service != "regionalisation":
+        suggestion.serves_region = False
+        reasons.append(str(_l("Outside the person's region")))
+    volet = _wanted_volet(person, domain_code, host_city)
+    if volet is not None and volet in {v.number for v in organisation.volets}:
+        suggestion.score += 15
+        reasons.append(str(_l("PASI component %(n)d", n=volet)))
+    if domain_code and domain_code in {d.code for d in organisation.domains}:
+        suggestion.score += 15
+        reasons.append(str(_l("Works in this domain")))
+    shared = [code for code in person.languages_spoken if code in (organisation.languages or [])]
+    if shared and shared != ["fr"]:
+        suggestion.score += 10
+        reasons.append(
+            str(_l("Speaks the person's languages (%(codes)s)", codes=", ".join(shared)))
+        )
+    load = loads.get(organisation.id, 0)
+    if organisation.capacity:
+        ratio = load / organisation.capacity
+        suggestion.score -= min(20, int(ratio * 20))
+        reasons.append(
+            str(
+                _l(
+                    "Load: %(open)d open for a capacity of %(capacity)d",
+                    open=load,
+                    capacity=organisation.capacity,
+                )
+            )
+        )
+    return suggestion
+
+
+def _wanted_volet(person: Person, domain_code: str | None, host_city: int | None) -> int | None:
+    if person.immigration_category == "gar" and host_city is not None:
+        return 3
+    if person.immigration_category == "asylum":
+        return 4
+    if domain_code in ("settlement", "community"):
+        return 1
+    return None
+
+
+# --- Creating and moving referrals ------------------------------------------------------------
+
+
+def create(
+    actor: Any,
+    case: Case,
+    action: PlanAction,
+    organisation: Organisation | None,
+    override_reason: str | None,
+) -> Referral:
+    """A draft referral for a plan action; an organisation outside the region needs a reason."""
+    if action.plan.case_id != case.id or action.plan.is_draft:
+        raise ReferralError(_l("Refer from an action of the finalised plan."))
+    if action.service not in REFERRABLE_SERVICES:
+        raise ReferralError(_l("This action does not orient to an organisation."))
+    if organisation is None or not organisation.active:
+        raise ReferralError(_l("Choose an organisation from the list."), "organisation_id")
+    override_reason = (override_reason or "").strip() or None
+    outside = organisation.region_id is not None and organisation.region_id != case.region_id
+    if outside and action.service != "regionalisation" and not override_reason:
+        raise ReferralError(
+            _l(
+                "This organisation does not serve the person's region: give the reason to refer there anyway."
+            ),
+            "override_reason",
+        )
+    referral = Referral(
+        case_id=case.id,
+        plan_action_id=action.id,
+        organisation_id=organisation.id,
+        agent_id=case.agent_id,
+        region_id=case.region_id,
+        purpose=action.label[:200],
+        override_reason=override_reason if outside else None,
+    )
+    referral.events.append(ReferralEvent(actor_id=actor.id, from_status=None, to_status="draft"))
+    db.session.add(referral)
+    db.session.flush()
+    audit.record(
+        actor, "referral.created", case, referral_id=referral.id, organisation_id=organisation.id
+    )
+    return referral
+
+
+def allowed_moves(user: Any, referral: Referral) -> list[str]:
+    return [
+        to
+        for (frm, to), rule in TRANSITIONS.items()
+        if frm == referral.status and rule.role == user.role
+    ]
+
+
+def consent_purpose(referral: Referral) -> str:
+    return "share_mtess" if referral.organisation.code == "mtess" else "share_partner"
+
+
+def move(
+    actor: Any,
+    referral: Referral,
+    to_status: str,
+    comment: str | None,
+    expected_version: int,
+    reason: str | None = None,
+) -> None:
+    """One step of the lifecycle, recorded with who and when; anything else is refused."""
+    if referral.version != expected_version:
+        raise StaleEdit()
+    rule = TRANSITIONS.get((referral.status, to_status))
+    if rule is None or rule.role != actor.role:
+        raise InvalidTransition()
+    comment = (comment or "").strip() or None
+    if comment and len(comment) > 2000:
+        raise ReferralError(_l("At most %(max)d characters.", max=2000), "comment")
+    if to_status == "not_completed":
+        if reason not in NOT_COMPLETED_REASONS:
+            raise ReferralError(_l("Say why the referral was not completed."), "reason")
+        comment = f"{NOT_COMPLETED_REASONS[reason]}{' — ' + comment if comment else ''}"
+    if rule.needs_comment and not comment:
+        raise ReferralError(_l("A comment is needed for this decision."), "comment")
+    if to_status == "sent":
+        _disclose(actor, referral)
+    referral.events.append(
+        ReferralEvent(
+            actor_id=actor.id, from_status=referral.status, to_status=to_status, comment=comment
+        )
+    )
+    referral.status = to_status
+    referral.last_comment = comment
+    audit.record(actor, f"referral.{to_status}", referral.case, referral_id=referral.id)
+
+
+def _disclose(actor: Any, referral: Referral) -> None:
+    """The consent gate: nothing leaves without an express consent in force for the purpose."""
+    purpose = consent_purpose(referral)
+    consent = current_consent(referral.case, purpose)
+    if consent is None:
+        raise ReferralError(
+            _l(
+                "The person has not consented to this disclosure. Record their consent for this purpose first."
+            )
+        )
+    db.session.add(
+        Disclosure(
+            referral_id=referral.id,
+            case_id=referral.case_id,
+            organisation_id=referral.organisation_id,
+            disclosed_by_id=actor.id,
+            categories=["identity", "contact", "languages", "need"],
+            legal_basis=f"consent:{purpose}",
+            consent_id=consent.id,
+        )
+    )
+
+
+# --- Lists ----------------------------------------------------------------------------------
+
+
+def visible(user: Any) -> Select:
+    """The referrals ``user`` may see, newest first."""
+    statement = (
+        select(Referral)
+        .options(
+            joinedload(Referral.organisation), joinedload(Referral.case).joinedload(Case.person)
+        )
+        .order_by(Referral.updated_at.desc(), Referral.id.desc())
+    )
+    scope = scope_for(user.role, "referrals.read")
+    if scope is Scope.CASELOAD:
+        return statement.where(Referral.agent_id == user.id)
+    if scope is Scope.REGION:
+        return statement.where(Referral.region_id == user.region_id)
+    if scope is Scope.ORGANISATION:
+        return statement.where(
+            Referral.organisation_id == user.organisation_id,
+            Referral.status.in_(("sent", "accepted", "declined", "completed", "not_completed")),
+        )
+    return statement.where(Referral.id.is_(None))
+
+
+def of_case(case: Case) -> list[Referral]:
+    return list(
+        db.session.scalars(
+            select(Referral)
+            .options(joinedload(Referral.organisation))
+            .where(Referral.case_id == case.id)
+            .order_by(Referral.id)
+        )
+    )

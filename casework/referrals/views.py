@@ -1,0 +1,149 @@
+"""Referral pages: choose an organisation for a plan action, follow a referral, the queues."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from casework.cases.views import load_case, render_file
+from casework.core import audit
+from casework.core.domain import DomainError, StaleEdit
+from casework.core.forms import ConfirmForm
+from casework.core.pagination import paginate, parse_page_number
+from casework.core.permissions import load_or_abort, requires
+from casework.extensions import db
+from casework.plans import operations as plans
+from casework.reference.models import Organisation
+from casework.referrals import operations
+from casework.referrals.models import Referral
+
+bp = Blueprint("referrals", __name__, url_prefix="/references")
+case_bp = Blueprint("case_referrals", __name__, url_prefix="/cases/<int:case_id>/plan/actions")
+DISCLOSED = ("sent", "accepted", "declined", "completed", "not_completed")
+
+
+def _context() -> dict:
+    return {
+        "statuses": operations.STATUSES,
+        "not_completed_reasons": operations.NOT_COMPLETED_REASONS,
+    }
+
+
+bp.context_processor(_context)
+case_bp.context_processor(_context)
+
+
+@case_bp.route("/<int:action_id>/orienter", methods=["GET", "POST"])
+@requires("referrals.create")
+def new(case_id: int, action_id: int):
+    case = load_case(case_id, "referrals.create")
+    plan = plans.latest_final(case)
+    action = next((a for a in (plan.actions if plan else []) if a.id == action_id), None)
+    if action is None:
+        abort(404)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        chosen = request.form.get("organisation_id", "")
+        organisation = (
+            db.session.get(Organisation, int(chosen))
+            if chosen.isdigit() and len(chosen) < 10
+            else None
+        )
+        try:
+            referral = operations.create(
+                current_user, case, action, organisation, request.form.get("override_reason")
+            )
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(_("Referral drafted. Submit it for review when it is ready."), "success")
+            return redirect(url_for("referrals.show", referral_id=referral.id))
+    audit.record(current_user, "referral.suggestions_viewed", case, action_id=action.id)
+    return render_file(
+        "referrals/new.html",
+        case=case,
+        action=action,
+        suggestions=operations.suggest(case, action),
+        form=form,
+        chosen=request.form.get("organisation_id", ""),
+        override=request.form.get("override_reason", ""),
+    )
+
+
+def _load(referral_id: int) -> Referral:
+    referral = load_or_abort(Referral, referral_id, "referrals.read")
+    if current_user.role == "partner" and referral.status not in DISCLOSED:
+        abort(404)  # an organisation sees a referral only once it has been sent to it
+    return referral
+
+
+@bp.get("/<int:referral_id>")
+@requires("referrals.read")
+def show(referral_id: int):
+    referral = _load(referral_id)
+    audit.record(current_user, "referral.viewed", referral.case, referral_id=referral.id)
+    return render_file(
+        "referrals/show.html",
+        referral=referral,
+        case=referral.case,
+        person=referral.case.person,
+        moves=operations.allowed_moves(current_user, referral),
+        form=ConfirmForm(),
+        partner_view=current_user.role == "partner",
+        consent_purpose=operations.consent_purpose(referral),
+    )
+
+
+@bp.post(
+    "/<int:referral_id>/<any(submitted, approved, returned, sent, accepted, declined, completed, not_completed):to_status>"
+)
+@requires("referrals.transition")
+def move(referral_id: int, to_status: str):
+    referral = load_or_abort(Referral, referral_id, "referrals.transition")
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    version = request.form.get("version", "")
+    if not version.isdigit() or len(version) > 9:
+        abort(400)
+    try:
+        operations.move(
+            current_user,
+            referral,
+            to_status,
+            request.form.get("comment"),
+            int(version),
+            request.form.get("reason"),
+        )
+    except (StaleEdit, operations.InvalidTransition):
+        db.session.rollback()
+        abort(409)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("referrals.show", referral_id=referral_id))
+    db.session.commit()
+    flash(_("Referral: %(status)s.", status=operations.STATUSES[to_status]), "success")
+    return redirect(url_for("referrals.show", referral_id=referral_id))
+
+
+@bp.get("/")
+@requires("referrals.read")
+def index():
+    statement = operations.visible(current_user)
+    status = request.args.get("status", "")
+    if status in operations.STATUSES:
+        statement = statement.where(Referral.status == status)
+    elif current_user.role == "advisor" and "status" not in request.args:
+        status = "submitted"
+        statement = statement.where(Referral.status == "submitted")
+    page = paginate(statement, parse_page_number(request.args.get("page")))
+    audit.record(
+        current_user,
+        "referrals.listed",
+        target_type="referral",
+        referral_ids=[r.id for r in page.items],
+    )
+    return render_file("referrals/index.html", page=page, status=status)

@@ -1,0 +1,249 @@
+"""Referrals: ranked suggestions, lifecycle, consent gate, disclosure register, scoping."""
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from casework.extensions import db
+from casework.referrals.models import Disclosure, Referral, ReferralEvent
+from tests import helpers
+
+
+def _final_plan_with(app, agent, case_id, levels):
+    """Complete an assessment with ``levels`` and finalise the plan built from it."""
+    from casework.assessments import operations as assessments
+    from casework.auth.models import User
+    from casework.cases.models import Case
+    from casework.plans import operations as plans
+    from casework.reference.models import Domain, Need
+
+    with app.app_context():
+        user, case = db.session.get(User, agent.id), db.session.get(Case, case_id)
+        needs = {
+            (n.domain.code, n.code): n.id for n in db.session.scalars(select(Need).join(Domain))
+        }
+        draft = assessments.start(user, case)
+        assessments.save(
+            user,
+            draft,
+            assessments.AssessmentValues(
+                interview_date=date.today(),
+                interview_mode="phone",
+                levels={needs[k]: v for k, v in levels.items()},
+            ),
+            draft.version,
+            complete=True,
+        )
+        plan, _ = plans.generate(user, case)
+        db.session.flush()
+        plans.finalise(user, case, plan, plan.version)
+        db.session.commit()
+        return {a.service: a.id for a in plan.actions}
+
+
+@pytest.fixture
+def referral_setup(app, login, make_case):
+    agent = login(role="agent", region="06")
+    case = make_case(agent, languages_spoken=["es", "fr"], immigration_category="economic")
+    actions = _final_plan_with(
+        app,
+        agent,
+        case.id,
+        {("settlement", "housing"): "high", ("employment", "job_search"): "moderate"},
+    )
+    return agent, case, actions
+
+
+def _suggestions(app, case_id, action_id):
+    from casework.cases.models import Case
+    from casework.plans.models import PlanAction
+    from casework.referrals import operations
+
+    with app.app_context():
+        return [
+            (s.organisation.code, s.score, tuple(s.reasons))
+            for s in operations.suggest(
+                db.session.get(Case, case_id), db.session.get(PlanAction, action_id)
+            )
+        ]
+
+
+def test_suggestions_are_ranked_explained_and_deterministic(app, client, referral_setup):
+    _, case, actions = referral_setup
+    first = _suggestions(app, case.id, actions["pasi_partner"])
+    assert first == _suggestions(app, case.id, actions["pasi_partner"])
+    scores = [score for _, score, _ in first]
+    assert scores == sorted(scores, reverse=True)
+    _, _, top_reasons = first[0]
+    assert any("région" in reason for reason in top_reasons)
+    page = client.get(f"/cases/{case.id}/plan/actions/{actions['pasi_partner']}/orienter").text
+    assert "Pourquoi" in page
+    mtess = _suggestions(app, case.id, actions["mtess"])
+    assert [code for code, _, _ in mtess] == ["mtess"]
+
+
+def _create(client, case_id, action_id, organisation_id, override=""):
+    return helpers.post_form(
+        client,
+        f"/cases/{case_id}/plan/actions/{action_id}/orienter",
+        {"organisation_id": str(organisation_id), "override_reason": override},
+    )
+
+
+def _organisation_id(app, code):
+    from casework.reference.models import Organisation
+
+    with app.app_context():
+        return db.session.scalar(select(Organisation.id).where(Organisation.code == code))
+
+
+def test_an_organisation_outside_the_region_needs_a_reason(app, client, referral_setup):
+    _, case, actions = referral_setup
+    estrie = _organisation_id(app, "sanc")
+    _create(client, case.id, actions["pasi_partner"], estrie)
+    with app.app_context():
+        assert db.session.scalar(select(Referral).where(Referral.case_id == case.id)) is None
+    assert (
+        _create(
+            client, case.id, actions["pasi_partner"], estrie, "La personne déménage à Sherbrooke"
+        ).status_code
+        == 302
+    )
+    assert (
+        _create(client, case.id, actions["pasi_partner"], 999999).status_code == 200
+    )  # forged id: form again
+
+
+def _move(client, referral_id, to_status, version, **extra):
+    return helpers.post_form(
+        client,
+        f"/references/{referral_id}/{to_status}",
+        {"version": str(version), **extra},
+        token_from=f"/references/{referral_id}",
+    )
+
+
+def _referral(app, case_id):
+    with app.app_context():
+        referral = db.session.scalars(select(Referral).where(Referral.case_id == case_id)).one()
+        return referral.id, referral.version, referral.status
+
+
+def test_the_whole_lifecycle_with_consent_gate_and_disclosure(
+    app, client, login, make_user, referral_setup
+):
+    _, case, actions = referral_setup
+    promis = _organisation_id(app, "promis")
+    _create(client, case.id, actions["pasi_partner"], promis)
+    rid, version, status = _referral(app, case.id)
+    assert status == "draft"
+    assert _move(client, rid, "approved", version).status_code == 409  # the agent cannot approve
+    assert _move(client, rid, "submitted", version).status_code == 302
+
+    advisor_browser = app.test_client()
+    advisor = make_user(role="advisor", region="06")
+    helpers.login(advisor_browser, advisor.username, advisor.password)
+    rid, version, _ = _referral(app, case.id)
+    assert (
+        _move(advisor_browser, rid, "returned", version).status_code == 302
+    )  # a comment is needed
+    assert _referral(app, case.id)[2] == "submitted"
+    assert (
+        _move(advisor_browser, rid, "returned", version, comment="Préciser le besoin").status_code
+        == 302
+    )
+    rid, version, _ = _referral(app, case.id)
+    _move(client, rid, "submitted", version)
+    rid, version, _ = _referral(app, case.id)
+    assert _move(advisor_browser, rid, "approved", version).status_code == 302
+    assert (
+        _move(advisor_browser, rid, "approved", version + 1).status_code == 409
+    )  # already decided
+
+    rid, version, _ = _referral(app, case.id)
+    _move(client, rid, "sent", version)  # no consent yet: refused, nothing changes
+    with app.app_context():
+        assert db.session.get(Referral, rid).status == "approved"
+        assert db.session.scalar(select(Disclosure).where(Disclosure.referral_id == rid)) is None
+    helpers.post_form(
+        client,
+        f"/cases/{case.id}/consentements",
+        {"purpose": "share_partner", "given_on": date.today().isoformat(), "method": "signed"},
+    )
+    assert _move(client, rid, "sent", version).status_code == 302
+    with app.app_context():
+        disclosure = db.session.scalar(select(Disclosure).where(Disclosure.referral_id == rid))
+        assert (
+            disclosure.legal_basis == "consent:share_partner"
+            and disclosure.organisation_id == promis
+        )
+
+    partner_browser = app.test_client()
+    partner = make_user(role="partner", organisation="promis")
+    helpers.login(partner_browser, partner.username, partner.password)
+    page = partner_browser.get(f"/references/{rid}").text
+    assert case.number not in page  # the partner never sees the case file
+    rid, version, _ = _referral(app, case.id)
+    assert _move(partner_browser, rid, "accepted", version).status_code == 302
+    rid, version, _ = _referral(app, case.id)
+    assert (
+        _move(partner_browser, rid, "not_completed", version, reason="unreachable").status_code
+        == 302
+    )
+    with app.app_context():
+        events = db.session.scalars(
+            select(ReferralEvent).where(ReferralEvent.referral_id == rid).order_by(ReferralEvent.id)
+        ).all()
+        assert [e.to_status for e in events] == [
+            "draft",
+            "submitted",
+            "returned",
+            "submitted",
+            "approved",
+            "sent",
+            "accepted",
+            "not_completed",
+        ]
+        assert all(e.actor_id is not None and e.occurred_at is not None for e in events)
+
+
+def test_scoping_of_partners_and_advisors(app, client, login, make_user, referral_setup):
+    _, case, actions = referral_setup
+    _create(client, case.id, actions["pasi_partner"], _organisation_id(app, "promis"))
+    rid, version, _ = _referral(app, case.id)
+    _move(client, rid, "submitted", version)
+    other_advisor = app.test_client()
+    elsewhere = make_user(role="advisor", region="03")
+    helpers.login(other_advisor, elsewhere.username, elsewhere.password)
+    assert other_advisor.get(f"/references/{rid}").status_code == 403
+    assert _move(other_advisor, rid, "approved", version + 1).status_code == 403
+    other_partner = app.test_client()
+    stranger = make_user(role="partner", organisation="cfiq")
+    helpers.login(other_partner, stranger.username, stranger.password)
+    assert other_partner.get(f"/references/{rid}").status_code == 403
+    own_partner = app.test_client()
+    promis_user = make_user(role="partner", organisation="promis")
+    helpers.login(own_partner, promis_user.username, promis_user.password)
+    assert own_partner.get(f"/references/{rid}").status_code == 404  # not sent yet
+
+
+def test_advisor_queue_queries_are_bounded(app, client, login, make_user, make_case, count_queries):
+    agent = login(role="agent", region="06")
+    for _ in range(2):
+        case = make_case(agent)
+        actions = _final_plan_with(app, agent, case.id, {("settlement", "housing"): "high"})
+        _create(client, case.id, actions["pasi_partner"], _organisation_id(app, "promis"))
+    advisor_browser = app.test_client()
+    advisor = make_user(role="advisor", region="06")
+    helpers.login(advisor_browser, advisor.username, advisor.password)
+    with count_queries() as few:
+        advisor_browser.get("/references/?status=draft")
+    for _ in range(6):
+        case = make_case(agent)
+        actions = _final_plan_with(app, agent, case.id, {("settlement", "housing"): "high"})
+        _create(client, case.id, actions["pasi_partner"], _organisation_id(app, "promis"))
+    with count_queries() as many:
+        page = advisor_browser.get("/references/?status=draft").text
+    assert many.count == few.count
+    assert page.count('href="/references/') >= 8
