@@ -47,6 +47,17 @@ STATUSES = {
     "completed": _l("Completed"),
     "not_completed": _l("Not completed"),
 }
+# What the button that makes each move says.
+MOVE_LABELS = {
+    "submitted": _l("Submit for review"),
+    "approved": _l("Approve"),
+    "returned": _l("Return to the agent"),
+    "sent": _l("Send to the organisation"),
+    "accepted": _l("Accept"),
+    "declined": _l("Decline"),
+    "completed": _l("Mark as completed"),
+    "not_completed": _l("Mark as not completed"),
+}
 NOT_COMPLETED_REASONS = {
     "person_refused": _l("The person refused"),
     "unreachable": _l("Unable to contact the person"),

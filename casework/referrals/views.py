@@ -26,6 +26,7 @@ DISCLOSED = ("sent", "accepted", "declined", "completed", "not_completed")
 def _context() -> dict:
     return {
         "statuses": operations.STATUSES,
+        "move_labels": operations.MOVE_LABELS,
         "not_completed_reasons": operations.NOT_COMPLETED_REASONS,
     }
 
