@@ -603,9 +603,13 @@ def answer_transfer(actor: Any, transfer: CaseTransfer, accept: bool) -> None:
         raise CaseError(_l("A closed case cannot be transferred; reopen it first."))
     case = transfer.case
     if accept:
+        from casework.referrals.operations import follow_case  # referrals build on cases
+
         case.agent_id = actor.id
         case.region_id = actor.region_id
         case.service_point_id = actor.service_point_id
+        db.session.flush()
+        follow_case(case)
     audit.record(actor, f"transfer.{outcome}", case, transfer_id=transfer.id)
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from casework.cases.models import Case, Person
@@ -223,10 +223,15 @@ def create(
         raise ReferralError(_l("Refer from an action of the finalised plan."))
     if action.service not in REFERRABLE_SERVICES:
         raise ReferralError(_l("This action does not orient to an organisation."))
-    if organisation is None or not organisation.active:
+    offered = {suggestion.organisation.id for suggestion in suggest(case, action)}
+    if organisation is None or organisation.id not in offered:
         raise ReferralError(_l("Choose an organisation from the list."), "organisation_id")
     override_reason = (override_reason or "").strip() or None
+    if override_reason and len(override_reason) > 2000:
+        raise ReferralError(_l("At most %(max)d characters.", max=2000), "override_reason")
     outside = organisation.region_id is not None and organisation.region_id != case.region_id
+    # Regionalisation organisations work from Montréal for people settling elsewhere: being
+    # outside the person's destination region is their purpose, not an exception.
     if outside and action.service != "regionalisation" and not override_reason:
         raise ReferralError(
             _l(
@@ -250,6 +255,16 @@ def create(
         actor, "referral.created", case, referral_id=referral.id, organisation_id=organisation.id
     )
     return referral
+
+
+def follow_case(case: Case) -> None:
+    """Referrals follow their case when it moves to another agent (scopes are checked on them)."""
+    db.session.execute(
+        update(Referral)
+        .where(Referral.case_id == case.id)
+        .values(agent_id=case.agent_id, region_id=case.region_id)
+        .execution_options(synchronize_session="fetch")
+    )
 
 
 def allowed_moves(user: Any, referral: Referral) -> list[str]:

@@ -74,8 +74,8 @@ def new(case_id: int, action_id: int):
     )
 
 
-def _load(referral_id: int) -> Referral:
-    referral = load_or_abort(Referral, referral_id, "referrals.read")
+def _load(referral_id: int, action: str = "referrals.read") -> Referral:
+    referral = load_or_abort(Referral, referral_id, action)
     if current_user.role == "partner" and referral.status not in DISCLOSED:
         abort(404)  # an organisation sees a referral only once it has been sent to it
     return referral
@@ -103,7 +103,7 @@ def show(referral_id: int):
 )
 @requires("referrals.transition")
 def move(referral_id: int, to_status: str):
-    referral = load_or_abort(Referral, referral_id, "referrals.transition")
+    referral = _load(referral_id, "referrals.transition")
     if not ConfirmForm().validate_on_submit():
         abort(400)
     version = request.form.get("version", "")

@@ -1,5 +1,6 @@
 """Referrals: ranked suggestions, lifecycle, consent gate, disclosure register, scoping."""
 
+import re
 from datetime import date
 
 import pytest
@@ -247,3 +248,47 @@ def test_advisor_queue_queries_are_bounded(app, client, login, make_user, make_c
         page = advisor_browser.get("/references/?status=draft").text
     assert many.count == few.count
     assert page.count('href="/references/') >= 8
+
+
+def test_only_an_organisation_offering_the_service_can_be_chosen(app, client, referral_setup):
+    _, case, actions = referral_setup
+    # PROMIS serves the region but is not MTESS: a forged choice for an MTESS action is refused.
+    assert (
+        _create(client, case.id, actions["mtess"], _organisation_id(app, "promis")).status_code
+        == 200
+    )
+    with app.app_context():
+        assert db.session.scalar(select(Referral).where(Referral.case_id == case.id)) is None
+
+
+def test_referrals_follow_their_case_to_its_new_agent(app, client, make_user, referral_setup):
+    _, case, actions = referral_setup
+    _create(client, case.id, actions["pasi_partner"], _organisation_id(app, "promis"))
+    receiver = make_user(role="agent", region="03")
+    helpers.post_form(
+        client,
+        f"/cases/{case.id}/transfert",
+        {"to_agent_id": str(receiver.id), "reason": "Déménagement"},
+    )
+    other = app.test_client()
+    helpers.login(other, receiver.username, receiver.password)
+    listing = other.get("/transferts/").text
+    transfer_id = re.search(r"/transferts/(\d+)/accepter", listing).group(1)
+    helpers.post_form(other, f"/transferts/{transfer_id}/accepter", token_from="/transferts/")
+    rid, _, _ = _referral(app, case.id)
+    assert other.get(f"/references/{rid}").status_code == 200
+    assert client.get(f"/references/{rid}").status_code == 403
+
+
+def test_a_partner_cannot_probe_an_unsent_referral(app, client, make_user, referral_setup):
+    _, case, actions = referral_setup
+    _create(client, case.id, actions["pasi_partner"], _organisation_id(app, "promis"))
+    rid, version, _ = _referral(app, case.id)
+    partner_browser = app.test_client()
+    partner = make_user(role="partner", organisation="promis")
+    helpers.login(partner_browser, partner.username, partner.password)
+    token = helpers.csrf_token(partner_browser, "/")
+    response = partner_browser.post(
+        f"/references/{rid}/accepted", data={"version": str(version), "csrf_token": token}
+    )
+    assert response.status_code == 404
