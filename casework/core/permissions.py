@@ -83,6 +83,7 @@ POLICY: dict[str, dict[Role, Scope]] = {
         Role.PARTNER: Scope.ORGANISATION,
     },
     "referrals.create": {Role.AGENT: Scope.CASELOAD},
+    "referrals.review": {Role.ADVISOR: Scope.REGION, Role.SUPERVISOR: Scope.REGION},
     "referrals.transition": {
         Role.AGENT: Scope.CASELOAD,
         Role.ADVISOR: Scope.REGION,

@@ -31,3 +31,11 @@ def organisation_id(code: str | None) -> int | None:
 
 def regions() -> list[Region]:
     return list(db.session.scalars(select(Region).order_by(Region.code)))
+
+
+def active_organisations() -> list[Organisation]:
+    return list(
+        db.session.scalars(
+            select(Organisation).where(Organisation.active.is_(True)).order_by(Organisation.name)
+        )
+    )

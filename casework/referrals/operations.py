@@ -362,6 +362,112 @@ def visible(user: Any) -> Select:
     return statement.where(Referral.id.is_(None))
 
 
+@dataclass
+class QueueFilters:
+    status: str = ""
+    organisation_id: int | None = None
+    domain: str = ""
+    waiting_days: int | None = None
+
+
+def queue(user: Any, filters: QueueFilters, now=None) -> Select:
+    """``visible(user)`` narrowed by the queue's filters."""
+    from datetime import timedelta
+
+    from casework.core.time import utcnow
+    from casework.reference.models import Domain
+
+    statement = visible(user)
+    if filters.status in STATUSES:
+        statement = statement.where(Referral.status == filters.status)
+    if filters.organisation_id:
+        statement = statement.where(Referral.organisation_id == filters.organisation_id)
+    if filters.domain:
+        statement = statement.where(
+            Referral.plan_action_id.in_(
+                select(PlanAction.id)
+                .join(Need, Need.id == PlanAction.need_id)
+                .join(Domain, Domain.id == Need.domain_id)
+                .where(Domain.code == filters.domain)
+            )
+        )
+    if filters.waiting_days:
+        limit = (now or utcnow()) - timedelta(days=filters.waiting_days)
+        statement = statement.where(Referral.updated_at <= limit)
+    return statement
+
+
+def approve_many(actor: Any, versions: dict[int, int]) -> tuple[int, int]:
+    """Approve the submitted referrals given (id → version seen); returns (approved, skipped).
+
+    Each is checked on its own: one that moved meanwhile, or lies outside the advisor's region,
+    is skipped and the others are approved.
+    """
+    from casework.core.permissions import in_scope
+
+    approved = skipped = 0
+    scope = scope_for(actor.role, "referrals.transition")
+    for referral_id, seen in sorted(versions.items()):
+        referral = db.session.get(Referral, referral_id)
+        if referral is None or scope is None or not in_scope(actor, scope, referral):
+            skipped += 1
+            continue
+        try:
+            with db.session.begin_nested():
+                move(actor, referral, "approved", None, seen)
+        except (StaleEdit, InvalidTransition, DomainError):
+            skipped += 1
+            continue
+        approved += 1
+    return approved, skipped
+
+
+@dataclass(frozen=True)
+class OrganisationLoad:
+    organisation: Organisation
+    open: int
+    median_response_days: float | None
+
+
+def organisation_loads(user: Any) -> list[OrganisationLoad]:
+    """Open referrals against capacity, and the median days from sending to an answer."""
+    from statistics import median
+
+    statement = (
+        select(Organisation)
+        .options(joinedload(Organisation.region))
+        .where(Organisation.active.is_(True))
+    )
+    if scope_for(user.role, "referrals.review") is Scope.REGION:
+        statement = statement.where(
+            (Organisation.region_id == user.region_id) | Organisation.region_id.is_(None)
+        )
+    organisations = db.session.scalars(statement.order_by(Organisation.name)).all()
+    loads = open_loads()
+    sent = (
+        select(ReferralEvent.referral_id, ReferralEvent.occurred_at)
+        .where(ReferralEvent.to_status == "sent")
+        .subquery()
+    )
+    answers = db.session.execute(
+        select(Referral.organisation_id, sent.c.occurred_at, ReferralEvent.occurred_at)
+        .join(sent, sent.c.referral_id == Referral.id)
+        .join(ReferralEvent, ReferralEvent.referral_id == Referral.id)
+        .where(ReferralEvent.to_status.in_(("accepted", "declined")))
+    ).all()
+    delays: dict[int, list[float]] = {}
+    for organisation_id, sent_at, answered_at in answers:
+        delays.setdefault(organisation_id, []).append(
+            (answered_at - sent_at).total_seconds() / 86400
+        )
+    return [
+        OrganisationLoad(
+            o, loads.get(o.id, 0), round(median(delays[o.id]), 1) if o.id in delays else None
+        )
+        for o in organisations
+    ]
+
+
 def of_case(case: Case) -> list[Referral]:
     return list(
         db.session.scalars(

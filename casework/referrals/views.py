@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from casework.assessments import operations as assessments
+from casework.cases.forms import parse_id
 from casework.cases.views import load_case, render_file
 from casework.core import audit
 from casework.core.domain import DomainError, StaleEdit
@@ -14,6 +16,7 @@ from casework.core.pagination import paginate, parse_page_number
 from casework.core.permissions import load_or_abort, requires
 from casework.extensions import db
 from casework.plans import operations as plans
+from casework.reference.lookup import active_organisations as lookup_organisations
 from casework.reference.models import Organisation
 from casework.referrals import operations
 from casework.referrals.models import Referral
@@ -133,18 +136,66 @@ def move(referral_id: int, to_status: str):
 @bp.get("/")
 @requires("referrals.read")
 def index():
-    statement = operations.visible(current_user)
-    status = request.args.get("status", "")
-    if status in operations.STATUSES:
-        statement = statement.where(Referral.status == status)
-    elif current_user.role == "advisor" and "status" not in request.args:
-        status = "submitted"
-        statement = statement.where(Referral.status == "submitted")
-    page = paginate(statement, parse_page_number(request.args.get("page")))
+    args = request.args
+    status = args.get(
+        "status", "submitted" if current_user.role == "advisor" and "status" not in args else ""
+    )
+    waiting = args.get("attente", "")
+    filters = operations.QueueFilters(
+        status=status,
+        organisation_id=parse_id(args.get("organisme")),
+        domain=args.get("domaine", "")[:20],
+        waiting_days=int(waiting) if waiting in ("3", "7", "14", "30") else None,
+    )
+    page = paginate(operations.queue(current_user, filters), parse_page_number(args.get("page")))
     audit.record(
         current_user,
         "referrals.listed",
         target_type="referral",
         referral_ids=[r.id for r in page.items],
     )
-    return render_file("referrals/index.html", page=page, status=status)
+    return render_file(
+        "referrals/index.html",
+        page=page,
+        filters=filters,
+        organisations=lookup_organisations(),
+        domains=assessments.catalogue(),
+        bulk=ConfirmForm(),
+        reviewer=current_user.role == "advisor",
+    )
+
+
+@bp.post("/approuver")
+@requires("referrals.review")
+def approve_selected():
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    versions = {}
+    for value in request.form.getlist("selection"):
+        referral_id, _separator, version = value.partition(":")
+        if (
+            referral_id.isdigit()
+            and version.isdigit()
+            and len(referral_id) < 10
+            and len(version) < 10
+        ):
+            versions[int(referral_id)] = int(version)
+    approved, skipped = operations.approve_many(current_user, versions)
+    db.session.commit()
+    flash(
+        _(
+            "%(approved)d approved, %(skipped)d left as they were.",
+            approved=approved,
+            skipped=skipped,
+        ),
+        "success",
+    )
+    return redirect(url_for("referrals.index"))
+
+
+@bp.get("/organismes")
+@requires("referrals.review")
+def loads():
+    return render_template(
+        "referrals/loads.html", loads=operations.organisation_loads(current_user)
+    )

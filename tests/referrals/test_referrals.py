@@ -292,3 +292,49 @@ def test_a_partner_cannot_probe_an_unsent_referral(app, client, make_user, refer
         f"/references/{rid}/accepted", data={"version": str(version), "csrf_token": token}
     )
     assert response.status_code == 404
+
+
+def _submitted_referrals(app, client, agent, make_case, count):
+    ids = []
+    for _ in range(count):
+        case = make_case(agent)
+        actions = _final_plan_with(app, agent, case.id, {("settlement", "housing"): "high"})
+        _create(client, case.id, actions["pasi_partner"], _organisation_id(app, "promis"))
+        rid, version, _ = _referral(app, case.id)
+        _move(client, rid, "submitted", version)
+        ids.append(rid)
+    return ids
+
+
+def test_advisor_bulk_approves_and_filters(app, client, login, make_user, make_case):
+    agent = login(role="agent", region="06")
+    ids = _submitted_referrals(app, client, agent, make_case, 3)
+    advisor_browser = app.test_client()
+    advisor = make_user(role="advisor", region="06")
+    helpers.login(advisor_browser, advisor.username, advisor.password)
+    queue = advisor_browser.get("/references/").text
+    for rid in ids:
+        assert f'href="/references/{rid}"' in queue
+    assert (
+        f'href="/references/{ids[0]}"'
+        not in advisor_browser.get("/references/?domaine=employment").text
+    )
+    with app.app_context():
+        versions = {rid: db.session.get(Referral, rid).version for rid in ids}
+    selection = [
+        f"{ids[0]}:{versions[ids[0]]}",
+        f"{ids[1]}:{versions[ids[1]] + 5}",
+    ]  # the second is stale
+    token = helpers.csrf_token(advisor_browser, "/references/")
+    response = advisor_browser.post(
+        "/references/approuver", data={"selection": selection, "csrf_token": token}
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        assert [db.session.get(Referral, rid).status for rid in ids] == [
+            "approved",
+            "submitted",
+            "submitted",
+        ]
+    loads = advisor_browser.get("/references/organismes")
+    assert loads.status_code == 200 and "PROMIS" in loads.text
