@@ -55,6 +55,7 @@ def load_demo_plans(progress: Callable[[str], None] | None = None, seed: int = 2
     return created
 
 
+DEMO_AVAILABILITIES = ("Jours de semaine", "Soirs et fins de semaine", "Dès le mois prochain")
 # Where demo referrals stop, in order of the lifecycle (every state appears).
 DEMO_REFERRAL_STOPS = (
     "draft",
@@ -71,7 +72,7 @@ DEMO_REFERRAL_STOPS = (
     "not_completed",
 )
 # Referrals to an organisation that has a demo user stop where that user has something to do.
-PARTNER_STOPS = ("sent", "accepted", "sent", "completed", "declined", "not_completed")
+PARTNER_STOPS = ("sent", "not_completed", "accepted", "completed", "declined", "sent")
 PARTNER_STEPS = {
     "accepted": ("accepted",),
     "declined": ("declined",),
@@ -103,7 +104,7 @@ def load_demo_referrals(progress: Callable[[str], None] | None = None, seed: int
     finals = db.session.scalars(
         select(Plan).where(Plan.status == "final").order_by(Plan.case_id)
     ).all()
-    created = 0
+    created = partner_referrals = 0
     for plan in finals:
         case = db.session.get(Case, plan.case_id)
         agent = db.session.get(User, case.agent_id)
@@ -114,9 +115,18 @@ def load_demo_referrals(progress: Callable[[str], None] | None = None, seed: int
         if not suggestions:
             continue
         organisation = suggestions[0].organisation
-        referral = referrals.create(agent, case, action, organisation, None)
+        referral = referrals.create(
+            agent,
+            case,
+            action,
+            organisation,
+            None,
+            interest=rng.choice(("high", "medium", "low")),
+            availability=rng.choice(DEMO_AVAILABILITIES),
+        )
         if organisation.id in partners:
-            stop = PARTNER_STOPS[created % len(PARTNER_STOPS)]
+            stop = PARTNER_STOPS[partner_referrals % len(PARTNER_STOPS)]
+            partner_referrals += 1
         else:
             stop = DEMO_REFERRAL_STOPS[created % len(DEMO_REFERRAL_STOPS)]
         _advance(

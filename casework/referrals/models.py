@@ -31,6 +31,9 @@ class Referral(db.Model):
     status: Mapped[str] = mapped_column(String(20), default="draft")
     purpose: Mapped[str] = mapped_column(String(200))
     override_reason: Mapped[str | None] = mapped_column(Text)
+    # « requalification » for the MTESS referral of Encadré 8, which carries its own details.
+    kind: Mapped[str] = mapped_column(String(20), default="service")
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
     last_comment: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

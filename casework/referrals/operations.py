@@ -217,6 +217,8 @@ def create(
     action: PlanAction,
     organisation: Organisation | None,
     override_reason: str | None,
+    interest: str | None = None,
+    availability: str | None = None,
 ) -> Referral:
     """A draft referral for a plan action; an organisation outside the region needs a reason."""
     if action.plan.case_id != case.id or action.plan.is_draft:
@@ -239,7 +241,12 @@ def create(
             ),
             "override_reason",
         )
+    details = None
+    if organisation.code == "mtess":
+        details = requalification_details(case, interest, availability)
     referral = Referral(
+        kind="requalification" if details else "service",
+        details=details or {},
         case_id=case.id,
         plan_action_id=action.id,
         organisation_id=organisation.id,
@@ -265,6 +272,62 @@ def follow_case(case: Case) -> None:
         .values(agent_id=case.agent_id, region_id=case.region_id)
         .execution_options(synchronize_session="fetch")
     )
+
+
+INTEREST_LEVELS = {
+    "high": _l("Strong interest"),
+    "medium": _l("Some interest"),
+    "low": _l("Mild interest"),
+}
+INTEREST_POINTS = {"high": 3, "medium": 2, "low": 1}
+PRIORITY_LABELS = {"high": _l("High"), "medium": _l("Moderate"), "low": _l("Low")}
+
+
+def requalification_details(
+    case: Case, interest: str | None, availability: str | None
+) -> dict | None:
+    """What the MTESS referral states (Encadré 8), or None when the assessment records no interest.
+
+    The priority adds the demand for the targeted occupation (its rank in the in-demand list)
+    to the person's interest level.
+    """
+    from casework.assessments.models import Assessment
+    from casework.reference.models import Occupation
+
+    assessment = db.session.scalar(
+        select(Assessment)
+        .where(Assessment.case_id == case.id, Assessment.status == "completed")
+        .order_by(Assessment.number.desc())
+        .limit(1)
+    )
+    if assessment is None or not assessment.requalification_interest:
+        return None
+    if interest not in INTEREST_LEVELS:
+        raise ReferralError(_l("Say how strong the person's interest is."), "interest")
+    availability = (availability or "").strip()
+    if not availability or len(availability) > 300:
+        raise ReferralError(
+            _l("Give the person's availability (at most 300 characters)."), "availability"
+        )
+    target = db.session.scalar(select(Occupation).where(Occupation.cnp == assessment.target_cnp))
+    ranked = (
+        db.session.scalar(select(func.count(Occupation.id)).where(Occupation.active.is_(True))) or 1
+    )
+    demand = (ranked - target.priority + 1) if target else 0
+    score = demand + INTEREST_POINTS[interest]
+    person = case.person
+    return {
+        "current_occupation": assessment.current_occupation,
+        "current_cnp": assessment.current_cnp,
+        "target_cnp": assessment.target_cnp,
+        "target_title": target.title if target else None,
+        "french_level": person.french_level_self,
+        "french_scale": person.french_level_scale,
+        "availability": availability,
+        "interest": interest,
+        "priority_score": score,
+        "priority": "high" if score >= ranked else "medium" if score >= ranked // 2 else "low",
+    }
 
 
 def allowed_moves(user: Any, referral: Referral) -> list[str]:

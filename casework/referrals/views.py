@@ -30,6 +30,8 @@ def _context() -> dict:
     return {
         "statuses": operations.STATUSES,
         "move_labels": operations.MOVE_LABELS,
+        "interest_levels": operations.INTEREST_LEVELS,
+        "priority_labels": operations.PRIORITY_LABELS,
         "not_completed_reasons": operations.NOT_COMPLETED_REASONS,
     }
 
@@ -56,7 +58,13 @@ def new(case_id: int, action_id: int):
         )
         try:
             referral = operations.create(
-                current_user, case, action, organisation, request.form.get("override_reason")
+                current_user,
+                case,
+                action,
+                organisation,
+                request.form.get("override_reason"),
+                interest=request.form.get("interest"),
+                availability=request.form.get("availability"),
             )
         except DomainError as error:
             db.session.rollback()
@@ -74,6 +82,12 @@ def new(case_id: int, action_id: int):
         form=form,
         chosen=request.form.get("organisation_id", ""),
         override=request.form.get("override_reason", ""),
+        requalification=action.service == "mtess"
+        and plans.latest_completed_assessment(case) is not None
+        and plans.latest_completed_assessment(case).requalification_interest,
+        interest_levels=operations.INTEREST_LEVELS,
+        interest=request.form.get("interest", ""),
+        availability=request.form.get("availability", ""),
     )
 
 

@@ -28,6 +28,8 @@ def upgrade():
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('purpose', sa.String(length=200), nullable=False),
     sa.Column('override_reason', sa.Text(), nullable=True),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('details', sa.JSON(), nullable=False),
     sa.Column('last_comment', sa.Text(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),

@@ -338,3 +338,69 @@ def test_advisor_bulk_approves_and_filters(app, client, login, make_user, make_c
         ]
     loads = advisor_browser.get("/references/organismes")
     assert loads.status_code == 200 and "PROMIS" in loads.text
+
+
+def test_mtess_requalification_referral_carries_its_details_and_priority(
+    app, client, login, make_case
+):
+    from casework.assessments import operations as assessments
+    from casework.auth.models import User
+    from casework.cases.models import Case
+    from casework.plans import operations as plans
+    from casework.reference.models import Domain, Need
+
+    agent = login(role="agent", region="06")
+    record = make_case(agent, french_level_self="intermediate", french_level_scale=6)
+    with app.app_context():
+        user, case = db.session.get(User, agent.id), db.session.get(Case, record.id)
+        need = db.session.scalar(
+            select(Need)
+            .join(Domain)
+            .where(Domain.code == "employment", Need.code == "requalification")
+        )
+        draft = assessments.start(user, case)
+        assessments.save(
+            user,
+            draft,
+            assessments.AssessmentValues(
+                interview_date=date.today(),
+                interview_mode="in_person",
+                levels={need.id: "high"},
+                requalification_interest=True,
+                current_occupation="Ingénieur civil",
+                current_cnp="21300",
+                target_cnp="2143",
+            ),
+            draft.version,
+            complete=True,
+        )
+        plan, _ = plans.generate(user, case)
+        db.session.flush()
+        plans.finalise(user, case, plan, plan.version)
+        db.session.commit()
+        action_id = next(a.id for a in plan.actions if a.service == "mtess")
+    mtess = _organisation_id(app, "mtess")
+    missing = _create(client, record.id, action_id, mtess)
+    assert missing.status_code == 200 and "intensité de" in missing.text
+    response = helpers.post_form(
+        client,
+        f"/cases/{record.id}/plan/actions/{action_id}/orienter",
+        {
+            "organisation_id": str(mtess),
+            "interest": "high",
+            "availability": "Soirs et fins de semaine",
+        },
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        referral = db.session.scalars(select(Referral).where(Referral.case_id == record.id)).one()
+        assert referral.kind == "requalification"
+        details = referral.details
+        assert (details["current_occupation"], details["target_cnp"], details["french_scale"]) == (
+            "Ingénieur civil",
+            "2143",
+            6,
+        )
+        assert details["priority"] in ("high", "medium", "low") and details["priority_score"] > 3
+    page = client.get(f"/references/{referral.id}").text
+    assert "Requalification (MTESS)" in page and "Soirs et fins de semaine" in page
