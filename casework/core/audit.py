@@ -56,6 +56,7 @@ ACTION_LABELS = {
     "plan.scheduled": _l("Plan due dates changed"),
     "plan.finalised": _l("Plan finalised"),
     "plan.action_status": _l("Plan action followed up"),
+    "plan.printed": _l("Plan printed for the person"),
     "referral.created": _l("Referral drafted"),
     "referral.viewed": _l("Referral read"),
     "referral.suggestions_viewed": _l("Organisations suggested"),

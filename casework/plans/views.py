@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
-from flask_babel import get_locale
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -22,6 +22,7 @@ from casework.plans.forms import (
     schedule_form,
 )
 from casework.plans.models import Plan
+from casework.referrals import operations as referral_operations
 from casework.referrals.operations import REFERRABLE_SERVICES
 
 bp = Blueprint("plans", __name__, url_prefix="/cases/<int:case_id>/plan")
@@ -241,3 +242,29 @@ def action_status(case_id: int, action_id: int):
     if outcome is None:
         flash(_("Saved."), "success")
     return outcome or _back(case_id)
+
+
+@bp.get("/imprimer")
+@requires("plans.read")
+def printable(case_id: int):
+    """The plan for the person: French by default, English on request (``?langue=en``)."""
+    case = load_case(case_id, "plans.read")
+    plan = operations.latest_final(case)
+    if plan is None:
+        abort(404)
+    language = "en" if request.args.get("langue") == "en" else "fr_CA"
+    audit.record(current_user, "plan.printed", case, number=plan.number, language=language)
+    referred = {r.plan_action_id: r.organisation for r in referral_operations.of_case(case)}
+    with force_locale(language):
+        page = render_template(
+            "plans/print.html",
+            case=case,
+            person=case.person,
+            plan=plan,
+            english=language == "en",
+            services=operations.rules().services,
+            referred=referred,
+            print_language=language,
+        )
+    db.session.commit()
+    return page

@@ -391,3 +391,23 @@ def test_plan_page_queries_do_not_grow_with_actions(app, client, assessed_case, 
     with count_queries() as many:
         client.get(f"/cases/{case.id}/plan/")
     assert many.count == few.count
+
+
+def test_printable_plan_in_french_by_default_and_english_on_request(app, client, assessed_case):
+    _, case = assessed_case
+    assert client.get(f"/cases/{case.id}/plan/imprimer").status_code == 404  # nothing finalised yet
+    _generate(client, case.id)
+    helpers.post_form(
+        client, f"/cases/{case.id}/plan/finaliser", {"version": _version(client, case.id)}
+    )
+    with app.app_context():
+        action = db.session.scalars(select(Plan).where(Plan.case_id == case.id)).one().actions[0]
+        label, label_en = action.label, action.label_en
+    french = client.get(f"/cases/{case.id}/plan/imprimer")
+    assert french.status_code == 200 and '<html lang="fr-CA">' in french.text
+    assert "Mon plan d" in french.text and label.replace("'", "&#39;") in french.text
+    english = client.get(f"/cases/{case.id}/plan/imprimer?langue=en").text
+    assert '<html lang="en">' in english and "My action plan" in english
+    assert label_en.replace("'", "&#39;") in english
+    # The interface stays in French afterwards.
+    assert '<html lang="fr-CA">' in client.get(f"/cases/{case.id}/plan/").text
