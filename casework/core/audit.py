@@ -57,6 +57,8 @@ ACTION_LABELS = {
     "plan.finalised": _l("Plan finalised"),
     "plan.action_status": _l("Plan action followed up"),
     "plan.printed": _l("Plan printed for the person"),
+    "organisation.updated": _l("Organisation changed in the directory"),
+    "organisations.manage": _l("Directory change"),
     "referral.created": _l("Referral drafted"),
     "referral.viewed": _l("Referral read"),
     "referral.suggestions_viewed": _l("Organisations suggested"),
@@ -86,6 +88,7 @@ TARGET_LABELS = {
     "case": _l("Case"),
     "transfer": _l("Transfer"),
     "referral": _l("Referral"),
+    "organisation": _l("Organisation"),
 }
 
 

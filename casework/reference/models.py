@@ -145,6 +145,16 @@ class Organisation(db.Model):
     # Which of the fields above are illustrative demo values rather than facts from the source.
     illustrative_fields: Mapped[list[str]] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(default=True)
+    # Maintained in the UI by the region's advisors and by admins.
+    contact_name: Mapped[str | None] = mapped_column(String(120))
+    contact_phone: Mapped[str | None] = mapped_column(String(40))
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    address: Mapped[str | None] = mapped_column(String(300))
+    services_offered: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
+    audit_type = "organisation"
 
     region: Mapped[Region | None] = relationship()
     volets: Mapped[list[PasiVolet]] = relationship(

@@ -1,0 +1,62 @@
+"""The organisation directory form."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import (
+    BooleanField,
+    EmailField,
+    IntegerField,
+    SelectMultipleField,
+    StringField,
+    TelField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, NumberRange, Optional
+from wtforms.widgets import HiddenInput
+
+from casework.cases import choices
+from casework.core.forms import BaseForm, max_length, required
+
+
+def _none_if_empty(value):
+    return value or None
+
+
+class OrganisationForm(BaseForm):
+    name = StringField(_l("Name"), validators=[required(), max_length(120)])
+    full_name = StringField(
+        _l("Full name"), validators=[Optional(), max_length(240)], filters=[_none_if_empty]
+    )
+    contact_name = StringField(
+        _l("Contact person"), validators=[Optional(), max_length(120)], filters=[_none_if_empty]
+    )
+    contact_phone = TelField(
+        _l("Phone"), validators=[Optional(), max_length(40)], filters=[_none_if_empty]
+    )
+    contact_email = EmailField(
+        _l("E-mail"), validators=[Optional(), max_length(254)], filters=[_none_if_empty]
+    )
+    address = StringField(
+        _l("Address"), validators=[Optional(), max_length(300)], filters=[_none_if_empty]
+    )
+    services_offered = TextAreaField(
+        _l("Services offered"), validators=[Optional(), max_length(5000)], filters=[_none_if_empty]
+    )
+    languages = SelectMultipleField(_l("Languages"), validate_choice=False)
+    capacity = IntegerField(
+        _l("Capacity (referrals per month)"),
+        validators=[
+            Optional(),
+            NumberRange(0, 100_000, message=_l("Capacity is a number of referrals per month.")),
+        ],
+    )
+    volets = SelectMultipleField(_l("PASI volets"), validate_choice=False)
+    domains = SelectMultipleField(_l("Domains"), validate_choice=False)
+    active = BooleanField(_l("Active (offered in referral suggestions)"))
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+
+    def fill_choices(self, volets, domains) -> None:
+        self.languages.choices = choices.language_choices()
+        self.volets.choices = [(str(v.number), f"{v.number} · {v.label}") for v in volets]
+        self.domains.choices = [(d.code, d.label) for d in domains]

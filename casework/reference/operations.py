@@ -1,0 +1,85 @@
+"""Service layer for the organisation directory, maintained in the UI after the first seed load."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from casework.cases import choices
+from casework.core import audit
+from casework.core.domain import DomainError, StaleEdit
+from casework.extensions import db
+from casework.reference.models import Domain, Organisation, PasiVolet
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class DirectoryError(DomainError):
+    """A rule about the organisation directory was broken."""
+
+
+@dataclass
+class OrganisationFields:
+    name: str
+    full_name: str | None = None
+    contact_name: str | None = None
+    contact_phone: str | None = None
+    contact_email: str | None = None
+    address: str | None = None
+    services_offered: str | None = None
+    languages: list[str] = field(default_factory=list)
+    capacity: int | None = None
+    active: bool = True
+
+
+def _validate(values: OrganisationFields) -> None:
+    values.name = values.name.strip()
+    if not values.name or len(values.name) > 120:
+        raise DirectoryError(_l("Give a name of at most 120 characters."), "name")
+    if values.contact_email and not EMAIL.match(values.contact_email):
+        raise DirectoryError(_l("Enter a valid e-mail address."), "contact_email")
+    if values.capacity is not None and not 0 <= values.capacity <= 100_000:
+        raise DirectoryError(_l("Capacity is a number of referrals per month."), "capacity")
+    values.languages = list(dict.fromkeys(values.languages))
+    if not all(choices.is_language(code) for code in values.languages):
+        raise DirectoryError(_l("Not a valid choice."), "languages")
+
+
+def update_organisation(
+    actor: Any,
+    organisation: Organisation,
+    values: OrganisationFields,
+    volet_numbers: list[int],
+    domain_codes: list[str],
+    expected_version: int,
+) -> list[str]:
+    """Apply the directory form; returns the names of the fields that changed (audited)."""
+    if organisation.version != expected_version:
+        raise StaleEdit()
+    _validate(values)
+    volets = list(db.session.scalars(select(PasiVolet).where(PasiVolet.number.in_(volet_numbers))))
+    domains = list(db.session.scalars(select(Domain).where(Domain.code.in_(domain_codes))))
+    if len(volets) != len(set(volet_numbers)) or len(domains) != len(set(domain_codes)):
+        raise DirectoryError(_l("Not a valid choice."))
+    changed = [name for name, value in vars(values).items() if getattr(organisation, name) != value]
+    for name in changed:
+        setattr(organisation, name, getattr(values, name))
+        if name in ("languages", "capacity"):
+            # Edited by a person: no longer an illustrative demo value.
+            organisation.illustrative_fields = [
+                f for f in organisation.illustrative_fields if f != name
+            ]
+    if {v.id for v in organisation.volets} != {v.id for v in volets}:
+        organisation.volets = volets
+        changed.append("volets")
+    if {d.id for d in organisation.domains} != {d.id for d in domains}:
+        organisation.domains = domains
+        changed.append("domains")
+    if changed:
+        db.session.flush()
+        audit.record(actor, "organisation.updated", organisation, fields=changed)
+    return changed
