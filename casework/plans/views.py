@@ -80,6 +80,19 @@ def _back(case_id: int):
     return redirect(url_for("plans.current", case_id=case_id))
 
 
+def _valid(form) -> bool:
+    """Whether the posted form is valid; a missing or forged version is a 400, other errors are
+    flashed for the page the agent goes back to."""
+    if form.validate_on_submit():
+        return True
+    if form.version.errors:
+        abort(400)
+    for errors in form.errors.values():
+        for error in errors:
+            flash(str(error), "error")
+    return False
+
+
 def _run(case_id: int, operation) -> object:
     """Run ``operation()``; commit, or flash the rule it broke (409 when the page was stale)."""
     try:
@@ -103,12 +116,7 @@ def _on_draft(case_id: int, then, done_message: str | None = None):
     if plan is None or not plan.is_draft:
         abort(409)
     form = schedule_form(plan, formdata=request.form)
-    if not form.validate_on_submit():
-        if form.version.errors:
-            abort(400)
-        for errors in form.errors.values():
-            for error in errors:
-                flash(str(error), "error")
+    if not _valid(form):
         return _back(case_id)
     changes = {
         action.id: (form[f"due_{action.id}"].data, form[f"assignee_{action.id}"].data)
@@ -156,12 +164,7 @@ def add_action(case_id: int):
     if plan is None:
         abort(404)
     form = NewActionForm()
-    if not form.validate_on_submit():
-        if form.version.errors:
-            abort(400)
-        for errors in form.errors.values():
-            for error in errors:
-                flash(str(error), "error")
+    if not _valid(form):
         return _back(case_id)
     values = operations.NewAction(
         label=form.label.data or "",
@@ -223,9 +226,7 @@ def action_status(case_id: int, action_id: int):
     if plan is None:
         abort(409)
     form = ActionStatusForm()
-    if not form.validate_on_submit():
-        if form.version.errors:
-            abort(400)
+    if not _valid(form):
         return _back(case_id)
     outcome = _run(
         case_id,
