@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import force_locale, get_locale
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import force_locale, format_date, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -22,6 +31,7 @@ from casework.plans.forms import (
     schedule_form,
 )
 from casework.plans.models import Plan
+from casework.plans.pdf import PlanLine, render_plan
 from casework.referrals import operations as referral_operations
 from casework.referrals.operations import REFERRABLE_SERVICES
 
@@ -245,17 +255,78 @@ def action_status(case_id: int, action_id: int):
     return outcome or _back(case_id)
 
 
-@bp.get("/imprimer")
-@requires("plans.read")
-def printable(case_id: int):
-    """The plan for the person: French by default, English on request (``?langue=en``)."""
+def _for_the_person(case_id: int, output: str):
     case = load_case(case_id, "plans.read")
     plan = operations.latest_final(case)
     if plan is None:
         abort(404)
     language = "en" if request.args.get("langue") == "en" else "fr_CA"
-    audit.record(current_user, "plan.printed", case, number=plan.number, language=language)
+    audit.record(
+        current_user, "plan.printed", case, number=plan.number, language=language, output=output
+    )
     referred = {r.plan_action_id: r.organisation for r in referral_operations.of_case(case)}
+    return case, plan, language, referred
+
+
+@bp.get("/imprimer.pdf")
+@requires("plans.read")
+def printable_pdf(case_id: int):
+    """The same plan as a PDF download."""
+    case, plan, language, referred = _for_the_person(case_id, "pdf")
+    english = language == "en"
+    services = operations.rules().services
+    with force_locale(language):
+        lines = [
+            PlanLine(
+                objective=action.objective_en
+                if english and action.objective_en
+                else action.objective,
+                action=action.label_en if english and action.label_en else action.label,
+                who=_("You") if action.assignee == "person" else _("Your agent"),
+                due=format_date(action.due_on, "long") if action.due_on else "—",
+                where=_where(action, referred, services, english),
+            )
+            for action in plan.actions
+            if action.status not in ("done", "abandoned")
+        ]
+        document = render_plan(
+            title=_("My action plan"),
+            header=[
+                _("%(label)s: %(count)s", label=label, count=value)
+                for label, value in (
+                    (_("Name"), case.person.full_name),
+                    (
+                        _("My integration agent"),
+                        f"{case.agent.full_name} · {case.service_point.name}",
+                    ),
+                    (_("Plan of"), format_date(plan.finalised_at, "long")),
+                )
+            ],
+            columns=[_("What to do"), _("Who does it"), _("By"), _("Where")],
+            lines=lines,
+            footer=_("Keep this page. Your agent will follow up with you on these steps."),
+        )
+    db.session.commit()
+    response = make_response(document)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="plan-{case.number}.pdf"'
+    return response
+
+
+def _where(action, referred, services, english: bool) -> str:
+    if action.id in referred:
+        organisation = referred[action.id]
+        contacts = [organisation.address, organisation.contact_phone, organisation.contact_email]
+        return " · ".join([organisation.name, *[c for c in contacts if c]])
+    labels = services.get(action.service, {})
+    return (labels.get("label_en") if english else None) or labels.get("label", "")
+
+
+@bp.get("/imprimer")
+@requires("plans.read")
+def printable(case_id: int):
+    """The plan for the person: French by default, English on request (``?langue=en``)."""
+    case, plan, language, referred = _for_the_person(case_id, "html")
     with force_locale(language):
         page = render_template(
             "plans/print.html",

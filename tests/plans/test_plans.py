@@ -411,3 +411,24 @@ def test_printable_plan_in_french_by_default_and_english_on_request(app, client,
     assert label_en.replace("'", "&#39;") in english
     # The interface stays in French afterwards.
     assert '<html lang="fr-CA">' in client.get(f"/cases/{case.id}/plan/").text
+
+
+def test_plan_as_a_pdf_download(app, client, assessed_case):
+    _, case = assessed_case
+    _generate(client, case.id)
+    helpers.post_form(
+        client, f"/cases/{case.id}/plan/finaliser", {"version": _version(client, case.id)}
+    )
+    for query in ("", "?langue=en"):
+        response = client.get(f"/cases/{case.id}/plan/imprimer.pdf{query}")
+        assert response.status_code == 200
+        assert response.headers["Content-Type"] == "application/pdf"
+        assert response.headers["Content-Disposition"].startswith("attachment;")
+        assert response.data.startswith(b"%PDF") and len(response.data) > 1500
+    with app.app_context():
+        from casework.core.audit import AuditEvent
+
+        outputs = db.session.scalars(
+            select(AuditEvent.details).where(AuditEvent.action == "plan.printed")
+        ).all()
+        assert [d["output"] for d in outputs] == ["pdf", "pdf"]

@@ -1,0 +1,96 @@
+"""The person's plan as a PDF: the same content as the print page, for e-mail or download."""
+
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import LETTER
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import cm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+# A Unicode TrueType font prints names in any Latin, Cyrillic or Arabic script; the built-in
+# Helvetica covers Latin-1 only and is the fallback when no such font is installed.
+FONT_CANDIDATES = (
+    os.environ.get("CASEWORK_PDF_FONT", ""),
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/dejavu/DejaVuSans.ttf",
+)
+
+
+@dataclass(frozen=True)
+class PlanLine:
+    objective: str
+    action: str
+    who: str
+    due: str
+    where: str
+
+
+def _font() -> str:
+    for candidate in FONT_CANDIDATES:
+        if candidate and Path(candidate).is_file():
+            if "CaseworkSans" not in pdfmetrics.getRegisteredFontNames():
+                pdfmetrics.registerFont(TTFont("CaseworkSans", candidate))
+            return "CaseworkSans"
+    return "Helvetica"
+
+
+def render_plan(
+    title: str,
+    header: list[str],
+    columns: list[str],
+    lines: list[PlanLine],
+    footer: str,
+) -> bytes:
+    """A one-table PDF; every string is already translated by the caller."""
+    font = _font()
+    styles = getSampleStyleSheet()
+    body = ParagraphStyle("body", parent=styles["BodyText"], fontName=font, fontSize=9, leading=12)
+    heading = ParagraphStyle(
+        "heading",
+        parent=styles["Title"],
+        fontName=font,
+        fontSize=16,
+        textColor=colors.HexColor("#223654"),
+    )
+    buffer = io.BytesIO()
+    document = SimpleDocTemplate(
+        buffer, pagesize=LETTER, leftMargin=2 * cm, rightMargin=2 * cm, title=title
+    )
+    story = [Paragraph(escape(title), heading), Spacer(1, 0.3 * cm)]
+    for line in header:
+        story.append(Paragraph(escape(line), body))
+    story.append(Spacer(1, 0.4 * cm))
+    on_blue = ParagraphStyle("on_blue", parent=body, textColor=colors.white)
+    rows = [[Paragraph(escape(c), on_blue) for c in columns]]
+    for line in lines:
+        rows.append(
+            [
+                Paragraph(f"<b>{escape(line.objective)}</b><br/>{escape(line.action)}", body),
+                Paragraph(escape(line.who), body),
+                Paragraph(escape(line.due), body),
+                Paragraph(escape(line.where), body),
+            ]
+        )
+    table = Table(rows, colWidths=[8.5 * cm, 2.5 * cm, 2.5 * cm, 4 * cm], repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#095797")),
+                ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
+                ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#c5cad2")),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+    )
+    story += [table, Spacer(1, 0.4 * cm), Paragraph(escape(footer), body)]
+    document.build(story)
+    return buffer.getvalue()
