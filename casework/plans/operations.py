@@ -40,33 +40,27 @@ def plans_of(case: Case) -> list[Plan]:
     )
 
 
-def latest(case: Case) -> Plan | None:
+def _newest_plan(case: Case, *conditions) -> Plan | None:
     return db.session.scalar(
         select(Plan)
         .options(selectinload(Plan.actions))
-        .where(Plan.case_id == case.id)
+        .where(Plan.case_id == case.id, *conditions)
         .order_by(Plan.number.desc())
         .limit(1)
     )
+
+
+def latest(case: Case) -> Plan | None:
+    return _newest_plan(case)
 
 
 def latest_final(case: Case) -> Plan | None:
     """The plan being followed up: the newest finalised version (a newer draft may exist)."""
-    return db.session.scalar(
-        select(Plan)
-        .options(selectinload(Plan.actions))
-        .where(Plan.case_id == case.id, Plan.status == "final")
-        .order_by(Plan.number.desc())
-        .limit(1)
-    )
+    return _newest_plan(case, Plan.status == "final")
 
 
 def version(case: Case, number: int) -> Plan | None:
-    return db.session.scalar(
-        select(Plan)
-        .options(selectinload(Plan.actions))
-        .where(Plan.case_id == case.id, Plan.number == number)
-    )
+    return _newest_plan(case, Plan.number == number)
 
 
 def latest_completed_assessment(case: Case) -> Assessment | None:

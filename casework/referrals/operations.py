@@ -16,6 +16,7 @@ from casework.core.domain import DomainError, StaleEdit
 from casework.core.permissions import Scope, scope_for
 from casework.extensions import db
 from casework.plans.models import PlanAction
+from casework.plans.operations import latest_completed_assessment
 from casework.reference.models import HostCity, Need, Organisation
 from casework.referrals.models import Disclosure, Referral, ReferralEvent
 
@@ -283,6 +284,25 @@ INTEREST_POINTS = {"high": 3, "medium": 2, "low": 1}
 PRIORITY_LABELS = {"high": _l("High"), "medium": _l("Moderate"), "low": _l("Low")}
 
 
+def offers_requalification(case: Case, action: PlanAction) -> bool:
+    """An MTESS action for a person whose completed assessment records interest (Encadré 8)."""
+    assessment = latest_completed_assessment(case)
+    return (
+        action.service == "mtess" and assessment is not None and assessment.requalification_interest
+    )
+
+
+def history(referral: Referral) -> list[ReferralEvent]:
+    return list(
+        db.session.scalars(
+            select(ReferralEvent)
+            .options(joinedload(ReferralEvent.actor))
+            .where(ReferralEvent.referral_id == referral.id)
+            .order_by(ReferralEvent.id)
+        )
+    )
+
+
 def requalification_details(
     case: Case, interest: str | None, availability: str | None
 ) -> dict | None:
@@ -291,15 +311,9 @@ def requalification_details(
     The priority adds the demand for the targeted occupation (its rank in the in-demand list)
     to the person's interest level.
     """
-    from casework.assessments.models import Assessment
     from casework.reference.models import Occupation
 
-    assessment = db.session.scalar(
-        select(Assessment)
-        .where(Assessment.case_id == case.id, Assessment.status == "completed")
-        .order_by(Assessment.number.desc())
-        .limit(1)
-    )
+    assessment = latest_completed_assessment(case)
     if assessment is None or not assessment.requalification_interest:
         return None
     if interest not in INTEREST_LEVELS:

@@ -50,12 +50,8 @@ def new(case_id: int, action_id: int):
         abort(404)
     form = ConfirmForm()
     if form.validate_on_submit():
-        chosen = request.form.get("organisation_id", "")
-        organisation = (
-            db.session.get(Organisation, int(chosen))
-            if chosen.isdigit() and len(chosen) < 10
-            else None
-        )
+        chosen = parse_id(request.form.get("organisation_id"))
+        organisation = db.session.get(Organisation, chosen) if chosen else None
         try:
             referral = operations.create(
                 current_user,
@@ -82,9 +78,7 @@ def new(case_id: int, action_id: int):
         form=form,
         chosen=request.form.get("organisation_id", ""),
         override=request.form.get("override_reason", ""),
-        requalification=action.service == "mtess"
-        and plans.latest_completed_assessment(case) is not None
-        and plans.latest_completed_assessment(case).requalification_interest,
+        requalification=operations.offers_requalification(case, action),
         interest_levels=operations.INTEREST_LEVELS,
         interest=request.form.get("interest", ""),
         availability=request.form.get("availability", ""),
@@ -109,6 +103,7 @@ def show(referral_id: int):
         case=referral.case,
         person=referral.case.person,
         moves=operations.allowed_moves(current_user, referral),
+        history=operations.history(referral),
         form=ConfirmForm(),
         partner_view=current_user.role == "partner",
         consent_purpose=operations.consent_purpose(referral),

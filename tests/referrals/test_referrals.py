@@ -404,3 +404,25 @@ def test_mtess_requalification_referral_carries_its_details_and_priority(
         assert details["priority"] in ("high", "medium", "low") and details["priority_score"] > 3
     page = client.get(f"/references/{referral.id}").text
     assert "Requalification (MTESS)" in page and "Soirs et fins de semaine" in page
+
+
+def test_referral_page_queries_do_not_grow_with_its_history(
+    app, client, make_user, referral_setup, count_queries
+):
+    _, case, actions = referral_setup
+    _create(client, case.id, actions["pasi_partner"], _organisation_id(app, "promis"))
+    rid, version, _ = _referral(app, case.id)
+    with count_queries() as short:
+        client.get(f"/references/{rid}")
+    for _ in range(3):  # three different advisors, so each event has its own actor to load
+        advisor_browser = app.test_client()
+        advisor = make_user(role="advisor", region="06")
+        helpers.login(advisor_browser, advisor.username, advisor.password)
+        rid, version, _ = _referral(app, case.id)
+        _move(client, rid, "submitted", version)
+        rid, version, _ = _referral(app, case.id)
+        _move(advisor_browser, rid, "returned", version, comment="À préciser")
+    with count_queries() as long:
+        page = client.get(f"/references/{rid}").text
+    assert page.count("À préciser") == 3
+    assert long.count == short.count
