@@ -129,6 +129,11 @@ def serve_command(host: str, port: int, threads: int) -> None:
 def serve_app(app: Flask, host: str, port: int, threads: int = 8) -> None:
     from waitress import serve
 
+    from casework.extensions import db
+
+    # The command's own session may hold a transaction (on SQLite, the write lock): end it, or
+    # every request would wait for a lock this thread never releases.
+    db.session.remove()
     click.echo(f"casework : http://{host}:{port}/ (Ctrl+C pour arrêter)")
     try:
         serve(app, host=host, port=port, threads=threads, ident="casework")

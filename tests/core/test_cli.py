@@ -252,20 +252,26 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_serve_uses_waitress_and_answers(instance):
+@pytest.mark.parametrize(
+    "command",
+    [["serve"], ["demo", "--cases", "3", "--password", "Demo-mot-de-passe-2026"]],
+    ids=["serve", "demo"],
+)
+def test_serve_uses_waitress_and_answers(instance, command):
     assert run(instance, "init").returncode == 0
     port = _free_port()
     env = {**os.environ, "CASEWORK_INSTANCE_PATH": str(instance)}
     env.pop("CASEWORK_DATABASE_URL", None)
+    env.pop("CASEWORK_TEST_DATABASE_URL", None)
     server = subprocess.Popen(
-        [CASEWORK, "serve", "--port", str(port)],
+        [CASEWORK, *command, "--port", str(port)],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
     try:
         body, server_header = None, None
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline and body is None:
             try:
                 with urllib.request.urlopen(
