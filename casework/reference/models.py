@@ -139,6 +139,8 @@ class Organisation(db.Model):
     kind: Mapped[str] = mapped_column(String(20))  # pasi_partner | government | other
     # None for a body that serves the whole province (MTESS, Qualifications Québec).
     region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"), index=True)
+    # Cities (or MRC) within the region the organisation serves; empty means the whole region.
+    cities_served: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     languages: Mapped[list[str]] = mapped_column(JSON, default=list)
     capacity: Mapped[int | None] = mapped_column()
     document_note: Mapped[str | None] = mapped_column(Text)
