@@ -68,6 +68,7 @@ def configure_db(app: Flask) -> None:
 
 def _import_models() -> None:
     """Every model module, so that metadata (and Alembic autogenerate) sees all tables."""
+    from casework.appointments import models as _appointments  # noqa: F401
     from casework.assessments import models as _assessments  # noqa: F401
     from casework.auth import models as _auth  # noqa: F401
     from casework.cases import models as _cases  # noqa: F401

@@ -208,6 +208,22 @@ def load_host_cities(seed_dir: Path, regions: dict[str, Region]) -> Upserter:
     return upsert
 
 
+def load_appointment_types(seed_dir: Path) -> Upserter:
+    from casework.appointments.models import AppointmentType
+
+    upsert = Upserter(AppointmentType, "code")
+    existing = set(upsert.rows)
+    for position, item in enumerate(
+        read_seed(seed_dir, "appointment_types.yaml", "appointment_types")
+    ):
+        values = {"name": item["name"], "name_en": item.get("name_en"), "position": position}
+        if item["code"] not in existing:
+            # Editable by an administrator afterwards: set only once.
+            values["duration_minutes"] = int(item["duration_minutes"])
+        upsert.put(item["code"], **values)
+    return upsert
+
+
 def load_reference_data(
     seed_dir: str | Path, progress: Callable[[str], None] | None = None
 ) -> Report:
@@ -231,6 +247,8 @@ def load_reference_data(
         occupations = load_occupations(seed_dir)
         step("villes d'accueil")
         cities = load_host_cities(seed_dir, regions.rows)
+        step("types de rendez-vous")
+        appointment_types = load_appointment_types(seed_dir)
         db.session.commit()
     except (KeyError, TypeError) as error:
         db.session.rollback()
@@ -247,4 +265,5 @@ def load_reference_data(
         "organisations": organisations.report,
         "occupations": occupations.report,
         "host_cities": cities.report,
+        "appointment_types": appointment_types.report,
     }

@@ -1,0 +1,1 @@
+"""Agents' availability, slots, airport booking, the agents' calendar and ICS files."""
