@@ -91,6 +91,8 @@ def configure_auth(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from casework.appointments.views import airport_bp
+    from casework.appointments.views import bp as appointments_bp
     from casework.assessments.views import bp as assessments_bp
     from casework.auth.views import admin_bp
     from casework.auth.views import bp as auth_bp
@@ -115,6 +117,8 @@ def register_blueprints(app: Flask) -> None:
         plans_bp,
         referrals_bp,
         case_referrals_bp,
+        appointments_bp,
+        airport_bp,
         reference_bp,
         audit_bp,
     ):

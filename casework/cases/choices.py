@@ -68,6 +68,7 @@ MODES = {"in_person": _l("In person"), "phone": _l("Phone"), "video": _l("Video"
 CONSENT_PURPOSES = {
     "share_partner": _l("Share with a partner organisation"),
     "share_mtess": _l("Share with MTESS (requalification)"),
+    "contact_phone": _l("Contact by phone"),
     "contact_email": _l("Contact by e-mail"),
     "contact_sms": _l("Contact by SMS"),
 }

@@ -33,7 +33,7 @@ from casework.core.permissions import Scope, scope_for
 from casework.core.text import phonetic_key, tokens
 from casework.core.time import is_plausible, local_to_utc, local_today, utcnow
 from casework.extensions import db
-from casework.reference.models import Region
+from casework.reference.models import Region, ServicePoint
 
 NAME_MAX = 200
 FOLLOW_UP_HORIZON = timedelta(days=730)
@@ -294,12 +294,17 @@ def open_case(
     origin: str,
     priority: str = "normal",
     opened_at: datetime | None = None,
+    assignee: Any = None,
+    service_point: ServicePoint | None = None,
 ) -> Case:
-    """Create the person and their case, assigned to ``actor`` at their service point."""
+    """Create the person and their case, assigned to ``assignee`` (by default ``actor``) at
+    ``service_point`` (by default the assignee's)."""
     validate_person(values)
     _require(origin in choices.ORIGINS, _l("Choose how the person came to the service."), "origin")
     _require(priority in choices.PRIORITIES, _l("Not a valid choice."), "priority")
-    if actor.service_point_id is None:
+    agent = assignee or actor
+    point = service_point or agent.service_point
+    if point is None:
         raise CaseError(_l("Your account has no service point; ask your administrator."))
     if opened_at is not None and opened_at > utcnow() + CLOCK_TOLERANCE:
         raise CaseError(_l("This moment is in the future."))
@@ -307,9 +312,9 @@ def open_case(
     _apply_person(person, values)
     case = Case(
         person=person,
-        agent_id=actor.id,
-        region_id=actor.region_id,
-        service_point_id=actor.service_point_id,
+        agent_id=agent.id,
+        region_id=point.region_id,
+        service_point_id=point.id,
         origin=origin,
         priority=priority,
         status="new",

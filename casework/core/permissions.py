@@ -91,6 +91,16 @@ POLICY: dict[str, dict[Role, Scope]] = {
         Role.ADVISOR: Scope.REGION,
         Role.PARTNER: Scope.ORGANISATION,
     },
+    # Appointments. The airport counter books for anyone arriving, then sees only what it
+    # entered (its booking record), never the case file that booking opened.
+    "airport.use": {Role.AIRPORT: Scope.ALL},
+    "appointments.calendar": {Role.AGENT: Scope.SELF, Role.SUPERVISOR: Scope.REGION},
+    "appointments.read": {Role.AGENT: Scope.CASELOAD, Role.SUPERVISOR: Scope.REGION},
+    # Supervisors may move or cancel an absent agent's appointments.
+    "appointments.manage": {Role.AGENT: Scope.CASELOAD, Role.SUPERVISOR: Scope.REGION},
+    "appointments.book": {Role.AGENT: Scope.CASELOAD},
+    "availability.manage": {Role.AGENT: Scope.SELF, Role.SUPERVISOR: Scope.REGION},
+    "appointments.configure": {Role.ADMIN: Scope.ALL},
     "audit.view": {Role.ADMIN: Scope.ALL},
 }
 
@@ -156,6 +166,7 @@ AUDITED_URL_OBJECTS = {
     "case_id": "case",
     "transfer_id": "transfer",
     "referral_id": "referral",
+    "appointment_id": "appointment",
     "user_id": "user",
 }
 

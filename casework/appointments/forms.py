@@ -1,0 +1,213 @@
+"""Forms of the airport console, the calendar and availability."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TelField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import Email, InputRequired, Optional
+from wtforms.widgets import HiddenInput
+
+from casework.appointments import operations
+from casework.appointments.operations import AirportIntake, WindowFields
+from casework.cases import choices
+from casework.cases.forms import _blank, _none_if_empty, _options, parse_id
+from casework.core.forms import BaseForm, max_length, required
+
+WEEKDAYS = {
+    0: _l("Monday"),
+    1: _l("Tuesday"),
+    2: _l("Wednesday"),
+    3: _l("Thursday"),
+    4: _l("Friday"),
+    5: _l("Saturday"),
+    6: _l("Sunday"),
+}
+
+
+def _required_date() -> InputRequired:
+    return InputRequired(message=_l("This field is required."))
+
+
+class AirportForm(BaseForm):
+    """Quick intake and slot search on one page; the slot is chosen among those shown."""
+
+    given_names = StringField(_l("Given names"), validators=[required(), max_length(200)])
+    family_name = StringField(_l("Family name"), validators=[required(), max_length(200)])
+    date_of_birth = DateField(_l("Date of birth"), validators=[Optional()])
+    arrival_date = DateField(_l("Arrival date"), validators=[_required_date()])
+    flight_type = SelectField(_l("Flight"), validators=[required()], validate_choice=False)
+    immigration_category = SelectField(
+        _l("Immigration category"), validators=[required()], validate_choice=False
+    )
+    destination_region_id = SelectField(
+        _l("Destination region"), coerce=parse_id, validate_choice=False
+    )
+    destination_city = StringField(
+        _l("Destination city"), validators=[Optional(), max_length(120)], filters=[_none_if_empty]
+    )
+    host_city = SelectField(
+        _l("Host city (government-assisted refugees)"),
+        filters=[_none_if_empty],
+        validate_choice=False,
+    )
+    preferred_language = SelectField(
+        _l("Preferred language"), filters=[_none_if_empty], validate_choice=False
+    )
+    interpreter_needed = BooleanField(_l("An interpreter is needed"))
+    interpreter_language = SelectField(
+        _l("Interpreter language"), filters=[_none_if_empty], validate_choice=False
+    )
+    phone = TelField(_l("Phone"), validators=[Optional(), max_length(40)], filters=[_none_if_empty])
+    email = EmailField(
+        _l("E-mail"),
+        validators=[
+            Optional(),
+            max_length(254),
+            Email(message=_l("Enter a valid e-mail address.")),
+        ],
+        filters=[_none_if_empty],
+    )
+    contact_consent = BooleanField(_l("The person agrees to be contacted by the service"))
+    mode = SelectField(_l("Mode"), default="in_person", validate_choice=False)
+    service_point_id = SelectField(_l("Service point"), coerce=parse_id, validate_choice=False)
+    duplicates_checked = BooleanField(
+        _l("I checked with the person: this is someone else, book anyway")
+    )
+    slot = HiddenField()
+
+    def fill_choices(self, regions, host_cities, service_points) -> None:
+        languages = choices.language_choices()
+        self.flight_type.choices = _blank() + _options(operations.FLIGHT_TYPES)
+        self.immigration_category.choices = _blank() + _options(choices.IMMIGRATION_CATEGORIES)
+        self.destination_region_id.choices = _blank() + [(r.id, r.label) for r in regions]
+        self.host_city.choices = _blank(_l("— Not applicable —")) + [
+            (city.name, f"{city.name} ({city.region.display_name})") for city in host_cities
+        ]
+        self.preferred_language.choices = _blank() + languages
+        self.interpreter_language.choices = _blank() + languages
+        self.mode.choices = _options(operations.MODES)
+        self.service_point_id.choices = _blank(_l("Any in the region")) + [
+            (p.id, f"{p.name} ({p.region.code})") for p in service_points
+        ]
+
+    def intake(self) -> AirportIntake:
+        return AirportIntake(
+            given_names=self.given_names.data or "",
+            family_name=self.family_name.data or "",
+            date_of_birth=self.date_of_birth.data,
+            arrival_date=self.arrival_date.data,
+            flight_type=self.flight_type.data or "",
+            immigration_category=self.immigration_category.data or "",
+            destination_region_id=self.destination_region_id.data,
+            destination_city=self.destination_city.data,
+            preferred_language=self.preferred_language.data,
+            interpreter_needed=bool(self.interpreter_needed.data),
+            interpreter_language=self.interpreter_language.data,
+            phone=self.phone.data,
+            email=self.email.data,
+            contact_consent=bool(self.contact_consent.data),
+            host_city=self.host_city.data,
+            duplicates_checked=bool(self.duplicates_checked.data),
+        )
+
+
+class CaseBookingForm(BaseForm):
+    """An agent books an appointment for a case of their caseload."""
+
+    type_code = SelectField(_l("Type"), validators=[required()], validate_choice=False)
+    mode = SelectField(_l("Mode"), default="in_person", validate_choice=False)
+    not_before = DateField(_l("From"), validators=[Optional()])
+    slot = HiddenField()
+
+    def fill_choices(self, types) -> None:
+        self.type_code.choices = [
+            (kind.code, f"{kind.label} ({kind.duration_minutes} min)") for kind in types
+        ]
+        self.mode.choices = _options(operations.MODES)
+
+
+class RescheduleForm(BaseForm):
+    not_before = DateField(_l("From"), validators=[Optional()])
+    slot = HiddenField()
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+
+
+class CancelForm(BaseForm):
+    reason = SelectField(_l("Reason"), validators=[required()], validate_choice=False)
+    comment = TextAreaField(
+        _l("Comment"), validators=[Optional(), max_length(2000)], filters=[_none_if_empty]
+    )
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+
+    def fill_choices(self) -> None:
+        self.reason.choices = _blank() + _options(operations.CANCEL_REASONS)
+
+
+class OutcomeForm(BaseForm):
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+
+
+class WindowForm(BaseForm):
+    weekday = SelectField(_l("Day"), coerce=parse_id, validate_choice=False)
+    starts_at = TimeField(
+        _l("From"), validators=[InputRequired(message=_l("This field is required."))]
+    )
+    ends_at = TimeField(_l("To"), validators=[InputRequired(message=_l("This field is required."))])
+    service_point_id = SelectField(_l("Service point"), coerce=parse_id, validate_choice=False)
+    modes = SelectMultipleField(_l("Modes"), validate_choice=False)
+    interpreter_languages = SelectMultipleField(
+        _l("Interpreters available on site"), validate_choice=False
+    )
+    remote_interpretation = BooleanField(_l("Remote interpretation available"))
+    valid_from = DateField(_l("Valid from"), validators=[Optional()])
+    valid_until = DateField(_l("Valid until"), validators=[Optional()])
+
+    def fill_choices(self, service_points) -> None:
+        self.weekday.choices = list(WEEKDAYS.items())
+        self.service_point_id.choices = _blank() + [(p.id, p.name) for p in service_points]
+        self.modes.choices = _options(operations.MODES)
+        self.interpreter_languages.choices = choices.language_choices()
+
+    def values(self) -> WindowFields:
+        return WindowFields(
+            weekday=self.weekday.data if self.weekday.data is not None else -1,
+            starts_at=self.starts_at.data,
+            ends_at=self.ends_at.data,
+            service_point_id=self.service_point_id.data,
+            modes=list(self.modes.data or []),
+            interpreter_languages=[code for code in self.interpreter_languages.data or [] if code],
+            remote_interpretation=bool(self.remote_interpretation.data),
+            valid_from=self.valid_from.data,
+            valid_until=self.valid_until.data,
+        )
+
+
+class ExceptionForm(BaseForm):
+    starts_on = DateField(_l("From"), validators=[_required_date()])
+    ends_on = DateField(_l("To (inclusive)"), validators=[_required_date()])
+    kind = SelectField(_l("Kind"), validators=[required()], validate_choice=False)
+    note = StringField(
+        _l("Note"), validators=[Optional(), max_length(200)], filters=[_none_if_empty]
+    )
+
+    def fill_choices(self) -> None:
+        self.kind.choices = _blank() + _options(operations.EXCEPTION_KINDS)
+
+
+class TypeForm(BaseForm):
+    duration_minutes = IntegerField(
+        _l("Duration (minutes)"), validators=[InputRequired(message=_l("This field is required."))]
+    )
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])

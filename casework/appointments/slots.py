@@ -1,0 +1,301 @@
+"""Free slots from weekly availability, exceptions and the claims already taken.
+
+Availability is kept in local wall-clock time (an agent works 8:30–12:00 whatever the season);
+slots are computed day by day in America/Toronto and turned into UTC one by one, so a 9:00
+slot stays at 9:00 across both daylight-saving changes. A wall-clock time that does not exist
+(the spring-forward hour) is never offered; an ambiguous one (the fall-back hour) is offered once,
+at its first occurrence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from casework.appointments.models import AvailabilityException, AvailabilityWindow, SlotClaim
+from casework.auth.models import User
+from casework.core.roles import Role
+from casework.core.time import LOCAL_TIMEZONE, utcnow
+from casework.extensions import db
+from casework.reference.models import ServicePoint
+
+GRID = timedelta(minutes=15)
+LOCAL = ZoneInfo(LOCAL_TIMEZONE)
+# How far ahead the counter looks, and the least notice an agent gets for a booking.
+SEARCH_DAYS = 42
+MINIMUM_NOTICE = timedelta(hours=1)
+# Claims are loaded a week at a time: the earliest slots are usually in the first one.
+CHUNK_DAYS = 7
+
+
+@dataclass(frozen=True)
+class SlotQuery:
+    """What the counter or the agent is looking for."""
+
+    duration: timedelta
+    mode: str
+    region_id: int | None = None
+    service_point_id: int | None = None
+    agent_id: int | None = None
+    language: str | None = None
+    not_before: datetime | None = None  # UTC; defaults to now plus the minimum notice
+    days: int = SEARCH_DAYS
+    ignore_appointment_id: int | None = None  # its own claims do not block a reschedule
+
+
+@dataclass(frozen=True)
+class Slot:
+    agent_id: int
+    agent_name: str
+    service_point_id: int
+    service_point_name: str
+    starts_at: datetime  # UTC
+    ends_at: datetime  # UTC
+    mode: str
+    interpreter_language: str | None = None
+    remote_interpretation: bool = False
+
+    @property
+    def token(self) -> str:
+        """Names the slot in a form: agent, service point, start (no personal data)."""
+        return f"{self.agent_id}-{self.service_point_id}-{self.starts_at:%Y%m%d%H%M}"
+
+    @property
+    def local_start(self) -> datetime:
+        return to_local(self.starts_at)
+
+
+@dataclass(frozen=True)
+class SlotRef:
+    agent_id: int
+    service_point_id: int
+    starts_at: datetime  # UTC
+
+    @classmethod
+    def parse(cls, token: str | None) -> SlotRef | None:
+        parts = (token or "").split("-")
+        if len(parts) != 3 or not all(p.isdigit() for p in parts) or len(parts[2]) != 12:
+            return None
+        if len(parts[0]) > 9 or len(parts[1]) > 9:
+            return None
+        try:
+            starts = datetime.strptime(parts[2], "%Y%m%d%H%M")
+        except ValueError:
+            return None
+        return cls(int(parts[0]), int(parts[1]), starts)
+
+
+def to_local(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC).astimezone(LOCAL).replace(tzinfo=None)
+
+
+def local_wall_to_utc(day: date, wall: time) -> datetime | None:
+    """The UTC instant of a Québec wall-clock time, or None if that time does not exist."""
+    local = datetime.combine(day, wall)
+    instant = local.replace(tzinfo=LOCAL, fold=0).astimezone(UTC)
+    if instant.astimezone(LOCAL).replace(tzinfo=None) != local:
+        return None  # skipped by the spring-forward change
+    return instant.replace(tzinfo=None)
+
+
+def units(starts_at: datetime, duration: timedelta) -> list[datetime]:
+    """The quarter hours an appointment occupies, as its claims store them."""
+    count = int(duration / GRID)
+    return [starts_at + GRID * index for index in range(count)]
+
+
+def is_on_grid(moment: datetime) -> bool:
+    return moment.second == 0 and moment.microsecond == 0 and moment.minute % 15 == 0
+
+
+@dataclass
+class _Calendar:
+    """Everything slot generation needs for a set of agents, loaded in three queries."""
+
+    windows: list[AvailabilityWindow]
+    exceptions: dict[int, list[AvailabilityException]] = field(default_factory=dict)
+    claimed: set[tuple[int, datetime]] = field(default_factory=set)
+    claims_loaded_until: datetime | None = None
+
+
+def _windows(query: SlotQuery) -> list[AvailabilityWindow]:
+    statement = (
+        select(AvailabilityWindow)
+        .join(User, User.id == AvailabilityWindow.agent_id)
+        .join(ServicePoint, ServicePoint.id == AvailabilityWindow.service_point_id)
+        .where(User.active.is_(True), User.role == Role.AGENT.value)
+        .options(joinedload(AvailabilityWindow.agent), joinedload(AvailabilityWindow.service_point))
+        .order_by(AvailabilityWindow.agent_id, AvailabilityWindow.id)
+    )
+    if query.agent_id is not None:
+        statement = statement.where(AvailabilityWindow.agent_id == query.agent_id)
+    if query.service_point_id is not None:
+        statement = statement.where(AvailabilityWindow.service_point_id == query.service_point_id)
+    elif query.region_id is not None:
+        statement = statement.where(AvailabilityWindow.region_id == query.region_id)
+    return [w for w in db.session.scalars(statement).unique() if _fits(w, query)]
+
+
+def _fits(window: AvailabilityWindow, query: SlotQuery) -> bool:
+    if query.mode not in (window.modes or []):
+        return False
+    return interpretation_for(window, query.language) is not False
+
+
+def interpretation_for(window: AvailabilityWindow, language: str | None) -> tuple | bool:
+    """How the meeting can be held in ``language``: (on-site language, remote) or False."""
+    if not language or language == "fr":
+        return (None, False)
+    if language in (window.interpreter_languages or []):
+        return (language, False)
+    if window.remote_interpretation:
+        return (language, True)
+    return False
+
+
+def _load_exceptions(calendar: _Calendar, first: date, last: date) -> None:
+    agent_ids = {w.agent_id for w in calendar.windows}
+    rows = db.session.scalars(
+        select(AvailabilityException).where(
+            AvailabilityException.agent_id.in_(agent_ids),
+            AvailabilityException.starts_on <= last,
+            AvailabilityException.ends_on >= first,
+        )
+    )
+    for row in rows:
+        calendar.exceptions.setdefault(row.agent_id, []).append(row)
+
+
+def _load_claims(calendar: _Calendar, start: datetime, end: datetime, ignore: int | None) -> None:
+    agent_ids = {w.agent_id for w in calendar.windows}
+    statement = select(SlotClaim.agent_id, SlotClaim.starts_at).where(
+        SlotClaim.agent_id.in_(agent_ids), SlotClaim.starts_at >= start, SlotClaim.starts_at < end
+    )
+    if ignore is not None:
+        statement = statement.where(SlotClaim.appointment_id != ignore)
+    calendar.claimed.update((agent, moment) for agent, moment in db.session.execute(statement))
+    calendar.claims_loaded_until = end
+
+
+def _day_slots(calendar: _Calendar, day: date, query: SlotQuery, not_before: datetime):
+    for window in calendar.windows:
+        if not window.applies_on(day):
+            continue
+        if any(e.covers(day) for e in calendar.exceptions.get(window.agent_id, [])):
+            continue
+        yield from _window_slots(calendar, window, day, query, not_before)
+
+
+def _window_slots(calendar, window, day, query, not_before) -> Iterator[Slot]:
+    on_site, remote = interpretation_for(window, query.language)
+    wall = datetime.combine(day, window.starts_at)
+    last_start = datetime.combine(day, window.ends_at) - query.duration
+    while wall <= last_start:
+        starts = local_wall_to_utc(day, wall.time())
+        wall += GRID
+        if starts is None or starts < not_before:
+            continue
+        needed = units(starts, query.duration)
+        if any((window.agent_id, unit) in calendar.claimed for unit in needed):
+            continue
+        yield Slot(
+            agent_id=window.agent_id,
+            agent_name=window.agent.full_name,
+            service_point_id=window.service_point_id,
+            service_point_name=window.service_point.name,
+            starts_at=starts,
+            ends_at=starts + query.duration,
+            mode=query.mode,
+            interpreter_language=on_site,
+            remote_interpretation=remote,
+        )
+
+
+def earliest_not_before(query: SlotQuery, now: datetime | None = None) -> datetime:
+    floor = (now or utcnow()) + MINIMUM_NOTICE
+    return max(query.not_before or floor, floor)
+
+
+def find_slots(query: SlotQuery, limit: int = 10, now: datetime | None = None) -> list[Slot]:
+    """The earliest free slots, in a deterministic order (time, then agent)."""
+    calendar = _Calendar(_windows(query))
+    if not calendar.windows or limit <= 0:
+        return []
+    not_before = earliest_not_before(query, now)
+    first_day = to_local(not_before).date()
+    last_day = first_day + timedelta(days=query.days - 1)
+    _load_exceptions(calendar, first_day, last_day)
+    found: list[Slot] = []
+    for day in _days(first_day, last_day):
+        _ensure_claims(calendar, day, query)
+        day_slots = sorted(
+            _day_slots(calendar, day, query, not_before),
+            key=lambda s: (s.starts_at, s.agent_name, s.agent_id, s.service_point_id),
+        )
+        found.extend(_distinct(day_slots))
+        if len(found) >= limit:
+            break
+    return found[:limit]
+
+
+def _distinct(slots: Iterable[Slot]) -> Iterator[Slot]:
+    """One slot per agent and start, even when two windows of the agent overlap."""
+    seen: set[tuple[int, datetime]] = set()
+    for slot in slots:
+        if (slot.agent_id, slot.starts_at) not in seen:
+            seen.add((slot.agent_id, slot.starts_at))
+            yield slot
+
+
+def _ensure_claims(calendar: _Calendar, day: date, query: SlotQuery) -> None:
+    day_end = local_wall_to_utc(day + timedelta(days=1), time(0)) or datetime.combine(
+        day + timedelta(days=1), time(5)
+    )
+    if calendar.claims_loaded_until is not None and day_end <= calendar.claims_loaded_until:
+        return
+    start = calendar.claims_loaded_until or (
+        local_wall_to_utc(day, time(0)) or datetime.combine(day, time(4))
+    )
+    end = day_end + timedelta(days=CHUNK_DAYS)
+    _load_claims(calendar, start, end, query.ignore_appointment_id)
+
+
+def _days(first: date, last: date) -> Iterator[date]:
+    day = first
+    while day <= last:
+        yield day
+        day += timedelta(days=1)
+
+
+def offered_slot(query: SlotQuery, ref: SlotRef, now: datetime | None = None) -> Slot | None:
+    """The slot ``ref`` names if it is offered right now for ``query``, else None."""
+    if not is_on_grid(ref.starts_at):
+        return None
+    narrowed = SlotQuery(
+        duration=query.duration,
+        mode=query.mode,
+        region_id=query.region_id,
+        service_point_id=ref.service_point_id,
+        agent_id=ref.agent_id,
+        language=query.language,
+        not_before=query.not_before,
+        days=query.days,
+        ignore_appointment_id=query.ignore_appointment_id,
+    )
+    calendar = _Calendar(_windows(narrowed))
+    not_before = earliest_not_before(narrowed, now)
+    day = to_local(ref.starts_at).date()
+    horizon = to_local(not_before).date() + timedelta(days=query.days - 1)
+    if not calendar.windows or day > horizon:
+        return None
+    _load_exceptions(calendar, day, day)
+    _ensure_claims(calendar, day, narrowed)
+    for slot in _day_slots(calendar, day, narrowed, not_before):
+        if slot.starts_at == ref.starts_at and slot.service_point_id == ref.service_point_id:
+            return slot
+    return None

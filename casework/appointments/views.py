@@ -1,0 +1,649 @@
+"""The airport console, the agents' calendar, appointments and availability."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from casework.appointments import airport, ics, operations
+from casework.appointments.forms import (
+    WEEKDAYS,
+    AirportForm,
+    CancelForm,
+    CaseBookingForm,
+    ExceptionForm,
+    OutcomeForm,
+    RescheduleForm,
+    TypeForm,
+    WindowForm,
+)
+from casework.appointments.models import (
+    AirportBooking,
+    Appointment,
+    AppointmentType,
+    AvailabilityException,
+    AvailabilityWindow,
+)
+from casework.appointments.slots import SlotQuery, SlotRef, find_slots, to_local
+from casework.auth.models import User
+from casework.cases import choices as case_choices
+from casework.cases.forms import parse_id
+from casework.cases.models import Case
+from casework.core import audit
+from casework.core.domain import DomainError, StaleEdit, show_error
+from casework.core.forms import ConfirmForm
+from casework.core.permissions import Scope, load_or_abort, requires, scope_for
+from casework.core.roles import Role
+from casework.core.time import local_today, utcnow
+from casework.extensions import db
+from casework.reference.models import HostCity, Region, ServicePoint
+
+airport_bp = Blueprint("airport", __name__, url_prefix="/airport")
+bp = Blueprint("appointments", __name__, url_prefix="/appointments")
+
+SLOTS_SHOWN = 12
+
+
+def _flash_error(message: str) -> None:
+    flash(message, "error")
+
+
+def _labels() -> dict[str, Any]:
+    return {
+        "statuses": operations.STATUSES,
+        "modes": operations.MODES,
+        "cancel_reasons": operations.CANCEL_REASONS,
+        "flight_types": operations.FLIGHT_TYPES,
+        "categories": case_choices.IMMIGRATION_CATEGORIES,
+        "language_name": case_choices.language_name,
+        "to_local": to_local,
+        "weekdays": WEEKDAYS,
+        "exception_kinds": operations.EXCEPTION_KINDS,
+    }
+
+
+# --- Airport console ------------------------------------------------------------------------
+
+
+def _airport_form() -> AirportForm:
+    form = AirportForm()
+    regions = db.session.scalars(select(Region).order_by(Region.code)).all()
+    host_cities = db.session.scalars(select(HostCity).order_by(HostCity.name)).all()
+    points = db.session.scalars(
+        select(ServicePoint).order_by(ServicePoint.region_id, ServicePoint.name)
+    ).all()
+    form.fill_choices(regions, host_cities, [p for p in points if p.code != airport.SERVICE_POINT])
+    return form
+
+
+def _render_console(form: AirportForm, slots=None, duplicates: int = 0, status: int = 200):
+    today = local_today()
+    return (
+        render_template(
+            "appointments/airport.html",
+            form=form,
+            slots=slots,
+            duplicates=duplicates,
+            hours=airport.opening_hours(utcnow()),
+            staff_days=operations.airport_bookings_on(today),
+            today=today,
+            **_labels(),
+        ),
+        status,
+    )
+
+
+@airport_bp.get("/")
+@requires("airport.use")
+def console():
+    return _render_console(_airport_form())
+
+
+@airport_bp.post("/")
+@requires("airport.use")
+def console_post():
+    form = _airport_form()
+    if not form.validate_on_submit():
+        return _render_console(form, status=400)
+    intake = form.intake()
+    try:
+        if request.form.get("step") == "book":
+            return _book(form, intake)
+        return _search(form, intake)
+    except DomainError as error:
+        db.session.rollback()
+        show_error(form, error, _flash_error)
+        slots = getattr(error, "alternatives", None)
+        duplicates = getattr(error, "count", 0)
+        return _render_console(form, slots=slots, duplicates=duplicates, status=400)
+
+
+def _search(form: AirportForm, intake: operations.AirportIntake):
+    operations.validate_intake(intake)
+    kind = operations.appointment_type("first_interview")
+    query = operations.airport_slot_query(intake, kind, form.mode.data, form.service_point_id.data)
+    duplicates = operations.check_duplicates(current_user, intake)
+    slots = find_slots(query, limit=SLOTS_SHOWN)
+    if not slots:
+        flash(
+            _(
+                "No free slot in the next %(days)d days for these criteria: try another mode or "
+                "service point.",
+                days=query.days,
+            ),
+            "warning",
+        )
+    return _render_console(form, slots=slots, duplicates=duplicates)
+
+
+def _book(form: AirportForm, intake: operations.AirportIntake):
+    booking = operations.book_from_airport(
+        current_user,
+        intake,
+        SlotRef.parse(form.slot.data or request.form.get("slot")),
+        form.mode.data,
+        form.service_point_id.data,
+    )
+    db.session.commit()
+    flash(_("Appointment booked. Print the slip for the person."), "success")
+    return redirect(url_for("airport.slip", booking_id=booking.id))
+
+
+def _load_booking(booking_id: int) -> AirportBooking:
+    return load_or_abort(AirportBooking, booking_id, "airport.use")
+
+
+def _slip_language() -> str:
+    return "en" if request.args.get("langue") == "en" else "fr_CA"
+
+
+@airport_bp.get("/reservations/<int:booking_id>")
+@requires("airport.use")
+def slip(booking_id: int):
+    booking = _load_booking(booking_id)
+    language = _slip_language()
+    with force_locale(language):
+        html = render_template(
+            "appointments/slip.html",
+            booking=booking,
+            appointment=booking.appointment,
+            language=language,
+            **_labels(),
+        )
+    return html
+
+
+@airport_bp.get("/reservations/<int:booking_id>/rendez-vous.ics")
+@requires("airport.use")
+def slip_ics(booking_id: int):
+    booking = _load_booking(booking_id)
+    with force_locale(_slip_language()):
+        body = ics.calendar_file(booking.appointment)
+    return Response(
+        body,
+        mimetype="text/calendar",
+        headers={"Content-Disposition": "attachment; filename=rendez-vous.ics"},
+    )
+
+
+# --- Calendar -------------------------------------------------------------------------------
+
+
+def _parse_day(value: str | None) -> date | None:
+    try:
+        day = date.fromisoformat(value or "")
+    except ValueError:
+        return None
+    return day if 2000 <= day.year <= 2100 else None
+
+
+def _calendar_owner() -> User:
+    """The agent whose calendar is shown: oneself, or (supervisor) an agent of the region."""
+    wanted = request.args.get("agent")
+    if not wanted:
+        if current_user.role == Role.AGENT.value:
+            return current_user
+        agents = operations.agents_of_region(current_user.region_id)
+        if not agents:
+            abort(404)
+        return agents[0]
+    agent_id = parse_id(wanted)
+    if agent_id is None:
+        abort(404)
+    owner = load_or_abort(User, agent_id, "appointments.calendar")
+    if owner.role != Role.AGENT.value:
+        abort(404)
+    return owner
+
+
+@bp.get("/")
+@requires("appointments.calendar")
+def calendar():
+    owner = _calendar_owner()
+    view = "week" if request.args.get("vue") == "semaine" else "day"
+    day = _parse_day(request.args.get("date"))
+    if request.args.get("date") and day is None:
+        flash(_("This date is not valid; today is shown."), "warning")
+    day = day or local_today()
+    first = day - timedelta(days=day.weekday()) if view == "week" else day
+    last = first + timedelta(days=6) if view == "week" else day
+    appointments = operations.calendar(owner.id, first, last)
+    by_day: dict[date, list[Appointment]] = {
+        first + timedelta(days=n): [] for n in range((last - first).days + 1)
+    }
+    for appointment in appointments:
+        by_day.setdefault(to_local(appointment.starts_at).date(), []).append(appointment)
+    step = timedelta(days=7 if view == "week" else 1)
+    return render_template(
+        "appointments/calendar.html",
+        owner=owner,
+        view=view,
+        day=day,
+        first=first,
+        last=last,
+        by_day=by_day,
+        previous_day=day - step,
+        next_day=day + step,
+        today=local_today(),
+        agents=_selectable_agents(),
+        **_labels(),
+    )
+
+
+def _selectable_agents() -> list[User]:
+    if scope_for(current_user.role, "appointments.calendar") is Scope.REGION:
+        return operations.agents_of_region(current_user.region_id)
+    return []
+
+
+def _load(appointment_id: int, action: str) -> Appointment:
+    return load_or_abort(Appointment, appointment_id, action)
+
+
+@bp.get("/<int:appointment_id>")
+@requires("appointments.read")
+def show(appointment_id: int):
+    appointment = _load(appointment_id, "appointments.read")
+    audit.record(
+        current_user, "appointment.viewed", appointment.case, appointment_id=appointment.id
+    )
+    booking = db.session.scalar(
+        select(AirportBooking).where(AirportBooking.appointment_id == appointment.id)
+    )
+    db.session.commit()
+    cancel_form = CancelForm(version=appointment.version)
+    cancel_form.fill_choices()
+    return render_template(
+        "appointments/show.html",
+        appointment=appointment,
+        booking=booking,
+        outcome_form=OutcomeForm(version=appointment.version),
+        cancel_form=cancel_form,
+        started=appointment.starts_at <= utcnow(),
+        **_labels(),
+    )
+
+
+def _conflict_or_message(error: Exception, appointment_id: int):
+    db.session.rollback()
+    if isinstance(error, (StaleEdit, operations.NotOpen)):
+        abort(409)
+    flash(str(error), "error")
+    return redirect(url_for("appointments.show", appointment_id=appointment_id))
+
+
+@bp.post("/<int:appointment_id>/resultat")
+@requires("appointments.manage")
+def outcome(appointment_id: int):
+    appointment = _load(appointment_id, "appointments.manage")
+    form = OutcomeForm()
+    if not form.validate_on_submit():
+        abort(400)
+    result = request.form.get("outcome", "")
+    try:
+        operations.record_outcome(current_user, appointment, result, form.version.data)
+    except (DomainError, StaleEdit) as error:
+        return _conflict_or_message(error, appointment_id)
+    db.session.commit()
+    flash(_("Appointment: %(status)s.", status=operations.STATUSES[result]), "success")
+    return redirect(url_for("appointments.show", appointment_id=appointment_id))
+
+
+@bp.route("/<int:appointment_id>/annuler", methods=["GET", "POST"])
+@requires("appointments.manage")
+def cancel(appointment_id: int):
+    appointment = _load(appointment_id, "appointments.manage")
+    form = CancelForm(version=appointment.version)
+    form.fill_choices()
+    if form.validate_on_submit():
+        try:
+            operations.cancel(
+                current_user, appointment, form.reason.data, form.comment.data, form.version.data
+            )
+        except (StaleEdit, operations.NotOpen):
+            db.session.rollback()
+            abort(409)
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error, _flash_error)
+        else:
+            db.session.commit()
+            flash(_("Appointment cancelled; the time is free again."), "success")
+            return redirect(url_for("appointments.show", appointment_id=appointment_id))
+    elif form.is_submitted() and form.version.errors:
+        abort(400)
+    return render_template(
+        "appointments/cancel.html", appointment=appointment, form=form, **_labels()
+    ), (400 if form.errors else 200)
+
+
+@bp.route("/<int:appointment_id>/deplacer", methods=["GET", "POST"])
+@requires("appointments.manage")
+def reschedule(appointment_id: int):
+    appointment = _load(appointment_id, "appointments.manage")
+    if not appointment.is_open:
+        abort(409)
+    form = RescheduleForm(version=appointment.version)
+    status = 200
+    if form.validate_on_submit() and request.form.get("step") == "book":
+        try:
+            operations.reschedule(
+                current_user, appointment, SlotRef.parse(form.slot.data), form.version.data
+            )
+        except (StaleEdit, operations.NotOpen):
+            db.session.rollback()
+            abort(409)
+        except operations.SlotUnavailable as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            status = 409
+        else:
+            db.session.commit()
+            flash(_("Appointment moved."), "success")
+            return redirect(url_for("appointments.show", appointment_id=appointment_id))
+    elif form.is_submitted() and form.version.errors:
+        abort(400)
+    slots = find_slots(_reschedule_query(appointment, form.not_before.data), limit=SLOTS_SHOWN)
+    return render_template(
+        "appointments/reschedule.html",
+        appointment=appointment,
+        form=form,
+        slots=slots,
+        **_labels(),
+    ), status
+
+
+def _reschedule_query(appointment: Appointment, not_before: date | None) -> SlotQuery:
+    return SlotQuery(
+        duration=appointment.ends_at - appointment.starts_at,
+        mode=appointment.mode,
+        language=appointment.interpreter_language,
+        agent_id=appointment.agent_id,
+        not_before=_start_of(not_before),
+        ignore_appointment_id=appointment.id,
+    )
+
+
+def _start_of(day: date | None) -> datetime | None:
+    if day is None:
+        return None
+    return operations.local_day_bounds(day, day)[0]
+
+
+# --- Booking from a case --------------------------------------------------------------------
+
+
+@bp.route("/case/<int:case_id>/book", methods=["GET", "POST"])
+@requires("appointments.book")
+def book(case_id: int):
+    case = load_or_abort(Case, case_id, "appointments.book")
+    form = CaseBookingForm()
+    form.fill_choices(operations.appointment_types())
+    status = 200
+    slots = []
+    if form.is_submitted():
+        if not form.validate():
+            return _render_booking(case, form, [], 400)
+        if request.form.get("step") == "book":
+            try:
+                operations.book_for_case(
+                    current_user,
+                    case,
+                    SlotRef.parse(form.slot.data),
+                    form.type_code.data,
+                    form.mode.data,
+                    case.person.interpreter_language if case.person.interpreter_needed else None,
+                )
+            except DomainError as error:
+                db.session.rollback()
+                show_error(form, error, _flash_error)
+                status = 409 if isinstance(error, operations.SlotUnavailable) else 400
+            else:
+                db.session.commit()
+                flash(_("Appointment booked."), "success")
+                return redirect(url_for("cases.show", case_id=case.id))
+        slots = _case_slots(case, form)
+    return _render_booking(case, form, slots, status)
+
+
+def _case_slots(case: Case, form: CaseBookingForm):
+    try:
+        kind = operations.appointment_type(form.type_code.data or "")
+    except DomainError:
+        return []
+    if form.mode.data not in operations.MODES:
+        return []
+    person = case.person
+    return find_slots(
+        SlotQuery(
+            duration=timedelta(minutes=kind.duration_minutes),
+            mode=form.mode.data,
+            language=person.interpreter_language if person.interpreter_needed else None,
+            agent_id=case.agent_id,
+            not_before=_start_of(form.not_before.data),
+        ),
+        limit=SLOTS_SHOWN,
+    )
+
+
+def _render_booking(case: Case, form: CaseBookingForm, slots, status: int):
+    return render_template(
+        "appointments/book.html", case=case, form=form, slots=slots, **_labels()
+    ), status
+
+
+# --- Availability ---------------------------------------------------------------------------
+
+
+def _availability_owner() -> User:
+    wanted = request.values.get("agent")
+    if not wanted:
+        if current_user.role != Role.AGENT.value:
+            agents = operations.agents_of_region(current_user.region_id)
+            if not agents:
+                abort(404)
+            return agents[0]
+        return current_user
+    agent_id = parse_id(wanted)
+    if agent_id is None:
+        abort(404)
+    owner = load_or_abort(User, agent_id, "availability.manage")
+    if owner.role != Role.AGENT.value:
+        abort(404)
+    return owner
+
+
+def _region_points(region_id: int) -> list[ServicePoint]:
+    return list(
+        db.session.scalars(
+            select(ServicePoint)
+            .where(ServicePoint.region_id == region_id)
+            .order_by(ServicePoint.name)
+        )
+    )
+
+
+def _window_form(owner: User) -> WindowForm:
+    form = WindowForm(prefix="window")
+    form.fill_choices(_region_points(owner.region_id))
+    if not form.is_submitted():
+        form.service_point_id.data = owner.service_point_id
+        form.modes.data = ["in_person", "phone", "video"]
+    return form
+
+
+def _exception_form() -> ExceptionForm:
+    form = ExceptionForm(prefix="exception")
+    form.fill_choices()
+    return form
+
+
+@bp.get("/disponibilites")
+@requires("availability.manage")
+def availability():
+    owner = _availability_owner()
+    return _render_availability(owner, _window_form(owner), _exception_form())
+
+
+def _render_availability(owner, window_form, exception_form, status: int = 200):
+    return render_template(
+        "appointments/availability.html",
+        owner=owner,
+        windows=operations.windows_of(owner.id),
+        exceptions=operations.exceptions_of(owner.id, since=local_today()),
+        window_form=window_form,
+        exception_form=exception_form,
+        confirm=ConfirmForm(),
+        agents=operations.agents_of_region(current_user.region_id)
+        if current_user.role == Role.SUPERVISOR.value
+        else [],
+        **_labels(),
+    ), status
+
+
+@bp.post("/disponibilites/periodes")
+@requires("availability.manage")
+def add_window():
+    owner = _availability_owner()
+    form = _window_form(owner)
+    if form.validate_on_submit():
+        try:
+            operations.add_window(current_user, owner, form.values())
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error, _flash_error)
+        else:
+            db.session.commit()
+            flash(_("Availability added."), "success")
+            return redirect(url_for("appointments.availability", agent=owner.id))
+    return _render_availability(owner, form, _exception_form(), 400)
+
+
+@bp.post("/disponibilites/exceptions")
+@requires("availability.manage")
+def add_exception():
+    owner = _availability_owner()
+    form = _exception_form()
+    if form.validate_on_submit():
+        try:
+            operations.add_exception(
+                current_user,
+                owner,
+                form.starts_on.data,
+                form.ends_on.data,
+                form.kind.data,
+                form.note.data,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error, _flash_error)
+        else:
+            clashes = operations.appointments_during(
+                owner.id, form.starts_on.data, form.ends_on.data
+            )
+            db.session.commit()
+            flash(_("Absence recorded: no slot is offered on these days."), "success")
+            if clashes:
+                flash(
+                    _(
+                        "%(count)d booked appointment(s) fall on these days: move them.",
+                        count=clashes,
+                    ),
+                    "warning",
+                )
+            return redirect(url_for("appointments.availability", agent=owner.id))
+    return _render_availability(owner, _window_form(owner), form, 400)
+
+
+@bp.route("/disponibilites/periodes/<int:window_id>/supprimer", methods=["GET", "POST"])
+@requires("availability.manage")
+def remove_window(window_id: int):
+    window = load_or_abort(AvailabilityWindow, window_id, "availability.manage")
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        owner_id = window.agent_id
+        operations.remove_window(current_user, window)
+        db.session.commit()
+        flash(_("Availability removed. Booked appointments are kept."), "success")
+        return redirect(url_for("appointments.availability", agent=owner_id))
+    return render_template("appointments/remove_window.html", window=window, form=form, **_labels())
+
+
+@bp.route("/disponibilites/exceptions/<int:exception_id>/supprimer", methods=["GET", "POST"])
+@requires("availability.manage")
+def remove_exception(exception_id: int):
+    exception = load_or_abort(AvailabilityException, exception_id, "availability.manage")
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        owner_id = exception.agent_id
+        operations.remove_exception(current_user, exception)
+        db.session.commit()
+        flash(_("Absence removed."), "success")
+        return redirect(url_for("appointments.availability", agent=owner_id))
+    return render_template(
+        "appointments/remove_exception.html", exception=exception, form=form, **_labels()
+    )
+
+
+# --- Appointment types ----------------------------------------------------------------------
+
+
+@bp.route("/types", methods=["GET", "POST"])
+@requires("appointments.configure")
+def types():
+    kinds = db.session.scalars(select(AppointmentType).order_by(AppointmentType.position)).all()
+    forms = {kind.id: TypeForm(prefix=f"type{kind.id}", obj=kind) for kind in kinds}
+    status = 200
+    edited = parse_id(request.form.get("type_id")) if request.method == "POST" else None
+    if request.method == "POST":
+        if edited not in forms:
+            abort(400)
+        kind = db.session.get(AppointmentType, edited)
+        form = forms[edited]
+        if form.validate_on_submit():
+            try:
+                operations.update_type(
+                    current_user, kind, form.duration_minutes.data, form.version.data
+                )
+            except StaleEdit:
+                db.session.rollback()
+                abort(409)
+            except DomainError as error:
+                db.session.rollback()
+                show_error(form, error, _flash_error)
+                status = 400
+            else:
+                db.session.commit()
+                flash(_("Duration saved."), "success")
+                return redirect(url_for("appointments.types"))
+        else:
+            if form.version.errors:
+                abort(400)
+            status = 400
+    return render_template("appointments/types.html", kinds=kinds, forms=forms), status
