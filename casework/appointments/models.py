@@ -158,6 +158,8 @@ class SlotClaim(db.Model):
         ForeignKey("appointments.id", ondelete="CASCADE"), index=True
     )
 
+    appointment: Mapped[Appointment] = relationship()
+
 
 class AirportBooking(db.Model):
     """What airport staff entered at the counter: all they may see again of this person."""

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from casework.assessments import operations as assessments
 from casework.auth.models import User
+from casework.appointments import operations as appointment_operations
 from casework.cases import choices, operations
 from casework.cases.forms import (
     CaseloadFilterForm,
@@ -29,7 +30,7 @@ from casework.core.domain import show_error as core_show_error
 from casework.core.forms import ConfirmForm, save_versioned
 from casework.core.pagination import paginate, parse_page_number
 from casework.core.permissions import Scope, load_or_abort, requires, scope_for
-from casework.core.time import local_today
+from casework.core.time import local_today, utcnow
 from casework.extensions import db
 from casework.reference.lookup import regions
 from casework.reference.models import Region
@@ -227,6 +228,9 @@ def show(case_id: int):
         consents=operations.consents_of(case),
         transfer=operations.pending_transfer(case),
         today=local_today(),
+        appointments=appointment_operations.of_case(case),
+        appointment_labels=appointment_operations.STATUSES,
+        now=utcnow(),
     )
 
 

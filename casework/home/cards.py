@@ -61,9 +61,17 @@ CARDS: dict[Role, list[Card]] = {
             _l(
                 "Refer people to partner organisations and to MTESS from their action plan (the plan itself is on each case)."
             ),
+            "referrals.index",
         ),
         Card(
-            _l("My calendar"), _l("Your appointments, including those booked by the airport team.")
+            _l("My calendar"),
+            _l("Your appointments, including those booked by the airport team."),
+            "appointments.calendar",
+        ),
+        Card(
+            _l("My availability"),
+            _l("The weekly periods when people can be booked with you, and your absences."),
+            "appointments.availability",
         ),
         REFERENCE,
     ],
@@ -73,9 +81,12 @@ CARDS: dict[Role, list[Card]] = {
             _l(
                 "Review the referrals of your region and follow the partner organisations' answers."
             ),
+            "referrals.index",
         ),
         Card(
-            _l("Regional network"), _l("Partner organisations of your region and their capacity.")
+            _l("Regional network"),
+            _l("Partner organisations of your region and their capacity."),
+            "referrals.loads",
         ),
         REGION_CASES,
         REFERENCE,
@@ -84,10 +95,12 @@ CARDS: dict[Role, list[Card]] = {
         Card(
             _l("Airport console"),
             _l("Book a first Accompagnement Québec appointment for a newcomer and print the slip."),
+            "airport.console",
         ),
         Card(
             _l("Opening hours"),
             _l("International arrivals 11:00–24:00, domestic arrivals 07:00–23:00, every day."),
+            "airport.console",
         ),
         REFERENCE,
     ],
@@ -97,6 +110,11 @@ CARDS: dict[Role, list[Card]] = {
             _l("Caseloads per agent, open needs by domain, referral funnel."),
         ),
         REGION_CASES,
+        Card(
+            _l("Agents' calendars"),
+            _l("Appointments and availability of the agents of your region."),
+            "appointments.calendar",
+        ),
         REFERENCE,
     ],
     Role.PARTNER: [
@@ -105,10 +123,12 @@ CARDS: dict[Role, list[Card]] = {
             _l(
                 "Accept or decline the referrals sent to your organisation, then report the outcome."
             ),
+            "referrals.index",
         ),
         Card(
             _l("Our organisation"),
             _l("The services, languages and capacity the agents see for your organisation."),
+            "reference.organisations",
         ),
     ],
     Role.ADMIN: [
@@ -120,6 +140,11 @@ CARDS: dict[Role, list[Card]] = {
             "users.index",
         ),
         Card(_l("Audit trail"), _l("Who did what, and when."), "audit.index"),
+        Card(
+            _l("Appointment types"),
+            _l("The duration of a first interview and of a follow-up meeting."),
+            "appointments.types",
+        ),
         REFERENCE,
     ],
 }

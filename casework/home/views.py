@@ -5,7 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask_login import current_user
 
+from casework.appointments import operations as appointment_operations
 from casework.core.permissions import requires
+from casework.core.roles import Role
 from casework.home.cards import cards_for
 
 bp = Blueprint("home", __name__)
@@ -14,4 +16,14 @@ bp = Blueprint("home", __name__)
 @bp.get("/")
 @requires("home.view")
 def index():
-    return render_template("home/index.html", cards=cards_for(current_user.role_enum))
+    upcoming = (
+        appointment_operations.upcoming(current_user.id)
+        if current_user.role == Role.AGENT.value
+        else []
+    )
+    return render_template(
+        "home/index.html",
+        cards=cards_for(current_user.role_enum),
+        upcoming=upcoming,
+        modes=appointment_operations.MODES,
+    )

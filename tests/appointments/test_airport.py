@@ -1,0 +1,249 @@
+"""The airport console: quick intake, earliest slots, booking, slip and its bad input."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from casework.appointments.models import AirportBooking, Appointment, SlotClaim
+from casework.cases.models import Case, Consent, Person
+from casework.core.audit import AuditEvent
+from casework.core.time import local_today
+from casework.extensions import db
+from casework.reference.models import Region
+from tests import helpers
+from tests.appointments.factories import open_every_day
+
+SLOT = re.compile(r'name="slot" id="slot-\d+" value="([0-9-]+)"')
+
+
+@pytest.fixture
+def agent(app):
+    with app.app_context():
+        record = helpers.create_user("agent", region="06")
+        open_every_day(record.id, point_code="DR-MTL")
+        return record
+
+
+@pytest.fixture
+def counter(login):
+    return login("airport", region="06")
+
+
+def _region_id(app, code: str = "06") -> int:
+    with app.app_context():
+        return db.session.scalar(select(Region.id).where(Region.code == code))
+
+
+def intake(app, **overrides) -> dict:
+    values = {
+        "given_names": "Amina",
+        "family_name": "Diallo",
+        "date_of_birth": "1994-02-03",
+        "arrival_date": local_today().isoformat(),
+        "flight_type": "international",
+        "immigration_category": "economic",
+        "destination_region_id": str(_region_id(app)),
+        "destination_city": "Montréal",
+        "preferred_language": "fr",
+        "phone": "514 555-0101",
+        "contact_consent": "y",
+        "mode": "in_person",
+    }
+    values.update(overrides)
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def search(client, data: dict):
+    return helpers.post_form(client, "/airport/", {**data, "step": "search"})
+
+
+def first_slot(html: str) -> str:
+    match = SLOT.search(html)
+    assert match, "no slot offered"
+    return match.group(1)
+
+
+def book(client, data: dict, slot: str):
+    return helpers.post_form(client, "/airport/", {**data, "step": "book", "slot": slot})
+
+
+def counts(app) -> tuple[int, int, int, int]:
+    with app.app_context():
+        return tuple(
+            db.session.scalar(select(func.count()).select_from(model))
+            for model in (Person, Case, Appointment, AirportBooking)
+        )
+
+
+def test_console_shows_opening_hours_and_an_empty_day(client, counter):
+    html = client.get("/airport/").get_data(as_text=True)
+    assert "11:00–24:00" in html and "07:00–23:00" in html
+    assert (
+        "Aucune réservation aujourd’hui" in html
+        or "No booking yet today" in html
+        or "Aucune" in html
+    )
+
+
+def test_booking_creates_person_case_appointment_and_claims(app, client, agent, counter):
+    data = intake(app)
+    page = search(client, data)
+    assert page.status_code == 200
+    slot = first_slot(page.get_data(as_text=True))
+    response = book(client, data, slot)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    booking_id = int(response.headers["Location"].rstrip("/").split("/")[-1])
+    with app.app_context():
+        booking = db.session.get(AirportBooking, booking_id)
+        appointment = booking.appointment
+        case = appointment.case
+        assert (case.status, case.origin, case.agent_id) == ("new", "airport", agent.id)
+        assert appointment.agent_id == agent.id and appointment.type.code == "first_interview"
+        assert appointment.ends_at - appointment.starts_at == timedelta(minutes=90)
+        claims = db.session.scalar(
+            select(func.count()).where(SlotClaim.appointment_id == appointment.id)
+        )
+        assert claims == 6
+        consents = db.session.scalars(select(Consent.purpose).where(Consent.case_id == case.id))
+        assert set(consents) == {"contact_phone"}
+        assert booking.booked_by_id == counter.id and booking.contact == "514 555-0101"
+        actions = set(
+            db.session.scalars(select(AuditEvent.action).where(AuditEvent.actor_id == counter.id))
+        )
+        assert {"case.opened", "appointment.booked"} <= actions
+    slip = client.get(f"/airport/reservations/{booking_id}")
+    assert slip.status_code == 200 and "Amina Diallo" in slip.get_data(as_text=True)
+    english = client.get(f"/airport/reservations/{booking_id}?langue=en").get_data(as_text=True)
+    assert "Your first Accompagnement Québec appointment" in english
+    console = client.get("/airport/").get_data(as_text=True)
+    assert "Amina" in console  # today's bookings, under the staff member
+
+
+def test_ics_file_is_valid_icalendar(app, client, agent, counter):
+    data = intake(app)
+    slot = first_slot(search(client, data).get_data(as_text=True))
+    location = book(client, data, slot).headers["Location"]
+    response = client.get(location + "/rendez-vous.ics")
+    assert response.status_code == 200 and response.mimetype == "text/calendar"
+    body = response.get_data(as_text=True)
+    assert body.startswith("BEGIN:VCALENDAR\r\n") and body.endswith("END:VCALENDAR\r\n")
+    assert re.search(r"DTSTART:\d{8}T\d{6}Z", body)
+    assert "Amina" not in body  # the file names no one: it may sit in any calendar
+    assert all(len(line.encode()) <= 75 for line in body.split("\r\n"))
+
+
+def test_refugee_arrival_is_flagged_with_host_city(app, client, agent, counter):
+    data = intake(app, immigration_category="gar", destination_region_id=str(_region_id(app, "13")))
+    missing = search(client, data)
+    assert missing.status_code == 400
+    assert "ville d’accueil" in missing.get_data(as_text=True) or "host city" in missing.get_data(
+        as_text=True
+    )
+    laval = intake(
+        app,
+        immigration_category="gar",
+        destination_region_id=str(_region_id(app, "13")),
+        host_city="Laval",
+    )
+    with app.app_context():
+        laval_agent = helpers.create_user("agent", region="13")
+        open_every_day(laval_agent.id, point_code="ANT-LAVAL")
+    slot = first_slot(search(client, laval).get_data(as_text=True))
+    response = book(client, laval, slot)
+    assert response.status_code == 302
+    html = client.get("/airport/").get_data(as_text=True)
+    assert "Laval" in html
+    with app.app_context():
+        booking = db.session.scalars(select(AirportBooking)).one()
+        assert booking.is_refugee_arrival and booking.host_city == "Laval"
+        assert booking.appointment.case.person.destination_city == "Laval"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"destination_region_id": "999999"}, "gion"),
+        ({"arrival_date": (local_today() + timedelta(days=30)).isoformat()}, "arriv"),
+        ({"arrival_date": (local_today() - timedelta(days=90)).isoformat()}, "arriv"),
+        ({"contact_consent": None}, "consent"),
+        ({"phone": None}, "courriel"),
+        ({"flight_type": "charter"}, "vol"),
+        ({"given_names": ""}, "obligatoire"),
+    ],
+)
+def test_bad_intake_is_refused_and_creates_nothing(app, client, agent, counter, overrides, message):
+    data = intake(app, **overrides)
+    before = counts(app)
+    for step in ("search", "book"):
+        response = helpers.post_form(
+            client, "/airport/", {**data, "step": step, "slot": "1-1-202701011200"}
+        )
+        assert response.status_code == 400
+        assert message in response.get_data(as_text=True).lower()
+    assert counts(app) == before
+
+
+def test_slot_taken_meanwhile_shows_next_free_slots(app, client, agent, counter):
+    data = intake(app)
+    slot = first_slot(search(client, data).get_data(as_text=True))
+    assert book(client, data, slot).status_code == 302
+    before = counts(app)
+    again = book(client, intake(app, given_names="Karim", family_name="Benali"), slot)
+    assert again.status_code == 400
+    html = again.get_data(as_text=True)
+    assert "créneau" in html.lower() or "slot" in html.lower()
+    assert first_slot(html) != slot  # the next free ones are offered
+    assert counts(app) == before
+
+
+def test_past_and_outside_availability_are_refused(app, client, agent, counter):
+    data = intake(app)
+    slot = first_slot(search(client, data).get_data(as_text=True))
+    agent_id, point, stamp = slot.split("-")
+    past = f"{agent_id}-{point}-200001031500"
+    night = f"{agent_id}-{point}-{stamp[:8]}0700"  # 2:00 or 3:00 in Montréal
+    before = counts(app)
+    for bad in (past, night, "garbage", f"{agent_id}-{point}-{stamp[:10]}07"):
+        response = book(client, data, bad)
+        assert response.status_code == 400, bad
+    assert counts(app) == before
+
+
+def test_duplicate_needs_an_explicit_check(app, client, agent, counter):
+    with app.app_context():
+        helpers.create_case(agent.id, given_names="Amina", family_name="Diallo")
+    data = intake(app, date_of_birth="1988-05-17")
+    page = search(client, data)
+    html = page.get_data(as_text=True)
+    assert "ressemble" in html or "looks like" in html
+    slot = first_slot(html)
+    before = counts(app)
+    refused = book(client, data, slot)
+    assert refused.status_code == 400 and counts(app) == before
+    confirmed = book(client, {**data, "duplicates_checked": "y"}, slot)
+    assert confirmed.status_code == 302
+    with app.app_context():
+        assert db.session.scalars(select(AirportBooking)).one().possible_duplicates == 1
+
+
+def test_airport_staff_never_open_the_case_file(app, client, agent, counter):
+    data = intake(app)
+    slot = first_slot(search(client, data).get_data(as_text=True))
+    book(client, data, slot)
+    with app.app_context():
+        appointment = db.session.scalars(select(Appointment)).one()
+        case_id, appointment_id = appointment.case_id, appointment.id
+    assert client.get(f"/cases/{case_id}").status_code == 403
+    assert client.get(f"/appointments/{appointment_id}").status_code == 403
+    assert client.get("/appointments/").status_code == 403
+
+
+@pytest.mark.parametrize("role", ["agent", "advisor", "partner", "supervisor", "admin"])
+def test_other_roles_cannot_use_the_console(client, login, role):
+    login(role)
+    assert client.get("/airport/").status_code == 403
+    assert client.get("/airport/reservations/1").status_code == 403
