@@ -148,6 +148,7 @@ def load_demo(
 def load_demo_cases_once(count: int, progress: Callable[[str], None] | None = None) -> int | None:
     """Create ``count`` illustrative cases when the database has none; None when it has some."""
     from casework.cases.models import Case
+    from casework.demo_appointments import load_demo_appointments
     from casework.demo_cases import load_demo_cases
     from casework.demo_plans import load_demo_plans, load_demo_referrals
 
@@ -156,4 +157,5 @@ def load_demo_cases_once(count: int, progress: Callable[[str], None] | None = No
     created = load_demo_cases(count, progress=progress)
     load_demo_plans(progress=progress)
     load_demo_referrals(progress=progress)
+    load_demo_appointments(progress=progress)
     return created
