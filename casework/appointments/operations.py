@@ -256,7 +256,8 @@ class AirportIntake:
 
     @property
     def meeting_language(self) -> str | None:
-        return self.interpreter_language if self.interpreter_needed else self.preferred_language
+        """The language an interpreter must cover; None when the person needs none."""
+        return self.interpreter_language if self.interpreter_needed else None
 
     def person_fields(self) -> PersonFields:
         return PersonFields(

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from casework.appointments.models import AirportBooking, Appointment, SlotClaim
+from casework.appointments.models import AirportBooking, Appointment, AvailabilityWindow, SlotClaim
 from casework.cases.models import Case, Consent, Person
 from casework.core.audit import AuditEvent
 from casework.core.time import local_today
@@ -247,3 +247,21 @@ def test_other_roles_cannot_use_the_console(client, login, role):
     login(role)
     assert client.get("/airport/").status_code == 403
     assert client.get("/airport/reservations/1").status_code == 403
+
+
+def test_language_narrows_slots_only_when_an_interpreter_is_needed(app, client, agent, counter):
+    english = intake(app, preferred_language="en")
+    slot = first_slot(search(client, english).get_data(as_text=True))
+    assert book(client, english, slot).status_code == 302
+    with app.app_context():
+        assert db.session.scalars(select(Appointment)).one().interpreter_language is None
+    spanish = intake(app, given_names="Lucía", interpreter_needed="y", interpreter_language="es")
+    page = search(client, spanish).get_data(as_text=True)
+    assert SLOT.search(page) is None  # the agent has no Spanish interpreter, on site or remote
+    with app.app_context():
+        window = db.session.scalars(
+            select(AvailabilityWindow).where(AvailabilityWindow.agent_id == agent.id)
+        ).first()
+        window.interpreter_languages = ["es"]
+        db.session.commit()
+    assert SLOT.search(search(client, spanish).get_data(as_text=True))
