@@ -170,6 +170,7 @@ def _score(organisation, case, person, service, domain_code, host_city, loads) -
     elif service != "regionalisation":
         suggestion.serves_region = False
         reasons.append(str(_l("Outside the person's region")))
+    _by_city(suggestion, person)
     volet = _wanted_volet(person, domain_code, host_city)
     if volet is not None and volet in {v.number for v in organisation.volets}:
         suggestion.score += 15
@@ -197,6 +198,22 @@ def _score(organisation, case, person, service, domain_code, host_city, loads) -
             )
         )
     return suggestion
+
+
+CITY_BONUS = 15
+OTHER_CITIES_PENALTY = 10
+
+
+def _by_city(suggestion: Suggestion, person: Person) -> None:
+    """Within its region an organisation may serve some cities only (empty list: all of them)."""
+    city = person.city or person.destination_city
+    serves = suggestion.organisation.serves_city(city)
+    if serves is True:
+        suggestion.score += CITY_BONUS
+        suggestion.reasons.append(str(_l("Serves the city of %(city)s", city=city)))
+    elif serves is False:
+        suggestion.score -= OTHER_CITIES_PENALTY
+        suggestion.reasons.append(str(_l("Serves other cities than %(city)s", city=city)))
 
 
 def _wanted_volet(person: Person, domain_code: str | None, host_city: int | None) -> int | None:

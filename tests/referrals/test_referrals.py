@@ -426,3 +426,56 @@ def test_referral_page_queries_do_not_grow_with_its_history(
         page = client.get(f"/references/{rid}").text
     assert page.count("À préciser") == 3
     assert long.count == short.count
+
+
+def _outaouais_suggestions(app, login, make_case, agent=None, **person):
+    agent = agent or login(role="agent", region="07")
+    case = make_case(agent, immigration_category="economic", **person)
+    actions = _final_plan_with(app, agent, case.id, {("settlement", "housing"): "high"})
+    return case, actions, _suggestions(app, case.id, actions["pasi_partner"])
+
+
+def _by_code(ranked):
+    return {
+        code: (position, score, reasons) for position, (code, score, reasons) in enumerate(ranked)
+    }
+
+
+def test_an_organisation_serving_the_persons_city_ranks_first(app, client, login, make_case):
+    case, actions, ranked = _outaouais_suggestions(app, login, make_case, city="Chelsea")
+    assert ranked == _suggestions(app, case.id, actions["pasi_partner"])  # deterministic
+    found = _by_code(ranked)
+    assert found["ciel"][0] < found["sito"][0] and found["ciel"][0] < found["cjep"][0]
+    assert "Dessert la ville de Chelsea" in found["ciel"][2]
+    assert "Dessert d'autres villes que Chelsea" in found["sito"][2]
+    assert "Dessert d'autres villes que Chelsea" in found["cjep"][2]
+    page = client.get(f"/cases/{case.id}/plan/actions/{actions['pasi_partner']}/orienter").text
+    assert "Dessert la ville de Chelsea" in page and "autres villes que Chelsea" in page
+
+
+def test_city_matching_ignores_accents_case_and_abbreviations(app, login, make_case):
+    _, _, ranked = _outaouais_suggestions(app, login, make_case, city="st-andre-avellin")
+    found = _by_code(ranked)
+    assert found["cjep"][0] < found["ciel"][0] and found["cjep"][0] < found["sito"][0]
+    assert "Dessert la ville de st-andre-avellin" in found["cjep"][2]
+
+
+def test_the_destination_city_counts_when_the_person_has_no_city_yet(app, login, make_case):
+    _, _, ranked = _outaouais_suggestions(app, login, make_case, destination_city="Gatineau")
+    found = _by_code(ranked)
+    assert "Dessert la ville de Gatineau" in found["sito"][2]
+    assert "Dessert d'autres villes que Gatineau" in found["ciel"][2]
+    assert found["sito"][0] < found["ciel"][0]
+
+
+def test_no_city_or_no_list_changes_nothing(app, login, make_case):
+    agent = login(role="agent", region="07")
+    _, _, unknown = _outaouais_suggestions(app, login, make_case, agent)
+    _, _, in_town = _outaouais_suggestions(app, login, make_case, agent, city="Gatineau")
+    for _code, _score, reasons in unknown:
+        assert not any("ville" in reason for reason in reasons)
+    # Organisations with no list (the whole region, or all of Québec) score the same either way.
+    scores = {code: score for code, score, _ in unknown}
+    for code, score, _ in in_town:
+        if code not in ("sito", "ciel", "cjep"):
+            assert score == scores[code], code
