@@ -432,3 +432,69 @@ def test_plan_as_a_pdf_download(app, client, assessed_case):
             select(AuditEvent.details).where(AuditEvent.action == "plan.printed")
         ).all()
         assert [d["output"] for d in outputs] == ["pdf", "pdf"]
+
+
+def _draft_ids(app, case_id):
+    with app.app_context():
+        plan = db.session.scalars(select(Plan).where(Plan.case_id == case_id)).one()
+        return [a.id for a in plan.actions]
+
+
+def test_removing_a_draft_action_asks_for_confirmation_first(app, client, assessed_case):
+    _, case = assessed_case
+    _generate(client, case.id)
+    url = f"/cases/{case.id}/plan"
+    first, second = _draft_ids(app, case.id)[:2]
+    # The table's button saves what is on screen, then asks; nothing is removed yet.
+    fields = helpers.form_fields(client.get(f"{url}/").text, "calendrier")
+    fields[f"due_{second}"] = (date.today() + timedelta(days=45)).isoformat()
+    asked = client.post(f"{url}/actions/{first}/demande-de-retrait", data=fields)
+    assert asked.status_code == 302
+    assert asked.headers["Location"].endswith(f"{url}/actions/{first}/retirer")
+    with app.app_context():
+        assert db.session.get(PlanAction, first) is not None
+        assert db.session.get(PlanAction, second).due_on == date.today() + timedelta(days=45)
+    # The confirmation page works without JavaScript: a POST form and a link back.
+    page = client.get(f"{url}/actions/{first}/retirer")
+    assert page.status_code == 200
+    assert "Retirer cette action ?" in page.text
+    assert re.search(r'<form method="post" class="confirm-panel__actions">', page.text)
+    assert f'href="{url}/"' in page.text and "Retirer l'action</button>" in page.text
+    confirm = helpers.form_fields(page.text)
+    assert client.post(f"{url}/actions/{first}/retirer", data=confirm).status_code == 302
+    with app.app_context():
+        assert db.session.get(PlanAction, first) is None
+        assert db.session.get(PlanAction, second) is not None
+    assert client.get(f"{url}/actions/{first}/retirer").status_code == 404
+
+
+def test_the_plan_page_remove_button_no_longer_removes_at_once(client, assessed_case):
+    _, case = assessed_case
+    _generate(client, case.id)
+    page = client.get(f"/cases/{case.id}/plan/").text
+    assert "/demande-de-retrait" in page
+    assert not re.search(r'formaction="[^"]*/retirer"', page)
+
+
+def test_a_confirmation_left_open_while_the_draft_changed_is_409(app, client, assessed_case):
+    _, case = assessed_case
+    _generate(client, case.id)
+    url = f"/cases/{case.id}/plan"
+    first = _draft_ids(app, case.id)[0]
+    stale = helpers.form_fields(client.get(f"{url}/actions/{first}/retirer").text)
+    helpers.post_form(
+        client,
+        f"{url}/actions",
+        {
+            "version": _version(client, case.id),
+            "objective": "Réseau",
+            "label": "Appeler la cousine",
+            "service": "none",
+            "assignee": "person",
+        },
+    )
+    assert client.post(f"{url}/actions/{first}/retirer", data=stale).status_code == 409
+    with app.app_context():
+        assert db.session.get(PlanAction, first) is not None
+    no_version = {"csrf_token": stale["csrf_token"]}
+    assert client.post(f"{url}/actions/{first}/retirer", data=no_version).status_code == 400
