@@ -498,3 +498,67 @@ def test_a_confirmation_left_open_while_the_draft_changed_is_409(app, client, as
         assert db.session.get(PlanAction, first) is not None
     no_version = {"csrf_token": stale["csrf_token"]}
     assert client.post(f"{url}/actions/{first}/retirer", data=no_version).status_code == 400
+
+
+def _base_fonts(document: bytes) -> set[str]:
+    """The fonts a PDF uses, without the subset prefix (« AAAAAA+DejaVuSans » → « DejaVuSans »)."""
+    names = re.findall(rb"/BaseFont /([\w+\-]+)", document)
+    return {name.decode().split("+")[-1] for name in names}
+
+
+def _dejavu_with_bold() -> Path | None:
+    from casework.plans import pdf
+
+    for candidate in pdf.FONT_CANDIDATES:
+        if candidate and Path(candidate).is_file():
+            bold = Path(candidate).with_name(f"{Path(candidate).stem}-Bold.ttf")
+            return Path(candidate) if bold.is_file() and "DejaVu" in candidate else None
+    return None
+
+
+def _sample_plan() -> bytes:
+    from casework.plans.pdf import PlanLine, render_plan
+
+    return render_plan(
+        title="Mon plan d'action",
+        header=["Nom : Наталья Петрова"],
+        columns=["Quoi faire", "Qui", "Pour le", "Où"],
+        lines=[PlanLine("Se loger", "Visiter trois logements", "Vous", "5 déc. 2026", "PROMIS")],
+        footer="Conservez cette page.",
+    )
+
+
+@pytest.mark.skipif(
+    _dejavu_with_bold() is None, reason="DejaVu Sans and its bold face not installed"
+)
+def test_the_pdf_prints_headings_and_objectives_in_bold(app, client, assessed_case):
+    _, case = assessed_case
+    _generate(client, case.id)
+    helpers.post_form(
+        client, f"/cases/{case.id}/plan/finaliser", {"version": _version(client, case.id)}
+    )
+    document = client.get(f"/cases/{case.id}/plan/imprimer.pdf").data
+    assert {"DejaVuSans", "DejaVuSans-Bold"} <= _base_fonts(document)
+
+
+def test_the_pdf_falls_back_to_helvetica_without_a_unicode_font(monkeypatch, tmp_path):
+    from casework.plans import pdf
+
+    monkeypatch.setattr(pdf, "FONT_CANDIDATES", (str(tmp_path / "absent.ttf"),))
+    fonts = _base_fonts(_sample_plan())
+    assert "Helvetica-Bold" in fonts and not any("DejaVu" in name for name in fonts)
+
+
+@pytest.mark.skipif(_dejavu_with_bold() is None, reason="DejaVu Sans not installed")
+def test_a_font_without_its_bold_face_still_prints_in_that_font(monkeypatch, tmp_path):
+    from casework.plans import pdf
+
+    alone = tmp_path / "DejaVuSans.ttf"
+    alone.write_bytes(_dejavu_with_bold().read_bytes())
+    monkeypatch.setattr(pdf, "FONT_CANDIDATES", (str(alone),))
+    monkeypatch.delenv("CASEWORK_PDF_FONT_BOLD", raising=False)
+    fonts = _base_fonts(_sample_plan())
+    assert "DejaVuSans" in fonts and "DejaVuSans-Bold" not in fonts
+    # The next plan with the bold face installed is bold again.
+    monkeypatch.undo()
+    assert "DejaVuSans-Bold" in _base_fonts(_sample_plan())
