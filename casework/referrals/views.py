@@ -210,7 +210,7 @@ def return_selected():
     the queue comes back with the error and what was chosen."""
     form = BulkReturnForm()
     if not form.validate_on_submit():
-        if form.csrf_token.errors:
+        if "csrf_token" in form.errors:
             abort(400)
         return _queue_page(form)
     try:

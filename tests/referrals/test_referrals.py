@@ -576,3 +576,13 @@ def test_return_many_refuses_an_empty_comment_before_touching_anything(
         with pytest.raises(operations.ReferralError):
             operations.return_many(db.session.get(User, advisor.id), {rid: referral.version}, " ")
         assert db.session.get(Referral, rid).status == "submitted"
+
+
+def test_returning_a_selection_without_a_valid_token_is_400(app, login, make_user):
+    advisor_browser = app.test_client()
+    advisor = make_user(role="advisor", region="06")
+    helpers.login(advisor_browser, advisor.username, advisor.password)
+    response = advisor_browser.post(
+        "/references/retourner", data={"selection": ["1:1"], "comment": "Préciser"}
+    )
+    assert response.status_code == 400
