@@ -231,6 +231,10 @@ def remove_action(case_id: int, action_id: int):
         if outcome is None:
             flash(_("Action removed."), "success")
         return outcome or _back(case_id)
+    return _confirm_removal(case, plan, action, form)
+
+
+def _confirm_removal(case, plan: Plan, action, form: VersionForm):
     return render_file(
         "plans/remove_action.html",
         case=case,
