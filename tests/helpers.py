@@ -189,7 +189,7 @@ class _FormReader(HTMLParser):
     def handle_data(self, data):
         if self._textarea:
             self.fields[self._textarea] += (
-                data.lstrip("\n") if not self.fields[self._textarea] else data
+                data.lstrip("\r\n") if not self.fields[self._textarea] else data
             )
 
 

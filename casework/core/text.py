@@ -47,6 +47,16 @@ def tokens(text: str | None) -> list[str]:
     return [token for token in _NON_WORD.split(fold(text)) if token]
 
 
+# Abbreviations of place names as people type them: « St-Jérôme », « Ste-Julie ».
+_PLACE_ABBREVIATIONS = {"st": "saint", "ste": "sainte"}
+
+
+def place_key(name: str | None) -> str:
+    """A city name folded for comparison: « L’Ange-Gardien », « l'ange gardien » → « l ange
+    gardien »; « St-Jérôme » → « saint jerome »."""
+    return " ".join(_PLACE_ABBREVIATIONS.get(token, token) for token in tokens(name))
+
+
 def digits(text: str | None) -> str:
     return "".join(ch for ch in (text or "") if ch.isdigit())
 

@@ -13,7 +13,7 @@ from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import cm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 # A Unicode TrueType font prints names in any Latin, Cyrillic or Arabic script; the built-in
@@ -23,6 +23,13 @@ FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
     "/usr/share/fonts/dejavu/DejaVuSans.ttf",
 )
+REGULAR, BOLD = "CaseworkSans", "CaseworkSans-Bold"
+
+
+@dataclass(frozen=True)
+class Fonts:
+    regular: str
+    bold: str
 
 
 @dataclass(frozen=True)
@@ -34,13 +41,46 @@ class PlanLine:
     where: str
 
 
-def _font() -> str:
+def _fonts() -> Fonts:
+    """The first usable TrueType font with its bold face, or Helvetica and Helvetica-Bold."""
     for candidate in FONT_CANDIDATES:
         if candidate and Path(candidate).is_file():
-            if "CaseworkSans" not in pdfmetrics.getRegisteredFontNames():
-                pdfmetrics.registerFont(TTFont("CaseworkSans", candidate))
-            return "CaseworkSans"
-    return "Helvetica"
+            try:
+                return _register(Path(candidate))
+            except (TTFError, OSError):
+                continue
+    return Fonts("Helvetica", "Helvetica-Bold")
+
+
+def _bold_face_of(regular: Path) -> Path | None:
+    """« DejaVuSans.ttf » → « DejaVuSans-Bold.ttf » beside it, or CASEWORK_PDF_FONT_BOLD."""
+    for candidate in (
+        os.environ.get("CASEWORK_PDF_FONT_BOLD", ""),
+        str(regular.with_name(f"{regular.stem}-Bold{regular.suffix}")),
+    ):
+        if candidate and Path(candidate).is_file():
+            return Path(candidate)
+    return None
+
+
+def _register(regular: Path) -> Fonts:
+    registered = pdfmetrics.getRegisteredFontNames()
+    if REGULAR not in registered:
+        pdfmetrics.registerFont(TTFont(REGULAR, str(regular)))
+    bold_path = _bold_face_of(regular)
+    bold = REGULAR
+    if bold_path is not None:
+        try:
+            if BOLD not in registered:
+                pdfmetrics.registerFont(TTFont(BOLD, str(bold_path)))
+            bold = BOLD
+        except (TTFError, OSError):
+            pass  # without its bold face, the regular one still prints every script
+    # <b> in a paragraph looks the bold face up through the family.
+    pdfmetrics.registerFontFamily(
+        REGULAR, normal=REGULAR, bold=bold, italic=REGULAR, boldItalic=bold
+    )
+    return Fonts(REGULAR, bold)
 
 
 def render_plan(
@@ -51,13 +91,15 @@ def render_plan(
     footer: str,
 ) -> bytes:
     """A one-table PDF; every string is already translated by the caller."""
-    font = _font()
+    fonts = _fonts()
     styles = getSampleStyleSheet()
-    body = ParagraphStyle("body", parent=styles["BodyText"], fontName=font, fontSize=9, leading=12)
+    body = ParagraphStyle(
+        "body", parent=styles["BodyText"], fontName=fonts.regular, fontSize=9, leading=12
+    )
     heading = ParagraphStyle(
         "heading",
         parent=styles["Title"],
-        fontName=font,
+        fontName=fonts.bold,
         fontSize=16,
         textColor=colors.HexColor("#223654"),
     )
@@ -69,7 +111,7 @@ def render_plan(
     for line in header:
         story.append(Paragraph(escape(line), body))
     story.append(Spacer(1, 0.4 * cm))
-    on_blue = ParagraphStyle("on_blue", parent=body, textColor=colors.white)
+    on_blue = ParagraphStyle("on_blue", parent=body, fontName=fonts.bold, textColor=colors.white)
     rows = [[Paragraph(escape(c), on_blue) for c in columns]]
     for line in lines:
         rows.append(

@@ -28,6 +28,7 @@ from casework.plans.forms import (
     STATUS_LABELS,
     ActionStatusForm,
     NewActionForm,
+    VersionForm,
     schedule_form,
 )
 from casework.plans.models import Plan
@@ -118,9 +119,10 @@ def _run(case_id: int, operation) -> object:
     return None
 
 
-def _on_draft(case_id: int, then, done_message: str | None = None):
+def _on_draft(case_id: int, then, done_message: str | None = None, next_url: str | None = None):
     """Every button of the draft's table posts the whole table: the due dates and assignees on
-    screen are saved first, then ``then(case, plan, version)`` runs, in one transaction."""
+    screen are saved first, then ``then(case, plan, version)`` runs, in one transaction; on
+    success the agent goes to ``next_url`` (default: the plan)."""
     case = load_case(case_id, "plans.edit")
     plan = operations.latest(case)
     if plan is None or not plan.is_draft:
@@ -141,6 +143,8 @@ def _on_draft(case_id: int, then, done_message: str | None = None):
     outcome = _run(case_id, operation)
     if outcome is None and done_message:
         flash(done_message, "success")
+    if outcome is None and next_url:
+        return redirect(next_url)
     return outcome or _back(case_id)
 
 
@@ -192,13 +196,55 @@ def add_action(case_id: int):
     return outcome or _back(case_id)
 
 
-@bp.post("/actions/<int:action_id>/retirer")
+@bp.post("/actions/<int:action_id>/demande-de-retrait")
 @requires("plans.edit")
-def remove_action(case_id: int, action_id: int):
+def ask_remove_action(case_id: int, action_id: int):
+    """The table's Remove button: save what is on screen, then ask for confirmation."""
     return _on_draft(
         case_id,
-        lambda case, plan, v: operations.remove_action(current_user, case, plan, action_id, v),
-        _("Action removed."),
+        None,
+        next_url=url_for("plans.remove_action", case_id=case_id, action_id=action_id),
+    )
+
+
+@bp.route("/actions/<int:action_id>/retirer", methods=["GET", "POST"])
+@requires("plans.edit")
+def remove_action(case_id: int, action_id: int):
+    """Confirm, then remove an action of the draft (GET asks, POST removes)."""
+    case = load_case(case_id, "plans.edit")
+    plan = operations.latest(case)
+    if plan is None or not plan.is_draft:
+        abort(409)
+    action = next((a for a in plan.actions if a.id == action_id), None)
+    if action is None:
+        abort(404)
+    form = VersionForm(data={"version": plan.version})
+    if request.method == "POST":
+        if not _valid(form):
+            return _back(case_id)
+        outcome = _run(
+            case_id,
+            lambda: operations.remove_action(
+                current_user, case, plan, action_id, form.version.data
+            ),
+        )
+        if outcome is None:
+            flash(_("Action removed."), "success")
+        return outcome or _back(case_id)
+    return _confirm_removal(case, plan, action, form)
+
+
+def _confirm_removal(case, plan: Plan, action, form: VersionForm):
+    return render_file(
+        "plans/remove_action.html",
+        case=case,
+        plan=plan,
+        action=action,
+        position=plan.actions.index(action) + 1,
+        form=form,
+        services=operations.rules().services,
+        english=_english(),
+        assignees=ASSIGNEE_LABELS,
     )
 
 

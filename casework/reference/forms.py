@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -18,9 +20,22 @@ from wtforms.widgets import HiddenInput
 from casework.cases import choices
 from casework.core.forms import BaseForm, max_length, required
 
+CITY_SEPARATORS = re.compile(r"[,;\n]")
+
 
 def _none_if_empty(value):
     return value or None
+
+
+class NameListField(TextAreaField):
+    """A list of names typed one per line or separated by commas; shown one per line."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        if valuelist:
+            self.data = [n.strip() for n in CITY_SEPARATORS.split(valuelist[0]) if n.strip()]
+
+    def _value(self) -> str:
+        return "\n".join(self.data or [])
 
 
 class OrganisationForm(BaseForm):
@@ -42,6 +57,13 @@ class OrganisationForm(BaseForm):
     )
     services_offered = TextAreaField(
         _l("Services offered"), validators=[Optional(), max_length(5000)], filters=[_none_if_empty]
+    )
+    cities_served = NameListField(
+        _l("Cities served"),
+        description=_l(
+            "One per line, or separated by commas. Leave empty when the organisation serves "
+            "the whole region."
+        ),
     )
     languages = SelectMultipleField(_l("Languages"), validate_choice=False)
     capacity = IntegerField(

@@ -6,6 +6,7 @@ from flask_babel import get_locale
 from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from casework.core.text import place_key
 from casework.extensions import db
 
 
@@ -172,6 +173,13 @@ class Organisation(db.Model):
 
     def is_illustrative(self, field: str) -> bool:
         return field in (self.illustrative_fields or [])
+
+    def serves_city(self, city: str | None) -> bool | None:
+        """Whether the organisation serves ``city``; None when it serves its whole region or
+        the city is unknown (nothing to say either way)."""
+        if not self.cities_served or not place_key(city):
+            return None
+        return place_key(city) in {place_key(name) for name in self.cities_served}
 
 
 class Occupation(db.Model):

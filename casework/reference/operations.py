@@ -12,10 +12,13 @@ from sqlalchemy import select
 from casework.cases import choices
 from casework.core import audit
 from casework.core.domain import DomainError, StaleEdit
+from casework.core.text import place_key
 from casework.extensions import db
 from casework.reference.models import Domain, Organisation, PasiVolet
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+CITY_MAX = 80
+CITIES_MAX = 100
 
 
 class DirectoryError(DomainError):
@@ -31,6 +34,7 @@ class OrganisationFields:
     contact_email: str | None = None
     address: str | None = None
     services_offered: str | None = None
+    cities_served: list[str] = field(default_factory=list)
     languages: list[str] = field(default_factory=list)
     capacity: int | None = None
     active: bool = True
@@ -44,9 +48,28 @@ def _validate(values: OrganisationFields) -> None:
         raise DirectoryError(_l("Enter a valid e-mail address."), "contact_email")
     if values.capacity is not None and not 0 <= values.capacity <= 100_000:
         raise DirectoryError(_l("Capacity is a number of referrals per month."), "capacity")
+    values.cities_served = _cities(values.cities_served)
     values.languages = list(dict.fromkeys(values.languages))
     if not all(choices.is_language(code) for code in values.languages):
         raise DirectoryError(_l("Not a valid choice."), "languages")
+
+
+def _cities(names: list[str]) -> list[str]:
+    """The cities as typed, trimmed, without blanks or repeats (« Gatineau » = « gatineau »)."""
+    kept: dict[str, str] = {}
+    for name in (" ".join(n.split()) for n in names):
+        if name and place_key(name) not in kept:
+            kept[place_key(name)] = name
+    if len(kept) > CITIES_MAX or any(len(name) > CITY_MAX for name in kept.values()):
+        raise DirectoryError(
+            _l(
+                "At most %(count)d cities of at most %(max)d characters each.",
+                count=CITIES_MAX,
+                max=CITY_MAX,
+            ),
+            "cities_served",
+        )
+    return list(kept.values())
 
 
 def update_organisation(
@@ -65,20 +88,23 @@ def update_organisation(
     domains = list(db.session.scalars(select(Domain).where(Domain.code.in_(domain_codes))))
     if len(volets) != len(set(volet_numbers)) or len(domains) != len(set(domain_codes)):
         raise DirectoryError(_l("Not a valid choice."))
+    if set(values.languages) == set(organisation.languages or []):
+        # The form sends languages in the order of its choices: that alone is not an edit.
+        values.languages = list(organisation.languages)
     changed = [name for name, value in vars(values).items() if getattr(organisation, name) != value]
     for name in changed:
         setattr(organisation, name, getattr(values, name))
-        if name in ("languages", "capacity"):
-            # Edited by a person: no longer an illustrative demo value.
-            organisation.illustrative_fields = [
-                f for f in organisation.illustrative_fields if f != name
-            ]
     if {v.id for v in organisation.volets} != {v.id for v in volets}:
         organisation.volets = volets
         changed.append("volets")
     if {d.id for d in organisation.domains} != {d.id for d in domains}:
         organisation.domains = domains
         changed.append("domains")
+    if set(changed) & set(organisation.illustrative_fields or []):
+        # Edited by a person: no longer an illustrative demo value.
+        organisation.illustrative_fields = [
+            f for f in organisation.illustrative_fields if f not in changed
+        ]
     if changed:
         db.session.flush()
         audit.record(actor, "organisation.updated", organisation, fields=changed)

@@ -176,6 +176,7 @@ def load_organisations(
             region=_lookup(regions, str(item["region"]), "région", code)
             if item.get("region")
             else None,
+            cities_served=list(merged.get("cities_served", [])),
             languages=list(merged.get("languages", [])),
             capacity=merged.get("capacity"),
             document_note=item.get("document_note"),

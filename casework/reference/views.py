@@ -111,6 +111,7 @@ def edit_organisation(organisation_id: int):
                 contact_email=form.contact_email.data,
                 address=form.address.data,
                 services_offered=form.services_offered.data,
+                cities_served=list(form.cities_served.data or []),
                 languages=list(form.languages.data or []),
                 capacity=form.capacity.data,
                 active=bool(form.active.data),

@@ -8,6 +8,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from casework.cases.models import Case, Person
 from casework.cases.operations import current_consent
@@ -170,6 +171,7 @@ def _score(organisation, case, person, service, domain_code, host_city, loads) -
     elif service != "regionalisation":
         suggestion.serves_region = False
         reasons.append(str(_l("Outside the person's region")))
+    _by_city(suggestion, person)
     volet = _wanted_volet(person, domain_code, host_city)
     if volet is not None and volet in {v.number for v in organisation.volets}:
         suggestion.score += 15
@@ -197,6 +199,22 @@ def _score(organisation, case, person, service, domain_code, host_city, loads) -
             )
         )
     return suggestion
+
+
+CITY_BONUS = 15
+OTHER_CITIES_PENALTY = 10
+
+
+def _by_city(suggestion: Suggestion, person: Person) -> None:
+    """Within its region an organisation may serve some cities only (empty list: all of them)."""
+    city = person.city or person.destination_city
+    serves = suggestion.organisation.serves_city(city)
+    if serves is True:
+        suggestion.score += CITY_BONUS
+        suggestion.reasons.append(str(_l("Serves the city of %(city)s", city=city)))
+    elif serves is False:
+        suggestion.score -= OTHER_CITIES_PENALTY
+        suggestion.reasons.append(str(_l("Serves other cities than %(city)s", city=city)))
 
 
 def _wanted_volet(person: Person, domain_code: str | None, host_city: int | None) -> int | None:
@@ -474,29 +492,54 @@ def queue(user: Any, filters: QueueFilters, now=None) -> Select:
     return statement
 
 
-def approve_many(actor: Any, versions: dict[int, int]) -> tuple[int, int]:
-    """Approve the submitted referrals given (id → version seen); returns (approved, skipped).
+@dataclass
+class BulkOutcome:
+    """What a decision on a selection did: the referrals moved, and those left as they were."""
 
-    Each is checked on its own: one that moved meanwhile, or lies outside the advisor's region,
-    is skipped and the others are approved.
-    """
+    done: list[int] = field(default_factory=list)
+    skipped: list[int] = field(default_factory=list)
+
+
+def approve_many(actor: Any, versions: dict[int, int]) -> BulkOutcome:
+    """Approve the submitted referrals given (id → version seen)."""
+    return _decide_many(actor, versions, "approved", None)
+
+
+def return_many(actor: Any, versions: dict[int, int], comment: str | None) -> BulkOutcome:
+    """Return the submitted referrals given (id → version seen) to their agents, one comment
+    for all; each records who, when and the comment, and is audited like a single return."""
+    comment = (comment or "").strip()
+    if not comment:
+        raise ReferralError(
+            _l("Write a comment for the agents: it tells them what to change."), "comment"
+        )
+    if len(comment) > 2000:
+        raise ReferralError(_l("At most %(max)d characters.", max=2000), "comment")
+    return _decide_many(actor, versions, "returned", comment)
+
+
+def _decide_many(
+    actor: Any, versions: dict[int, int], to_status: str, comment: str | None
+) -> BulkOutcome:
+    """Each referral is moved on its own: one that moved meanwhile, lies outside the reviewer's
+    region or is not awaiting review is skipped (and rolled back alone), the others are moved."""
     from casework.core.permissions import in_scope
 
-    approved = skipped = 0
+    outcome = BulkOutcome()
     scope = scope_for(actor.role, "referrals.transition")
     for referral_id, seen in sorted(versions.items()):
         referral = db.session.get(Referral, referral_id)
         if referral is None or scope is None or not in_scope(actor, scope, referral):
-            skipped += 1
+            outcome.skipped.append(referral_id)
             continue
         try:
             with db.session.begin_nested():
-                move(actor, referral, "approved", None, seen)
-        except (StaleEdit, InvalidTransition, DomainError):
-            skipped += 1
+                move(actor, referral, to_status, comment, seen)
+        except (StaleEdit, StaleDataError, InvalidTransition, DomainError):
+            outcome.skipped.append(referral_id)
             continue
-        approved += 1
-    return approved, skipped
+        outcome.done.append(referral_id)
+    return outcome
 
 
 @dataclass(frozen=True)

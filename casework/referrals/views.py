@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from casework.assessments import operations as assessments
 from casework.cases.forms import parse_id
 from casework.cases.views import load_case, render_file
 from casework.core import audit
-from casework.core.domain import DomainError, StaleEdit
+from casework.core.domain import DomainError, StaleEdit, show_error
 from casework.core.forms import ConfirmForm
 from casework.core.pagination import paginate, parse_page_number
 from casework.core.permissions import load_or_abort, requires
@@ -19,6 +20,7 @@ from casework.plans import operations as plans
 from casework.reference.lookup import active_organisations as lookup_organisations
 from casework.reference.models import Organisation
 from casework.referrals import operations
+from casework.referrals.forms import BulkReturnForm, selected_versions
 from casework.referrals.models import Referral
 
 bp = Blueprint("referrals", __name__, url_prefix="/references")
@@ -145,6 +147,11 @@ def move(referral_id: int, to_status: str):
 @bp.get("/")
 @requires("referrals.read")
 def index():
+    return _queue_page(BulkReturnForm(formdata=None))
+
+
+def _queue_page(bulk: BulkReturnForm):
+    """The queue with its filters; ``bulk`` carries a rejected selection and its errors."""
     args = request.args
     status = args.get(
         "status", "submitted" if current_user.role == "advisor" and "status" not in args else ""
@@ -169,7 +176,8 @@ def index():
         filters=filters,
         organisations=lookup_organisations(),
         domains=assessments.catalogue(),
-        bulk=ConfirmForm(),
+        bulk=bulk,
+        selected=set(bulk.selection.data or []),
         reviewer=current_user.role == "advisor",
     )
 
@@ -179,27 +187,63 @@ def index():
 def approve_selected():
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    versions = {}
-    for value in request.form.getlist("selection"):
-        referral_id, _separator, version = value.partition(":")
-        if (
-            referral_id.isdigit()
-            and version.isdigit()
-            and len(referral_id) < 10
-            and len(version) < 10
-        ):
-            versions[int(referral_id)] = int(version)
-    approved, skipped = operations.approve_many(current_user, versions)
+    outcome = operations.approve_many(
+        current_user, selected_versions(request.form.getlist("selection"))
+    )
     db.session.commit()
     flash(
         _(
             "%(approved)d approved, %(skipped)d left as they were.",
-            approved=approved,
-            skipped=skipped,
+            approved=len(outcome.done),
+            skipped=len(outcome.skipped),
         ),
         "success",
     )
+    _report_skipped(outcome)
     return redirect(url_for("referrals.index"))
+
+
+@bp.post("/retourner")
+@requires("referrals.review")
+def return_selected():
+    """Return the selection to the agents with one comment; without a comment or a selection,
+    the queue comes back with the error and what was chosen."""
+    form = BulkReturnForm()
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            abort(400)
+        return _queue_page(form)
+    try:
+        outcome = operations.return_many(
+            current_user, selected_versions(form.selection.data or []), form.comment.data
+        )
+    except DomainError as error:
+        db.session.rollback()
+        show_error(form, error, lambda message: flash(message, "error"))
+        return _queue_page(form)
+    db.session.commit()
+    flash(
+        ngettext(
+            "%(num)d referral returned to its agent with the comment.",
+            "%(num)d referrals returned to their agents with the comment.",
+            len(outcome.done),
+        ),
+        "success",
+    )
+    _report_skipped(outcome)
+    return redirect(url_for("referrals.index"))
+
+
+def _report_skipped(outcome: operations.BulkOutcome) -> None:
+    if outcome.skipped:
+        flash(
+            _(
+                "Left as they were (decided or changed meanwhile, or outside your region): "
+                "%(numbers)s.",
+                numbers=", ".join(f"#{n}" for n in outcome.skipped),
+            ),
+            "warning",
+        )
 
 
 @bp.get("/organismes")

@@ -432,3 +432,133 @@ def test_plan_as_a_pdf_download(app, client, assessed_case):
             select(AuditEvent.details).where(AuditEvent.action == "plan.printed")
         ).all()
         assert [d["output"] for d in outputs] == ["pdf", "pdf"]
+
+
+def _draft_ids(app, case_id):
+    with app.app_context():
+        plan = db.session.scalars(select(Plan).where(Plan.case_id == case_id)).one()
+        return [a.id for a in plan.actions]
+
+
+def test_removing_a_draft_action_asks_for_confirmation_first(app, client, assessed_case):
+    _, case = assessed_case
+    _generate(client, case.id)
+    url = f"/cases/{case.id}/plan"
+    first, second = _draft_ids(app, case.id)[:2]
+    # The table's button saves what is on screen, then asks; nothing is removed yet.
+    fields = helpers.form_fields(client.get(f"{url}/").text, "calendrier")
+    fields[f"due_{second}"] = (date.today() + timedelta(days=45)).isoformat()
+    asked = client.post(f"{url}/actions/{first}/demande-de-retrait", data=fields)
+    assert asked.status_code == 302
+    assert asked.headers["Location"].endswith(f"{url}/actions/{first}/retirer")
+    with app.app_context():
+        assert db.session.get(PlanAction, first) is not None
+        assert db.session.get(PlanAction, second).due_on == date.today() + timedelta(days=45)
+    # The confirmation page works without JavaScript: a POST form and a link back.
+    page = client.get(f"{url}/actions/{first}/retirer")
+    assert page.status_code == 200
+    assert "Retirer cette action ?" in page.text
+    assert re.search(r'<form method="post" class="confirm-panel__actions">', page.text)
+    assert f'href="{url}/"' in page.text and "Retirer l'action</button>" in page.text
+    confirm = helpers.form_fields(page.text)
+    assert client.post(f"{url}/actions/{first}/retirer", data=confirm).status_code == 302
+    with app.app_context():
+        assert db.session.get(PlanAction, first) is None
+        assert db.session.get(PlanAction, second) is not None
+    assert client.get(f"{url}/actions/{first}/retirer").status_code == 404
+
+
+def test_the_plan_page_remove_button_no_longer_removes_at_once(client, assessed_case):
+    _, case = assessed_case
+    _generate(client, case.id)
+    page = client.get(f"/cases/{case.id}/plan/").text
+    assert "/demande-de-retrait" in page
+    assert not re.search(r'formaction="[^"]*/retirer"', page)
+
+
+def test_a_confirmation_left_open_while_the_draft_changed_is_409(app, client, assessed_case):
+    _, case = assessed_case
+    _generate(client, case.id)
+    url = f"/cases/{case.id}/plan"
+    first = _draft_ids(app, case.id)[0]
+    stale = helpers.form_fields(client.get(f"{url}/actions/{first}/retirer").text)
+    helpers.post_form(
+        client,
+        f"{url}/actions",
+        {
+            "version": _version(client, case.id),
+            "objective": "Réseau",
+            "label": "Appeler la cousine",
+            "service": "none",
+            "assignee": "person",
+        },
+    )
+    assert client.post(f"{url}/actions/{first}/retirer", data=stale).status_code == 409
+    with app.app_context():
+        assert db.session.get(PlanAction, first) is not None
+    no_version = {"csrf_token": stale["csrf_token"]}
+    assert client.post(f"{url}/actions/{first}/retirer", data=no_version).status_code == 400
+
+
+def _base_fonts(document: bytes) -> set[str]:
+    """The fonts a PDF uses, without the subset prefix (« AAAAAA+DejaVuSans » → « DejaVuSans »)."""
+    names = re.findall(rb"/BaseFont /([\w+\-]+)", document)
+    return {name.decode().split("+")[-1] for name in names}
+
+
+def _dejavu_with_bold() -> Path | None:
+    from casework.plans import pdf
+
+    for candidate in pdf.FONT_CANDIDATES:
+        if candidate and Path(candidate).is_file():
+            bold = Path(candidate).with_name(f"{Path(candidate).stem}-Bold.ttf")
+            return Path(candidate) if bold.is_file() and "DejaVu" in candidate else None
+    return None
+
+
+def _sample_plan() -> bytes:
+    from casework.plans.pdf import PlanLine, render_plan
+
+    return render_plan(
+        title="Mon plan d'action",
+        header=["Nom : Наталья Петрова"],
+        columns=["Quoi faire", "Qui", "Pour le", "Où"],
+        lines=[PlanLine("Se loger", "Visiter trois logements", "Vous", "5 déc. 2026", "PROMIS")],
+        footer="Conservez cette page.",
+    )
+
+
+@pytest.mark.skipif(
+    _dejavu_with_bold() is None, reason="DejaVu Sans and its bold face not installed"
+)
+def test_the_pdf_prints_headings_and_objectives_in_bold(app, client, assessed_case):
+    _, case = assessed_case
+    _generate(client, case.id)
+    helpers.post_form(
+        client, f"/cases/{case.id}/plan/finaliser", {"version": _version(client, case.id)}
+    )
+    document = client.get(f"/cases/{case.id}/plan/imprimer.pdf").data
+    assert {"DejaVuSans", "DejaVuSans-Bold"} <= _base_fonts(document)
+
+
+def test_the_pdf_falls_back_to_helvetica_without_a_unicode_font(monkeypatch, tmp_path):
+    from casework.plans import pdf
+
+    monkeypatch.setattr(pdf, "FONT_CANDIDATES", (str(tmp_path / "absent.ttf"),))
+    fonts = _base_fonts(_sample_plan())
+    assert "Helvetica-Bold" in fonts and not any("DejaVu" in name for name in fonts)
+
+
+@pytest.mark.skipif(_dejavu_with_bold() is None, reason="DejaVu Sans not installed")
+def test_a_font_without_its_bold_face_still_prints_in_that_font(monkeypatch, tmp_path):
+    from casework.plans import pdf
+
+    alone = tmp_path / "DejaVuSans.ttf"
+    alone.write_bytes(_dejavu_with_bold().read_bytes())
+    monkeypatch.setattr(pdf, "FONT_CANDIDATES", (str(alone),))
+    monkeypatch.delenv("CASEWORK_PDF_FONT_BOLD", raising=False)
+    fonts = _base_fonts(_sample_plan())
+    assert "DejaVuSans" in fonts and "DejaVuSans-Bold" not in fonts
+    # The next plan with the bold face installed is bold again.
+    monkeypatch.undo()
+    assert "DejaVuSans-Bold" in _base_fonts(_sample_plan())

@@ -55,3 +55,54 @@ def test_an_organisation_can_be_deactivated_and_bad_values_are_form_errors(app, 
     bad.update(contact_email="pas-un-courriel", capacity="-4")
     response = client.post(url, data=bad)
     assert response.status_code == 200 and 'class="error-message"' in response.text
+
+
+def _organisation(app, code):
+    with app.app_context():
+        return db.session.scalar(select(Organisation).where(Organisation.code == code)).id
+
+
+def test_cities_served_are_edited_as_a_list_and_audited(app, client, login):
+    login(role="advisor", region="07")
+    sito = _organisation(app, "sito")
+    url = f"/reference/organismes/{sito}/modifier"
+    page = client.get(url).text
+    assert 'name="cities_served"' in page and "Villes desservies" in page
+    fields = helpers.form_fields(page)
+    assert fields["cities_served"].strip() == "Gatineau"
+    fields["cities_served"] = "Gatineau, Chelsea\n  Cantley  \n\ngatineau"
+    assert client.post(url, data=fields).status_code == 302
+    with app.app_context():
+        assert db.session.get(Organisation, sito).cities_served == [
+            "Gatineau",
+            "Chelsea",
+            "Cantley",
+        ]
+        event = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "organisation.updated")
+        ).one()
+        assert event.details["fields"] == ["cities_served"]
+        # Languages came back in the form's order: not an edit, still an illustrative value.
+        assert db.session.get(Organisation, sito).is_illustrative("languages")
+    listing = client.get("/reference/organismes").text
+    assert "Villes desservies : Gatineau, Chelsea, Cantley" in listing
+    assert "Toute la région" in listing  # organisations with no list serve their whole region
+    fields = helpers.form_fields(client.get(url).text)
+    fields["cities_served"] = ""
+    assert client.post(url, data=fields).status_code == 302
+    with app.app_context():
+        assert db.session.get(Organisation, sito).cities_served == []
+
+
+def test_a_city_name_too_long_is_a_form_error_and_changes_nothing(app, client, login):
+    login(role="admin")
+    ciel = _organisation(app, "ciel")
+    url = f"/reference/organismes/{ciel}/modifier"
+    fields = helpers.form_fields(client.get(url).text)
+    fields["cities_served"] = "Chelsea\n" + "x" * 81
+    response = client.post(url, data=fields)
+    assert response.status_code == 200
+    assert 'id="cities_served-error"' in response.text
+    with app.app_context():
+        assert "Chelsea" in db.session.get(Organisation, ciel).cities_served
+        assert len(db.session.get(Organisation, ciel).cities_served) == 6

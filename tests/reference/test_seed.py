@@ -140,7 +140,7 @@ def test_seed_files_mark_demo_values_apart():
             assert field not in organisation, (
                 f"{organisation['code']}: {field} must sit under demo:"
             )
-        for field in ("volets", "domains"):
+        for field in ("volets", "domains", "cities_served"):
             assert not (field in organisation and field in organisation.get("demo", {})), (
                 organisation["code"]
             )
@@ -177,3 +177,48 @@ def test_a_new_organisation_in_the_seed_is_added(app, ctx, tmp_path):
     assert report["organisations"][1] == 1
     added = db.session.scalar(select(Organisation).where(Organisation.code == "nouvel_organisme"))
     assert added.capacity == 10 and added.is_illustrative("capacity")
+
+
+def test_cities_served_come_from_the_document_and_default_to_the_whole_region(ctx):
+    organisations = {o.code: o for o in db.session.scalars(select(Organisation))}
+    assert organisations["sito"].cities_served == ["Gatineau"]
+    assert {"Chelsea", "Cantley", "Val-des-Monts"} <= set(organisations["ciel"].cities_served)
+    assert {"Papineauville", "Thurso"} <= set(organisations["cjep"].cities_served)
+    assert not {"Gatineau"} & set(organisations["ciel"].cities_served)
+    for code in ("sito", "ciel", "cjep"):
+        assert not organisations[code].is_illustrative("cities_served")
+    # The document has this one serve businesses of two regions, not one city.
+    assert organisations["sded"].cities_served == []
+    assert organisations["promis"].cities_served == []
+
+
+def test_reloading_keeps_cities_served_edited_in_the_ui(app, ctx):
+    sito = db.session.scalar(select(Organisation).where(Organisation.code == "sito"))
+    sito.cities_served = ["Gatineau", "Chelsea"]
+    db.session.commit()
+    report = load_reference_data(app.config["SEED_DIR"])
+    assert report["organisations"][1] == 0
+    assert db.session.scalar(
+        select(Organisation.cities_served).where(Organisation.code == "sito")
+    ) == ["Gatineau", "Chelsea"]
+
+
+def test_illustrative_cities_served_in_a_new_organisation_are_marked(app, ctx, tmp_path):
+    for path in SEED.glob("*.yaml"):
+        (tmp_path / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    document = yaml.safe_load((tmp_path / "organisations.yaml").read_text(encoding="utf-8"))
+    document["organisations"].append(
+        {
+            "code": "organisme_local",
+            "name": "Organisme local",
+            "region": "05",
+            "kind": "other",
+            "demo": {"cities_served": ["Magog"]},
+        }
+    )
+    (tmp_path / "organisations.yaml").write_text(
+        yaml.safe_dump(document, allow_unicode=True), encoding="utf-8"
+    )
+    load_reference_data(tmp_path)
+    added = db.session.scalar(select(Organisation).where(Organisation.code == "organisme_local"))
+    assert added.cities_served == ["Magog"] and added.is_illustrative("cities_served")

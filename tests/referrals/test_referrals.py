@@ -4,7 +4,7 @@ import re
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from casework.extensions import db
 from casework.referrals.models import Disclosure, Referral, ReferralEvent
@@ -294,12 +294,12 @@ def test_a_partner_cannot_probe_an_unsent_referral(app, client, make_user, refer
     assert response.status_code == 404
 
 
-def _submitted_referrals(app, client, agent, make_case, count):
+def _submitted_referrals(app, client, agent, make_case, count, organisation="promis"):
     ids = []
     for _ in range(count):
         case = make_case(agent)
         actions = _final_plan_with(app, agent, case.id, {("settlement", "housing"): "high"})
-        _create(client, case.id, actions["pasi_partner"], _organisation_id(app, "promis"))
+        _create(client, case.id, actions["pasi_partner"], _organisation_id(app, organisation))
         rid, version, _ = _referral(app, case.id)
         _move(client, rid, "submitted", version)
         ids.append(rid)
@@ -426,3 +426,163 @@ def test_referral_page_queries_do_not_grow_with_its_history(
         page = client.get(f"/references/{rid}").text
     assert page.count("À préciser") == 3
     assert long.count == short.count
+
+
+def _outaouais_suggestions(app, login, make_case, agent=None, **person):
+    agent = agent or login(role="agent", region="07")
+    case = make_case(agent, immigration_category="economic", **person)
+    actions = _final_plan_with(app, agent, case.id, {("settlement", "housing"): "high"})
+    return case, actions, _suggestions(app, case.id, actions["pasi_partner"])
+
+
+def _by_code(ranked):
+    return {
+        code: (position, score, reasons) for position, (code, score, reasons) in enumerate(ranked)
+    }
+
+
+def test_an_organisation_serving_the_persons_city_ranks_first(app, client, login, make_case):
+    case, actions, ranked = _outaouais_suggestions(app, login, make_case, city="Chelsea")
+    assert ranked == _suggestions(app, case.id, actions["pasi_partner"])  # deterministic
+    found = _by_code(ranked)
+    assert found["ciel"][0] < found["sito"][0] and found["ciel"][0] < found["cjep"][0]
+    assert "Dessert la ville de Chelsea" in found["ciel"][2]
+    assert "Dessert d'autres villes que Chelsea" in found["sito"][2]
+    assert "Dessert d'autres villes que Chelsea" in found["cjep"][2]
+    page = client.get(f"/cases/{case.id}/plan/actions/{actions['pasi_partner']}/orienter").text
+    assert "Dessert la ville de Chelsea" in page and "autres villes que Chelsea" in page
+
+
+def test_city_matching_ignores_accents_case_and_abbreviations(app, login, make_case):
+    _, _, ranked = _outaouais_suggestions(app, login, make_case, city="st-andre-avellin")
+    found = _by_code(ranked)
+    assert found["cjep"][0] < found["ciel"][0] and found["cjep"][0] < found["sito"][0]
+    assert "Dessert la ville de st-andre-avellin" in found["cjep"][2]
+
+
+def test_the_destination_city_counts_when_the_person_has_no_city_yet(app, login, make_case):
+    _, _, ranked = _outaouais_suggestions(app, login, make_case, destination_city="Gatineau")
+    found = _by_code(ranked)
+    assert "Dessert la ville de Gatineau" in found["sito"][2]
+    assert "Dessert d'autres villes que Gatineau" in found["ciel"][2]
+    assert found["sito"][0] < found["ciel"][0]
+
+
+def test_no_city_or_no_list_changes_nothing(app, login, make_case):
+    agent = login(role="agent", region="07")
+    _, _, unknown = _outaouais_suggestions(app, login, make_case, agent)
+    _, _, in_town = _outaouais_suggestions(app, login, make_case, agent, city="Gatineau")
+    for _code, _score, reasons in unknown:
+        assert not any("ville" in reason for reason in reasons)
+    # Organisations with no list (the whole region, or all of Québec) score the same either way.
+    scores = {code: score for code, score, _ in unknown}
+    for code, score, _ in in_town:
+        if code not in ("sito", "ciel", "cjep"):
+            assert score == scores[code], code
+
+
+def _bulk_return(browser, selection, comment):
+    token = helpers.csrf_token(browser, "/references/")
+    return browser.post(
+        "/references/retourner",
+        data={"selection": selection, "comment": comment, "csrf_token": token},
+    )
+
+
+def test_advisor_returns_a_selection_with_one_comment(app, client, login, make_user, make_case):
+    from casework.core.audit import AuditEvent
+
+    agent = login(role="agent", region="06")
+    ids = _submitted_referrals(app, client, agent, make_case, 3)
+    elsewhere_browser = app.test_client()
+    elsewhere_agent = make_user(role="agent", region="03")
+    helpers.login(elsewhere_browser, elsewhere_agent.username, elsewhere_agent.password)
+    (foreign,) = _submitted_referrals(
+        app, elsewhere_browser, elsewhere_agent, make_case, 1, "quebec_international"
+    )
+    advisor_browser = app.test_client()
+    advisor = make_user(role="advisor", region="06")
+    helpers.login(advisor_browser, advisor.username, advisor.password)
+    queue = advisor_browser.get("/references/").text
+    assert "Retourner la sélection" in queue
+    with app.app_context():
+        versions = {rid: db.session.get(Referral, rid).version for rid in [*ids, foreign]}
+    # The third was approved meanwhile: it is no longer awaiting review.
+    _move(advisor_browser, ids[2], "approved", versions[ids[2]])
+    selection = [f"{rid}:{versions[rid]}" for rid in (*ids, foreign)]
+    response = _bulk_return(advisor_browser, selection, "  Préciser le besoin de logement  ")
+    assert response.status_code == 302
+    page = advisor_browser.get("/references/").text
+    assert "2 références retournées" in page
+    assert f"#{ids[2]}, #{foreign}" in page
+    with app.app_context():
+        statuses = [db.session.get(Referral, rid).status for rid in (*ids, foreign)]
+        assert statuses == ["returned", "returned", "approved", "submitted"]
+        for rid in ids[:2]:
+            last = db.session.scalars(
+                select(ReferralEvent)
+                .where(ReferralEvent.referral_id == rid)
+                .order_by(ReferralEvent.id.desc())
+            ).first()
+            assert (last.from_status, last.to_status) == ("submitted", "returned")
+            assert (last.actor_id, last.comment) == (advisor.id, "Préciser le besoin de logement")
+            assert last.occurred_at is not None
+            assert db.session.get(Referral, rid).last_comment == "Préciser le besoin de logement"
+        audited = db.session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.action == "referral.returned", AuditEvent.actor_id == advisor.id
+            )
+        ).all()
+        assert sorted(e.details["referral_id"] for e in audited) == sorted(ids[:2])
+
+
+def test_returning_a_selection_needs_a_comment_and_changes_nothing_without(
+    app, client, login, make_user, make_case
+):
+    agent = login(role="agent", region="06")
+    ids = _submitted_referrals(app, client, agent, make_case, 2)
+    advisor_browser = app.test_client()
+    advisor = make_user(role="advisor", region="06")
+    helpers.login(advisor_browser, advisor.username, advisor.password)
+    with app.app_context():
+        before = {rid: db.session.get(Referral, rid).version for rid in ids}
+        events = db.session.scalar(select(func.count(ReferralEvent.id)))
+    selection = [f"{rid}:{before[rid]}" for rid in ids]
+    response = _bulk_return(advisor_browser, selection, "   ")
+    assert response.status_code == 200
+    assert "Écrivez un commentaire" in response.text
+    assert 'id="comment-error"' in response.text
+    for value in selection:  # what was chosen is still chosen
+        assert re.search(rf'value="{value}"[^>]* checked', response.text)
+    nothing = _bulk_return(advisor_browser, [], "Préciser")
+    assert nothing.status_code == 200 and "Sélectionnez au moins une référence" in nothing.text
+    with app.app_context():
+        assert {rid: db.session.get(Referral, rid).version for rid in ids} == before
+        assert db.session.scalar(select(func.count(ReferralEvent.id))) == events
+        assert all(db.session.get(Referral, rid).status == "submitted" for rid in ids)
+
+
+def test_return_many_refuses_an_empty_comment_before_touching_anything(
+    app, client, login, make_user, make_case
+):
+    from casework.auth.models import User
+    from casework.referrals import operations
+
+    agent = login(role="agent", region="06")
+    (rid,) = _submitted_referrals(app, client, agent, make_case, 1)
+    advisor = make_user(role="advisor", region="06")
+    with app.app_context():
+        referral = db.session.get(Referral, rid)
+        with pytest.raises(operations.ReferralError):
+            operations.return_many(db.session.get(User, advisor.id), {rid: referral.version}, " ")
+        assert db.session.get(Referral, rid).status == "submitted"
+
+
+def test_returning_a_selection_without_a_valid_token_is_400(app, login, make_user):
+    advisor_browser = app.test_client()
+    advisor = make_user(role="advisor", region="06")
+    helpers.login(advisor_browser, advisor.username, advisor.password)
+    response = advisor_browser.post(
+        "/references/retourner", data={"selection": ["1:1"], "comment": "Préciser"}
+    )
+    assert response.status_code == 400
