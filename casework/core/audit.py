@@ -82,6 +82,23 @@ ACTION_LABELS = {
     "cases.access_log": _l("Access log read"),
     "assessments.read": _l("Assessment read"),
     "assessments.edit": _l("Assessment change"),
+    "appointment.booked": _l("Appointment booked"),
+    "appointment.viewed": _l("Appointment read"),
+    "appointment.rescheduled": _l("Appointment moved"),
+    "appointment.cancelled": _l("Appointment cancelled"),
+    "appointment.done": _l("Appointment held"),
+    "appointment.no_show": _l("Appointment missed (no-show)"),
+    "appointment_type.updated": _l("Appointment duration changed"),
+    "availability.added": _l("Availability added"),
+    "availability.removed": _l("Availability removed"),
+    "availability.exception_added": _l("Absence recorded"),
+    "availability.exception_removed": _l("Absence removed"),
+    "airport.use": _l("Airport console"),
+    "appointments.calendar": _l("Calendar read"),
+    "appointments.read": _l("Appointment read"),
+    "appointments.manage": _l("Appointment change"),
+    "appointments.book": _l("Appointment booking"),
+    "availability.manage": _l("Availability change"),
 }
 TARGET_LABELS = {
     "user": _l("Account"),
@@ -89,6 +106,11 @@ TARGET_LABELS = {
     "transfer": _l("Transfer"),
     "referral": _l("Referral"),
     "organisation": _l("Organisation"),
+    "appointment": _l("Appointment"),
+    "appointment_type": _l("Appointment type"),
+    "availability": _l("Availability"),
+    "availability_exception": _l("Absence"),
+    "airport_booking": _l("Airport booking"),
 }
 
 

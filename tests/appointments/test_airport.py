@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from html import unescape
 
 import pytest
 from sqlalchemy import func, select
@@ -82,11 +83,7 @@ def counts(app) -> tuple[int, int, int, int]:
 def test_console_shows_opening_hours_and_an_empty_day(client, counter):
     html = client.get("/airport/").get_data(as_text=True)
     assert "11:00–24:00" in html and "07:00–23:00" in html
-    assert (
-        "Aucune réservation aujourd’hui" in html
-        or "No booking yet today" in html
-        or "Aucune" in html
-    )
+    assert "Aucune réservation aujourd'hui" in unescape(html)
 
 
 def test_booking_creates_person_case_appointment_and_claims(app, client, agent, counter):
@@ -140,9 +137,7 @@ def test_refugee_arrival_is_flagged_with_host_city(app, client, agent, counter):
     data = intake(app, immigration_category="gar", destination_region_id=str(_region_id(app, "13")))
     missing = search(client, data)
     assert missing.status_code == 400
-    assert "ville d’accueil" in missing.get_data(as_text=True) or "host city" in missing.get_data(
-        as_text=True
-    )
+    assert "choisissez-la" in unescape(missing.get_data(as_text=True))
     laval = intake(
         app,
         immigration_category="gar",
@@ -183,7 +178,7 @@ def test_bad_intake_is_refused_and_creates_nothing(app, client, agent, counter, 
             client, "/airport/", {**data, "step": step, "slot": "1-1-202701011200"}
         )
         assert response.status_code == 400
-        assert message in response.get_data(as_text=True).lower()
+        assert message in unescape(response.get_data(as_text=True)).lower()
     assert counts(app) == before
 
 
@@ -195,7 +190,7 @@ def test_slot_taken_meanwhile_shows_next_free_slots(app, client, agent, counter)
     again = book(client, intake(app, given_names="Karim", family_name="Benali"), slot)
     assert again.status_code == 400
     html = again.get_data(as_text=True)
-    assert "créneau" in html.lower() or "slot" in html.lower()
+    assert "déjà pris. Choisissez l'un des prochains créneaux libres" in unescape(html)
     assert first_slot(html) != slot  # the next free ones are offered
     assert counts(app) == before
 
@@ -219,7 +214,7 @@ def test_duplicate_needs_an_explicit_check(app, client, agent, counter):
     data = intake(app, date_of_birth="1988-05-17")
     page = search(client, data)
     html = page.get_data(as_text=True)
-    assert "ressemble" in html or "looks like" in html
+    assert "1 dossier existant ressemble à cette personne" in html
     slot = first_slot(html)
     before = counts(app)
     refused = book(client, data, slot)
