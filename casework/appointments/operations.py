@@ -86,7 +86,7 @@ class SlotUnavailable(AppointmentError):
     """The slot is not (or no longer) free; ``alternatives`` are the next free ones."""
 
     def __init__(self, message: Any, alternatives: list[Slot]):
-        super().__init__(message, "slot")
+        super().__init__(message)  # shown as a message: the slot list has no field of its own
         self.alternatives = alternatives
 
 
