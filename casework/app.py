@@ -6,14 +6,14 @@ import logging
 from typing import Any
 
 from flask import Flask, redirect, request, url_for
-from flask_babel import format_datetime, get_locale
+from flask_babel import get_locale
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from casework import config as settings
 from casework.core import errors, security
 from casework.core.db import configure_engine
-from casework.core.i18n import LOCALE_NAMES, html_lang, select_locale
+from casework.core.i18n import LOCALE_NAMES, format_moment, html_lang, select_locale
 from casework.core.pagination import page_url
 from casework.core.permissions import can, enforce_policy
 from casework.extensions import babel, csrf, db, login_manager, migrate
@@ -160,16 +160,6 @@ def register_template_helpers(app: Flask) -> None:
             "html_lang": html_lang(locale),
             "other_locales": {k: v for k, v in LOCALE_NAMES.items() if k != locale},
         }
-
-
-MOMENT_PATTERNS = {"fr": "d MMM yyyy, H 'h' mm", "en": "MMM d, yyyy, h:mm a"}
-
-
-def format_moment(value) -> str:
-    """A date and time as people write them: « 20 nov. 2026, 12 h 30 », "Nov 20, 2026, 12:30 PM"."""
-    locale = get_locale()
-    pattern = MOMENT_PATTERNS.get(locale.language if locale else "fr", MOMENT_PATTERNS["fr"])
-    return format_datetime(value, pattern)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -16,10 +16,13 @@ from flask_babel import force_locale, format_date, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from casework.appointments import operations as appointment_operations
+from casework.appointments.ics import location_of
 from casework.cases.views import load_case, render_file, template_context
 from casework.core import audit
 from casework.core.domain import DomainError, StaleEdit
 from casework.core.forms import ConfirmForm
+from casework.core.i18n import format_moment
 from casework.core.permissions import requires
 from casework.extensions import db
 from casework.plans import operations
@@ -311,14 +314,14 @@ def _for_the_person(case_id: int, output: str):
         current_user, "plan.printed", case, number=plan.number, language=language, output=output
     )
     referred = {r.plan_action_id: r.organisation for r in referral_operations.of_case(case)}
-    return case, plan, language, referred
+    return case, plan, language, referred, appointment_operations.next_appointment(case.id)
 
 
 @bp.get("/imprimer.pdf")
 @requires("plans.read")
 def printable_pdf(case_id: int):
     """The same plan as a PDF download."""
-    case, plan, language, referred = _for_the_person(case_id, "pdf")
+    case, plan, language, referred, upcoming = _for_the_person(case_id, "pdf")
     english = language == "en"
     services = operations.rules().services
     with force_locale(language):
@@ -346,6 +349,7 @@ def printable_pdf(case_id: int):
                         f"{case.agent.full_name} · {case.service_point.name}",
                     ),
                     (_("Plan of"), format_date(plan.finalised_at, "long")),
+                    (_("My next appointment"), _next_appointment_text(upcoming)),
                 )
             ],
             columns=[_("What to do"), _("Who does it"), _("By"), _("Where")],
@@ -357,6 +361,18 @@ def printable_pdf(case_id: int):
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = f'attachment; filename="plan-{case.number}.pdf"'
     return response
+
+
+def _next_appointment_text(appointment) -> str:
+    if appointment is None:
+        return _("none booked yet: your agent will contact you")
+    return " · ".join(
+        [
+            format_moment(appointment.starts_at),
+            str(appointment_operations.MODES[appointment.mode]),
+            location_of(appointment),
+        ]
+    )
 
 
 def _where(action, referred, services, english: bool) -> str:
@@ -372,7 +388,7 @@ def _where(action, referred, services, english: bool) -> str:
 @requires("plans.read")
 def printable(case_id: int):
     """The plan for the person: French by default, English on request (``?langue=en``)."""
-    case, plan, language, referred = _for_the_person(case_id, "html")
+    case, plan, language, referred, upcoming = _for_the_person(case_id, "html")
     with force_locale(language):
         page = render_template(
             "plans/print.html",
@@ -383,6 +399,8 @@ def printable(case_id: int):
             services=operations.rules().services,
             referred=referred,
             print_language=language,
+            upcoming=upcoming,
+            modes=appointment_operations.MODES,
         )
     db.session.commit()
     return page

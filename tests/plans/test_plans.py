@@ -562,3 +562,37 @@ def test_a_font_without_its_bold_face_still_prints_in_that_font(monkeypatch, tmp
     # The next plan with the bold face installed is bold again.
     monkeypatch.undo()
     assert "DejaVuSans-Bold" in _base_fonts(_sample_plan())
+
+
+def test_printed_plan_shows_the_next_appointment(app, client, assessed_case):
+    from casework.appointments import operations as appointments
+    from casework.appointments.slots import SlotQuery, SlotRef, find_slots
+    from casework.auth.models import User
+    from casework.cases.models import Case
+    from tests.appointments.factories import open_every_day
+
+    agent, case = assessed_case
+    _generate(client, case.id)
+    helpers.post_form(
+        client, f"/cases/{case.id}/plan/finaliser", {"version": _version(client, case.id)}
+    )
+    before = client.get(f"/cases/{case.id}/plan/imprimer").text
+    assert "aucun pour l'instant" in before
+    with app.app_context():
+        open_every_day(agent.id)
+        slot = find_slots(
+            SlotQuery(duration=timedelta(minutes=45), mode="in_person", agent_id=agent.id), 1
+        )[0]
+        appointments.book_for_case(
+            db.session.get(User, agent.id),
+            db.session.get(Case, case.id),
+            SlotRef(slot.agent_id, slot.service_point_id, slot.starts_at),
+            "follow_up",
+            "in_person",
+        )
+        db.session.commit()
+        point_name = slot.service_point_name
+    after = client.get(f"/cases/{case.id}/plan/imprimer").text
+    assert "Mon prochain rendez-vous" in after and point_name in after
+    document = client.get(f"/cases/{case.id}/plan/imprimer.pdf").data
+    assert document.startswith(b"%PDF")
