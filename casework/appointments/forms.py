@@ -7,7 +7,6 @@ from wtforms import (
     BooleanField,
     DateField,
     EmailField,
-    HiddenField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -85,7 +84,6 @@ class AirportForm(BaseForm):
     duplicates_checked = BooleanField(
         _l("I checked with the person: this is someone else, book anyway")
     )
-    slot = HiddenField()
 
     def fill_choices(self, regions, host_cities, service_points) -> None:
         languages = choices.language_choices()
@@ -129,7 +127,6 @@ class CaseBookingForm(BaseForm):
     type_code = SelectField(_l("Type"), validators=[required()], validate_choice=False)
     mode = SelectField(_l("Mode"), default="in_person", validate_choice=False)
     not_before = DateField(_l("From"), validators=[Optional()])
-    slot = HiddenField()
 
     def fill_choices(self, types) -> None:
         self.type_code.choices = [
@@ -140,7 +137,6 @@ class CaseBookingForm(BaseForm):
 
 class RescheduleForm(BaseForm):
     not_before = DateField(_l("From"), validators=[Optional()])
-    slot = HiddenField()
     version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
 
 

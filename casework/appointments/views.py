@@ -146,7 +146,7 @@ def _book(form: AirportForm, intake: operations.AirportIntake):
     booking = operations.book_from_airport(
         current_user,
         intake,
-        SlotRef.parse(form.slot.data or request.form.get("slot")),
+        SlotRef.parse(request.form.get("slot")),
         form.mode.data,
         form.service_point_id.data,
     )
@@ -354,7 +354,10 @@ def reschedule(appointment_id: int):
     if form.validate_on_submit() and request.form.get("step") == "book":
         try:
             operations.reschedule(
-                current_user, appointment, SlotRef.parse(form.slot.data), form.version.data
+                current_user,
+                appointment,
+                SlotRef.parse(request.form.get("slot")),
+                form.version.data,
             )
         except (StaleEdit, operations.NotOpen):
             db.session.rollback()
@@ -415,7 +418,7 @@ def book(case_id: int):
                 operations.book_for_case(
                     current_user,
                     case,
-                    SlotRef.parse(form.slot.data),
+                    SlotRef.parse(request.form.get("slot")),
                     form.type_code.data,
                     form.mode.data,
                     case.person.interpreter_language if case.person.interpreter_needed else None,

@@ -260,3 +260,9 @@ def test_language_narrows_slots_only_when_an_interpreter_is_needed(app, client, 
         window.interpreter_languages = ["es"]
         db.session.commit()
     assert SLOT.search(search(client, spanish).get_data(as_text=True))
+
+
+def test_the_only_slot_field_is_the_choice(app, client, agent, counter):
+    """A browser sends every field of the form: a second, hidden « slot » would shadow the choice."""
+    html = search(client, intake(app)).get_data(as_text=True)
+    assert html.count('name="slot"') == len(SLOT.findall(html)) > 0

@@ -307,3 +307,19 @@ def test_overlapping_appointments_cannot_both_claim(app, agent):
 
 def test_now_is_compared_in_utc(app):
     assert isinstance(utcnow(), datetime) and utcnow().tzinfo is None
+
+
+def test_slot_pickers_carry_one_slot_field(app, client, agent):
+    appointment_id = book_one(app, agent)
+    with app.app_context():
+        case_id = db.session.get(Appointment, appointment_id).case_id
+    pages = [
+        client.get(f"/appointments/{appointment_id}/deplacer").text,
+        helpers.post_form(
+            client,
+            f"/appointments/case/{case_id}/book",
+            {"type_code": "follow_up", "mode": "in_person", "step": "search"},
+        ).text,
+    ]
+    for html in pages:
+        assert html.count('name="slot"') == len(SLOT.findall(html)) > 0
