@@ -82,6 +82,16 @@ ACTION_LABELS = {
     "cases.access_log": _l("Access log read"),
     "assessments.read": _l("Assessment read"),
     "assessments.edit": _l("Assessment change"),
+    "reminder.completed": _l("Reminder completed"),
+    "reminder.snoozed": _l("Reminder snoozed"),
+    "reminder.reassigned": _l("Reminder handed to another agent"),
+    "reminder.retried": _l("Reminder e-mail sent again"),
+    "reminders.read": _l("Reminders read"),
+    "reminders.act": _l("Reminder handled"),
+    "reminders.reassign": _l("Reminder reassignment"),
+    "reminders.rules": _l("Follow-up rules"),
+    "follow_up_rule.updated": _l("Follow-up rule changed"),
+    "retention.run": _l("Retention: closed cases anonymised"),
 }
 TARGET_LABELS = {
     "user": _l("Account"),
@@ -89,6 +99,8 @@ TARGET_LABELS = {
     "transfer": _l("Transfer"),
     "referral": _l("Referral"),
     "organisation": _l("Organisation"),
+    "reminder": _l("Reminder"),
+    "follow_up_rule": _l("Follow-up rule"),
 }
 
 

@@ -91,6 +91,12 @@ POLICY: dict[str, dict[Role, Scope]] = {
         Role.ADVISOR: Scope.REGION,
         Role.PARTNER: Scope.ORGANISATION,
     },
+    # Reminders: an agent sees and handles their own; a supervisor those of the region (and only
+    # a supervisor hands one to another agent); the rules are the administrators'.
+    "reminders.read": {Role.AGENT: Scope.SELF, Role.SUPERVISOR: Scope.REGION},
+    "reminders.act": {Role.AGENT: Scope.SELF, Role.SUPERVISOR: Scope.REGION},
+    "reminders.reassign": {Role.SUPERVISOR: Scope.REGION},
+    "reminders.rules": {Role.ADMIN: Scope.ALL},
     "audit.view": {Role.ADMIN: Scope.ALL},
 }
 
@@ -157,6 +163,7 @@ AUDITED_URL_OBJECTS = {
     "transfer_id": "transfer",
     "referral_id": "referral",
     "user_id": "user",
+    "reminder_id": "reminder",
 }
 
 

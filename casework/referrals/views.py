@@ -20,6 +20,7 @@ from casework.reference.lookup import active_organisations as lookup_organisatio
 from casework.reference.models import Organisation
 from casework.referrals import operations
 from casework.referrals.models import Referral
+from casework.reminders import operations as reminders
 
 bp = Blueprint("referrals", __name__, url_prefix="/references")
 case_bp = Blueprint("case_referrals", __name__, url_prefix="/cases/<int:case_id>/plan/actions")
@@ -171,6 +172,7 @@ def index():
         domains=assessments.catalogue(),
         bulk=ConfirmForm(),
         reviewer=current_user.role == "advisor",
+        unanswered=reminders.unanswered_referrals(r.id for r in page.items),
     )
 
 
