@@ -150,10 +150,12 @@ def load_demo_cases_once(count: int, progress: Callable[[str], None] | None = No
     from casework.cases.models import Case
     from casework.demo_cases import load_demo_cases
     from casework.demo_plans import load_demo_plans, load_demo_referrals
+    from casework.demo_reminders import load_demo_reminders
 
     if db.session.scalar(select(Case.id).limit(1)) is not None:
         return None
     created = load_demo_cases(count, progress=progress)
     load_demo_plans(progress=progress)
     load_demo_referrals(progress=progress)
+    load_demo_reminders(progress=progress)
     return created
