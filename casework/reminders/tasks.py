@@ -492,7 +492,7 @@ def compose_digest(appointments, reminders, day_start: datetime) -> tuple[str, s
             lines.append(_("- none"))
         lines += ["", _("See your reminders: %(link)s", link=_link())]
         return _(
-            "Your day: %(count)d reminders, %(appointments)d appointments",
+            "Your day — %(count)d reminder(s), %(appointments)d appointment(s)",
             count=len(reminders),
             appointments=len(appointments),
         ), "\n".join(lines)
