@@ -1,8 +1,8 @@
 """Demo reminders: the follow-up rules run over the demo cases, then a few are walked to every
 state (due, overdue, snoozed, done, failed) for the ``agente`` account.
 
-The reminders come from the data, not from invented rows: a reminder due today is the day-before
-reminder of an appointment booked for tomorrow, so the scheduler leaves it where it is.
+The reminders come from the data, not from invented rows: a reminder due today is that of plan
+actions due today, so the scheduler leaves it where it is.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from casework.core.time import local_to_utc, local_today, utcnow
 from casework.extensions import db
 from casework.reminders import operations, tasks
 from casework.reminders.models import OutboundEmail, Reminder
+from casework.reminders.rules import add_business_days
 
 HOME_AGENT = "agente"
 QUARTER = timedelta(minutes=15)
@@ -30,6 +31,7 @@ def load_demo_reminders(
     agent = db.session.scalar(select(User).where(User.username == HOME_AGENT))
     if agent is not None:
         _book_demo_appointments(agent, now)
+        _actions_due_today(agent)
     _age_some_referrals(now)
     operations.materialise(now)
     db.session.flush()
@@ -49,7 +51,7 @@ def load_demo_reminders(
 
 
 def _book_demo_appointments(agent: User, now: datetime) -> None:
-    """Two follow-up meetings tomorrow (their reminders fall today) and a missed one."""
+    """Two meetings on the next working day and a missed one (a follow-up call to make)."""
     from casework.appointments.models import Appointment, AppointmentType, SlotClaim
 
     kind = db.session.scalar(select(AppointmentType).order_by(AppointmentType.position).limit(1))
@@ -61,7 +63,7 @@ def _book_demo_appointments(agent: User, now: datetime) -> None:
     ).all()
     if kind is None or len(cases) < 3:
         return
-    tomorrow = local_today() + timedelta(days=1)
+    tomorrow = add_business_days(local_today(), 1)
     moments = [
         (cases[0], datetime.combine(tomorrow, time(10, 0)), "booked"),
         (cases[1], datetime.combine(tomorrow, time(14, 0)), "booked"),
@@ -93,6 +95,27 @@ def _book_demo_appointments(agent: User, now: datetime) -> None:
                 SlotClaim(agent_id=agent.id, starts_at=moment, appointment_id=appointment.id)
             )
             moment += QUARTER
+
+
+def _actions_due_today(agent: User) -> None:
+    """Two open actions of the agent's followed-up plans fall due today."""
+    from casework.plans.models import Plan, PlanAction
+
+    actions = db.session.scalars(
+        select(PlanAction)
+        .join(Plan, Plan.id == PlanAction.plan_id)
+        .join(Case, Case.id == Plan.case_id)
+        .where(
+            Case.agent_id == agent.id,
+            Case.status.in_(("new", "active")),
+            Plan.status == "final",
+            PlanAction.status.in_(("todo", "in_progress")),
+        )
+        .order_by(PlanAction.id)
+        .limit(2)
+    ).all()
+    for action in actions:
+        action.due_on = local_today()
 
 
 def _age_some_referrals(now: datetime) -> None:

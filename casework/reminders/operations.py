@@ -48,8 +48,8 @@ class AlreadySettled(Exception):
 STATUS_LABELS = {
     "pending": _l("Scheduled"),
     "sent": _l("Delivered"),
-    "snoozed": _l("Snoozed"),
-    "done": _l("Done"),
+    "snoozed": _l("Put off"),
+    "done": _l("Handled reminder"),
     "failed": _l("E-mail failed"),
     "cancelled": _l("Cancelled"),
 }
@@ -335,7 +335,7 @@ TABS = {
     "overdue": _l("Overdue"),
     "upcoming": _l("Upcoming"),
     "snoozed": _l("Snoozed"),
-    "done": _l("Done"),
+    "done": _l("Handled"),
     "failed": _l("Failed"),
 }
 
