@@ -338,6 +338,11 @@ def set_action_status(
     action.status_changed_at = utcnow()
     action.status_changed_by_id = actor.id
     _touch(plan)
+    if previous != status:
+        from casework.reminders.operations import refresh_case  # reminders build on plans
+
+        db.session.flush()
+        refresh_case(case.id)
     audit.record(
         actor,
         "plan.action_status",

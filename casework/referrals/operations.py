@@ -381,14 +381,19 @@ def move(
         raise ReferralError(_l("A comment is needed for this decision."), "comment")
     if to_status == "sent":
         _disclose(actor, referral)
+    previous = referral.status
     referral.events.append(
-        ReferralEvent(
-            actor_id=actor.id, from_status=referral.status, to_status=to_status, comment=comment
-        )
+        ReferralEvent(actor_id=actor.id, from_status=previous, to_status=to_status, comment=comment)
     )
     referral.status = to_status
     referral.last_comment = comment
     audit.record(actor, f"referral.{to_status}", referral.case, referral_id=referral.id)
+    if "sent" in (previous, to_status):
+        # Sent, or answered: the « no answer » reminder starts or stops now, not at the next run.
+        from casework.reminders.operations import refresh_case
+
+        db.session.flush()
+        refresh_case(referral.case_id)
 
 
 def _disclose(actor: Any, referral: Referral) -> None:

@@ -10,6 +10,7 @@ from casework.appointments.models import Appointment, AppointmentType
 from casework.assessments.models import Assessment
 from casework.cases import operations as cases
 from casework.cases.models import Consent
+from casework.core.time import utcnow
 from casework.extensions import db
 from casework.plans.models import Plan, PlanAction
 from casework.reference.models import Organisation
@@ -305,3 +306,21 @@ def test_a_transferred_case_takes_its_reminders_unless_a_supervisor_reassigned_t
     assert reminders_of(case, "consent_expiring")[0].agent_id == colleague.id
     # The appointment's own agent keeps the day-before reminder; the case's agent takes the rest.
     assert reminders_of(case, "appointment_upcoming")[0].agent_id == agent.id
+
+
+def test_operations_refresh_a_cases_reminders_at_once(case, agent):
+    """Closing a case, or following up a plan action, does not wait for the next run."""
+    from casework.plans import operations as plans
+
+    plan = Plan(case_id=case.id, number=1, status="final")
+    plan.actions.append(PlanAction(objective="x", label="y", due_on=date.today()))
+    db.session.add(plan)
+    db.session.flush()
+    operations.materialise()
+    assert {r.status for r in reminders_of(case, "plan_action_due")} == {"pending"}
+    plans.set_action_status(agent, case, plan, plan.actions[0].id, "done", None)
+    assert {r.status for r in reminders_of(case, "plan_action_due")} == {"cancelled"}
+    _appointment(case, agent, utcnow() + timedelta(days=3))
+    operations.materialise()
+    cases.update_case(agent, case, "closed", "normal", None, case.version, "moved", "Parti.")
+    assert {r.status for r in reminders_of(case)} == {"cancelled"}
