@@ -18,8 +18,6 @@ from casework.reference.models import _localised
 
 # What the reconciler may still move or cancel; the others are settled.
 OPEN_STATUSES = ("pending", "sent", "snoozed")
-REMINDER_STATUSES = ("pending", "sent", "snoozed", "done", "failed", "cancelled")
-EMAIL_STATUSES = ("pending", "claimed", "sent", "failed")
 
 
 class FollowUpRule(db.Model):
@@ -81,6 +79,7 @@ class Reminder(db.Model):
     due_at: Mapped[datetime] = mapped_column()
     # When the dispatcher should deliver it: the due time, or the end of a snooze.
     next_attempt_at: Mapped[datetime] = mapped_column()
+    # pending | sent | snoozed | done | failed | cancelled
     status: Mapped[str] = mapped_column(String(20), default="pending")
     deliveries: Mapped[int] = mapped_column(default=0)
     delivered_at: Mapped[datetime | None] = mapped_column()
@@ -150,7 +149,9 @@ class OutboundEmail(db.Model):
     kind: Mapped[str] = mapped_column(String(20))  # reminder | escalation | digest
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(20), default="pending")
+    status: Mapped[str] = mapped_column(
+        String(20), default="pending"
+    )  # pending|claimed|sent|failed
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     claim_token: Mapped[str | None] = mapped_column(String(32))

@@ -8,12 +8,12 @@ rows that do exist. Nothing here writes.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, false, func, or_, select
 
 from casework.core.time import local_to_utc, utc_to_local
 from casework.extensions import db
@@ -111,57 +111,46 @@ def load_follow_up_rules(seed_dir: str | Path) -> tuple[int, int]:
 
 
 # --- Triggers -----------------------------------------------------------------------------------
+#
+# Each trigger states what it watches as one query whose rows are
+# (subject id, case id, agent id, region id, anchor, [more anchors…]) — the anchor being the moment
+# or day the rule's offset counts from (the latest, when there are several) — and the subject
+# type; ``candidates`` turns the rows into reminders.
 
 
-Trigger = Callable[[FollowUpRule, datetime, Iterable[int] | None], Iterator[Candidate]]
+@dataclass(frozen=True)
+class Watch:
+    subject_type: str
+    statement: Select
+    # The anchor's day is part of the key: a new anchor is a new occurrence (no contact since…).
+    per_anchor: bool = False
+    # Added to the anchor before the rule's offset (a consent's validity).
+    extension: timedelta = timedelta(0)
 
 
-def _key(rule: FollowUpRule, subject_type: str, subject_id: int, occurrence: str = "") -> str:
-    return f"{rule.code}:{subject_type}:{subject_id}" + (f":{occurrence}" if occurrence else "")
-
-
-def _open_cases(statement: Select, case_ids: Iterable[int] | None) -> Select:
+def _open_cases(statement: Select, case_ids: list[int] | None) -> Select:
     from casework.cases.models import Case
 
     statement = statement.where(Case.status.in_(OPEN_CASE_STATUSES))
     if case_ids is not None:
-        statement = statement.where(Case.id.in_(list(case_ids)))
+        statement = statement.where(Case.id.in_(case_ids))
     return statement
 
 
-def appointment_upcoming(rule, now, case_ids) -> Iterator[Candidate]:
-    """A booked appointment still to come: the day before, at the rule's time."""
+def appointment_upcoming(rule: FollowUpRule, now: datetime) -> Watch:
+    """A booked appointment still to come."""
     from casework.appointments.models import Appointment
     from casework.cases.models import Case
 
-    rows = db.session.execute(
-        _open_cases(
-            select(
-                Appointment.id,
-                Appointment.case_id,
-                Appointment.agent_id,
-                Case.region_id,
-                Appointment.starts_at,
-            )
-            .join(Case, Case.id == Appointment.case_id)
-            .where(Appointment.status == "booked", Appointment.starts_at > now),
-            case_ids,
-        )
+    return Watch(
+        "appointment",
+        select(Appointment.id, Case.id, Appointment.agent_id, Case.region_id, Appointment.starts_at)
+        .join(Case, Case.id == Appointment.case_id)
+        .where(Appointment.status == "booked", Appointment.starts_at > now),
     )
-    for ident, case_id, agent_id, region_id, starts_at in rows:
-        due = falls_at(local_day(starts_at), rule.offset, rule.unit, rule.at_time)
-        yield Candidate(
-            _key(rule, "appointment", ident),
-            "appointment",
-            ident,
-            case_id,
-            agent_id,
-            region_id,
-            due,
-        )
 
 
-def referral_unanswered(rule, now, case_ids) -> Iterator[Candidate]:
+def referral_unanswered(rule: FollowUpRule, now: datetime) -> Watch:
     """A referral sent to an organisation that has neither accepted nor declined it."""
     from casework.cases.models import Case
     from casework.referrals.models import Referral, ReferralEvent
@@ -172,29 +161,16 @@ def referral_unanswered(rule, now, case_ids) -> Iterator[Candidate]:
         .group_by(ReferralEvent.referral_id)
         .subquery()
     )
-    rows = db.session.execute(
-        _open_cases(
-            select(
-                Referral.id,
-                Referral.case_id,
-                Referral.agent_id,
-                Referral.region_id,
-                sent_at.c.sent_at,
-            )
-            .join(sent_at, sent_at.c.referral_id == Referral.id)
-            .join(Case, Case.id == Referral.case_id)
-            .where(Referral.status == "sent"),
-            case_ids,
-        )
+    return Watch(
+        "referral",
+        select(Referral.id, Case.id, Referral.agent_id, Referral.region_id, sent_at.c.sent_at)
+        .join(sent_at, sent_at.c.referral_id == Referral.id)
+        .join(Case, Case.id == Referral.case_id)
+        .where(Referral.status == "sent"),
     )
-    for ident, case_id, agent_id, region_id, sent in rows:
-        due = falls_at(local_day(sent), rule.offset, rule.unit, rule.at_time)
-        yield Candidate(
-            _key(rule, "referral", ident), "referral", ident, case_id, agent_id, region_id, due
-        )
 
 
-def plan_action_due(rule, now, case_ids) -> Iterator[Candidate]:
+def plan_action_due(rule: FollowUpRule, now: datetime) -> Watch:
     """An action of the plan being followed up (the newest final version), not done yet."""
     from casework.cases.models import Case
     from casework.plans.models import Plan, PlanAction
@@ -205,76 +181,44 @@ def plan_action_due(rule, now, case_ids) -> Iterator[Candidate]:
         .group_by(Plan.case_id)
         .subquery()
     )
-    rows = db.session.execute(
-        _open_cases(
-            select(PlanAction.id, Case.id, Case.agent_id, Case.region_id, PlanAction.due_on)
-            .join(Plan, Plan.id == PlanAction.plan_id)
-            .join(
-                followed,
-                and_(followed.c.case_id == Plan.case_id, followed.c.number == Plan.number),
-            )
-            .join(Case, Case.id == Plan.case_id)
-            .where(
-                PlanAction.status.in_(("todo", "in_progress")),
-                PlanAction.due_on.is_not(None),
-            ),
-            case_ids,
-        )
+    return Watch(
+        "plan_action",
+        select(PlanAction.id, Case.id, Case.agent_id, Case.region_id, PlanAction.due_on)
+        .join(Plan, Plan.id == PlanAction.plan_id)
+        .join(followed, and_(followed.c.case_id == Plan.case_id, followed.c.number == Plan.number))
+        .join(Case, Case.id == Plan.case_id)
+        .where(PlanAction.status.in_(("todo", "in_progress")), PlanAction.due_on.is_not(None)),
     )
-    for ident, case_id, agent_id, region_id, due_on in rows:
-        due = falls_at(due_on, rule.offset, rule.unit, rule.at_time)
-        yield Candidate(
-            _key(rule, "plan_action", ident),
-            "plan_action",
-            ident,
-            case_id,
-            agent_id,
-            region_id,
-            due,
-        )
 
 
-def no_show(rule, now, case_ids) -> Iterator[Candidate]:
+def no_show(rule: FollowUpRule, now: datetime) -> Watch:
     """A missed appointment: a follow-up call. ``follow_up_needed`` marks the no-shows not yet
-    taken up; once the reminder exists, the no-show itself keeps it alive (the flag is cleared by
-    the reconciler)."""
+    taken up; once the reminder exists, the no-show itself keeps it alive (the reconciler clears
+    the flag)."""
     from casework.appointments.models import Appointment
     from casework.cases.models import Case
 
     taken_up = select(Reminder.subject_id).where(
         Reminder.rule_id == rule.id, Reminder.subject_type == "appointment"
     )
-    rows = db.session.execute(
-        _open_cases(
-            select(
-                Appointment.id,
-                Case.id,
-                Case.agent_id,
-                Case.region_id,
-                func.coalesce(Appointment.outcome_at, Appointment.starts_at),
-            )
-            .join(Case, Case.id == Appointment.case_id)
-            .where(
-                Appointment.status == "no_show",
-                or_(Appointment.follow_up_needed.is_(True), Appointment.id.in_(taken_up)),
-            ),
-            case_ids,
+    return Watch(
+        "appointment",
+        select(
+            Appointment.id,
+            Case.id,
+            Case.agent_id,
+            Case.region_id,
+            func.coalesce(Appointment.outcome_at, Appointment.starts_at),
         )
+        .join(Case, Case.id == Appointment.case_id)
+        .where(
+            Appointment.status == "no_show",
+            or_(Appointment.follow_up_needed.is_(True), Appointment.id.in_(taken_up)),
+        ),
     )
-    for ident, case_id, agent_id, region_id, missed_at in rows:
-        due = falls_at(local_day(missed_at), rule.offset, rule.unit, rule.at_time)
-        yield Candidate(
-            _key(rule, "appointment", ident),
-            "appointment",
-            ident,
-            case_id,
-            agent_id,
-            region_id,
-            due,
-        )
 
 
-def assessment_completed(rule, now, case_ids) -> Iterator[Candidate]:
+def assessment_completed(rule: FollowUpRule, now: datetime) -> Watch:
     """The latest completed needs assessment of each case (a re-assessment replaces it)."""
     from casework.assessments.models import Assessment
     from casework.cases.models import Case
@@ -285,29 +229,21 @@ def assessment_completed(rule, now, case_ids) -> Iterator[Candidate]:
         .group_by(Assessment.case_id)
         .subquery()
     )
-    rows = db.session.execute(
-        _open_cases(
-            select(Assessment.id, Case.id, Case.agent_id, Case.region_id, Assessment.completed_at)
-            .join(
-                latest,
-                and_(latest.c.case_id == Assessment.case_id, latest.c.number == Assessment.number),
-            )
-            .join(Case, Case.id == Assessment.case_id)
-            .where(Assessment.completed_at.is_not(None)),
-            case_ids,
+    return Watch(
+        "assessment",
+        select(Assessment.id, Case.id, Case.agent_id, Case.region_id, Assessment.completed_at)
+        .join(
+            latest,
+            and_(latest.c.case_id == Assessment.case_id, latest.c.number == Assessment.number),
         )
+        .join(Case, Case.id == Assessment.case_id)
+        .where(Assessment.completed_at.is_not(None)),
     )
-    for ident, case_id, agent_id, region_id, completed_at in rows:
-        due = falls_at(local_day(completed_at), rule.offset, rule.unit, rule.at_time)
-        yield Candidate(
-            _key(rule, "assessment", ident), "assessment", ident, case_id, agent_id, region_id, due
-        )
 
 
-def no_contact(rule, now, case_ids) -> Iterator[Candidate]:
-    """An open case whose last contact (call, meeting, e-mail, appointment attended, or its
-    opening) is older than the offset. The last contact's day is the occurrence: a new contact
-    cancels the reminder and starts the count again."""
+def no_contact(rule: FollowUpRule, now: datetime) -> Watch:
+    """A new or active case whose last contact (call, meeting, e-mail, appointment attended, or
+    its opening) is older than the offset; a new contact cancels the reminder and starts again."""
     from casework.appointments.models import Appointment
     from casework.cases.models import Case, Interaction
 
@@ -321,56 +257,36 @@ def no_contact(rule, now, case_ids) -> Iterator[Candidate]:
         .where(Appointment.case_id == Case.id, Appointment.status == "done")
         .scalar_subquery()
     )
-    rows = db.session.execute(
-        _open_cases(
-            select(
-                Case.id,
-                Case.agent_id,
-                Case.region_id,
-                Case.opened_at,
-                last_interaction,
-                last_appointment,
-            ).where(Case.status.in_(("new", "active"))),
-            case_ids,
-        )
+    return Watch(
+        "case",
+        select(
+            Case.id,
+            Case.id,
+            Case.agent_id,
+            Case.region_id,
+            Case.opened_at,
+            last_interaction,
+            last_appointment,
+        ).where(Case.status.in_(("new", "active"))),
+        per_anchor=True,
     )
-    for case_id, agent_id, region_id, *moments in rows:
-        anchor = local_day(max(moment for moment in moments if moment is not None))
-        due = falls_at(anchor, rule.offset, rule.unit, rule.at_time)
-        yield Candidate(
-            _key(rule, "case", case_id, anchor.isoformat()),
-            "case",
-            case_id,
-            case_id,
-            agent_id,
-            region_id,
-            due,
-        )
 
 
-def consent_expiring(rule, now, case_ids) -> Iterator[Candidate]:
+def consent_expiring(rule: FollowUpRule, now: datetime) -> Watch:
     """A consent in force reaches the end of its validity (the rule's ``validity_days``)."""
     from casework.cases.models import Case, Consent
 
-    if not rule.validity_days:
-        return
-    rows = db.session.execute(
-        _open_cases(
-            select(Consent.id, Case.id, Case.agent_id, Case.region_id, Consent.given_on)
-            .join(Case, Case.id == Consent.case_id)
-            .where(Consent.withdrawn_on.is_(None)),
-            case_ids,
-        )
+    statement = (
+        select(Consent.id, Case.id, Case.agent_id, Case.region_id, Consent.given_on)
+        .join(Case, Case.id == Consent.case_id)
+        .where(Consent.withdrawn_on.is_(None))
     )
-    for ident, case_id, agent_id, region_id, given_on in rows:
-        expires_on = given_on + timedelta(days=rule.validity_days)
-        due = falls_at(expires_on, rule.offset, rule.unit, rule.at_time)
-        yield Candidate(
-            _key(rule, "consent", ident), "consent", ident, case_id, agent_id, region_id, due
-        )
+    if not rule.validity_days:
+        statement = statement.where(false())  # no validity set: consents never expire
+    return Watch("consent", statement, extension=timedelta(days=rule.validity_days or 0))
 
 
-TRIGGERS: dict[str, Trigger] = {
+TRIGGERS: dict[str, Callable[[FollowUpRule, datetime], Watch]] = {
     "appointment_upcoming": appointment_upcoming,
     "referral_unanswered": referral_unanswered,
     "plan_action_due": plan_action_due,
@@ -381,8 +297,24 @@ TRIGGERS: dict[str, Trigger] = {
 }
 
 
+def _day(anchor: date | datetime) -> date:
+    return local_day(anchor) if isinstance(anchor, datetime) else anchor
+
+
 def candidates(
     rule: FollowUpRule, now: datetime, case_ids: Iterable[int] | None = None
 ) -> dict[str, Candidate]:
     """The reminders ``rule`` says should exist now, by idempotency key."""
-    return {c.key: c for c in TRIGGERS[rule.trigger](rule, now, case_ids)}
+    watch = TRIGGERS[rule.trigger](rule, now)
+    statement = _open_cases(watch.statement, None if case_ids is None else list(case_ids))
+    found = {}
+    for subject_id, case_id, agent_id, region_id, *anchors in db.session.execute(statement):
+        anchor = max(_day(moment) for moment in anchors if moment is not None)
+        key = f"{rule.code}:{watch.subject_type}:{subject_id}"
+        if watch.per_anchor:
+            key += f":{anchor.isoformat()}"
+        due = falls_at(anchor + watch.extension, rule.offset, rule.unit, rule.at_time)
+        found[key] = Candidate(
+            key, watch.subject_type, subject_id, case_id, agent_id, region_id, due
+        )
+    return found
