@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -175,9 +176,12 @@ def send_emails(
     counts: Counter[str] = Counter(release_expired_claims(now))
     if mailer is None:
         return dict(counts)
-    lease = now + timedelta(seconds=config["CLAIM_LEASE_SECONDS"])
+    started = time.monotonic()
     while True:
         token = secrets.token_hex(8)
+        # Each batch's lease runs from when it is claimed, not from when the run began.
+        elapsed = time.monotonic() - started
+        lease = now + timedelta(seconds=elapsed + config["CLAIM_LEASE_SECONDS"])
         claimed = claim_emails(token, now, lease, batch_size)
         db.session.commit()
         for email_id in claimed:
