@@ -390,10 +390,9 @@ def update_case(
 
 def _refresh_reminders(case: Case) -> None:
     """Closing (or reopening) a case cancels (or brings back) its reminders at once."""
-    from casework.reminders.operations import refresh_case  # reminders build on cases
+    from casework.reminders.operations import refresh_case_on_commit  # builds on cases
 
-    db.session.flush()
-    refresh_case(case.id)
+    refresh_case_on_commit(case.id)
 
 
 def add_household_member(

@@ -390,10 +390,9 @@ def move(
     audit.record(actor, f"referral.{to_status}", referral.case, referral_id=referral.id)
     if "sent" in (previous, to_status):
         # Sent, or answered: the « no answer » reminder starts or stops now, not at the next run.
-        from casework.reminders.operations import refresh_case
+        from casework.reminders.operations import refresh_case_on_commit
 
-        db.session.flush()
-        refresh_case(referral.case_id)
+        refresh_case_on_commit(referral.case_id, triggers=("referral_unanswered",))
 
 
 def _disclose(actor: Any, referral: Referral) -> None:

@@ -13,10 +13,10 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, false, func, select, update
+from sqlalchemy import Select, event, false, func, select, update
 from sqlalchemy import case as sa_case
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import Session, joinedload
 
 from casework.core import audit
 from casework.core.domain import DomainError, StaleEdit
@@ -98,7 +98,9 @@ def _set(reminder_id: int, version: int, **values: Any) -> bool:
 
 
 def materialise(
-    now: datetime | None = None, case_ids: Iterable[int] | None = None
+    now: datetime | None = None,
+    case_ids: Iterable[int] | None = None,
+    triggers: Iterable[str] | None = None,
 ) -> dict[str, int]:
     """Bring the reminder rows in line with the data: create what a rule asks for, move what
     changed date, cancel what its trigger no longer asks for. Safe to run at any time, twice, or
@@ -107,7 +109,10 @@ def materialise(
     case_ids = None if case_ids is None else list(case_ids)
     horizon = now + timedelta(days=current_app.config["REMINDER_HORIZON_DAYS"])
     counts: Counter[str] = Counter()
-    for rule in db.session.scalars(select(FollowUpRule).order_by(FollowUpRule.id)):
+    rules = select(FollowUpRule).order_by(FollowUpRule.id)
+    if triggers is not None:
+        rules = rules.where(FollowUpRule.trigger.in_(list(triggers)))
+    for rule in db.session.scalars(rules):
         desired = candidates(rule, now, case_ids) if rule.enabled else {}
         _reconcile(rule, desired, now, horizon, case_ids, counts)
         if rule.trigger == "no_show":
@@ -115,9 +120,46 @@ def materialise(
     return dict(counts)
 
 
-def refresh_case(case_id: int, now: datetime | None = None) -> dict[str, int]:
-    """Reconcile one case's reminders now, after a change, rather than at the next run."""
-    return materialise(now, case_ids=[case_id])
+def refresh_case(
+    case_id: int, now: datetime | None = None, triggers: Iterable[str] | None = None
+) -> dict[str, int]:
+    """Reconcile one case's reminders now, rather than at the next run; only the rules of
+    ``triggers`` when the change concerns those alone."""
+    return materialise(now, case_ids=[case_id], triggers=triggers)
+
+
+REFRESH_KEY = "reminders_to_refresh"
+
+
+def refresh_case_on_commit(case_id: int, triggers: Iterable[str] | None = None) -> None:
+    """Reconcile this case's reminders when the transaction commits: once per commit, however
+    many changes it holds (a demo load, a bulk approval), and not at all if it rolls back."""
+    pending: dict[int, set[str] | None] = db.session.info.setdefault(REFRESH_KEY, {})
+    if triggers is None or pending.get(case_id, set()) is None:
+        pending[case_id] = None  # every rule
+    else:
+        pending.setdefault(case_id, set()).update(triggers)
+
+
+@event.listens_for(Session, "before_commit")
+def _refresh_on_commit(session: Session) -> None:
+    pending = session.info.pop(REFRESH_KEY, None)
+    if not pending or session is not db.session():
+        return  # not the application's session: the reconciler's next run catches up
+    everything = [case_id for case_id, triggers in pending.items() if triggers is None]
+    if everything:
+        materialise(case_ids=everything)
+    some: dict[str, list[int]] = {}
+    for case_id, triggers in pending.items():
+        for trigger in triggers or ():
+            some.setdefault(trigger, []).append(case_id)
+    for trigger, case_ids in some.items():
+        materialise(case_ids=case_ids, triggers=[trigger])
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_on_rollback(session: Session, _transaction: Any) -> None:
+    session.info.pop(REFRESH_KEY, None)
 
 
 def _reconcile(

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Select, and_, false, func, or_, select
 
@@ -128,7 +129,16 @@ class Watch:
     extension: timedelta = timedelta(0)
 
 
-def _open_cases(statement: Select, case_ids: list[int] | None) -> Select:
+CaseIds = list[int] | None
+
+
+def _only(statement: Select, column: Any, ids: Any) -> Select:
+    """Narrow a grouped subquery to the cases being reconciled (one case after a change), so
+    that reconciling one case never scans the whole table."""
+    return statement if ids is None else statement.where(column.in_(ids))
+
+
+def _open_cases(statement: Select, case_ids: CaseIds) -> Select:
     from casework.cases.models import Case
 
     statement = statement.where(Case.status.in_(OPEN_CASE_STATUSES))
@@ -137,7 +147,7 @@ def _open_cases(statement: Select, case_ids: list[int] | None) -> Select:
     return statement
 
 
-def appointment_upcoming(rule: FollowUpRule, now: datetime) -> Watch:
+def appointment_upcoming(rule: FollowUpRule, now: datetime, case_ids: CaseIds) -> Watch:
     """A booked appointment still to come."""
     from casework.appointments.models import Appointment
     from casework.cases.models import Case
@@ -150,17 +160,21 @@ def appointment_upcoming(rule: FollowUpRule, now: datetime) -> Watch:
     )
 
 
-def referral_unanswered(rule: FollowUpRule, now: datetime) -> Watch:
+def referral_unanswered(rule: FollowUpRule, now: datetime, case_ids: CaseIds) -> Watch:
     """A referral sent to an organisation that has neither accepted nor declined it."""
     from casework.cases.models import Case
     from casework.referrals.models import Referral, ReferralEvent
 
+    of_cases = select(Referral.id).where(Referral.case_id.in_(case_ids or []))
     sent_at = (
-        select(ReferralEvent.referral_id, func.max(ReferralEvent.occurred_at).label("sent_at"))
-        .where(ReferralEvent.to_status == "sent")
-        .group_by(ReferralEvent.referral_id)
-        .subquery()
-    )
+        _only(
+            select(ReferralEvent.referral_id, func.max(ReferralEvent.occurred_at).label("sent_at"))
+            .where(ReferralEvent.to_status == "sent")
+            .group_by(ReferralEvent.referral_id),
+            ReferralEvent.referral_id,
+            None if case_ids is None else of_cases,
+        )
+    ).subquery()
     return Watch(
         "referral",
         select(Referral.id, Case.id, Referral.agent_id, Referral.region_id, sent_at.c.sent_at)
@@ -170,17 +184,18 @@ def referral_unanswered(rule: FollowUpRule, now: datetime) -> Watch:
     )
 
 
-def plan_action_due(rule: FollowUpRule, now: datetime) -> Watch:
+def plan_action_due(rule: FollowUpRule, now: datetime, case_ids: CaseIds) -> Watch:
     """An action of the plan being followed up (the newest final version), not done yet."""
     from casework.cases.models import Case
     from casework.plans.models import Plan, PlanAction
 
-    followed = (
+    followed = _only(
         select(Plan.case_id, func.max(Plan.number).label("number"))
         .where(Plan.status == "final")
-        .group_by(Plan.case_id)
-        .subquery()
-    )
+        .group_by(Plan.case_id),
+        Plan.case_id,
+        case_ids,
+    ).subquery()
     return Watch(
         "plan_action",
         select(PlanAction.id, Case.id, Case.agent_id, Case.region_id, PlanAction.due_on)
@@ -191,7 +206,7 @@ def plan_action_due(rule: FollowUpRule, now: datetime) -> Watch:
     )
 
 
-def no_show(rule: FollowUpRule, now: datetime) -> Watch:
+def no_show(rule: FollowUpRule, now: datetime, case_ids: CaseIds) -> Watch:
     """A missed appointment: a follow-up call. ``follow_up_needed`` marks the no-shows not yet
     taken up; once the reminder exists, the no-show itself keeps it alive (the reconciler clears
     the flag)."""
@@ -218,17 +233,18 @@ def no_show(rule: FollowUpRule, now: datetime) -> Watch:
     )
 
 
-def assessment_completed(rule: FollowUpRule, now: datetime) -> Watch:
+def assessment_completed(rule: FollowUpRule, now: datetime, case_ids: CaseIds) -> Watch:
     """The latest completed needs assessment of each case (a re-assessment replaces it)."""
     from casework.assessments.models import Assessment
     from casework.cases.models import Case
 
-    latest = (
+    latest = _only(
         select(Assessment.case_id, func.max(Assessment.number).label("number"))
         .where(Assessment.status == "completed")
-        .group_by(Assessment.case_id)
-        .subquery()
-    )
+        .group_by(Assessment.case_id),
+        Assessment.case_id,
+        case_ids,
+    ).subquery()
     return Watch(
         "assessment",
         select(Assessment.id, Case.id, Case.agent_id, Case.region_id, Assessment.completed_at)
@@ -241,7 +257,7 @@ def assessment_completed(rule: FollowUpRule, now: datetime) -> Watch:
     )
 
 
-def no_contact(rule: FollowUpRule, now: datetime) -> Watch:
+def no_contact(rule: FollowUpRule, now: datetime, case_ids: CaseIds) -> Watch:
     """A new or active case whose last contact (call, meeting, e-mail, appointment attended, or
     its opening) is older than the offset; a new contact cancels the reminder and starts again."""
     from casework.appointments.models import Appointment
@@ -272,7 +288,7 @@ def no_contact(rule: FollowUpRule, now: datetime) -> Watch:
     )
 
 
-def consent_expiring(rule: FollowUpRule, now: datetime) -> Watch:
+def consent_expiring(rule: FollowUpRule, now: datetime, case_ids: CaseIds) -> Watch:
     """A consent in force reaches the end of its validity (the rule's ``validity_days``)."""
     from casework.cases.models import Case, Consent
 
@@ -286,7 +302,7 @@ def consent_expiring(rule: FollowUpRule, now: datetime) -> Watch:
     return Watch("consent", statement, extension=timedelta(days=rule.validity_days or 0))
 
 
-TRIGGERS: dict[str, Callable[[FollowUpRule, datetime], Watch]] = {
+TRIGGERS: dict[str, Callable[[FollowUpRule, datetime, CaseIds], Watch]] = {
     "appointment_upcoming": appointment_upcoming,
     "referral_unanswered": referral_unanswered,
     "plan_action_due": plan_action_due,
@@ -305,8 +321,9 @@ def candidates(
     rule: FollowUpRule, now: datetime, case_ids: Iterable[int] | None = None
 ) -> dict[str, Candidate]:
     """The reminders ``rule`` says should exist now, by idempotency key."""
-    watch = TRIGGERS[rule.trigger](rule, now)
-    statement = _open_cases(watch.statement, None if case_ids is None else list(case_ids))
+    case_ids = None if case_ids is None else list(case_ids)
+    watch = TRIGGERS[rule.trigger](rule, now, case_ids)
+    statement = _open_cases(watch.statement, case_ids)
     found = {}
     for subject_id, case_id, agent_id, region_id, *anchors in db.session.execute(statement):
         anchor = max(_day(moment) for moment in anchors if moment is not None)

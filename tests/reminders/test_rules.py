@@ -319,8 +319,20 @@ def test_operations_refresh_a_cases_reminders_at_once(case, agent):
     operations.materialise()
     assert {r.status for r in reminders_of(case, "plan_action_due")} == {"pending"}
     plans.set_action_status(agent, case, plan, plan.actions[0].id, "done", None)
+    db.session.commit()  # the view's one commit
     assert {r.status for r in reminders_of(case, "plan_action_due")} == {"cancelled"}
     _appointment(case, agent, utcnow() + timedelta(days=3))
     operations.materialise()
     cases.update_case(agent, case, "closed", "normal", None, case.version, "moved", "Parti.")
+    db.session.commit()
     assert {r.status for r in reminders_of(case)} == {"cancelled"}
+
+
+def test_a_rolled_back_change_refreshes_nothing(case, agent):
+    _appointment(case, agent, utcnow() + timedelta(days=3))
+    operations.materialise()
+    db.session.commit()
+    cases.update_case(agent, case, "closed", "normal", None, case.version, "moved", "Parti.")
+    db.session.rollback()
+    db.session.commit()
+    assert {r.status for r in reminders_of(case)} == {"pending"}
