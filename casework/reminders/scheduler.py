@@ -29,11 +29,15 @@ JOBS: dict[str, tuple[Job, dict]] = {
     "materialise": (tasks.reconcile, {"trigger": "interval", "minutes": 5}),
     "dispatch": (tasks.deliver, {"trigger": "interval", "seconds": 30}),
     "escalate": (tasks.escalate, {"trigger": "interval", "minutes": 15}),
-    "digest": (tasks.queue_digests, {"trigger": "cron", "hour": 7, "minute": 0}),
+    "digest": (
+        tasks.queue_digests,
+        {"trigger": "cron", "hour": tasks.DIGEST_TIME.hour, "minute": tasks.DIGEST_TIME.minute},
+    ),
     "retention": (tasks.retention, {"trigger": "cron", "hour": 2, "minute": 30}),
 }
-# Run at start-up too, so that a scheduler that was down catches up at once.
-RUN_AT_START = ("materialise", "dispatch", "escalate")
+# Run at start-up too, so that a scheduler that was down catches up at once (the digest only
+# queues what is due: nothing before 07:00, nothing twice the same day).
+RUN_AT_START = ("materialise", "dispatch", "escalate", "digest")
 
 
 def run_job(app: Flask, name: str, job: Job) -> dict[str, int] | None:

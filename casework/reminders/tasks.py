@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import logging
 import secrets
-import time
+import time as clock
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from flask import current_app
@@ -30,7 +30,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
-from casework.core.time import utcnow
+from casework.core.time import utc_to_local, utcnow
 from casework.extensions import db
 from casework.reminders.mail import Mailer, MailError, mailer_from_config
 from casework.reminders.models import FollowUpRule, Notification, OutboundEmail, Reminder
@@ -43,6 +43,8 @@ BATCH_SIZE = 200
 MAX_BACKOFF = timedelta(hours=1)
 DUE_STATUSES = ("pending", "snoozed")
 EMAIL_LOCALES = ("fr_CA", "en")
+# The digest leaves at 07:00 Montréal time (or at start-up, for a scheduler that was down then).
+DIGEST_TIME = time(7, 0)
 MOMENT = "d MMM yyyy, HH:mm"
 
 
@@ -176,11 +178,11 @@ def send_emails(
     counts: Counter[str] = Counter(release_expired_claims(now))
     if mailer is None:
         return dict(counts)
-    started = time.monotonic()
+    started = clock.monotonic()
     while True:
         token = secrets.token_hex(8)
         # Each batch's lease runs from when it is claimed, not from when the run began.
-        elapsed = time.monotonic() - started
+        elapsed = clock.monotonic() - started
         lease = now + timedelta(seconds=elapsed + config["CLAIM_LEASE_SECONDS"])
         claimed = claim_emails(token, now, lease, batch_size)
         db.session.commit()
@@ -369,7 +371,8 @@ def escalate(now: datetime | None = None, with_email: bool | None = None) -> dic
 def queue_digests(now: datetime | None = None, with_email: bool | None = None) -> dict[str, int]:
     """Each agent's day by e-mail: today's appointments, the reminders due and overdue.
 
-    Keyed by agent and day, so a second run the same day (a restart at 07:05) queues nothing.
+    Keyed by agent and day, so a second run the same day (a restart at 07:05) queues nothing;
+    before 07:00 there is nothing to do yet.
     """
     from casework.appointments.models import Appointment
     from casework.auth.models import User
@@ -377,6 +380,8 @@ def queue_digests(now: datetime | None = None, with_email: bool | None = None) -
 
     now = now or utcnow()
     if not (mail_enabled() if with_email is None else with_email):
+        return {}
+    if utc_to_local(now).time() < DIGEST_TIME:
         return {}
     today = local_day(now)
     start, end = day_bounds(today)

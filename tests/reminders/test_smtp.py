@@ -137,6 +137,13 @@ def test_daily_digest_lists_todays_appointments_and_due_reminders_once(case, age
     assert digests[0].subject.startswith("Votre journée — 2 rappel(s), 1 rendez-vous")
 
 
+def test_a_scheduler_started_late_sends_the_days_digest_but_never_early(case, agent):
+    add_reminder(case, NOW)
+    early = datetime(2026, 6, 15, 10, 59)  # 06:59 in Montréal
+    assert tasks.queue_digests(early, with_email=True) == {}
+    assert tasks.queue_digests(datetime(2026, 6, 15, 15, 30), with_email=True) == {"queued": 1}
+
+
 def test_no_digest_without_email(case, agent):
     add_reminder(case, NOW)
     assert tasks.queue_digests(NOW, with_email=False) == {}
