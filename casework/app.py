@@ -73,9 +73,11 @@ def _import_models() -> None:
     from casework.auth import models as _auth  # noqa: F401
     from casework.cases import models as _cases  # noqa: F401
     from casework.core import audit as _audit  # noqa: F401
+    from casework.core import heartbeat as _heartbeat  # noqa: F401
     from casework.plans import models as _plans  # noqa: F401
     from casework.reference import models as _reference  # noqa: F401
     from casework.referrals import models as _referrals  # noqa: F401
+    from casework.reminders import models as _reminders  # noqa: F401
 
 
 def configure_i18n(app: Flask) -> None:
@@ -105,6 +107,7 @@ def register_blueprints(app: Flask) -> None:
     from casework.reference.views import bp as reference_bp
     from casework.referrals.views import bp as referrals_bp
     from casework.referrals.views import case_bp as case_referrals_bp
+    from casework.reminders.views import bp as reminders_bp
 
     for blueprint in (
         core_bp,
@@ -119,6 +122,7 @@ def register_blueprints(app: Flask) -> None:
         case_referrals_bp,
         appointments_bp,
         airport_bp,
+        reminders_bp,
         reference_bp,
         audit_bp,
     ):

@@ -1,4 +1,4 @@
-"""The ``casework`` command: init, demo, serve, user."""
+"""The ``casework`` command: init, demo, serve, scheduler, user."""
 
 from __future__ import annotations
 
@@ -139,6 +139,37 @@ def serve_app(app: Flask, host: str, port: int, threads: int = 8) -> None:
         serve(app, host=host, port=port, threads=threads, ident="casework")
     except OSError as error:
         raise CommandError(f"impossible d'écouter sur {host}:{port} ({error.strerror}).") from error
+
+
+@cli.command("scheduler")
+@click.option("--once", is_flag=True, help="Run every job once, then exit (for cron or a check).")
+@with_app
+def scheduler_command(once: bool) -> None:
+    """Run the scheduler: reminders, e-mail, escalation, daily digest, retention.
+
+    One process of its own (never inside the web server); several may run at once.
+    """
+    from casework.extensions import db
+    from casework.reminders import scheduler
+
+    app = current_app._get_current_object()
+    # The jobs open their own sessions; this command's must not hold a transaction meanwhile.
+    db.session.remove()
+    if once:
+        results = scheduler.run_once(app)
+        for name, counts in results.items():
+            summary = (
+                "échec" if counts is None else ", ".join(f"{k} {v}" for k, v in counts.items())
+            )
+            click.echo(f"  {name:<12} {summary or 'rien à faire'}")
+        if any(counts is None for counts in results.values()):
+            raise CommandError("au moins une tâche a échoué ; voir le journal.")
+        return
+    click.echo("Planificateur démarré (fuseau America/Toronto). Ctrl+C pour arrêter.")
+    try:
+        scheduler.build_scheduler(app).start()
+    except (KeyboardInterrupt, SystemExit):
+        click.echo("Planificateur arrêté.")
 
 
 @cli.group("user")

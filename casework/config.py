@@ -122,4 +122,15 @@ def from_environment() -> dict:
         "SMTP_PASSWORD": os.environ.get("CASEWORK_SMTP_PASSWORD", ""),
         "SMTP_STARTTLS": _env_bool("CASEWORK_SMTP_STARTTLS", False),
         "MAIL_FROM": os.environ.get("CASEWORK_MAIL_FROM", "casework@localhost"),
+        # Links in e-mails point here (the address people use to reach the application).
+        "BASE_URL": os.environ.get("CASEWORK_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "EMAIL_MAX_ATTEMPTS": _env_int("CASEWORK_EMAIL_MAX_ATTEMPTS", 5),
+        # First retry after this many seconds, then twice as long each time (at most an hour).
+        "EMAIL_RETRY_SECONDS": _env_int("CASEWORK_EMAIL_RETRY_SECONDS", 60),
+        # A dispatcher that stops holding e-mails releases them after this long.
+        "CLAIM_LEASE_SECONDS": _env_int("CASEWORK_CLAIM_LEASE_SECONDS", 300),
+        # Reminders are created this many days ahead of their due time.
+        "REMINDER_HORIZON_DAYS": _env_int("CASEWORK_REMINDER_HORIZON_DAYS", 45),
+        # Closed cases are anonymised this many days after closing (docs/privacy.md).
+        "RETENTION_DAYS": _env_int("CASEWORK_RETENTION_DAYS", 5 * 365 + 1, minimum=30),
     }

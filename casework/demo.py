@@ -151,6 +151,7 @@ def load_demo_cases_once(count: int, progress: Callable[[str], None] | None = No
     from casework.demo_appointments import load_demo_appointments
     from casework.demo_cases import load_demo_cases
     from casework.demo_plans import load_demo_plans, load_demo_referrals
+    from casework.demo_reminders import load_demo_reminders
 
     if db.session.scalar(select(Case.id).limit(1)) is not None:
         return None
@@ -158,4 +159,5 @@ def load_demo_cases_once(count: int, progress: Callable[[str], None] | None = No
     load_demo_plans(progress=progress)
     load_demo_referrals(progress=progress)
     load_demo_appointments(progress=progress)
+    load_demo_reminders(progress=progress)
     return created

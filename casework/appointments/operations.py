@@ -105,6 +105,13 @@ class DuplicateSuspected(AppointmentError):
         self.count = count
 
 
+def _refresh_reminders(case_id: int, *triggers: str) -> None:
+    """The reminders that watch appointments move or go with them when the request commits."""
+    from casework.reminders.operations import refresh_case_on_commit  # builds on appointments
+
+    refresh_case_on_commit(case_id, triggers=triggers)
+
+
 # --- Types ----------------------------------------------------------------------------------
 
 
@@ -230,6 +237,7 @@ def book_for_case(
     db.session.add(appointment)
     _claim(appointment, query)
     audit.record(actor, "appointment.booked", case, appointment_id=appointment.id)
+    _refresh_reminders(case.id, "appointment_upcoming")
     return appointment
 
 
@@ -390,6 +398,7 @@ def book_from_airport(
     audit.record(
         actor, "appointment.booked", case, appointment_id=appointment.id, channel="airport"
     )
+    _refresh_reminders(case.id, "appointment_upcoming")
     return booking
 
 
@@ -477,6 +486,7 @@ def reschedule(
         before=before.isoformat(),
         after=slot.starts_at.isoformat(),
     )
+    _refresh_reminders(appointment.case_id, "appointment_upcoming")
 
 
 def cancel(
@@ -501,6 +511,7 @@ def cancel(
         appointment_id=appointment.id,
         reason=reason,
     )
+    _refresh_reminders(appointment.case_id, "appointment_upcoming")
 
 
 def record_outcome(
@@ -522,6 +533,7 @@ def record_outcome(
     appointment.follow_up_needed = outcome == "no_show"
     db.session.flush()
     audit.record(actor, f"appointment.{outcome}", appointment.case, appointment_id=appointment.id)
+    _refresh_reminders(appointment.case_id, "appointment_upcoming", "no_show")
 
 
 # --- Reading --------------------------------------------------------------------------------

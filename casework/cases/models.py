@@ -86,6 +86,8 @@ class Case(db.Model):
     next_follow_up_on: Mapped[date | None] = mapped_column(Date, index=True)
     opened_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column()
+    # Set by the retention job: the person's identity and the free text are gone for good.
+    anonymised_at: Mapped[datetime | None] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(default=1)
 

@@ -387,9 +387,17 @@ def update_case(
         setattr(case, name, wanted[name])
     if "status" in changed:
         case.closed_at = utcnow() if status == "closed" else None
+        _refresh_reminders(case)
     if changed:
         audit.record(actor, "case.updated", case, fields=changed)
     return changed
+
+
+def _refresh_reminders(case: Case) -> None:
+    """Closing (or reopening) a case cancels (or brings back) its reminders at once."""
+    from casework.reminders.operations import refresh_case_on_commit  # builds on cases
+
+    refresh_case_on_commit(case.id)
 
 
 def add_household_member(

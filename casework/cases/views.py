@@ -34,6 +34,7 @@ from casework.core.time import local_today, utcnow
 from casework.extensions import db
 from casework.reference.lookup import regions
 from casework.reference.models import Region
+from casework.reminders import operations as reminders
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 transfers_bp = Blueprint("transfers", __name__, url_prefix="/transferts")
@@ -227,6 +228,8 @@ def show(case_id: int):
         latest=latest,
         consents=operations.consents_of(case),
         transfer=operations.pending_transfer(case),
+        reminders=reminders.of_case(case),
+        reminder_labels=reminders.STATUS_LABELS,
         today=local_today(),
         appointments=appointment_operations.of_case(case),
         appointment_labels=appointment_operations.STATUSES,

@@ -99,6 +99,16 @@ ACTION_LABELS = {
     "appointments.manage": _l("Appointment change"),
     "appointments.book": _l("Appointment booking"),
     "availability.manage": _l("Availability change"),
+    "reminder.completed": _l("Reminder completed"),
+    "reminder.snoozed": _l("Reminder snoozed"),
+    "reminder.reassigned": _l("Reminder handed to another agent"),
+    "reminder.retried": _l("Reminder e-mail sent again"),
+    "reminders.read": _l("Reminders read"),
+    "reminders.act": _l("Reminder handled"),
+    "reminders.reassign": _l("Reminder reassignment"),
+    "reminders.rules": _l("Follow-up rules"),
+    "follow_up_rule.updated": _l("Follow-up rule changed"),
+    "retention.run": _l("Retention: closed cases anonymised"),
 }
 TARGET_LABELS = {
     "user": _l("Account"),
@@ -111,6 +121,8 @@ TARGET_LABELS = {
     "availability": _l("Availability"),
     "availability_exception": _l("Absence"),
     "airport_booking": _l("Airport booking"),
+    "reminder": _l("Reminder"),
+    "follow_up_rule": _l("Follow-up rule"),
 }
 
 

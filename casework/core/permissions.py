@@ -101,6 +101,12 @@ POLICY: dict[str, dict[Role, Scope]] = {
     "appointments.book": {Role.AGENT: Scope.CASELOAD},
     "availability.manage": {Role.AGENT: Scope.SELF, Role.SUPERVISOR: Scope.REGION},
     "appointments.configure": {Role.ADMIN: Scope.ALL},
+    # Reminders: an agent sees and handles their own; a supervisor those of the region (and only
+    # a supervisor hands one to another agent); the rules are the administrators'.
+    "reminders.read": {Role.AGENT: Scope.SELF, Role.SUPERVISOR: Scope.REGION},
+    "reminders.act": {Role.AGENT: Scope.SELF, Role.SUPERVISOR: Scope.REGION},
+    "reminders.reassign": {Role.SUPERVISOR: Scope.REGION},
+    "reminders.rules": {Role.ADMIN: Scope.ALL},
     "audit.view": {Role.ADMIN: Scope.ALL},
 }
 
@@ -168,6 +174,7 @@ AUDITED_URL_OBJECTS = {
     "referral_id": "referral",
     "appointment_id": "appointment",
     "user_id": "user",
+    "reminder_id": "reminder",
 }
 
 

@@ -52,6 +52,13 @@ CARDS: dict[Role, list[Card]] = {
             "cases.create",
         ),
         Card(
+            _l("My reminders"),
+            _l(
+                "Follow-ups due today and overdue: appointments, referrals, plan actions, consents."
+            ),
+            "reminders.index",
+        ),
+        Card(
             _l("Transfers"),
             _l("Cases other agents want to hand over to you."),
             "transfers.index",
@@ -108,6 +115,11 @@ CARDS: dict[Role, list[Card]] = {
         Card(
             _l("Regional dashboard"),
             _l("Caseloads per agent, open needs by domain, referral funnel."),
+        ),
+        Card(
+            _l("Reminders of my region"),
+            _l("The agents' follow-ups, those escalated to you, and who handles what."),
+            "reminders.index",
         ),
         REGION_CASES,
         Card(

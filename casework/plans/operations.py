@@ -24,6 +24,8 @@ from casework.reference.models import Need
 
 LABEL_MAX = 300
 DUE_HORIZON = timedelta(days=3 * 365)
+# An action still to do: its due date reminds the agent (see reminders).
+OPEN_ACTION_STATUSES = ("todo", "in_progress")
 
 
 class PlanError(DomainError):
@@ -338,6 +340,10 @@ def set_action_status(
     action.status_changed_at = utcnow()
     action.status_changed_by_id = actor.id
     _touch(plan)
+    if (previous in OPEN_ACTION_STATUSES) != (status in OPEN_ACTION_STATUSES):
+        from casework.reminders.operations import refresh_case_on_commit  # builds on plans
+
+        refresh_case_on_commit(case.id, triggers=("plan_action_due",))
     audit.record(
         actor,
         "plan.action_status",

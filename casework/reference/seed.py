@@ -225,6 +225,12 @@ def load_appointment_types(seed_dir: Path) -> Upserter:
     return upsert
 
 
+def load_follow_up_rules(seed_dir: Path) -> tuple[int, int]:
+    from casework.reminders.rules import load_follow_up_rules as load
+
+    return load(seed_dir)
+
+
 def load_reference_data(
     seed_dir: str | Path, progress: Callable[[str], None] | None = None
 ) -> Report:
@@ -250,6 +256,8 @@ def load_reference_data(
         cities = load_host_cities(seed_dir, regions.rows)
         step("types de rendez-vous")
         appointment_types = load_appointment_types(seed_dir)
+        step("règles de suivi")
+        follow_up_rules = load_follow_up_rules(seed_dir)
         db.session.commit()
     except (KeyError, TypeError) as error:
         db.session.rollback()
@@ -267,4 +275,5 @@ def load_reference_data(
         "occupations": occupations.report,
         "host_cities": cities.report,
         "appointment_types": appointment_types.report,
+        "follow_up_rules": follow_up_rules,
     }

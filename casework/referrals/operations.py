@@ -399,14 +399,18 @@ def move(
         raise ReferralError(_l("A comment is needed for this decision."), "comment")
     if to_status == "sent":
         _disclose(actor, referral)
+    previous = referral.status
     referral.events.append(
-        ReferralEvent(
-            actor_id=actor.id, from_status=referral.status, to_status=to_status, comment=comment
-        )
+        ReferralEvent(actor_id=actor.id, from_status=previous, to_status=to_status, comment=comment)
     )
     referral.status = to_status
     referral.last_comment = comment
     audit.record(actor, f"referral.{to_status}", referral.case, referral_id=referral.id)
+    if "sent" in (previous, to_status):
+        # Sent, or answered: the « no answer » reminder starts or stops now, not at the next run.
+        from casework.reminders.operations import refresh_case_on_commit
+
+        refresh_case_on_commit(referral.case_id, triggers=("referral_unanswered",))
 
 
 def _disclose(actor: Any, referral: Referral) -> None:

@@ -323,3 +323,24 @@ def test_slot_pickers_carry_one_slot_field(app, client, agent):
     ]
     for html in pages:
         assert html.count('name="slot"') == len(SLOT.findall(html)) > 0
+
+
+def test_reminder_follows_the_appointment(app, client, agent):
+    from casework.reminders.models import Reminder
+
+    appointment_id = book_one(app, agent)
+
+    def reminder_status() -> str | None:
+        with app.app_context():
+            return db.session.scalar(
+                select(Reminder.status).where(
+                    Reminder.subject_type == "appointment", Reminder.subject_id == appointment_id
+                )
+            )
+
+    assert reminder_status() not in (None, "cancelled")
+    cancelled = helpers.post_form(
+        client, f"/appointments/{appointment_id}/annuler", {"version": 1, "reason": "moved"}
+    )
+    assert cancelled.status_code == 302
+    assert reminder_status() == "cancelled"

@@ -1,0 +1,1 @@
+"""Follow-up rules, reminders, notifications, e-mail and the scheduler's jobs."""

@@ -1,0 +1,163 @@
+"""Follow-up rules, the reminders they create, in-app notifications and the e-mail outbox.
+
+A reminder is a row with a due time in UTC and a status; jobs only ever claim due rows and act on
+them, so any job may run twice or late without harm. Each row carries an idempotency key, unique
+per (rule, subject, occurrence): the reconciler upserts by it and never creates a second one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from sqlalchemy import ForeignKey, Index, String, Text, Time
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from casework.core.time import utcnow
+from casework.extensions import db
+from casework.reference.models import _localised
+
+# What the reconciler may still move or cancel; the others are settled.
+OPEN_STATUSES = ("pending", "sent", "snoozed")
+
+
+class FollowUpRule(db.Model):
+    """One kind of follow-up, loaded from ``seed/follow_up_rules.yaml``; an administrator may
+    switch it off and change its offsets afterwards (a reload of the seed never overwrites that)."""
+
+    __tablename__ = "follow_up_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    trigger: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str | None] = mapped_column(String(120))
+    enabled: Mapped[bool] = mapped_column(default=True)
+    # How far from the trigger's date the reminder falls (negative: before it), in ``unit``.
+    offset: Mapped[int] = mapped_column(default=0)
+    unit: Mapped[str] = mapped_column(String(20), default="days")  # days | business_days | months
+    # Local wall-clock time at which the reminder falls on its day (America/Toronto).
+    at_time: Mapped[time] = mapped_column(Time, default=time(9, 0))
+    # Delivered and still not handled after this many days: the region's supervisors are told.
+    escalate_after_days: Mapped[int | None] = mapped_column()
+    # Consents carry no end date: the rule says for how long one stays valid.
+    validity_days: Mapped[int | None] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+    audit_type = "follow_up_rule"
+
+    @property
+    def label(self) -> str:
+        return _localised(self.name, self.name_en)
+
+
+class Reminder(db.Model):
+    __tablename__ = "reminders"
+    __table_args__ = (
+        # The dispatcher's question: what is due now?
+        Index("ix_reminders_status_next", "status", "next_attempt_at"),
+        Index("ix_reminders_agent_status_due", "agent_id", "status", "due_at"),
+        Index("ix_reminders_region_status_due", "region_id", "status", "due_at"),
+        Index("ix_reminders_rule_status", "rule_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # rule code : subject type : subject id [: occurrence] — unique, the idempotency key.
+    key: Mapped[str] = mapped_column(String(120), unique=True)
+    rule_id: Mapped[int] = mapped_column(ForeignKey("follow_up_rules.id", ondelete="CASCADE"))
+    subject_type: Mapped[str] = mapped_column(String(20))
+    subject_id: Mapped[int] = mapped_column()
+    # A deleted case leaves its reminders behind without a case: they are cancelled, never sent.
+    case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cases.id", ondelete="SET NULL"), index=True
+    )
+    agent_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    # When the trigger says it falls (UTC); the reconciler keeps it in line with the data.
+    due_at: Mapped[datetime] = mapped_column()
+    # When the dispatcher should deliver it: the due time, or the end of a snooze.
+    next_attempt_at: Mapped[datetime] = mapped_column()
+    # pending | sent | snoozed | done | failed | cancelled
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    deliveries: Mapped[int] = mapped_column(default=0)
+    delivered_at: Mapped[datetime | None] = mapped_column()
+    snoozed_until: Mapped[datetime | None] = mapped_column()
+    escalated_at: Mapped[datetime | None] = mapped_column()
+    completed_at: Mapped[datetime | None] = mapped_column()
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Set when a supervisor hands the reminder to someone else: a transfer no longer moves it.
+    reassigned_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    # A code, never personal data: smtp_refused, smtp_unreachable, outcome_unknown, case_gone…
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    rule: Mapped[FollowUpRule] = relationship()
+    agent = relationship("User", foreign_keys=[agent_id])
+    case = relationship("Case")
+
+    __mapper_args__ = {"version_id_col": version}
+    audit_type = "reminder"
+
+    @property
+    def user_id(self) -> int:
+        """Whose reminder this is (the SELF scope of the reminders' actions)."""
+        return self.agent_id
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class Notification(db.Model):
+    """What a person finds in the application; the unique key makes each delivery happen once."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_user_read", "user_id", "read_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(160), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))  # reminder | escalation
+    reminder_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reminders.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column()
+
+    reminder: Mapped[Reminder | None] = relationship()
+
+
+class OutboundEmail(db.Model):
+    """The e-mail outbox. Sending is the one step outside the database, so it is claimed with a
+    lease, marked before the SMTP conversation starts, and retried with backoff."""
+
+    __tablename__ = "outbound_emails"
+    __table_args__ = (Index("ix_outbound_emails_status_next", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(160), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    reminder_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reminders.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20))  # reminder | escalation | digest
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(
+        String(20), default="pending"
+    )  # pending|claimed|sent|failed
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    # Written (and committed) just before talking to the SMTP server: a claim that expires with
+    # this set may have been sent, so it is never sent again automatically.
+    sending_at: Mapped[datetime | None] = mapped_column()
+    sent_at: Mapped[datetime | None] = mapped_column()
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,565 @@
+"""Service layer for reminders: the reconciler, what people do with a reminder, and the lists.
+
+No request, no flash; the caller commits.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, event, false, func, select, update
+from sqlalchemy import case as sa_case
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, joinedload
+
+from casework.core import audit
+from casework.core.domain import DomainError, StaleEdit
+from casework.core.permissions import Scope, scope_for
+from casework.core.time import local_to_utc, local_today, utcnow
+from casework.extensions import db
+from casework.reminders.models import (
+    OPEN_STATUSES,
+    FollowUpRule,
+    Notification,
+    OutboundEmail,
+    Reminder,
+)
+from casework.reminders.rules import UNITS, Candidate, candidates, falls_at
+
+KEY_CHUNK = 500
+SNOOZE_HORIZON = timedelta(days=90)
+UNREAD_CAP = 100
+
+
+class ReminderError(DomainError):
+    """A rule about reminders was broken (the reminder is left as it was)."""
+
+
+class AlreadySettled(Exception):
+    """The reminder was completed or cancelled meanwhile (answered with 409)."""
+
+
+STATUS_LABELS = {
+    "pending": _l("Scheduled"),
+    "sent": _l("Delivered"),
+    "snoozed": _l("Put off"),
+    "done": _l("Handled reminder"),
+    "failed": _l("E-mail failed"),
+    "cancelled": _l("Cancelled"),
+}
+ERROR_LABELS = {
+    "smtp_unreachable": _l("The mail server could not be reached."),
+    "smtp_refused": _l("The mail server refused the message."),
+    "smtp_recipient_refused": _l("The mail server refused the recipient's address."),
+    "smtp_authentication": _l("The mail server refused the application's credentials."),
+    "outcome_unknown": _l(
+        "The scheduler stopped while sending: the e-mail may not have left. Retry if needed."
+    ),
+    "case_gone": _l("The case no longer exists."),
+    "case_closed": _l("The case is closed."),
+}
+SUBJECT_LABELS = {
+    "appointment": _l("Appointment"),
+    "referral": _l("Referral"),
+    "plan_action": _l("Plan action"),
+    "assessment": _l("Needs assessment"),
+    "case": _l("Case"),
+    "consent": _l("Consent"),
+}
+
+
+# --- The reconciler -----------------------------------------------------------------------------
+
+
+def insert_ignoring_duplicates(model: type, rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows``; one whose ``key`` exists already is skipped (another process won)."""
+    if not rows:
+        return
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(model).on_conflict_do_nothing(index_elements=["key"])
+    db.session.execute(statement, rows)
+
+
+def _set(reminder_id: int, version: int, **values: Any) -> bool:
+    """Change a reminder only if nobody changed it since it was read (its version)."""
+    done = db.session.execute(
+        update(Reminder)
+        .where(Reminder.id == reminder_id, Reminder.version == version)
+        .values(**values, version=version + 1, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return done.rowcount == 1
+
+
+def materialise(
+    now: datetime | None = None,
+    case_ids: Iterable[int] | None = None,
+    triggers: Iterable[str] | None = None,
+) -> dict[str, int]:
+    """Bring the reminder rows in line with the data: create what a rule asks for, move what
+    changed date, cancel what its trigger no longer asks for. Safe to run at any time, twice, or
+    from several processes at once (inserts are keyed, updates conditional)."""
+    now = now or utcnow()
+    case_ids = None if case_ids is None else list(case_ids)
+    horizon = now + timedelta(days=current_app.config["REMINDER_HORIZON_DAYS"])
+    counts: Counter[str] = Counter()
+    rules = select(FollowUpRule).order_by(FollowUpRule.id)
+    if triggers is not None:
+        rules = rules.where(FollowUpRule.trigger.in_(list(triggers)))
+    for rule in db.session.scalars(rules):
+        desired = candidates(rule, now, case_ids) if rule.enabled else {}
+        _reconcile(rule, desired, now, horizon, case_ids, counts)
+        if rule.trigger == "no_show":
+            _clear_no_show_flags(rule)
+    return dict(counts)
+
+
+def refresh_case(
+    case_id: int, now: datetime | None = None, triggers: Iterable[str] | None = None
+) -> dict[str, int]:
+    """Reconcile one case's reminders now, rather than at the next run; only the rules of
+    ``triggers`` when the change concerns those alone."""
+    return materialise(now, case_ids=[case_id], triggers=triggers)
+
+
+REFRESH_KEY = "reminders_to_refresh"
+
+
+def refresh_case_on_commit(case_id: int, triggers: Iterable[str] | None = None) -> None:
+    """Reconcile this case's reminders when the transaction commits: once per commit, however
+    many changes it holds (a demo load, a bulk approval), and not at all if it rolls back."""
+    pending: dict[int, set[str] | None] = db.session.info.setdefault(REFRESH_KEY, {})
+    if triggers is None or pending.get(case_id, set()) is None:
+        pending[case_id] = None  # every rule
+    else:
+        pending.setdefault(case_id, set()).update(triggers)
+
+
+@event.listens_for(Session, "before_commit")
+def _refresh_on_commit(session: Session) -> None:
+    pending = session.info.pop(REFRESH_KEY, None)
+    if not pending or session is not db.session():
+        return  # not the application's session: the reconciler's next run catches up
+    everything = [case_id for case_id, triggers in pending.items() if triggers is None]
+    if everything:
+        materialise(case_ids=everything)
+    some: dict[str, list[int]] = {}
+    for case_id, triggers in pending.items():
+        for trigger in triggers or ():
+            some.setdefault(trigger, []).append(case_id)
+    for trigger, case_ids in some.items():
+        materialise(case_ids=case_ids, triggers=[trigger])
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_on_rollback(session: Session, _transaction: Any) -> None:
+    session.info.pop(REFRESH_KEY, None)
+
+
+def _reconcile(
+    rule: FollowUpRule,
+    desired: dict[str, Candidate],
+    now: datetime,
+    horizon: datetime,
+    case_ids: list[int] | None,
+    counts: Counter[str],
+) -> None:
+    statement = select(
+        Reminder.id,
+        Reminder.key,
+        Reminder.status,
+        Reminder.due_at,
+        Reminder.agent_id,
+        Reminder.region_id,
+        Reminder.reassigned_by_id,
+        Reminder.version,
+    ).where(Reminder.rule_id == rule.id, Reminder.status.in_(OPEN_STATUSES))
+    if case_ids is not None:
+        statement = statement.where(Reminder.case_id.in_(case_ids))
+    seen: set[str] = set()
+    for row in db.session.execute(statement).all():
+        wanted = desired.get(row.key)
+        if wanted is None:
+            counts["cancelled"] += _set(row.id, row.version, status="cancelled")
+            continue
+        seen.add(row.key)
+        changes = _changes(row, wanted, now)
+        if changes:
+            counts["moved"] += _set(row.id, row.version, **changes)
+    _create_or_reopen(
+        [c for key, c in desired.items() if key not in seen], rule, now, horizon, counts
+    )
+
+
+def _changes(row: Any, wanted: Candidate, now: datetime) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
+    if wanted.due_at != row.due_at:
+        changes["due_at"] = wanted.due_at
+        if row.status == "pending" or (row.status == "sent" and wanted.due_at > now):
+            # Not delivered yet, or delivered for a date that has moved: remind at the new time.
+            changes |= {"status": "pending", "next_attempt_at": wanted.due_at}
+    if row.reassigned_by_id is None and wanted.agent_id != row.agent_id:
+        changes["agent_id"] = wanted.agent_id  # the case was transferred
+    if wanted.region_id != row.region_id:
+        changes["region_id"] = wanted.region_id
+    return changes
+
+
+def _create_or_reopen(
+    missing: list[Candidate],
+    rule: FollowUpRule,
+    now: datetime,
+    horizon: datetime,
+    counts: Counter[str],
+) -> None:
+    settled = {}
+    keys = [c.key for c in missing]
+    for start in range(0, len(keys), KEY_CHUNK):
+        rows = db.session.execute(
+            select(
+                Reminder.id, Reminder.key, Reminder.status, Reminder.due_at, Reminder.version
+            ).where(Reminder.key.in_(keys[start : start + KEY_CHUNK]))
+        ).all()
+        settled.update({row.key: row for row in rows})
+    new_rows = []
+    for candidate in missing:
+        row = settled.get(candidate.key)
+        if row is None:
+            if candidate.due_at <= horizon:
+                new_rows.append(_new_row(rule, candidate))
+        elif row.status == "cancelled" or (
+            row.status == "done" and row.due_at != candidate.due_at and candidate.due_at > now
+        ):
+            # The trigger is back (a case reopened), or a handled reminder's date moved ahead.
+            counts["reopened"] += _set(
+                row.id,
+                row.version,
+                status="pending",
+                due_at=candidate.due_at,
+                next_attempt_at=candidate.due_at,
+                agent_id=candidate.agent_id,
+                region_id=candidate.region_id,
+                completed_at=None,
+                completed_by_id=None,
+                escalated_at=None,
+                snoozed_until=None,
+                last_error=None,
+            )
+    insert_ignoring_duplicates(Reminder, new_rows)
+    counts["created"] += len(new_rows)
+
+
+def _new_row(rule: FollowUpRule, candidate: Candidate) -> dict[str, Any]:
+    now = utcnow()
+    return {
+        "key": candidate.key,
+        "rule_id": rule.id,
+        "subject_type": candidate.subject_type,
+        "subject_id": candidate.subject_id,
+        "case_id": candidate.case_id,
+        "agent_id": candidate.agent_id,
+        "region_id": candidate.region_id,
+        "due_at": candidate.due_at,
+        "next_attempt_at": candidate.due_at,
+        "status": "pending",
+        "deliveries": 0,
+        "created_at": now,
+        "updated_at": now,
+        "version": 1,
+    }
+
+
+def _clear_no_show_flags(rule: FollowUpRule) -> None:
+    """The appointments' own marker of a no-show not yet taken up (see Appointment)."""
+    from casework.appointments.models import Appointment
+
+    db.session.execute(
+        update(Appointment)
+        .where(
+            Appointment.follow_up_needed.is_(True),
+            Appointment.id.in_(
+                select(Reminder.subject_id).where(
+                    Reminder.rule_id == rule.id, Reminder.subject_type == "appointment"
+                )
+            ),
+        )
+        .values(follow_up_needed=False)
+        .execution_options(synchronize_session=False)
+    )
+
+
+# --- What people do with a reminder -------------------------------------------------------------
+
+
+def _check(reminder: Reminder, expected_version: int, allowed: tuple[str, ...]) -> None:
+    if reminder.version != expected_version:
+        raise StaleEdit()
+    if reminder.status not in allowed:
+        raise AlreadySettled()
+
+
+def complete(actor: Any, reminder: Reminder, expected_version: int) -> None:
+    _check(reminder, expected_version, ("pending", "sent", "snoozed", "failed"))
+    reminder.status = "done"
+    reminder.completed_at = utcnow()
+    reminder.completed_by_id = actor.id
+    audit.record(actor, "reminder.completed", reminder, case_id=reminder.case_id)
+
+
+def snooze(
+    actor: Any, reminder: Reminder, until: date | None, expected_version: int, today=None
+) -> None:
+    """Deliver the reminder again on ``until``, at its rule's time of day."""
+    _check(reminder, expected_version, ("pending", "sent", "snoozed"))
+    today = today or local_today()
+    if until is None or not today < until <= today + SNOOZE_HORIZON:
+        raise ReminderError(_l("Choose a day after today, within 90 days."), "until")
+    moment = falls_at(until, 0, "days", reminder.rule.at_time)
+    reminder.status = "snoozed"
+    reminder.snoozed_until = moment
+    reminder.next_attempt_at = moment
+    audit.record(actor, "reminder.snoozed", reminder, until=until.isoformat())
+
+
+def reassign_candidates(reminder: Reminder) -> list[Any]:
+    """Active agents of the reminder's region, other than the one who has it."""
+    from casework.auth.models import User
+
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(
+                User.role == "agent",
+                User.active.is_(True),
+                User.region_id == reminder.region_id,
+                User.id != reminder.agent_id,
+            )
+            .order_by(User.full_name)
+        )
+    )
+
+
+def reassign(actor: Any, reminder: Reminder, agent: Any, expected_version: int) -> None:
+    _check(reminder, expected_version, ("pending", "sent", "snoozed", "failed"))
+    if agent is None or agent.id not in {a.id for a in reassign_candidates(reminder)}:
+        raise ReminderError(_l("Choose an active agent of the same region."), "agent_id")
+    previous = reminder.agent_id
+    reminder.agent_id = agent.id
+    reminder.reassigned_by_id = actor.id
+    audit.record(actor, "reminder.reassigned", reminder, previous=previous, agent_id=agent.id)
+
+
+def retry(actor: Any, reminder: Reminder, expected_version: int, now=None) -> None:
+    """Send again the e-mail of a failed reminder (the in-app notification is already there)."""
+    _check(reminder, expected_version, ("failed",))
+    now = now or utcnow()
+    db.session.execute(
+        update(OutboundEmail)
+        .where(OutboundEmail.reminder_id == reminder.id, OutboundEmail.status == "failed")
+        .values(status="pending", attempts=0, next_attempt_at=now, sending_at=None, last_error=None)
+        .execution_options(synchronize_session=False)
+    )
+    reminder.status = "sent"
+    reminder.last_error = None
+    audit.record(actor, "reminder.retried", reminder)
+
+
+# --- Lists --------------------------------------------------------------------------------------
+
+TABS = {
+    "due": _l("Due today"),
+    "overdue": _l("Overdue"),
+    "upcoming": _l("Upcoming"),
+    "snoozed": _l("Snoozed"),
+    "done": _l("Handled"),
+    "failed": _l("Failed"),
+}
+
+
+def day_bounds(today: date) -> tuple[datetime, datetime]:
+    """The UTC moments a Québec day starts and ends (23 or 25 hours on DST days)."""
+    return (
+        local_to_utc(datetime.combine(today, time.min)),
+        local_to_utc(datetime.combine(today + timedelta(days=1), time.min)),
+    )
+
+
+def _tab_conditions(today: date) -> dict[str, Any]:
+    start, end = day_bounds(today)
+    waiting = Reminder.status.in_(("pending", "sent"))
+    return {
+        "due": waiting & (Reminder.due_at >= start) & (Reminder.due_at < end),
+        "overdue": waiting & (Reminder.due_at < start),
+        "upcoming": (Reminder.status == "pending") & (Reminder.due_at >= end),
+        "snoozed": Reminder.status == "snoozed",
+        "done": Reminder.status == "done",
+        "failed": Reminder.status == "failed",
+    }
+
+
+def visible(user: Any) -> Select:
+    """The reminders ``user`` may see: their own, or their region's for a supervisor."""
+    statement = select(Reminder)
+    scope = scope_for(getattr(user, "role", None), "reminders.read")
+    if scope is Scope.SELF:
+        return statement.where(Reminder.agent_id == user.id)
+    if scope is Scope.REGION:
+        return statement.where(Reminder.region_id == user.region_id)
+    return statement.where(false())
+
+
+@dataclass
+class ListFilters:
+    tab: str = "due"
+    agent_id: int | None = None
+
+
+def listing(user: Any, filters: ListFilters, today: date | None = None) -> Select:
+    condition = _tab_conditions(today or local_today())[filters.tab]
+    statement = visible(user).where(condition)
+    if filters.agent_id:
+        statement = statement.where(Reminder.agent_id == filters.agent_id)
+    order = (
+        (Reminder.completed_at.desc(), Reminder.id.desc())
+        if filters.tab == "done"
+        else (Reminder.due_at, Reminder.id)
+    )
+    return statement.options(
+        joinedload(Reminder.rule), joinedload(Reminder.case), joinedload(Reminder.agent)
+    ).order_by(*order)
+
+
+def tab_counts(user: Any, filters: ListFilters, today: date | None = None) -> dict[str, int]:
+    """How many reminders each tab holds, in one query."""
+    conditions = _tab_conditions(today or local_today())
+    statement = visible(user).with_only_columns(
+        *(func.sum(sa_case((condition, 1), else_=0)) for condition in conditions.values())
+    )
+    if filters.agent_id:
+        statement = statement.where(Reminder.agent_id == filters.agent_id)
+    row = db.session.execute(statement).one()
+    return {tab: int(value or 0) for tab, value in zip(conditions, row, strict=True)}
+
+
+def of_case(case: Any, limit: int = 30) -> list[Reminder]:
+    """The case's reminders for its timeline: what is still to do first, then the latest."""
+    return list(
+        db.session.scalars(
+            select(Reminder)
+            .options(joinedload(Reminder.rule), joinedload(Reminder.agent))
+            .where(Reminder.case_id == case.id, Reminder.status != "cancelled")
+            .order_by(
+                sa_case((Reminder.status.in_(OPEN_STATUSES), 0), else_=1),
+                Reminder.due_at.desc(),
+                Reminder.id.desc(),
+            )
+            .limit(limit)
+        )
+    )
+
+
+def unanswered_referrals(referral_ids: Iterable[int], now: datetime | None = None) -> set[int]:
+    """Which of these referrals have waited past the rule's delay for the organisation's answer."""
+    ids = list(referral_ids)
+    if not ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(Reminder.subject_id)
+            .join(FollowUpRule, FollowUpRule.id == Reminder.rule_id)
+            .where(
+                FollowUpRule.trigger == "referral_unanswered",
+                Reminder.subject_type == "referral",
+                Reminder.subject_id.in_(ids),
+                Reminder.status.in_((*OPEN_STATUSES, "failed")),
+                Reminder.due_at <= (now or utcnow()),
+            )
+        )
+    )
+
+
+# --- Notifications ------------------------------------------------------------------------------
+
+
+def unread_count(user: Any) -> int:
+    """Unread notifications, counted up to ``UNREAD_CAP`` (the header shows « 99+ » beyond)."""
+    capped = (
+        select(Notification.id)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .limit(UNREAD_CAP)
+        .subquery()
+    )
+    return db.session.scalar(select(func.count()).select_from(capped)) or 0
+
+
+def unread(user: Any, limit: int = 20) -> list[Notification]:
+    return list(
+        db.session.scalars(
+            select(Notification)
+            .options(joinedload(Notification.reminder).joinedload(Reminder.rule))
+            .options(joinedload(Notification.reminder).joinedload(Reminder.case))
+            .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+            .order_by(Notification.created_at.desc(), Notification.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def mark_read(user: Any, now: datetime | None = None) -> int:
+    return db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=now or utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+
+
+# --- Rules (administrators) ---------------------------------------------------------------------
+
+OFFSET_LIMITS = {"days": 400, "business_days": 120, "months": 24}
+
+
+@dataclass
+class RuleFields:
+    enabled: bool
+    offset: int
+    unit: str
+    at_time: time
+    escalate_after_days: int | None
+    validity_days: int | None
+
+
+def update_rule(
+    actor: Any, rule: FollowUpRule, values: RuleFields, expected_version: int
+) -> list[str]:
+    if rule.version != expected_version:
+        raise StaleEdit()
+    if values.unit not in UNITS:
+        raise ReminderError(_l("Not a valid choice."), "unit")
+    limit = OFFSET_LIMITS[values.unit]
+    if not -limit <= values.offset <= limit:
+        raise ReminderError(_l("Between -%(max)d and %(max)d.", max=limit), "offset")
+    if values.escalate_after_days is not None and not 1 <= values.escalate_after_days <= 90:
+        raise ReminderError(_l("Between 1 and 90 days, or empty."), "escalate_after_days")
+    if rule.trigger == "consent_expiring":
+        if values.validity_days is None or not 30 <= values.validity_days <= 3650:
+            raise ReminderError(_l("Between 30 and 3650 days."), "validity_days")
+    else:
+        values.validity_days = None
+    changed = [name for name, value in vars(values).items() if getattr(rule, name) != value]
+    for name in changed:
+        setattr(rule, name, getattr(values, name))
+    if changed:
+        rule.updated_by_id = actor.id
+        audit.record(actor, "follow_up_rule.updated", rule, fields=changed)
+    return changed
+
+
+def all_rules() -> list[FollowUpRule]:
+    return list(db.session.scalars(select(FollowUpRule).order_by(FollowUpRule.id)))

@@ -1,0 +1,101 @@
+"""The scheduler process (``casework scheduler``): APScheduler drives the jobs in ``tasks``.
+
+Only this module imports APScheduler, and only the ``scheduler`` command imports this module: the
+web process never starts a scheduler. Jobs hold no state of their own: everything they do is
+decided by rows in the database, so several scheduler processes may run at once (they coordinate
+through row claims), and one that was down catches up at its next run.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
+
+from casework.core.heartbeat import beat
+from casework.core.time import LOCAL_TIMEZONE
+from casework.extensions import db
+from casework.reminders import tasks
+
+log = logging.getLogger(__name__)
+
+Job = Callable[[], dict[str, int]]
+
+# name → (function, trigger arguments for APScheduler)
+JOBS: dict[str, tuple[Job, dict]] = {
+    "materialise": (tasks.reconcile, {"trigger": "interval", "minutes": 5}),
+    "dispatch": (tasks.deliver, {"trigger": "interval", "seconds": 30}),
+    "escalate": (tasks.escalate, {"trigger": "interval", "minutes": 15}),
+    "digest": (
+        tasks.queue_digests,
+        {"trigger": "cron", "hour": tasks.DIGEST_TIME.hour, "minute": tasks.DIGEST_TIME.minute},
+    ),
+    "retention": (tasks.retention, {"trigger": "cron", "hour": 2, "minute": 30}),
+}
+# Run at start-up too, so that a scheduler that was down catches up at once (the digest only
+# queues what is due: nothing before 07:00, nothing twice the same day).
+RUN_AT_START = ("materialise", "dispatch", "escalate", "digest")
+
+
+def run_job(app: Flask, name: str, job: Job) -> dict[str, int] | None:
+    """Run one job in its own application context, with its heartbeat; never raises.
+
+    A job that fails (the database locked for longer than the busy timeout, the network…) rolls
+    back and leaves everything as it was; the next run starts again from the rows.
+    """
+    with app.app_context():
+        try:
+            beat(name, "running")
+            db.session.commit()
+            counts = job()
+            beat(name, "ok", counts)
+            db.session.commit()
+        except SQLAlchemyError as error:
+            db.session.rollback()
+            log.warning(
+                "job %s failed (%s); it runs again at its next time", name, type(error).__name__
+            )
+            _record_error(name)
+            return None
+        except Exception:
+            db.session.rollback()
+            log.exception("job %s failed", name)
+            _record_error(name)
+            return None
+        finally:
+            db.session.remove()
+        log.info("job %s: %s", name, " ".join(f"{k}={v}" for k, v in sorted(counts.items())))
+        return counts
+
+
+def _record_error(name: str) -> None:
+    try:
+        beat(name, "error")
+        db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
+
+
+def run_once(app: Flask) -> dict[str, dict[str, int] | None]:
+    """Every job once, in order (``casework scheduler --once``, cron, tests)."""
+    return {name: run_job(app, name, job) for name, (job, _trigger) in JOBS.items()}
+
+
+def build_scheduler(app: Flask, now: datetime | None = None):
+    """A BlockingScheduler in Québec time with every job; not started."""
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    scheduler = BlockingScheduler(
+        timezone=LOCAL_TIMEZONE,
+        # A run missed while the process was busy or down is run once, not once per miss.
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
+    )
+    for name, (job, trigger) in JOBS.items():
+        options = dict(trigger)
+        if name in RUN_AT_START:
+            options["next_run_time"] = now or datetime.now().astimezone()
+        scheduler.add_job(run_job, args=(app, name, job), id=name, name=name, **options)
+    return scheduler

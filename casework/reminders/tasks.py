@@ -1,0 +1,537 @@
+"""Scheduled work: deliver due reminders, send the e-mail outbox, escalate, the daily digest.
+
+Delivery is exactly once because each step is one database transaction keyed by the reminder's
+idempotency key:
+
+- ``dispatch`` locks a batch of due reminders (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; on
+  SQLite every transaction begins ``IMMEDIATE``, so dispatchers take turns), and in the same
+  transaction marks each one delivered, adds its in-app notification and queues its e-mail, both
+  under unique keys. A dispatcher killed mid-batch commits nothing; the next one redoes the batch.
+- ``send_emails`` is the only step with an effect outside the database. It claims e-mails with a
+  lease, commits a « sending » mark before talking to the SMTP server, and commits the outcome
+  after. A lease that expires without the mark is simply retried; one that expires with it may
+  have been sent, so it is never sent again automatically: it is marked failed, shown, and can be
+  retried by a person.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time as clock
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from flask import current_app
+from flask_babel import force_locale, format_datetime
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
+
+from casework.core.time import utc_to_local, utcnow
+from casework.extensions import db
+from casework.reminders.mail import Mailer, MailError, mailer_from_config
+from casework.reminders.models import FollowUpRule, Notification, OutboundEmail, Reminder
+from casework.reminders.operations import day_bounds, insert_ignoring_duplicates
+from casework.reminders.rules import local_day
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 200
+MAX_BACKOFF = timedelta(hours=1)
+DUE_STATUSES = ("pending", "snoozed")
+EMAIL_LOCALES = ("fr_CA", "en")
+# The digest leaves at 07:00 Montréal time (or at start-up, for a scheduler that was down then).
+DIGEST_TIME = time(7, 0)
+MOMENT = "d MMM yyyy, HH:mm"
+
+
+def _locked(statement, *tables):
+    """Rows other dispatchers hold are skipped, not waited for (ignored on SQLite)."""
+    return statement.with_for_update(skip_locked=True, of=tables or None)
+
+
+def mail_enabled() -> bool:
+    return bool(current_app.config.get("SMTP_HOST"))
+
+
+# --- In-app delivery ----------------------------------------------------------------------------
+
+
+def dispatch(
+    now: datetime | None = None, batch_size: int = BATCH_SIZE, with_email: bool | None = None
+) -> dict[str, int]:
+    """Deliver every reminder due at ``now``, batch by batch, each batch one transaction."""
+    from casework.auth.models import User
+    from casework.cases.models import Case
+
+    now = now or utcnow()
+    with_email = mail_enabled() if with_email is None else with_email
+    counts: Counter[str] = Counter()
+    while True:
+        rows = db.session.execute(
+            _locked(
+                select(Reminder, Case.status, Case.number, User.email, User.active)
+                .outerjoin(Case, Case.id == Reminder.case_id)
+                .join(User, User.id == Reminder.agent_id)
+                .options(joinedload(Reminder.rule))
+                .where(Reminder.status.in_(DUE_STATUSES), Reminder.next_attempt_at <= now)
+                .order_by(Reminder.next_attempt_at, Reminder.id)
+                .limit(batch_size),
+                Reminder,
+            )
+        ).all()
+        batch = Batch()
+        for reminder, case_status, number, email, active in rows:
+            address = email if active and with_email else None
+            counts[_deliver(batch, reminder, case_status, number, address, now)] += 1
+        batch.write()
+        db.session.commit()
+        if len(rows) < batch_size:
+            return dict(counts)
+
+
+@dataclass
+class Batch:
+    """Notifications and e-mails of one transaction, written together under their unique keys."""
+
+    notifications: list[dict[str, Any]] = field(default_factory=list)
+    emails: list[dict[str, Any]] = field(default_factory=list)
+
+    def notify(self, key: str, user_id: int, kind: str, reminder_id: int, now: datetime) -> None:
+        self.notifications.append(
+            {
+                "key": key,
+                "user_id": user_id,
+                "kind": kind,
+                "reminder_id": reminder_id,
+                "created_at": now,
+            }
+        )
+
+    def email(
+        self, key: str, user_id: int, reminder_id: int | None, kind: str, message, now: datetime
+    ) -> None:
+        subject, body = message
+        self.emails.append(
+            {
+                "key": key,
+                "user_id": user_id,
+                "reminder_id": reminder_id,
+                "kind": kind,
+                "subject": subject[:200],
+                "body": body,
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+        )
+
+    def write(self) -> None:
+        insert_ignoring_duplicates(Notification, self.notifications)
+        insert_ignoring_duplicates(OutboundEmail, self.emails)
+
+
+def _deliver(
+    batch: Batch,
+    reminder: Reminder,
+    case_status: str | None,
+    number: str | None,
+    email: str | None,
+    now: datetime,
+) -> str:
+    if case_status is None or case_status == "closed":
+        # Deleted, or closed (and perhaps anonymised) since the reconciler last ran.
+        reminder.status = "cancelled"
+        reminder.last_error = "case_gone" if case_status is None else "case_closed"
+        return "cancelled"
+    reminder.deliveries += 1
+    reminder.status = "sent"
+    reminder.delivered_at = now
+    reminder.snoozed_until = None
+    key = f"{reminder.key}#{reminder.deliveries}"
+    batch.notify(key, reminder.agent_id, "reminder", reminder.id, now)
+    if email:
+        message = compose_reminder(reminder, number or "")
+        batch.email(key, reminder.agent_id, reminder.id, "reminder", message, now)
+    return "delivered"
+
+
+# --- E-mail -------------------------------------------------------------------------------------
+
+
+def backoff(attempts: int, base_seconds: int) -> timedelta:
+    """1, 2, 4, 8… times the base delay after each failed attempt, at most an hour."""
+    return min(timedelta(seconds=base_seconds * 2 ** max(0, attempts - 1)), MAX_BACKOFF)
+
+
+def send_emails(
+    now: datetime | None = None, mailer: Mailer | None = None, batch_size: int = BATCH_SIZE
+) -> dict[str, int]:
+    """Send the e-mails due at ``now``; failures are retried with backoff, then marked failed."""
+    config = current_app.config
+    mailer = mailer or mailer_from_config(config)
+    now = now or utcnow()
+    counts: Counter[str] = Counter(release_expired_claims(now))
+    if mailer is None:
+        return dict(counts)
+    started = clock.monotonic()
+    while True:
+        token = secrets.token_hex(8)
+        # Each batch's lease runs from when it is claimed, not from when the run began.
+        elapsed = clock.monotonic() - started
+        lease = now + timedelta(seconds=elapsed + config["CLAIM_LEASE_SECONDS"])
+        claimed = claim_emails(token, now, lease, batch_size)
+        db.session.commit()
+        for email_id in claimed:
+            counts[_send_one(email_id, token, mailer, now, config)] += 1
+        if len(claimed) < batch_size:
+            return dict(counts)
+
+
+def claim_emails(token: str, now: datetime, lease: datetime, batch_size: int) -> list[int]:
+    """One atomic UPDATE … RETURNING: the e-mails due now become this dispatcher's until ``lease``."""
+    due = _locked(
+        select(OutboundEmail.id)
+        .where(OutboundEmail.status == "pending", OutboundEmail.next_attempt_at <= now)
+        .order_by(OutboundEmail.next_attempt_at, OutboundEmail.id)
+        .limit(batch_size)
+    )
+    return list(
+        db.session.scalars(
+            update(OutboundEmail)
+            .where(OutboundEmail.id.in_(due.scalar_subquery()))
+            .values(status="claimed", claim_token=token, next_attempt_at=lease)
+            .returning(OutboundEmail.id)
+            .execution_options(synchronize_session=False)
+        )
+    )
+
+
+def release_expired_claims(now: datetime) -> dict[str, int]:
+    """Claims whose dispatcher stopped: never started → retried; started → failed, shown."""
+    expired = (OutboundEmail.status == "claimed") & (OutboundEmail.next_attempt_at <= now)
+    retried = db.session.execute(
+        update(OutboundEmail)
+        .where(expired, OutboundEmail.sending_at.is_(None))
+        .values(status="pending", claim_token=None, next_attempt_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    uncertain = list(
+        db.session.scalars(
+            update(OutboundEmail)
+            .where(expired, OutboundEmail.sending_at.is_not(None))
+            .values(status="failed", claim_token=None, last_error="outcome_unknown")
+            .returning(OutboundEmail.reminder_id)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    _fail_reminders([r for r in uncertain if r is not None], "outcome_unknown")
+    db.session.commit()
+    return {"released": retried, "uncertain": len(uncertain)}
+
+
+def _fail_reminders(reminder_ids: list[int], code: str) -> None:
+    if reminder_ids:
+        db.session.execute(
+            update(Reminder)
+            .where(Reminder.id.in_(reminder_ids), Reminder.status == "sent")
+            .values(status="failed", last_error=code, version=Reminder.version + 1)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _mine(email_id: int, token: str):
+    return (OutboundEmail.id == email_id) & (OutboundEmail.claim_token == token)
+
+
+def _send_one(email_id: int, token: str, mailer: Mailer, now: datetime, config) -> str:
+    from casework.auth.models import User
+
+    marked = db.session.execute(
+        update(OutboundEmail)
+        .where(_mine(email_id, token), OutboundEmail.status == "claimed")
+        .values(sending_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    if marked != 1:
+        return "lost_claim"  # our lease expired and another dispatcher took over
+    email, address = db.session.execute(
+        select(OutboundEmail, User.email)
+        .join(User, User.id == OutboundEmail.user_id)
+        .where(OutboundEmail.id == email_id)
+    ).one()
+    try:
+        if not address:
+            raise MailError("no_address")
+        mailer.send(address, email.subject, email.body, email.key)
+    except MailError as error:
+        outcome = _record_failure(email, token, error.code, now, config)
+    else:
+        db.session.execute(
+            update(OutboundEmail)
+            .where(_mine(email_id, token))
+            .values(status="sent", sent_at=utcnow(), claim_token=None, last_error=None)
+            .execution_options(synchronize_session=False)
+        )
+        outcome = "sent"
+    db.session.commit()
+    return outcome
+
+
+def _record_failure(email: OutboundEmail, token: str, code: str, now: datetime, config) -> str:
+    attempts = email.attempts + 1
+    final = attempts >= config["EMAIL_MAX_ATTEMPTS"]
+    values: dict[str, Any] = {
+        "attempts": attempts,
+        "last_error": code,
+        "claim_token": None,
+        "sending_at": None,
+    }
+    if final:
+        values["status"] = "failed"
+    else:
+        values |= {
+            "status": "pending",
+            "next_attempt_at": now + backoff(attempts, config["EMAIL_RETRY_SECONDS"]),
+        }
+    db.session.execute(
+        update(OutboundEmail)
+        .where(_mine(email.id, token))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    log.warning("e-mail %s not sent (%s), attempt %d", email.id, code, attempts)
+    if final and email.reminder_id is not None:
+        _fail_reminders([email.reminder_id], code)
+    return "failed" if final else "retry"
+
+
+# --- Escalation ---------------------------------------------------------------------------------
+
+
+def escalate(now: datetime | None = None, with_email: bool | None = None) -> dict[str, int]:
+    """Reminders delivered and still not handled after the rule's delay: the supervisors of the
+    reminder's region are told, once (notification and e-mail keyed by reminder and person)."""
+    from casework.auth.models import User
+    from casework.cases.models import Case
+
+    now = now or utcnow()
+    with_email = mail_enabled() if with_email is None else with_email
+    supervisors: dict[int, list[Any]] = defaultdict(list)
+    for user in db.session.scalars(
+        select(User).where(User.role == "supervisor", User.active.is_(True)).order_by(User.id)
+    ):
+        supervisors[user.region_id].append(user)
+    counts: Counter[str] = Counter()
+    rules = db.session.scalars(
+        select(FollowUpRule).where(
+            FollowUpRule.enabled.is_(True), FollowUpRule.escalate_after_days.is_not(None)
+        )
+    ).all()
+    for rule in rules:
+        limit = now - timedelta(days=rule.escalate_after_days)
+        rows = db.session.execute(
+            _locked(
+                select(Reminder, Case.number)
+                .outerjoin(Case, Case.id == Reminder.case_id)
+                .options(joinedload(Reminder.agent))
+                .where(
+                    Reminder.rule_id == rule.id,
+                    Reminder.status.in_(("sent", "failed")),
+                    Reminder.escalated_at.is_(None),
+                    Reminder.delivered_at <= limit,
+                ),
+                Reminder,
+            )
+        ).all()
+        batch = Batch()
+        for reminder, number in rows:
+            for supervisor in supervisors.get(reminder.region_id, []):
+                key = f"escalation:{reminder.id}:{supervisor.id}"
+                batch.notify(key, supervisor.id, "escalation", reminder.id, now)
+                if with_email and supervisor.email:
+                    message = compose_escalation(reminder, rule, number or "")
+                    batch.email(key, supervisor.id, reminder.id, "escalation", message, now)
+                counts["notified"] += 1
+            reminder.escalated_at = now
+            counts["escalated"] += 1
+        batch.write()
+        db.session.commit()
+    return dict(counts)
+
+
+# --- Daily digest -------------------------------------------------------------------------------
+
+
+def queue_digests(now: datetime | None = None, with_email: bool | None = None) -> dict[str, int]:
+    """Each agent's day by e-mail: today's appointments, the reminders due and overdue.
+
+    Keyed by agent and day, so a second run the same day (a restart at 07:05) queues nothing;
+    before 07:00 there is nothing to do yet.
+    """
+    from casework.appointments.models import Appointment
+    from casework.auth.models import User
+    from casework.cases.models import Case
+
+    now = now or utcnow()
+    if not (mail_enabled() if with_email is None else with_email):
+        return {}
+    if utc_to_local(now).time() < DIGEST_TIME:
+        return {}
+    today = local_day(now)
+    start, end = day_bounds(today)
+    agents = {
+        user.id: user
+        for user in db.session.scalars(
+            select(User).where(User.role == "agent", User.active.is_(True), User.email.is_not(None))
+        )
+    }
+    appointments: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
+    for agent_id, starts_at, number in db.session.execute(
+        select(Appointment.agent_id, Appointment.starts_at, Case.number)
+        .join(Case, Case.id == Appointment.case_id)
+        .where(
+            Appointment.status == "booked",
+            Appointment.starts_at >= start,
+            Appointment.starts_at < end,
+        )
+        .order_by(Appointment.starts_at)
+    ):
+        appointments[agent_id].append((starts_at, number))
+    reminders: dict[int, list[tuple[Reminder, str]]] = defaultdict(list)
+    for reminder, number in db.session.execute(
+        select(Reminder, Case.number)
+        .join(Case, Case.id == Reminder.case_id)
+        .options(joinedload(Reminder.rule))
+        .where(Reminder.status.in_(("pending", "sent", "failed")), Reminder.due_at < end)
+        .order_by(Reminder.due_at)
+    ):
+        reminders[reminder.agent_id].append((reminder, number))
+    batch = Batch()
+    for agent_id in agents:
+        if appointments[agent_id] or reminders[agent_id]:
+            message = compose_digest(appointments[agent_id], reminders[agent_id], start)
+            batch.email(
+                f"digest:{agent_id}:{today.isoformat()}", agent_id, None, "digest", message, now
+            )
+    batch.write()
+    db.session.commit()
+    return {"queued": len(batch.emails)}
+
+
+# --- Messages (no personal data: the case number and the rule, never a name) --------------------
+
+
+def _link() -> str:
+    return f"{current_app.config['BASE_URL']}/reminders"
+
+
+def _both(render) -> tuple[str, str]:
+    """Subject in French; body in French, then English."""
+    parts = []
+    for locale in EMAIL_LOCALES:
+        with force_locale(locale):
+            parts.append(render())
+    subject = parts[0][0]
+    body = "\n\n— English —\n\n".join(body for _subject, body in parts)
+    return subject, body
+
+
+def compose_reminder(reminder: Reminder, number: str) -> tuple[str, str]:
+    def render():
+        label = reminder.rule.label
+        when = format_datetime(reminder.due_at, MOMENT)
+        return (
+            _("Reminder: %(rule)s — case %(number)s", rule=label, number=number),
+            _(
+                "Reminder: %(rule)s\nCase: %(number)s\nDue: %(when)s\n\nSee your reminders: %(link)s",
+                rule=label,
+                number=number,
+                when=when,
+                link=_link(),
+            ),
+        )
+
+    return _both(render)
+
+
+def compose_escalation(reminder: Reminder, rule: FollowUpRule, number: str) -> tuple[str, str]:
+    def render():
+        return (
+            _("Reminder not handled: %(rule)s — case %(number)s", rule=rule.label, number=number),
+            _(
+                "A reminder delivered %(days)d days ago is still not handled.\nReminder: %(rule)s\nCase: %(number)s\nAgent: %(agent)s\n\nSee the region's reminders: %(link)s",
+                days=rule.escalate_after_days,
+                rule=rule.label,
+                number=number,
+                agent=reminder.agent.full_name,
+                link=_link(),
+            ),
+        )
+
+    return _both(render)
+
+
+def compose_digest(appointments, reminders, day_start: datetime) -> tuple[str, str]:
+    def render():
+        lines = [_("Your day, %(date)s", date=format_datetime(day_start, "EEEE d MMMM yyyy"))]
+        lines += ["", _("Appointments today:")]
+        lines += [
+            _("- %(time)s · case %(number)s", time=format_datetime(at, "HH:mm"), number=number)
+            for at, number in appointments
+        ] or [_("- none")]
+        lines += ["", _("Reminders due and overdue:")]
+        for reminder, number in reminders:
+            late = reminder.due_at < day_start
+            lines.append(
+                _(
+                    "- %(rule)s · case %(number)s · %(when)s%(late)s",
+                    rule=reminder.rule.label,
+                    number=number,
+                    when=format_datetime(reminder.due_at, MOMENT),
+                    late=" · " + _("overdue") if late else "",
+                )
+            )
+        if not reminders:
+            lines.append(_("- none"))
+        lines += ["", _("See your reminders: %(link)s", link=_link())]
+        return _(
+            "Your day — %(count)d reminder(s), %(appointments)d appointment(s)",
+            count=len(reminders),
+            appointments=len(appointments),
+        ), "\n".join(lines)
+
+    return _both(render)
+
+
+# --- Retention ----------------------------------------------------------------------------------
+
+
+def retention(now: datetime | None = None) -> dict[str, int]:
+    """Anonymise the closed cases past the retention period (docs/privacy.md)."""
+    from casework.cases.retention import anonymise_expired
+
+    counts = anonymise_expired(now or utcnow(), current_app.config["RETENTION_DAYS"])
+    db.session.commit()
+    log.info("retention run: %s", " ".join(f"{k}={v}" for k, v in sorted(counts.items())))
+    return counts
+
+
+def reconcile(now: datetime | None = None) -> dict[str, int]:
+    from casework.reminders.operations import materialise
+
+    counts = materialise(now)
+    db.session.commit()
+    return counts
+
+
+def deliver(now: datetime | None = None) -> dict[str, int]:
+    """The dispatcher's minute: due reminders, then the outbox."""
+    counts = Counter(dispatch(now))
+    counts.update({f"email_{k}": v for k, v in send_emails(now).items()})
+    return dict(counts)
