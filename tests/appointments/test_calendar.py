@@ -206,7 +206,16 @@ def test_outcome_only_once_started_and_only_once(app, client, agent):
     assert missed.status_code == 302
     with app.app_context():
         appointment = db.session.get(Appointment, appointment_id)
-        assert appointment.status == "no_show" and appointment.follow_up_needed
+        assert appointment.status == "no_show"
+        # The no-show's marker became its follow-up call as soon as the change was committed.
+        from casework.reminders.models import Reminder
+
+        follow_up = db.session.scalar(
+            select(Reminder)
+            .where(Reminder.subject_type == "appointment", Reminder.subject_id == appointment_id)
+            .order_by(Reminder.id.desc())
+        )
+        assert follow_up is not None and follow_up.rule.trigger == "no_show"
         version = appointment.version
     twice = helpers.post_form(
         client,
