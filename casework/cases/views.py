@@ -6,9 +6,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from casework.appointments import operations as appointment_operations
 from casework.assessments import operations as assessments
 from casework.auth.models import User
-from casework.appointments import operations as appointment_operations
 from casework.cases import choices, operations
 from casework.cases.forms import (
     CaseloadFilterForm,
