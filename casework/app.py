@@ -105,6 +105,7 @@ def register_blueprints(app: Flask) -> None:
     from casework.reference.views import bp as reference_bp
     from casework.referrals.views import bp as referrals_bp
     from casework.referrals.views import case_bp as case_referrals_bp
+    from casework.reports.views import bp as reports_bp
 
     for blueprint in (
         core_bp,
@@ -120,6 +121,7 @@ def register_blueprints(app: Flask) -> None:
         appointments_bp,
         airport_bp,
         reference_bp,
+        reports_bp,
         audit_bp,
     ):
         app.register_blueprint(blueprint)

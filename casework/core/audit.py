@@ -99,6 +99,19 @@ ACTION_LABELS = {
     "appointments.manage": _l("Appointment change"),
     "appointments.book": _l("Appointment booking"),
     "availability.manage": _l("Availability change"),
+    "dashboard.viewed": _l("Dashboard read"),
+    "export.caseload": _l("Caseload exported (CSV)"),
+    "export.referrals": _l("Referrals exported (CSV)"),
+    "export.dashboard": _l("Dashboard table exported (CSV)"),
+    "export.person_file": _l("Person's whole file exported"),
+    "export.analytics": _l("De-identified analytics extract written"),
+    "export.confirmed": _l("Password re-entered for exports"),
+    "export.confirm_failed": _l("Wrong password for exports"),
+    "export.confirm_throttled": _l("Exports refused (too many attempts)"),
+    "reports.dashboard": _l("Dashboard"),
+    "reports.export_caseload": _l("Caseload export"),
+    "reports.export_referrals": _l("Referrals export"),
+    "reports.export_file": _l("File export"),
 }
 TARGET_LABELS = {
     "user": _l("Account"),
@@ -111,6 +124,7 @@ TARGET_LABELS = {
     "availability": _l("Availability"),
     "availability_exception": _l("Absence"),
     "airport_booking": _l("Airport booking"),
+    "dashboard": _l("Dashboard"),
 }
 
 

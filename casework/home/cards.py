@@ -35,6 +35,11 @@ REFERENCE = Card(
     ),
     "reference.index",
 )
+DASHBOARD = Card(
+    _l("Regional dashboard"),
+    _l("Caseloads per agent, open needs by domain, referral funnel, time to service."),
+    "reports.dashboard",
+)
 PASSWORD = Card(_l("My password"), _l("Change your password."), "auth.change_password")
 
 CARDS: dict[Role, list[Card]] = {
@@ -88,6 +93,7 @@ CARDS: dict[Role, list[Card]] = {
             _l("Partner organisations of your region and their capacity."),
             "referrals.loads",
         ),
+        DASHBOARD,
         REGION_CASES,
         REFERENCE,
     ],
@@ -105,10 +111,7 @@ CARDS: dict[Role, list[Card]] = {
         REFERENCE,
     ],
     Role.SUPERVISOR: [
-        Card(
-            _l("Regional dashboard"),
-            _l("Caseloads per agent, open needs by domain, referral funnel."),
-        ),
+        DASHBOARD,
         REGION_CASES,
         Card(
             _l("Agents' calendars"),
@@ -140,6 +143,7 @@ CARDS: dict[Role, list[Card]] = {
             "users.index",
         ),
         Card(_l("Audit trail"), _l("Who did what, and when."), "audit.index"),
+        DASHBOARD,
         Card(
             _l("Appointment types"),
             _l("The duration of a first interview and of a follow-up meeting."),
