@@ -125,6 +125,7 @@ TARGET_LABELS = {
     "availability_exception": _l("Absence"),
     "airport_booking": _l("Airport booking"),
     "dashboard": _l("Dashboard"),
+    "analytics": _l("Analytics extract"),
 }
 
 

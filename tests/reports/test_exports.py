@@ -93,12 +93,13 @@ def test_a_wrong_password_is_refused_audited_and_counts_towards_the_lockout(app,
 
 def test_the_confirmation_expires(app, client, login):
     login(role="supervisor")
+    original = app.config["EXPORT_CONFIRMATION_MINUTES"]
     app.config["EXPORT_CONFIRMATION_MINUTES"] = 0
     try:
         confirm(client, CASELOAD_CSV)
         assert 'name="password"' in client.get(CASELOAD_CSV).text
     finally:
-        app.config.pop("EXPORT_CONFIRMATION_MINUTES")
+        app.config["EXPORT_CONFIRMATION_MINUTES"] = original
 
 
 def test_a_confirmation_without_csrf_is_400(client, login):
