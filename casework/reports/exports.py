@@ -208,12 +208,13 @@ def _delays_table(board: reports.Dashboard) -> Table:
     )
 
 
+# Stage names, not statuses: a column counts the referrals that reached the stage.
 STAGE_LABELS = {
-    "submitted": _l("Submitted"),
-    "sent": _l("Sent"),
-    "accepted": _l("Accepted"),
-    "declined": _l("Declined"),
-    "completed": _l("Completed"),
+    "submitted": _l("Submission"),
+    "sent": _l("Sending"),
+    "accepted": _l("Acceptance"),
+    "declined": _l("Refusal"),
+    "completed": _l("Completion"),
 }
 DASHBOARD_TABLES = {
     "caseload": _caseload_table,
