@@ -14,7 +14,7 @@ from casework import config as settings
 from casework.core import errors, security
 from casework.core.db import configure_engine
 from casework.core.i18n import LOCALE_NAMES, html_lang, select_locale
-from casework.core.pagination import page_url
+from casework.core.pagination import page_url, query_string
 from casework.core.permissions import can, enforce_policy
 from casework.extensions import babel, csrf, db, login_manager, migrate
 
@@ -151,6 +151,7 @@ def register_request_guards(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals["page_url"] = page_url
+    app.jinja_env.globals["query_string"] = query_string
     app.jinja_env.filters["moment"] = format_moment
 
     @app.context_processor

@@ -225,14 +225,9 @@ def dashboard():
         board=board,
         charts=_charts(board),
         stage_labels=exports.STAGE_LABELS,
-        export_args=_export_args(),
     )
     db.session.commit()
     return page
-
-
-def _export_args() -> dict[str, str]:
-    return {key: value for key, value in request.args.items() if key != "page"}
 
 
 @bp.get("/tableau-de-bord/<table>.csv")

@@ -220,3 +220,12 @@ def test_the_case_page_links_to_the_whole_file(client, login, make_case):
     case = make_case(agent)
     page = client.get(f"/cases/{case.id}").text
     assert f'href="/rapports/dossiers/{case.id}/dossier-complet"' in page
+
+
+def test_lists_link_to_their_export_with_the_same_filters(client, login):
+    login(role="advisor")
+    page = client.get("/cases/?status=new&page=2&_external=1&_anchor=x").text
+    assert 'href="/rapports/dossiers.csv?status=new&amp;_external=1&amp;_anchor=x"' in page
+    # The advisor's queue shows « submitted » by default: the export says so explicitly.
+    assert 'href="/rapports/references.csv?status=submitted"' in client.get("/references/").text
+    assert 'href="/rapports/references.csv?status="' in client.get("/references/?status=").text
