@@ -14,7 +14,7 @@ from casework import config as settings
 from casework.core import errors, security
 from casework.core.db import configure_engine
 from casework.core.i18n import LOCALE_NAMES, format_moment, html_lang, select_locale
-from casework.core.pagination import page_url
+from casework.core.pagination import page_url, query_string
 from casework.core.permissions import can, enforce_policy
 from casework.extensions import babel, csrf, db, login_manager, migrate
 
@@ -108,6 +108,7 @@ def register_blueprints(app: Flask) -> None:
     from casework.referrals.views import bp as referrals_bp
     from casework.referrals.views import case_bp as case_referrals_bp
     from casework.reminders.views import bp as reminders_bp
+    from casework.reports.views import bp as reports_bp
 
     for blueprint in (
         core_bp,
@@ -124,6 +125,7 @@ def register_blueprints(app: Flask) -> None:
         airport_bp,
         reminders_bp,
         reference_bp,
+        reports_bp,
         audit_bp,
     ):
         app.register_blueprint(blueprint)
@@ -153,6 +155,7 @@ def register_request_guards(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals["page_url"] = page_url
+    app.jinja_env.globals["query_string"] = query_string
     app.jinja_env.filters["moment"] = format_moment
 
     @app.context_processor

@@ -114,6 +114,8 @@ def from_environment() -> dict:
         "LOGIN_MAX_FAILURES_PER_ACCOUNT": _env_int("CASEWORK_LOGIN_MAX_FAILURES", 5),
         "LOGIN_MAX_FAILURES_PER_ADDRESS": _env_int("CASEWORK_LOGIN_MAX_FAILURES_PER_ADDRESS", 20),
         "LOGIN_LOCKOUT": timedelta(minutes=_env_int("CASEWORK_LOGIN_LOCKOUT_MINUTES", 15)),
+        # How long a password re-entered before a bulk export stays valid.
+        "EXPORT_CONFIRMATION_MINUTES": _env_int("CASEWORK_EXPORT_CONFIRM_MINUTES", 5, minimum=0),
         # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
         "TRUSTED_PROXIES": _env_int("CASEWORK_TRUSTED_PROXIES", 0, minimum=0),
         "SMTP_HOST": os.environ.get("CASEWORK_SMTP_HOST", ""),

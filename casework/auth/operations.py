@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import timedelta
+from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -107,6 +108,35 @@ def sign_in(username: str, password: str, remote_addr: str, policy: ThrottlePoli
     token = open_session(user)
     audit.record(user, "login.succeeded", target=user)
     return SignInResult(user=user, token=token)
+
+
+class Reauthentication(StrEnum):
+    CONFIRMED = "confirmed"
+    REFUSED = "refused"
+    THROTTLED = "throttled"
+
+
+def reauthenticate(
+    user: User, password: str, remote_addr: str, policy: ThrottlePolicy, purpose: str
+) -> Reauthentication:
+    """The signed-in user types their password again before a sensitive step (``purpose``
+    names it in the audit trail, e.g. « export »).
+
+    Attempts count with sign-in attempts: guessing here locks the account like guessing at the
+    sign-in page, and a locked account cannot confirm.
+    """
+    remote_addr = remote_addr[:ADDRESS_WIDTH]
+    if is_throttled(user.username, remote_addr, policy):
+        audit.record(user, f"{purpose}.confirm_throttled", target=user)
+        return Reauthentication.THROTTLED
+    confirmed = verify_password(user.password_hash, password)
+    db.session.add(
+        LoginAttempt(username=user.username, remote_addr=remote_addr, succeeded=confirmed)
+    )
+    audit.record(
+        user, f"{purpose}.confirmed" if confirmed else f"{purpose}.confirm_failed", target=user
+    )
+    return Reauthentication.CONFIRMED if confirmed else Reauthentication.REFUSED
 
 
 def sign_out(user: User, token: str | None) -> None:

@@ -113,11 +113,12 @@ def person_fields(form: PersonForm) -> operations.PersonFields:
 SEARCH_SESSION_KEY = "case_search"
 
 
-@bp.get("/")
-@requires("cases.read")
-def index():
+def caseload_filters(
+    regional: bool,
+) -> tuple[CaseloadFilterForm, SearchForm, operations.CaseloadFilters]:
+    """The caseload's filters from the query string, and the search kept in the session
+    (the list and its CSV export read the same ones)."""
     form = CaseloadFilterForm(request.args)
-    regional = scope_for(current_user.role, "cases.read") is Scope.REGION
     form.fill_choices(assessments.catalogue(), [current_user.region] if regional else [])
     form.validate()
     search = SearchForm(data={"q": session.get(SEARCH_SESSION_KEY, "")})
@@ -130,6 +131,14 @@ def index():
         query=search.q.data or "",
         sort=form.sort.data or "recent",
     )
+    return form, search, filters
+
+
+@bp.get("/")
+@requires("cases.read")
+def index():
+    regional = scope_for(current_user.role, "cases.read") is Scope.REGION
+    form, search, filters = caseload_filters(regional)
     page = paginate(
         operations.caseload(current_user, filters), parse_page_number(request.args.get("page"))
     )

@@ -109,6 +109,19 @@ ACTION_LABELS = {
     "reminders.rules": _l("Follow-up rules"),
     "follow_up_rule.updated": _l("Follow-up rule changed"),
     "retention.run": _l("Retention: closed cases anonymised"),
+    "dashboard.viewed": _l("Dashboard read"),
+    "export.caseload": _l("Caseload exported (CSV)"),
+    "export.referrals": _l("Referrals exported (CSV)"),
+    "export.dashboard": _l("Dashboard table exported (CSV)"),
+    "export.person_file": _l("Person's whole file exported"),
+    "export.analytics": _l("De-identified analytics extract written"),
+    "export.confirmed": _l("Password re-entered for exports"),
+    "export.confirm_failed": _l("Wrong password for exports"),
+    "export.confirm_throttled": _l("Exports refused (too many attempts)"),
+    "reports.dashboard": _l("Dashboard"),
+    "reports.export_caseload": _l("Caseload export"),
+    "reports.export_referrals": _l("Referrals export"),
+    "reports.export_file": _l("File export"),
 }
 TARGET_LABELS = {
     "user": _l("Account"),
@@ -123,6 +136,8 @@ TARGET_LABELS = {
     "airport_booking": _l("Airport booking"),
     "reminder": _l("Reminder"),
     "follow_up_rule": _l("Follow-up rule"),
+    "dashboard": _l("Dashboard"),
+    "analytics": _l("Analytics extract"),
 }
 
 

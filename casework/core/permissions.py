@@ -108,6 +108,34 @@ POLICY: dict[str, dict[Role, Scope]] = {
     "reminders.reassign": {Role.SUPERVISOR: Scope.REGION},
     "reminders.rules": {Role.ADMIN: Scope.ALL},
     "audit.view": {Role.ADMIN: Scope.ALL},
+    # Reports. Dashboards show aggregates of a region (all regions for an administrator).
+    "reports.dashboard": {
+        Role.SUPERVISOR: Scope.REGION,
+        Role.ADVISOR: Scope.REGION,
+        Role.ADMIN: Scope.ALL,
+    },
+    # Lists as CSV: the same rows the user already reads on screen, no more.
+    "reports.export_caseload": {
+        Role.AGENT: Scope.CASELOAD,
+        Role.SUPERVISOR: Scope.REGION,
+        Role.ADVISOR: Scope.REGION,
+    },
+    "reports.export_referrals": {
+        Role.AGENT: Scope.CASELOAD,
+        Role.ADVISOR: Scope.REGION,
+        Role.SUPERVISOR: Scope.REGION,
+        Role.PARTNER: Scope.ORGANISATION,
+    },
+    # The right of access: a copy of the person's whole file, for those who may read the case.
+    "reports.export_file": {
+        Role.AGENT: Scope.CASELOAD,
+        Role.SUPERVISOR: Scope.REGION,
+        Role.ADVISOR: Scope.REGION,
+    },
+    # Re-entering one's password before a bulk export.
+    "reports.confirm": _grant(
+        (Role.AGENT, Role.ADVISOR, Role.SUPERVISOR, Role.PARTNER, Role.ADMIN), Scope.SELF
+    ),
 }
 
 

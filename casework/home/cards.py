@@ -35,6 +35,11 @@ REFERENCE = Card(
     ),
     "reference.index",
 )
+DASHBOARD = Card(
+    _l("Regional dashboard"),
+    _l("Caseloads per agent, open needs by domain, referral funnel, time to service."),
+    "reports.dashboard",
+)
 PASSWORD = Card(_l("My password"), _l("Change your password."), "auth.change_password")
 
 CARDS: dict[Role, list[Card]] = {
@@ -95,6 +100,7 @@ CARDS: dict[Role, list[Card]] = {
             _l("Partner organisations of your region and their capacity."),
             "referrals.loads",
         ),
+        DASHBOARD,
         REGION_CASES,
         REFERENCE,
     ],
@@ -112,10 +118,7 @@ CARDS: dict[Role, list[Card]] = {
         REFERENCE,
     ],
     Role.SUPERVISOR: [
-        Card(
-            _l("Regional dashboard"),
-            _l("Caseloads per agent, open needs by domain, referral funnel."),
-        ),
+        DASHBOARD,
         Card(
             _l("Reminders of my region"),
             _l("The agents' follow-ups, those escalated to you, and who handles what."),
@@ -152,6 +155,7 @@ CARDS: dict[Role, list[Card]] = {
             "users.index",
         ),
         Card(_l("Audit trail"), _l("Who did what, and when."), "audit.index"),
+        DASHBOARD,
         Card(
             _l("Appointment types"),
             _l("The duration of a first interview and of a follow-up meeting."),

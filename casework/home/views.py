@@ -6,9 +6,11 @@ from flask import Blueprint, render_template
 from flask_login import current_user
 
 from casework.appointments import operations as appointment_operations
+from casework.cases import choices
 from casework.core.permissions import requires
 from casework.core.roles import Role
 from casework.home.cards import cards_for
+from casework.reports import operations as reports
 
 bp = Blueprint("home", __name__)
 
@@ -16,14 +18,12 @@ bp = Blueprint("home", __name__)
 @bp.get("/")
 @requires("home.view")
 def index():
-    upcoming = (
-        appointment_operations.upcoming(current_user.id)
-        if current_user.role == Role.AGENT.value
-        else []
-    )
+    agent = current_user.role == Role.AGENT.value
     return render_template(
         "home/index.html",
         cards=cards_for(current_user.role_enum),
-        upcoming=upcoming,
+        upcoming=appointment_operations.upcoming(current_user.id) if agent else [],
+        summary=reports.agent_home(current_user) if agent else None,
+        statuses=choices.STATUSES,
         modes=appointment_operations.MODES,
     )

@@ -553,10 +553,40 @@ class OrganisationLoad:
     median_response_days: float | None
 
 
-def organisation_loads(user: Any) -> list[OrganisationLoad]:
-    """Open referrals against capacity, and the median days from sending to an answer."""
+def response_days(referral_ids: Select | None = None) -> dict[int, list[float]]:
+    """Days from sending to the organisation's answer (accepted or declined), by organisation.
+
+    ``referral_ids`` (a SELECT of referral ids) narrows the referrals counted; one query.
+    """
+    sent = (
+        select(ReferralEvent.referral_id, ReferralEvent.occurred_at)
+        .where(ReferralEvent.to_status == "sent")
+        .subquery()
+    )
+    statement = (
+        select(Referral.organisation_id, sent.c.occurred_at, ReferralEvent.occurred_at)
+        .join(sent, sent.c.referral_id == Referral.id)
+        .join(ReferralEvent, ReferralEvent.referral_id == Referral.id)
+        .where(ReferralEvent.to_status.in_(("accepted", "declined")))
+    )
+    if referral_ids is not None:
+        statement = statement.where(Referral.id.in_(referral_ids))
+    delays: dict[int, list[float]] = {}
+    for organisation_id, sent_at, answered_at in db.session.execute(statement):
+        delays.setdefault(organisation_id, []).append(
+            (answered_at - sent_at).total_seconds() / 86400
+        )
+    return delays
+
+
+def median_days(delays: list[float] | None) -> float | None:
     from statistics import median
 
+    return round(median(delays), 1) if delays else None
+
+
+def organisation_loads(user: Any) -> list[OrganisationLoad]:
+    """Open referrals against capacity, and the median days from sending to an answer."""
     statement = (
         select(Organisation)
         .options(joinedload(Organisation.region))
@@ -568,26 +598,9 @@ def organisation_loads(user: Any) -> list[OrganisationLoad]:
         )
     organisations = db.session.scalars(statement.order_by(Organisation.name)).all()
     loads = open_loads()
-    sent = (
-        select(ReferralEvent.referral_id, ReferralEvent.occurred_at)
-        .where(ReferralEvent.to_status == "sent")
-        .subquery()
-    )
-    answers = db.session.execute(
-        select(Referral.organisation_id, sent.c.occurred_at, ReferralEvent.occurred_at)
-        .join(sent, sent.c.referral_id == Referral.id)
-        .join(ReferralEvent, ReferralEvent.referral_id == Referral.id)
-        .where(ReferralEvent.to_status.in_(("accepted", "declined")))
-    ).all()
-    delays: dict[int, list[float]] = {}
-    for organisation_id, sent_at, answered_at in answers:
-        delays.setdefault(organisation_id, []).append(
-            (answered_at - sent_at).total_seconds() / 86400
-        )
+    delays = response_days()
     return [
-        OrganisationLoad(
-            o, loads.get(o.id, 0), round(median(delays[o.id]), 1) if o.id in delays else None
-        )
+        OrganisationLoad(o, loads.get(o.id, 0), median_days(delays.get(o.id)))
         for o in organisations
     ]
 

@@ -151,19 +151,25 @@ def index():
     return _queue_page(BulkReturnForm(formdata=None))
 
 
-def _queue_page(bulk: BulkReturnForm):
-    """The queue with its filters; ``bulk`` carries a rejected selection and its errors."""
+def queue_filters() -> operations.QueueFilters:
+    """The queue's filters from the query string (the queue and its CSV export read the same)."""
     args = request.args
     status = args.get(
         "status", "submitted" if current_user.role == "advisor" and "status" not in args else ""
     )
     waiting = args.get("attente", "")
-    filters = operations.QueueFilters(
+    return operations.QueueFilters(
         status=status,
         organisation_id=parse_id(args.get("organisme")),
         domain=args.get("domaine", "")[:20],
         waiting_days=int(waiting) if waiting in ("3", "7", "14", "30") else None,
     )
+
+
+def _queue_page(bulk: BulkReturnForm):
+    """The queue with its filters; ``bulk`` carries a rejected selection and its errors."""
+    args = request.args
+    filters = queue_filters()
     page = paginate(operations.queue(current_user, filters), parse_page_number(args.get("page")))
     audit.record(
         current_user,

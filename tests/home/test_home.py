@@ -18,9 +18,10 @@ def test_home_page_says_what_each_role_does_next(client, login, role, expected):
     login(role=role)
     page = client.get("/").text
     assert expected in page
-    # What later releases bring is announced as such, never as a dead link.
-    if role == "supervisor":
-        assert "à venir" in page
+    # Every card leads somewhere: the regional dashboard is no longer « à venir ».
+    if role in ("supervisor", "advisor", "admin"):
+        assert 'href="/rapports/tableau-de-bord"' in page
+        assert "badge--soon" not in page
 
 
 def test_admin_home_links_to_account_administration(client, login):

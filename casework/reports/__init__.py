@@ -1,0 +1,1 @@
+"""Dashboards, exports and the de-identified analytics extract."""

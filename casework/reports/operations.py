@@ -1,0 +1,533 @@
+"""Service layer for reports: the agent's home summary and the regional dashboards.
+
+Every figure is computed by the database (GROUP BY) or, for medians and percentiles, from one
+column of numbers per query, so the number of queries does not grow with the data.
+No request, no flash.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from statistics import median
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, and_, distinct, func, or_, select, true
+from sqlalchemy import case as sa_case
+from sqlalchemy.orm import joinedload
+
+from casework.appointments import operations as appointments
+from casework.appointments.models import Appointment
+from casework.assessments.models import OPEN_LEVELS, AssessedNeed, Assessment
+from casework.cases import operations as cases
+from casework.cases.models import Case, Person
+from casework.core.domain import DomainError
+from casework.core.permissions import Scope, scope_for
+from casework.core.time import local_today, utc_to_local, utcnow
+from casework.extensions import db
+from casework.plans.models import Plan
+from casework.reference.models import Domain, Need, Organisation, Region, ServicePoint
+from casework.referrals import operations as referrals
+from casework.referrals.models import Referral, ReferralEvent
+
+ACTIVE_STATUSES = ("new", "active", "on_hold")
+FUNNEL_STAGES = ("submitted", "sent", "accepted", "declined", "completed")
+DEFAULT_PERIOD_DAYS = 90
+# A dashboard over more than five years would only be slow: the data goes back five years.
+MAX_PERIOD_DAYS = 5 * 366
+
+
+class ReportError(DomainError):
+    """A filter that cannot give a report (the message says why; answered with 400)."""
+
+
+class OutOfScope(Exception):
+    """A filter names a region the user may not see (answered with 403)."""
+
+
+# --- Reminders ------------------------------------------------------------------------------
+# Read from the reminders feature (imported where used: reminders builds on cases and plans).
+
+
+DUE_ON_HOME = 10
+
+
+def due_reminders(user: Any, today: date | None = None) -> list[Any]:
+    """The user's reminders due today or overdue, oldest first (at most ``DUE_ON_HOME``)."""
+    from casework.reminders import operations as reminders
+    from casework.reminders.models import Reminder
+
+    end = reminders.day_bounds(today or local_today())[1]
+    statement = (
+        reminders.visible(user)
+        .where(Reminder.status.in_(("pending", "sent")), Reminder.due_at < end)
+        .options(joinedload(Reminder.rule), joinedload(Reminder.case))
+        .order_by(Reminder.due_at, Reminder.id)
+        .limit(DUE_ON_HOME)
+    )
+    return list(db.session.scalars(statement))
+
+
+@dataclass(frozen=True)
+class OverdueByAgent:
+    agent_name: str
+    region_code: str
+    count: int
+    oldest: datetime
+
+
+def overdue_reminders(region_ids: list[int] | None) -> list[OverdueByAgent]:
+    """Reminders past their day and not handled, by agent, for the regions (None: all)."""
+    from casework.auth.models import User
+    from casework.reminders import operations as reminders
+    from casework.reminders.models import Reminder
+
+    start = reminders.day_bounds(local_today())[0]
+    statement = (
+        select(User.full_name, Region.code, func.count(Reminder.id), func.min(Reminder.due_at))
+        .join(User, User.id == Reminder.agent_id)
+        .join(Region, Region.id == Reminder.region_id)
+        .where(Reminder.status.in_(("pending", "sent")), Reminder.due_at < start)
+        .group_by(User.id, User.full_name, Region.code)
+        .order_by(func.count(Reminder.id).desc(), User.full_name)
+    )
+    if region_ids is not None:
+        statement = statement.where(Reminder.region_id.in_(region_ids))
+    return [OverdueByAgent(*row) for row in db.session.execute(statement)]
+
+
+# --- Agent home -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AwaitingReferral:
+    referral: Referral
+    sent_at: datetime
+    waiting_days: int
+
+
+@dataclass
+class AgentHome:
+    counts: dict[str, int]
+    overdue_follow_ups: int
+    today: list[Appointment]
+    awaiting: list[AwaitingReferral]
+    reminders: list[Any]
+
+    @property
+    def active(self) -> int:
+        return sum(self.counts.get(status, 0) for status in ACTIVE_STATUSES)
+
+
+AWAITING_SHOWN = 10
+
+
+def agent_home(user: Any, today: date | None = None, now: datetime | None = None) -> AgentHome:
+    """The agent's day: caseload counts, today's appointments, referrals awaiting an answer."""
+    today = today or local_today()
+    now = now or utcnow()
+    overdue = (
+        cases.visible_cases(user)
+        .with_only_columns(func.count(Case.id))
+        .where(Case.next_follow_up_on < today, Case.status != "closed")
+    )
+    return AgentHome(
+        counts=cases.caseload_counts(user),
+        overdue_follow_ups=db.session.scalar(overdue) or 0,
+        today=[a for a in appointments.calendar(user.id, today, today) if a.status != "cancelled"],
+        awaiting=awaiting_answer(user.id, now),
+        reminders=due_reminders(user, today),
+    )
+
+
+def awaiting_answer(agent_id: int, now: datetime, limit: int = AWAITING_SHOWN) -> list[Any]:
+    """The agent's referrals sent to an organisation that has not answered yet, oldest first."""
+    sent = (
+        select(ReferralEvent.referral_id, func.max(ReferralEvent.occurred_at).label("at"))
+        .where(ReferralEvent.to_status == "sent")
+        .group_by(ReferralEvent.referral_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Referral, sent.c.at)
+        .join(sent, sent.c.referral_id == Referral.id)
+        .options(
+            joinedload(Referral.organisation), joinedload(Referral.case).joinedload(Case.person)
+        )
+        .where(Referral.agent_id == agent_id, Referral.status == "sent")
+        .order_by(sent.c.at, Referral.id)
+        .limit(limit)
+    ).all()
+    return [AwaitingReferral(referral, at, max(0, (now - at).days)) for referral, at in rows]
+
+
+# --- Dashboard filters ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    """Local days, both included."""
+
+    start: date
+    end: date
+
+    @property
+    def utc_bounds(self) -> tuple[datetime, datetime]:
+        return appointments.local_day_bounds(self.start, self.end)
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+def default_period(today: date | None = None) -> Period:
+    today = today or local_today()
+    return Period(today - timedelta(days=DEFAULT_PERIOD_DAYS - 1), today)
+
+
+def check_period(start: date | None, end: date | None, today: date | None = None) -> Period:
+    """The period asked for, or a ReportError saying what is wrong with it."""
+    fallback = default_period(today)
+    period = Period(start or fallback.start, end or fallback.end)
+    if period.end < period.start:
+        raise ReportError(
+            _l(
+                "The period is empty: its end comes before its start. Choose an end date on or after the start date."
+            ),
+            "end",
+        )
+    if period.days > MAX_PERIOD_DAYS:
+        raise ReportError(_l("Choose a period of at most five years."), "start")
+    return period
+
+
+@dataclass(frozen=True)
+class DashboardScope:
+    """The regions a dashboard covers: ``region_ids`` None means every region."""
+
+    region_ids: list[int] | None
+    region: Region | None = None
+    directorate: ServicePoint | None = None
+
+
+def resolve_scope(user: Any, region_id: int | None, directorate_id: int | None) -> DashboardScope:
+    """The regions ``user`` asks for, checked against what they may see.
+
+    A directorate stands for its region (the reference data ties each directorate to one).
+    """
+    scope = scope_for(user.role, "reports.dashboard")
+    if scope is None:
+        raise OutOfScope()
+    directorate = None
+    if directorate_id is not None:
+        directorate = db.session.get(ServicePoint, directorate_id)
+        if directorate is None or not directorate.is_directorate:
+            raise ReportError(_l("Choose a directorate from the list."), "directorate")
+        if region_id is not None and region_id != directorate.region_id:
+            raise ReportError(
+                _l("This directorate is not in the chosen region: choose one or the other."),
+                "directorate",
+            )
+        region_id = directorate.region_id
+    if scope is Scope.REGION:
+        if region_id is not None and region_id != user.region_id:
+            raise OutOfScope()
+        region_id = user.region_id
+    region = db.session.get(Region, region_id) if region_id is not None else None
+    if region_id is not None and region is None:
+        raise ReportError(_l("Choose a region from the list."), "region")
+    return DashboardScope([region_id] if region_id is not None else None, region, directorate)
+
+
+def _in_regions(column: Any, region_ids: list[int] | None) -> Any:
+    return true() if region_ids is None else column.in_(region_ids)
+
+
+# --- Dashboard tables -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AgentLoad:
+    agent_id: int
+    agent_name: str
+    new: int
+    active: int
+    on_hold: int
+    overdue: int
+
+    @property
+    def total(self) -> int:
+        return self.new + self.active + self.on_hold
+
+
+def caseload_by_agent(region_ids: list[int] | None, today: date) -> list[AgentLoad]:
+    """Active cases per agent today (new, active, on hold), and follow-ups overdue."""
+    from casework.auth.models import User
+
+    def count_of(condition: Any) -> Any:
+        return func.coalesce(func.sum(sa_case((condition, 1), else_=0)), 0)
+
+    rows = db.session.execute(
+        select(
+            User.id,
+            User.full_name,
+            count_of(Case.status == "new"),
+            count_of(Case.status == "active"),
+            count_of(Case.status == "on_hold"),
+            count_of(Case.next_follow_up_on < today),
+        )
+        .join(Case, Case.agent_id == User.id)
+        .where(Case.status.in_(ACTIVE_STATUSES), _in_regions(Case.region_id, region_ids))
+        .group_by(User.id, User.full_name)
+        .order_by(User.full_name, User.id)
+    ).all()
+    return [AgentLoad(*row) for row in rows]
+
+
+@dataclass
+class NeedsTable:
+    """Open cases with at least one open need, by region (rows) and domain (columns)."""
+
+    domains: list[Domain]
+    regions: list[Region]
+    cells: dict[tuple[int, int], int] = field(default_factory=dict)  # (region, domain) → n
+
+    def count(self, region_id: int, domain_id: int) -> int:
+        return self.cells.get((region_id, domain_id), 0)
+
+    def domain_total(self, domain_id: int) -> int:
+        return sum(n for (_region, domain), n in self.cells.items() if domain == domain_id)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.cells
+
+
+def latest_assessments() -> Any:
+    """(case id, number of its latest assessment): the one whose needs are « open needs »,
+    as the caseload's domain filter reads them."""
+    return (
+        select(Assessment.case_id, func.max(Assessment.number).label("number"))
+        .group_by(Assessment.case_id)
+        .subquery()
+    )
+
+
+def open_needs(region_ids: list[int] | None, regions: list[Region]) -> NeedsTable:
+    latest = latest_assessments()
+    rows = db.session.execute(
+        select(Case.region_id, Need.domain_id, func.count(distinct(Case.id)))
+        .join(latest, latest.c.case_id == Case.id)
+        .join(
+            Assessment,
+            and_(Assessment.case_id == Case.id, Assessment.number == latest.c.number),
+        )
+        .join(AssessedNeed, AssessedNeed.assessment_id == Assessment.id)
+        .join(Need, Need.id == AssessedNeed.need_id)
+        .where(
+            Case.status != "closed",
+            AssessedNeed.level.in_(OPEN_LEVELS),
+            _in_regions(Case.region_id, region_ids),
+        )
+        .group_by(Case.region_id, Need.domain_id)
+    ).all()
+    domains = list(db.session.scalars(select(Domain).order_by(Domain.position)))
+    table = NeedsTable(domains, [])
+    table.cells = {(region_id, domain_id): n for region_id, domain_id, n in rows}
+    shown = {region_id for region_id, _domain in table.cells}
+    table.regions = [r for r in regions if r.id in shown]
+    return table
+
+
+@dataclass(frozen=True)
+class FunnelRow:
+    organisation_id: int
+    organisation_name: str
+    stages: dict[str, int]
+    median_response_days: float | None
+
+    def stage(self, name: str) -> int:
+        return self.stages.get(name, 0)
+
+
+def submitted_in(period: Period, region_ids: list[int] | None) -> Select:
+    """Ids of the referrals first submitted for review during ``period`` (the funnel's cohort)."""
+    start, end = period.utc_bounds
+    first = (
+        select(ReferralEvent.referral_id, func.min(ReferralEvent.occurred_at).label("at"))
+        .where(ReferralEvent.to_status == "submitted")
+        .group_by(ReferralEvent.referral_id)
+        .subquery()
+    )
+    return (
+        select(Referral.id)
+        .join(first, first.c.referral_id == Referral.id)
+        .where(first.c.at >= start, first.c.at < end, _in_regions(Referral.region_id, region_ids))
+    )
+
+
+def referral_funnel(period: Period, region_ids: list[int] | None) -> list[FunnelRow]:
+    """For the referrals submitted in the period: how many reached each stage, by organisation,
+    and the median days from sending to the organisation's answer."""
+    cohort = submitted_in(period, region_ids)
+    rows = db.session.execute(
+        select(
+            Organisation.id,
+            Organisation.name,
+            ReferralEvent.to_status,
+            func.count(distinct(ReferralEvent.referral_id)),
+        )
+        .join(Referral, Referral.id == ReferralEvent.referral_id)
+        .join(Organisation, Organisation.id == Referral.organisation_id)
+        .where(ReferralEvent.referral_id.in_(cohort), ReferralEvent.to_status.in_(FUNNEL_STAGES))
+        .group_by(Organisation.id, Organisation.name, ReferralEvent.to_status)
+    ).all()
+    delays = referrals.response_days(cohort)
+    by_organisation: dict[int, FunnelRow] = {}
+    for organisation_id, name, stage, n in rows:
+        row = by_organisation.setdefault(
+            organisation_id,
+            FunnelRow(
+                organisation_id, name, {}, referrals.median_days(delays.get(organisation_id))
+            ),
+        )
+        row.stages[stage] = n
+    return sorted(
+        by_organisation.values(), key=lambda r: (-r.stage("submitted"), r.organisation_name)
+    )
+
+
+@dataclass(frozen=True)
+class DelayStat:
+    key: str
+    label: str
+    values: tuple[int, ...]
+
+    @property
+    def n(self) -> int:
+        return len(self.values)
+
+    @property
+    def median(self) -> float | None:
+        return round(median(self.values), 1) if self.values else None
+
+    @property
+    def p90(self) -> int | None:
+        """Nearest-rank 90th percentile: 9 people in 10 waited this long or less."""
+        if not self.values:
+            return None
+        ordered = sorted(self.values)
+        return ordered[math.ceil(0.9 * len(ordered)) - 1]
+
+
+DELAY_LABELS = {
+    "arrival_to_first_appointment": _l("From arrival to the first appointment held"),
+    "first_appointment_to_plan": _l("From the first appointment held to a finalised plan"),
+}
+
+
+def delays(period: Period, region_ids: list[int] | None) -> list[DelayStat]:
+    """Days from arrival to the first appointment held (counted in the period of that
+    appointment), and from it to the first finalised plan (counted in the period of the plan).
+
+    Appointments before the arrival date (services from abroad) are left out of the first
+    measure, and plans finalised before any appointment was held out of the second.
+    """
+    start, end = period.utc_bounds
+    first_held = (
+        select(Appointment.case_id, func.min(Appointment.starts_at).label("at"))
+        .where(Appointment.status == "done")
+        .group_by(Appointment.case_id)
+        .subquery()
+    )
+    first_plan = (
+        select(Plan.case_id, func.min(Plan.finalised_at).label("at"))
+        .where(Plan.finalised_at.is_not(None))
+        .group_by(Plan.case_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Person.arrival_date, first_held.c.at, first_plan.c.at)
+        .select_from(Case)
+        .join(Person, Person.id == Case.person_id)
+        .outerjoin(first_held, first_held.c.case_id == Case.id)
+        .outerjoin(first_plan, first_plan.c.case_id == Case.id)
+        .where(
+            _in_regions(Case.region_id, region_ids),
+            or_(
+                and_(first_held.c.at >= start, first_held.c.at < end),
+                and_(first_plan.c.at >= start, first_plan.c.at < end),
+            ),
+        )
+    ).all()
+    to_appointment, to_plan = [], []
+    for arrival, held_at, plan_at in rows:
+        if held_at is not None and start <= held_at < end and arrival is not None:
+            days = (utc_to_local(held_at).date() - arrival).days
+            if days >= 0:
+                to_appointment.append(days)
+        if plan_at is not None and start <= plan_at < end and held_at is not None:
+            days = (utc_to_local(plan_at).date() - utc_to_local(held_at).date()).days
+            if days >= 0:
+                to_plan.append(days)
+    return [
+        DelayStat(key, str(DELAY_LABELS[key]), tuple(values))
+        for key, values in (
+            ("arrival_to_first_appointment", to_appointment),
+            ("first_appointment_to_plan", to_plan),
+        )
+    ]
+
+
+# --- The dashboard ------------------------------------------------------------------------
+
+
+@dataclass
+class Dashboard:
+    period: Period
+    scope: DashboardScope
+    caseload: list[AgentLoad]
+    needs: NeedsTable
+    funnel: list[FunnelRow]
+    delays: list[DelayStat]
+    reminders: list[Any]
+
+    @property
+    def period_is_empty(self) -> bool:
+        """Nothing happened in the period (the current caseload and needs do not depend on it)."""
+        return not self.funnel and not any(stat.n for stat in self.delays)
+
+
+def dashboard(
+    period: Period, scope: DashboardScope, regions: list[Region], today: date | None = None
+) -> Dashboard:
+    """Every table of the dashboard; ``regions`` labels the rows (the filter already has them)."""
+    today = today or local_today()
+    return Dashboard(
+        period=period,
+        scope=scope,
+        caseload=caseload_by_agent(scope.region_ids, today),
+        needs=open_needs(scope.region_ids, regions),
+        funnel=referral_funnel(period, scope.region_ids),
+        delays=delays(period, scope.region_ids),
+        reminders=overdue_reminders(scope.region_ids),
+    )
+
+
+def selectable_regions(user: Any) -> list[Region]:
+    """The regions a user's dashboard may show."""
+    statement = select(Region).order_by(Region.code)
+    if scope_for(user.role, "reports.dashboard") is not Scope.ALL:
+        statement = statement.where(Region.id == user.region_id)
+    return list(db.session.scalars(statement))
+
+
+def selectable_directorates(user: Any) -> list[ServicePoint]:
+    statement = (
+        select(ServicePoint).where(ServicePoint.kind == "directorate").order_by(ServicePoint.name)
+    )
+    if scope_for(user.role, "reports.dashboard") is not Scope.ALL:
+        statement = statement.where(ServicePoint.region_id == user.region_id)
+    return list(db.session.scalars(statement))

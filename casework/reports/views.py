@@ -1,0 +1,341 @@
+"""Report pages: the regional dashboard, list exports (CSV), the person's file (JSON, print)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from casework.assessments.operations import LEVEL_LABELS
+from casework.auth.operations import Reauthentication, reauthenticate
+from casework.auth.views import throttle_policy
+from casework.cases.forms import parse_id
+from casework.cases.views import caseload_filters, load_case
+from casework.core import audit
+from casework.core.domain import show_error
+from casework.core.navigation import safe_next
+from casework.core.permissions import Scope, requires, scope_for
+from casework.core.time import local_today
+from casework.extensions import db
+from casework.referrals.views import queue_filters
+from casework.reports import charts, csvfile, exports
+from casework.reports import operations as reports
+from casework.reports.forms import ConfirmExportForm, DashboardFilterForm
+
+bp = Blueprint("reports", __name__, url_prefix="/rapports")
+CONFIRMATION_KEY = "export_confirmation"
+DEFAULT_CONFIRMATION_MINUTES = 5
+
+
+# --- Confirmation before a bulk export --------------------------------------------------------
+
+
+def _confirmation_lifetime() -> timedelta:
+    return timedelta(
+        minutes=current_app.config.get("EXPORT_CONFIRMATION_MINUTES", DEFAULT_CONFIRMATION_MINUTES)
+    )
+
+
+def export_confirmed() -> bool:
+    confirmation = exports.Confirmation.from_session(session.get(CONFIRMATION_KEY))
+    return confirmation is not None and confirmation.valid_for(current_user.id)
+
+
+def _confirmation_page(form: ConfirmExportForm, status: int = 200):
+    return (
+        render_template(
+            "reports/confirm.html",
+            form=form,
+            minutes=int(_confirmation_lifetime().total_seconds() // 60),
+        ),
+        status,
+    )
+
+
+def _ask_for_password():
+    """Shown at the export's own address, so the confirmation comes back to it."""
+    form = ConfirmExportForm(formdata=None, data={"next": request.full_path.rstrip("?")})
+    return _confirmation_page(form)
+
+
+@bp.post("/confirmer")
+@requires("reports.confirm")
+def confirm():
+    """Check the password again; a confirmation lasts a few minutes, in the session only."""
+    form = ConfirmExportForm()
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            abort(400)
+        return _confirmation_page(form, 400)
+    outcome = reauthenticate(
+        current_user, form.password.data, request.remote_addr or "-", throttle_policy(), "export"
+    )
+    db.session.commit()
+    if outcome is Reauthentication.THROTTLED:
+        minutes = int(current_app.config["LOGIN_LOCKOUT"].total_seconds() // 60)
+        form.password.errors = [
+            _(
+                "Too many failed attempts. Wait %(minutes)d minutes, then try again.",
+                minutes=minutes,
+            )
+        ]
+        return _confirmation_page(form, 429)
+    if outcome is Reauthentication.REFUSED:
+        form.password.errors = [_("This is not your password.")]
+        return _confirmation_page(form, 401)
+    session[CONFIRMATION_KEY] = exports.Confirmation.starting_now(
+        current_user.id, _confirmation_lifetime()
+    ).to_session()
+    return redirect(safe_next(form.next.data, url_for("home.index")))
+
+
+def csv_response(filename: str, headers: Iterable[Any], rows: Iterable[tuple]) -> Response:
+    response = Response(csvfile.render(list(headers), rows), mimetype="text/csv")
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _dated(stem: str) -> str:
+    return f"{stem}-{local_today().isoformat()}.csv"
+
+
+# --- Lists as CSV ------------------------------------------------------------------------------
+
+
+@bp.get("/dossiers.csv")
+@requires("reports.export_caseload")
+def caseload_csv():
+    """The caseload with the filters on screen (and the search kept in the session)."""
+    if not export_confirmed():
+        return _ask_for_password()
+    regional = scope_for(current_user.role, "cases.read") is Scope.REGION
+    _form, _search, filters = caseload_filters(regional)
+    rows = list(exports.caseload_rows(current_user, filters))
+    exports.record_list_export(
+        current_user,
+        "export.caseload",
+        "case",
+        len(rows),
+        status=filters.status,
+        domain=filters.domain,
+        priority=filters.priority,
+        overdue=filters.overdue,
+        region_id=filters.region_id,
+        searched=bool(filters.query),
+    )
+    db.session.commit()
+    return csv_response(_dated("dossiers"), exports.CASELOAD_HEADERS, rows)
+
+
+@bp.get("/references.csv")
+@requires("reports.export_referrals")
+def referrals_csv():
+    if not export_confirmed():
+        return _ask_for_password()
+    filters = queue_filters()
+    rows = list(exports.referral_rows(current_user, filters))
+    exports.record_list_export(
+        current_user,
+        "export.referrals",
+        "referral",
+        len(rows),
+        status=filters.status,
+        organisation_id=filters.organisation_id,
+        domain=filters.domain,
+        waiting_days=filters.waiting_days,
+    )
+    db.session.commit()
+    return csv_response(_dated("references"), exports.REFERRAL_HEADERS, rows)
+
+
+# --- Dashboard -----------------------------------------------------------------------------
+
+
+def _dashboard_from_request() -> tuple[DashboardFilterForm, reports.Dashboard | None]:
+    """The filters and, when they are valid, the dashboard; 403 for a region out of reach."""
+    everywhere = scope_for(current_user.role, "reports.dashboard") is Scope.ALL
+    regions = reports.selectable_regions(current_user)
+    form = DashboardFilterForm(request.args)
+    form.fill_choices(regions, reports.selectable_directorates(current_user), everywhere)
+    if not form.validate():
+        form.date_errors()
+        return form, None
+    try:
+        period = reports.check_period(form.start.data, form.end.data)
+        scope = reports.resolve_scope(
+            current_user,
+            _id_or_400(request.args.get("region")),
+            _id_or_400(request.args.get("directorate")),
+        )
+    except reports.OutOfScope:
+        audit.record(current_user, "reports.dashboard", target_type="dashboard", outcome="denied")
+        db.session.commit()
+        abort(403)
+    except reports.ReportError as error:
+        show_error(form, error, lambda message: form.form_errors.append(message))
+        return form, None
+    form.start.data, form.end.data = period.start, period.end
+    if scope.region is not None and not everywhere:
+        form.region.data = str(scope.region.id)
+    return form, reports.dashboard(period, scope, regions)
+
+
+def _id_or_400(raw: str | None) -> int | None:
+    if not raw:
+        return None
+    ident = parse_id(raw)
+    if ident is None:
+        abort(400)
+    return ident
+
+
+@bp.get("/tableau-de-bord")
+@requires("reports.dashboard")
+def dashboard():
+    form, board = _dashboard_from_request()
+    if board is None:
+        return render_template("reports/dashboard.html", form=form, board=None), 400
+    audit.record(
+        current_user,
+        "dashboard.viewed",
+        target_type="dashboard",
+        region_ids=board.scope.region_ids,
+        start=board.period.start.isoformat(),
+        end=board.period.end.isoformat(),
+    )
+    page = render_template(
+        "reports/dashboard.html",
+        form=form,
+        board=board,
+        charts=_charts(board),
+        stage_labels=exports.STAGE_LABELS,
+    )
+    db.session.commit()
+    return page
+
+
+@bp.get("/tableau-de-bord/<table>.csv")
+@requires("reports.dashboard")
+def dashboard_csv(table: str):
+    if table not in exports.DASHBOARD_TABLES:
+        abort(404)
+    if not export_confirmed():
+        return _ask_for_password()
+    _form, board = _dashboard_from_request()
+    if board is None:
+        abort(400)
+    exported = exports.dashboard_table(board, table)
+    exports.record_list_export(
+        current_user,
+        "export.dashboard",
+        "dashboard",
+        len(exported.rows),
+        table=table,
+        region_ids=board.scope.region_ids,
+        start=board.period.start.isoformat(),
+        end=board.period.end.isoformat(),
+    )
+    db.session.commit()
+    return csv_response(_dated(f"tableau-de-bord-{table}"), exported.headers, exported.rows)
+
+
+def _charts(board: reports.Dashboard) -> dict[str, charts.BarChart]:
+    loads = board.caseload
+    needs = board.needs
+    totals = {
+        stage: sum(row.stage(stage) for row in board.funnel) for stage in reports.FUNNEL_STAGES
+    }
+    return {
+        "caseload": charts.bar_chart(
+            "chart-caseload",
+            _("Active cases per agent"),
+            _(
+                "Horizontal bars: the number of active cases of each agent. The table beside gives the same numbers."
+            ),
+            [(a.agent_name, [a.total, a.overdue]) for a in loads],
+            [_("Active cases"), _("Follow-ups overdue")],
+        ),
+        "needs": charts.bar_chart(
+            "chart-needs",
+            _("Open needs by domain"),
+            _(
+                "Horizontal bars: the number of open cases with at least one open need in each domain. The table beside gives the numbers by region."
+            ),
+            [(d.label, [needs.domain_total(d.id)]) for d in needs.domains],
+            [_("Cases")],
+        ),
+        "funnel": charts.bar_chart(
+            "chart-funnel",
+            _("Referral funnel"),
+            _(
+                "Horizontal bars: how many of the referrals submitted in the period reached each stage, all organisations together. The table beside gives them by organisation."
+            ),
+            [
+                (str(exports.STAGE_LABELS[stage]), [totals[stage]])
+                for stage in reports.FUNNEL_STAGES
+            ],
+            [_("Referrals")],
+        ),
+        "delays": charts.bar_chart(
+            "chart-delays",
+            _("Time to service"),
+            _(
+                "Horizontal bars: median and 90th percentile, in days, of each measure. The table beside gives the same numbers and how many people were counted."
+            ),
+            [(stat.label, [stat.median, stat.p90]) for stat in board.delays],
+            [_("Median (days)"), _("90th percentile (days)")],
+        ),
+    }
+
+
+# --- The person's whole file (right of access) -------------------------------------------------
+
+
+@bp.get("/dossiers/<int:case_id>/dossier-complet.json")
+@requires("reports.export_file")
+def person_file_json(case_id: int):
+    case = load_case(case_id, "reports.export_file")
+    data = exports.person_file(current_user, case)
+    filename = f"dossier-complet-{case.number}.json"
+    exports.record_file_export(current_user, case, "json", len(data["cases"]))
+    db.session.commit()
+    response = Response(
+        json.dumps(data, ensure_ascii=False, indent=2, default=str),
+        mimetype="application/json",
+    )
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@bp.get("/dossiers/<int:case_id>/dossier-complet")
+@requires("reports.export_file")
+def person_file_page(case_id: int):
+    case = load_case(case_id, "reports.export_file")
+    data = exports.person_file(current_user, case)
+    exports.record_file_export(current_user, case, "html", len(data["cases"]))
+    page = render_template(
+        "reports/person_file.html",
+        case=case,
+        data=data,
+        person_fields=exports.PERSON_FIELDS,
+        labels=exports.LABELS,
+        level_labels=LEVEL_LABELS,
+    )
+    db.session.commit()
+    return page
