@@ -191,3 +191,168 @@ def test_airport_booking_with_the_keyboard_only(browser, live_server, artifacts)
     assert page.evaluate("window.__printed") == 1
     assert not problems, problems
     context.close()
+
+
+# --- (b) Agent -------------------------------------------------------------------------------
+
+PERSON = {"given": "Samira", "family": "Haddad"}
+# What journey (b) leaves for journey (c): the case and its two referrals.
+STORY: dict = {}
+
+
+@pytest.fixture(scope="module")
+def booked_case(live_server) -> dict:
+    """A case of the agent with a first appointment in her calendar, through the service layer
+    (as the airport counter or the agent's own booking leaves it)."""
+
+    def setup() -> dict:
+        from datetime import date
+
+        from casework.appointments import operations as appointments
+        from casework.appointments.slots import SlotQuery, SlotRef, find_slots, to_local
+        from casework.auth.models import User
+        from casework.cases import operations as cases
+        from casework.extensions import db
+        from casework.reference.models import Region
+
+        agent = db.session.get(User, live_server.data["users"]["agente"])
+        montreal = db.session.query(Region).filter_by(code="06").one()
+        case = cases.open_case(
+            agent,
+            cases.PersonFields(
+                given_names=PERSON["given"],
+                family_name=PERSON["family"],
+                immigration_category="economic",
+                date_of_birth=date(1990, 4, 12),
+                languages_spoken=["ar", "fr"],
+                preferred_language="ar",
+                phone="514 555-0177",
+                destination_region_id=montreal.id,
+                destination_city="Montréal",
+                interpreter_needed=True,
+                interpreter_language="ar",
+            ),
+            "walk_in",
+        )
+        db.session.flush()
+        kind = appointments.appointment_type("first_interview")
+        query = SlotQuery(
+            duration=timedelta(minutes=kind.duration_minutes), mode="in_person", agent_id=agent.id
+        )
+        slot = find_slots(query, limit=1)[0]
+        appointment = appointments.book_for_case(
+            agent, case, SlotRef.parse(slot.token), "first_interview", "in_person"
+        )
+        return {
+            "case_id": case.id,
+            "number": case.number,
+            "day": to_local(appointment.starts_at).date().isoformat(),
+        }
+
+    return live_server.run(setup)
+
+
+def test_agent_assesses_plans_and_refers(context, live_server, booked_case, artifacts):
+    page = context.new_page()
+    pages = Pages(page, "b-agente", artifacts)
+    name = f"{PERSON['given']} {PERSON['family']}"
+    sign_in(page, "agente")
+
+    # The calendar, week view, at the appointment's week: appointment, then the case.
+    page.get_by_role("navigation", name="Navigation principale").get_by_role(
+        "link", name="Calendrier"
+    ).click()
+    page.get_by_label("Vue").select_option("semaine")
+    page.get_by_label("Date", exact=True).fill(booked_case["day"])
+    page.get_by_role("button", name="Afficher").click()
+    pages.check("calendrier-semaine")
+    page.get_by_role("link", name=re.compile(name)).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Première entrevue")
+    pages.check("rendez-vous")
+    page.locator("dl.summary").get_by_role("link", name=name).click()
+    expect(page).to_have_url(re.compile(rf"/cases/{booked_case['case_id']}$"))
+    pages.check("dossier")
+
+    # The needs assessment, with an interpreter; completing without the date is refused.
+    page.get_by_role("link", name="Évaluation des besoins", exact=True).click()
+    page.get_by_role("button", name="Commencer l'évaluation").click()
+    page.get_by_label("Mode de l'entrevue").select_option("in_person")
+    page.get_by_label("Langue d'interprétation").select_option("ar")
+    page.get_by_label("Interprétation à distance").check()
+    page.get_by_label("Logement", exact=True).select_option("urgent")
+    housing_notes = "Hébergée chez une cousine jusqu'à la fin du mois."
+    page.locator("textarea[id^=notes_]").first.fill(housing_notes)  # housing's notes
+    page.get_by_label("Requalification vers un domaine prioritaire (référence au MTESS)").select_option(
+        "high"
+    )
+    page.get_by_label("Intérêt pour une requalification vers une profession en demande").check()
+    page.get_by_label("Profession actuelle ou dernière profession").fill("Ingénieure civile")
+    page.get_by_label("Profession visée (CNP)").select_option(index=1)
+    page.get_by_role("button", name="Terminer l'évaluation").click()
+    expect(page.locator(".error-message").first).to_be_visible()
+    expect(page.get_by_label("Langue d'interprétation")).to_have_value("ar")
+    expect(page.get_by_label("Logement", exact=True)).to_have_value("urgent")
+    expect(page.locator("textarea[id^=notes_]").first).to_have_value(housing_notes)
+    pages.check("evaluation-erreurs")
+    page.get_by_label("Date de l'entrevue").fill(TODAY)
+    page.get_by_role("button", name="Terminer l'évaluation").click()
+    expect(page.locator(".flash--success")).to_be_visible()
+    pages.check("evaluation-terminee")
+
+    # The plan: built from the assessment, the housing action due today, finalised.
+    page.get_by_role("navigation", name="Fil d'Ariane").get_by_role(
+        "link", name=booked_case["number"]
+    ).click()
+    page.get_by_role("link", name="Plan d'action", exact=True).click()
+    page.get_by_role("button", name="Créer le plan à partir de l'évaluation").click()
+    pages.check("plan-brouillon")
+    page.locator("input[id^=due_]").first.fill(TODAY)
+    page.get_by_role("button", name="Enregistrer les échéances et les responsables").click()
+    page.get_by_role("button", name="Finaliser le plan").click()
+    expect(page.get_by_role("link", name="Plan à imprimer pour la personne (français)")).to_be_visible()
+    pages.check("plan-final")
+
+    # Consents, for the partner organisation and for MTESS.
+    page.get_by_role("navigation", name="Fil d'Ariane").get_by_role(
+        "link", name=booked_case["number"]
+    ).click()
+    page.get_by_role("link", name="Consentements", exact=True).click()
+    for purpose in ("share_partner", "share_mtess"):
+        page.get_by_label("Fin visée").select_option(purpose)
+        page.get_by_label("Donné le").fill(TODAY)
+        page.get_by_label("Mode d'obtention").select_option("signed")
+        page.get_by_role("button", name="Enregistrer", exact=True).click()
+        expect(page.locator(".flash--success")).to_be_visible()
+    expect(page.get_by_text("En vigueur")).to_have_count(2)
+    pages.check("consentements")
+
+    # Referrals from the plan's actions: PROMIS (PASI) for housing, MTESS for requalification.
+    referrals = {}
+    for kind, row_text, organisation in (
+        ("pasi", "Obtenir un logement", "PROMIS"),
+        ("mtess", "Se requalifier", "MTESS"),
+    ):
+        page.goto(f"/cases/{booked_case['case_id']}/plan/")
+        row = page.locator("tbody tr").filter(has_text=row_text).first
+        row.get_by_role("link", name="Orienter").click()
+        page.get_by_role("radio", name=re.compile(organisation)).check()
+        if kind == "mtess":
+            page.get_by_label("Intérêt pour une nouvelle carrière").select_option("high")
+            page.get_by_label("Disponibilités").fill("Jours de semaine, dès janvier")
+        pages.check(f"orienter-{kind}")
+        page.get_by_role("button", name="Préparer la référence").click()
+        page.get_by_role("button", name="Soumettre à l'examen").click()
+        expect(page.locator(".status").first).to_have_text("En attente d'examen")
+        pages.check(f"reference-{kind}")
+        referrals[kind] = int(page.url.rstrip("/").split("/")[-1])
+
+    # The printed plan.
+    page.goto(f"/cases/{booked_case['case_id']}/plan/")
+    page.get_by_role("link", name="Plan à imprimer pour la personne (français)").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mon plan d'action")
+    expect(page.get_by_text(name)).to_be_visible()
+    pages.check("plan-imprime")
+    page.get_by_role("button", name="Imprimer").click()
+    assert page.evaluate("window.__printed") == 1
+    pages.assert_accessible()
+    STORY.update(booked_case, referrals=referrals)
