@@ -356,3 +356,89 @@ def test_agent_assesses_plans_and_refers(context, live_server, booked_case, arti
     assert page.evaluate("window.__printed") == 1
     pages.assert_accessible()
     STORY.update(booked_case, referrals=referrals)
+
+
+# --- (c) Follow-through ----------------------------------------------------------------------
+
+
+def open_referral(page, referral_id: int) -> None:
+    page.get_by_role("navigation", name="Navigation principale").get_by_role(
+        "link", name="Références"
+    ).click()
+    page.get_by_role("link", name=str(referral_id), exact=True).click()
+
+
+def move_referral(page, pages: Pages, button: str, status: str, name: str) -> None:
+    page.get_by_role("button", name=button, exact=True).click()
+    expect(page.locator(".flash--success")).to_be_visible()
+    expect(page.locator(".lead .status")).to_have_text(status)
+    pages.check(name)
+
+
+def test_advisor_partner_and_reminder_follow_through(context, live_server, artifacts):
+    if not STORY:
+        pytest.skip("journey (c) follows the referrals of journey (b), which did not run")
+    page = context.new_page()
+    pages = Pages(page, "c-suivi", artifacts)
+    name = f"{PERSON['given']} {PERSON['family']}"
+    pasi, mtess = STORY["referrals"]["pasi"], STORY["referrals"]["mtess"]
+
+    # The advisor of the region approves both referrals from the review queue.
+    sign_in(page, "conseiller")
+    page.get_by_role("navigation", name="Navigation principale").get_by_role(
+        "link", name="Références"
+    ).click()
+    expect(page.get_by_role("link", name=str(pasi), exact=True)).to_be_visible()
+    pages.check("file-conseiller")
+    for referral_id in (pasi, mtess):
+        open_referral(page, referral_id)
+        move_referral(page, pages, "Approuver", "Approuvée", f"approuvee-{referral_id}")
+
+    # Signed out, the back button does not bring the referral (and the person's name) back.
+    sign_out(page)
+    page.go_back()
+    expect(page.get_by_role("heading", name="Se connecter")).to_be_visible()
+    expect(page.get_by_text(name)).to_have_count(0)
+    assert "/connexion" in page.url
+    pages.check("retour-apres-deconnexion")
+
+    # The agent sends both: consent is in force for each purpose.
+    sign_in(page, "agente")
+    for referral_id in (pasi, mtess):
+        open_referral(page, referral_id)
+        move_referral(page, pages, "Envoyer à l'organisme", "Envoyée", f"envoyee-{referral_id}")
+    sign_out(page)
+
+    # The partner organisation (PROMIS) accepts, then completes.
+    sign_in(page, "partenaire")
+    open_referral(page, pasi)
+    expect(page.get_by_text(name)).to_be_visible()
+    move_referral(page, pages, "Accepter", "Acceptée", "partenaire-acceptee")
+    move_referral(page, pages, "Marquer comme réalisée", "Réalisée", "partenaire-realisee")
+    sign_out(page)
+
+    # The scheduler's reconciler runs; the agent's reminder for the plan action due today
+    # appears in « Aujourd'hui » and is handled.
+    from casework.reminders.operations import materialise
+
+    live_server.run(materialise)
+    sign_in(page, "agente")
+    page.get_by_role("navigation", name="Navigation principale").get_by_role(
+        "link", name=re.compile("^Rappels")
+    ).click()
+    row = page.locator("tbody tr").filter(has_text=STORY["number"]).filter(
+        has_text="Action du plan à échéance"
+    )
+    expect(row).to_have_count(1)
+    pages.check("rappels")
+    row.get_by_role("button", name=re.compile("^Marquer comme traité")).click()
+    expect(page.locator(".flash--success")).to_be_visible()
+    expect(row).to_have_count(0)
+    page.get_by_role("link", name=re.compile("^Traités")).click()
+    expect(
+        page.locator("tbody tr")
+        .filter(has_text=STORY["number"])
+        .filter(has_text="Action du plan à échéance")
+    ).to_have_count(1)
+    pages.check("rappels-traites")
+    pages.assert_accessible()
