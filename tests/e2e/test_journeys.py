@@ -29,7 +29,9 @@ def context(browser, live_server):
     context = new_context(browser, live_server)
     # The slip's « Imprimer » button calls window.print(): count the calls instead of
     # opening a print dialog, which a headless browser does not have.
-    context.add_init_script("window.__printed = 0; window.print = () => { window.__printed += 1; };")
+    context.add_init_script(
+        "window.__printed = 0; window.print = () => { window.__printed += 1; };"
+    )
     yield context
     context.close()
 
@@ -93,13 +95,13 @@ def test_airport_books_a_first_appointment_and_prints_the_slip(context, live_ser
         page.get_by_role("link", name="Ajouter à un calendrier (.ics)").click()
     download = download_info.value
     assert download.suggested_filename.endswith(".ics")
-    body = Path_text(download.path())
+    body = read_text(download.path())
     assert body.startswith("BEGIN:VCALENDAR") and "BEGIN:VEVENT" in body
     assert ARRIVAL["family"] not in body
     pages.assert_accessible()
 
 
-def Path_text(path) -> str:
+def read_text(path) -> str:
     with open(path, encoding="utf-8") as handle:
         return handle.read()
 
@@ -124,21 +126,27 @@ def test_airport_booking_with_the_keyboard_only(browser, live_server, artifacts)
     # No axe here, so the context keeps the application's Content-Security-Policy: the
     # journey also checks that no page breaks it (the print button's script is 'self').
     context = new_context(browser, live_server, axe=False)
-    context.add_init_script("window.__printed = 0; window.print = () => { window.__printed += 1; };")
+    context.add_init_script(
+        "window.__printed = 0; window.print = () => { window.__printed += 1; };"
+    )
     page = context.new_page()
     problems: list[str] = []
     page.on(
         "console",
-        lambda message: problems.append(message.text)
-        if "Content Security Policy" in message.text or message.type == "error"
-        else None,
+        lambda message: (
+            problems.append(message.text)
+            if "Content Security Policy" in message.text or message.type == "error"
+            else None
+        ),
     )
     page.on("pageerror", lambda error: problems.append(str(error)))
     page.on(
         "response",
-        lambda response: problems.append(f"{response.status} {response.url}")
-        if response.status >= 400 and response.request.method == "GET"
-        else None,
+        lambda response: (
+            problems.append(f"{response.status} {response.url}")
+            if response.status >= 400 and response.request.method == "GET"
+            else None
+        ),
     )
     pages = Pages(page, "a-aeroport-clavier", artifacts, axe=False)
     keyboard = page.keyboard
@@ -282,9 +290,9 @@ def test_agent_assesses_plans_and_refers(context, live_server, booked_case, arti
     page.get_by_label("Logement", exact=True).select_option("urgent")
     housing_notes = "Hébergée chez une cousine jusqu'à la fin du mois."
     page.locator("textarea[id^=notes_]").first.fill(housing_notes)  # housing's notes
-    page.get_by_label("Requalification vers un domaine prioritaire (référence au MTESS)").select_option(
-        "high"
-    )
+    page.get_by_label(
+        "Requalification vers un domaine prioritaire (référence au MTESS)"
+    ).select_option("high")
     page.get_by_label("Intérêt pour une requalification vers une profession en demande").check()
     page.get_by_label("Profession actuelle ou dernière profession").fill("Ingénieure civile")
     page.get_by_label("Profession visée (CNP)").select_option(index=1)
@@ -309,7 +317,9 @@ def test_agent_assesses_plans_and_refers(context, live_server, booked_case, arti
     page.locator("input[id^=due_]").first.fill(TODAY)
     page.get_by_role("button", name="Enregistrer les échéances et les responsables").click()
     page.get_by_role("button", name="Finaliser le plan").click()
-    expect(page.get_by_role("link", name="Plan à imprimer pour la personne (français)")).to_be_visible()
+    expect(
+        page.get_by_role("link", name="Plan à imprimer pour la personne (français)")
+    ).to_be_visible()
     pages.check("plan-final")
 
     # Consents, for the partner organisation and for MTESS.
@@ -426,8 +436,10 @@ def test_advisor_partner_and_reminder_follow_through(context, live_server, artif
     page.get_by_role("navigation", name="Navigation principale").get_by_role(
         "link", name=re.compile("^Rappels")
     ).click()
-    row = page.locator("tbody tr").filter(has_text=STORY["number"]).filter(
-        has_text="Action du plan à échéance"
+    row = (
+        page.locator("tbody tr")
+        .filter(has_text=STORY["number"])
+        .filter(has_text="Action du plan à échéance")
     )
     expect(row).to_have_count(1)
     pages.check("rappels")

@@ -5,6 +5,7 @@ Requests run in their own application contexts; the tests read the database in s
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -94,11 +95,9 @@ def test_another_agents_reminder_is_neither_listed_nor_reachable(
 def test_the_list_forms_submit_the_version_they_show(app, client, signed_in, delivered):
     """What a browser sends: a second, empty « version » field before the shown one used to
     make « Marquer comme traité » a 400 (found by the end-to-end journey)."""
-    import re
-
     today, _late = delivered
     html = client.get("/reminders/").text
-    form = re.search(rf'<form[^>]*/reminders/{today}/terminer[^>]*>(.*?)</form>', html, re.S)
+    form = re.search(rf"<form[^>]*/reminders/{today}/terminer[^>]*>(.*?)</form>", html, re.S)
     assert form is not None
     assert re.findall(r'name="version" value="(\d+)"', form.group(1)) == [
         str(reminder(app, today).version)
