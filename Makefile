@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test lint format translations run clean
+.PHONY: demo test e2e-deps lint format translations run clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,9 +21,17 @@ $(TEST_STAMP): $(STAMP)
 demo: $(STAMP)
 	$(BIN)/casework demo
 
-## test: install the test dependencies, then run the whole suite
+## test: install the test dependencies, then run the whole suite (end-to-end journeys included;
+## deselect them with PYTEST_ARGS='-m "not e2e"')
 test: $(TEST_STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+## e2e-deps: axe-core from npm for the end-to-end accessibility checks (Chromium: apt-get install chromium)
+e2e-deps: tests/e2e/node_modules/axe-core/axe.min.js
+
+tests/e2e/node_modules/axe-core/axe.min.js: tests/e2e/package.json tests/e2e/package-lock.json
+	npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error
+	touch $@
 
 ## lint: ruff
 lint: $(TEST_STAMP)

@@ -5,6 +5,7 @@ Requests run in their own application contexts; the tests read the database in s
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -89,6 +90,25 @@ def test_another_agents_reminder_is_neither_listed_nor_reachable(
     assert _post(app, client, f"/reminders/{today}/terminer", today).status_code == 403
     assert client.get(f"/reminders/{today}/reporter").status_code == 403
     assert client.get("/reminders/999999/reporter").status_code == 404
+
+
+def test_the_list_forms_submit_the_version_they_show(app, client, signed_in, delivered):
+    """What a browser sends: a second, empty « version » field before the shown one used to
+    make « Marquer comme traité » a 400 (found by the end-to-end journey)."""
+    today, _late = delivered
+    html = client.get("/reminders/").text
+    form = re.search(rf"<form[^>]*/reminders/{today}/terminer[^>]*>(.*?)</form>", html, re.S)
+    assert form is not None
+    assert re.findall(r'name="version" value="(\d+)"', form.group(1)) == [
+        str(reminder(app, today).version)
+    ]
+    assert len(re.findall(r'name="version"', form.group(1))) == 1
+    token = helpers.csrf_from(form.group(1))
+    version = reminder(app, today).version
+    response = client.post(
+        f"/reminders/{today}/terminer?tab=due", data={"csrf_token": token, "version": version}
+    )
+    assert response.status_code == 302
 
 
 def test_complete_then_a_second_tab_gets_409(app, client, signed_in, delivered):
