@@ -266,3 +266,26 @@ def test_the_only_slot_field_is_the_choice(app, client, agent, counter):
     """A browser sends every field of the form: a second, hidden « slot » would shadow the choice."""
     html = search(client, intake(app)).get_data(as_text=True)
     assert html.count('name="slot"') == len(SLOT.findall(html)) > 0
+
+
+def test_console_queries_do_not_grow_with_todays_bookings(
+    app, client, agent, counter, count_queries
+):
+    def book_someone(number: int) -> None:
+        data = intake(
+            app,
+            given_names=f"Personne{number}",
+            family_name=f"Arrivée{number}",
+            duplicates_checked="y",
+        )
+        book(client, data, first_slot(search(client, data).get_data(as_text=True)))
+
+    book_someone(1)
+    with count_queries() as few:
+        client.get("/airport/")
+    for number in range(2, 6):
+        book_someone(number)
+    with count_queries() as many:
+        page = client.get("/airport/").get_data(as_text=True)
+    assert "Personne5" in page
+    assert many.count == few.count
