@@ -112,6 +112,7 @@ ACTION_LABELS = {
     "dashboard.viewed": _l("Dashboard read"),
     "export.caseload": _l("Caseload exported (CSV)"),
     "export.referrals": _l("Referrals exported (CSV)"),
+    "export.reminders": _l("Reminders exported (CSV)"),
     "export.dashboard": _l("Dashboard table exported (CSV)"),
     "export.person_file": _l("Person's whole file exported"),
     "export.analytics": _l("De-identified analytics extract written"),
@@ -121,6 +122,7 @@ ACTION_LABELS = {
     "reports.dashboard": _l("Dashboard"),
     "reports.export_caseload": _l("Caseload export"),
     "reports.export_referrals": _l("Referrals export"),
+    "reports.export_reminders": _l("Reminders export"),
     "reports.export_file": _l("File export"),
 }
 TARGET_LABELS = {

@@ -126,6 +126,7 @@ POLICY: dict[str, dict[Role, Scope]] = {
         Role.SUPERVISOR: Scope.REGION,
         Role.PARTNER: Scope.ORGANISATION,
     },
+    "reports.export_reminders": {Role.AGENT: Scope.SELF, Role.SUPERVISOR: Scope.REGION},
     # The right of access: a copy of the person's whole file, for those who may read the case.
     "reports.export_file": {
         Role.AGENT: Scope.CASELOAD,

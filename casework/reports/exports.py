@@ -140,6 +140,33 @@ def referral_rows(user: Any, filters: referral_operations.QueueFilters) -> Itera
         )
 
 
+# --- Reminders ----------------------------------------------------------------------------
+
+
+REMINDER_HEADERS = (
+    _l("Due"),
+    _l("Reminder"),
+    _l("Case"),
+    _l("Agent"),
+    _l("Status"),
+)
+
+
+def reminder_rows(user: Any, filters: Any) -> Iterator[tuple]:
+    """Every reminder of the tab on screen (with its agent filter), not only the page shown."""
+    from casework.reminders import operations as reminders
+
+    statement = reminders.listing(user, filters)
+    for reminder in db.session.scalars(statement.execution_options(yield_per=BATCH)):
+        yield (
+            reminder.due_at,
+            reminder.rule.label,
+            reminder.case.number if reminder.case else "",
+            reminder.agent.full_name,
+            reminders.STATUS_LABELS.get(reminder.status, reminder.status),
+        )
+
+
 # --- Dashboard tables ----------------------------------------------------------------------
 
 

@@ -164,6 +164,28 @@ def referrals_csv():
     return csv_response(_dated("references"), exports.REFERRAL_HEADERS, rows)
 
 
+@bp.get("/rappels.csv")
+@requires("reports.export_reminders")
+def reminders_csv():
+    """The reminders of the tab on screen; a supervisor's agent filter is kept."""
+    from casework.reminders import operations as reminders
+
+    if not export_confirmed():
+        return _ask_for_password()
+    tab = request.args.get("tab", "due")
+    regional = scope_for(current_user.role, "reminders.read") is Scope.REGION
+    filters = reminders.ListFilters(
+        tab=tab if tab in reminders.TABS else "due",
+        agent_id=parse_id(request.args.get("agent")) if regional else None,
+    )
+    rows = list(exports.reminder_rows(current_user, filters))
+    exports.record_list_export(
+        current_user, "export.reminders", "reminder", len(rows), tab=filters.tab
+    )
+    db.session.commit()
+    return csv_response(_dated("rappels"), exports.REMINDER_HEADERS, rows)
+
+
 # --- Dashboard -----------------------------------------------------------------------------
 
 

@@ -229,3 +229,29 @@ def test_lists_link_to_their_export_with_the_same_filters(client, login):
     # The advisor's queue shows « submitted » by default: the export says so explicitly.
     assert 'href="/rapports/references.csv?status=submitted"' in client.get("/references/").text
     assert 'href="/rapports/references.csv?status="' in client.get("/references/?status=").text
+
+
+def test_reminders_list_as_csv_for_the_tab_on_screen(app, client, login, make_case, make_user):
+    from datetime import timedelta
+
+    from casework.cases.models import Case
+    from casework.core.time import utcnow
+    from tests.reminders.conftest import add_reminder
+
+    agent = login(role="agent")
+    record = make_case(agent)
+    with app.app_context():
+        case = db.session.get(Case, record.id)
+        add_reminder(case, utcnow() - timedelta(days=3))
+        add_reminder(case, utcnow() + timedelta(days=20))
+        db.session.commit()
+    assert 'href="/rapports/rappels.csv?tab=overdue"' in client.get("/reminders/?tab=overdue").text
+    response = confirm(client, "/rapports/rappels.csv?tab=overdue")
+    rows = read_csv(client.get(response.headers["Location"]))
+    assert rows[0] == ["Échéance", "Rappel", "Dossier", "Agente ou agent", "État"]
+    assert [row[2] for row in rows[1:]] == [record.number]  # the overdue one only
+    export = next(d for a, _o, d in actions_of(app, agent.id) if a == "export.reminders")
+    assert export["rows"] == 1 and export["tab"] == "overdue"
+    advisor, other = make_user(role="advisor"), app.test_client()
+    helpers.login(other, advisor.username, advisor.password)
+    assert other.get("/rapports/rappels.csv").status_code == 403
