@@ -7,8 +7,8 @@ from typing import Any
 
 from flask import has_request_context, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, ForeignKey, Index, Select, String, select
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from casework.core.time import utcnow
 from casework.extensions import db
@@ -113,6 +113,7 @@ ACTION_LABELS = {
     "export.caseload": _l("Caseload exported (CSV)"),
     "export.referrals": _l("Referrals exported (CSV)"),
     "export.reminders": _l("Reminders exported (CSV)"),
+    "export.audit": _l("Audit trail exported (CSV)"),
     "export.dashboard": _l("Dashboard table exported (CSV)"),
     "export.person_file": _l("Person's whole file exported"),
     "export.analytics": _l("De-identified analytics extract written"),
@@ -123,6 +124,7 @@ ACTION_LABELS = {
     "reports.export_caseload": _l("Caseload export"),
     "reports.export_referrals": _l("Referrals export"),
     "reports.export_reminders": _l("Reminders export"),
+    "reports.export_audit": _l("Audit trail export"),
     "reports.export_file": _l("File export"),
 }
 TARGET_LABELS = {
@@ -215,3 +217,15 @@ def record(
     )
     db.session.add(event)
     return event
+
+
+def trail(action_prefix: str = "") -> Select:
+    """The audit trail, newest first, optionally narrowed to actions starting with a prefix."""
+    statement = (
+        select(AuditEvent)
+        .options(joinedload(AuditEvent.actor))
+        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+    )
+    if action_prefix:
+        statement = statement.where(AuditEvent.action.startswith(action_prefix, autoescape=True))
+    return statement

@@ -127,6 +127,7 @@ POLICY: dict[str, dict[Role, Scope]] = {
         Role.PARTNER: Scope.ORGANISATION,
     },
     "reports.export_reminders": {Role.AGENT: Scope.SELF, Role.SUPERVISOR: Scope.REGION},
+    "reports.export_audit": {Role.ADMIN: Scope.ALL},
     # The right of access: a copy of the person's whole file, for those who may read the case.
     "reports.export_file": {
         Role.AGENT: Scope.CASELOAD,

@@ -167,6 +167,41 @@ def reminder_rows(user: Any, filters: Any) -> Iterator[tuple]:
         )
 
 
+# --- Audit trail --------------------------------------------------------------------------
+
+
+AUDIT_HEADERS = (
+    _l("When"),
+    _l("Who"),
+    _l("Role"),
+    _l("Action"),
+    _l("Code"),
+    _l("Outcome"),
+    _l("Target"),
+    _l("Identifier"),
+    _l("Address"),
+)
+
+
+def audit_rows(action_prefix: str) -> Iterator[tuple]:
+    """The trail as the administrator filters it; the details column stays out (ids only, and
+    the trail's own page is the place to read them)."""
+    from casework.core.audit import trail
+
+    for event in db.session.scalars(trail(action_prefix).execution_options(yield_per=BATCH)):
+        yield (
+            event.occurred_at,
+            event.actor.username if event.actor else "",
+            event.actor_role_label,
+            event.action_label,
+            event.action,
+            event.outcome,
+            event.target_label,
+            event.target_id or "",
+            event.remote_addr or "",
+        )
+
+
 # --- Dashboard tables ----------------------------------------------------------------------
 
 

@@ -186,6 +186,21 @@ def reminders_csv():
     return csv_response(_dated("rappels"), exports.REMINDER_HEADERS, rows)
 
 
+@bp.get("/journal.csv")
+@requires("reports.export_audit")
+def audit_csv():
+    """The audit trail with the filter on screen, for the auditors' own tools."""
+    from casework.core.audit_views import action_filter
+
+    if not export_confirmed():
+        return _ask_for_password()
+    prefix = action_filter()
+    rows = list(exports.audit_rows(prefix))
+    exports.record_list_export(current_user, "export.audit", "audit", len(rows), prefix=prefix)
+    db.session.commit()
+    return csv_response(_dated("journal"), exports.AUDIT_HEADERS, rows)
+
+
 # --- Dashboard -----------------------------------------------------------------------------
 
 
