@@ -15,7 +15,7 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import Email, InputRequired, Optional
+from wtforms.validators import Email, InputRequired, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
 from casework.appointments import operations
@@ -35,6 +35,17 @@ WEEKDAYS = {
 }
 
 
+class PlausibleDay:
+    """A date a person could mean: far-away years are typing errors (and beyond date arithmetic)."""
+
+    def __init__(self, first_year: int = 2000, last_year: int = 2100):
+        self.first_year, self.last_year = first_year, last_year
+
+    def __call__(self, form, field) -> None:
+        if field.data is not None and not self.first_year <= field.data.year <= self.last_year:
+            raise ValidationError(_l("Check this date."))
+
+
 def _required_date() -> InputRequired:
     return InputRequired(message=_l("This field is required."))
 
@@ -44,8 +55,8 @@ class AirportForm(BaseForm):
 
     given_names = StringField(_l("Given names"), validators=[required(), max_length(200)])
     family_name = StringField(_l("Family name"), validators=[required(), max_length(200)])
-    date_of_birth = DateField(_l("Date of birth"), validators=[Optional()])
-    arrival_date = DateField(_l("Arrival date"), validators=[_required_date()])
+    date_of_birth = DateField(_l("Date of birth"), validators=[Optional(), PlausibleDay(1900)])
+    arrival_date = DateField(_l("Arrival date"), validators=[_required_date(), PlausibleDay()])
     flight_type = SelectField(_l("Flight"), validators=[required()], validate_choice=False)
     immigration_category = SelectField(
         _l("Immigration category"), validators=[required()], validate_choice=False
@@ -126,7 +137,7 @@ class CaseBookingForm(BaseForm):
 
     type_code = SelectField(_l("Type"), validators=[required()], validate_choice=False)
     mode = SelectField(_l("Mode"), default="in_person", validate_choice=False)
-    not_before = DateField(_l("From"), validators=[Optional()])
+    not_before = DateField(_l("From"), validators=[Optional(), PlausibleDay()])
 
     def fill_choices(self, types) -> None:
         self.type_code.choices = [
@@ -136,7 +147,7 @@ class CaseBookingForm(BaseForm):
 
 
 class RescheduleForm(BaseForm):
-    not_before = DateField(_l("From"), validators=[Optional()])
+    not_before = DateField(_l("From"), validators=[Optional(), PlausibleDay()])
     version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
 
 
@@ -167,8 +178,8 @@ class WindowForm(BaseForm):
         _l("Interpreters available on site"), validate_choice=False
     )
     remote_interpretation = BooleanField(_l("Remote interpretation available"))
-    valid_from = DateField(_l("Valid from"), validators=[Optional()])
-    valid_until = DateField(_l("Valid until"), validators=[Optional()])
+    valid_from = DateField(_l("Valid from"), validators=[Optional(), PlausibleDay()])
+    valid_until = DateField(_l("Valid until"), validators=[Optional(), PlausibleDay()])
 
     def fill_choices(self, service_points) -> None:
         self.weekday.choices = list(WEEKDAYS.items())
@@ -191,8 +202,8 @@ class WindowForm(BaseForm):
 
 
 class ExceptionForm(BaseForm):
-    starts_on = DateField(_l("From"), validators=[_required_date()])
-    ends_on = DateField(_l("To (inclusive)"), validators=[_required_date()])
+    starts_on = DateField(_l("From"), validators=[_required_date(), PlausibleDay()])
+    ends_on = DateField(_l("To (inclusive)"), validators=[_required_date(), PlausibleDay()])
     kind = SelectField(_l("Kind"), validators=[required()], validate_choice=False)
     note = StringField(
         _l("Note"), validators=[Optional(), max_length(200)], filters=[_none_if_empty]

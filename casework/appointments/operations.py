@@ -85,9 +85,10 @@ class NotOpen(AppointmentError):
 class SlotUnavailable(AppointmentError):
     """The slot is not (or no longer) free; ``alternatives`` are the next free ones."""
 
-    def __init__(self, message: Any, alternatives: list[Slot]):
+    def __init__(self, message: Any, alternatives: list[Slot], conflict: bool = False):
         super().__init__(message)  # shown as a message: the slot list has no field of its own
         self.alternatives = alternatives
+        self.conflict = conflict  # taken by a booking that committed first (409), not refused
 
 
 class DuplicateSuspected(AppointmentError):
@@ -195,6 +196,7 @@ def _claim(appointment: Appointment, query: SlotQuery) -> None:
         raise SlotUnavailable(
             _l("Someone booked this slot a moment ago. Here are the next free slots."),
             _alternatives(query),
+            conflict=True,
         ) from None
 
 
@@ -263,6 +265,11 @@ class AirportIntake:
     duplicates_checked: bool = False
 
     @property
+    def refugee_host_city(self) -> str | None:
+        """The host city counts only for the categories received in one."""
+        return self.host_city if self.immigration_category in REFUGEE_CATEGORIES else None
+
+    @property
     def meeting_language(self) -> str | None:
         """The language an interpreter must cover; None when the person needs none."""
         return self.interpreter_language if self.interpreter_needed else None
@@ -279,7 +286,7 @@ class AirportIntake:
             phone=self.phone,
             email=self.email,
             destination_region_id=self.destination_region_id,
-            destination_city=self.host_city or self.destination_city,
+            destination_city=self.refugee_host_city or self.destination_city,
             interpreter_needed=self.interpreter_needed,
             interpreter_language=self.interpreter_language if self.interpreter_needed else None,
         )
@@ -430,7 +437,7 @@ def _booking_snapshot(
         immigration_category=intake.immigration_category,
         destination_region_id=intake.destination_region_id,
         destination_city=intake.destination_city,
-        host_city=intake.host_city if intake.immigration_category in REFUGEE_CATEGORIES else None,
+        host_city=intake.refugee_host_city,
         preferred_language=intake.preferred_language,
         interpreter_language=intake.interpreter_language if intake.interpreter_needed else None,
         contact=intake.phone or intake.email or "",
@@ -453,13 +460,7 @@ def reschedule(
 ) -> None:
     """Move to another free slot of the same agent; the old time is released in the same step."""
     _require_open(appointment, expected_version)
-    query = _query_for(
-        appointment.type,
-        appointment.mode,
-        appointment.interpreter_language,
-        agent_id=appointment.agent_id,
-        ignore_appointment_id=appointment.id,
-    )
+    query = reschedule_query(appointment)
     slot = _require_offered(query, ref)
     before = appointment.starts_at
     try:
@@ -477,6 +478,7 @@ def reschedule(
         raise SlotUnavailable(
             _l("Someone booked this slot a moment ago. Here are the next free slots."),
             _alternatives(query),
+            conflict=True,
         ) from None
     audit.record(
         actor,
@@ -487,6 +489,19 @@ def reschedule(
         after=slot.starts_at.isoformat(),
     )
     _refresh_reminders(appointment.case_id, "appointment_upcoming")
+
+
+def reschedule_query(appointment: Appointment, not_before: datetime | None = None) -> SlotQuery:
+    """Free slots of the same agent for the same length (the type's duration may have changed
+    since the booking: the appointment keeps its own)."""
+    return SlotQuery(
+        duration=appointment.ends_at - appointment.starts_at,
+        mode=appointment.mode,
+        language=appointment.interpreter_language,
+        agent_id=appointment.agent_id,
+        not_before=not_before,
+        ignore_appointment_id=appointment.id,
+    )
 
 
 def cancel(

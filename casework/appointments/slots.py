@@ -9,6 +9,7 @@ at its first occurrence.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -25,6 +26,8 @@ from casework.extensions import db
 from casework.reference.models import ServicePoint
 
 GRID = timedelta(minutes=15)
+# agent-service point-start: ASCII digits only (« ² » is a digit to str.isdigit, not to int).
+TOKEN = re.compile(r"(?P<agent>[0-9]{1,9})-(?P<point>[0-9]{1,9})-(?P<start>[0-9]{12})")
 LOCAL = ZoneInfo(LOCAL_TIMEZONE)
 # How far ahead the counter looks, and the least notice an agent gets for a booking.
 SEARCH_DAYS = 42
@@ -78,16 +81,14 @@ class SlotRef:
 
     @classmethod
     def parse(cls, token: str | None) -> SlotRef | None:
-        parts = (token or "").split("-")
-        if len(parts) != 3 or not all(p.isdigit() for p in parts) or len(parts[2]) != 12:
-            return None
-        if len(parts[0]) > 9 or len(parts[1]) > 9:
+        match = TOKEN.fullmatch(token or "")
+        if match is None:
             return None
         try:
-            starts = datetime.strptime(parts[2], "%Y%m%d%H%M")
+            starts = datetime.strptime(match["start"], "%Y%m%d%H%M")
         except ValueError:
             return None
-        return cls(int(parts[0]), int(parts[1]), starts)
+        return cls(int(match["agent"]), int(match["point"]), starts)
 
 
 def to_local(moment: datetime) -> datetime:
@@ -136,7 +137,7 @@ def _windows(query: SlotQuery) -> list[AvailabilityWindow]:
         statement = statement.where(AvailabilityWindow.agent_id == query.agent_id)
     if query.service_point_id is not None:
         statement = statement.where(AvailabilityWindow.service_point_id == query.service_point_id)
-    elif query.region_id is not None:
+    if query.region_id is not None:
         statement = statement.where(AvailabilityWindow.region_id == query.region_id)
     return [w for w in db.session.scalars(statement).unique() if _fits(w, query)]
 
@@ -273,8 +274,14 @@ def _days(first: date, last: date) -> Iterator[date]:
 
 
 def offered_slot(query: SlotQuery, ref: SlotRef, now: datetime | None = None) -> Slot | None:
-    """The slot ``ref`` names if it is offered right now for ``query``, else None."""
+    """The slot ``ref`` names if it is offered right now for ``query``, else None. The token
+    comes from the browser: it may only narrow the query, never widen it to another agent,
+    service point or region."""
     if not is_on_grid(ref.starts_at):
+        return None
+    if query.agent_id is not None and ref.agent_id != query.agent_id:
+        return None
+    if query.service_point_id is not None and ref.service_point_id != query.service_point_id:
         return None
     narrowed = SlotQuery(
         duration=query.duration,

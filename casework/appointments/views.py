@@ -10,6 +10,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from casework.appointments import airport, ics, operations
 from casework.appointments.forms import (
@@ -74,9 +75,13 @@ def _labels() -> dict[str, Any]:
 def _airport_form() -> AirportForm:
     form = AirportForm()
     regions = db.session.scalars(select(Region).order_by(Region.code)).all()
-    host_cities = db.session.scalars(select(HostCity).order_by(HostCity.name)).all()
+    host_cities = db.session.scalars(
+        select(HostCity).options(joinedload(HostCity.region)).order_by(HostCity.name)
+    ).all()
     points = db.session.scalars(
-        select(ServicePoint).order_by(ServicePoint.region_id, ServicePoint.name)
+        select(ServicePoint)
+        .options(joinedload(ServicePoint.region))
+        .order_by(ServicePoint.region_id, ServicePoint.name)
     ).all()
     form.fill_choices(regions, host_cities, [p for p in points if p.code != airport.SERVICE_POINT])
     return form
@@ -121,7 +126,8 @@ def console_post():
         show_error(form, error, _flash_error)
         slots = getattr(error, "alternatives", None)
         duplicates = getattr(error, "count", 0)
-        return _render_console(form, slots=slots, duplicates=duplicates, status=400)
+        status = 409 if getattr(error, "conflict", False) else 400
+        return _render_console(form, slots=slots, duplicates=duplicates, status=status)
 
 
 def _search(form: AirportForm, intake: operations.AirportIntake):
@@ -295,7 +301,7 @@ def _conflict_or_message(error: Exception, appointment_id: int):
     if isinstance(error, (StaleEdit, operations.NotOpen)):
         abort(409)
     flash(str(error), "error")
-    return redirect(url_for("appointments.show", appointment_id=appointment_id))
+    return show(appointment_id), 400
 
 
 @bp.post("/<int:appointment_id>/resultat")
@@ -372,7 +378,10 @@ def reschedule(appointment_id: int):
             return redirect(url_for("appointments.show", appointment_id=appointment_id))
     elif form.is_submitted() and form.version.errors:
         abort(400)
-    slots = find_slots(_reschedule_query(appointment, form.not_before.data), limit=SLOTS_SHOWN)
+    elif form.is_submitted() and form.errors:
+        status = 400
+    not_before = None if form.not_before.errors else form.not_before.data
+    slots = find_slots(_reschedule_query(appointment, not_before), limit=SLOTS_SHOWN)
     return render_template(
         "appointments/reschedule.html",
         appointment=appointment,
@@ -383,14 +392,7 @@ def reschedule(appointment_id: int):
 
 
 def _reschedule_query(appointment: Appointment, not_before: date | None) -> SlotQuery:
-    return SlotQuery(
-        duration=appointment.ends_at - appointment.starts_at,
-        mode=appointment.mode,
-        language=appointment.interpreter_language,
-        agent_id=appointment.agent_id,
-        not_before=_start_of(not_before),
-        ignore_appointment_id=appointment.id,
-    )
+    return operations.reschedule_query(appointment, _start_of(not_before))
 
 
 def _start_of(day: date | None) -> datetime | None:
@@ -426,7 +428,7 @@ def book(case_id: int):
             except DomainError as error:
                 db.session.rollback()
                 show_error(form, error, _flash_error)
-                status = 409 if isinstance(error, operations.SlotUnavailable) else 400
+                status = 409 if getattr(error, "conflict", False) else 400
             else:
                 db.session.commit()
                 flash(_("Appointment booked."), "success")

@@ -191,7 +191,7 @@ def test_outcome_only_once_started_and_only_once(app, client, agent):
         {"outcome": "done", "version": 1},
         token_from=f"/appointments/{appointment_id}",
     )
-    assert early.status_code == 302  # refused with a message
+    assert early.status_code == 400 and "pas encore commencé" in early.text
     with app.app_context():
         assert db.session.get(Appointment, appointment_id).status == "booked"
     _start_in_the_past(app, appointment_id)
@@ -227,7 +227,7 @@ def test_outcome_only_once_started_and_only_once(app, client, agent):
     bogus = helpers.post_form(
         client, path, {"outcome": "maybe", "version": version}, token_from="/"
     )
-    assert bogus.status_code in (302, 409)
+    assert bogus.status_code == 409  # no longer booked: nothing can change
     with app.app_context():
         assert db.session.get(Appointment, appointment_id).status == "no_show"
 
@@ -353,3 +353,56 @@ def test_reminder_follows_the_appointment(app, client, agent):
     )
     assert cancelled.status_code == 302
     assert reminder_status() == "cancelled"
+
+
+def test_a_token_cannot_widen_the_booking_to_another_agent(app, client, agent, make_user):
+    """The slot comes from the browser: it may not name a colleague's time for my case."""
+    colleague = make_user(role="agent", region="06")
+    with app.app_context():
+        open_every_day(colleague.id)
+        case = helpers.create_case(agent.id)
+        theirs = find_slots(
+            SlotQuery(duration=timedelta(minutes=45), mode="in_person", agent_id=colleague.id), 1
+        )[0]
+    response = helpers.post_form(
+        client,
+        f"/appointments/case/{case.id}/book",
+        {"type_code": "follow_up", "mode": "in_person", "step": "book", "slot": theirs.token},
+    )
+    assert response.status_code == 400
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Appointment)) == 0
+
+
+@pytest.mark.parametrize("day", ["9999-12-01", "0001-01-01"])
+def test_far_away_dates_are_refused_not_crashed(app, client, agent, day):
+    appointment_id = book_one(app, agent)
+    with app.app_context():
+        case_id = db.session.get(Appointment, appointment_id).case_id
+    booking = helpers.post_form(
+        client,
+        f"/appointments/case/{case_id}/book",
+        {"type_code": "follow_up", "mode": "in_person", "step": "search", "not_before": day},
+    )
+    moving = helpers.post_form(
+        client,
+        f"/appointments/{appointment_id}/deplacer",
+        {"step": "search", "not_before": day, "version": 1},
+    )
+    absence = helpers.post_form(
+        client,
+        "/appointments/disponibilites/exceptions",
+        {"exception-starts_on": day, "exception-ends_on": day, "exception-kind": "leave"},
+        token_from="/appointments/disponibilites",
+    )
+    for response in (booking, moving, absence):
+        assert response.status_code == 400 and "Vérifiez cette date" in response.text
+
+
+@pytest.mark.parametrize(
+    "token", ["²-1-203001071400", "1-²-203001071400", "1-1-２０３００１０７１４００"]
+)
+def test_unicode_digits_in_a_token_are_refused(token):
+    from casework.appointments.slots import SlotRef
+
+    assert SlotRef.parse(token) is None
