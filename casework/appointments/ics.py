@@ -6,7 +6,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 
-from casework.appointments.models import Appointment
+from casework.appointments.models import AirportBooking, Appointment
 from casework.core.time import utcnow
 
 PRODUCT = "-//Gouvernement du Québec//casework Accompagnement Québec//FR"
@@ -36,20 +36,39 @@ def _fold(line: str) -> str:
     return "\r\n ".join(parts)
 
 
-def location_of(appointment: Appointment) -> str:
-    if appointment.mode == "phone":
+def location_text(mode: str, place: str | None) -> str:
+    if mode == "phone":
         return _("By phone: the agent will call you.")
-    if appointment.mode == "video":
+    if mode == "video":
         return _("By video: the agent will send you the link.")
+    return place or ""
+
+
+def location_of(appointment: Appointment) -> str:
     point = appointment.service_point
-    return ", ".join(part for part in (point.name, point.city) if part)
+    return location_text(
+        appointment.mode, ", ".join(part for part in (point.name, point.city) if part)
+    )
 
 
-def calendar_file(appointment: Appointment) -> str:
+def booking_calendar_file(booking: AirportBooking) -> str:
+    """The first appointment as the counter booked it (the slip's own record)."""
+    return calendar_file(
+        uid=f"airport-booking-{booking.id}",
+        starts_at=booking.starts_at,
+        ends_at=booking.ends_at,
+        location=location_text(booking.mode or "in_person", booking.place),
+        type_label=booking.appointment.type.label,
+    )
+
+
+def calendar_file(
+    uid: str, starts_at: datetime, ends_at: datetime, location: str, type_label: str
+) -> str:
     summary = _("Accompagnement Québec appointment")
     description = _(
         "%(type)s. Bring your immigration documents. To change it, call the service point.",
-        type=appointment.type.label,
+        type=type_label,
     )
     lines = [
         "BEGIN:VCALENDAR",
@@ -58,15 +77,14 @@ def calendar_file(appointment: Appointment) -> str:
         "CALSCALE:GREGORIAN",
         "METHOD:PUBLISH",
         "BEGIN:VEVENT",
-        f"UID:appointment-{appointment.id}@casework.invalid",
+        f"UID:{uid}@casework.invalid",
         f"DTSTAMP:{_stamp(utcnow())}",
-        f"DTSTART:{_stamp(appointment.starts_at)}",
-        f"DTEND:{_stamp(appointment.ends_at)}",
+        f"DTSTART:{_stamp(starts_at)}",
+        f"DTEND:{_stamp(ends_at)}",
         f"SUMMARY:{_escape(summary)}",
         f"DESCRIPTION:{_escape(description)}",
-        f"LOCATION:{_escape(location_of(appointment))}",
-        f"SEQUENCE:{appointment.version}",
-        "STATUS:" + ("CANCELLED" if appointment.status == "cancelled" else "CONFIRMED"),
+        f"LOCATION:{_escape(location)}",
+        "STATUS:CONFIRMED",
         "END:VEVENT",
         "END:VCALENDAR",
     ]

@@ -184,6 +184,13 @@ class AirportBooking(db.Model):
     interpreter_language: Mapped[str | None] = mapped_column(String(3))
     contact: Mapped[str] = mapped_column(String(254))
     possible_duplicates: Mapped[int] = mapped_column(default=0)
+    # The appointment as booked at the counter: the slip and the .ics show this, not what the
+    # agent may change later (that belongs to the case file).
+    starts_at: Mapped[datetime | None] = mapped_column()
+    ends_at: Mapped[datetime | None] = mapped_column()
+    mode: Mapped[str | None] = mapped_column(String(20))
+    place: Mapped[str | None] = mapped_column(String(200))
+    remote_interpretation: Mapped[bool] = mapped_column(default=False, server_default="0")
 
     appointment: Mapped[Appointment] = relationship()
     booked_by = relationship("User")
@@ -194,3 +201,8 @@ class AirportBooking(db.Model):
     @property
     def is_refugee_arrival(self) -> bool:
         return self.host_city is not None
+
+    @property
+    def user_id(self) -> int:
+        """Airport staff reopen their own bookings only."""
+        return self.booked_by_id

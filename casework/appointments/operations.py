@@ -442,7 +442,17 @@ def _booking_snapshot(
         interpreter_language=intake.interpreter_language if intake.interpreter_needed else None,
         contact=intake.phone or intake.email or "",
         possible_duplicates=duplicates,
+        starts_at=appointment.starts_at,
+        ends_at=appointment.ends_at,
+        mode=appointment.mode,
+        place=place_of(appointment.service_point_id),
+        remote_interpretation=appointment.remote_interpretation,
     )
+
+
+def place_of(service_point_id: int) -> str:
+    point = db.session.get(ServicePoint, service_point_id)
+    return ", ".join(part for part in (point.name, point.city) if part)
 
 
 # --- Changing an appointment ----------------------------------------------------------------
@@ -649,7 +659,6 @@ def airport_bookings_on(day: date) -> list[StaffDay]:
         .options(
             joinedload(AirportBooking.booked_by),
             joinedload(AirportBooking.destination_region),
-            joinedload(AirportBooking.appointment).joinedload(Appointment.service_point),
         )
         .order_by(AirportBooking.booked_at)
     ).unique()

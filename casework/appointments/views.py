@@ -162,7 +162,7 @@ def _book(form: AirportForm, intake: operations.AirportIntake):
 
 
 def _load_booking(booking_id: int) -> AirportBooking:
-    return load_or_abort(AirportBooking, booking_id, "airport.use")
+    return load_or_abort(AirportBooking, booking_id, "airport.bookings")
 
 
 def _slip_language() -> str:
@@ -170,7 +170,7 @@ def _slip_language() -> str:
 
 
 @airport_bp.get("/reservations/<int:booking_id>")
-@requires("airport.use")
+@requires("airport.bookings")
 def slip(booking_id: int):
     booking = _load_booking(booking_id)
     language = _slip_language()
@@ -178,7 +178,7 @@ def slip(booking_id: int):
         html = render_template(
             "appointments/slip.html",
             booking=booking,
-            appointment=booking.appointment,
+            type_label=booking.appointment.type.label,
             language=language,
             **_labels(),
         )
@@ -186,11 +186,11 @@ def slip(booking_id: int):
 
 
 @airport_bp.get("/reservations/<int:booking_id>/rendez-vous.ics")
-@requires("airport.use")
+@requires("airport.bookings")
 def slip_ics(booking_id: int):
     booking = _load_booking(booking_id)
     with force_locale(_slip_language()):
-        body = ics.calendar_file(booking.appointment)
+        body = ics.booking_calendar_file(booking)
     return Response(
         body,
         mimetype="text/calendar",

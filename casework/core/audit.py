@@ -94,6 +94,7 @@ ACTION_LABELS = {
     "availability.exception_added": _l("Absence recorded"),
     "availability.exception_removed": _l("Absence removed"),
     "airport.use": _l("Airport console"),
+    "airport.bookings": _l("Airport booking slip"),
     "appointments.calendar": _l("Calendar read"),
     "appointments.read": _l("Appointment read"),
     "appointments.manage": _l("Appointment change"),

@@ -94,6 +94,7 @@ POLICY: dict[str, dict[Role, Scope]] = {
     # Appointments. The airport counter books for anyone arriving, then sees only what it
     # entered (its booking record), never the case file that booking opened.
     "airport.use": {Role.AIRPORT: Scope.ALL},
+    "airport.bookings": {Role.AIRPORT: Scope.SELF},
     "appointments.calendar": {Role.AGENT: Scope.SELF, Role.SUPERVISOR: Scope.REGION},
     "appointments.read": {Role.AGENT: Scope.CASELOAD, Role.SUPERVISOR: Scope.REGION},
     # Supervisors may move or cancel an absent agent's appointments.

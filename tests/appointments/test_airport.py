@@ -289,3 +289,31 @@ def test_console_queries_do_not_grow_with_todays_bookings(
         page = client.get("/airport/").get_data(as_text=True)
     assert "Personne5" in page
     assert many.count == few.count
+
+
+def test_a_slip_shows_what_the_counter_booked_and_only_to_its_author(
+    app, client, agent, counter, make_user
+):
+    data = intake(app)
+    location = book(client, data, first_slot(search(client, data).get_data(as_text=True))).headers[
+        "Location"
+    ]
+    before = client.get(location).get_data(as_text=True)
+    with app.app_context():
+        appointment = db.session.scalars(select(Appointment)).one()
+        booked_at = appointment.starts_at
+        # The agent moves it and then cancels it: that is the case file's business, not the counter's.
+        appointment.starts_at += timedelta(days=2)
+        appointment.ends_at += timedelta(days=2)
+        appointment.status = "cancelled"
+        db.session.commit()
+        booking = db.session.scalars(select(AirportBooking)).one()
+        assert booking.starts_at == booked_at
+    after = client.get(location).get_data(as_text=True)
+    assert after == before
+    assert "annulé" not in client.get("/airport/").get_data(as_text=True).lower()
+    colleague, other = make_user(role="airport", region="06"), app.test_client()
+    helpers.login(other, colleague.username, colleague.password)
+    assert other.get(location).status_code == 403
+    assert other.get(location + "/rendez-vous.ics").status_code == 403
+    assert "Amina" in other.get("/airport/").get_data(as_text=True)  # today's list, unlinked
