@@ -501,6 +501,45 @@ def reschedule(
     _refresh_reminders(appointment.case_id, "appointment_upcoming")
 
 
+def hand_over(actor: Any, case: Case, now: datetime | None = None) -> list[Appointment]:
+    """A transferred case takes its upcoming appointments to its new agent, each whose time is
+    free in the new agent's calendar (the claims decide); the others stay with the previous
+    agent, who still meets the person, and are returned so the caller can say so."""
+    kept = []
+    upcoming = db.session.scalars(
+        select(Appointment).where(
+            Appointment.case_id == case.id,
+            Appointment.status == "booked",
+            Appointment.starts_at >= (now or utcnow()),
+            Appointment.agent_id != case.agent_id,
+        )
+    ).all()
+    for appointment in upcoming:
+        if _move_to_agent(appointment, case):
+            audit.record(actor, "appointment.handed_over", case, appointment_id=appointment.id)
+        else:
+            kept.append(appointment)
+    return kept
+
+
+def _move_to_agent(appointment: Appointment, case: Case) -> bool:
+    try:
+        with db.session.begin_nested():
+            db.session.execute(delete(SlotClaim).where(SlotClaim.appointment_id == appointment.id))
+            appointment.agent_id = case.agent_id
+            appointment.region_id = case.region_id
+            db.session.add_all(
+                SlotClaim(agent_id=case.agent_id, starts_at=unit, appointment=appointment)
+                for unit in units(
+                    appointment.starts_at, appointment.ends_at - appointment.starts_at
+                )
+            )
+    except IntegrityError:
+        db.session.refresh(appointment)
+        return False
+    return True
+
+
 def reschedule_query(appointment: Appointment, not_before: datetime | None = None) -> SlotQuery:
     """Free slots of the same agent for the same length (the type's duration may have changed
     since the booking: the appointment keeps its own)."""

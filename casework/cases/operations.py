@@ -616,6 +616,7 @@ def answer_transfer(actor: Any, transfer: CaseTransfer, accept: bool) -> None:
         raise CaseError(_l("A closed case cannot be transferred; reopen it first."))
     case = transfer.case
     if accept:
+        from casework.appointments.operations import hand_over  # appointments build on cases
         from casework.referrals.operations import follow_case  # referrals build on cases
 
         case.agent_id = actor.id
@@ -623,6 +624,7 @@ def answer_transfer(actor: Any, transfer: CaseTransfer, accept: bool) -> None:
         case.service_point_id = actor.service_point_id
         db.session.flush()
         follow_case(case)
+        hand_over(actor, case)
     audit.record(actor, f"transfer.{outcome}", case, transfer_id=transfer.id)
 
 

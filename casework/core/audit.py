@@ -85,6 +85,7 @@ ACTION_LABELS = {
     "appointment.booked": _l("Appointment booked"),
     "appointment.viewed": _l("Appointment read"),
     "appointment.rescheduled": _l("Appointment moved"),
+    "appointment.handed_over": _l("Appointment handed over with the case"),
     "appointment.cancelled": _l("Appointment cancelled"),
     "appointment.done": _l("Appointment held"),
     "appointment.no_show": _l("Appointment missed (no-show)"),

@@ -406,3 +406,60 @@ def test_unicode_digits_in_a_token_are_refused(token):
     from casework.appointments.slots import SlotRef
 
     assert SlotRef.parse(token) is None
+
+
+def test_a_transferred_case_takes_its_upcoming_appointments_along(app, client, agent, make_user):
+    from casework.cases import operations as cases
+
+    successor = make_user(role="agent", region="06")
+    with app.app_context():
+        open_every_day(successor.id)
+    appointment_id = book_one(app, agent)
+    with app.app_context():
+        appointment = db.session.get(Appointment, appointment_id)
+        case = appointment.case
+        transfer = cases.request_transfer(
+            db.session.get(User, agent.id), case, db.session.get(User, successor.id), "Départ"
+        )
+        db.session.commit()
+        cases.answer_transfer(db.session.get(User, successor.id), transfer, accept=True)
+        db.session.commit()
+        moved = db.session.get(Appointment, appointment_id)
+        assert moved.agent_id == successor.id
+        owners = set(
+            db.session.scalars(
+                select(SlotClaim.agent_id).where(SlotClaim.appointment_id == appointment_id)
+            )
+        )
+        assert owners == {successor.id}
+    assert client.get(f"/appointments/{appointment_id}").status_code == 403
+
+
+def test_a_busy_successor_leaves_the_appointment_with_the_previous_agent(app, agent, make_user):
+    from casework.appointments.slots import SlotRef
+    from casework.cases import operations as cases
+
+    successor = make_user(role="agent", region="06")
+    with app.app_context():
+        open_every_day(successor.id)
+    appointment_id = book_one(app, agent)
+    with app.app_context():
+        appointment = db.session.get(Appointment, appointment_id)
+        busy_case = db.session.get(Case, helpers.create_case(successor.id).id)
+        operations.book_for_case(
+            db.session.get(User, successor.id),
+            busy_case,
+            SlotRef(successor.id, appointment.service_point_id, appointment.starts_at),
+            "follow_up",
+            "in_person",
+        )
+        transfer = cases.request_transfer(
+            db.session.get(User, agent.id),
+            appointment.case,
+            db.session.get(User, successor.id),
+            "Départ",
+        )
+        db.session.commit()
+        cases.answer_transfer(db.session.get(User, successor.id), transfer, accept=True)
+        db.session.commit()
+        assert db.session.get(Appointment, appointment_id).agent_id == agent.id
