@@ -55,22 +55,8 @@ ADVISORS_PER_REGION = {
 SUPERVISOR_REGIONS = ("06", "06", "03", "16", "13", "05", "07", "04")
 AIRPORT_STAFF = 8
 
-GIVEN = (
-    "Amina Hélène Mohamed Fatou Jean-Baptiste Olga Ahmad Maria José Nguyen Thi Aïcha Omar "
-    "Sofía Yasmine Karim Léa Chloé Mamadou Ibrahim Ana Lucía Dmitri Svetlana Wei Xiu Priya Arjun "
-    "Kofi Ama Rania Youssef Élodie François Zoé Noël Mariam Hassan Ngozi Chinedu Carlos Paola "
-    "Hiba Samir Leïla Nadia Tariq Grace Esther Daniel Ruth Miguel Valentina Mehdi Inès Joël "
-    "Anaïs Bao Linh Hoa Farah Kamal Rosa Pedro Aminata Moussa Awa Bintou Ousmane Seydou Yao"
-).split()
-FAMILY = (
-    "Diallo Tremblay Nguyen Gagnon Haddad Roy Côté Bouchard Mendoza García Rodríguez Kaur "
-    "Singh Traoré Koné Camara Sow Ba Touré Cissé Ndiaye Fall Mbaye Diop Benali Haddadi Saïdi "
-    "Khalil Hussein Ahmadi Rahimi Karimi Hosseini Popescu Ionescu Kowalski Nowak Petrov "
-    "Ivanova Chen Wang Li Zhang Liu Tran Pham Le Hoang Dang Okafor Mensah Asante Owusu Boateng "
-    "Lefebvre Pelletier Bélanger Lévesque Bergeron Morin Fortin Gauthier Ouellet Girard Joseph "
-    "Jean-Louis Pierre Charles Saint-Fleur Désir Étienne Lopez Hernández Martínez Pérez Sánchez "
-    "Ramírez Torres Flores Rivera Gómez Díaz Morales Ortiz Castillo Núñez Aguilar Vargas Rojas"
-).split()
+GIVEN = ["Amina", "Hélène", "Mohamed", "Fatou", "Jean-Baptiste", "Olga", "Ahmad", "Maria", "José", "Nguyen", "Thi", "Aïcha", "Omar", "Sofía", "Yasmine", "Karim", "Léa", "Chloé", "Mamadou", "Ibrahim", "Ana", "Lucía", "Dmitri", "Svetlana", "Wei", "Xiu", "Priya", "Arjun", "Kofi", "Ama", "Rania", "Youssef", "Élodie", "François", "Zoé", "Noël", "Mariam", "Hassan", "Ngozi", "Chinedu", "Carlos", "Paola", "Hiba", "Samir", "Leïla", "Nadia", "Tariq", "Grace", "Esther", "Daniel", "Ruth", "Miguel", "Valentina", "Mehdi", "Inès", "Joël", "Anaïs", "Bao", "Linh", "Hoa", "Farah", "Kamal", "Rosa", "Pedro", "Aminata", "Moussa", "Awa", "Bintou", "Ousmane", "Seydou", "Yao"]
+FAMILY = ["Diallo", "Tremblay", "Nguyen", "Gagnon", "Haddad", "Roy", "Côté", "Bouchard", "Mendoza", "García", "Rodríguez", "Kaur", "Singh", "Traoré", "Koné", "Camara", "Sow", "Ba", "Touré", "Cissé", "Ndiaye", "Fall", "Mbaye", "Diop", "Benali", "Haddadi", "Saïdi", "Khalil", "Hussein", "Ahmadi", "Rahimi", "Karimi", "Hosseini", "Popescu", "Ionescu", "Kowalski", "Nowak", "Petrov", "Ivanova", "Chen", "Wang", "Li", "Zhang", "Liu", "Tran", "Pham", "Le", "Hoang", "Dang", "Okafor", "Mensah", "Asante", "Owusu", "Boateng", "Lefebvre", "Pelletier", "Bélanger", "Lévesque", "Bergeron", "Morin", "Fortin", "Gauthier", "Ouellet", "Girard", "Joseph", "Jean-Louis", "Pierre", "Charles", "Saint-Fleur", "Désir", "Étienne", "Lopez", "Hernández", "Martínez", "Pérez", "Sánchez", "Ramírez", "Torres", "Flores", "Rivera", "Gómez", "Díaz", "Morales", "Ortiz", "Castillo", "Núñez", "Aguilar", "Vargas", "Rojas"]
 CATEGORIES = ("economic",) * 5 + ("family",) * 2 + ("gar", "psr", "asylum", "temporary_worker")
 LANGUAGES = ("fr", "en", "es", "ar", "fa", "zh", "vi", "pt", "ru", "uk", "tl", "wo", "ff")
 COUNTRIES = ("FR", "MA", "DZ", "TN", "CM", "SN", "CI", "HT", "CO", "MX", "CN", "VN", "IR", "UA")
@@ -139,7 +125,10 @@ class Writer:
             f"VALUES ({', '.join('?' for _ in columns)})"
         )
         values = [
-            tuple(v if v is None or f is None else f(v) for f, v in zip(converters, row.values(), strict=True))
+            tuple(
+                v if v is None or f is None else f(v)
+                for f, v in zip(converters, row.values(), strict=True)
+            )
             for row in rows
         ]
         self.connection.connection.driver_connection.executemany(statement, values)
@@ -149,7 +138,10 @@ class Writer:
         json_columns = {c.name for c in table.columns if c.type.__class__.__name__ == "JSON"}
         quoted = ", ".join(f'"{c}"' for c in columns)
         raw = self.connection.connection.driver_connection
-        with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({quoted}) FROM STDIN") as copy:
+        with (
+            raw.cursor() as cursor,
+            cursor.copy(f"COPY {table.name} ({quoted}) FROM STDIN") as copy,
+        ):
             for row in rows:
                 copy.write_row(
                     [json.dumps(row[c]) if c in json_columns else row[c] for c in columns]
@@ -289,7 +281,9 @@ class Generator:
             region_id = self.regions[region]
             for _ in range(count):
                 number += 1
-                point = self.points_by_region[region_id][number % len(self.points_by_region[region_id])]
+                point = self.points_by_region[region_id][
+                    number % len(self.points_by_region[region_id])
+                ]
                 agent_id = user(f"bench.agent.{number:03d}", "agent", region, point)
                 self.agents.append((agent_id, region_id, point))
                 for weekday in range(5):
@@ -429,7 +423,9 @@ class Generator:
                 created_at=moment,
             )
         consents = []
-        for purpose in rng.sample(("share_partner", "share_mtess", "contact_phone"), rng.randint(0, 2)):
+        for purpose in rng.sample(
+            ("share_partner", "share_mtess", "contact_phone"), rng.randint(0, 2)
+        ):
             consent_id = self.next_id("consents")
             given_on = (opened + timedelta(days=1)).date()
             consents.append((consent_id, given_on))
@@ -462,9 +458,13 @@ class Generator:
         actions = self.assessments_and_plans(ctx, appointments, reminders)
         self.referrals(ctx, actions, reminders)
         for consent_id, given_on in consents:
-            reminders.append(("consent_expiring", "consent", consent_id, given_on + timedelta(days=335), 0))
+            reminders.append(
+                ("consent_expiring", "consent", consent_id, given_on + timedelta(days=335), 0)
+            )
         if status != "closed":
-            reminders.append(("no_contact_60d", "case", case_id, (opened + timedelta(days=60)).date(), 1))
+            reminders.append(
+                ("no_contact_60d", "case", case_id, (opened + timedelta(days=60)).date(), 1)
+            )
         self.reminders(ctx, reminders)
 
     def appointments(self, ctx, origin, given, family, arrival, reminders) -> list[datetime]:
@@ -507,7 +507,9 @@ class Generator:
                 booked_at=opened,
                 cancel_reason="person_request" if state == "cancelled" else None,
                 outcome_by_id=agent_id if state in ("done", "no_show") else None,
-                outcome_at=start + timedelta(minutes=minutes) if state in ("done", "no_show") else None,
+                outcome_at=start + timedelta(minutes=minutes)
+                if state in ("done", "no_show")
+                else None,
             )
             if state == "cancelled":
                 self.calendar.taken[agent_id].difference_update(
@@ -545,7 +547,7 @@ class Generator:
 
     def assessments_and_plans(self, ctx, appointments, reminders) -> list[tuple[int, date | None]]:
         rng = self.rng
-        case_id, agent_id, region_id, point_id, status, opened, last_day = ctx
+        case_id, agent_id, region_id, point_id, status, opened, last_day = ctx  # noqa: RUF059
         if not appointments or rng.random() < 0.1:
             return []
         first = appointments[0]
@@ -591,7 +593,10 @@ class Generator:
                     assets="Diplôme universitaire, expérience de 5 ans.",
                 )
             if completed:
-                for code, months in (("assessment_follow_up_3m", 3), ("assessment_follow_up_6m", 6)):
+                for code, months in (
+                    ("assessment_follow_up_3m", 3),
+                    ("assessment_follow_up_6m", 6),
+                ):
                     reminders.append(
                         (code, "assessment", assessment_id, (done_at + timedelta(days=30 * months)).date(), 0)
                     )  # fmt: skip
@@ -614,7 +619,11 @@ class Generator:
                 for position in range(rng.randint(2, 5)):
                     action_id = self.next_id("plan_actions")
                     due = (done_at + timedelta(days=rng.randint(14, 180))).date()
-                    state = "todo" if due > self.today else rng.choice(("done", "done", "in_progress", "abandoned"))
+                    state = (
+                        "todo"
+                        if due > self.today
+                        else rng.choice(("done", "done", "in_progress", "abandoned"))
+                    )
                     self.out.add(
                         "plan_actions",
                         id=action_id,
@@ -638,7 +647,7 @@ class Generator:
 
     def referrals(self, ctx, actions, reminders) -> None:
         rng = self.rng
-        case_id, agent_id, region_id, point_id, status, opened, last_day = ctx
+        case_id, agent_id, region_id, point_id, status, opened, last_day = ctx  # noqa: RUF059
         count = rng.choices((0, 1, 2, 3, 4), (25, 30, 25, 12, 8))[0]
         for _ in range(count):
             referral_id = self.next_id("referrals")
@@ -684,7 +693,9 @@ class Generator:
                     id=self.next_id("referral_events"),
                     referral_id=referral_id,
                     occurred_at=moment,
-                    actor_id=agent_id if step in ("draft", "submitted") else rng.choice(self.advisors),
+                    actor_id=agent_id
+                    if step in ("draft", "submitted")
+                    else rng.choice(self.advisors),
                     from_status=previous,
                     to_status=step,
                 )
@@ -692,11 +703,19 @@ class Generator:
                 moment += timedelta(days=1)
             if "sent" in path:
                 sent_day = (created + timedelta(days=path.index("sent") + 1)).date()
-                reminders.append(("referral_unanswered", "referral", referral_id, sent_day + timedelta(days=14), 0))
+                reminders.append(
+                    (
+                        "referral_unanswered",
+                        "referral",
+                        referral_id,
+                        sent_day + timedelta(days=14),
+                        0,
+                    )
+                )
 
     def reminders(self, ctx, wanted) -> None:
         rng = self.rng
-        case_id, agent_id, region_id, point_id, status, opened, last_day = ctx
+        case_id, agent_id, region_id, point_id, status, opened, last_day = ctx  # noqa: RUF059
         horizon = self.today + timedelta(days=HORIZON_DAYS)
         for code, subject_type, subject_id, day, occurrence in wanted:
             # Rules are switched on and off over five years: about 2.5 reminders per case.
@@ -799,12 +818,12 @@ def generate(
     cases: int, seed: int = 9, progress: Callable[[str], None] = print, now: datetime | None = None
 ) -> dict[str, int]:
     """Fill the application's database (the current app context's) with ``cases`` cases."""
+    from flask import current_app
+
     from casework.cases.models import Case
     from casework.extensions import db
     from casework.reference.seed import load_reference_data
     from casework.setup import upgrade_schema
-
-    from flask import current_app
 
     started = clock.perf_counter()
     upgrade_schema()

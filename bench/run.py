@@ -17,12 +17,11 @@ import os
 import re
 import statistics
 import time as clock
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import event, select, text
 
 from bench.generate import PASSWORD, bench_app, database_url_for
 
@@ -150,7 +149,9 @@ def measure_page(app, client, page: Page, case_id: int, cases: int, runs: int, w
     result = Result(page.name, cases)
     if page.search is not None:
         form_page = client.get("/cases/").get_data(as_text=True)
-        client.post("/cases/recherche", data={"q": page.search, "csrf_token": csrf_token(form_page)})
+        client.post(
+            "/cases/recherche", data={"q": page.search, "csrf_token": csrf_token(form_page)}
+        )
     form = None
     if page.form is not None:
         form = dict(page.form, csrf_token=csrf_token(client.get(path).get_data(as_text=True)))
@@ -191,7 +192,11 @@ def measure_page(app, client, page: Page, case_id: int, cases: int, runs: int, w
     if page.search is not None:
         client.post(
             "/cases/recherche",
-            data={"clear": "1", "q": "", "csrf_token": csrf_token(client.get("/").get_data(as_text=True))},
+            data={
+                "clear": "1",
+                "q": "",
+                "csrf_token": csrf_token(client.get("/").get_data(as_text=True)),
+            },
         )
     return result
 
@@ -200,6 +205,9 @@ def measure_pages(app, cases: int, runs: int, warmup: int, only: str | None = No
     from casework.extensions import db
 
     with app.app_context():
+        from casework.setup import upgrade_schema
+
+        upgrade_schema()  # the tree's migrations (e.g. new indexes) apply to the database
         case_id = subject_case(USERS["agent"])
         region_id = db.session.execute(
             text("SELECT region_id FROM users WHERE username = :u"), {"u": USERS["agent"]}
@@ -228,14 +236,13 @@ def measure_dispatcher(app, count: int, with_email: bool) -> dict[str, Any]:
 
     prefix = "bench_dispatch:case:"
     with app.app_context():
-        now = db.session.execute(text("SELECT 1")).scalar()  # opens the engine
         from casework.core.time import utcnow
 
         now = utcnow()
         rule_id = db.session.execute(
             text("SELECT id FROM follow_up_rules WHERE code = 'no_contact_60d'")
         ).scalar_one()
-        rows = db.session.execute(
+        cases = db.session.execute(
             text(
                 "SELECT id, agent_id, region_id FROM cases WHERE status != 'closed' "
                 "ORDER BY id DESC LIMIT :n"
@@ -243,37 +250,38 @@ def measure_dispatcher(app, count: int, with_email: bool) -> dict[str, Any]:
             {"n": count},
         ).all()
         due = now - timedelta(minutes=1)
-        db.session.execute(
-            Reminder.__table__.insert(),
-            [
-                {
-                    "key": f"{prefix}{case_id}",
-                    "rule_id": rule_id,
-                    "subject_type": "case",
-                    "subject_id": case_id,
-                    "case_id": case_id,
-                    "agent_id": agent_id,
-                    "region_id": region_id,
-                    "due_at": due,
-                    "next_attempt_at": due,
-                    "status": "pending",
-                    "deliveries": 0,
-                    "created_at": now,
-                    "updated_at": now,
-                    "version": 1,
-                }
-                for case_id, agent_id, region_id in rows
-            ],
-        )
+        rows = [
+            {
+                "key": f"{prefix}{case_id}:{number}",
+                "rule_id": rule_id,
+                "subject_type": "case",
+                "subject_id": case_id,
+                "case_id": case_id,
+                "agent_id": agent_id,
+                "region_id": region_id,
+                "due_at": due,
+                "next_attempt_at": due,
+                "status": "pending",
+                "deliveries": 0,
+                "created_at": now,
+                "updated_at": now,
+                "version": 1,
+            }
+            for number in range(count // len(cases) + 1)
+            for case_id, agent_id, region_id in cases
+        ][:count]
+        db.session.execute(Reminder.__table__.insert(), rows)
         db.session.commit()
         started = clock.perf_counter()
         outcome = tasks.dispatch(now=now, with_email=with_email)
         elapsed = clock.perf_counter() - started
-        ids = select_ids = Reminder.__table__.c.key.like(f"{prefix}%")
-        reminder_ids = [r for (r,) in db.session.execute(Reminder.__table__.select().with_only_columns(Reminder.__table__.c.id).where(select_ids))]
+        table = Reminder.__table__
+        ours = select(table.c.id).where(table.c.key.like(f"{prefix}%"))
         for model in (Notification, OutboundEmail):
-            db.session.execute(model.__table__.delete().where(model.__table__.c.reminder_id.in_(reminder_ids)))
-        db.session.execute(Reminder.__table__.delete().where(ids))
+            db.session.execute(
+                model.__table__.delete().where(model.__table__.c.reminder_id.in_(ours))
+            )
+        db.session.execute(table.delete().where(table.c.key.like(f"{prefix}%")))
         db.session.commit()
     delivered = outcome.get("delivered", 0)
     return {
@@ -294,9 +302,11 @@ def fmt(value: float | None) -> str:
 
 def table(results_by_size: dict[int, list[Result]]) -> str:
     sizes = sorted(results_by_size)
-    header = "| page | " + " | ".join(
-        f"p50 {s:,} | p95 {s:,} | queries {s:,}" for s in sizes
-    ) + " | p95 ratio |"
+    header = (
+        "| page | "
+        + " | ".join(f"p50 {s:,} | p95 {s:,} | queries {s:,}" for s in sizes)
+        + " | p95 ratio |"
+    )
     lines = [header, "|---" * (1 + 3 * len(sizes) + 1) + "|"]
     names = [r.page for r in results_by_size[sizes[0]]]
     for name in names:
@@ -322,12 +332,16 @@ def table(results_by_size: dict[int, list[Result]]) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Key pages and dispatcher benchmark")
-    parser.add_argument("--cases", type=int, action="append", help="repeatable; default 10000 and 200000")
+    parser.add_argument(
+        "--cases", type=int, action="append", help="repeatable; default 10000 and 200000"
+    )
     parser.add_argument("--engine", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--runs", type=int, default=60, help="measured requests per page")
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--page", help="only pages whose name contains this")
-    parser.add_argument("--dispatch", type=int, default=10_000, help="reminders for the dispatcher run (0: skip)")
+    parser.add_argument(
+        "--dispatch", type=int, default=10_000, help="reminders for the dispatcher run (0: skip)"
+    )
     parser.add_argument("--generate", action="store_true", help="generate missing databases first")
     parser.add_argument("--output", help="write the results as JSON here")
     args = parser.parse_args(argv)
@@ -338,10 +352,14 @@ def main(argv: list[str] | None = None) -> None:
     dispatch: dict[int, list[dict]] = {}
     for size in sizes:
         url = database_url_for(args.engine, size)
-        if args.generate or (args.engine == "sqlite" and not os.path.exists(url.removeprefix("sqlite:///"))):
+        if args.generate or (
+            args.engine == "sqlite" and not os.path.exists(url.removeprefix("sqlite:///"))
+        ):
             from bench import generate
 
-            generate.main(["--cases", str(size), "--engine", args.engine, "--force", "--database-url", url])
+            generate.main(
+                ["--cases", str(size), "--engine", args.engine, "--force", "--database-url", url]
+            )
         app = bench_app(url)
         print(f"== {size:,} cases, {args.engine}: {url}", flush=True)
         results[size] = measure_pages(app, size, args.runs, args.warmup, args.page)
@@ -365,7 +383,9 @@ def main(argv: list[str] | None = None) -> None:
     print()
     print(table(results))
     load = os.getloadavg()
-    print(f"\nload average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; cpus: {os.cpu_count()}")
+    print(
+        f"\nload average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; cpus: {os.cpu_count()}"
+    )
     output = args.output or f"{RESULTS_DIR}/results-{args.engine}.json"
     with open(output, "w", encoding="utf-8") as handle:
         json.dump(
@@ -379,8 +399,6 @@ def main(argv: list[str] | None = None) -> None:
             indent=1,
         )
 
-
-Callable  # noqa: B018 (re-exported for type checkers)
 
 if __name__ == "__main__":
     main()
