@@ -130,8 +130,8 @@ def index():
         query=search.q.data or "",
         sort=form.sort.data or "recent",
     )
-    page = paginate(
-        operations.caseload(current_user, filters), parse_page_number(request.args.get("page"))
+    page = operations.caseload_page(
+        current_user, filters, parse_page_number(request.args.get("page"))
     )
     audit.record(
         current_user,

@@ -74,11 +74,16 @@ def paginate(
     page: int,
     per_page: int = DEFAULT_PER_PAGE,
     count_limit: int = COUNT_LIMIT,
+    count_statement: Select | None = None,
 ) -> Page:
-    """One page of ``statement``'s first entity (or rows, when it selects several columns)."""
+    """One page of ``statement``'s first entity (or rows, when it selects several columns).
+
+    ``count_statement`` selects the same rows more cheaply (no joins kept only for sorting).
+    """
     per_page = min(max(1, per_page), MAX_PER_PAGE)
     page = min(MAX_PAGE, max(1, page))
-    limited = statement.order_by(None).limit(count_limit + 1).subquery()
+    counted_rows = statement if count_statement is None else count_statement
+    limited = counted_rows.order_by(None).limit(count_limit + 1).subquery()
     counted = db.session.scalar(select(func.count()).select_from(limited)) or 0
     windowed = statement.limit(per_page + 1).offset((page - 1) * per_page)
     if len(statement.column_descriptions) == 1:
