@@ -26,6 +26,8 @@ INDEXES = [
     ('ix_referrals_region_status_updated', 'referrals', ['region_id', 'status', 'updated_at', 'id']),
     ('ix_referrals_region_updated', 'referrals', ['region_id', 'updated_at', 'id']),
     ('ix_referrals_agent_updated', 'referrals', ['agent_id', 'updated_at', 'id']),
+    # The queue's « unanswered » mark: reminders of the page's referrals.
+    ('ix_reminders_subject', 'reminders', ['subject_type', 'subject_id']),
 ]
 
 
