@@ -129,19 +129,24 @@ def sign_in(app, username: str):
     return client
 
 
-def subject_case(agent_username: str) -> int:
-    """The agent's most recent open case with a completed assessment and a final plan."""
+def subject(preferred: str) -> tuple[str, int]:
+    """The agent whose pages are measured (``preferred`` when possible) and their most recent
+    open case with a final plan, so that the case, assessment and plan pages have content."""
     from casework.extensions import db
 
-    return db.session.execute(
+    rows = db.session.execute(
         text(
-            "SELECT c.id FROM cases c JOIN users u ON u.id = c.agent_id "
-            "WHERE u.username = :username AND c.status != 'closed' "
+            "SELECT u.username, max(c.id) FROM cases c JOIN users u ON u.id = c.agent_id "
+            "WHERE c.status != 'closed' "
             "AND EXISTS (SELECT 1 FROM plans p WHERE p.case_id = c.id AND p.status = 'final') "
-            "ORDER BY c.id DESC LIMIT 1"
-        ),
-        {"username": agent_username},
-    ).scalar_one()
+            "GROUP BY u.username ORDER BY u.username"
+        )
+    ).all()
+    if not rows:
+        raise RuntimeError("no open case with a final plan: generate more cases")
+    chosen = dict(rows)
+    username = preferred if preferred in chosen else rows[0][0]
+    return username, chosen[username]
 
 
 def measure_page(app, client, page: Page, case_id: int, cases: int, runs: int, warmup: int):
@@ -214,9 +219,9 @@ def measure_pages(app, cases: int, runs: int, warmup: int, only: str | None = No
         from casework.setup import upgrade_schema
 
         upgrade_schema()  # the tree's migrations (e.g. new indexes) apply to the database
-        case_id = subject_case(USERS["agent"])
+        agent, case_id = subject(USERS["agent"])
         region_id = db.session.execute(
-            text("SELECT region_id FROM users WHERE username = :u"), {"u": USERS["agent"]}
+            text("SELECT region_id FROM users WHERE username = :u"), {"u": agent}
         ).scalar_one()
         db.session.remove()
     clients: dict[str, Any] = {}
@@ -225,7 +230,7 @@ def measure_pages(app, cases: int, runs: int, warmup: int, only: str | None = No
         if only and only not in page.name:
             continue
         if page.role not in clients:
-            clients[page.role] = sign_in(app, USERS[page.role])
+            clients[page.role] = sign_in(app, agent if page.role == "agent" else USERS[page.role])
         results.append(measure_page(app, clients[page.role], page, case_id, cases, runs, warmup))
     return results
 
