@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import selectinload
 
 from casework.appointments.models import AvailabilityException, AvailabilityWindow, SlotClaim
 from casework.auth.models import User
@@ -130,7 +130,9 @@ def _windows(query: SlotQuery) -> list[AvailabilityWindow]:
         .join(User, User.id == AvailabilityWindow.agent_id)
         .join(ServicePoint, ServicePoint.id == AvailabilityWindow.service_point_id)
         .where(User.active.is_(True), User.role == Role.AGENT.value)
-        .options(joinedload(AvailabilityWindow.agent), joinedload(AvailabilityWindow.service_point))
+        .options(
+            selectinload(AvailabilityWindow.agent), selectinload(AvailabilityWindow.service_point)
+        )
         .order_by(AvailabilityWindow.agent_id, AvailabilityWindow.id)
     )
     if query.agent_id is not None:

@@ -227,33 +227,48 @@ def find_duplicates(
     """Exact (accent/case-insensitive name + date of birth) and likely (spelling) matches."""
     probe = Person()  # transient: only its folded keys are used
     _apply_person(probe, PersonFields(given_names, family_name, "other", date_of_birth=born))
-    loaded = (
-        select(Case)
-        .join(Case.person)
-        .options(joinedload(Case.person), joinedload(Case.agent), joinedload(Case.region))
-    )
+    # Candidates are read as plain rows (up to 300 of them at province scale); only the ten
+    # matches shown are then loaded as objects with their person, agent and region.
+    columns = select(
+        Case.id,
+        Case.agent_id,
+        Case.region_id,
+        Person.name_key,
+        Person.family_phonetic,
+        Person.given_phonetic,
+        Person.date_of_birth,
+    ).join(Case.person)
     # Same folded name: every one of them, however old (the index makes this cheap).
-    same_name = loaded.where(Person.name_key == probe.name_key)
+    same_name = columns.where(Person.name_key == probe.name_key)
     # Spelling variants: the most recent candidates sharing a sound or a birth date.
     alike = [Person.family_phonetic == probe.family_phonetic] if probe.family_phonetic else []
     if born is not None:
         alike.append(Person.date_of_birth == born)
-    candidates = {case.id: case for case in db.session.scalars(same_name).unique()}
+    candidates = {row.id: row for row in db.session.execute(same_name)}
     if alike:
-        variants = loaded.where(or_(*alike)).order_by(Case.id.desc()).limit(FUZZY_CANDIDATES)
-        for case in db.session.scalars(variants).unique():
-            candidates.setdefault(case.id, case)
-    matches, hidden = [], 0
-    for case in candidates.values():
-        kind, score = _score(probe, born, case.person)
+        variants = columns.where(or_(*alike)).order_by(Case.id.desc()).limit(FUZZY_CANDIDATES)
+        for row in db.session.execute(variants):
+            candidates.setdefault(row.id, row)
+    scored, hidden = [], 0
+    for row in candidates.values():
+        kind, score = _score(probe, born, row)
         if kind is None:
             continue
-        if readable(user, case):
-            matches.append(Match(case, kind, score))
+        if readable(user, row):
+            scored.append((row.id, kind, score))
         else:
             hidden += 1
-    matches.sort(key=lambda m: (m.kind != "exact", -m.score))
-    return DuplicateReport(matches[:10], hidden)
+    scored.sort(key=lambda item: (item[1] != "exact", -item[2]))
+    shown = scored[:10]
+    cases = {
+        case.id: case
+        for case in db.session.scalars(
+            select(Case)
+            .options(joinedload(Case.person), joinedload(Case.agent), joinedload(Case.region))
+            .where(Case.id.in_([case_id for case_id, _kind, _score in shown]))
+        ).unique()
+    }
+    return DuplicateReport([Match(cases[i], kind, score) for i, kind, score in shown], hidden)
 
 
 def duplicate_check_key(given_names: str, family_name: str, born: date | None) -> str:
@@ -262,7 +277,7 @@ def duplicate_check_key(given_names: str, family_name: str, born: date | None) -
     return hashlib.sha256(folded.encode()).hexdigest()[:16]
 
 
-def _score(probe: Person, born: date | None, person: Person) -> tuple[str | None, float]:
+def _score(probe: Person, born: date | None, person: Any) -> tuple[str | None, float]:
     """« exact »: same folded name and compatible birth date; « likely »: the same name born on
     another day, a name that sounds alike, or a close spelling (closer still when born the same day)."""
     births_known = born is not None and person.date_of_birth is not None
