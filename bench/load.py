@@ -23,9 +23,10 @@ import threading
 import time
 import urllib.parse
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 
-from bench.generate import PASSWORD, database_url_for
+from bench.generate import LOCAL, PASSWORD, database_url_for
 
 WORKDIR = Path("/tmp/bench-i9")
 STATUS_SCRIPT = """
@@ -117,7 +118,16 @@ def start_server(url: str, port: int, workers: int, threads: int, log: Path):
 def wrk(port: int, path: str, cookie: str | None, seconds: int, connections: int) -> dict:
     script = WORKDIR / "status.lua"
     script.write_text(STATUS_SCRIPT)
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", str(script)]
+    command = [
+        "wrk",
+        "-t2",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(script),
+    ]
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
     output = subprocess.run(
@@ -192,7 +202,7 @@ def writers(port: int, url: str, count: int, seconds: float) -> dict:
                     {
                         "csrf_token": token,
                         "kind": "phone",
-                        "occurred_at": time.strftime("%Y-%m-%dT%H:%M"),
+                        "occurred_at": datetime.now(LOCAL).strftime("%Y-%m-%dT%H:%M"),
                         "duration_minutes": "10",
                         "mode": "phone",
                         "summary": f"Appel de suivi (charge) {number}",
