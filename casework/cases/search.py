@@ -18,10 +18,11 @@ from casework.extensions import db
 
 MAX_TERMS = 8
 # How a search is run on SQLite follows how many documents match (counted up to WIDE + 1):
-# up to NARROW, from the matches (one lookup each); up to WIDE, from the user's cases in page
-# order, each checked against the matches; beyond, the same order checked one case at a time,
-# and a count that stops at WIDE_COUNT (« more than 100: refine the search »).
-NARROW = 2_000
+# up to NARROW, a region's search reads the matches (one lookup each); otherwise, and for an
+# agent's own cases, the user's cases are walked in page order, each checked against the
+# matches; beyond WIDE, the same order is checked one case at a time, and the count stops at
+# WIDE_COUNT (« more than 100: refine the search »).
+NARROW = 5_000
 WIDE = 20_000
 WIDE_COUNT = 100
 
