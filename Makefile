@@ -35,12 +35,12 @@ tests/e2e/node_modules/axe-core/axe.min.js: tests/e2e/package.json tests/e2e/pac
 
 ## lint: ruff
 lint: $(TEST_STAMP)
-	$(BIN)/ruff check casework tests migrations/env.py
-	$(BIN)/ruff format --check casework tests migrations/env.py
+	$(BIN)/ruff check casework tests bench migrations/env.py
+	$(BIN)/ruff format --check casework tests bench migrations/env.py
 
 format: $(TEST_STAMP)
-	$(BIN)/ruff check --fix casework tests migrations/env.py
-	$(BIN)/ruff format casework tests migrations/env.py
+	$(BIN)/ruff check --fix casework tests bench migrations/env.py
+	$(BIN)/ruff format casework tests bench migrations/env.py
 
 ## translations: extract strings, update the French catalogue, compile it
 translations: $(STAMP)

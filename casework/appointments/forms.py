@@ -22,7 +22,7 @@ from casework.appointments import operations
 from casework.appointments.operations import AirportIntake, WindowFields
 from casework.cases import choices
 from casework.cases.forms import _blank, _none_if_empty, _options, parse_id
-from casework.core.forms import BaseForm, max_length, required
+from casework.core.forms import BaseForm, CachedSelect, max_length, required
 
 WEEKDAYS = {
     0: _l("Monday"),
@@ -73,11 +73,17 @@ class AirportForm(BaseForm):
         validate_choice=False,
     )
     preferred_language = SelectField(
-        _l("Preferred language"), filters=[_none_if_empty], validate_choice=False
+        _l("Preferred language"),
+        filters=[_none_if_empty],
+        validate_choice=False,
+        widget=CachedSelect(),
     )
     interpreter_needed = BooleanField(_l("An interpreter is needed"))
     interpreter_language = SelectField(
-        _l("Interpreter language"), filters=[_none_if_empty], validate_choice=False
+        _l("Interpreter language"),
+        filters=[_none_if_empty],
+        validate_choice=False,
+        widget=CachedSelect(),
     )
     phone = TelField(_l("Phone"), validators=[Optional(), max_length(40)], filters=[_none_if_empty])
     email = EmailField(
@@ -175,7 +181,9 @@ class WindowForm(BaseForm):
     service_point_id = SelectField(_l("Service point"), coerce=parse_id, validate_choice=False)
     modes = SelectMultipleField(_l("Modes"), validate_choice=False)
     interpreter_languages = SelectMultipleField(
-        _l("Interpreters available on site"), validate_choice=False
+        _l("Interpreters available on site"),
+        validate_choice=False,
+        widget=CachedSelect(multiple=True),
     )
     remote_interpretation = BooleanField(_l("Remote interpretation available"))
     valid_from = DateField(_l("Valid from"), validators=[Optional(), PlausibleDay()])

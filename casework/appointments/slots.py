@@ -9,6 +9,7 @@ at its first occurrence.
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import selectinload
 
 from casework.appointments.models import AvailabilityException, AvailabilityWindow, SlotClaim
 from casework.auth.models import User
@@ -130,7 +131,9 @@ def _windows(query: SlotQuery) -> list[AvailabilityWindow]:
         .join(User, User.id == AvailabilityWindow.agent_id)
         .join(ServicePoint, ServicePoint.id == AvailabilityWindow.service_point_id)
         .where(User.active.is_(True), User.role == Role.AGENT.value)
-        .options(joinedload(AvailabilityWindow.agent), joinedload(AvailabilityWindow.service_point))
+        .options(
+            selectinload(AvailabilityWindow.agent), selectinload(AvailabilityWindow.service_point)
+        )
         .order_by(AvailabilityWindow.agent_id, AvailabilityWindow.id)
     )
     if query.agent_id is not None:
@@ -183,13 +186,19 @@ def _load_claims(calendar: _Calendar, start: datetime, end: datetime, ignore: in
     calendar.claims_loaded_until = end
 
 
-def _day_slots(calendar: _Calendar, day: date, query: SlotQuery, not_before: datetime):
+def _day_windows_slots(calendar: _Calendar, day: date, query: SlotQuery, not_before: datetime):
+    """One iterator of slots (in time order) per window that applies on ``day``."""
     for window in calendar.windows:
         if not window.applies_on(day):
             continue
         if any(e.covers(day) for e in calendar.exceptions.get(window.agent_id, [])):
             continue
-        yield from _window_slots(calendar, window, day, query, not_before)
+        yield _window_slots(calendar, window, day, query, not_before)
+
+
+def _day_slots(calendar: _Calendar, day: date, query: SlotQuery, not_before: datetime):
+    for slots in _day_windows_slots(calendar, day, query, not_before):
+        yield from slots
 
 
 def _window_slots(calendar, window, day, query, not_before) -> Iterator[Slot]:
@@ -234,14 +243,21 @@ def find_slots(query: SlotQuery, limit: int = 10, now: datetime | None = None) -
     found: list[Slot] = []
     for day in _days(first_day, last_day):
         _ensure_claims(calendar, day, query)
-        day_slots = sorted(
-            _day_slots(calendar, day, query, not_before),
-            key=lambda s: (s.starts_at, s.agent_name, s.agent_id, s.service_point_id),
+        # Each window yields its slots in time order: merging them lazily gives the day's slots
+        # in the order a full sort would (ties keep the windows' order, as a stable sort does),
+        # and stops as soon as enough are found instead of building every slot of the day.
+        day_slots = heapq.merge(
+            *_day_windows_slots(calendar, day, query, not_before), key=_slot_order
         )
-        found.extend(_distinct(day_slots))
-        if len(found) >= limit:
-            break
-    return found[:limit]
+        for slot in _distinct(day_slots):
+            found.append(slot)
+            if len(found) >= limit:
+                return found
+    return found
+
+
+def _slot_order(slot: Slot) -> tuple:
+    return (slot.starts_at, slot.agent_name, slot.agent_id, slot.service_point_id)
 
 
 def _distinct(slots: Iterable[Slot]) -> Iterator[Slot]:

@@ -18,7 +18,7 @@ from casework.assessments.operations import (
     AssessmentValues,
 )
 from casework.cases import choices
-from casework.core.forms import BaseForm, max_length
+from casework.core.forms import BaseForm, CachedSelect, max_length
 from casework.reference.models import Domain, Occupation
 
 
@@ -32,7 +32,10 @@ class AssessmentBaseForm(BaseForm):
         _l("Interview mode"), filters=[_none_if_empty], validate_choice=False
     )
     interpreter_language = SelectField(
-        _l("Interpreter language"), filters=[_none_if_empty], validate_choice=False
+        _l("Interpreter language"),
+        filters=[_none_if_empty],
+        validate_choice=False,
+        widget=CachedSelect(),
     )
     interpreter_remote = BooleanField(_l("Remote interpretation"))
     requalification_interest = BooleanField(

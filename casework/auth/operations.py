@@ -93,8 +93,19 @@ def sign_in(username: str, password: str, remote_addr: str, policy: ThrottlePoli
     if is_throttled(username, remote_addr, policy):
         audit.record(None, "login.throttled", target_type="user", username=username)
         return SignInResult(user=None, locked=True)
+    stored_hash = db.session.scalar(select(User.password_hash).where(User.username == username))
+    # The password hash takes ~50 ms of CPU on purpose: it is checked outside any transaction.
+    # On SQLite every transaction holds the write lock (BEGIN IMMEDIATE), and twenty agents
+    # signing in at once each holding it through their hash made the last ones wait past the
+    # busy timeout (« database is locked »). Nothing has been written yet, so ending the
+    # read-only transaction here loses nothing; throttling is checked again before recording.
+    db.session.rollback()
+    valid = verify_password(stored_hash, password)
+    if is_throttled(username, remote_addr, policy):
+        audit.record(None, "login.throttled", target_type="user", username=username)
+        return SignInResult(user=None, locked=True)
     user = db.session.scalar(select(User).where(User.username == username))
-    valid = verify_password(user.password_hash if user else None, password)
+    valid = valid and user is not None and user.password_hash == stored_hash
     succeeded = bool(user and valid and user.active)
     db.session.add(LoginAttempt(username=username, remote_addr=remote_addr, succeeded=succeeded))
     if not succeeded:

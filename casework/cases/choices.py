@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from babel import Locale
 from flask_babel import get_locale
@@ -211,8 +212,22 @@ def _common_then_all(common: tuple[str, ...], names: dict[str, str], valid) -> l
 
 
 def language_choices() -> list[tuple]:
-    return _common_then_all(COMMON_LANGUAGES, dict(_locale().languages), is_language)
+    return list(_language_choices(str(_locale())))
 
 
 def country_choices() -> list[tuple]:
-    return _common_then_all(COMMON_COUNTRIES, dict(_locale().territories), is_country)
+    return list(_country_choices(str(_locale())))
+
+
+# Built once per language (some 600 entries, filtered and sorted): every person form and the
+# airport console show them.
+@lru_cache(maxsize=8)
+def _language_choices(locale: str) -> tuple[tuple, ...]:
+    names = dict(Locale.parse(locale).languages)
+    return tuple(_common_then_all(COMMON_LANGUAGES, names, is_language))
+
+
+@lru_cache(maxsize=8)
+def _country_choices(locale: str) -> tuple[tuple, ...]:
+    names = dict(Locale.parse(locale).territories)
+    return tuple(_common_then_all(COMMON_COUNTRIES, names, is_country))

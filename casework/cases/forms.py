@@ -22,7 +22,7 @@ from wtforms.validators import Email, InputRequired, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
 from casework.cases import choices
-from casework.core.forms import BaseForm, max_length, required
+from casework.core.forms import BaseForm, CachedSelect, max_length, required
 
 
 def parse_id(value) -> int | None:
@@ -57,12 +57,22 @@ class PersonForm(BaseForm):
     date_of_birth = DateField(_l("Date of birth"), validators=[Optional()])
     gender = SelectField(_l("Gender (optional)"), filters=[_none_if_empty], validate_choice=False)
     country_of_birth = SelectField(
-        _l("Country of birth"), filters=[_none_if_empty], validate_choice=False
+        _l("Country of birth"),
+        filters=[_none_if_empty],
+        validate_choice=False,
+        widget=CachedSelect(),
     )
-    citizenships = SelectMultipleField(_l("Citizenships"), validate_choice=False)
-    languages_spoken = SelectMultipleField(_l("Languages spoken"), validate_choice=False)
+    citizenships = SelectMultipleField(
+        _l("Citizenships"), validate_choice=False, widget=CachedSelect(multiple=True)
+    )
+    languages_spoken = SelectMultipleField(
+        _l("Languages spoken"), validate_choice=False, widget=CachedSelect(multiple=True)
+    )
     preferred_language = SelectField(
-        _l("Preferred language"), filters=[_none_if_empty], validate_choice=False
+        _l("Preferred language"),
+        filters=[_none_if_empty],
+        validate_choice=False,
+        widget=CachedSelect(),
     )
     french_level_self = SelectField(
         _l("French level (self-declared)"), filters=[_none_if_empty], validate_choice=False
@@ -109,7 +119,10 @@ class PersonForm(BaseForm):
     )
     interpreter_needed = BooleanField(_l("An interpreter is needed"))
     interpreter_language = SelectField(
-        _l("Interpreter language"), filters=[_none_if_empty], validate_choice=False
+        _l("Interpreter language"),
+        filters=[_none_if_empty],
+        validate_choice=False,
+        widget=CachedSelect(),
     )
 
     def fill_choices(self, regions) -> None:
@@ -186,7 +199,10 @@ class InteractionForm(BaseForm):
     duration_minutes = IntegerField(_l("Duration (minutes)"), validators=[Optional()])
     mode = SelectField(_l("Mode"), filters=[_none_if_empty], validate_choice=False)
     interpreter_language = SelectField(
-        _l("Interpreter language"), filters=[_none_if_empty], validate_choice=False
+        _l("Interpreter language"),
+        filters=[_none_if_empty],
+        validate_choice=False,
+        widget=CachedSelect(),
     )
     interpreter_remote = BooleanField(_l("Remote interpretation"))
     summary = TextAreaField(_l("Summary"), validators=[required(), max_length(10_000)])

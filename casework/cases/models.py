@@ -68,6 +68,9 @@ class Case(db.Model):
     __table_args__ = (
         Index("ix_cases_agent_status", "agent_id", "status"),
         Index("ix_cases_region_status", "region_id", "status"),
+        # The caseload's default order (newest first), per agent and per region.
+        Index("ix_cases_agent_opened", "agent_id", "opened_at", "id"),
+        Index("ix_cases_region_opened", "region_id", "opened_at", "id"),
         # The public number is built from the id: SQLite must never reuse one after a deletion.
         {"sqlite_autoincrement": True},
     )

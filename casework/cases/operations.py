@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, false, func, or_, select, update
+from sqlalchemy import Select, false, func, literal, or_, select, union_all, update
 from sqlalchemy import case as sa_case
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
@@ -25,10 +25,12 @@ from casework.cases.models import (
     Interaction,
     Person,
 )
-from casework.cases.search import index_case, matching_case_ids
+from casework.cases.search import WIDE_COUNT, index_case, matches_case, matching_case_ids
+from casework.cases.search import breadth as search_breadth
 from casework.core import audit
 from casework.core.audit import AuditEvent
 from casework.core.domain import DomainError, StaleEdit
+from casework.core.pagination import COUNT_LIMIT, Page, paginate
 from casework.core.permissions import Scope, scope_for
 from casework.core.text import phonetic_key, tokens
 from casework.core.time import is_plausible, local_to_utc, local_today, utcnow
@@ -225,33 +227,48 @@ def find_duplicates(
     """Exact (accent/case-insensitive name + date of birth) and likely (spelling) matches."""
     probe = Person()  # transient: only its folded keys are used
     _apply_person(probe, PersonFields(given_names, family_name, "other", date_of_birth=born))
-    loaded = (
-        select(Case)
-        .join(Case.person)
-        .options(joinedload(Case.person), joinedload(Case.agent), joinedload(Case.region))
-    )
+    # Candidates are read as plain rows (up to 300 of them at province scale); only the ten
+    # matches shown are then loaded as objects with their person, agent and region.
+    columns = select(
+        Case.id,
+        Case.agent_id,
+        Case.region_id,
+        Person.name_key,
+        Person.family_phonetic,
+        Person.given_phonetic,
+        Person.date_of_birth,
+    ).join(Case.person)
     # Same folded name: every one of them, however old (the index makes this cheap).
-    same_name = loaded.where(Person.name_key == probe.name_key)
+    same_name = columns.where(Person.name_key == probe.name_key)
     # Spelling variants: the most recent candidates sharing a sound or a birth date.
     alike = [Person.family_phonetic == probe.family_phonetic] if probe.family_phonetic else []
     if born is not None:
         alike.append(Person.date_of_birth == born)
-    candidates = {case.id: case for case in db.session.scalars(same_name).unique()}
+    candidates = {row.id: row for row in db.session.execute(same_name)}
     if alike:
-        variants = loaded.where(or_(*alike)).order_by(Case.id.desc()).limit(FUZZY_CANDIDATES)
-        for case in db.session.scalars(variants).unique():
-            candidates.setdefault(case.id, case)
-    matches, hidden = [], 0
-    for case in candidates.values():
-        kind, score = _score(probe, born, case.person)
+        variants = columns.where(or_(*alike)).order_by(Case.id.desc()).limit(FUZZY_CANDIDATES)
+        for row in db.session.execute(variants):
+            candidates.setdefault(row.id, row)
+    scored, hidden = [], 0
+    for row in candidates.values():
+        kind, score = _score(probe, born, row)
         if kind is None:
             continue
-        if readable(user, case):
-            matches.append(Match(case, kind, score))
+        if readable(user, row):
+            scored.append((row.id, kind, score))
         else:
             hidden += 1
-    matches.sort(key=lambda m: (m.kind != "exact", -m.score))
-    return DuplicateReport(matches[:10], hidden)
+    scored.sort(key=lambda item: (item[1] != "exact", -item[2]))
+    shown = scored[:10]
+    cases = {
+        case.id: case
+        for case in db.session.scalars(
+            select(Case)
+            .options(joinedload(Case.person), joinedload(Case.agent), joinedload(Case.region))
+            .where(Case.id.in_([case_id for case_id, _kind, _score in shown]))
+        ).unique()
+    }
+    return DuplicateReport([Match(cases[i], kind, score) for i, kind, score in shown], hidden)
 
 
 def duplicate_check_key(given_names: str, family_name: str, born: date | None) -> str:
@@ -260,7 +277,7 @@ def duplicate_check_key(given_names: str, family_name: str, born: date | None) -
     return hashlib.sha256(folded.encode()).hexdigest()[:16]
 
 
-def _score(probe: Person, born: date | None, person: Person) -> tuple[str | None, float]:
+def _score(probe: Person, born: date | None, person: Any) -> tuple[str | None, float]:
     """« exact »: same folded name and compatible birth date; « likely »: the same name born on
     another day, a name that sounds alike, or a close spelling (closer still when born the same day)."""
     births_known = born is not None and person.date_of_birth is not None
@@ -732,22 +749,46 @@ SORTS = {
 }
 
 
-def visible_cases(user: Any) -> Select:
-    """Cases ``user`` may read, as a SELECT to refine."""
+def _scope_filter(user: Any, indexed: bool = True):
+    """The condition on ``Case`` that keeps the cases ``user`` may read.
+
+    ``indexed=False`` writes it so that SQLite's planner does not start from the scope's index
+    (« + 0 »): a narrow search is cheaper read from its few matches.
+    """
     scope = scope_for(user.role, "cases.read")
-    statement = select(Case).join(Case.person)
     if scope is Scope.CASELOAD:
-        return statement.where(Case.agent_id == user.id)
+        return (Case.agent_id if indexed else Case.agent_id + 0) == user.id
     if scope is Scope.REGION:
-        return statement.where(Case.region_id == user.region_id)
-    return statement.where(false())
+        return (Case.region_id if indexed else Case.region_id + 0) == user.region_id
+    return false()
 
 
-def caseload(user: Any, filters: CaseloadFilters, today: date | None = None) -> Select:
+def visible_cases(user: Any, indexed: bool = True, with_person: bool = True) -> Select:
+    """Cases ``user`` may read, as a SELECT to refine (``with_person``: joined to their person,
+    for sorting by name; a count does without)."""
+    statement = select(Case).join(Case.person) if with_person else select(Case.id)
+    return statement.where(_scope_filter(user, indexed))
+
+
+def caseload(
+    user: Any,
+    filters: CaseloadFilters,
+    today: date | None = None,
+    breadth: str | None = None,
+    for_count: bool = False,
+) -> Select:
+    """The cases of the caseload page, in its order (``for_count``: their ids, unordered)."""
     today = today or local_today()
-    statement = visible_cases(user).options(
-        joinedload(Case.person), joinedload(Case.agent), joinedload(Case.service_point)
-    )
+    if filters.query and breadth is None:
+        breadth = search_breadth(filters.query)
+    # An agent's own cases are a few thousand at most: walking them is cheaper than reading a
+    # narrow search's matches; a region's (up to 90,000) are read from the matches instead.
+    from_matches = breadth == "narrow" and scope_for(user.role, "cases.read") is Scope.REGION
+    statement = visible_cases(user, indexed=not from_matches, with_person=not for_count)
+    if not for_count:
+        statement = statement.options(
+            joinedload(Case.person), joinedload(Case.agent), joinedload(Case.service_point)
+        )
     if filters.status:
         statement = statement.where(Case.status == filters.status)
     if filters.priority:
@@ -759,15 +800,39 @@ def caseload(user: Any, filters: CaseloadFilters, today: date | None = None) -> 
     if filters.domain:
         statement = statement.where(has_open_needs_in(filters.domain))
     if filters.query:
-        ids = matching_case_ids(filters.query)
-        statement = statement.where(Case.id.in_(ids) if ids is not None else false())
+        if breadth == "very_wide":
+            statement = statement.where(matches_case(filters.query, Case.id))
+        else:
+            ids = matching_case_ids(filters.query)
+            statement = statement.where(Case.id.in_(ids) if ids is not None else false())
+    if for_count:
+        return statement
     return statement.order_by(*SORTS.get(filters.sort, SORTS["recent"]))
 
 
-def caseload_counts(user: Any) -> dict[str, int]:
-    statement = (
-        visible_cases(user)
-        .with_only_columns(Case.status, func.count(Case.id))
-        .group_by(Case.status)
+def caseload_page(user: Any, filters: CaseloadFilters, number: int) -> Page:
+    """One page of the caseload. A search that matches most cases is counted up to 100 only."""
+    breadth = search_breadth(filters.query) if filters.query else None
+    limit = WIDE_COUNT if breadth == "very_wide" else COUNT_LIMIT
+    return paginate(
+        caseload(user, filters, breadth=breadth),
+        number,
+        count_limit=limit,
+        count_statement=caseload(user, filters, breadth=breadth, for_count=True),
     )
-    return dict(db.session.execute(statement).all())
+
+
+def caseload_counts(user: Any, limit: int = COUNT_LIMIT) -> dict[str, int | str]:
+    """Cases per status in ``user``'s scope, in one query; a status with more than ``limit``
+    cases says « 1000+ » (a region's 90,000 cases are not counted on every page)."""
+    parts = [
+        select(literal(status).label("status"), func.count().label("n")).select_from(
+            select(Case.id)
+            .where(_scope_filter(user), Case.status == status)
+            .limit(limit + 1)
+            .subquery()
+        )
+        for status in choices.STATUSES
+    ]
+    counts = {status: n for status, n in db.session.execute(union_all(*parts)).all()}
+    return {status: (f"{limit}+" if n > limit else n) for status, n in counts.items() if n}

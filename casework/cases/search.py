@@ -8,13 +8,23 @@ Both receive words already folded, so « helene » finds « Hélène » on eithe
 
 from __future__ import annotations
 
-from sqlalchemy import Select, func, select, text
+from typing import Any
+
+from sqlalchemy import Select, column, exists, func, literal_column, select, table, text
 
 from casework.cases.models import Case, CaseSearchEntry, Person
 from casework.core.text import digits, tokens
 from casework.extensions import db
 
 MAX_TERMS = 8
+# How a search is run on SQLite follows how many documents match (counted up to WIDE + 1):
+# up to NARROW, a region's search reads the matches (one lookup each); otherwise, and for an
+# agent's own cases, the user's cases are walked in page order, each checked against the
+# matches; beyond WIDE, the same order is checked one case at a time, and the count stops at
+# WIDE_COUNT (« more than 100: refine the search »).
+NARROW = 5_000
+WIDE = 20_000
+WIDE_COUNT = 100
 
 
 def document_for(case: Case, person: Person) -> str:
@@ -57,8 +67,7 @@ def matching_case_ids(query: str) -> Select | None:
     if not terms:
         return None
     if db.engine.dialect.name == "sqlite":
-        # Terms are folded words (letters and digits only), so quoting them is enough.
-        expression = " ".join(f'"{term}"*' for term in terms)
+        expression = _fts_expression(terms)
         return (
             select(text("rowid"))
             .select_from(text("case_search_fts"))
@@ -68,5 +77,46 @@ def matching_case_ids(query: str) -> Select | None:
     return select(CaseSearchEntry.case_id).where(
         func.to_tsvector("simple", CaseSearchEntry.document).op("@@")(
             func.to_tsquery("simple", expression)
+        )
+    )
+
+
+def _fts_expression(terms: list[str]) -> str:
+    # Terms are folded words (letters and digits only), so quoting them is enough.
+    return " ".join(f'"{term}"*' for term in terms)
+
+
+def breadth(query: str) -> str:
+    """« none », « narrow », « wide » or « very_wide »: how many cases match ``query`` before
+    scopes and filters (SQLite; PostgreSQL's planner knows that from its statistics)."""
+    terms = query_terms(query)
+    if not terms:
+        return "none"
+    if db.engine.dialect.name != "sqlite":
+        return "wide"
+    matches = db.session.scalar(
+        text(
+            "SELECT count(*) FROM (SELECT rowid FROM case_search_fts "
+            "WHERE case_search_fts MATCH :expression LIMIT :limit)"
+        ),
+        {"expression": _fts_expression(terms), "limit": WIDE + 1},
+    )
+    if matches <= NARROW:
+        return "narrow"
+    return "wide" if matches <= WIDE else "very_wide"
+
+
+def matches_case(query: str, case_id) -> Any:
+    """A condition: the case ``case_id`` (a column) matches ``query`` — probed one case at a
+    time, for queries that match most cases (SQLite)."""
+    fts = table("case_search_fts", column("rowid"))
+    return exists(
+        select(literal_column("1"))
+        .select_from(fts)
+        .where(
+            text("case_search_fts MATCH :expression").bindparams(
+                expression=_fts_expression(query_terms(query))
+            ),
+            fts.c.rowid == case_id,
         )
     )

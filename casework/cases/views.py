@@ -139,8 +139,8 @@ def caseload_filters(
 def index():
     regional = scope_for(current_user.role, "cases.read") is Scope.REGION
     form, search, filters = caseload_filters(regional)
-    page = paginate(
-        operations.caseload(current_user, filters), parse_page_number(request.args.get("page"))
+    page = operations.caseload_page(
+        current_user, filters, parse_page_number(request.args.get("page"))
     )
     audit.record(
         current_user,

@@ -5,6 +5,11 @@ from __future__ import annotations
 from sqlalchemy import Engine, event
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# SQLite's default page cache is 2 MB per connection: at 200,000 cases (a 1.3 GB file) pages
+# would be fetched from the OS again on every request. 64 MB of cache per connection, and the
+# file mapped into memory (reads without a copy), keep a province's hot pages at hand.
+SQLITE_CACHE_KIB = 65_536
+SQLITE_MMAP_BYTES = 256 * 1024 * 1024
 
 
 def configure_engine(engine: Engine) -> None:
@@ -25,6 +30,8 @@ def _sqlite_on_connect(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+    cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
     cursor.close()
 
 

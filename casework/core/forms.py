@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
+from types import SimpleNamespace
 from typing import Any, TypeVar
 
 from flask import abort, flash
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms.validators import DataRequired, Length
+from wtforms.widgets import Select
 
 from casework.core.domain import DomainError, StaleEdit, show_error
 from casework.extensions import db
@@ -63,3 +67,26 @@ def save_versioned(form: Any, operation: Callable[[], T]) -> T | None:
     except DomainError as error:
         show_error(form, error, lambda message: flash(message, "error"))
         return None
+
+
+class CachedSelect(Select):
+    """A select whose plain options are rendered once, then reused.
+
+    Language and country lists have some 600 options each; rendering them on every request
+    was most of the airport console's time. An option's HTML depends only on its value, its
+    label (in the request's language) and whether it is selected, so that is the cache key.
+    """
+
+    @classmethod
+    def render_option(cls, choice, **kwargs) -> Markup:
+        label = choice.label or choice.value
+        if kwargs or choice.render_kw or isinstance(label, Markup):
+            return super().render_option(choice, **kwargs)
+        return _rendered_option(choice.value, str(label), bool(choice.selected))
+
+
+@lru_cache(maxsize=16384)
+def _rendered_option(value: Any, label: str, selected: bool) -> Markup:
+    return Select.render_option(
+        SimpleNamespace(value=value, label=label, selected=selected, render_kw=None)
+    )

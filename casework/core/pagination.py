@@ -1,4 +1,9 @@
-"""Bounded pages over a SELECT: one COUNT and one page query, whatever the table size."""
+"""Bounded pages over a SELECT: one limited COUNT and one page query, whatever the table size.
+
+The count stops at ``COUNT_LIMIT`` rows: past that the page says « more than 1,000 » rather
+than counting 90,000 rows of a region on every request. A page number beyond the end is an
+empty page (never an error, never a silent jump to another page).
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,9 @@ from casework.extensions import db
 
 DEFAULT_PER_PAGE = 25
 MAX_PER_PAGE = 100
+COUNT_LIMIT = 1000
+# Beyond this a page number is certainly past the end of any list (and OFFSET stays bounded).
+MAX_PAGE = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -21,27 +29,32 @@ class Page:
     items: list[Any]
     page: int
     per_page: int
-    total: int
+    total: int  # exact when ``total_exact``; otherwise a lower bound (COUNT_LIMIT)
+    total_exact: bool = True
+    more: bool = False  # a row exists after this page
 
     @property
     def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
+        counted = max(1, math.ceil(self.total / self.per_page))
+        if self.total_exact:
+            return counted
+        return max(counted, self.page + 1 if self.more else self.page)
 
     @property
     def has_prev(self) -> bool:
-        return self.page > 1
+        return 1 < self.page <= self.pages
 
     @property
     def has_next(self) -> bool:
-        return self.page < self.pages
+        return self.more
 
     @property
     def first_index(self) -> int:
-        return 0 if self.total == 0 else (self.page - 1) * self.per_page + 1
+        return (self.page - 1) * self.per_page + 1 if self.items else 0
 
     @property
     def last_index(self) -> int:
-        return min(self.page * self.per_page, self.total)
+        return self.first_index + len(self.items) - 1 if self.items else 0
 
     def window(self, radius: int = 2) -> list[int]:
         start = max(1, self.page - radius)
@@ -51,24 +64,40 @@ class Page:
 
 def parse_page_number(raw: str | None) -> int:
     try:
-        return max(1, int(raw or 1))
+        return min(MAX_PAGE, max(1, int(raw or 1)))
     except ValueError:
         return 1
 
 
-def paginate(statement: Select, page: int, per_page: int = DEFAULT_PER_PAGE) -> Page:
-    """One page of ``statement``'s first entity (or rows, when it selects several columns)."""
+def paginate(
+    statement: Select,
+    page: int,
+    per_page: int = DEFAULT_PER_PAGE,
+    count_limit: int = COUNT_LIMIT,
+    count_statement: Select | None = None,
+) -> Page:
+    """One page of ``statement``'s first entity (or rows, when it selects several columns).
+
+    ``count_statement`` selects the same rows more cheaply (no joins kept only for sorting).
+    """
     per_page = min(max(1, per_page), MAX_PER_PAGE)
-    count_statement = select(func.count()).select_from(statement.order_by(None).subquery())
-    total = db.session.scalar(count_statement) or 0
-    last_page = max(1, math.ceil(total / per_page))
-    page = min(max(1, page), last_page)
-    windowed = statement.limit(per_page).offset((page - 1) * per_page)
+    page = min(MAX_PAGE, max(1, page))
+    counted_rows = statement if count_statement is None else count_statement
+    limited = counted_rows.order_by(None).limit(count_limit + 1).subquery()
+    counted = db.session.scalar(select(func.count()).select_from(limited)) or 0
+    windowed = statement.limit(per_page + 1).offset((page - 1) * per_page)
     if len(statement.column_descriptions) == 1:
         items = list(db.session.scalars(windowed).unique())
     else:
         items = list(db.session.execute(windowed).unique())
-    return Page(items=items, page=page, per_page=per_page, total=total)
+    return Page(
+        items=items[:per_page],
+        page=page,
+        per_page=per_page,
+        total=min(counted, count_limit),
+        total_exact=counted <= count_limit,
+        more=len(items) > per_page,
+    )
 
 
 def page_url(number: int) -> str:

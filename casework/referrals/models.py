@@ -17,6 +17,10 @@ class Referral(db.Model):
     __table_args__ = (
         Index("ix_referrals_region_status", "region_id", "status"),
         Index("ix_referrals_organisation_status", "organisation_id", "status"),
+        # The queue's order (most recently changed first), per region (and status) and agent.
+        Index("ix_referrals_region_status_updated", "region_id", "status", "updated_at", "id"),
+        Index("ix_referrals_region_updated", "region_id", "updated_at", "id"),
+        Index("ix_referrals_agent_updated", "agent_id", "updated_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -61,6 +61,8 @@ class Reminder(db.Model):
         Index("ix_reminders_agent_status_due", "agent_id", "status", "due_at"),
         Index("ix_reminders_region_status_due", "region_id", "status", "due_at"),
         Index("ix_reminders_rule_status", "rule_id", "status"),
+        # A page's referrals (or other subjects) and their reminders: the queue's « unanswered ».
+        Index("ix_reminders_subject", "subject_type", "subject_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -33,6 +33,7 @@ def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(ctx):
     assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
     assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
     assert connection.execute(text("PRAGMA busy_timeout")).scalar() >= 1000
+    assert connection.execute(text("PRAGMA cache_size")).scalar() <= -65536  # KiB: 64 MB
 
 
 def test_database_is_at_the_head_revision(app, ctx):
