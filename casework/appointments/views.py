@@ -586,33 +586,39 @@ def add_exception():
     return _render_availability(owner, _window_form(owner), form, 400)
 
 
+def _confirmed_removal(item, remove, done_message: str, template: str, name: str):
+    """Ask first (GET), remove on the confirmation's POST, then back to the agent's availability."""
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        owner_id = item.agent_id
+        remove(current_user, item)
+        db.session.commit()
+        flash(done_message, "success")
+        return redirect(url_for("appointments.availability", agent=owner_id))
+    return render_template(template, form=form, **{name: item}, **_labels())
+
+
 @bp.route("/disponibilites/periodes/<int:window_id>/supprimer", methods=["GET", "POST"])
 @requires("availability.manage")
 def remove_window(window_id: int):
-    window = load_or_abort(AvailabilityWindow, window_id, "availability.manage")
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        owner_id = window.agent_id
-        operations.remove_window(current_user, window)
-        db.session.commit()
-        flash(_("Availability removed. Booked appointments are kept."), "success")
-        return redirect(url_for("appointments.availability", agent=owner_id))
-    return render_template("appointments/remove_window.html", window=window, form=form, **_labels())
+    return _confirmed_removal(
+        load_or_abort(AvailabilityWindow, window_id, "availability.manage"),
+        operations.remove_window,
+        _("Availability removed. Booked appointments are kept."),
+        "appointments/remove_window.html",
+        "window",
+    )
 
 
 @bp.route("/disponibilites/exceptions/<int:exception_id>/supprimer", methods=["GET", "POST"])
 @requires("availability.manage")
 def remove_exception(exception_id: int):
-    exception = load_or_abort(AvailabilityException, exception_id, "availability.manage")
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        owner_id = exception.agent_id
-        operations.remove_exception(current_user, exception)
-        db.session.commit()
-        flash(_("Absence removed."), "success")
-        return redirect(url_for("appointments.availability", agent=owner_id))
-    return render_template(
-        "appointments/remove_exception.html", exception=exception, form=form, **_labels()
+    return _confirmed_removal(
+        load_or_abort(AvailabilityException, exception_id, "availability.manage"),
+        operations.remove_exception,
+        _("Absence removed."),
+        "appointments/remove_exception.html",
+        "exception",
     )
 
 
