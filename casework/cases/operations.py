@@ -783,8 +783,11 @@ def caseload(
         breadth = search_breadth(filters.query)
     # An agent's own cases are a few thousand at most: walking them is cheaper than reading a
     # narrow search's matches; a region's (up to 90,000) are read from the matches instead.
+    sqlite = db.engine.dialect.name == "sqlite"
     from_matches = breadth == "narrow" and scope_for(user.role, "cases.read") is Scope.REGION
-    statement = visible_cases(user, indexed=not from_matches, with_person=not for_count)
+    statement = visible_cases(
+        user, indexed=not (from_matches and sqlite), with_person=not for_count
+    )
     if not for_count:
         statement = statement.options(
             joinedload(Case.person), joinedload(Case.agent), joinedload(Case.service_point)
@@ -802,6 +805,11 @@ def caseload(
     if filters.query:
         if breadth == "very_wide":
             statement = statement.where(matches_case(filters.query, Case.id))
+        elif from_matches and not sqlite:
+            # PostgreSQL misjudges how many cases a prefix query matches and would compute
+            # to_tsvector row by row along the region: its few matches are read first instead.
+            ids = list(db.session.scalars(matching_case_ids(filters.query)))
+            statement = statement.where(Case.id.in_(ids))
         else:
             ids = matching_case_ids(filters.query)
             statement = statement.where(Case.id.in_(ids) if ids is not None else false())

@@ -88,19 +88,12 @@ def _fts_expression(terms: list[str]) -> str:
 
 def breadth(query: str) -> str:
     """« none », « narrow », « wide » or « very_wide »: how many cases match ``query`` before
-    scopes and filters (SQLite; PostgreSQL's planner knows that from its statistics)."""
+    scopes and filters, counted up to WIDE + 1 (one index read on either engine)."""
     terms = query_terms(query)
     if not terms:
         return "none"
-    if db.engine.dialect.name != "sqlite":
-        return "wide"
-    matches = db.session.scalar(
-        text(
-            "SELECT count(*) FROM (SELECT rowid FROM case_search_fts "
-            "WHERE case_search_fts MATCH :expression LIMIT :limit)"
-        ),
-        {"expression": _fts_expression(terms), "limit": WIDE + 1},
-    )
+    ids = matching_case_ids(query)
+    matches = db.session.scalar(select(func.count()).select_from(ids.limit(WIDE + 1).subquery()))
     if matches <= NARROW:
         return "narrow"
     return "wide" if matches <= WIDE else "very_wide"
@@ -108,15 +101,25 @@ def breadth(query: str) -> str:
 
 def matches_case(query: str, case_id) -> Any:
     """A condition: the case ``case_id`` (a column) matches ``query`` — probed one case at a
-    time, for queries that match most cases (SQLite)."""
-    fts = table("case_search_fts", column("rowid"))
+    time, for queries that match most cases."""
+    terms = query_terms(query)
+    if db.engine.dialect.name == "sqlite":
+        fts = table("case_search_fts", column("rowid"))
+        return exists(
+            select(literal_column("1"))
+            .select_from(fts)
+            .where(
+                text("case_search_fts MATCH :expression").bindparams(
+                    expression=_fts_expression(terms)
+                ),
+                fts.c.rowid == case_id,
+            )
+        )
     return exists(
-        select(literal_column("1"))
-        .select_from(fts)
-        .where(
-            text("case_search_fts MATCH :expression").bindparams(
-                expression=_fts_expression(query_terms(query))
+        select(CaseSearchEntry.case_id).where(
+            CaseSearchEntry.case_id == case_id,
+            func.to_tsvector("simple", CaseSearchEntry.document).op("@@")(
+                func.to_tsquery("simple", " & ".join(f"{term}:*" for term in terms))
             ),
-            fts.c.rowid == case_id,
         )
     )
