@@ -6,22 +6,27 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateField,
-    EmailField,
     IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
-    TelField,
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import Email, InputRequired, Optional, ValidationError
+from wtforms.validators import InputRequired, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
 from casework.appointments import operations
 from casework.appointments.operations import AirportIntake, WindowFields
 from casework.cases import choices
-from casework.cases.forms import _blank, _none_if_empty, _options, parse_id
+from casework.cases.forms import (
+    _blank,
+    _none_if_empty,
+    _options,
+    email_field,
+    parse_id,
+    phone_field,
+)
 from casework.core.forms import BaseForm, CachedSelect, max_length, required
 
 WEEKDAYS = {
@@ -85,16 +90,8 @@ class AirportForm(BaseForm):
         validate_choice=False,
         widget=CachedSelect(),
     )
-    phone = TelField(_l("Phone"), validators=[Optional(), max_length(40)], filters=[_none_if_empty])
-    email = EmailField(
-        _l("E-mail"),
-        validators=[
-            Optional(),
-            max_length(254),
-            Email(message=_l("Enter a valid e-mail address.")),
-        ],
-        filters=[_none_if_empty],
-    )
+    phone = phone_field()
+    email = email_field()
     contact_consent = BooleanField(_l("The person agrees to be contacted by the service"))
     mode = SelectField(_l("Mode"), default="in_person", validate_choice=False)
     service_point_id = SelectField(_l("Service point"), coerce=parse_id, validate_choice=False)

@@ -46,6 +46,23 @@ def _blank(label=None) -> list[tuple[str, str]]:
 DATE_MESSAGE = _l("Enter a valid date.")
 
 
+def phone_field() -> TelField:
+    """A person's phone, optional (the same field wherever a person is recorded)."""
+    return TelField(_l("Phone"), validators=[Optional(), max_length(40)], filters=[_none_if_empty])
+
+
+def email_field() -> EmailField:
+    return EmailField(
+        _l("E-mail"),
+        validators=[
+            Optional(),
+            max_length(254),
+            Email(message=_l("Enter a valid e-mail address.")),
+        ],
+        filters=[_none_if_empty],
+    )
+
+
 class PersonForm(BaseForm):
     given_names = StringField(_l("Given names"), validators=[required(), max_length(200)])
     family_name = StringField(_l("Family name"), validators=[required(), max_length(200)])
@@ -92,16 +109,8 @@ class PersonForm(BaseForm):
     permanent_residence_date = DateField(
         _l("Permanent residence obtained on"), validators=[Optional()]
     )
-    phone = TelField(_l("Phone"), validators=[Optional(), max_length(40)], filters=[_none_if_empty])
-    email = EmailField(
-        _l("E-mail"),
-        validators=[
-            Optional(),
-            max_length(254),
-            Email(message=_l("Enter a valid e-mail address.")),
-        ],
-        filters=[_none_if_empty],
-    )
+    phone = phone_field()
+    email = email_field()
     address = StringField(
         _l("Address"), validators=[Optional(), max_length(300)], filters=[_none_if_empty]
     )
