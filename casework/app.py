@@ -12,7 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from casework import config as settings
 from casework.core import errors, security
-from casework.core.db import configure_engine
+from casework.core.db import configure_engine, register_page_reads
 from casework.core.i18n import LOCALE_NAMES, format_moment, html_lang, select_locale
 from casework.core.pagination import page_url, query_string
 from casework.core.permissions import can, enforce_policy
@@ -63,6 +63,7 @@ def configure_db(app: Flask) -> None:
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     with app.app_context():
         configure_engine(db.engine)
+    register_page_reads(app)
     _import_models()
 
 

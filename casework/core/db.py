@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from flask import Flask, has_request_context, request
 from sqlalchemy import Engine, event
+
+from casework.extensions import db
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 # SQLite's default page cache is 2 MB per connection: at 200,000 cases (a 1.3 GB file) pages
@@ -11,6 +14,12 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 SQLITE_CACHE_KIB = 65_536
 SQLITE_MMAP_BYTES = 256 * 1024 * 1024
 
+READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Statements that need SQLite's write lock. A savepoint is opened only to write in it, and the
+# read transaction cannot be ended once a savepoint is open, so it counts as a write.
+_WRITE_KEYWORDS = ("INSERT", "UPDATE", "DELETE", "REPLACE", "SAVEPOINT")
+_READING = "casework_reading"
+
 
 def configure_engine(engine: Engine) -> None:
     """Apply per-connection settings; idempotent per engine."""
@@ -18,7 +27,14 @@ def configure_engine(engine: Engine) -> None:
         return
     event.listen(engine, "connect", _sqlite_on_connect)
     event.listen(engine, "begin", _sqlite_on_begin)
+    event.listen(engine, "before_cursor_execute", _sqlite_before_write)
     engine._casework_configured = True  # type: ignore[attr-defined]
+
+
+def request_reads_first() -> bool:
+    """Whether the current request is a page that reads, and writes only its traces at the end
+    (its audit rows, the session's last-seen time): GET, HEAD, OPTIONS."""
+    return has_request_context() and request.method in READING_METHODS
 
 
 def _sqlite_on_connect(dbapi_connection, _record) -> None:
@@ -36,7 +52,36 @@ def _sqlite_on_connect(dbapi_connection, _record) -> None:
 
 
 def _sqlite_on_begin(connection) -> None:
-    # IMMEDIATE takes the write lock up front: a request that reads then writes (every file read
-    # writes its audit row) waits its turn under busy_timeout instead of failing with
-    # "database is locked" when another writer committed in between.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # A change takes the write lock up front (IMMEDIATE): it reads then writes, and a deferred
+    # transaction whose snapshot another writer has moved past fails at once with "database is
+    # locked" instead of waiting under busy_timeout. A page only reads until its commit, so it
+    # reads in a deferred transaction (WAL readers never wait) and takes the lock only for its
+    # traces, in a short transaction of their own (_sqlite_before_write).
+    reading = request_reads_first()
+    connection.info[_READING] = reading
+    connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+
+
+def _sqlite_before_write(connection, cursor, statement, _parameters, _context, _many) -> None:
+    if connection.info.get(_READING) and statement.lstrip().upper().startswith(_WRITE_KEYWORDS):
+        connection.info[_READING] = False
+        # The read transaction wrote nothing: ending it only gives up its snapshot. The write
+        # then waits its turn for the lock like any change.
+        cursor.execute("COMMIT")
+        cursor.execute("BEGIN IMMEDIATE")
+
+
+def register_page_reads(app: Flask) -> None:
+    """A page's writes (its audit rows) wait for its commit, after rendering, instead of being
+    flushed by the first query that follows them: with SQLite that keeps the write lock for the
+    few milliseconds of the commit rather than the whole rendering."""
+
+    @app.before_request
+    def defer_page_writes() -> None:
+        if request_reads_first():
+            db.session.autoflush = False
+
+    @app.teardown_request
+    def restore_autoflush(_error: BaseException | None = None) -> None:
+        # Tests may keep one session across requests; the next change must flush as usual.
+        db.session.autoflush = True
