@@ -983,6 +983,7 @@ def generate(
     from flask import current_app
 
     from casework.cases.models import Case
+    from casework.core.db import refresh_statistics
     from casework.extensions import db
     from casework.reference.seed import load_reference_data
     from casework.setup import upgrade_schema
@@ -1026,6 +1027,10 @@ def generate(
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.exec_driver_sql("VACUUM ANALYZE")
+    else:
+        # A database in service has its statistics from the scheduler's nightly job.
+        refresh_statistics(db.session)
+        db.session.commit()
     counts = dict(generator.out.counts)
     progress(f"done in {clock.perf_counter() - started:.1f} s")
     return counts

@@ -5,12 +5,16 @@ from __future__ import annotations
 from alembic.runtime.migration import MigrationContext
 from flask_migrate import upgrade
 
+from casework.core.db import refresh_statistics
 from casework.extensions import db
 
 
 def upgrade_schema() -> str:
-    """Apply pending migrations; return the revision the database is at."""
+    """Apply pending migrations and refresh the planner's statistics (new indexes need them);
+    return the revision the database is at."""
     upgrade()
+    refresh_statistics(db.session)
+    db.session.commit()
     return current_revision() or "?"
 
 

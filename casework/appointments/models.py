@@ -104,6 +104,8 @@ class Appointment(db.Model):
     __table_args__ = (
         Index("ix_appointments_agent_starts", "agent_id", "starts_at"),
         Index("ix_appointments_region_starts", "region_id", "starts_at"),
+        # The dashboard's appointments held in a period.
+        Index("ix_appointments_status_starts", "status", "starts_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -95,7 +95,7 @@ def sign_in(username: str, password: str, remote_addr: str, policy: ThrottlePoli
         return SignInResult(user=None, locked=True)
     stored_hash = db.session.scalar(select(User.password_hash).where(User.username == username))
     # The password hash takes ~50 ms of CPU on purpose: it is checked outside any transaction.
-    # On SQLite every transaction holds the write lock (BEGIN IMMEDIATE), and twenty agents
+    # On SQLite a change's transaction holds the write lock (BEGIN IMMEDIATE), and twenty agents
     # signing in at once each holding it through their hash made the last ones wait past the
     # busy timeout (« database is locked »). Nothing has been written yet, so ending the
     # read-only transaction here loses nothing; throttling is checked again before recording.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, has_request_context, request
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, text
 
 from casework.extensions import db
 
@@ -85,3 +85,20 @@ def register_page_reads(app: Flask) -> None:
     def restore_autoflush(_error: BaseException | None = None) -> None:
         # Tests may keep one session across requests; the next change must flush as usual.
         db.session.autoflush = True
+
+
+# Rows ANALYZE samples per index on SQLite: enough to tell a selective index from a broad one,
+# and it keeps a 1.3 GB database's analysis under a second.
+SQLITE_ANALYSIS_LIMIT = 1000
+
+
+def refresh_statistics(session) -> None:
+    """Refresh the query planner's statistics (the caller commits).
+
+    SQLite keeps none until ANALYZE runs, and without them it may walk years of history through
+    a broad index instead of a period's few rows (the dashboard at 200,000 cases: 1.3 s against
+    0.3 s). PostgreSQL's autovacuum analyses on its own; running it once more is harmless.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text(f"PRAGMA analysis_limit={SQLITE_ANALYSIS_LIMIT}"))
+    session.execute(text("ANALYZE"))

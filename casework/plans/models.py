@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.core.time import utcnow
@@ -16,7 +16,11 @@ ASSIGNEES = ("agent", "person")
 
 class Plan(db.Model):
     __tablename__ = "plans"
-    __table_args__ = (UniqueConstraint("case_id", "number"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "number"),
+        # The dashboard's plans finalised in a period.
+        Index("ix_plans_finalised_at", "finalised_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)

@@ -57,6 +57,8 @@ class ReferralEvent(db.Model):
     """One transition: who moved the referral from which status to which, when, and why."""
 
     __tablename__ = "referral_events"
+    # The dashboard's funnel: the referrals submitted in a period.
+    __table_args__ = (Index("ix_referral_events_status_occurred", "to_status", "occurred_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     referral_id: Mapped[int] = mapped_column(

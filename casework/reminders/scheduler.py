@@ -34,6 +34,7 @@ JOBS: dict[str, tuple[Job, dict]] = {
         {"trigger": "cron", "hour": tasks.DIGEST_TIME.hour, "minute": tasks.DIGEST_TIME.minute},
     ),
     "retention": (tasks.retention, {"trigger": "cron", "hour": 2, "minute": 30}),
+    "statistics": (tasks.statistics, {"trigger": "cron", "hour": 3, "minute": 15}),
 }
 # Run at start-up too, so that a scheduler that was down catches up at once (the digest only
 # queues what is due: nothing before 07:00, nothing twice the same day).

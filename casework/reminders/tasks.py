@@ -4,7 +4,7 @@ Delivery is exactly once because each step is one database transaction keyed by 
 idempotency key:
 
 - ``dispatch`` locks a batch of due reminders (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; on
-  SQLite every transaction begins ``IMMEDIATE``, so dispatchers take turns), and in the same
+  SQLite their transactions begin ``IMMEDIATE``, so dispatchers take turns), and in the same
   transaction marks each one delivered, adds its in-app notification and queues its e-mail, both
   under unique keys. A dispatcher killed mid-batch commits nothing; the next one redoes the batch.
 - ``send_emails`` is the only step with an effect outside the database. It claims e-mails with a
@@ -31,6 +31,7 @@ from flask_babel import gettext as _
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import joinedload
 
+from casework.core.db import refresh_statistics
 from casework.core.time import utc_to_local, utcnow
 from casework.extensions import db
 from casework.reminders.mail import Mailer, MailError, mailer_from_config
@@ -582,6 +583,13 @@ def retention(now: datetime | None = None) -> dict[str, int]:
     db.session.commit()
     log.info("retention run: %s", " ".join(f"{k}={v}" for k, v in sorted(counts.items())))
     return counts
+
+
+def statistics() -> dict[str, int]:
+    """The query planner's statistics follow the data's growth (core.db.refresh_statistics)."""
+    refresh_statistics(db.session)
+    db.session.commit()
+    return {"analysed": 1}
 
 
 def reconcile(now: datetime | None = None) -> dict[str, int]:

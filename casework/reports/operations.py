@@ -14,7 +14,7 @@ from statistics import median
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, distinct, func, or_, select, true
+from sqlalchemy import Select, and_, distinct, func, or_, select, true, union
 from sqlalchemy import case as sa_case
 from sqlalchemy.orm import joinedload
 
@@ -144,9 +144,12 @@ def agent_home(user: Any, today: date | None = None, now: datetime | None = None
 
 def awaiting_answer(agent_id: int, now: datetime, limit: int = AWAITING_SHOWN) -> list[Any]:
     """The agent's referrals sent to an organisation that has not answered yet, oldest first."""
+    # Only this agent's sent referrals' events are grouped: grouping every « sent » event of the
+    # province first made the home page proportional to the whole referral history.
+    waiting = select(Referral.id).where(Referral.agent_id == agent_id, Referral.status == "sent")
     sent = (
         select(ReferralEvent.referral_id, func.max(ReferralEvent.occurred_at).label("at"))
-        .where(ReferralEvent.to_status == "sent")
+        .where(ReferralEvent.to_status == "sent", ReferralEvent.referral_id.in_(waiting))
         .group_by(ReferralEvent.referral_id)
         .subquery()
     )
@@ -305,18 +308,19 @@ class NeedsTable:
         return not self.cells
 
 
-def latest_assessments() -> Any:
+def latest_assessments(case_ids: Select | None = None) -> Any:
     """(case id, number of its latest assessment): the one whose needs are « open needs »,
-    as the caseload's domain filter reads them."""
-    return (
-        select(Assessment.case_id, func.max(Assessment.number).label("number"))
-        .group_by(Assessment.case_id)
-        .subquery()
-    )
+    as the caseload's domain filter reads them; of the cases ``case_ids`` selects, or all."""
+    statement = select(Assessment.case_id, func.max(Assessment.number).label("number"))
+    if case_ids is not None:
+        statement = statement.where(Assessment.case_id.in_(case_ids))
+    return statement.group_by(Assessment.case_id).subquery()
 
 
 def open_needs(region_ids: list[int] | None, regions: list[Region]) -> NeedsTable:
-    latest = latest_assessments()
+    latest = latest_assessments(
+        select(Case.id).where(Case.status != "closed", _in_regions(Case.region_id, region_ids))
+    )
     rows = db.session.execute(
         select(Case.region_id, Need.domain_id, func.count(distinct(Case.id)))
         .join(latest, latest.c.case_id == Case.id)
@@ -355,9 +359,15 @@ class FunnelRow:
 def submitted_in(period: Period, region_ids: list[int] | None) -> Select:
     """Ids of the referrals first submitted for review during ``period`` (the funnel's cohort)."""
     start, end = period.utc_bounds
+    submitted = ReferralEvent.to_status == "submitted"
+    # A referral first submitted in the period was submitted in it: the period's submissions
+    # bound the referrals whose first submission is looked up, whatever the history's length.
+    submitted_then = select(ReferralEvent.referral_id).where(
+        submitted, ReferralEvent.occurred_at >= start, ReferralEvent.occurred_at < end
+    )
     first = (
         select(ReferralEvent.referral_id, func.min(ReferralEvent.occurred_at).label("at"))
-        .where(ReferralEvent.to_status == "submitted")
+        .where(submitted, ReferralEvent.referral_id.in_(submitted_then))
         .group_by(ReferralEvent.referral_id)
         .subquery()
     )
@@ -436,15 +446,25 @@ def delays(period: Period, region_ids: list[int] | None) -> list[DelayStat]:
     measure, and plans finalised before any appointment was held out of the second.
     """
     start, end = period.utc_bounds
+    held = Appointment.status == "done"
+    # Only cases with an appointment held or a plan finalised in the period can have their
+    # first one in it: the period's activity bounds the work, not the years of history.
+    active_then = union(
+        select(Appointment.case_id).where(
+            held, Appointment.starts_at >= start, Appointment.starts_at < end
+        ),
+        select(Plan.case_id).where(Plan.finalised_at >= start, Plan.finalised_at < end),
+    ).subquery()
+    candidates = select(active_then.c.case_id)
     first_held = (
         select(Appointment.case_id, func.min(Appointment.starts_at).label("at"))
-        .where(Appointment.status == "done")
+        .where(held, Appointment.case_id.in_(candidates))
         .group_by(Appointment.case_id)
         .subquery()
     )
     first_plan = (
         select(Plan.case_id, func.min(Plan.finalised_at).label("at"))
-        .where(Plan.finalised_at.is_not(None))
+        .where(Plan.finalised_at.is_not(None), Plan.case_id.in_(candidates))
         .group_by(Plan.case_id)
         .subquery()
     )
@@ -455,6 +475,7 @@ def delays(period: Period, region_ids: list[int] | None) -> list[DelayStat]:
         .outerjoin(first_held, first_held.c.case_id == Case.id)
         .outerjoin(first_plan, first_plan.c.case_id == Case.id)
         .where(
+            Case.id.in_(candidates),
             _in_regions(Case.region_id, region_ids),
             or_(
                 and_(first_held.c.at >= start, first_held.c.at < end),

@@ -49,6 +49,7 @@ def test_the_scheduler_runs_every_job_in_montreal_time(app):
         "escalate",
         "digest",
         "retention",
+        "statistics",
     }
     assert built.get_job("dispatch").trigger.interval <= timedelta(minutes=1)
 
@@ -103,6 +104,6 @@ def test_scheduler_command_runs_every_job_once(tmp_path):
     assert run(tmp_path, "init").returncode == 0
     result = run(tmp_path, "scheduler", "--once")
     assert result.returncode == 0, result.stderr
-    for job in ("materialise", "dispatch", "escalate", "digest", "retention"):
+    for job in ("materialise", "dispatch", "escalate", "digest", "retention", "statistics"):
         assert job in result.stdout
     assert "Traceback" not in result.stderr
