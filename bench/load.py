@@ -155,8 +155,11 @@ def compare(port: int, seconds: int, connections: int) -> dict:
     wrk(port, "/cases/", cookie, 3, connections)
     bare = wrk(port, "/bare/", None, seconds, connections)
     caseload = wrk(port, "/cases/", cookie, seconds, connections)
+    # The application's floor: its lightest signed-in page (session, guards, a form, the layout),
+    # to tell what any page costs from what the caseload adds.
+    floor = wrk(port, "/compte/mot-de-passe", cookie, seconds, connections)
     ratio = caseload["requests_per_second"] / bare["requests_per_second"]
-    return {"bare": bare, "caseload": caseload, "ratio": ratio}
+    return {"bare": bare, "caseload": caseload, "signed-in floor": floor, "ratio": ratio}
 
 
 def agent_cases(url: str, usernames: list[str]) -> dict[str, list[int]]:
@@ -252,10 +255,10 @@ def main(argv: list[str] | None = None) -> None:
             print(result)
         else:
             result = compare(args.port, args.seconds, args.connections)
-            for name in ("bare", "caseload"):
+            for name in ("bare", "caseload", "signed-in floor"):
                 run = result[name]
                 print(
-                    f"{name:<9} {run['requests_per_second']:8.1f} req/s  latency avg "
+                    f"{name:<15} {run['requests_per_second']:8.1f} req/s  latency avg "
                     f"{run['latency_avg']:>8}  non-200 {run['non_200']}  socket errors "
                     f"{run['socket_errors']}"
                 )
