@@ -79,6 +79,7 @@ def _import_models() -> None:
     from casework.reference import models as _reference  # noqa: F401
     from casework.referrals import models as _referrals  # noqa: F401
     from casework.reminders import models as _reminders  # noqa: F401
+    from casework.reports import models as _reports  # noqa: F401
 
 
 def configure_i18n(app: Flask) -> None:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from flask import Flask, has_request_context, request
 from sqlalchemy import Engine, event, text
 
@@ -19,6 +23,7 @@ READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # read transaction cannot be ended once a savepoint is open, so it counts as a write.
 _WRITE_KEYWORDS = ("INSERT", "UPDATE", "DELETE", "REPLACE", "SAVEPOINT")
 _READING = "casework_reading"
+_reading_outside_requests: ContextVar[bool] = ContextVar("casework_reading", default=False)
 
 
 def configure_engine(engine: Engine) -> None:
@@ -32,9 +37,24 @@ def configure_engine(engine: Engine) -> None:
 
 
 def request_reads_first() -> bool:
-    """Whether the current request is a page that reads, and writes only its traces at the end
-    (its audit rows, the session's last-seen time): GET, HEAD, OPTIONS."""
+    """Whether the current work reads, and writes only at its end: a page (GET, HEAD, OPTIONS),
+    whose writes are its traces (audit rows, the session's last-seen time), or a job inside
+    ``reads_first()``."""
+    if _reading_outside_requests.get():
+        return True
     return has_request_context() and request.method in READING_METHODS
+
+
+@contextmanager
+def reads_first() -> Iterator[None]:
+    """Outside a request (a scheduler job): transactions begun inside read without SQLite's
+    write lock until their first write, as a page does. For work that reads long and writes a
+    few rows at the end of each transaction."""
+    token = _reading_outside_requests.set(True)
+    try:
+        yield
+    finally:
+        _reading_outside_requests.reset(token)
 
 
 def _sqlite_on_connect(dbapi_connection, _record) -> None:

@@ -19,6 +19,7 @@ from casework.core.heartbeat import beat
 from casework.core.time import LOCAL_TIMEZONE
 from casework.extensions import db
 from casework.reminders import tasks
+from casework.reports.snapshots import REFRESH_MINUTES as DASHBOARD_MINUTES
 
 log = logging.getLogger(__name__)
 
@@ -35,10 +36,11 @@ JOBS: dict[str, tuple[Job, dict]] = {
     ),
     "retention": (tasks.retention, {"trigger": "cron", "hour": 2, "minute": 30}),
     "statistics": (tasks.statistics, {"trigger": "cron", "hour": 3, "minute": 15}),
+    "dashboards": (tasks.dashboards, {"trigger": "interval", "minutes": DASHBOARD_MINUTES}),
 }
 # Run at start-up too, so that a scheduler that was down catches up at once (the digest only
 # queues what is due: nothing before 07:00, nothing twice the same day).
-RUN_AT_START = ("materialise", "dispatch", "escalate", "digest")
+RUN_AT_START = ("materialise", "dispatch", "escalate", "digest", "dashboards")
 
 
 def run_job(app: Flask, name: str, job: Job) -> dict[str, int] | None:

@@ -514,6 +514,7 @@ class Dashboard:
     funnel: list[FunnelRow]
     delays: list[DelayStat]
     reminders: list[Any]
+    computed_at: datetime | None = None  # when the figures were computed (snapshots)
 
     @property
     def period_is_empty(self) -> bool:

@@ -33,7 +33,7 @@ from casework.core.permissions import Scope, requires, scope_for
 from casework.core.time import local_today
 from casework.extensions import db
 from casework.referrals.views import queue_filters
-from casework.reports import charts, csvfile, exports
+from casework.reports import charts, csvfile, exports, snapshots
 from casework.reports import operations as reports
 from casework.reports.forms import ConfirmExportForm, DashboardFilterForm
 
@@ -230,7 +230,7 @@ def _dashboard_from_request() -> tuple[DashboardFilterForm, reports.Dashboard | 
     form.start.data, form.end.data = period.start, period.end
     if scope.region is not None and not everywhere:
         form.region.data = str(scope.region.id)
-    return form, reports.dashboard(period, scope, regions)
+    return form, snapshots.current_dashboard(period, scope, regions)
 
 
 def _id_or_400(raw: str | None) -> int | None:
@@ -262,6 +262,7 @@ def dashboard():
         board=board,
         charts=_charts(board),
         stage_labels=exports.STAGE_LABELS,
+        max_age_minutes=int(snapshots.MAX_AGE.total_seconds() // 60),
     )
     db.session.commit()
     return page

@@ -50,6 +50,7 @@ def test_the_scheduler_runs_every_job_in_montreal_time(app):
         "digest",
         "retention",
         "statistics",
+        "dashboards",
     }
     assert built.get_job("dispatch").trigger.interval <= timedelta(minutes=1)
 
@@ -104,6 +105,6 @@ def test_scheduler_command_runs_every_job_once(tmp_path):
     assert run(tmp_path, "init").returncode == 0
     result = run(tmp_path, "scheduler", "--once")
     assert result.returncode == 0, result.stderr
-    for job in ("materialise", "dispatch", "escalate", "digest", "retention", "statistics"):
+    for job in (*scheduler.JOBS,):
         assert job in result.stdout
     assert "Traceback" not in result.stderr

@@ -13,6 +13,15 @@ from tests.reports.factories import busy_agent
 DASHBOARD = "/rapports/tableau-de-bord"
 
 
+def forget_snapshots() -> None:
+    from sqlalchemy import delete
+
+    from casework.reports.models import DashboardSnapshot
+
+    db.session.execute(delete(DashboardSnapshot))
+    db.session.commit()
+
+
 @pytest.fixture
 def activity(app, make_user):
     with app.app_context():
@@ -128,11 +137,13 @@ def test_dashboard_queries_are_bounded_and_do_not_grow(
     with app.app_context():
         busy_agent(make_user, 18)
         busy_agent(make_user, 2, region="03")
+        forget_snapshots()  # measure the computation again, not the snapshot's reading
     with count_queries() as many:
         page = client.get(DASHBOARD).text
     assert "20" in page or role == "admin"
     assert many.count == few.count, many.statements
-    assert many.count <= 14, many.statements
+    # The figures' SELECTs, the session, the snapshot's lookup and its keeping.
+    assert many.count <= 16, many.statements
 
 
 def test_dashboard_read_is_audited(app, client, login):

@@ -1,0 +1,145 @@
+"""Dashboard snapshots: a dashboard's figures are computed at most every few minutes.
+
+At province scale a region's dashboard groups tens of thousands of cases, referrals and
+appointments (0.7 s for Montréal at 200,000 cases); its readers follow 90-day periods, not the
+last minute. The scheduler computes each region's default dashboard (and the province's) every
+ten minutes; any other scope or period is computed by its first view and kept as long. The page
+says when its figures were computed.
+
+A snapshot holds the aggregates the page shows (counts, agents' and organisations' names) for
+one scope and period; who may read which scope is decided before a snapshot is looked up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import astuple, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from casework.core.time import utcnow
+from casework.extensions import db
+from casework.reference.models import Domain, Region
+from casework.reports import operations as reports
+from casework.reports.models import DashboardSnapshot
+
+# Older than this, a snapshot is computed again by the next view; the scheduler refreshes the
+# default ones more often (REFRESH_MINUTES) so that their readers never wait.
+MAX_AGE = timedelta(minutes=15)
+REFRESH_MINUTES = 10
+
+
+def scope_key(scope: reports.DashboardScope) -> str:
+    if scope.region_ids is None:
+        return "all"
+    return "regions:" + ",".join(str(region_id) for region_id in sorted(scope.region_ids))
+
+
+def current_dashboard(
+    period: reports.Period,
+    scope: reports.DashboardScope,
+    regions: list[Region],
+    now: datetime | None = None,
+) -> reports.Dashboard:
+    """The dashboard from its snapshot when that is recent enough, else computed and kept."""
+    now = now or utcnow()
+    snapshot = db.session.scalar(
+        select(DashboardSnapshot).where(
+            DashboardSnapshot.scope_key == scope_key(scope),
+            DashboardSnapshot.period_start == period.start,
+            DashboardSnapshot.period_end == period.end,
+        )
+    )
+    if snapshot is not None and timedelta(0) <= now - snapshot.computed_at < MAX_AGE:
+        return from_payload(snapshot.payload, period, scope, regions, snapshot.computed_at)
+    board = replace(reports.dashboard(period, scope, regions), computed_at=now)
+    keep(board)
+    return board
+
+
+def keep(board: reports.Dashboard) -> None:
+    """Store ``board`` as its scope's and period's snapshot, replacing an older one (two views
+    computing the same dashboard at once both succeed: the last one stays)."""
+    values = {
+        "scope_key": scope_key(board.scope),
+        "period_start": board.period.start,
+        "period_end": board.period.end,
+        "computed_at": board.computed_at or utcnow(),
+        "payload": to_payload(board),
+    }
+    insert = postgresql_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    statement = insert(DashboardSnapshot).values(**values)
+    db.session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["scope_key", "period_start", "period_end"],
+            set_={"computed_at": values["computed_at"], "payload": values["payload"]},
+        )
+    )
+
+
+def to_payload(board: reports.Dashboard) -> dict[str, Any]:
+    return {
+        "caseload": [list(astuple(load)) for load in board.caseload],
+        "needs": [[region, domain, n] for (region, domain), n in board.needs.cells.items()],
+        "funnel": [
+            [row.organisation_id, row.organisation_name, row.stages, row.median_response_days]
+            for row in board.funnel
+        ],
+        "delays": {stat.key: list(stat.values) for stat in board.delays},
+        "reminders": [
+            [row.agent_name, row.region_code, row.count, row.oldest.isoformat()]
+            for row in board.reminders
+        ],
+    }
+
+
+def from_payload(
+    payload: dict[str, Any],
+    period: reports.Period,
+    scope: reports.DashboardScope,
+    regions: list[Region],
+    computed_at: datetime,
+) -> reports.Dashboard:
+    """The dashboard a snapshot holds; labels are translated now, in the reader's language."""
+    cells = {(region, domain): n for region, domain, n in payload["needs"]}
+    shown = {region for region, _domain in cells}
+    needs = reports.NeedsTable(
+        list(db.session.scalars(select(Domain).order_by(Domain.position))),
+        [region for region in regions if region.id in shown],
+        cells,
+    )
+    return reports.Dashboard(
+        period=period,
+        scope=scope,
+        caseload=[reports.AgentLoad(*row) for row in payload["caseload"]],
+        needs=needs,
+        funnel=[reports.FunnelRow(*row) for row in payload["funnel"]],
+        delays=[
+            reports.DelayStat(key, str(reports.DELAY_LABELS[key]), tuple(values))
+            for key, values in payload["delays"].items()
+        ],
+        reminders=[
+            reports.OverdueByAgent(name, code, count, datetime.fromisoformat(oldest))
+            for name, code, count, oldest in payload["reminders"]
+        ],
+        computed_at=computed_at,
+    )
+
+
+def refresh_default_dashboards(now: datetime | None = None) -> dict[str, int]:
+    """The scheduler's job: each region's dashboard over the default period, and the
+    province's, computed afresh. Each is read without holding SQLite's write lock (the caller
+    runs this inside ``core.db.reads_first``) and kept in a short transaction of its own."""
+    now = now or utcnow()
+    period = reports.default_period()
+    regions = list(db.session.scalars(select(Region).order_by(Region.code)))
+    scopes = [reports.DashboardScope(None)] + [
+        reports.DashboardScope([region.id], region) for region in regions
+    ]
+    for scope in scopes:
+        keep(replace(reports.dashboard(period, scope, regions), computed_at=now))
+        db.session.commit()
+    return {"dashboards": len(scopes)}
