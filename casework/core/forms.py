@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms.validators import DataRequired, Length
-from wtforms.widgets import Select
+from wtforms.widgets import Select, html_params
 
 from casework.core.domain import DomainError, StaleEdit, show_error
 from casework.extensions import db
@@ -70,12 +70,34 @@ def save_versioned(form: Any, operation: Callable[[], T]) -> T | None:
 
 
 class CachedSelect(Select):
-    """A select whose plain options are rendered once, then reused.
+    """A select whose options are rendered once, then reused.
 
     Language and country lists have some 600 options each; rendering them on every request
-    was most of the airport console's time. An option's HTML depends only on its value, its
-    label (in the request's language) and whether it is selected, so that is the cache key.
+    was most of the airport console's time (WTForms builds two objects per option, twice).
+    The options' HTML depends only on the choices (values, labels in the request's language,
+    attributes), on how the field compares them with its data, and on that data: that is the
+    cache key. Choices it cannot key (option groups, objects) are rendered as usual.
     """
+
+    def __call__(self, field, **kwargs) -> Markup:
+        key = _options_key(field)
+        if key is None:
+            return super().__call__(field, **kwargs)
+        options = _OPTIONS.get(key)
+        if options is None:
+            render = type(self)._dispatch_render_option()
+            options = "".join(render(choice) for choice in field._iter_choices_normalized())
+            _OPTIONS[key] = options
+            if len(_OPTIONS) > OPTIONS_CACHED:
+                _OPTIONS.pop(next(iter(_OPTIONS)))
+        kwargs.setdefault("id", field.id)
+        if self.multiple:
+            kwargs["multiple"] = True
+        flags = getattr(field, "flags", {})
+        for name in self.validation_attrs:
+            if name not in kwargs and getattr(flags, name, False):
+                kwargs[name] = getattr(flags, name)
+        return Markup(f"<select {html_params(name=field.name, **kwargs)}>{options}</select>")
 
     @classmethod
     def render_option(cls, choice, **kwargs) -> Markup:
@@ -83,6 +105,31 @@ class CachedSelect(Select):
         if kwargs or choice.render_kw or isinstance(label, Markup):
             return super().render_option(choice, **kwargs)
         return _rendered_option(choice.value, str(label), bool(choice.selected))
+
+
+OPTIONS_CACHED = 512
+_OPTIONS: dict[tuple, str] = {}
+
+
+def _options_key(field: Any) -> tuple | None:
+    if not isinstance(field.choices, list | tuple):
+        return None
+    choices = []
+    for choice in field.choices:
+        if not isinstance(choice, tuple) or len(choice) not in (2, 3):
+            return None
+        value, label = choice[0], str(choice[1])
+        attributes = choice[2] if len(choice) == 3 else {}
+        if not isinstance(attributes, dict):
+            return None
+        choices.append((value, label, tuple(sorted(attributes.items()))))
+    data = field.data if not isinstance(field.data, list) else tuple(field.data)
+    key = (type(field), field.coerce, tuple(choices), data)
+    try:
+        hash(key)
+    except TypeError:  # data or a value that cannot be hashed
+        return None
+    return key
 
 
 @lru_cache(maxsize=16384)
