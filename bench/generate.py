@@ -1054,8 +1054,19 @@ def database_url_for(engine: str, cases: int, directory: str = "/tmp/bench-i9") 
 
 
 def prepare_postgres(url: str) -> None:
+    """An empty public schema in the database of ``url``, which is created when missing."""
     from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
 
+    target = make_url(url)
+    server = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        exists = connection.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": target.database}
+        ).scalar()
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{target.database}"'))
+    server.dispose()
     engine = create_engine(url)
     with engine.begin() as connection:
         connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))

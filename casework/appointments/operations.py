@@ -636,12 +636,16 @@ def calendar(agent_id: int, first: date, last: date) -> list[Appointment]:
 
 
 def upcoming(agent_id: int, limit: int = 5, now: datetime | None = None) -> list[Appointment]:
+    now = now or utcnow()
     statement = _with_details(
         select(Appointment)
         .where(
             Appointment.agent_id == agent_id,
             Appointment.status == "booked",
-            Appointment.ends_at >= (now or utcnow()),
+            Appointment.ends_at >= now,
+            # Bounds the agent's index from below: without it the years of past appointments
+            # were read to find the first one not yet over (none lasts longer than MAX_DURATION).
+            Appointment.starts_at > now - timedelta(minutes=MAX_DURATION),
         )
         .order_by(Appointment.starts_at, Appointment.id)
         .limit(limit)

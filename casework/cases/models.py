@@ -71,6 +71,8 @@ class Case(db.Model):
         # The caseload's default order (newest first), per agent and per region.
         Index("ix_cases_agent_opened", "agent_id", "opened_at", "id"),
         Index("ix_cases_region_opened", "region_id", "opened_at", "id"),
+        # An agent's overdue follow-ups (home, caseload filter): a range, not the whole caseload.
+        Index("ix_cases_agent_follow_up", "agent_id", "next_follow_up_on"),
         # The public number is built from the id: SQLite must never reuse one after a deletion.
         {"sqlite_autoincrement": True},
     )

@@ -129,7 +129,7 @@ def agent_home(user: Any, today: date | None = None, now: datetime | None = None
     today = today or local_today()
     now = now or utcnow()
     overdue = (
-        cases.visible_cases(user)
+        cases.visible_cases(user, with_person=False)
         .with_only_columns(func.count(Case.id))
         .where(Case.next_follow_up_on < today, Case.status != "closed")
     )

@@ -463,3 +463,15 @@ def test_a_busy_successor_leaves_the_appointment_with_the_previous_agent(app, ag
         cases.answer_transfer(db.session.get(User, successor.id), transfer, accept=True)
         db.session.commit()
         assert db.session.get(Appointment, appointment_id).agent_id == agent.id
+
+
+def test_upcoming_lists_a_meeting_in_progress_until_it_ends(app, agent):
+    appointment_id = book_one(app, agent)
+    with app.app_context():
+        appointment = db.session.get(Appointment, appointment_id)
+        during = appointment.starts_at + timedelta(minutes=30)
+        after = appointment.ends_at + timedelta(minutes=1)
+        before = appointment.starts_at - timedelta(days=3)
+        assert [a.id for a in operations.upcoming(agent.id, now=before)] == [appointment_id]
+        assert [a.id for a in operations.upcoming(agent.id, now=during)] == [appointment_id]
+        assert operations.upcoming(agent.id, now=after) == []
