@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import unicodedata
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -781,8 +781,10 @@ def caseload(
     today: date | None = None,
     breadth: str | None = None,
     for_count: bool = False,
+    ids_only: bool = False,
 ) -> Select:
-    """The cases of the caseload page, in its order (``for_count``: their ids, unordered)."""
+    """The cases of the caseload page, in its order (``ids_only``: their ids, in that order;
+    ``for_count``: their ids, unordered)."""
     today = today or local_today()
     if filters.query and breadth is None:
         breadth = search_breadth(filters.query)
@@ -793,7 +795,9 @@ def caseload(
     statement = visible_cases(
         user, indexed=not (from_matches and sqlite), with_person=not for_count
     )
-    if not for_count:
+    if ids_only:
+        statement = statement.with_only_columns(Case.id)
+    elif not for_count:
         # The person comes from the join the scope already makes (sorting by name needs it):
         # a second join of persons would be read for every match before the sort.
         statement = statement.options(
@@ -833,12 +837,25 @@ def caseload_page(user: Any, filters: CaseloadFilters, number: int) -> Page:
     """One page of the caseload. A search that matches most cases is counted up to 100 only."""
     breadth = search_breadth(filters.query) if filters.query else None
     limit = WIDE_COUNT if breadth == "very_wide" else COUNT_LIMIT
-    return paginate(
-        caseload(user, filters, breadth=breadth),
+    page = paginate(
+        caseload(user, filters, breadth=breadth, ids_only=True),
         number,
         count_limit=limit,
         count_statement=caseload(user, filters, breadth=breadth, for_count=True),
     )
+    # The sort carries ids only (a region's search sorts a thousand matches to show 25); the
+    # cases shown are then read with their person, agent and service point.
+    shown = {
+        case.id: case
+        for case in db.session.scalars(
+            select(Case)
+            .options(
+                joinedload(Case.person), joinedload(Case.agent), joinedload(Case.service_point)
+            )
+            .where(Case.id.in_(page.items))
+        ).unique()
+    }
+    return replace(page, items=[shown[case_id] for case_id in page.items])
 
 
 def caseload_counts(user: Any, limit: int = COUNT_LIMIT) -> dict[str, int | str]:
