@@ -21,7 +21,17 @@ SQLITE_MMAP_BYTES = 256 * 1024 * 1024
 READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Statements that need SQLite's write lock. A savepoint is opened only to write in it, and the
 # read transaction cannot be ended once a savepoint is open, so it counts as a write.
-_WRITE_KEYWORDS = ("INSERT", "UPDATE", "DELETE", "REPLACE", "SAVEPOINT")
+_WRITE_KEYWORDS = (
+    "INSERT",
+    "UPDATE",
+    "DELETE",
+    "REPLACE",
+    "SAVEPOINT",
+    "CREATE",
+    "DROP",
+    "ALTER",
+    "ANALYZE",
+)
 _READING = "casework_reading"
 _reading_outside_requests: ContextVar[bool] = ContextVar("casework_reading", default=False)
 
