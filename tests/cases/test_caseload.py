@@ -159,6 +159,18 @@ def test_priority_sort_puts_urgent_first(app, client, login, make_case):
     assert positions == sorted(positions)
 
 
+def test_name_sort_and_pages_keep_the_order_of_the_sort(app, client, login, make_case):
+    """The page sorts ids, then reads its cases: they must come back in the sort's order."""
+    agent = login(role="agent")
+    names = ["Zola", "Martin", "Abadie"] + [f"Nom{i:02d}" for i in range(25)]
+    made = {name: make_case(agent, family_name=name) for name in names}
+    first = client.get("/cases/?sort=name").text
+    second = client.get("/cases/?sort=name&page=2").text
+    positions = [first.index(f'href="/cases/{made[n].id}"') for n in ("Abadie", "Martin")]
+    assert positions == sorted(positions) and f'href="/cases/{made["Zola"].id}"' not in first
+    assert f'href="/cases/{made["Zola"].id}"' in second  # the last name, on the second page
+
+
 @pytest.mark.parametrize("role", ["agent", "supervisor", "advisor"])
 def test_bad_filter_values_are_harmless(client, login, role):
     login(role=role)
