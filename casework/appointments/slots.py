@@ -143,7 +143,7 @@ class _Calendar:
 
     windows: list[_Window]
     exceptions: dict[int, list[AvailabilityException]] = field(default_factory=dict)
-    claimed: set[tuple[int, datetime]] = field(default_factory=set)
+    claimed: dict[int, set[datetime]] = field(default_factory=dict)  # agent → quarter hours
     claims_loaded_until: datetime | None = None
 
 
@@ -215,7 +215,8 @@ def _load_claims(calendar: _Calendar, start: datetime, end: datetime, ignore: in
     )
     if ignore is not None:
         statement = statement.where(SlotClaim.appointment_id != ignore)
-    calendar.claimed.update((agent, moment) for agent, moment in db.session.execute(statement))
+    for agent, moment in db.session.execute(statement):
+        calendar.claimed.setdefault(agent, set()).add(moment)
     calendar.claims_loaded_until = end
 
 
@@ -234,17 +235,27 @@ def _day_slots(calendar: _Calendar, day: date, query: SlotQuery, not_before: dat
         yield from slots
 
 
+def _steady_offset(day: date) -> timedelta | None:
+    """The day's UTC offset when no clock change falls on it (every day but two a year)."""
+    first = datetime.combine(day, time(0)).replace(tzinfo=LOCAL).utcoffset()
+    last = datetime.combine(day, time(23, 59)).replace(tzinfo=LOCAL).utcoffset()
+    return first if first == last else None
+
+
 def _window_slots(calendar, window, day, query, not_before) -> Iterator[Slot]:
     on_site, remote = interpretation_for(window, query.language)
+    taken = calendar.claimed.get(window.agent_id, set())
+    # On a day without a clock change every wall time is its UTC instant less one offset; a
+    # change day converts each time on its own (a skipped time is never offered).
+    offset = _steady_offset(day)
     wall = datetime.combine(day, window.starts_at)
     last_start = datetime.combine(day, window.ends_at) - query.duration
     while wall <= last_start:
-        starts = local_wall_to_utc(day, wall.time())
+        starts = wall - offset if offset is not None else local_wall_to_utc(day, wall.time())
         wall += GRID
         if starts is None or starts < not_before:
             continue
-        needed = units(starts, query.duration)
-        if any((window.agent_id, unit) in calendar.claimed for unit in needed):
+        if not taken.isdisjoint(units(starts, query.duration)):
             continue
         yield Slot(
             agent_id=window.agent_id,

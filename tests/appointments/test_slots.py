@@ -139,6 +139,8 @@ def test_spring_forward_hour_is_never_offered(ctx):
     assert local_times[:4] == [time(1, 0), time(1, 15), time(1, 30), time(1, 45)]
     assert local_times[4] == time(3, 0)
     assert len({s.starts_at for s in slots}) == len(slots)
+    # The whole day, to the window's end: 1:00–1:45, then 3:00–3:45 (2:00–2:59 does not exist).
+    assert local_times == [time(h, m) for h in (1, 3) for m in (0, 15, 30, 45)]
 
 
 def test_fall_back_hour_is_offered_once(ctx):
@@ -149,6 +151,8 @@ def test_fall_back_hour_is_offered_once(ctx):
     )
     day = [s for s in slots if s.local_start.date() == date(2027, 11, 7)]
     assert len(day) == 8  # 0:30 to 2:15, each wall-clock quarter once
+    wall_times = [time(0, 30), time(0, 45)] + [time(h, m) for h in (1, 2) for m in (0, 15, 30, 45)]
+    assert [s.local_start.time() for s in day] == wall_times[:8]
     assert local_wall_to_utc(date(2027, 11, 7), time(1, 30)) == datetime(2027, 11, 7, 5, 30)
     assert local_wall_to_utc(date(2027, 3, 14), time(2, 30)) is None
 
