@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Any
 
 from flask import Flask, has_request_context, request
 from sqlalchemy import Engine, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 
 from casework.extensions import db
 
@@ -132,3 +134,10 @@ def refresh_statistics(session) -> None:
     if session.get_bind().dialect.name == "sqlite":
         session.execute(text(f"PRAGMA analysis_limit={SQLITE_ANALYSIS_LIMIT}"))
     session.execute(text("ANALYZE"))
+
+
+def insert_on_conflict(model: type) -> Any:
+    """An INSERT of ``model`` that can say what a conflicting row does (``on_conflict_do_…``):
+    both engines have it, each in its own dialect."""
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    return dialect.insert(model)

@@ -15,10 +15,10 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, event, false, func, select, update
 from sqlalchemy import case as sa_case
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload
 
 from casework.core import audit
+from casework.core.db import insert_on_conflict
 from casework.core.domain import DomainError, StaleEdit
 from casework.core.permissions import Scope, scope_for
 from casework.core.time import local_to_utc, local_today, utcnow
@@ -81,8 +81,7 @@ def insert_ignoring_duplicates(model: type, rows: list[dict[str, Any]]) -> None:
     """Insert ``rows``; one whose ``key`` exists already is skipped (another process won)."""
     if not rows:
         return
-    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(model).on_conflict_do_nothing(index_elements=["key"])
+    statement = insert_on_conflict(model).on_conflict_do_nothing(index_elements=["key"])
     db.session.execute(statement, rows)
 
 

@@ -17,9 +17,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from casework.core.db import insert_on_conflict
 from casework.core.time import utcnow
 from casework.extensions import db
 from casework.reference.models import Domain, Region
@@ -70,8 +69,7 @@ def keep(board: reports.Dashboard) -> None:
         "computed_at": board.computed_at or utcnow(),
         "payload": to_payload(board),
     }
-    insert = postgresql_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
-    statement = insert(DashboardSnapshot).values(**values)
+    statement = insert_on_conflict(DashboardSnapshot).values(**values)
     db.session.execute(
         statement.on_conflict_do_update(
             index_elements=["scope_key", "period_start", "period_end"],
