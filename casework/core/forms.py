@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import lru_cache
-from types import SimpleNamespace
 from typing import Any, TypeVar
 
 from flask import abort, flash
@@ -99,13 +97,6 @@ class CachedSelect(Select):
                 kwargs[name] = getattr(flags, name)
         return Markup(f"<select {html_params(name=field.name, **kwargs)}>{options}</select>")
 
-    @classmethod
-    def render_option(cls, choice, **kwargs) -> Markup:
-        label = choice.label or choice.value
-        if kwargs or choice.render_kw or isinstance(label, Markup):
-            return super().render_option(choice, **kwargs)
-        return _rendered_option(choice.value, str(label), bool(choice.selected))
-
 
 OPTIONS_CACHED = 512
 _OPTIONS: dict[tuple, str] = {}
@@ -130,10 +121,3 @@ def _options_key(field: Any) -> tuple | None:
     except TypeError:  # data or a value that cannot be hashed
         return None
     return key
-
-
-@lru_cache(maxsize=16384)
-def _rendered_option(value: Any, label: str, selected: bool) -> Markup:
-    return Select.render_option(
-        SimpleNamespace(value=value, label=label, selected=selected, render_kw=None)
-    )
