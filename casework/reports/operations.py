@@ -337,12 +337,18 @@ def open_needs(region_ids: list[int] | None, regions: list[Region]) -> NeedsTabl
         )
         .group_by(Case.region_id, Need.domain_id)
     ).all()
-    domains = list(db.session.scalars(select(Domain).order_by(Domain.position)))
-    table = NeedsTable(domains, [])
-    table.cells = {(region_id, domain_id): n for region_id, domain_id, n in rows}
-    shown = {region_id for region_id, _domain in table.cells}
-    table.regions = [r for r in regions if r.id in shown]
-    return table
+    return needs_table({(region_id, domain_id): n for region_id, domain_id, n in rows}, regions)
+
+
+def needs_table(cells: dict[tuple[int, int], int], regions: list[Region]) -> NeedsTable:
+    """The table of ``cells`` ((region, domain) → cases): every domain, the regions that have a
+    cell."""
+    shown = {region_id for region_id, _domain in cells}
+    return NeedsTable(
+        list(db.session.scalars(select(Domain).order_by(Domain.position))),
+        [region for region in regions if region.id in shown],
+        cells,
+    )
 
 
 @dataclass(frozen=True)

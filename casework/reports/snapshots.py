@@ -21,7 +21,7 @@ from sqlalchemy import select
 from casework.core.db import insert_on_conflict
 from casework.core.time import utcnow
 from casework.extensions import db
-from casework.reference.models import Domain, Region
+from casework.reference.models import Region
 from casework.reports import operations as reports
 from casework.reports.models import DashboardSnapshot
 
@@ -103,17 +103,11 @@ def from_payload(
 ) -> reports.Dashboard:
     """The dashboard a snapshot holds; labels are translated now, in the reader's language."""
     cells = {(region, domain): n for region, domain, n in payload["needs"]}
-    shown = {region for region, _domain in cells}
-    needs = reports.NeedsTable(
-        list(db.session.scalars(select(Domain).order_by(Domain.position))),
-        [region for region in regions if region.id in shown],
-        cells,
-    )
     return reports.Dashboard(
         period=period,
         scope=scope,
         caseload=[reports.AgentLoad(*row) for row in payload["caseload"]],
-        needs=needs,
+        needs=reports.needs_table(cells, regions),
         funnel=[reports.FunnelRow(*row) for row in payload["funnel"]],
         delays=[
             reports.DelayStat(key, str(reports.DELAY_LABELS[key]), tuple(values))
