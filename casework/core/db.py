@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask, has_request_context, request
 from sqlalchemy import Engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, scoped_session
 
 from casework.extensions import db
 
@@ -48,7 +49,7 @@ def configure_engine(engine: Engine) -> None:
     engine._casework_configured = True  # type: ignore[attr-defined]
 
 
-def request_reads_first() -> bool:
+def reads_before_writing() -> bool:
     """Whether the current work reads, and writes only at its end: a page (GET, HEAD, OPTIONS),
     whose writes are its traces (audit rows, the session's last-seen time), or a job inside
     ``reads_first()``."""
@@ -89,7 +90,7 @@ def _sqlite_on_begin(connection) -> None:
     # locked" instead of waiting under busy_timeout. A page only reads until its commit, so it
     # reads in a deferred transaction (WAL readers never wait) and takes the lock only for its
     # traces, in a short transaction of their own (_sqlite_before_write).
-    reading = request_reads_first()
+    reading = reads_before_writing()
     connection.info[_READING] = reading
     connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
@@ -110,7 +111,7 @@ def register_page_reads(app: Flask) -> None:
 
     @app.before_request
     def defer_page_writes() -> None:
-        if request_reads_first():
+        if reads_before_writing():
             db.session.autoflush = False
 
     @app.teardown_request
@@ -124,7 +125,7 @@ def register_page_reads(app: Flask) -> None:
 SQLITE_ANALYSIS_LIMIT = 1000
 
 
-def refresh_statistics(session) -> None:
+def refresh_statistics(session: Session | scoped_session) -> None:
     """Refresh the query planner's statistics (the caller commits).
 
     SQLite keeps none until ANALYZE runs, and without them it may walk years of history through
