@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -10,7 +10,7 @@ from sqlalchemy import select
 from casework.auth import operations
 from casework.auth.models import User
 from casework.auth.passwords import check_password_policy, generate_temporary_password
-from casework.demo.tables import read_tables
+from casework.demo.tables import read_tables, shaped
 from casework.extensions import db
 from casework.reference.models import Organisation, Region, ServicePoint
 
@@ -30,25 +30,15 @@ class DemoAccount:
 HOME_AGENT = "agente"  # the documented agent whose working day the demo prepares
 
 
-def _account(item: Mapping[str, str]) -> DemoAccount:
-    return DemoAccount(
-        username=item["username"],
-        full_name=item["full_name"],
-        role=item["role"],
-        region=item["region"],
-        service_point=item.get("service_point"),
-        organisation=item.get("organisation"),
-    )
-
-
 def documented_accounts(seed_dir: str | None = None) -> tuple[DemoAccount, ...]:
     """The accounts README.md lists (seed/demo/accounts.yaml, ``documented``)."""
-    return tuple(_account(item) for item in read_tables("accounts", seed_dir)["documented"])
+    items = read_tables("accounts", seed_dir)["documented"]
+    return tuple(shaped(DemoAccount, item) for item in items)
 
 
 def roster(seed_dir: str | None = None) -> tuple[DemoAccount, ...]:
     """More staff, so that lists, filters and pagination have something to show."""
-    return tuple(_account(item) for item in read_tables("accounts", seed_dir)["roster"])
+    return tuple(shaped(DemoAccount, item) for item in read_tables("accounts", seed_dir)["roster"])
 
 
 def demo_agents(seed_dir: str | None = None) -> tuple[str, ...]:

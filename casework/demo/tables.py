@@ -1,8 +1,8 @@
 """The demo's tables: ``seed/demo/<name>.yaml`` in the configured seed folder.
 
 The values there are illustrative (names, streets, phrases, shares); the builders of this package
-read them and go through the operations. The seed folder is ``CASEWORK_SEED_DIR`` (``./seed`` by
-default), as for ``casework init``. A missing or unreadable file, or a missing entry, is a
+read them and go through the operations. The seed folder is ``CASEWORK_SEED_DIR`` (the project's
+``seed/`` by default), as for ``casework init``. A missing or unreadable file, or a missing entry, is a
 ``SeedError`` (a ``ValueError``) that names the file: ``casework demo`` prints it in one line.
 """
 
@@ -78,7 +78,7 @@ def shaped(kind: type[Shape], item: Mapping[str, Any], **given: Any) -> Shape:
     """The dataclass ``kind`` from the entries of the same names in ``item`` (or ``given``); an
     entry may be left out when its field has a default."""
     values = {}
-    for each in fields(kind):  # type: ignore[arg-type]
+    for each in fields(kind):
         if each.name in given:
             values[each.name] = given[each.name]
         elif each.default is not MISSING:
@@ -102,5 +102,7 @@ def repeated(counts: Mapping[str, int]) -> tuple[str, ...]:
 
 def entry(item: Mapping[str, str]) -> tuple[str, str]:
     """A timeline entry written ``kind: text`` → (kind, text)."""
+    if not isinstance(item, Mapping) or len(item) != 1:
+        raise SeedError(f"{item!r}: write a timeline entry as « kind: text »")
     ((kind, text),) = item.items()
     return kind, text
