@@ -17,7 +17,7 @@ from casework.appointments.models import (
 )
 from casework.auth.models import User
 from casework.core.time import utcnow
-from casework.demo_appointments import holidays_between, load_demo_appointments
+from casework.demo.appointments import holidays_between, load_demo_appointments
 from casework.extensions import db
 from casework.reference.models import HostCity
 from casework.reminders.models import Reminder

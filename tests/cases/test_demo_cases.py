@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 from collections import Counter
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -12,11 +14,14 @@ from casework.assessments.models import Assessment
 from casework.cases import choices
 from casework.cases.models import Case, CaseTransfer, Interaction, Person
 from casework.core.time import utcnow
-from casework.demo import load_demo
-from casework.demo_cases import load_demo_cases, pick_names
+from casework.demo import load_demo, load_demo_cases_once
+from casework.demo.cases import load_demo_cases
+from casework.demo.people import pick_names
 from casework.extensions import db
+from casework.reference.seed import SeedError
 
 DEMO_PASSWORD = "Demo-mot-de-passe-2026"
+DEMO_TABLES = Path(__file__).resolve().parents[2] / "seed" / "demo"
 
 
 def _cases() -> list[Case]:
@@ -107,3 +112,49 @@ def test_names_depend_only_on_the_seed(ctx):
 def test_refuses_without_demo_agents(ctx):
     with pytest.raises(ValueError, match="aucune agente ou aucun agent de démonstration"):
         load_demo_cases(5)
+
+
+def test_demo_tables_say_their_values_are_illustrative():
+    files = sorted(DEMO_TABLES.glob("*.yaml"))
+
+    assert {path.stem for path in files} >= {"accounts", "people", "places", "cases", "notes"}
+    for path in files:
+        header = path.read_text(encoding="utf-8").split("\n\n", 1)[0]
+        assert header.startswith("#") and "ILLUSTRATIVE VALUES" in header, path.name
+
+
+def test_tables_come_from_the_configured_seed_folder(app, ctx, tmp_path, monkeypatch):
+    shutil.copytree(DEMO_TABLES, tmp_path / "demo")
+    people = tmp_path / "demo" / "people.yaml"
+    text = people.read_text(encoding="utf-8").replace("Mohamed, Benali", "Mourad, Benali")
+    people.write_text(text, encoding="utf-8")
+    monkeypatch.setitem(app.config, "SEED_DIR", str(tmp_path))
+
+    assert "Mourad Benali" in pick_names(20)
+    assert "Mohamed Benali" not in pick_names(20)
+
+
+def test_a_missing_table_is_one_clear_error(app, ctx, tmp_path, monkeypatch):
+    shutil.copytree(DEMO_TABLES, tmp_path / "demo")
+    people = tmp_path / "demo" / "people.yaml"
+    people.write_text(
+        people.read_text(encoding="utf-8").replace("\norigins:", "\nplaces_of_birth:"),
+        encoding="utf-8",
+    )
+    monkeypatch.setitem(app.config, "SEED_DIR", str(tmp_path))
+    load_demo(password=DEMO_PASSWORD)
+
+    with pytest.raises(SeedError, match=r"demo/people\.yaml: « origins » is missing"):
+        load_demo_cases(5)
+    assert db.session.scalar(select(func.count(Case.id))) == 0
+
+
+def test_a_missing_file_stops_the_demo_before_any_case(app, ctx, tmp_path, monkeypatch):
+    shutil.copytree(DEMO_TABLES, tmp_path / "demo")
+    (tmp_path / "demo" / "appointments.yaml").unlink()
+    monkeypatch.setitem(app.config, "SEED_DIR", str(tmp_path))
+    load_demo(password=DEMO_PASSWORD)
+
+    with pytest.raises(SeedError, match=r"demo/appointments\.yaml"):
+        load_demo_cases_once(5)
+    assert db.session.scalar(select(func.count(Case.id))) == 0

@@ -110,12 +110,13 @@ def _seed_accounts() -> dict[str, int]:
     from sqlalchemy import select
 
     from casework.appointments import operations as appointments
-    from casework.demo import DEMO_ACCOUNTS, ensure_account
+    from casework.demo.accounts import documented_accounts, ensure_account
     from casework.extensions import db
     from casework.reference.models import ServicePoint
 
     wanted = ("agente", "conseiller", "accueil", "partenaire")
-    users = {a.username: ensure_account(a, PASSWORD) for a in DEMO_ACCOUNTS if a.username in wanted}
+    accounts = documented_accounts()
+    users = {a.username: ensure_account(a, PASSWORD) for a in accounts if a.username in wanted}
     agent = users["agente"]
     point = db.session.scalar(select(ServicePoint).where(ServicePoint.code == "DR-MTL"))
     agent.service_point_id = point.id

@@ -1,7 +1,4 @@
-"""Demo data: the documented demo accounts and an illustrative staff roster.
-
-Every name here is invented (illustrative demo values), not a real person.
-"""
+"""Demo accounts: the documented ones and an illustrative staff roster (seed/demo/accounts.yaml)."""
 
 from __future__ import annotations
 
@@ -13,6 +10,7 @@ from sqlalchemy import select
 from casework.auth import operations
 from casework.auth.models import User
 from casework.auth.passwords import check_password_policy, generate_temporary_password
+from casework.demo.tables import read_tables, shaped
 from casework.extensions import db
 from casework.reference.models import Organisation, Region, ServicePoint
 
@@ -29,33 +27,24 @@ class DemoAccount:
     organisation: str | None = None
 
 
-DEMO_ACCOUNTS = (
-    DemoAccount("admin", "Administratrice Démo", "admin", "06"),
-    DemoAccount("agente", "Amélie Tremblay", "agent", "06"),
-    DemoAccount("agent2", "Karim Benali", "agent", "03"),
-    DemoAccount("conseiller", "Jean-François Gagnon", "advisor", "06"),
-    DemoAccount("accueil", "Nadia Pierre-Louis", "airport", "06", service_point="AEROPORT-YUL"),
-    DemoAccount("partenaire", "Sofía Ramírez", "partner", "06", organisation="promis"),
-    DemoAccount("superviseur", "Marc-André Côté", "supervisor", "06"),
-)
+HOME_AGENT = "agente"  # the documented agent whose working day the demo prepares
 
-# A roster so that lists, filters and pagination have something to show (illustrative names).
-DEMO_ROSTER = (
-    DemoAccount("agent.estrie", "Léa Bouchard", "agent", "05"),
-    DemoAccount("agent.outaouais", "Mamadou Diallo", "agent", "07"),
-    DemoAccount("agent.mauricie", "Isabelle Lavoie", "agent", "04"),
-    DemoAccount("agent.laval", "Thi Lan Nguyen", "agent", "13"),
-    DemoAccount("agent.monteregie", "Olivier Roy", "agent", "16"),
-    DemoAccount("agent.lanaudiere", "Fatima Zahra El Amrani", "agent", "14"),
-    DemoAccount("agent.chaudiere", "Simon Pelletier", "agent", "12"),
-    DemoAccount("agent.mtl2", "Ana Lucía Torres", "agent", "06"),
-    DemoAccount("conseil.capitale", "Geneviève Morin", "advisor", "03"),
-    DemoAccount("conseil.estrie", "Patrick O'Neill", "advisor", "05"),
-    DemoAccount("conseil.outaouais", "Chantal Bélanger", "advisor", "07"),
-    DemoAccount("accueil2", "Yves-Daniel Joseph", "airport", "06", service_point="AEROPORT-YUL"),
-    DemoAccount("superv.capitale", "Hélène Fortin", "supervisor", "03"),
-    DemoAccount("partenaire.sana", "Ravi Sharma", "partner", "05", organisation="sanc"),
-)
+
+def documented_accounts(seed_dir: str | None = None) -> tuple[DemoAccount, ...]:
+    """The accounts README.md lists (seed/demo/accounts.yaml, ``documented``)."""
+    items = read_tables("accounts", seed_dir)["documented"]
+    return tuple(shaped(DemoAccount, item) for item in items)
+
+
+def roster(seed_dir: str | None = None) -> tuple[DemoAccount, ...]:
+    """More staff, so that lists, filters and pagination have something to show."""
+    return tuple(shaped(DemoAccount, item) for item in read_tables("accounts", seed_dir)["roster"])
+
+
+def demo_agents(seed_dir: str | None = None) -> tuple[str, ...]:
+    """Usernames of the demo's agents, documented ones first: they receive the demo cases."""
+    accounts = documented_accounts(seed_dir) + roster(seed_dir)
+    return tuple(account.username for account in accounts if account.role == "agent")
 
 
 def _region(code: str) -> Region:
@@ -136,28 +125,11 @@ def load_demo(
     password = password or generate_temporary_password()
     check_password_policy(password)
     step = progress or (lambda _label: None)
+    documented, staff = documented_accounts(), roster()
     step("comptes de démonstration")
-    accounts = [ensure_account(account, password) for account in DEMO_ACCOUNTS]
+    accounts = [ensure_account(account, password) for account in documented]
     step("équipe de démonstration")
-    for account in DEMO_ROSTER:
+    for account in staff:
         ensure_account(account, password)
     db.session.commit()
     return accounts, password
-
-
-def load_demo_cases_once(count: int, progress: Callable[[str], None] | None = None) -> int | None:
-    """Create ``count`` illustrative cases when the database has none; None when it has some."""
-    from casework.cases.models import Case
-    from casework.demo_appointments import load_demo_appointments
-    from casework.demo_cases import load_demo_cases
-    from casework.demo_plans import load_demo_plans, load_demo_referrals
-    from casework.demo_reminders import load_demo_reminders
-
-    if db.session.scalar(select(Case.id).limit(1)) is not None:
-        return None
-    created = load_demo_cases(count, progress=progress)
-    load_demo_plans(progress=progress)
-    load_demo_referrals(progress=progress)
-    load_demo_appointments(progress=progress)
-    load_demo_reminders(progress=progress)
-    return created

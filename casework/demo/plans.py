@@ -1,29 +1,60 @@
-"""Illustrative action plans for the demo cases, built through the plan service layer."""
+"""Illustrative action plans and referrals for the demo cases, built through the service layer.
+
+How far plans and referrals go, and the words written on them, come from seed/demo/plans.yaml.
+"""
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
 from casework.assessments.models import Assessment
 from casework.auth.models import User
 from casework.cases.models import Case
+from casework.demo.tables import read_tables, repeated
 from casework.extensions import db
 from casework.plans import operations as plans
 
-FOLLOW_UP = ("todo", "todo", "in_progress", "in_progress", "done", "done", "done", "abandoned")
-ABANDON_REASONS = (
-    "La personne a trouvé une solution par son réseau.",
-    "Besoin réglé entre-temps.",
-    "La personne a préféré reporter cette démarche.",
-)
+# How a referral reaches each stop of a partner user: the organisation's answers, in order.
+PARTNER_STEPS = {
+    "accepted": ("accepted",),
+    "declined": ("declined",),
+    "completed": ("accepted", "completed"),
+    "not_completed": ("accepted", "not_completed"),
+}
+
+
+@dataclass(frozen=True)
+class PlanTables:
+    """seed/demo/plans.yaml."""
+
+    action_statuses: tuple[str, ...]
+    abandon_reasons: tuple[str, ...]
+    referral_availabilities: tuple[str, ...]
+    referral_stops: tuple[str, ...]
+    partner_stops: tuple[str, ...]
+    comments: Mapping[str, str]  # returned (the advisor's), declined (the organisation's)
+
+    @classmethod
+    def read(cls, seed_dir: str | None = None) -> PlanTables:
+        tables = read_tables("plans", seed_dir)
+        return cls(
+            action_statuses=repeated(tables["action_statuses"]),
+            abandon_reasons=tables["abandon_reasons"],
+            referral_availabilities=tables["referral_availabilities"],
+            referral_stops=tables["referral_stops"],
+            partner_stops=tables["partner_stops"],
+            comments={key: tables["comments"][key] for key in ("returned", "declined")},
+        )
 
 
 def load_demo_plans(progress: Callable[[str], None] | None = None, seed: int = 2026) -> int:
     """A plan for most assessed open cases: finalised and followed up, some still in draft."""
     rng = random.Random(seed)
+    tables = PlanTables.read()
     step = progress or (lambda _label: None)
     assessed = db.session.scalars(
         select(Case)
@@ -45,40 +76,14 @@ def load_demo_plans(progress: Callable[[str], None] | None = None, seed: int = 2
             continue  # left as a draft
         plans.finalise(agent, case, plan, plan.version)
         for action in plan.actions:
-            status = rng.choice(FOLLOW_UP)
+            status = rng.choice(tables.action_statuses)
             if status != "todo":
-                reason = rng.choice(ABANDON_REASONS) if status == "abandoned" else None
+                reason = rng.choice(tables.abandon_reasons) if status == "abandoned" else None
                 plans.set_action_status(agent, case, plan, action.id, status, reason)
         created += 1
     db.session.commit()
     step(f"plans d'action de démonstration : {created}")
     return created
-
-
-DEMO_AVAILABILITIES = ("Jours de semaine", "Soirs et fins de semaine", "Dès le mois prochain")
-# Where demo referrals stop, in order of the lifecycle (every state appears).
-DEMO_REFERRAL_STOPS = (
-    "draft",
-    "submitted",
-    "submitted",
-    "returned",
-    "approved",
-    "sent",
-    "sent",
-    "accepted",
-    "declined",
-    "completed",
-    "completed",
-    "not_completed",
-)
-# Referrals to an organisation that has a demo user stop where that user has something to do.
-PARTNER_STOPS = ("sent", "not_completed", "accepted", "completed", "declined", "sent")
-PARTNER_STEPS = {
-    "accepted": ("accepted",),
-    "declined": ("declined",),
-    "completed": ("accepted", "completed"),
-    "not_completed": ("accepted", "not_completed"),
-}
 
 
 def load_demo_referrals(progress: Callable[[str], None] | None = None, seed: int = 2026) -> int:
@@ -92,6 +97,7 @@ def load_demo_referrals(progress: Callable[[str], None] | None = None, seed: int
     from casework.referrals import operations as referrals
 
     rng = random.Random(seed)
+    tables = PlanTables.read()
     step = progress or (lambda _label: None)
     advisors = {
         u.region_id: u
@@ -122,16 +128,17 @@ def load_demo_referrals(progress: Callable[[str], None] | None = None, seed: int
             organisation,
             None,
             interest=rng.choice(("high", "medium", "low")),
-            availability=rng.choice(DEMO_AVAILABILITIES),
+            availability=rng.choice(tables.referral_availabilities),
         )
         if organisation.id in partners:
-            stop = PARTNER_STOPS[partner_referrals % len(PARTNER_STOPS)]
+            stop = tables.partner_stops[partner_referrals % len(tables.partner_stops)]
             partner_referrals += 1
         else:
-            stop = DEMO_REFERRAL_STOPS[created % len(DEMO_REFERRAL_STOPS)]
+            stop = tables.referral_stops[created % len(tables.referral_stops)]
         _advance(
             referrals,
             cases,
+            tables,
             referral,
             stop,
             agent,
@@ -145,7 +152,9 @@ def load_demo_referrals(progress: Callable[[str], None] | None = None, seed: int
     return created
 
 
-def _advance(referrals, cases, referral, stop, agent, advisor, partner, consent_day) -> None:
+def _advance(
+    referrals, cases, tables, referral, stop, agent, advisor, partner, consent_day
+) -> None:
     """Walk ``referral`` to ``stop`` as its actors would, as far as the demo has those actors."""
 
     def move(actor, to_status, comment=None, reason=None):
@@ -158,7 +167,7 @@ def _advance(referrals, cases, referral, stop, agent, advisor, partner, consent_
     if stop == "submitted" or advisor is None:
         return
     if stop == "returned":
-        move(advisor, "returned", "Préciser le besoin et les disponibilités de la personne.")
+        move(advisor, "returned", tables.comments["returned"])
         return
     move(advisor, "approved")
     if stop == "approved":
@@ -170,6 +179,6 @@ def _advance(referrals, cases, referral, stop, agent, advisor, partner, consent_
     if partner is None:
         return
     for to_status in PARTNER_STEPS.get(stop, ()):
-        comment = "Plus de place dans le groupe ce mois-ci." if to_status == "declined" else None
+        comment = tables.comments["declined"] if to_status == "declined" else None
         reason = "unreachable" if to_status == "not_completed" else None
         move(partner, to_status, comment, reason)

@@ -8,15 +8,15 @@ ones over the next three weeks; the airport team books a few first interviews to
 Free slots always come from ``slots.find_slots``, so appointments respect the windows, the
 exceptions and each other. Upcoming appointments are booked through ``operations.book_for_case``
 and ``operations.book_from_airport``; past ones (which the service layer rightly refuses to book)
-are written directly, with the same slot claims a booking makes. Names, phones, e-mails, hours and
-interpreter languages here are illustrative demo values.
+are written directly, with the same slot claims a booking makes. Hours, interpreter languages,
+outcomes and the people landing today are illustrative values from seed/demo/appointments.yaml.
 """
 
 from __future__ import annotations
 
 import random
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
@@ -46,7 +46,9 @@ from casework.auth.models import User
 from casework.auth.operations import find_user
 from casework.cases.models import Case
 from casework.core.time import utcnow
-from casework.demo_cases import HOME_AGENT, PILOT_REGIONS
+from casework.demo.accounts import HOME_AGENT
+from casework.demo.stories import PILOT_REGIONS
+from casework.demo.tables import clock, read_tables, repeated, shaped
 from casework.extensions import db
 from casework.reference.models import HostCity, Region, ServicePoint
 
@@ -55,62 +57,70 @@ UPCOMING_DAYS = 21
 # Bounds the work on a large demo: an agent's calendar only holds so many meetings anyway.
 MAX_CASES_PER_AGENT = 40
 MAX_LANGUAGES = 5
-# Start times an agent proposes (local wall-clock); the first free slot from there is taken.
-PROPOSED_STARTS = tuple(
-    time(h, m) for h, m in ((8, 30), (9, 0), (9, 30), (10, 30), (13, 0), (13, 30), (14, 0), (15, 0))
-)
-
-# Two periods a day; each agent keeps one pattern (illustrative hours).
-SHIFTS = (
-    ((time(8, 30), time(12, 0)), (time(13, 0), time(16, 30))),
-    ((time(8, 0), time(11, 45)), (time(12, 45), time(16, 0))),
-    ((time(9, 0), time(12, 0)), (time(13, 0), time(17, 0))),
-)
 ALL_MODES = ["in_person", "phone", "video"]
 REMOTE_MODES = ["phone", "video"]  # the afternoon an agent works from home
-# Languages for which an interpreter is usually at hand, by region (illustrative); each agent adds
-# the most frequent needs of their own caseload.
-REGION_LANGUAGES = {
-    "06": ("es", "ar"),
-    "13": ("ar", "es"),
-    "03": ("es", "ar"),
-    "07": ("ar", "es"),
-    "16": ("es",),
-}
-DEFAULT_LANGUAGES = ("es",)
-LEAVE_AGENT = "agent.laval"  # a week of leave in the coming weeks (falls back to another agent)
 
-# Outcomes of an agent's past follow-ups, in turn: 15 % no-shows, a few cancelled.
-PAST_OUTCOMES = (
-    "done",
-    "no_show",
-    "done",
-    "done",
-    "cancelled",
-    "done",
-    "done",
-    "done",
-    "done",
-    "no_show",
-    "done",
-    "done",
-    "done",
-    "done",
-    "done",
-    "cancelled",
-    "done",
-    "done",
-    "no_show",
-    "done",
-)
-CANCELLATIONS = (
-    ("person_request", None),
-    ("agent_unavailable", None),
-    ("other", "La personne commence un emploi de jour ; elle rappellera pour un autre moment."),
-    ("person_request", "Enfant malade ce jour-là."),
-)
-FIRST_INTERVIEW_MODES = ("in_person",) * 7 + ("video",) * 2 + ("phone",)
-FOLLOW_UP_MODES = ("in_person",) * 4 + ("phone",) * 4 + ("video",) * 2
+Period = tuple[time, time]
+
+
+@dataclass(frozen=True)
+class _Arrival:
+    staff: str
+    given_names: str
+    family_name: str
+    born: date
+    flight_type: str
+    category: str
+    region: str
+    preferred_language: str
+    mode: str
+    city: str | None = None
+    interpreter_language: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    host_city: str | None = None
+
+
+@dataclass(frozen=True)
+class CalendarTables:
+    """seed/demo/appointments.yaml: hours, languages, outcomes, and today's airport arrivals."""
+
+    shifts: tuple[tuple[Period, Period], ...]  # morning and afternoon
+    proposed_starts: tuple[time, ...]
+    region_languages: Mapping[str, tuple[str, ...]]
+    default_languages: tuple[str, ...]
+    leave_agent: str
+    past_outcomes: tuple[str, ...]
+    cancellations: tuple[tuple[str, str | None], ...]  # reason, comment
+    first_interview_modes: tuple[str, ...]
+    follow_up_modes: tuple[str, ...]
+    arrivals: tuple[_Arrival, ...]
+
+    @classmethod
+    def read(cls, seed_dir: str | None = None) -> CalendarTables:
+        tables = read_tables("appointments", seed_dir)
+        return cls(
+            shifts=tuple(
+                (_period(shift["morning"]), _period(shift["afternoon"]))
+                for shift in tables["shifts"]
+            ),
+            proposed_starts=tuple(clock(start) for start in tables["proposed_starts"]),
+            region_languages=tables["region_languages"],
+            default_languages=tables["default_languages"],
+            leave_agent=tables["leave_agent"],
+            past_outcomes=tables["past_outcomes"],
+            cancellations=tuple(
+                (item["reason"], item.get("comment")) for item in tables["cancellations"]
+            ),
+            first_interview_modes=repeated(tables["first_interview_modes"]),
+            follow_up_modes=repeated(tables["follow_up_modes"]),
+            arrivals=tuple(shaped(_Arrival, item) for item in tables["airport_arrivals"]),
+        )
+
+
+def _period(hours: tuple[str, str]) -> Period:
+    starts, ends = hours
+    return clock(starts), clock(ends)
 
 
 def _public_holidays(year: int) -> dict[date, str]:
@@ -208,10 +218,10 @@ def _needed_language(case: Case) -> str | None:
     return person.interpreter_language if person.interpreter_needed else None
 
 
-def _languages(agent: User, cases: Sequence[Case]) -> list[str]:
+def _languages(tables: CalendarTables, agent: User, cases: Sequence[Case]) -> list[str]:
     """Interpreters on site: the region's usual languages, then the caseload's most frequent
     needs. In the pilot regions the other languages go through remote interpretation."""
-    base = REGION_LANGUAGES.get(agent.region.code, DEFAULT_LANGUAGES)
+    base = tables.region_languages.get(agent.region.code, tables.default_languages)
     if agent.region.code in PILOT_REGIONS:
         return list(base)
     wanted = Counter(code for code in map(_needed_language, cases) if code and code != "fr")
@@ -221,6 +231,7 @@ def _languages(agent: User, cases: Sequence[Case]) -> list[str]:
 
 def _availability(
     rng: random.Random,
+    tables: CalendarTables,
     agents: Sequence[User],
     cases: dict[int, list[Case]],
     admin: User | None,
@@ -232,10 +243,10 @@ def _availability(
         point = _seat(agent)
         if point is None or operations.windows_of(agent.id):
             continue  # no service point in the region, or availability already set by hand
-        shift = rng.choice(SHIFTS)
+        shift = rng.choice(tables.shifts)
         home_afternoon = rng.randrange(5)
         short_friday = rng.random() < 0.3
-        languages = _languages(agent, cases.get(agent.id, []))
+        languages = _languages(tables, agent, cases.get(agent.id, []))
         remote = agent.region.code in PILOT_REGIONS
         for weekday in range(5):
             for period, (starts, ends) in enumerate(shift):
@@ -254,18 +265,20 @@ def _availability(
                 )
                 operations.add_window(agent, agent, fields)
                 added += 1
-    _exceptions(agents, admin, today)
+    _exceptions(tables, agents, admin, today)
     return added
 
 
-def _exceptions(agents: Sequence[User], admin: User | None, today: date) -> None:
+def _exceptions(
+    tables: CalendarTables, agents: Sequence[User], admin: User | None, today: date
+) -> None:
     holidays = holidays_between(today - timedelta(days=PAST_DAYS), today + timedelta(days=56))
     for agent in agents:
         if not operations.windows_of(agent.id):
             continue
         for day, name in holidays:
             operations.add_exception(admin or agent, agent, day, day, "holiday", name)
-    on_leave = next((a for a in agents if a.username == LEAVE_AGENT), None)
+    on_leave = next((a for a in agents if a.username == tables.leave_agent), None)
     on_leave = on_leave or next((a for a in reversed(agents) if a.username != HOME_AGENT), None)
     if on_leave is not None and operations.windows_of(on_leave.id):
         monday = today + timedelta(days=7 - today.weekday() + 7)  # the week after next
@@ -292,8 +305,11 @@ class _Tally:
 class _Calendars:
     """Places the demo appointments of every agent, past and upcoming."""
 
-    def __init__(self, rng: random.Random, now: datetime, staff: Sequence[User]):
+    def __init__(
+        self, rng: random.Random, tables: CalendarTables, now: datetime, staff: Sequence[User]
+    ):
         self.rng = rng
+        self.tables = tables
         self.now = now
         self.today = to_local(now).date()
         self.staff = staff
@@ -327,7 +343,7 @@ class _Calendars:
     def _past_slot(self, query: SlotQuery, days: Sequence[date]) -> Slot | None:
         """A free slot on one of ``days`` (tried in a random order) that ended before now."""
         for day in self.rng.sample(list(days), min(len(days), 4)):
-            since = local_wall_to_utc(day, self.rng.choice(PROPOSED_STARTS))
+            since = local_wall_to_utc(day, self.rng.choice(self.tables.proposed_starts))
             slot = self._first_free(replace(query, days=1), since) if since else None
             if slot is not None and slot.ends_at <= self.now:
                 return slot
@@ -372,7 +388,7 @@ class _Calendars:
         db.session.add(appointment)
         db.session.flush()
         if status == "cancelled":
-            reason, comment = self.rng.choice(CANCELLATIONS)
+            reason, comment = self.rng.choice(self.tables.cancellations)
             appointment.cancel_reason = reason
             appointment.cancel_comment = comment
             appointment.outcome_at = appointment.booked_at + (
@@ -411,7 +427,8 @@ class _Calendars:
     def _next_outcome(self, agent: User) -> str:
         index = self.outcomes[agent.id]
         self.outcomes[agent.id] += 1
-        return PAST_OUTCOMES[index % len(PAST_OUTCOMES)]
+        outcomes = self.tables.past_outcomes
+        return outcomes[index % len(outcomes)]
 
     # Booking upcoming appointments through the service layer.
 
@@ -452,13 +469,13 @@ class _Calendars:
             day = planned
         else:
             day = self.today + timedelta(days=self.rng.randint(1, within))
-        return local_wall_to_utc(day, self.rng.choice(PROPOSED_STARTS)) or self.now
+        return local_wall_to_utc(day, self.rng.choice(self.tables.proposed_starts)) or self.now
 
     # One case's story.
 
     def case(self, agent: User, case: Case) -> None:
-        follow_mode = self.rng.choice(FOLLOW_UP_MODES)
-        first_mode = self.rng.choice(FIRST_INTERVIEW_MODES)
+        follow_mode = self.rng.choice(self.tables.follow_up_modes)
+        first_mode = self.rng.choice(self.tables.first_interview_modes)
         recent = to_local(case.opened_at).date() > self.today - timedelta(days=PAST_DAYS)
         if case.status == "new":
             opened_days = (self.today - to_local(case.opened_at).date()).days
@@ -487,7 +504,9 @@ class _Calendars:
         meeting (the last working day's) is still to be marked done or no-show."""
         active = [c for c in cases if c.status == "active"]
         for case in active[:3]:
-            self._book(agent, case, "follow_up", self.rng.choice(FOLLOW_UP_MODES), self.now)
+            self._book(
+                agent, case, "follow_up", self.rng.choice(self.tables.follow_up_modes), self.now
+            )
         if not active:
             return
         case = active[-1]
@@ -505,90 +524,6 @@ class _Calendars:
 # --- Airport ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Arrival:
-    staff: str
-    given_names: str
-    family_name: str
-    born: date
-    flight_type: str
-    category: str
-    region: str
-    city: str | None
-    preferred_language: str
-    interpreter_language: str | None
-    phone: str | None
-    email: str | None
-    mode: str
-    host_city: str | None = None
-
-
-# Illustrative newcomers landing today (invented names, fictional 555-01xx phones).
-ARRIVALS = (
-    _Arrival(
-        staff="accueil",
-        given_names="Hala",
-        family_name="Al-Sayegh",
-        born=date(1986, 3, 14),
-        flight_type="international",
-        category="gar",
-        region="05",
-        city=None,
-        preferred_language="ar",
-        interpreter_language="ar",
-        phone="819-555-0142",
-        email=None,
-        mode="in_person",
-        host_city="Sherbrooke",
-    ),
-    _Arrival(
-        staff="accueil",
-        given_names="Thibault",
-        family_name="Marchand",
-        born=date(1991, 9, 2),
-        flight_type="international",
-        category="economic",
-        region="06",
-        city="Montréal",
-        preferred_language="fr",
-        interpreter_language=None,
-        phone=None,
-        email="thibault.marchand@exemple.ca",
-        mode="video",
-    ),
-    _Arrival(
-        staff="accueil2",
-        given_names="Luz Adriana",
-        family_name="Cárdenas Mejía",
-        born=date(1979, 11, 23),
-        flight_type="international",
-        category="family",
-        region="03",
-        city="Québec",
-        preferred_language="es",
-        interpreter_language="es",
-        phone="418-555-0187",
-        email=None,
-        mode="in_person",
-    ),
-    _Arrival(
-        staff="accueil2",
-        given_names="Aminata",
-        family_name="Sangaré",
-        born=date(1994, 6, 8),
-        flight_type="domestic",
-        category="economic",
-        region="16",
-        city="Longueuil",
-        preferred_language="fr",
-        interpreter_language=None,
-        phone="450-555-0163",
-        email="aminata.sangare@exemple.ca",
-        mode="phone",
-    ),
-)
-
-
 def _host_city(region: Region, wanted: str | None) -> str | None:
     names = list(
         db.session.scalars(
@@ -598,12 +533,12 @@ def _host_city(region: Region, wanted: str | None) -> str | None:
     return wanted if wanted in names else (names[0] if names else None)
 
 
-def _airport_bookings(rng: random.Random, today: date) -> int:
+def _airport_bookings(rng: random.Random, tables: CalendarTables, today: date) -> int:
     """A few first interviews booked at the counter today, through the airport operation."""
     kind = operations.appointment_type("first_interview")
     regions = {r.code: r for r in db.session.scalars(select(Region))}
     booked = 0
-    for arrival in ARRIVALS:
+    for arrival in tables.arrivals:
         staff = db.session.scalar(
             select(User).where(User.username == arrival.staff, User.active.is_(True))
         )
@@ -656,6 +591,7 @@ def load_demo_appointments(progress: Callable[[str], None] | None = None, seed: 
     if db.session.scalar(select(Case.id).limit(1)) is None:
         return 0  # a demo without cases (--cases 0): accounts only
     rng = random.Random(seed)
+    tables = CalendarTables.read()
     step = progress or (lambda _label: None)
     now = utcnow()
     agents = _agents()
@@ -663,7 +599,7 @@ def load_demo_appointments(progress: Callable[[str], None] | None = None, seed: 
     admin = find_user("admin")
     if admin is not None and not (admin.active and admin.role == "admin"):
         admin = None
-    windows = _availability(rng, agents, cases, admin, to_local(now).date())
+    windows = _availability(rng, tables, agents, cases, admin, to_local(now).date())
     db.session.flush()
     step(f"disponibilités de démonstration : {windows} plages")
     staff = list(
@@ -671,7 +607,7 @@ def load_demo_appointments(progress: Callable[[str], None] | None = None, seed: 
             select(User).where(User.role == "airport", User.active.is_(True)).order_by(User.id)
         )
     )
-    calendars = _Calendars(rng, now, staff)
+    calendars = _Calendars(rng, tables, now, staff)
     with_windows = set(db.session.scalars(select(AvailabilityWindow.agent_id).distinct()))
     for agent in agents:
         if agent.id not in with_windows:
@@ -681,7 +617,7 @@ def load_demo_appointments(progress: Callable[[str], None] | None = None, seed: 
             calendars.home_agent(agent, own)
         for case in own:
             calendars.case(agent, case)
-    calendars.tally.airport = _airport_bookings(rng, to_local(now).date())
+    calendars.tally.airport = _airport_bookings(rng, tables, to_local(now).date())
     db.session.commit()
     tally = calendars.tally
     step(

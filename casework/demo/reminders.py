@@ -15,11 +15,10 @@ from sqlalchemy import func, select
 from casework.auth.models import User
 from casework.cases.models import Case
 from casework.core.time import local_today, utcnow
+from casework.demo.accounts import HOME_AGENT
 from casework.extensions import db
 from casework.reminders import operations, tasks
 from casework.reminders.models import OutboundEmail, Reminder
-
-HOME_AGENT = "agente"
 
 
 def load_demo_reminders(
@@ -27,7 +26,7 @@ def load_demo_reminders(
 ) -> dict[str, int]:
     now = now or utcnow()
     agent = db.session.scalar(select(User).where(User.username == HOME_AGENT))
-    # The appointments (upcoming ones and no-shows) come from demo_appointments, loaded before.
+    # The appointments (upcoming ones and no-shows) come from demo.appointments, loaded before.
     if agent is not None:
         _actions_due_today(agent)
     _age_some_referrals(now)

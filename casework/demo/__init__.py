@@ -1,0 +1,38 @@
+"""`casework demo`: demo accounts, then illustrative cases, plans, referrals, appointments and
+reminders, created through the operations.
+
+The tables (names, streets, phrases, shares) are data, in ``seed/demo/*.yaml`` under the
+configured seed folder (``CASEWORK_SEED_DIR``); ``tables`` reads them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import select
+
+from casework.cases.models import Case
+from casework.demo.accounts import load_demo
+from casework.demo.appointments import CalendarTables, load_demo_appointments
+from casework.demo.cases import load_demo_cases
+from casework.demo.planning import CaseTables
+from casework.demo.plans import PlanTables, load_demo_plans, load_demo_referrals
+from casework.demo.reminders import load_demo_reminders
+from casework.extensions import db
+
+__all__ = ["load_demo", "load_demo_cases_once"]
+
+
+def load_demo_cases_once(count: int, progress: Callable[[str], None] | None = None) -> int | None:
+    """Create ``count`` illustrative cases when the database has none; None when it has some."""
+    if db.session.scalar(select(Case.id).limit(1)) is not None:
+        return None
+    # Every table is read before a case is written: a bad file stops the demo before it starts.
+    for tables in (CaseTables, PlanTables, CalendarTables):
+        tables.read()
+    created = load_demo_cases(count, progress=progress)
+    load_demo_plans(progress=progress)
+    load_demo_referrals(progress=progress)
+    load_demo_appointments(progress=progress)
+    load_demo_reminders(progress=progress)
+    return created
