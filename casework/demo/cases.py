@@ -19,7 +19,7 @@ from casework.auth.models import User
 from casework.auth.operations import find_user
 from casework.cases import operations as cases
 from casework.cases.models import Case
-from casework.core.time import utc_to_local, utcnow
+from casework.core.time import local_today, utc_to_local, utcnow
 from casework.demo.accounts import HOME_AGENT, demo_agents
 from casework.demo.people import Identity, household, person_fields, plan_people
 from casework.demo.planning import (
@@ -230,7 +230,7 @@ def _setting(agents: Mapping[str, User], tables: CaseTables) -> Setting:
         host_cities=_host_cities(),
         partners=_partners(),
         now=now,
-        today=min(date.today(), now.date()),
+        today=min(local_today(), now.date()),
         tables=tables,
     )
 
