@@ -71,6 +71,7 @@ def _import_models() -> None:
     """Every model module, so that metadata (and Alembic autogenerate) sees all tables."""
     from casework.appointments import models as _appointments  # noqa: F401
     from casework.assessments import models as _assessments  # noqa: F401
+    from casework.attachments import models as _attachments  # noqa: F401
     from casework.auth import models as _auth  # noqa: F401
     from casework.cases import models as _cases  # noqa: F401
     from casework.core import audit as _audit  # noqa: F401

@@ -55,6 +55,7 @@ def _run(statement) -> int:
 def _anonymise(case_ids: list[int], now: datetime) -> Counter[str]:
     from casework.appointments.models import AirportBooking, Appointment
     from casework.assessments.models import AssessedNeed, Assessment, DomainAssets
+    from casework.attachments.operations import erase_for_cases as erase_attachments
     from casework.cases.models import (
         Case,
         CaseSearchEntry,
@@ -147,6 +148,7 @@ def _anonymise(case_ids: list[int], now: datetime) -> Counter[str]:
         .where(Reminder.case_id.in_(case_ids), Reminder.status.in_(OPEN_STATUSES))
         .values(status="cancelled", last_error="case_closed", version=Reminder.version + 1)
     )
+    counts.update(erase_attachments(case_ids, now))
     _run(
         update(Case)
         .where(in_chunk)
