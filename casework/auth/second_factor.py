@@ -132,6 +132,16 @@ def start_enrolment(user: User) -> str:
     return factor.secret
 
 
+def enrol_without_confirmation(user: User) -> str:
+    """A new confirmed secret, without the person proving their phone has it: for the demo
+    accounts, whose secret is printed once on the operator's terminal. Replaces any former one."""
+    _remove(user)
+    secret = pyotp.random_base32()
+    db.session.add(SecondFactor(user_id=user.id, secret=secret, confirmed_at=utcnow()))
+    db.session.flush()
+    return secret
+
+
 def provisioning_uri(user: User, secret: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=ISSUER)
 

@@ -230,3 +230,38 @@ def test_the_sweep_removes_files_no_document_owns(app, clamd, documents):
     assert not orphan.exists()
     assert len(documents.stored_files()) == 1  # the live document's file stays
     assert attachment_id
+
+
+def test_the_whole_file_export_lists_documents_and_zips_their_files(clamd, documents):
+    import io
+    import json
+    import zipfile
+
+    from casework.auth.models import User
+    from casework.cases.models import Case
+    from casework.reports import exports
+
+    data_pdf = samples.pdf()
+    diploma, _ = documents.upload(data_pdf, "diplome.pdf")
+    clamd.stop()
+    held, _ = documents.upload(samples.pdf(), "permis.pdf", document_type="permit")
+    clamd.start()
+    with documents.app.app_context():
+        user = db.session.get(User, documents.agent_id)
+        case = db.session.get(Case, documents.case_id)
+        data = exports.person_file(user, case)
+        listing = {d["name"]: d for d in data["cases"][0]["documents"]}
+        assert listing["diplome.pdf"]["file"] == f"documents/{diploma}-diplome.pdf"
+        assert listing["permis.pdf"]["file"] is None  # awaiting its scan: listed, not included
+        assert listing["permis.pdf"]["scan_status"] == "pending"
+        out = io.BytesIO()
+        storage = documents.services().storage
+        exports.write_archive(data, exports.archive_documents(user, case), storage.open, out)
+    with zipfile.ZipFile(out) as archive:
+        assert sorted(archive.namelist()) == [
+            "documents/" + f"{diploma}-diplome.pdf",
+            "dossier-complet.json",
+        ]
+        assert archive.read(f"documents/{diploma}-diplome.pdf") == data_pdf
+        assert json.loads(archive.read("dossier-complet.json"))["cases"][0]["documents"]
+    assert held
