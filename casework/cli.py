@@ -160,8 +160,20 @@ def serve_app(app: Flask, host: str, port: int, threads: int = 8) -> None:
     # every request would wait for a lock this thread never releases.
     db.session.remove()
     click.echo(f"casework : http://{host}:{port}/ (Ctrl+C pour arrêter)")
+    from casework.attachments.operations import upload_request_limit
+
+    # Waitress refuses a larger body from its headers (413), before reading it: a 2 GB upload
+    # costs nothing. The application checks the same limit per request (Flask's 413).
+    body_limit = max(app.config["MAX_CONTENT_LENGTH"], upload_request_limit(app.config))
     try:
-        serve(app, host=host, port=port, threads=threads, ident="casework")
+        serve(
+            app,
+            host=host,
+            port=port,
+            threads=threads,
+            ident="casework",
+            max_request_body_size=body_limit,
+        )
     except OSError as error:
         raise CommandError(f"impossible d'écouter sur {host}:{port} ({error.strerror}).") from error
 

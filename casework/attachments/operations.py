@@ -86,6 +86,17 @@ class Services:
     max_bytes: int
 
 
+# What an upload's request carries besides the file: the form's fields and the multipart framing.
+FORM_OVERHEAD = 64 * 1024
+
+
+def upload_request_limit(config: dict) -> int:
+    """The largest request body an upload may have: the file's limit plus the form around it.
+    The upload view sets it on its request, and `casework serve` gives it to waitress, which
+    then answers 413 from the request's headers without reading a byte more."""
+    return config["ATTACHMENT_MAX_BYTES"] + FORM_OVERHEAD
+
+
 def services_from(config: dict) -> Services:
     return Services(storage_from(config), scanner_from(config), config["ATTACHMENT_MAX_BYTES"])
 
