@@ -54,6 +54,12 @@ DELETION_REASONS = {
     "person_request": _l("At the person's request"),
     "no_longer_needed": _l("No longer needed"),
 }
+# Why a document's file is gone: the reasons a person chooses, and those of the system.
+REMOVAL_LABELS = {
+    **DELETION_REASONS,
+    "infected": _l("Threat found by the antivirus"),
+    "retention": _l("Retention period over"),
+}
 SCAN_LABELS = {
     "clean": _l("Scanned"),
     "pending": _l("Awaiting scan"),
