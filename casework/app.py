@@ -90,6 +90,8 @@ def configure_i18n(app: Flask) -> None:
 def configure_auth(app: Flask) -> None:
     from casework.auth import loader  # noqa: F401  (registers the user loader)
 
+    # Before the CSRF check, which is the first to read the body.
+    app.before_request(security.apply_upload_limit)
     login_manager.init_app(app)
     login_manager.session_protection = None  # the server-side session row is the protection
     csrf.init_app(app)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf.file import FileField
+from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, Optional
 from wtforms.widgets import HiddenInput
@@ -14,7 +14,9 @@ from casework.core.forms import BaseForm, max_length, required
 
 class UploadForm(BaseForm):
     # The hint (kinds and size limit) is written by the template, which knows the limit.
-    file = FileField(_l("File"))
+    file = FileField(
+        _l("File"), validators=[FileRequired(message=_l("Choose the file to attach."))]
+    )
     document_type = SelectField(
         _l("Type of document"),
         choices=[("", _l("— Choose —")), *DOCUMENT_TYPES.items()],

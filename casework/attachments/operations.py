@@ -65,6 +65,16 @@ SCAN_LABELS = {
     "pending": _l("Awaiting scan"),
     "not_scanned": _l("Not scanned"),
 }
+def labels() -> dict[str, Any]:
+    """What the document templates name codes with."""
+    return {
+        "document_types": DOCUMENT_TYPES,
+        "scan_labels": SCAN_LABELS,
+        "removal_labels": REMOVAL_LABELS,
+        "kinds": KINDS,
+    }
+
+
 # Referral statuses in which the organisation works on it, and may read what was shared.
 PARTNER_READABLE = ("sent", "accepted")
 DESCRIPTION_MAX = 300

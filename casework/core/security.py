@@ -1,15 +1,19 @@
-"""Response headers that every page carries."""
+"""Security at the edge of every request: size limits, same-origin changes, input guards, and
+the response headers every page carries."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, abort, current_app, request
+from flask import Flask, Response, abort, current_app, g, request
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
 log = logging.getLogger(__name__)
+F = TypeVar("F", bound=Callable[..., Any])
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -86,6 +90,31 @@ def require_same_origin() -> None:
     if claimed.strip().lower() == "null" or _origin_of(claimed) not in own_origins():
         log.warning("cross-origin %s to %s refused", request.method, request.path)
         abort(403)
+
+
+UPLOAD_LIMIT_ATTRIBUTE = "casework_upload_limit"
+
+
+def accepts_upload(limit: Callable[[dict], int]) -> Callable[[F], F]:
+    """Declare that a view receives a file: its requests may be as large as ``limit(config)``
+    bytes, instead of ``MAX_CONTENT_LENGTH`` (the small limit of every other request)."""
+
+    def mark(view: F) -> F:
+        setattr(view, UPLOAD_LIMIT_ATTRIBUTE, limit)
+        return view
+
+    return mark
+
+
+def apply_upload_limit() -> None:
+    """Before anything reads the body (the CSRF check parses the form): the request's size limit
+    is its view's. Over it, werkzeug answers 413 from the Content-Length without reading, or
+    stops a chunked body at the limit; the parser spools files to disk, never to memory."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    limit = getattr(view, UPLOAD_LIMIT_ATTRIBUTE, None)
+    if limit is not None:
+        request.max_content_length = limit(current_app.config)
+        g.upload_limit = request.max_content_length
 
 
 class BoundedIntConverter(IntegerConverter):
