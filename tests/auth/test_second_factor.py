@@ -43,11 +43,16 @@ def test_administrators_supervisors_and_region_exporters_must_have_it(ctx, make_
         "advisor",  # exports a region's caseload and referrals
     }
     for role, required in (("admin", True), ("supervisor", True), ("agent", False)):
-        assert second_factor.is_required(_user(make_user(role=role))) is required
+        assert (
+            second_factor.is_required(_user(make_user(role=role, second_factor=False))) is required
+        )
 
 
 def test_an_administrator_can_require_it_of_another_role(ctx, make_user):
-    admin, agent = _user(make_user(role="admin")), _user(make_user(role="agent"))
+    admin, agent = (
+        _user(make_user(role="admin", second_factor=False)),
+        _user(make_user(role="agent", second_factor=False)),
+    )
     assert second_factor.set_required_roles(admin, {"agent", "partner"}) == ["agent", "partner"]
     db.session.commit()
     assert second_factor.is_required(agent)
@@ -59,7 +64,7 @@ def test_an_administrator_can_require_it_of_another_role(ctx, make_user):
 
 
 def test_sign_in_asks_for_enrolment_then_for_a_code(ctx, make_user):
-    record = make_user(role="supervisor")
+    record = make_user(role="supervisor", second_factor=False)
     result = operations.sign_in(record.username, record.password, ADDRESS, POLICY)
     assert (result.second_step, result.token) == (SecondStep.ENROL, None)
     db.session.commit()
@@ -70,7 +75,7 @@ def test_sign_in_asks_for_enrolment_then_for_a_code(ctx, make_user):
 
 
 def test_an_agent_without_a_second_factor_signs_in_with_the_password(ctx, make_user):
-    record = make_user(role="agent")
+    record = make_user(role="agent", second_factor=False)
     result = operations.sign_in(record.username, record.password, ADDRESS, POLICY)
     assert result.second_step is None and result.token
 
@@ -78,7 +83,7 @@ def test_an_agent_without_a_second_factor_signs_in_with_the_password(ctx, make_u
 def test_enrolment_keeps_its_secret_until_confirmed_and_makes_ten_hashed_recovery_codes(
     ctx, make_user
 ):
-    user = _user(make_user(role="admin"))
+    user = _user(make_user(role="admin", second_factor=False))
     secret = second_factor.start_enrolment(user)
     assert second_factor.start_enrolment(user) == secret  # the QR code does not change
     assert not second_factor.is_enrolled(user)
@@ -97,7 +102,7 @@ def test_enrolment_keeps_its_secret_until_confirmed_and_makes_ten_hashed_recover
 
 
 def test_a_code_is_valid_once(ctx, make_user):
-    user = _user(make_user(role="admin"))
+    user = _user(make_user(role="admin", second_factor=False))
     secret, _ = _enrol(user)
     code = _code(secret, steps_ahead=1)  # the enrolment used the current step
     assert second_factor.verify(user, code, ADDRESS, POLICY).check == "accepted"
@@ -107,7 +112,7 @@ def test_a_code_is_valid_once(ctx, make_user):
 
 
 def test_a_recovery_code_works_once(ctx, make_user):
-    user = _user(make_user(role="supervisor"))
+    user = _user(make_user(role="supervisor", second_factor=False))
     _, codes = _enrol(user)
     typed = codes[3].upper().replace("-", " ")  # typed loosely from a printout
     first = second_factor.verify(user, typed, ADDRESS, POLICY)
@@ -117,7 +122,7 @@ def test_a_recovery_code_works_once(ctx, make_user):
 
 
 def test_six_wrong_codes_lock_like_passwords(ctx, make_user):
-    record = make_user(role="admin")
+    record = make_user(role="admin", second_factor=False)
     user = _user(record)
     secret, _ = _enrol(user)
     for _ in range(5):
@@ -130,7 +135,7 @@ def test_six_wrong_codes_lock_like_passwords(ctx, make_user):
 
 
 def test_a_known_password_does_not_clear_wrong_codes(ctx, make_user):
-    record = make_user(role="admin")
+    record = make_user(role="admin", second_factor=False)
     user = _user(record)
     _enrol(user)
     for _ in range(3):
@@ -143,8 +148,8 @@ def test_a_known_password_does_not_clear_wrong_codes(ctx, make_user):
 
 
 def test_a_reset_removes_the_factor_ends_sessions_and_is_audited(ctx, make_user):
-    admin = _user(make_user(role="admin"))
-    record = make_user(role="supervisor")
+    admin = _user(make_user(role="admin", second_factor=False))
+    record = make_user(role="supervisor", second_factor=False)
     user = _user(record)
     _enrol(user)
     operations.complete_sign_in(user)
@@ -166,7 +171,10 @@ def test_a_reset_removes_the_factor_ends_sessions_and_is_audited(ctx, make_user)
 
 
 def test_only_optional_roles_may_turn_it_off(ctx, make_user):
-    supervisor, agent = _user(make_user(role="supervisor")), _user(make_user(role="agent"))
+    supervisor, agent = (
+        _user(make_user(role="supervisor", second_factor=False)),
+        _user(make_user(role="agent", second_factor=False)),
+    )
     _enrol(supervisor)
     _enrol(agent)
     with pytest.raises(operations.AccountError):
