@@ -29,13 +29,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     configure_logging(app)
     configure_proxy(app)
     configure_db(app)
+    register_listeners()
     configure_i18n(app)
     configure_auth(app)
     register_blueprints(app)
     register_request_guards(app)
     register_template_helpers(app)
     register_error_handlers(app)
-    register_cli(app)
     return app
 
 
@@ -80,6 +80,17 @@ def _import_models() -> None:
     from casework.referrals import models as _referrals  # noqa: F401
     from casework.reminders import models as _reminders  # noqa: F401
     from casework.reports import models as _reports  # noqa: F401
+
+
+def register_listeners() -> None:
+    """Every feature's listeners.py: how it reacts to the domain events of the features it builds
+    on, and what it adds to their extension points (docs/architecture.md). Here, and not in a
+    view, so that the command line, the scheduler and the tests have them too."""
+    from casework.appointments import listeners as _appointments  # noqa: F401
+    from casework.assessments import listeners as _assessments  # noqa: F401
+    from casework.plans import listeners as _plans  # noqa: F401
+    from casework.referrals import listeners as _referrals  # noqa: F401
+    from casework.reminders import listeners as _reminders  # noqa: F401
 
 
 def configure_i18n(app: Flask) -> None:
@@ -173,9 +184,3 @@ def register_template_helpers(app: Flask) -> None:
 
 def register_error_handlers(app: Flask) -> None:
     errors.register(app)
-
-
-def register_cli(app: Flask) -> None:
-    from casework.cli import register_commands
-
-    register_commands(app)

@@ -12,7 +12,8 @@ from casework.assessments import operations
 from casework.assessments.forms import build_form, values_from
 from casework.assessments.models import Assessment
 from casework.cases.models import Case
-from casework.cases.views import load_case, render_file, template_context
+from casework.cases.views import load_case, render_file
+from casework.cases.views import template_context as case_file_context
 from casework.core import audit
 from casework.core.domain import DomainError, StaleEdit, show_error
 from casework.core.forms import ConfirmForm
@@ -20,6 +21,13 @@ from casework.core.permissions import requires
 from casework.extensions import db
 
 bp = Blueprint("assessments", __name__, url_prefix="/cases/<int:case_id>/assessment")
+
+
+def template_context() -> dict:
+    """The case file's labels, and the levels of need (pages that show an assessment)."""
+    return {**case_file_context(), "level_labels": operations.LEVEL_LABELS}
+
+
 bp.context_processor(template_context)
 
 

@@ -6,8 +6,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from casework.appointments import operations as appointment_operations
-from casework.assessments import operations as assessments
 from casework.auth.models import User
 from casework.cases import choices, operations
 from casework.cases.forms import (
@@ -24,17 +22,17 @@ from casework.cases.forms import (
     parse_id,
 )
 from casework.cases.models import Case, CaseTransfer
+from casework.cases.sections import rendered_sections
 from casework.core import audit
 from casework.core.domain import DomainError
 from casework.core.domain import show_error as core_show_error
 from casework.core.forms import ConfirmForm, save_versioned
 from casework.core.pagination import paginate, parse_page_number
 from casework.core.permissions import Scope, load_or_abort, requires, scope_for
-from casework.core.time import local_today, utcnow
+from casework.core.time import local_today
 from casework.extensions import db
-from casework.reference.lookup import regions
+from casework.reference.lookup import domains, regions
 from casework.reference.models import Region
-from casework.reminders import operations as reminders
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 transfers_bp = Blueprint("transfers", __name__, url_prefix="/transferts")
@@ -42,9 +40,7 @@ transfers_bp = Blueprint("transfers", __name__, url_prefix="/transferts")
 
 def template_context() -> dict:
     """Labels of stored codes, for every page of the case file."""
-    from casework.assessments.operations import LEVEL_LABELS
-
-    return {"choices": choices, "level_labels": LEVEL_LABELS}
+    return {"choices": choices}
 
 
 bp.context_processor(template_context)
@@ -119,7 +115,7 @@ def caseload_filters(
     """The caseload's filters from the query string, and the search kept in the session
     (the list and its CSV export read the same ones)."""
     form = CaseloadFilterForm(request.args)
-    form.fill_choices(assessments.catalogue(), [current_user.region] if regional else [])
+    form.fill_choices(domains(), [current_user.region] if regional else [])
     form.validate()
     search = SearchForm(data={"q": session.get(SEARCH_SESSION_KEY, "")})
     filters = operations.CaseloadFilters(
@@ -225,24 +221,15 @@ def create():
 def show(case_id: int):
     case = load_case(case_id, "cases.read", read="case.viewed")
     case = operations.with_page_details(case)
-    timeline = operations.timeline(case)
-    domains = assessments.catalogue()
-    latest = assessments.latest(case)
     return render_file(
         "cases/show.html",
         case=case,
         person=case.person,
-        timeline=timeline,
-        glance=assessments.at_a_glance(latest, domains),
-        latest=latest,
+        timeline=operations.timeline(case),
         consents=operations.consents_of(case),
         transfer=operations.pending_transfer(case),
-        reminders=reminders.of_case(case),
-        reminder_labels=reminders.STATUS_LABELS,
+        sections=rendered_sections(case),
         today=local_today(),
-        appointments=appointment_operations.of_case(case),
-        appointment_labels=appointment_operations.STATUSES,
-        now=utcnow(),
     )
 
 

@@ -18,7 +18,8 @@ from flask_login import current_user
 
 from casework.appointments import operations as appointment_operations
 from casework.appointments.ics import location_of
-from casework.cases.views import load_case, render_file, template_context
+from casework.assessments.views import template_context
+from casework.cases.views import load_case, render_file
 from casework.core import audit
 from casework.core.domain import DomainError, StaleEdit
 from casework.core.forms import ConfirmForm
@@ -36,8 +37,7 @@ from casework.plans.forms import (
 )
 from casework.plans.models import Plan
 from casework.plans.pdf import PlanLine, render_plan
-from casework.referrals import operations as referral_operations
-from casework.referrals.operations import REFERRABLE_SERVICES
+from casework.plans.rules import REFERRABLE_SERVICES
 
 bp = Blueprint("plans", __name__, url_prefix="/cases/<int:case_id>/plan")
 bp.context_processor(template_context)
@@ -313,7 +313,7 @@ def _for_the_person(case_id: int, output: str):
     audit.record(
         current_user, "plan.printed", case, number=plan.number, language=language, output=output
     )
-    referred = {r.plan_action_id: r.organisation for r in referral_operations.of_case(case)}
+    referred = operations.action_places(case)
     return case, plan, language, referred, appointment_operations.next_appointment(case.id)
 
 

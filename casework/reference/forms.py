@@ -17,8 +17,8 @@ from wtforms import (
 from wtforms.validators import InputRequired, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
-from casework.cases import choices
 from casework.core.forms import BaseForm, max_length, required
+from casework.reference.languages import language_choices
 
 CITY_SEPARATORS = re.compile(r"[,;\n]")
 
@@ -79,6 +79,6 @@ class OrganisationForm(BaseForm):
     version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
 
     def fill_choices(self, volets, domains) -> None:
-        self.languages.choices = choices.language_choices()
+        self.languages.choices = language_choices()
         self.volets.choices = [(str(v.number), f"{v.number} · {v.label}") for v in volets]
         self.domains.choices = [(d.code, d.label) for d in domains]

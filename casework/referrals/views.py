@@ -22,7 +22,6 @@ from casework.reference.models import Organisation
 from casework.referrals import operations
 from casework.referrals.forms import BulkReturnForm, selected_versions
 from casework.referrals.models import Referral
-from casework.reminders import operations as reminders
 
 bp = Blueprint("referrals", __name__, url_prefix="/references")
 case_bp = Blueprint("case_referrals", __name__, url_prefix="/cases/<int:case_id>/plan/actions")
@@ -186,7 +185,7 @@ def _queue_page(bulk: BulkReturnForm):
         bulk=bulk,
         selected=set(bulk.selection.data or []),
         reviewer=current_user.role == "advisor",
-        unanswered=reminders.unanswered_referrals(r.id for r in page.items),
+        badges=operations.queue_badges([r.id for r in page.items]),
     )
 
 

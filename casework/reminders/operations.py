@@ -562,3 +562,14 @@ def update_rule(
 
 def all_rules() -> list[FollowUpRule]:
     return list(db.session.scalars(select(FollowUpRule).order_by(FollowUpRule.id)))
+
+
+def cancel_for_anonymised(case_ids: tuple[int, ...]) -> dict[str, int]:
+    """Retention: the open reminders of anonymised cases are cancelled."""
+    cancelled = db.session.execute(
+        update(Reminder)
+        .where(Reminder.case_id.in_(case_ids), Reminder.status.in_(OPEN_STATUSES))
+        .values(status="cancelled", last_error="case_closed", version=Reminder.version + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return {"reminders_cancelled": cancelled}
