@@ -16,13 +16,14 @@ from casework.core.db import configure_engine, register_page_reads
 from casework.core.i18n import LOCALE_NAMES, format_moment, html_lang, select_locale
 from casework.core.pagination import page_url, query_string
 from casework.core.permissions import can, enforce_policy
+from casework.core.unit_of_work import CaseworkFlask
 from casework.extensions import babel, csrf, db, login_manager, migrate
 
 MIGRATIONS_DIR = str(settings.PROJECT_ROOT / "migrations")
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    app = Flask(__name__, instance_path=settings.instance_path().as_posix())
+    app = CaseworkFlask(__name__, instance_path=settings.instance_path().as_posix())
     app.url_map.converters["int"] = security.BoundedIntConverter
     app.config.update(settings.from_environment())
     app.config.update(config or {})

@@ -46,7 +46,7 @@ from casework.cases.models import Case
 from casework.cases.operations import PersonFields, find_duplicates, open_case, record_consent
 from casework.cases.retention import run
 from casework.core import audit
-from casework.core.domain import DomainError, StaleEdit
+from casework.core.domain import Conflict, DomainError, StaleEdit
 from casework.core.events import emit
 from casework.core.roles import Role
 from casework.core.time import local_today, utcnow
@@ -88,7 +88,7 @@ class AppointmentError(DomainError):
     """A rule about appointments or availability was broken."""
 
 
-class NotOpen(AppointmentError):
+class NotOpen(AppointmentError, Conflict):
     """The appointment is already done, missed or cancelled (answered with 409)."""
 
 

@@ -15,7 +15,7 @@ from casework.cases.models import Case, Person
 from casework.cases.operations import current_consent
 from casework.cases.retention import ANONYMOUS, run
 from casework.core import audit
-from casework.core.domain import DomainError, StaleEdit
+from casework.core.domain import Conflict, DomainError, StaleEdit
 from casework.core.events import ExtensionPoint, emit
 from casework.core.permissions import Scope, scope_for
 from casework.extensions import db
@@ -90,7 +90,7 @@ class ReferralError(DomainError):
     """A rule about referrals was broken (the referral is left as it was)."""
 
 
-class InvalidTransition(Exception):
+class InvalidTransition(Conflict):
     """The referral is not in a status that allows this move, or not for this role (409)."""
 
 

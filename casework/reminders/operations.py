@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from casework.core import audit
 from casework.core.db import insert_on_conflict
-from casework.core.domain import DomainError, StaleEdit
+from casework.core.domain import Conflict, DomainError, StaleEdit
 from casework.core.permissions import Scope, scope_for
 from casework.core.time import local_to_utc, local_today, utcnow
 from casework.extensions import db
@@ -41,7 +41,7 @@ class ReminderError(DomainError):
     """A rule about reminders was broken (the reminder is left as it was)."""
 
 
-class AlreadySettled(Exception):
+class AlreadySettled(Conflict):
     """The reminder was completed or cancelled meanwhile (answered with 409)."""
 
 
