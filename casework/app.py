@@ -17,6 +17,7 @@ from casework.core.i18n import LOCALE_NAMES, format_moment, html_lang, select_lo
 from casework.core.pagination import page_url, query_string
 from casework.core.permissions import can, enforce_policy
 from casework.core.unit_of_work import CaseworkFlask
+from casework.core.urls import redirect_old_paths
 from casework.extensions import babel, csrf, db, login_manager, migrate
 
 MIGRATIONS_DIR = str(settings.PROJECT_ROOT / "migrations")
@@ -162,6 +163,7 @@ def require_password_change():
 
 def register_request_guards(app: Flask) -> None:
     security.register(app)
+    app.before_request(redirect_old_paths)
     app.before_request(enforce_policy)
     app.before_request(require_password_change)
 

@@ -48,8 +48,8 @@ from casework.core.unit_of_work import flash_error, refusals_answered_by
 from casework.extensions import db
 from casework.reference.models import HostCity, Region, ServicePoint
 
-airport_bp = Blueprint("airport", __name__, url_prefix="/airport")
-bp = Blueprint("appointments", __name__, url_prefix="/appointments")
+airport_bp = Blueprint("airport", __name__, url_prefix="/aeroport")
+bp = Blueprint("appointments", __name__, url_prefix="/rendez-vous")
 
 SLOTS_SHOWN = 12
 
@@ -395,7 +395,7 @@ def _start_of(day: date | None) -> datetime | None:
 # --- Booking from a case --------------------------------------------------------------------
 
 
-@bp.route("/case/<int:case_id>/book", methods=["GET", "POST"])
+@bp.route("/dossier/<int:case_id>/reserver", methods=["GET", "POST"])
 @requires("appointments.book")
 def book(case_id: int):
     case = load_or_abort(Case, case_id, "appointments.book")

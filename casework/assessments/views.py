@@ -22,7 +22,7 @@ from casework.core.navigation import done
 from casework.core.permissions import requires
 from casework.extensions import db
 
-bp = Blueprint("assessments", __name__, url_prefix="/cases/<int:case_id>/assessment")
+bp = Blueprint("assessments", __name__, url_prefix="/dossiers/<int:case_id>/evaluation")
 
 
 def template_context() -> dict:

@@ -34,7 +34,7 @@ from casework.core.unit_of_work import refusals_go_to
 from casework.extensions import db
 from casework.reference.lookup import domains, regions
 
-bp = Blueprint("cases", __name__, url_prefix="/cases")
+bp = Blueprint("cases", __name__, url_prefix="/dossiers")
 transfers_bp = Blueprint("transfers", __name__, url_prefix="/transferts")
 
 

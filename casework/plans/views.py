@@ -39,7 +39,7 @@ from casework.plans.models import Plan
 from casework.plans.pdf import PlanLine, render_plan
 from casework.plans.rules import REFERRABLE_SERVICES
 
-bp = Blueprint("plans", __name__, url_prefix="/cases/<int:case_id>/plan")
+bp = Blueprint("plans", __name__, url_prefix="/dossiers/<int:case_id>/plan")
 bp.context_processor(template_context)
 
 

@@ -26,7 +26,7 @@ from casework.reference.models import (
     ServicePoint,
 )
 
-bp = Blueprint("reference", __name__, url_prefix="/reference")
+bp = Blueprint("reference", __name__, url_prefix="/referentiel")
 
 
 @bp.get("/")

@@ -18,6 +18,7 @@ from casework.core.navigation import done
 from casework.core.pagination import paginate, parse_page_number
 from casework.core.permissions import load_or_abort, requires
 from casework.core.unit_of_work import refusals_go_to
+from casework.core.urls import french
 from casework.extensions import db
 from casework.plans import operations as plans
 from casework.reference.lookup import active_organisations as lookup_organisations
@@ -27,8 +28,20 @@ from casework.referrals.forms import BulkReturnForm, selected_versions
 from casework.referrals.models import Referral
 
 bp = Blueprint("referrals", __name__, url_prefix="/references")
-case_bp = Blueprint("case_referrals", __name__, url_prefix="/cases/<int:case_id>/plan/actions")
+case_bp = Blueprint("case_referrals", __name__, url_prefix="/dossiers/<int:case_id>/plan/actions")
 DISCLOSED = ("sent", "accepted", "declined", "completed", "not_completed")
+# The status a referral moves to, as its URL says it (the code stays English).
+MOVE_PATHS = {
+    "submitted": "soumise",
+    "approved": "approuvee",
+    "returned": "retournee",
+    "sent": "envoyee",
+    "accepted": "acceptee",
+    "declined": "refusee",
+    "completed": "realisee",
+    "not_completed": "non-realisee",
+}
+bp.record_once(lambda state: state.app.url_map.converters.update(referral_move=french(MOVE_PATHS)))
 
 
 def _context() -> dict:
@@ -116,9 +129,7 @@ def show(referral_id: int):
     )
 
 
-@bp.post(
-    "/<int:referral_id>/<any(submitted, approved, returned, sent, accepted, declined, completed, not_completed):to_status>"
-)
+@bp.post("/<int:referral_id>/<referral_move:to_status>")
 @requires("referrals.transition")
 def move(referral_id: int, to_status: str):
     referral = _load(referral_id, "referrals.transition")

@@ -491,7 +491,7 @@ def queue_digests(now: datetime | None = None, with_email: bool | None = None) -
 
 
 def _link() -> str:
-    return f"{current_app.config['BASE_URL']}/reminders"
+    return f"{current_app.config['BASE_URL']}/rappels/"
 
 
 def _both(render) -> tuple[str, str]:

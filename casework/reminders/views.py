@@ -22,7 +22,7 @@ from casework.reminders import operations
 from casework.reminders.forms import UNIT_LABELS, ReassignForm, RuleForm, SnoozeForm, VersionedForm
 from casework.reminders.models import FollowUpRule, Reminder
 
-bp = Blueprint("reminders", __name__, url_prefix="/reminders")
+bp = Blueprint("reminders", __name__, url_prefix="/rappels")
 
 
 @bp.app_context_processor

@@ -31,6 +31,7 @@ from casework.core.domain import show_error
 from casework.core.navigation import safe_next
 from casework.core.permissions import Scope, deny, requires, scope_for
 from casework.core.time import local_today
+from casework.core.urls import french
 from casework.referrals.views import queue_filters
 from casework.reminders.views import list_filters as reminder_filters
 from casework.reports import charts, csvfile, exports, snapshots
@@ -38,6 +39,16 @@ from casework.reports import operations as reports
 from casework.reports.forms import ConfirmExportForm, DashboardFilterForm
 
 bp = Blueprint("reports", __name__, url_prefix="/rapports")
+# The dashboard's tables as their CSV's address names them (the code stays English).
+TABLE_PATHS = {
+    "caseload": "dossiers",
+    "needs": "besoins",
+    "funnel": "references",
+    "delays": "delais",
+}
+bp.record_once(
+    lambda state: state.app.url_map.converters.update(dashboard_table=french(TABLE_PATHS))
+)
 CONFIRMATION_KEY = "export_confirmation"
 DEFAULT_CONFIRMATION_MINUTES = 5
 
@@ -246,7 +257,7 @@ def dashboard():
     )
 
 
-@bp.get("/tableau-de-bord/<table>.csv")
+@bp.get("/tableau-de-bord/<dashboard_table:table>.csv")
 @requires("reports.dashboard")
 def dashboard_csv(table: str):
     if table not in exports.DASHBOARD_TABLES:
@@ -267,7 +278,8 @@ def dashboard_csv(table: str):
         start=board.period.start.isoformat(),
         end=board.period.end.isoformat(),
     )
-    return csv_response(_dated(f"tableau-de-bord-{table}"), exported.headers, exported.rows)
+    filename = _dated(f"tableau-de-bord-{TABLE_PATHS[table]}")
+    return csv_response(filename, exported.headers, exported.rows)
 
 
 def _charts(board: reports.Dashboard) -> dict[str, charts.BarChart]:
