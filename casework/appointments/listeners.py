@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from casework.appointments import operations
+from casework.appointments.seed import load_appointment_types
 from casework.auth.models import User
 from casework.cases.events import CasesAnonymised, CaseTransferred
 from casework.cases.models import Case
@@ -38,6 +39,4 @@ def case_section(case: Case) -> dict[str, Any]:
 CASE_PAGE_SECTIONS.add(
     CaseSection("appointments", "appointments/_case_section.html", case_section, order=10)
 )
-SEED_LOADERS.add(
-    SeedLoader("appointment_types", "types de rendez-vous", operations.load_appointment_types)
-)
+SEED_LOADERS.add(SeedLoader("appointment_types", "types de rendez-vous", load_appointment_types))

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -52,7 +51,6 @@ from casework.core.roles import Role
 from casework.core.time import local_today, utcnow
 from casework.extensions import db
 from casework.reference.models import HostCity, Region, ServicePoint
-from casework.reference.seed import Upserter, read_seed
 
 STATUSES = {
     "booked": _l("Booked"),
@@ -117,20 +115,6 @@ class DuplicateSuspected(AppointmentError):
 
 
 # --- Types ----------------------------------------------------------------------------------
-
-
-def load_appointment_types(seed_dir: Path) -> tuple[int, int]:
-    """``appointment_types.yaml``; what an administrator may edit is set only once."""
-    upsert = Upserter(AppointmentType, "code")
-    existing = set(upsert.rows)
-    for position, item in enumerate(
-        read_seed(seed_dir, "appointment_types.yaml", "appointment_types")
-    ):
-        values = {"name": item["name"], "name_en": item.get("name_en"), "position": position}
-        if item["code"] not in existing:
-            values["duration_minutes"] = int(item["duration_minutes"])
-        upsert.put(item["code"], **values)
-    return upsert.report
 
 
 def appointment_types() -> list[AppointmentType]:

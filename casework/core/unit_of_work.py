@@ -11,7 +11,7 @@
   ``core.forms.submitted`` declares it), ``refusals_go_to`` (a redirect, the message flashed) or
   ``refusals_answered_by``; with none, the conflict page with the message;
 - the commit itself fails (a unique index or a row version another request got to first) →
-  roll back, 409.
+  roll back, 409; a value the database refuses (``DataError``: out of range, too long) → 400.
 
 Whatever fails, the messages the abandoned work flashed (« Saved. ») are taken back.
 
@@ -28,7 +28,7 @@ from typing import Any
 
 from flask import Flask, abort, flash, g, redirect, request, session
 from flask.typing import ResponseReturnValue
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from casework.core import errors
@@ -104,6 +104,11 @@ def run_view(view: Callable[[], ResponseReturnValue]) -> ResponseReturnValue:
         _abandon(flashes)
         log.info("conflict (%s): rolled back", type(error).__name__)
         abort(409)
+    except DataError:
+        # A value the database refuses (out of range, too long) that the form let through.
+        _abandon(flashes)
+        log.info("value refused by the database: rolled back")
+        abort(400)
     except BaseException:
         _abandon(flashes)
         raise

@@ -113,7 +113,7 @@ EXPECTED = {
     (
         "extension",
         "reference.seed_loaders",
-        "appointments.operations.load_appointment_types (appointment_types)",
+        "appointments.seed.load_appointment_types (appointment_types)",
     ),
     (
         "extension",

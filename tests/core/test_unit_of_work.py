@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from flask import get_flashed_messages, url_for
 from sqlalchemy import func, select
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 from wtforms import StringField
 
@@ -28,6 +29,7 @@ from casework.extensions import db
 from tests import helpers
 
 ROOT = Path(__file__).resolve().parents[2]
+MISSING_CASE = 2**31 - 1  # no such case: the foreign key refuses the row at commit
 
 
 def traces(action: str) -> int:
@@ -131,7 +133,7 @@ def test_a_commit_that_fails_is_409_and_takes_back_what_the_view_flashed(post):
         record(None, "test.unit_of_work", target_type="test")
         # A row whose case does not exist: the database refuses it when the change is committed.
         db.session.add(
-            HouseholdMember(case_id=2**40, relationship_to_person="child", given_names="X")
+            HouseholdMember(case_id=MISSING_CASE, relationship_to_person="child", given_names="X")
         )
         flash("Saved.", "success")
         return "done"
@@ -140,6 +142,14 @@ def test_a_commit_that_fails_is_409_and_takes_back_what_the_view_flashed(post):
         run_view(view)
     assert answer.value.code == 409
     assert get_flashed_messages() == []
+    assert traces("test.unit_of_work") == 0
+
+
+def test_a_value_the_database_refuses_is_400_not_500(post):
+    refused = DataError("INSERT …", {}, ValueError("integer out of range"))
+    with pytest.raises(HTTPException) as answer:
+        run_view(writes_then(refused))
+    assert answer.value.code == 400
     assert traces("test.unit_of_work") == 0
 
 
@@ -156,7 +166,7 @@ def test_over_http_a_failing_commit_is_a_clean_409_and_nothing_is_written(
     def add_then_break(actor, case_obj, values):
         real(actor, case_obj, values)
         db.session.add(
-            HouseholdMember(case_id=2**40, relationship_to_person="child", given_names="X")
+            HouseholdMember(case_id=MISSING_CASE, relationship_to_person="child", given_names="X")
         )
 
     monkeypatch.setattr(case_operations, "add_interaction", add_then_break)
