@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import (
     Blueprint,
     current_app,
@@ -27,11 +29,11 @@ from casework.auth.forms import (
     role_choices,
 )
 from casework.auth.models import User
-from casework.core.domain import show_error
-from casework.core.forms import ConfirmForm, save_versioned
-from casework.core.navigation import safe_next
+from casework.core.forms import ConfirmForm, submitted
+from casework.core.navigation import done, safe_next
 from casework.core.pagination import paginate, parse_page_number
 from casework.core.permissions import load_or_abort, public, requires
+from casework.core.unit_of_work import refusals_go_to
 from casework.extensions import db
 from casework.reference.models import Organisation, Region, ServicePoint
 
@@ -58,22 +60,19 @@ def login():
         result = operations.sign_in(
             form.username.data, form.password.data, request.remote_addr or "-", throttle_policy()
         )
-        db.session.commit()
         if result.user is not None:
             return _start_session(result.user)
         if result.locked:
-            minutes = int(current_app.config["LOGIN_LOCKOUT"].total_seconds() // 60)
-            flash(
-                _(
-                    "Too many failed attempts. Wait %(minutes)d minutes, then try again.",
-                    minutes=minutes,
-                ),
-                "error",
-            )
+            flash(lockout_message(), "error")
         else:
             flash(_("Incorrect username or password."), "error")
         return render_template("auth/login.html", form=form), 401 if not result.locked else 429
     return render_template("auth/login.html", form=form)
+
+
+def lockout_message() -> str:
+    minutes = int(current_app.config["LOGIN_LOCKOUT"].total_seconds() // 60)
+    return _("Too many failed attempts. Wait %(minutes)d minutes, then try again.", minutes=minutes)
 
 
 def _start_session(user: User):
@@ -93,7 +92,6 @@ def _start_session(user: User):
 @requires("account.manage")
 def logout():
     operations.sign_out(current_user, current_user.session_token)
-    db.session.commit()
     locale = session.get("locale")
     logout_user()
     session.clear()
@@ -107,18 +105,11 @@ def logout():
 @requires("account.manage")
 def change_password():
     form = ChangePasswordForm()
-    if form.validate_on_submit():
-        try:
-            operations.change_own_password(
-                current_user, form.current_password.data, form.new_password.data
-            )
-        except operations.AccountError as error:
-            _show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Your password has been changed."), "success")
-            return redirect(url_for("home.index"))
-    return render_template("auth/change_password.html", form=form)
+    page = partial(render_template, "auth/change_password.html", form=form)
+    if not submitted(form, page):
+        return page()
+    operations.change_own_password(current_user, form.current_password.data, form.new_password.data)
+    return done(_("Your password has been changed."), url_for("home.index"))
 
 
 # --- Account administration --------------------------------------------------------------
@@ -152,10 +143,6 @@ def _fields_from(form: UserForm) -> operations.AccountFields:
     )
 
 
-def _show_error(form, error: operations.AccountError) -> None:
-    show_error(form, error, lambda message: flash(message, "error"))
-
-
 @admin_bp.get("/")
 @requires("users.manage")
 def index():
@@ -177,17 +164,15 @@ def index():
 @requires("users.manage")
 def create():
     form = _user_form()
-    if form.validate_on_submit():
-        try:
-            user, temporary = operations.create_user(current_user, _fields_from(form))
-        except operations.AccountError as error:
-            _show_error(form, error)
-        else:
-            db.session.commit()
-            return render_template(
-                "auth/temporary_password.html", user=user, password=temporary, created=True
-            )
-    return render_template("auth/user_form.html", form=form, user=None)
+    page = partial(render_template, "auth/user_form.html", form=form, user=None)
+    if not submitted(form, page):
+        return page()
+    user, temporary = operations.create_user(current_user, _fields_from(form))
+    # Shown once; the unit of work commits after rendering, so a password that could not be
+    # saved is never shown.
+    return render_template(
+        "auth/temporary_password.html", user=user, password=temporary, created=True
+    )
 
 
 @admin_bp.route("/<int:user_id>/modifier", methods=["GET", "POST"])
@@ -197,15 +182,13 @@ def edit(user_id: int):
     form = _user_form(obj=user)
     if request.method == "GET":
         form.version.data = user.version
-    changed = save_versioned(
-        form,
-        lambda: operations.update_user(current_user, user, _fields_from(form), form.version.data),
+    page = partial(render_template, "auth/user_form.html", form=form, user=user)
+    if not submitted(form, page):
+        return page()
+    changed = operations.update_user(current_user, user, _fields_from(form), form.version.data)
+    return done(
+        _("Account updated.") if changed else _("No change to save."), url_for("users.index")
     )
-    if changed is not None:
-        db.session.commit()
-        flash(_("Account updated.") if changed else _("No change to save."), "success")
-        return redirect(url_for("users.index"))
-    return render_template("auth/user_form.html", form=form, user=user)
 
 
 @admin_bp.route("/<int:user_id>/desactiver", methods=["GET", "POST"])
@@ -232,17 +215,12 @@ def _confirmed_action(user_id: int, action: str):
     form = ConfirmForm()
     if not form.validate_on_submit():
         return render_template("auth/confirm.html", form=form, user=user, action=action)
-    try:
-        if action == "reset":
-            temporary = operations.force_password_reset(current_user, user)
-            db.session.commit()
-            return render_template(
-                "auth/temporary_password.html", user=user, password=temporary, created=False
-            )
-        operations.set_active(current_user, user, active=(action == "enable"))
-    except operations.AccountError as error:
-        flash(str(error), "error")
-        return redirect(url_for("users.index"))
-    db.session.commit()
-    flash(_("Account disabled.") if action == "disable" else _("Account re-enabled."), "success")
-    return redirect(url_for("users.index"))
+    refusals_go_to(url_for("users.index"))
+    if action == "reset":
+        temporary = operations.force_password_reset(current_user, user)
+        return render_template(
+            "auth/temporary_password.html", user=user, password=temporary, created=False
+        )
+    operations.set_active(current_user, user, active=(action == "enable"))
+    message = _("Account disabled.") if action == "disable" else _("Account re-enabled.")
+    return done(message, url_for("users.index"))

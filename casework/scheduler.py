@@ -1,4 +1,5 @@
-"""The scheduler process (``casework scheduler``): APScheduler drives the jobs in ``tasks``.
+"""The scheduler process (``casework scheduler``): APScheduler drives the features' jobs
+(``reminders/tasks.py``, ``reports/tasks.py``). It sits on top of the features, beside ``app``.
 
 Only this module imports APScheduler, and only the ``scheduler`` command imports this module: the
 web process never starts a scheduler. Jobs hold no state of their own: everything they do is
@@ -19,6 +20,7 @@ from casework.core.heartbeat import beat
 from casework.core.time import LOCAL_TIMEZONE
 from casework.extensions import db
 from casework.reminders import tasks
+from casework.reports import tasks as report_tasks
 from casework.reports.snapshots import REFRESH_MINUTES as DASHBOARD_MINUTES
 
 log = logging.getLogger(__name__)
@@ -36,7 +38,7 @@ JOBS: dict[str, tuple[Job, dict]] = {
     ),
     "retention": (tasks.retention, {"trigger": "cron", "hour": 2, "minute": 30}),
     "statistics": (tasks.statistics, {"trigger": "cron", "hour": 3, "minute": 15}),
-    "dashboards": (tasks.dashboards, {"trigger": "interval", "minutes": DASHBOARD_MINUTES}),
+    "dashboards": (report_tasks.dashboards, {"trigger": "interval", "minutes": DASHBOARD_MINUTES}),
 }
 # Run at start-up too, so that a scheduler that was down catches up at once (the digest only
 # queues what is due: nothing before 07:00, nothing twice the same day).
