@@ -33,10 +33,11 @@ tests/e2e/node_modules/axe-core/axe.min.js: tests/e2e/package.json tests/e2e/pac
 	npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error
 	touch $@
 
-## lint: ruff
+## lint: ruff, and import-linter for the layers (pyproject.toml, docs/architecture.md)
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check casework tests bench migrations/env.py
 	$(BIN)/ruff format --check casework tests bench migrations/env.py
+	$(BIN)/lint-imports --no-cache
 
 format: $(TEST_STAMP)
 	$(BIN)/ruff check --fix casework tests bench migrations/env.py

@@ -3,7 +3,7 @@
     python -m bench.load --cases 200000                     # caseload vs bare page (wrk)
     python -m bench.load --cases 200000 --writers 20 --minutes 10   # concurrent writes
 
-The first compares the requests per second of the signed-in caseload page (``/cases/``) with a
+The first compares the requests per second of the signed-in caseload page (``/dossiers/``) with a
 bare Flask page that runs one raw SQL query and renders a template (``/bare/``), one after the
 other against the same gunicorn, with wrk; any response other than 200 is an error. The second
 signs in 20 agents who, each in a thread, record journal entries on their cases and read the
@@ -152,9 +152,9 @@ def compare(port: int, seconds: int, connections: int) -> dict:
     browser.sign_in("bench.agent.001")
     cookie = "; ".join(f"{k}={v}" for k, v in browser.cookies.items())
     wrk(port, "/bare/", None, 3, connections)  # warm-up
-    wrk(port, "/cases/", cookie, 3, connections)
+    wrk(port, "/dossiers/", cookie, 3, connections)
     bare = wrk(port, "/bare/", None, seconds, connections)
-    caseload = wrk(port, "/cases/", cookie, seconds, connections)
+    caseload = wrk(port, "/dossiers/", cookie, seconds, connections)
     # The application's floor: its lightest signed-in page (session, guards, a form, the layout),
     # to tell what any page costs from what the caseload adds.
     floor = wrk(port, "/compte/mot-de-passe", cookie, seconds, connections)
@@ -198,10 +198,10 @@ def writers(port: int, url: str, count: int, seconds: float) -> dict:
             case_id = cases[name][number % len(cases[name])]
             number += 1
             try:
-                token = browser.csrf(f"/cases/{case_id}/suivi")
+                token = browser.csrf(f"/dossiers/{case_id}/suivi")
                 posted, _ = browser.request(
                     "POST",
-                    f"/cases/{case_id}/suivi",
+                    f"/dossiers/{case_id}/suivi",
                     {
                         "csrf_token": token,
                         "kind": "phone",
@@ -211,7 +211,7 @@ def writers(port: int, url: str, count: int, seconds: float) -> dict:
                         "summary": f"Appel de suivi (charge) {number}",
                     },
                 )
-                read, _ = browser.request("GET", f"/cases/{case_id}")
+                read, _ = browser.request("GET", f"/dossiers/{case_id}")
                 outcome = [f"POST {posted}", f"GET {read}"]
             except OSError as error:
                 outcome = [f"connection error {error.__class__.__name__}"]

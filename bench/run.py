@@ -61,20 +61,22 @@ def airport_form(region_id: int) -> dict[str, str]:
 
 def key_pages(region_id: int) -> list[Page]:
     return [
-        Page("caseload (agent)", "agent", "/cases/"),
-        Page("caseload (supervisor, region)", "supervisor", "/cases/"),
-        Page("caseload page 2000 (beyond the end)", "agent", "/cases/?page=2000"),
-        Page("case page", "agent", "/cases/{case_id}"),
-        Page("assessment", "agent", "/cases/{case_id}/assessment/"),
-        Page("plan", "agent", "/cases/{case_id}/plan/"),
+        Page("caseload (agent)", "agent", "/dossiers/"),
+        Page("caseload (supervisor, region)", "supervisor", "/dossiers/"),
+        Page("caseload page 2000 (beyond the end)", "agent", "/dossiers/?page=2000"),
+        Page("case page", "agent", "/dossiers/{case_id}"),
+        Page("assessment", "agent", "/dossiers/{case_id}/evaluation/"),
+        Page("plan", "agent", "/dossiers/{case_id}/plan/"),
         Page("advisor queue", "advisor", "/references/"),
-        Page("airport slot search", "airport", "/airport/", "POST", airport_form(region_id)),
-        Page("search: name (agent)", "agent", "/cases/", search="diallo"),
-        Page("search: name (supervisor)", "supervisor", "/cases/", search="tremblay"),
-        Page("search: prefix + phone (supervisor)", "supervisor", "/cases/", search="am 5550101"),
-        Page("search: one letter (supervisor)", "supervisor", "/cases/", search="a"),
+        Page("airport slot search", "airport", "/aeroport/", "POST", airport_form(region_id)),
+        Page("search: name (agent)", "agent", "/dossiers/", search="diallo"),
+        Page("search: name (supervisor)", "supervisor", "/dossiers/", search="tremblay"),
+        Page(
+            "search: prefix + phone (supervisor)", "supervisor", "/dossiers/", search="am 5550101"
+        ),
+        Page("search: one letter (supervisor)", "supervisor", "/dossiers/", search="a"),
         Page("home (agent)", "agent", "/"),
-        Page("reminders (agent)", "agent", "/reminders/"),
+        Page("reminders (agent)", "agent", "/rappels/"),
         Page("dashboard (supervisor)", "supervisor", "/rapports/tableau-de-bord"),
         Page(
             "dashboard computed (supervisor)",
@@ -171,9 +173,9 @@ def measure_page(app, client, page: Page, case_id: int, cases: int, runs: int, w
     path = page.path.format(case_id=case_id)
     result = Result(page.name, cases)
     if page.search is not None:
-        form_page = client.get("/cases/").get_data(as_text=True)
+        form_page = client.get("/dossiers/").get_data(as_text=True)
         client.post(
-            "/cases/recherche", data={"q": page.search, "csrf_token": csrf_token(form_page)}
+            "/dossiers/recherche", data={"q": page.search, "csrf_token": csrf_token(form_page)}
         )
     form = None
     if page.form is not None:
@@ -220,7 +222,7 @@ def measure_page(app, client, page: Page, case_id: int, cases: int, runs: int, w
     result.queries_varied = len(set(counts)) > 1
     if page.search is not None:
         client.post(
-            "/cases/recherche",
+            "/dossiers/recherche",
             data={
                 "clear": "1",
                 "q": "",

@@ -16,26 +16,28 @@ from casework.core.db import configure_engine, register_page_reads
 from casework.core.i18n import LOCALE_NAMES, format_moment, html_lang, select_locale
 from casework.core.pagination import page_url, query_string
 from casework.core.permissions import can, enforce_policy
+from casework.core.unit_of_work import CaseworkFlask
+from casework.core.urls import redirect_old_paths
 from casework.extensions import babel, csrf, db, login_manager, migrate
 
 MIGRATIONS_DIR = str(settings.PROJECT_ROOT / "migrations")
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    app = Flask(__name__, instance_path=settings.instance_path().as_posix())
+    app = CaseworkFlask(__name__, instance_path=settings.instance_path().as_posix())
     app.url_map.converters["int"] = security.BoundedIntConverter
     app.config.update(settings.from_environment())
     app.config.update(config or {})
     configure_logging(app)
     configure_proxy(app)
     configure_db(app)
+    register_listeners()
     configure_i18n(app)
     configure_auth(app)
     register_blueprints(app)
     register_request_guards(app)
     register_template_helpers(app)
     register_error_handlers(app)
-    register_cli(app)
     return app
 
 
@@ -83,6 +85,18 @@ def _import_models() -> None:
     from casework.reports import models as _reports  # noqa: F401
 
 
+def register_listeners() -> None:
+    """Every feature's listeners.py: how it reacts to the domain events of the features it builds
+    on, and what it adds to their extension points (docs/architecture.md). Here, and not in a
+    view, so that the command line, the scheduler and the tests have them too."""
+    from casework.appointments import listeners as _appointments  # noqa: F401
+    from casework.assessments import listeners as _assessments  # noqa: F401
+    from casework.attachments import listeners as _attachments  # noqa: F401
+    from casework.plans import listeners as _plans  # noqa: F401
+    from casework.referrals import listeners as _referrals  # noqa: F401
+    from casework.reminders import listeners as _reminders  # noqa: F401
+
+
 def configure_i18n(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
 
@@ -101,6 +115,8 @@ def register_blueprints(app: Flask) -> None:
     from casework.appointments.views import airport_bp
     from casework.appointments.views import bp as appointments_bp
     from casework.assessments.views import bp as assessments_bp
+    from casework.attachments.views import bp as attachments_bp
+    from casework.attachments.views import partner_bp as partner_documents_bp
     from casework.auth.views import admin_bp
     from casework.auth.views import bp as auth_bp
     from casework.cases.views import bp as cases_bp
@@ -123,6 +139,8 @@ def register_blueprints(app: Flask) -> None:
         cases_bp,
         transfers_bp,
         assessments_bp,
+        attachments_bp,
+        partner_documents_bp,
         plans_bp,
         referrals_bp,
         case_referrals_bp,
@@ -153,6 +171,7 @@ def require_password_change():
 
 def register_request_guards(app: Flask) -> None:
     security.register(app)
+    app.before_request(redirect_old_paths)
     app.before_request(enforce_policy)
     app.before_request(require_password_change)
 
@@ -176,9 +195,3 @@ def register_template_helpers(app: Flask) -> None:
 
 def register_error_handlers(app: Flask) -> None:
     errors.register(app)
-
-
-def register_cli(app: Flask) -> None:
-    from casework.cli import register_commands
-
-    register_commands(app)

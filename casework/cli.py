@@ -1,4 +1,8 @@
-"""The ``casework`` command: init, demo, serve, scheduler, user, export."""
+"""The ``casework`` command: init, demo, serve, scheduler, user, export, events.
+
+The same commands run as ``flask --app casework.app <command>``: each is declared as a
+``flask.commands`` entry point in pyproject.toml (the application never imports this module).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from typing import Any
 
 import click
 from flask import Flask, current_app, has_app_context
+from flask.cli import ScriptInfo
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from casework.config import ConfigError
@@ -31,18 +36,26 @@ class CommandError(click.ClickException):
 
 
 def with_app(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Run the command inside an application context (created here when not under ``flask``)."""
+    """Run the command inside an application context: the one ``flask --app …`` loads, or one
+    created here."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if has_app_context():
             return command(*args, **kwargs)
-        from casework.app import create_app
-
-        with create_app().app_context():
+        with _application().app_context():
             return command(*args, **kwargs)
 
     return wrapper
+
+
+def _application() -> Flask:
+    info = click.get_current_context().find_object(ScriptInfo)
+    if info is not None and info.app_import_path:
+        return info.load_app()
+    from casework.app import create_app
+
+    return create_app()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -186,8 +199,8 @@ def scheduler_command(once: bool) -> None:
 
     One process of its own (never inside the web server); several may run at once.
     """
+    from casework import scheduler
     from casework.extensions import db
-    from casework.reminders import scheduler
 
     app = current_app._get_current_object()
     # The jobs open their own sessions; this command's must not hold a transaction meanwhile.
@@ -353,10 +366,19 @@ def _existing_user(username: str):
     return user
 
 
-def register_commands(app: Flask) -> None:
-    """Expose the same commands under ``flask --app casework.app``."""
-    for name, command in cli.commands.items():
-        app.cli.add_command(command, name)
+@cli.command("events")
+@with_app
+def events_command() -> None:
+    """List who listens to which domain event, and who adds to which extension point."""
+    from casework.core.events import wiring
+
+    kind = ""
+    for line in wiring():
+        if line.kind != kind:
+            kind = line.kind
+            title = "Événements → écouteurs" if kind == "event" else "Points d'extension → ajouts"
+            click.echo(title)
+        click.echo(f"  {line.target:<45} {line.listener}")
 
 
 def main() -> None:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, Time
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.core.time import utcnow
 from casework.extensions import db
-from casework.reference.models import ServicePoint, _localised
+from casework.reference.models import _localised
+
+if TYPE_CHECKING:  # relationships to other packages name their target by string
+    from casework.reference.models import ServicePoint
 
 
 class AppointmentType(db.Model):
@@ -55,7 +59,7 @@ class AvailabilityWindow(db.Model):
     valid_until: Mapped[date | None] = mapped_column(Date)
 
     agent = relationship("User")
-    service_point: Mapped[ServicePoint] = relationship()
+    service_point: Mapped[ServicePoint] = relationship("ServicePoint")
 
     audit_type = "availability"
 
@@ -134,7 +138,7 @@ class Appointment(db.Model):
     case = relationship("Case")
     agent = relationship("User", foreign_keys=[agent_id])
     booked_by = relationship("User", foreign_keys=[booked_by_id])
-    service_point: Mapped[ServicePoint] = relationship()
+    service_point: Mapped[ServicePoint] = relationship("ServicePoint")
     type: Mapped[AppointmentType] = relationship()
 
     __mapper_args__ = {"version_id_col": version}

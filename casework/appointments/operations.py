@@ -13,10 +13,16 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from casework.appointments.events import (
+    AppointmentBooked,
+    AppointmentCancelled,
+    AppointmentOutcomeRecorded,
+    AppointmentRescheduled,
+)
 from casework.appointments.models import (
     AirportBooking,
     Appointment,
@@ -37,8 +43,10 @@ from casework.appointments.slots import (
 from casework.cases import choices as case_choices
 from casework.cases.models import Case
 from casework.cases.operations import PersonFields, find_duplicates, open_case, record_consent
+from casework.cases.retention import run
 from casework.core import audit
-from casework.core.domain import DomainError, StaleEdit
+from casework.core.domain import Conflict, DomainError, StaleEdit
+from casework.core.events import emit
 from casework.core.roles import Role
 from casework.core.time import local_today, utcnow
 from casework.extensions import db
@@ -78,7 +86,7 @@ class AppointmentError(DomainError):
     """A rule about appointments or availability was broken."""
 
 
-class NotOpen(AppointmentError):
+class NotOpen(AppointmentError, Conflict):
     """The appointment is already done, missed or cancelled (answered with 409)."""
 
 
@@ -104,13 +112,6 @@ class DuplicateSuspected(AppointmentError):
             "duplicates_checked",
         )
         self.count = count
-
-
-def _refresh_reminders(case_id: int, *triggers: str) -> None:
-    """The reminders that watch appointments move or go with them when the request commits."""
-    from casework.reminders.operations import refresh_case_on_commit  # builds on appointments
-
-    refresh_case_on_commit(case_id, triggers=triggers)
 
 
 # --- Types ----------------------------------------------------------------------------------
@@ -239,7 +240,7 @@ def book_for_case(
     db.session.add(appointment)
     _claim(appointment, query)
     audit.record(actor, "appointment.booked", case, appointment_id=appointment.id)
-    _refresh_reminders(case.id, "appointment_upcoming")
+    emit(AppointmentBooked(case_id=case.id, appointment_id=appointment.id))
     return appointment
 
 
@@ -405,7 +406,7 @@ def book_from_airport(
     audit.record(
         actor, "appointment.booked", case, appointment_id=appointment.id, channel="airport"
     )
-    _refresh_reminders(case.id, "appointment_upcoming")
+    emit(AppointmentBooked(case_id=case.id, appointment_id=appointment.id))
     return booking
 
 
@@ -498,7 +499,7 @@ def reschedule(
         before=before.isoformat(),
         after=slot.starts_at.isoformat(),
     )
-    _refresh_reminders(appointment.case_id, "appointment_upcoming")
+    emit(AppointmentRescheduled(case_id=appointment.case_id, appointment_id=appointment.id))
 
 
 def hand_over(actor: Any, case: Case, now: datetime | None = None) -> list[Appointment]:
@@ -575,7 +576,7 @@ def cancel(
         appointment_id=appointment.id,
         reason=reason,
     )
-    _refresh_reminders(appointment.case_id, "appointment_upcoming")
+    emit(AppointmentCancelled(case_id=appointment.case_id, appointment_id=appointment.id))
 
 
 def record_outcome(
@@ -597,7 +598,11 @@ def record_outcome(
     appointment.follow_up_needed = outcome == "no_show"
     db.session.flush()
     audit.record(actor, f"appointment.{outcome}", appointment.case, appointment_id=appointment.id)
-    _refresh_reminders(appointment.case_id, "appointment_upcoming", "no_show")
+    emit(
+        AppointmentOutcomeRecorded(
+            case_id=appointment.case_id, appointment_id=appointment.id, outcome=outcome
+        )
+    )
 
 
 # --- Reading --------------------------------------------------------------------------------
@@ -871,3 +876,12 @@ def remove_exception(actor: Any, exception: AvailabilityException) -> None:
     audit.record(actor, "availability.exception_removed", exception, agent_id=exception.agent_id)
     db.session.delete(exception)
     db.session.flush()
+
+
+def anonymise_cases(case_ids: tuple[int, ...]) -> dict[str, int]:
+    """Retention: cancellation comments and the airport counter's record of the person go; the
+    appointments themselves stay (dates, types, outcomes: statistics)."""
+    appointments = select(Appointment.id).where(Appointment.case_id.in_(case_ids))
+    run(update(Appointment).where(Appointment.id.in_(appointments)).values(cancel_comment=None))
+    deleted = run(delete(AirportBooking).where(AirportBooking.appointment_id.in_(appointments)))
+    return {"airport_bookings": deleted}

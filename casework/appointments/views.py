@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -37,22 +38,20 @@ from casework.cases import choices as case_choices
 from casework.cases.forms import parse_id
 from casework.cases.models import Case
 from casework.core import audit
-from casework.core.domain import DomainError, StaleEdit, show_error
-from casework.core.forms import ConfirmForm
+from casework.core.domain import DomainError, show_error
+from casework.core.forms import ConfirmForm, submitted
+from casework.core.navigation import done
 from casework.core.permissions import Scope, load_or_abort, requires, scope_for
 from casework.core.roles import Role
 from casework.core.time import local_today, utcnow
+from casework.core.unit_of_work import flash_error, refusals_answered_by
 from casework.extensions import db
 from casework.reference.models import HostCity, Region, ServicePoint
 
-airport_bp = Blueprint("airport", __name__, url_prefix="/airport")
-bp = Blueprint("appointments", __name__, url_prefix="/appointments")
+airport_bp = Blueprint("airport", __name__, url_prefix="/aeroport")
+bp = Blueprint("appointments", __name__, url_prefix="/rendez-vous")
 
 SLOTS_SHOWN = 12
-
-
-def _flash_error(message: str) -> None:
-    flash(message, "error")
 
 
 def _labels() -> dict[str, Any]:
@@ -116,18 +115,21 @@ def console_post():
     form = _airport_form()
     if not form.validate_on_submit():
         return _render_console(form, status=400)
+    refusals_answered_by(partial(_console_refused, form))
     intake = form.intake()
-    try:
-        if request.form.get("step") == "book":
-            return _book(form, intake)
-        return _search(form, intake)
-    except DomainError as error:
-        db.session.rollback()
-        show_error(form, error, _flash_error)
-        slots = getattr(error, "alternatives", None)
-        duplicates = getattr(error, "count", 0)
-        status = 409 if getattr(error, "conflict", False) else 400
-        return _render_console(form, slots=slots, duplicates=duplicates, status=status)
+    if request.form.get("step") == "book":
+        return _book(form, intake)
+    return _search(form, intake)
+
+
+def _console_refused(form: AirportForm, error: DomainError):
+    """The console again with the reason: the slots still free when the chosen one was taken
+    (409), or the files that look like this person."""
+    show_error(form, error, flash_error)
+    slots = getattr(error, "alternatives", None)
+    duplicates = getattr(error, "count", 0)
+    status = 409 if getattr(error, "conflict", False) else 400
+    return _render_console(form, slots=slots, duplicates=duplicates, status=status)
 
 
 def _search(form: AirportForm, intake: operations.AirportIntake):
@@ -156,9 +158,10 @@ def _book(form: AirportForm, intake: operations.AirportIntake):
         form.mode.data,
         form.service_point_id.data,
     )
-    db.session.commit()
-    flash(_("Appointment booked. Print the slip for the person."), "success")
-    return redirect(url_for("airport.slip", booking_id=booking.id))
+    return done(
+        _("Appointment booked. Print the slip for the person."),
+        url_for("airport.slip", booking_id=booking.id),
+    )
 
 
 def _load_booking(booking_id: int) -> AirportBooking:
@@ -239,12 +242,6 @@ def calendar():
     day = day or local_today()
     first = day - timedelta(days=day.weekday()) if view == "week" else day
     last = first + timedelta(days=6) if view == "week" else day
-    appointments = operations.calendar(owner.id, first, last)
-    by_day: dict[date, list[Appointment]] = {
-        first + timedelta(days=n): [] for n in range((last - first).days + 1)
-    }
-    for appointment in appointments:
-        by_day.setdefault(to_local(appointment.starts_at).date(), []).append(appointment)
     step = timedelta(days=7 if view == "week" else 1)
     return render_template(
         "appointments/calendar.html",
@@ -253,13 +250,23 @@ def calendar():
         day=day,
         first=first,
         last=last,
-        by_day=by_day,
+        by_day=_by_day(operations.calendar(owner.id, first, last), first, last),
         previous_day=day - step,
         next_day=day + step,
         today=local_today(),
         agents=_selectable_agents(),
         **_labels(),
     )
+
+
+def _by_day(appointments: list[Appointment], first: date, last: date):
+    """Each day from ``first`` to ``last`` (local time), with its appointments."""
+    by_day: dict[date, list[Appointment]] = {
+        first + timedelta(days=n): [] for n in range((last - first).days + 1)
+    }
+    for appointment in appointments:
+        by_day.setdefault(to_local(appointment.starts_at).date(), []).append(appointment)
+    return by_day
 
 
 def _selectable_agents() -> list[User]:
@@ -282,7 +289,6 @@ def show(appointment_id: int):
     booking = db.session.scalar(
         select(AirportBooking).where(AirportBooking.appointment_id == appointment.id)
     )
-    db.session.commit()
     cancel_form = CancelForm(version=appointment.version)
     cancel_form.fill_choices()
     return render_template(
@@ -296,14 +302,6 @@ def show(appointment_id: int):
     )
 
 
-def _conflict_or_message(error: Exception, appointment_id: int):
-    db.session.rollback()
-    if isinstance(error, (StaleEdit, operations.NotOpen)):
-        abort(409)
-    flash(str(error), "error")
-    return show(appointment_id), 400
-
-
 @bp.post("/<int:appointment_id>/resultat")
 @requires("appointments.manage")
 def outcome(appointment_id: int):
@@ -311,14 +309,18 @@ def outcome(appointment_id: int):
     form = OutcomeForm()
     if not form.validate_on_submit():
         abort(400)
+    refusals_answered_by(partial(_shown_again, appointment_id))
     result = request.form.get("outcome", "")
-    try:
-        operations.record_outcome(current_user, appointment, result, form.version.data)
-    except (DomainError, StaleEdit) as error:
-        return _conflict_or_message(error, appointment_id)
-    db.session.commit()
-    flash(_("Appointment: %(status)s.", status=operations.STATUSES[result]), "success")
-    return redirect(url_for("appointments.show", appointment_id=appointment_id))
+    operations.record_outcome(current_user, appointment, result, form.version.data)
+    return done(
+        _("Appointment: %(status)s.", status=operations.STATUSES[result]),
+        url_for("appointments.show", appointment_id=appointment_id),
+    )
+
+
+def _shown_again(appointment_id: int, error: DomainError):
+    flash_error(str(error))
+    return show(appointment_id), 400
 
 
 @bp.route("/<int:appointment_id>/annuler", methods=["GET", "POST"])
@@ -327,26 +329,21 @@ def cancel(appointment_id: int):
     appointment = _load(appointment_id, "appointments.manage")
     form = CancelForm(version=appointment.version)
     form.fill_choices()
-    if form.validate_on_submit():
-        try:
-            operations.cancel(
-                current_user, appointment, form.reason.data, form.comment.data, form.version.data
-            )
-        except (StaleEdit, operations.NotOpen):
-            db.session.rollback()
-            abort(409)
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error, _flash_error)
-        else:
-            db.session.commit()
-            flash(_("Appointment cancelled; the time is free again."), "success")
-            return redirect(url_for("appointments.show", appointment_id=appointment_id))
-    elif form.is_submitted() and form.version.errors:
-        abort(400)
-    return render_template(
-        "appointments/cancel.html", appointment=appointment, form=form, **_labels()
-    ), (400 if form.errors else 200)
+
+    def page():
+        html = render_template(
+            "appointments/cancel.html", appointment=appointment, form=form, **_labels()
+        )
+        return html, 400 if form.errors else 200
+
+    if not submitted(form, page):
+        return page()
+    reason, comment = form.reason.data, form.comment.data
+    operations.cancel(current_user, appointment, reason, comment, form.version.data)
+    return done(
+        _("Appointment cancelled; the time is free again."),
+        url_for("appointments.show", appointment_id=appointment_id),
+    )
 
 
 @bp.route("/<int:appointment_id>/deplacer", methods=["GET", "POST"])
@@ -356,30 +353,18 @@ def reschedule(appointment_id: int):
     if not appointment.is_open:
         abort(409)
     form = RescheduleForm(version=appointment.version)
-    status = 200
-    if form.validate_on_submit() and request.form.get("step") == "book":
-        try:
-            operations.reschedule(
-                current_user,
-                appointment,
-                SlotRef.parse(request.form.get("slot")),
-                form.version.data,
-            )
-        except (StaleEdit, operations.NotOpen):
-            db.session.rollback()
-            abort(409)
-        except operations.SlotUnavailable as error:
-            db.session.rollback()
-            flash(str(error), "error")
-            status = 409
-        else:
-            db.session.commit()
-            flash(_("Appointment moved."), "success")
-            return redirect(url_for("appointments.show", appointment_id=appointment_id))
-    elif form.is_submitted() and form.version.errors:
-        abort(400)
-    elif form.is_submitted() and form.errors:
-        status = 400
+    page = partial(_reschedule_page, appointment, form)
+    if not (submitted(form, page) and request.form.get("step") == "book"):
+        return page(400 if form.errors else 200)
+    refusals_answered_by(partial(_slot_refused, page))
+    slot = SlotRef.parse(request.form.get("slot"))
+    operations.reschedule(current_user, appointment, slot, form.version.data)
+    return done(
+        _("Appointment moved."), url_for("appointments.show", appointment_id=appointment_id)
+    )
+
+
+def _reschedule_page(appointment: Appointment, form: RescheduleForm, status: int = 200):
     not_before = None if form.not_before.errors else form.not_before.data
     slots = find_slots(_reschedule_query(appointment, not_before), limit=SLOTS_SHOWN)
     return render_template(
@@ -389,6 +374,12 @@ def reschedule(appointment_id: int):
         slots=slots,
         **_labels(),
     ), status
+
+
+def _slot_refused(page, error: DomainError):
+    """The slot was taken meanwhile (409), or is not offered: the free slots again."""
+    flash_error(str(error))
+    return page(409 if isinstance(error, operations.SlotUnavailable) else 400)
 
 
 def _reschedule_query(appointment: Appointment, not_before: date | None) -> SlotQuery:
@@ -404,37 +395,35 @@ def _start_of(day: date | None) -> datetime | None:
 # --- Booking from a case --------------------------------------------------------------------
 
 
-@bp.route("/case/<int:case_id>/book", methods=["GET", "POST"])
+@bp.route("/dossier/<int:case_id>/reserver", methods=["GET", "POST"])
 @requires("appointments.book")
 def book(case_id: int):
     case = load_or_abort(Case, case_id, "appointments.book")
     form = CaseBookingForm()
     form.fill_choices(operations.appointment_types())
-    status = 200
-    slots = []
-    if form.is_submitted():
-        if not form.validate():
-            return _render_booking(case, form, [], 400)
-        if request.form.get("step") == "book":
-            try:
-                operations.book_for_case(
-                    current_user,
-                    case,
-                    SlotRef.parse(request.form.get("slot")),
-                    form.type_code.data,
-                    form.mode.data,
-                    case.person.interpreter_language if case.person.interpreter_needed else None,
-                )
-            except DomainError as error:
-                db.session.rollback()
-                show_error(form, error, _flash_error)
-                status = 409 if getattr(error, "conflict", False) else 400
-            else:
-                db.session.commit()
-                flash(_("Appointment booked."), "success")
-                return redirect(url_for("cases.show", case_id=case.id))
-        slots = _case_slots(case, form)
-    return _render_booking(case, form, slots, status)
+    if not form.is_submitted():
+        return _render_booking(case, form, [], 200)
+    if not form.validate():
+        return _render_booking(case, form, [], 400)
+    if request.form.get("step") != "book":
+        return _render_booking(case, form, _case_slots(case, form), 200)
+    refusals_answered_by(partial(_booking_refused, case, form))
+    person = case.person
+    operations.book_for_case(
+        current_user,
+        case,
+        SlotRef.parse(request.form.get("slot")),
+        form.type_code.data,
+        form.mode.data,
+        person.interpreter_language if person.interpreter_needed else None,
+    )
+    return done(_("Appointment booked."), url_for("cases.show", case_id=case.id))
+
+
+def _booking_refused(case: Case, form: CaseBookingForm, error: DomainError):
+    show_error(form, error, flash_error)
+    status = 409 if getattr(error, "conflict", False) else 400
+    return _render_booking(case, form, _case_slots(case, form), status)
 
 
 def _case_slots(case: Case, form: CaseBookingForm):
@@ -537,17 +526,11 @@ def _render_availability(owner, window_form, exception_form, status: int = 200):
 def add_window():
     owner = _availability_owner()
     form = _window_form(owner)
-    if form.validate_on_submit():
-        try:
-            operations.add_window(current_user, owner, form.values())
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error, _flash_error)
-        else:
-            db.session.commit()
-            flash(_("Availability added."), "success")
-            return redirect(url_for("appointments.availability", agent=owner.id))
-    return _render_availability(owner, form, _exception_form(), 400)
+    page = partial(_render_availability, owner, form, _exception_form(), 400)
+    if not submitted(form, page):
+        return page()
+    operations.add_window(current_user, owner, form.values())
+    return done(_("Availability added."), url_for("appointments.availability", agent=owner.id))
 
 
 @bp.post("/disponibilites/exceptions")
@@ -555,47 +538,27 @@ def add_window():
 def add_exception():
     owner = _availability_owner()
     form = _exception_form()
-    if form.validate_on_submit():
-        try:
-            operations.add_exception(
-                current_user,
-                owner,
-                form.starts_on.data,
-                form.ends_on.data,
-                form.kind.data,
-                form.note.data,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error, _flash_error)
-        else:
-            clashes = operations.appointments_during(
-                owner.id, form.starts_on.data, form.ends_on.data
-            )
-            db.session.commit()
-            flash(_("Absence recorded: no slot is offered on these days."), "success")
-            if clashes:
-                flash(
-                    _(
-                        "%(count)d booked appointment(s) fall on these days: move them.",
-                        count=clashes,
-                    ),
-                    "warning",
-                )
-            return redirect(url_for("appointments.availability", agent=owner.id))
-    return _render_availability(owner, _window_form(owner), form, 400)
+    page = partial(_render_availability, owner, _window_form(owner), form, 400)
+    if not submitted(form, page):
+        return page()
+    first, last = form.starts_on.data, form.ends_on.data
+    operations.add_exception(current_user, owner, first, last, form.kind.data, form.note.data)
+    clashes = operations.appointments_during(owner.id, first, last)
+    if clashes:
+        message = _("%(count)d booked appointment(s) fall on these days: move them.", count=clashes)
+        flash(message, "warning")
+    message = _("Absence recorded: no slot is offered on these days.")
+    return done(message, url_for("appointments.availability", agent=owner.id))
 
 
 def _confirmed_removal(item, remove, done_message: str, template: str, name: str):
     """Ask first (GET), remove on the confirmation's POST, then back to the agent's availability."""
     form = ConfirmForm()
-    if form.validate_on_submit():
-        owner_id = item.agent_id
-        remove(current_user, item)
-        db.session.commit()
-        flash(done_message, "success")
-        return redirect(url_for("appointments.availability", agent=owner_id))
-    return render_template(template, form=form, **{name: item}, **_labels())
+    if not form.validate_on_submit():
+        return render_template(template, form=form, **{name: item}, **_labels())
+    owner_id = item.agent_id
+    remove(current_user, item)
+    return done(done_message, url_for("appointments.availability", agent=owner_id))
 
 
 @bp.route("/disponibilites/periodes/<int:window_id>/supprimer", methods=["GET", "POST"])
@@ -630,31 +593,15 @@ def remove_exception(exception_id: int):
 def types():
     kinds = db.session.scalars(select(AppointmentType).order_by(AppointmentType.position)).all()
     forms = {kind.id: TypeForm(prefix=f"type{kind.id}", obj=kind) for kind in kinds}
-    status = 200
-    edited = parse_id(request.form.get("type_id")) if request.method == "POST" else None
-    if request.method == "POST":
-        if edited not in forms:
-            abort(400)
-        kind = db.session.get(AppointmentType, edited)
-        form = forms[edited]
-        if form.validate_on_submit():
-            try:
-                operations.update_type(
-                    current_user, kind, form.duration_minutes.data, form.version.data
-                )
-            except StaleEdit:
-                db.session.rollback()
-                abort(409)
-            except DomainError as error:
-                db.session.rollback()
-                show_error(form, error, _flash_error)
-                status = 400
-            else:
-                db.session.commit()
-                flash(_("Duration saved."), "success")
-                return redirect(url_for("appointments.types"))
-        else:
-            if form.version.errors:
-                abort(400)
-            status = 400
-    return render_template("appointments/types.html", kinds=kinds, forms=forms), status
+    if request.method == "GET":
+        return render_template("appointments/types.html", kinds=kinds, forms=forms)
+    edited = parse_id(request.form.get("type_id"))
+    if edited not in forms:
+        abort(400)
+    form = forms[edited]
+    page = partial(render_template, "appointments/types.html", kinds=kinds, forms=forms)
+    if not submitted(form, lambda: (page(), 400)):
+        return page(), 400
+    kind = db.session.get(AppointmentType, edited)
+    operations.update_type(current_user, kind, form.duration_minutes.data, form.version.data)
+    return done(_("Duration saved."), url_for("appointments.types"))

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.core.time import utcnow
 from casework.extensions import db
-from casework.reference.models import Domain, Need
+
+if TYPE_CHECKING:  # relationships to other packages name their target by string
+    from casework.reference.models import Domain, Need
 
 LEVELS = ("none", "low", "moderate", "high", "urgent")
 OPEN_LEVELS = ("low", "moderate", "high", "urgent")
@@ -64,7 +67,7 @@ class AssessedNeed(db.Model):
     notes: Mapped[str | None] = mapped_column(Text)
 
     assessment: Mapped[Assessment] = relationship(back_populates="needs")
-    need: Mapped[Need] = relationship()
+    need: Mapped[Need] = relationship("Need")
 
 
 class DomainAssets(db.Model):
@@ -79,4 +82,4 @@ class DomainAssets(db.Model):
     assets: Mapped[str | None] = mapped_column(Text)
 
     assessment: Mapped[Assessment] = relationship(back_populates="domain_notes")
-    domain: Mapped[Domain] = relationship()
+    domain: Mapped[Domain] = relationship("Domain")

@@ -8,13 +8,14 @@ from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, selectinload
 
 from casework.assessments.models import LEVELS, OPEN_LEVELS, AssessedNeed, Assessment, DomainAssets
 from casework.cases import choices
 from casework.cases.models import Case
+from casework.cases.retention import run
 from casework.core import audit
 from casework.core.domain import DomainError, StaleEdit
 from casework.core.time import is_plausible, local_today, utcnow
@@ -345,3 +346,12 @@ def occupations() -> list[Occupation]:
             select(Occupation).where(Occupation.active.is_(True)).order_by(Occupation.priority)
         )
     )
+
+
+def anonymise_cases(case_ids: tuple[int, ...]) -> None:
+    """Retention: the notes and the occupation written in these cases' assessments go; the
+    levels of need stay (statistics)."""
+    assessments = select(Assessment.id).where(Assessment.case_id.in_(case_ids))
+    run(update(Assessment).where(Assessment.id.in_(assessments)).values(current_occupation=None))
+    run(update(AssessedNeed).where(AssessedNeed.assessment_id.in_(assessments)).values(notes=None))
+    run(update(DomainAssets).where(DomainAssets.assessment_id.in_(assessments)).values(assets=None))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from functools import partial
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -12,14 +14,22 @@ from casework.assessments import operations
 from casework.assessments.forms import build_form, values_from
 from casework.assessments.models import Assessment
 from casework.cases.models import Case
-from casework.cases.views import load_case, render_file, template_context
+from casework.cases.views import load_case, read_on_get
+from casework.cases.views import template_context as case_file_context
 from casework.core import audit
-from casework.core.domain import DomainError, StaleEdit, show_error
-from casework.core.forms import ConfirmForm
+from casework.core.forms import ConfirmForm, confirmed, submitted
+from casework.core.navigation import done
 from casework.core.permissions import requires
 from casework.extensions import db
 
-bp = Blueprint("assessments", __name__, url_prefix="/cases/<int:case_id>/assessment")
+bp = Blueprint("assessments", __name__, url_prefix="/dossiers/<int:case_id>/evaluation")
+
+
+def template_context() -> dict:
+    """The case file's labels, and the levels of need (pages that show an assessment)."""
+    return {**case_file_context(), "level_labels": operations.LEVEL_LABELS}
+
+
 bp.context_processor(template_context)
 
 
@@ -39,7 +49,7 @@ def _render_version(case: Case, assessment: Assessment | None, versions: list[As
         current_user, "assessment.viewed", case, number=assessment.number if assessment else None
     )
     domains = operations.catalogue()
-    return render_file(
+    return render_template(
         "assessments/show.html",
         case=case,
         assessment=assessment,
@@ -72,59 +82,35 @@ def version(case_id: int, number: int):
 @requires("assessments.edit")
 def start(case_id: int):
     case = load_case(case_id, "assessments.edit")
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    confirmed()
     operations.start(current_user, case)
-    db.session.commit()
     return redirect(url_for("assessments.edit", case_id=case.id))
 
 
 @bp.route("/modifier", methods=["GET", "POST"])
 @requires("assessments.edit")
 def edit(case_id: int):
-    case = load_case(
-        case_id, "assessments.edit", read="assessment.viewed" if request.method == "GET" else None
-    )
+    case = load_case(case_id, "assessments.edit", read=read_on_get())
     draft = operations.latest(case)
     if draft is None or not draft.is_draft:
-        flash(_("There is no draft to edit: start an assessment first."), "info")
-        return redirect(url_for("assessments.current", case_id=case.id))
+        message = _("There is no draft to edit: start an assessment first.")
+        return done(message, url_for("assessments.current", case_id=case.id), "info")
     domains = operations.catalogue()
-    form = build_form(
-        domains,
-        operations.occupations(),
-        draft,
-        formdata=request.form if request.method == "POST" else None,
+    posted = request.form if request.method == "POST" else None
+    form = build_form(domains, operations.occupations(), draft, formdata=posted)
+    page = partial(
+        render_template, "assessments/edit.html", case=case, form=form, domains=domains, draft=draft
     )
-    if request.method == "POST":
-        valid = form.validate()
-        if form.version.errors:
-            abort(400)
-        if valid:
-            complete = request.form.get("action") == "complete"
-            try:
-                operations.save(
-                    current_user,
-                    draft,
-                    values_from(form, domains),
-                    form.version.data,
-                    complete=complete,
-                )
-            except StaleEdit:
-                db.session.rollback()
-                abort(409)
-            except DomainError as error:
-                show_error(form, error, lambda message: flash(message, "error"))
-            else:
-                db.session.commit()
-                if complete:
-                    flash(_("Assessment completed."), "success")
-                    return redirect(url_for("assessments.current", case_id=case.id))
-                flash(_("Draft saved."), "success")
-                return redirect(url_for("assessments.edit", case_id=case.id))
-        else:
+    if not submitted(form, page):
+        if form.is_submitted():
             flash(_("The assessment was not saved: correct the fields marked below."), "error")
-    return render_file("assessments/edit.html", case=case, form=form, domains=domains, draft=draft)
+        return page()
+    complete = request.form.get("action") == "complete"
+    values = values_from(form, domains)
+    operations.save(current_user, draft, values, form.version.data, complete=complete)
+    if complete:
+        return done(_("Assessment completed."), url_for("assessments.current", case_id=case.id))
+    return done(_("Draft saved."), url_for("assessments.edit", case_id=case.id))
 
 
 @bp.get("/comparer")
@@ -143,7 +129,7 @@ def compare(case_id: int):
     older, newer = _version(case, older_number), _version(case, newer_number)
     audit.record(current_user, "assessment.compared", case, versions=[older_number, newer_number])
     domains = operations.catalogue()
-    return render_file(
+    return render_template(
         "assessments/compare.html",
         case=case,
         older=older,

@@ -27,6 +27,7 @@ from casework.attachments.content import (
     detect,
     with_extension,
 )
+from casework.attachments.events import DocumentExpiryChanged
 from casework.attachments.models import SERVABLE, Attachment, AttachmentShare
 from casework.attachments.scanner import Clamd, ScannerUnavailable, scanner_from
 from casework.attachments.storage import Storage, new_key, storage_from
@@ -34,6 +35,7 @@ from casework.cases.models import Case
 from casework.cases.operations import current_consent
 from casework.core import audit
 from casework.core.domain import DomainError, StaleEdit
+from casework.core.events import emit
 from casework.core.time import is_plausible, local_today, utcnow
 from casework.extensions import db
 from casework.referrals.models import Disclosure, Referral
@@ -65,6 +67,8 @@ SCAN_LABELS = {
     "pending": _l("Awaiting scan"),
     "not_scanned": _l("Not scanned"),
 }
+
+
 def labels() -> dict[str, Any]:
     """What the document templates name codes with."""
     return {
@@ -291,7 +295,7 @@ def upload(
         scan=status,
     )
     if fields.expires_on:
-        _refresh_reminders(case_id)
+        emit(DocumentExpiryChanged(case_id, attachment.id))
     return Upload(attachment=attachment)
 
 
@@ -317,13 +321,6 @@ def _first_scan(scanner: Clamd | None, path: Path) -> str:
     if not verdict.clean:
         raise Infected(verdict.signature or "?")
     return "clean"
-
-
-def _refresh_reminders(case_id: int) -> None:
-    """A document's expiry date is a trigger of the follow-up rules."""
-    from casework.reminders.operations import refresh_case_on_commit  # builds on attachments
-
-    refresh_case_on_commit(case_id, triggers=("document_expiring",))
 
 
 # --- Reading --------------------------------------------------------------------------------------
@@ -492,7 +489,7 @@ def delete(actor: Any, attachment: Attachment, reason: str, expected_version: in
         reason=reason,
     )
     if attachment.expires_on:
-        _refresh_reminders(attachment.case_id)
+        emit(DocumentExpiryChanged(attachment.case_id, attachment.id))
 
 
 ERASED_NAME = "—"

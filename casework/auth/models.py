@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import BigInteger, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -10,7 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from casework.core.roles import Role
 from casework.core.time import utcnow
 from casework.extensions import db
-from casework.reference.models import Organisation, Region, ServicePoint
+
+if TYPE_CHECKING:  # relationships to other packages name their target by string
+    from casework.reference.models import Organisation, Region, ServicePoint
 
 
 class User(db.Model):
@@ -33,9 +36,9 @@ class User(db.Model):
     # Optimistic lock: two admins editing the same account cannot overwrite each other silently.
     version: Mapped[int] = mapped_column(default=1)
 
-    region: Mapped[Region] = relationship()
-    service_point: Mapped[ServicePoint | None] = relationship()
-    organisation: Mapped[Organisation | None] = relationship()
+    region: Mapped[Region] = relationship("Region")
+    service_point: Mapped[ServicePoint | None] = relationship("ServicePoint")
+    organisation: Mapped[Organisation | None] = relationship("Organisation")
 
     __mapper_args__ = {"version_id_col": version}
 

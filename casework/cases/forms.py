@@ -22,6 +22,7 @@ from wtforms.validators import Email, InputRequired, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
 from casework.cases import choices
+from casework.cases.operations import InteractionFields, PersonFields
 from casework.core.forms import BaseForm, CachedSelect, max_length, required
 
 
@@ -134,6 +135,33 @@ class PersonForm(BaseForm):
         widget=CachedSelect(),
     )
 
+    def values(self) -> PersonFields:
+        return PersonFields(
+            given_names=self.given_names.data or "",
+            family_name=self.family_name.data or "",
+            immigration_category=self.immigration_category.data or "",
+            preferred_name=self.preferred_name.data,
+            date_of_birth=self.date_of_birth.data,
+            gender=self.gender.data,
+            country_of_birth=self.country_of_birth.data,
+            citizenships=list(self.citizenships.data or []),
+            languages_spoken=list(self.languages_spoken.data or []),
+            preferred_language=self.preferred_language.data,
+            french_level_self=self.french_level_self.data,
+            french_level_scale=self.french_level_scale.data,
+            arrival_date=self.arrival_date.data,
+            permanent_residence_date=self.permanent_residence_date.data,
+            phone=self.phone.data,
+            email=self.email.data,
+            address=self.address.data,
+            postal_code=self.postal_code.data,
+            city=self.city.data,
+            destination_region_id=self.destination_region_id.data,
+            destination_city=self.destination_city.data,
+            interpreter_needed=bool(self.interpreter_needed.data),
+            interpreter_language=self.interpreter_language.data,
+        )
+
     def fill_choices(self, regions) -> None:
         languages = choices.language_choices()
         self.gender.choices = _blank(_l("— Not given —")) + _options(choices.GENDERS)
@@ -216,6 +244,17 @@ class InteractionForm(BaseForm):
     interpreter_remote = BooleanField(_l("Remote interpretation"))
     summary = TextAreaField(_l("Summary"), validators=[required(), max_length(10_000)])
 
+    def values(self) -> InteractionFields:
+        return InteractionFields(
+            kind=self.kind.data,
+            occurred_at=self.occurred_at.data,
+            summary=self.summary.data or "",
+            duration_minutes=self.duration_minutes.data,
+            mode=self.mode.data,
+            interpreter_language=self.interpreter_language.data,
+            interpreter_remote=bool(self.interpreter_remote.data),
+        )
+
     def fill_choices(self) -> None:
         self.kind.choices = _blank() + _options(choices.INTERACTION_KINDS)
         self.mode.choices = _blank(_l("— Not applicable —")) + _options(choices.MODES)
@@ -239,6 +278,11 @@ class ConsentForm(BaseForm):
 class TransferForm(BaseForm):
     to_agent_id = SelectField(_l("Receiving agent"), coerce=parse_id, validate_choice=False)
     reason = TextAreaField(_l("Reason"), validators=[required(), max_length(2000)])
+
+    def fill_choices(self, agents) -> None:
+        self.to_agent_id.choices = _blank(_l("— Choose —")) + [
+            (agent.id, f"{agent.full_name} ({agent.region.label})") for agent in agents
+        ]
 
 
 class SearchForm(BaseForm):

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.core.time import utcnow
 from casework.extensions import db
-from casework.reference.models import Region, ServicePoint
+
+if TYPE_CHECKING:  # relationships to other packages name their target by string
+    from casework.reference.models import Region, ServicePoint
 
 
 class Person(db.Model):
@@ -53,7 +56,7 @@ class Person(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(default=1)
 
-    destination_region: Mapped[Region | None] = relationship()
+    destination_region: Mapped[Region | None] = relationship("Region")
 
     __mapper_args__ = {"version_id_col": version}
     audit_type = "person"
@@ -98,8 +101,8 @@ class Case(db.Model):
 
     person: Mapped[Person] = relationship()
     agent = relationship("User")
-    region: Mapped[Region] = relationship()
-    service_point: Mapped[ServicePoint] = relationship()
+    region: Mapped[Region] = relationship("Region")
+    service_point: Mapped[ServicePoint] = relationship("ServicePoint")
     household: Mapped[list[HouseholdMember]] = relationship(
         back_populates="case", order_by="HouseholdMember.id", cascade="all, delete-orphan"
     )

@@ -5,18 +5,30 @@ from __future__ import annotations
 import difflib
 import hashlib
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, false, func, literal, or_, select, union_all, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy import case as sa_case
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
-from casework.assessments.operations import has_open_needs_in
 from casework.cases import choices
+from casework.cases.events import CaseStatusChanged, CaseTransferred
 from casework.cases.models import (
     Case,
     CaseTransfer,
@@ -30,6 +42,7 @@ from casework.cases.search import breadth as search_breadth
 from casework.core import audit
 from casework.core.audit import AuditEvent
 from casework.core.domain import DomainError, StaleEdit
+from casework.core.events import ExtensionPoint, emit
 from casework.core.pagination import COUNT_LIMIT, Page, paginate
 from casework.core.permissions import Scope, scope_for
 from casework.core.text import phonetic_key, tokens
@@ -417,21 +430,15 @@ def update_case(
         "closing_summary": closing_summary.strip() if closing_summary else None,
     }
     changed = [name for name, value in wanted.items() if getattr(case, name) != value]
+    previous = case.status
     for name in changed:
         setattr(case, name, wanted[name])
     if "status" in changed:
         case.closed_at = utcnow() if status == "closed" else None
-        _refresh_reminders(case)
+        emit(CaseStatusChanged(case_id=case.id, previous=previous, status=status))
     if changed:
         audit.record(actor, "case.updated", case, fields=changed)
     return changed
-
-
-def _refresh_reminders(case: Case) -> None:
-    """Closing (or reopening) a case cancels (or brings back) its reminders at once."""
-    from casework.reminders.operations import refresh_case_on_commit  # builds on cases
-
-    refresh_case_on_commit(case.id)
 
 
 def add_household_member(
@@ -650,15 +657,12 @@ def answer_transfer(actor: Any, transfer: CaseTransfer, accept: bool) -> None:
         raise CaseError(_l("A closed case cannot be transferred; reopen it first."))
     case = transfer.case
     if accept:
-        from casework.appointments.operations import hand_over  # appointments build on cases
-        from casework.referrals.operations import follow_case  # referrals build on cases
-
         case.agent_id = actor.id
         case.region_id = actor.region_id
         case.service_point_id = actor.service_point_id
         db.session.flush()
-        follow_case(case)
-        hand_over(actor, case)
+        # Referrals follow the case; its upcoming appointments go to the new agent.
+        emit(CaseTransferred(case_id=case.id, actor_id=actor.id))
     audit.record(actor, f"transfer.{outcome}", case, transfer_id=transfer.id)
 
 
@@ -787,6 +791,21 @@ def visible_cases(user: Any, indexed: bool = True, with_person: bool = True) -> 
     return statement.where(_scope_filter(user, indexed))
 
 
+# The caseload's « needs in a domain » filter: a SQL condition on ``Case`` given a domain code.
+# Needs are assessed in the assessments feature, built on cases, which adds it.
+NEEDS_IN_DOMAIN: ExtensionPoint[Callable[[str], ColumnElement[bool]]] = ExtensionPoint(
+    "cases.caseload_needs_in_domain",
+    "SQL condition on Case: open needs in a domain (the caseload's domain filter)",
+)
+
+
+def _domain_condition(domain_code: str) -> ColumnElement[bool]:
+    conditions = [condition(domain_code) for condition in NEEDS_IN_DOMAIN]
+    if not conditions:
+        raise LookupError("no feature filters the caseload by domain (app.register_listeners)")
+    return and_(*conditions)
+
+
 def caseload(
     user: Any,
     filters: CaseloadFilters,
@@ -824,7 +843,7 @@ def caseload(
     if filters.region_id and scope_for(user.role, "cases.read") is Scope.REGION:
         statement = statement.where(Case.region_id == filters.region_id)
     if filters.domain:
-        statement = statement.where(has_open_needs_in(filters.domain))
+        statement = statement.where(_domain_condition(filters.domain))
     if filters.query:
         if breadth == "very_wide":
             statement = statement.where(matches_case(filters.query, Case.id))

@@ -12,7 +12,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, exists, select, update
 
+from casework.cases.events import CasesAnonymised
 from casework.core import audit
+from casework.core.events import emit
 from casework.extensions import db
 
 CHUNK = 200
@@ -48,14 +50,12 @@ def anonymise_expired(now: datetime, retention_days: int) -> dict[str, int]:
     return dict(counts)
 
 
-def _run(statement) -> int:
+def run(statement) -> int:
+    """Run a bulk UPDATE or DELETE without syncing the session; the rows it touched."""
     return db.session.execute(statement.execution_options(synchronize_session=False)).rowcount
 
 
 def _anonymise(case_ids: list[int], now: datetime) -> Counter[str]:
-    from casework.appointments.models import AirportBooking, Appointment
-    from casework.assessments.models import AssessedNeed, Assessment, DomainAssets
-    from casework.attachments.operations import erase_for_cases as erase_attachments
     from casework.cases.models import (
         Case,
         CaseSearchEntry,
@@ -64,9 +64,6 @@ def _anonymise(case_ids: list[int], now: datetime) -> Counter[str]:
         Interaction,
         Person,
     )
-    from casework.plans.models import Plan
-    from casework.referrals.models import Referral, ReferralEvent
-    from casework.reminders.models import OPEN_STATUSES, Reminder
 
     counts: Counter[str] = Counter()
     in_chunk = Case.id.in_(case_ids)
@@ -86,7 +83,7 @@ def _anonymise(case_ids: list[int], now: datetime) -> Counter[str]:
             .distinct()
         )
     )
-    counts["persons"] = _run(
+    counts["persons"] = run(
         update(Person)
         .where(Person.id.in_(persons))
         .values(
@@ -121,35 +118,14 @@ def _anonymise(case_ids: list[int], now: datetime) -> Counter[str]:
         ("household_members", HouseholdMember),
         ("interactions", Interaction),
         ("consents", Consent),
-        ("plans", Plan),
         ("search_entries", CaseSearchEntry),
     ):
-        counts[name] = _run(delete(model).where(model.case_id.in_(case_ids)))
-    assessments = select(Assessment.id).where(Assessment.case_id.in_(case_ids))
-    _run(update(Assessment).where(Assessment.id.in_(assessments)).values(current_occupation=None))
-    _run(update(AssessedNeed).where(AssessedNeed.assessment_id.in_(assessments)).values(notes=None))
-    _run(
-        update(DomainAssets).where(DomainAssets.assessment_id.in_(assessments)).values(assets=None)
-    )
-    referrals = select(Referral.id).where(Referral.case_id.in_(case_ids))
-    _run(
-        update(Referral)
-        .where(Referral.id.in_(referrals))
-        .values(purpose=ANONYMOUS, last_comment=None, override_reason=None, details={})
-    )
-    _run(update(ReferralEvent).where(ReferralEvent.referral_id.in_(referrals)).values(comment=None))
-    appointments = select(Appointment.id).where(Appointment.case_id.in_(case_ids))
-    _run(update(Appointment).where(Appointment.id.in_(appointments)).values(cancel_comment=None))
-    counts["airport_bookings"] = _run(
-        delete(AirportBooking).where(AirportBooking.appointment_id.in_(appointments))
-    )
-    counts["reminders_cancelled"] = _run(
-        update(Reminder)
-        .where(Reminder.case_id.in_(case_ids), Reminder.status.in_(OPEN_STATUSES))
-        .values(status="cancelled", last_error="case_closed", version=Reminder.version + 1)
-    )
-    counts.update(erase_attachments(case_ids, now))
-    _run(
+        counts[name] = run(delete(model).where(model.case_id.in_(case_ids)))
+    # Plans, assessments' notes, referrals' comments, appointments' airport records and open
+    # reminders are erased by their own features (their listeners of CasesAnonymised).
+    for erased in emit(CasesAnonymised(case_ids=tuple(case_ids), at=now)):
+        counts.update(erased)
+    run(
         update(Case)
         .where(in_chunk)
         .values(closing_summary=None, anonymised_at=now, version=Case.version + 1)

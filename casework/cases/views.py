@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from casework.appointments import operations as appointment_operations
-from casework.assessments import operations as assessments
 from casework.auth.models import User
 from casework.cases import choices, operations
 from casework.cases.forms import (
@@ -18,33 +18,29 @@ from casework.cases.forms import (
     HouseholdForm,
     InteractionForm,
     NewCaseForm,
-    PersonForm,
     SearchForm,
     TransferForm,
     parse_id,
 )
 from casework.cases.models import Case, CaseTransfer
+from casework.cases.sections import rendered_sections
 from casework.core import audit
-from casework.core.domain import DomainError
-from casework.core.domain import show_error as core_show_error
-from casework.core.forms import ConfirmForm, save_versioned
+from casework.core.forms import ConfirmForm, confirmed, submitted
+from casework.core.navigation import done
 from casework.core.pagination import paginate, parse_page_number
 from casework.core.permissions import Scope, load_or_abort, requires, scope_for
-from casework.core.time import local_today, utcnow
+from casework.core.time import local_today
+from casework.core.unit_of_work import refusals_go_to
 from casework.extensions import db
-from casework.reference.lookup import regions
-from casework.reference.models import Region
-from casework.reminders import operations as reminders
+from casework.reference.lookup import domains, regions
 
-bp = Blueprint("cases", __name__, url_prefix="/cases")
+bp = Blueprint("cases", __name__, url_prefix="/dossiers")
 transfers_bp = Blueprint("transfers", __name__, url_prefix="/transferts")
 
 
 def template_context() -> dict:
     """Labels of stored codes, for every page of the case file."""
-    from casework.assessments.operations import LEVEL_LABELS
-
-    return {"choices": choices, "level_labels": LEVEL_LABELS}
+    return {"choices": choices}
 
 
 bp.context_processor(template_context)
@@ -53,58 +49,17 @@ transfers_bp.context_processor(template_context)
 
 def load_case(case_id: int, action: str, read: str | None = None) -> Case:
     """The case, if ``action`` is allowed on it. ``read`` names the audit action of a page that
-    shows the file; the view's single commit saves it with everything else."""
+    shows the file; the request's unit of work saves it after the page is rendered, so nothing
+    is shown whose read could not be recorded."""
     case = load_or_abort(Case, case_id, action)
     if read:
         audit.record(current_user, read, case)
     return case
 
 
-def render_file(template: str, **context) -> str:
-    """Render a page of the file, then commit once (the read's audit row).
-
-    Rendering first keeps the loaded objects alive (a commit expires them) and shows nothing
-    whose read could not be recorded.
-    """
-    page = render_template(template, **context)
-    db.session.commit()
-    return page
-
-
-def show_error(form, error: DomainError) -> None:
-    core_show_error(form, error, lambda message: flash(message, "error"))
-
-
-def _regions() -> list[Region]:
-    return regions()
-
-
-def person_fields(form: PersonForm) -> operations.PersonFields:
-    return operations.PersonFields(
-        given_names=form.given_names.data or "",
-        family_name=form.family_name.data or "",
-        immigration_category=form.immigration_category.data or "",
-        preferred_name=form.preferred_name.data,
-        date_of_birth=form.date_of_birth.data,
-        gender=form.gender.data,
-        country_of_birth=form.country_of_birth.data,
-        citizenships=list(form.citizenships.data or []),
-        languages_spoken=list(form.languages_spoken.data or []),
-        preferred_language=form.preferred_language.data,
-        french_level_self=form.french_level_self.data,
-        french_level_scale=form.french_level_scale.data,
-        arrival_date=form.arrival_date.data,
-        permanent_residence_date=form.permanent_residence_date.data,
-        phone=form.phone.data,
-        email=form.email.data,
-        address=form.address.data,
-        postal_code=form.postal_code.data,
-        city=form.city.data,
-        destination_region_id=form.destination_region_id.data,
-        destination_city=form.destination_city.data,
-        interpreter_needed=bool(form.interpreter_needed.data),
-        interpreter_language=form.interpreter_language.data,
-    )
+def read_on_get() -> str | None:
+    """The audit action of a form page that shows the file: its GET reads it, its POST edits."""
+    return "case.viewed" if request.method == "GET" else None
 
 
 # --- Caseload --------------------------------------------------------------------------------
@@ -119,7 +74,7 @@ def caseload_filters(
     """The caseload's filters from the query string, and the search kept in the session
     (the list and its CSV export read the same ones)."""
     form = CaseloadFilterForm(request.args)
-    form.fill_choices(assessments.catalogue(), [current_user.region] if regional else [])
+    form.fill_choices(domains(), [current_user.region] if regional else [])
     form.validate()
     search = SearchForm(data={"q": session.get(SEARCH_SESSION_KEY, "")})
     filters = operations.CaseloadFilters(
@@ -148,7 +103,7 @@ def index():
         target_type="case",
         case_ids=[case.id for case in page.items],
     )
-    return render_file(
+    return render_template(
         "cases/index.html",
         page=page,
         form=form,
@@ -181,40 +136,45 @@ def search():
 @requires("cases.create")
 def create():
     form = NewCaseForm()
-    form.fill_choices(_regions())
+    form.fill_choices(regions())
     if request.method == "GET":
         form.destination_region_id.data = current_user.region_id
-    duplicates = None
-    if form.validate_on_submit():
-        values = person_fields(form)
-        key = operations.duplicate_check_key(
-            values.given_names, values.family_name, values.date_of_birth
-        )
-        if form.duplicates_reviewed.data != key:
-            duplicates = operations.find_duplicates(
-                current_user, values.given_names, values.family_name, values.date_of_birth
-            )
-            if duplicates.any:
-                form.duplicates_reviewed.data = key
-                audit.record(
-                    current_user,
-                    "cases.duplicates_shown",
-                    target_type="case",
-                    case_ids=[m.case.id for m in duplicates.matches],
-                    hidden=duplicates.hidden,
-                )
-                return render_file("cases/new.html", form=form, duplicates=duplicates)
-        try:
-            case = operations.open_case(
-                current_user, values, form.origin.data, form.priority.data or "normal"
-            )
-        except operations.CaseError as error:
-            show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Case %(number)s opened.", number=case.number), "success")
-            return redirect(url_for("cases.show", case_id=case.id))
-    return render_template("cases/new.html", form=form, duplicates=duplicates)
+    if not submitted(form, lambda: render_template("cases/new.html", form=form)):
+        return render_template("cases/new.html", form=form)
+    values = form.values()
+    duplicates = _duplicates_to_review(form, values)
+    if duplicates is not None:
+        return render_template("cases/new.html", form=form, duplicates=duplicates)
+    case = operations.open_case(
+        current_user, values, form.origin.data, form.priority.data or "normal"
+    )
+    return done(
+        _("Case %(number)s opened.", number=case.number), url_for("cases.show", case_id=case.id)
+    )
+
+
+def _duplicates_to_review(form: NewCaseForm, values: operations.PersonFields):
+    """The files that look like this person, the first time the form is sent with these names
+    and date of birth (the agent then confirms); None when there are none or they were seen."""
+    key = operations.duplicate_check_key(
+        values.given_names, values.family_name, values.date_of_birth
+    )
+    if form.duplicates_reviewed.data == key:
+        return None
+    duplicates = operations.find_duplicates(
+        current_user, values.given_names, values.family_name, values.date_of_birth
+    )
+    if not duplicates.any:
+        return None
+    form.duplicates_reviewed.data = key
+    audit.record(
+        current_user,
+        "cases.duplicates_shown",
+        target_type="case",
+        case_ids=[m.case.id for m in duplicates.matches],
+        hidden=duplicates.hidden,
+    )
+    return duplicates
 
 
 # --- The case page -----------------------------------------------------------------------------
@@ -225,76 +185,61 @@ def create():
 def show(case_id: int):
     case = load_case(case_id, "cases.read", read="case.viewed")
     case = operations.with_page_details(case)
-    timeline = operations.timeline(case)
-    domains = assessments.catalogue()
-    latest = assessments.latest(case)
-    return render_file(
+    return render_template(
         "cases/show.html",
         case=case,
         person=case.person,
-        timeline=timeline,
-        glance=assessments.at_a_glance(latest, domains),
-        latest=latest,
+        timeline=operations.timeline(case),
         consents=operations.consents_of(case),
         transfer=operations.pending_transfer(case),
-        reminders=reminders.of_case(case),
-        reminder_labels=reminders.STATUS_LABELS,
+        sections=rendered_sections(case),
         today=local_today(),
-        appointments=appointment_operations.of_case(case),
-        appointment_labels=appointment_operations.STATUSES,
-        now=utcnow(),
     )
 
 
 @bp.route("/<int:case_id>/personne", methods=["GET", "POST"])
 @requires("cases.edit")
 def edit_person(case_id: int):
-    case = load_case(case_id, "cases.edit", read="case.viewed" if request.method == "GET" else None)
+    case = load_case(case_id, "cases.edit", read=read_on_get())
     form = EditPersonForm(obj=case.person)
-    form.fill_choices(_regions())
+    form.fill_choices(regions())
     if request.method == "GET":
         form.version.data = case.person.version
-    changed = save_versioned(
-        form,
-        lambda: operations.update_person(
-            current_user, case, person_fields(form), form.version.data
-        ),
-    )
-    if changed is not None:
-        return _saved(case, changed)
-    return render_file("cases/person_form.html", form=form, case=case)
+    page = partial(render_template, "cases/person_form.html", form=form, case=case)
+    if not submitted(form, page):
+        return page()
+    changed = operations.update_person(current_user, case, form.values(), form.version.data)
+    return _saved(case, changed)
 
 
 def _saved(case: Case, changed: list[str]):
-    db.session.commit()
-    flash(_("Saved.") if changed else _("No change to save."), "success")
-    return redirect(url_for("cases.show", case_id=case.id))
+    return done(
+        _("Saved.") if changed else _("No change to save."), url_for("cases.show", case_id=case.id)
+    )
 
 
 @bp.route("/<int:case_id>/statut", methods=["GET", "POST"])
 @requires("cases.edit")
 def edit_status(case_id: int):
-    case = load_case(case_id, "cases.edit", read="case.viewed" if request.method == "GET" else None)
+    case = load_case(case_id, "cases.edit", read=read_on_get())
     form = CaseStatusForm(obj=case)
     form.fill_choices()
     if request.method == "GET":
         form.version.data = case.version
-    changed = save_versioned(
-        form,
-        lambda: operations.update_case(
-            current_user,
-            case,
-            form.status.data,
-            form.priority.data,
-            form.next_follow_up_on.data,
-            form.version.data,
-            form.closing_reason.data,
-            form.closing_summary.data,
-        ),
+    page = partial(render_template, "cases/status_form.html", form=form, case=case)
+    if not submitted(form, page):
+        return page()
+    changed = operations.update_case(
+        current_user,
+        case,
+        form.status.data,
+        form.priority.data,
+        form.next_follow_up_on.data,
+        form.version.data,
+        form.closing_reason.data,
+        form.closing_summary.data,
     )
-    if changed is not None:
-        return _saved(case, changed)
-    return render_file("cases/status_form.html", form=form, case=case)
+    return _saved(case, changed)
 
 
 @bp.route("/<int:case_id>/menage", methods=["GET", "POST"])
@@ -303,23 +248,18 @@ def add_household(case_id: int):
     case = load_case(case_id, "cases.edit")
     form = HouseholdForm()
     form.fill_choices()
-    if form.validate_on_submit():
-        try:
-            operations.add_household_member(
-                current_user,
-                case,
-                form.relationship.data,
-                form.given_names.data,
-                form.family_name.data,
-                form.date_of_birth.data,
-            )
-        except operations.CaseError as error:
-            show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Household member added."), "success")
-            return redirect(url_for("cases.show", case_id=case.id) + "#menage")
-    return render_template("cases/household_form.html", form=form, case=case)
+    page = partial(render_template, "cases/household_form.html", form=form, case=case)
+    if not submitted(form, page):
+        return page()
+    operations.add_household_member(
+        current_user,
+        case,
+        form.relationship.data,
+        form.given_names.data,
+        form.family_name.data,
+        form.date_of_birth.data,
+    )
+    return done(_("Household member added."), url_for("cases.show", case_id=case.id) + "#menage")
 
 
 @bp.route("/<int:case_id>/menage/<int:member_id>/retirer", methods=["GET", "POST"])
@@ -330,12 +270,10 @@ def remove_household(case_id: int, member_id: int):
     if member is None:
         abort(404)
     form = ConfirmForm()
-    if form.validate_on_submit():
-        operations.remove_household_member(current_user, case, member_id)
-        db.session.commit()
-        flash(_("Household member removed."), "success")
-        return redirect(url_for("cases.show", case_id=case.id) + "#menage")
-    return render_template("cases/household_remove.html", form=form, case=case, member=member)
+    if not form.validate_on_submit():
+        return render_template("cases/household_remove.html", form=form, case=case, member=member)
+    operations.remove_household_member(current_user, case, member_id)
+    return done(_("Household member removed."), url_for("cases.show", case_id=case.id) + "#menage")
 
 
 @bp.route("/<int:case_id>/suivi", methods=["GET", "POST"])
@@ -344,67 +282,43 @@ def add_interaction(case_id: int):
     case = load_case(case_id, "cases.edit")
     form = InteractionForm()
     form.fill_choices()
-    if form.validate_on_submit():
-        values = operations.InteractionFields(
-            kind=form.kind.data,
-            occurred_at=form.occurred_at.data,
-            summary=form.summary.data or "",
-            duration_minutes=form.duration_minutes.data,
-            mode=form.mode.data,
-            interpreter_language=form.interpreter_language.data,
-            interpreter_remote=bool(form.interpreter_remote.data),
-        )
-        try:
-            operations.add_interaction(current_user, case, values)
-        except operations.CaseError as error:
-            show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Added to the timeline."), "success")
-            return redirect(url_for("cases.show", case_id=case.id) + "#suivi")
-    return render_template("cases/interaction_form.html", form=form, case=case)
+    page = partial(render_template, "cases/interaction_form.html", form=form, case=case)
+    if not submitted(form, page):
+        return page()
+    operations.add_interaction(current_user, case, form.values())
+    return done(_("Added to the timeline."), url_for("cases.show", case_id=case.id) + "#suivi")
 
 
 @bp.route("/<int:case_id>/consentements", methods=["GET", "POST"])
 @requires("cases.edit")
 def consents(case_id: int):
-    case = load_case(case_id, "cases.edit", read="case.viewed" if request.method == "GET" else None)
+    case = load_case(case_id, "cases.edit", read=read_on_get())
     form = ConsentForm()
     form.fill_choices()
-    if form.validate_on_submit():
-        try:
-            operations.record_consent(
-                current_user, case, form.purpose.data, form.given_on.data, form.method.data
-            )
-        except operations.CaseError as error:
-            show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Consent recorded."), "success")
-            return redirect(url_for("cases.consents", case_id=case.id))
-    return render_file(
-        "cases/consents.html",
-        form=form,
-        case=case,
-        consents=operations.consents_of(case),
-        withdraw=ConfirmForm(),
+
+    def page():
+        consents = operations.consents_of(case)
+        return render_template(
+            "cases/consents.html", form=form, case=case, consents=consents, withdraw=ConfirmForm()
+        )
+
+    if not submitted(form, page):
+        return page()
+    operations.record_consent(
+        current_user, case, form.purpose.data, form.given_on.data, form.method.data
     )
+    return done(_("Consent recorded."), url_for("cases.consents", case_id=case.id))
 
 
 @bp.post("/<int:case_id>/consentements/<int:consent_id>/retrait")
 @requires("cases.edit")
 def withdraw_consent(case_id: int, consent_id: int):
     case = load_case(case_id, "cases.edit")
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        operations.withdraw_consent(current_user, case, consent_id)
-    except operations.CaseError as error:
-        flash(str(error), "error")
-        return redirect(url_for("cases.consents", case_id=case.id))
-    db.session.commit()
-    flash(_("Consent withdrawn."), "success")
-    return redirect(url_for("cases.consents", case_id=case.id))
+    confirmed()
+    back = url_for("cases.consents", case_id=case.id)
+    refusals_go_to(back)
+    operations.withdraw_consent(current_user, case, consent_id)
+    return done(_("Consent withdrawn."), back)
 
 
 # --- Transfers ---------------------------------------------------------------------------------
@@ -415,28 +329,22 @@ def withdraw_consent(case_id: int, consent_id: int):
 def transfer(case_id: int):
     case = load_case(case_id, "cases.transfer")
     form = TransferForm()
-    agents = operations.transfer_candidates(case)
-    form.to_agent_id.choices = [("", _("— Choose —"))] + [
-        (a.id, f"{a.full_name} ({a.region.label})") for a in agents
-    ]
-    if form.validate_on_submit():
-        receiver = db.session.get(User, form.to_agent_id.data) if form.to_agent_id.data else None
-        try:
-            operations.request_transfer(current_user, case, receiver, form.reason.data)
-        except operations.CaseError as error:
-            show_error(form, error)
-        else:
-            db.session.commit()
-            flash(
-                _("Transfer requested; the case moves when the receiving agent accepts."), "success"
-            )
-            return redirect(url_for("cases.show", case_id=case.id))
+    form.fill_choices(operations.transfer_candidates(case))
+    page = partial(_transfer_page, case, form)
+    if not submitted(form, page):
+        return page()
+    receiver = db.session.get(User, form.to_agent_id.data) if form.to_agent_id.data else None
+    operations.request_transfer(current_user, case, receiver, form.reason.data)
+    return done(
+        _("Transfer requested; the case moves when the receiving agent accepts."),
+        url_for("cases.show", case_id=case.id),
+    )
+
+
+def _transfer_page(case: Case, form: TransferForm) -> str:
+    pending = operations.pending_transfer(case)
     return render_template(
-        "cases/transfer.html",
-        form=form,
-        case=case,
-        pending=operations.pending_transfer(case),
-        cancel=ConfirmForm(),
+        "cases/transfer.html", form=form, case=case, pending=pending, cancel=ConfirmForm()
     )
 
 
@@ -444,16 +352,10 @@ def transfer(case_id: int):
 @requires("cases.transfer")
 def cancel_transfer(case_id: int):
     case = load_case(case_id, "cases.transfer")
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        operations.cancel_transfer(current_user, case)
-    except operations.CaseError as error:
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(_("Transfer cancelled."), "success")
-    return redirect(url_for("cases.show", case_id=case.id))
+    confirmed()
+    refusals_go_to(url_for("cases.show", case_id=case.id))
+    operations.cancel_transfer(current_user, case)
+    return done(_("Transfer cancelled."), url_for("cases.show", case_id=case.id))
 
 
 @transfers_bp.get("/", endpoint="index")
@@ -470,19 +372,15 @@ def awaiting_me():
 @requires("transfers.respond")
 def answer(transfer_id: int, answer: str):
     transfer = load_or_abort(CaseTransfer, transfer_id, "transfers.respond")
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        operations.answer_transfer(current_user, transfer, accept=answer == "accepter")
-    except operations.CaseError:
-        db.session.rollback()
-        abort(409)
-    db.session.commit()
+    confirmed()
+    # A transfer already answered, or a closed case, is refused with the conflict page.
+    operations.answer_transfer(current_user, transfer, accept=answer == "accepter")
     if answer == "accepter":
-        flash(_("Case %(number)s is now in your caseload.", number=transfer.case.number), "success")
-        return redirect(url_for("cases.show", case_id=transfer.case_id))
-    flash(_("Transfer declined."), "success")
-    return redirect(url_for("transfers.index"))
+        return done(
+            _("Case %(number)s is now in your caseload.", number=transfer.case.number),
+            url_for("cases.show", case_id=transfer.case_id),
+        )
+    return done(_("Transfer declined."), url_for("transfers.index"))
 
 
 # --- Access log --------------------------------------------------------------------------------
@@ -494,4 +392,4 @@ def access_log(case_id: int):
     case = load_case(case_id, "cases.access_log", read="case.access_log_viewed")
     statement = operations.access_log(case)
     page = paginate(statement, parse_page_number(request.args.get("page")))
-    return render_file("cases/access_log.html", case=case, page=page)
+    return render_template("cases/access_log.html", case=case, page=page)

@@ -13,7 +13,11 @@ class DomainError(ValueError):
         self.field = field
 
 
-class StaleEdit(Exception):
+class Conflict(Exception):
+    """The change collides with the record's current state (answered with 409)."""
+
+
+class StaleEdit(Conflict):
     """Someone saved this record since the form was loaded (answered with 409)."""
 
 

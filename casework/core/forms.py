@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
-from flask import abort, flash
+from flask import abort
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms.validators import DataRequired, Length
 from wtforms.widgets import Select, html_params
 
-from casework.core.domain import DomainError, StaleEdit, show_error
-from casework.extensions import db
-
-T = TypeVar("T")
+from casework.core.unit_of_work import refusals_show
 
 
 class BaseForm(FlaskForm):
@@ -33,6 +30,12 @@ class ConfirmForm(BaseForm):
     """A POST with only the CSRF token, for confirmed actions (disable, withdraw, accept)."""
 
 
+def confirmed() -> None:
+    """A confirmed action was posted with its token, or the request is refused (400)."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+
+
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
@@ -45,26 +48,17 @@ def max_length(limit: int) -> Length:
     return Length(max=limit, message=_l("At most %(max)d characters.", max=limit))
 
 
-def save_versioned(form: Any, operation: Callable[[], T]) -> T | None:
-    """Validate a form that carries the record's ``version`` and run ``operation`` with it.
-
-    Returns what ``operation`` returned, or None when the form must be shown again (its errors
-    are set). A missing or non-numeric version is a tampered form (400); a version someone has
-    saved past since is a conflict (409) and nothing is written.
-    """
+def submitted(form: Any, page: Callable[[], Any]) -> bool:
+    """Whether ``form`` was posted and is valid. If it is, an operation's refusal (DomainError)
+    shows ``page()`` again with the message under its field (core/unit_of_work.py). A form that
+    carries the record's ``version`` and posts none, or not a number, was tampered with (400);
+    a version someone has saved past since is the operation's StaleEdit (409)."""
     valid = form.validate_on_submit()
-    if form.is_submitted() and form.version.errors:
+    if form.is_submitted() and "version" in form._fields and form.version.errors:
         abort(400)
-    if not valid:
-        return None
-    try:
-        return operation()
-    except StaleEdit:
-        db.session.rollback()
-        abort(409)
-    except DomainError as error:
-        show_error(form, error, lambda message: flash(message, "error"))
-        return None
+    if valid:
+        refusals_show(form, page)
+    return valid
 
 
 class CachedSelect(Select):

@@ -9,7 +9,8 @@ import socket
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, String, func, select
+from sqlalchemy import JSON, String, func, select, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from casework.core.time import utcnow
@@ -52,3 +53,25 @@ def last_beat_age(now=None) -> float | None:
     if latest is None:
         return None
     return max(0.0, ((now or utcnow()) - latest).total_seconds())
+
+
+# The dispatcher runs every 30 s: a heartbeat older than this means no scheduler is running.
+SCHEDULER_STALE_SECONDS = 300
+
+
+def health() -> tuple[bool, dict[str, Any]]:
+    """Whether the database answers, and what ``/healthz`` says of it and of the scheduler. A
+    database that does not answer leaves the session rolled back, ready for the next request."""
+    scheduler: dict[str, Any] = {"status": "unknown", "heartbeat_age_seconds": None}
+    try:
+        db.session.execute(text("SELECT 1"))
+        age = last_beat_age()
+    except SQLAlchemyError:
+        db.session.rollback()
+        return False, {"database": "unavailable", "scheduler": scheduler}
+    if age is None:
+        scheduler = {"status": "never_ran", "heartbeat_age_seconds": None}
+    else:
+        status = "ok" if age <= SCHEDULER_STALE_SECONDS else "stale"
+        scheduler = {"status": status, "heartbeat_age_seconds": round(age)}
+    return True, {"database": "ok", "scheduler": scheduler}

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
@@ -261,14 +261,19 @@ def load_or_abort(model: type[M], ident: Any, action: str) -> M:
         abort(404)
     scope = scope_for(current_user.role, action)
     if scope is None or not in_scope(current_user, scope, obj):
-        record_denial(action, obj)
-        abort(403)
+        deny(action, obj)
     return obj
 
 
-def record_denial(action: str, obj: Any) -> None:
-    """A refused access to a file is itself a fact to keep: written and committed now,
-    because the 403 that follows ends the request."""
+def record_denial(action: str, obj: Any = None, **target: Any) -> None:
+    """A refused access to a file is itself a fact to keep: written and committed now, because
+    the 403 that follows ends the request (and its unit of work rolls back)."""
     db.session.rollback()
-    audit.record(current_user, action, obj, outcome="denied")
+    audit.record(current_user, action, obj, outcome="denied", **target)
     db.session.commit()
+
+
+def deny(action: str, obj: Any = None, **target: Any) -> NoReturn:
+    """Refuse the request (403), keeping the refusal in the audit trail."""
+    record_denial(action, obj, **target)
+    abort(403)

@@ -3,42 +3,21 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, redirect, request, session, url_for
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
-from casework.core.heartbeat import last_beat_age
+from casework.core.heartbeat import health
 from casework.core.i18n import SUPPORTED_LOCALES
 from casework.core.navigation import safe_next
 from casework.core.permissions import public
-from casework.extensions import db
 
 bp = Blueprint("core", __name__)
-# The dispatcher runs every 30 s: a heartbeat older than this means no scheduler is running.
-SCHEDULER_STALE_SECONDS = 300
 
 
 @bp.get("/healthz")
 @public
 def healthz():
-    scheduler: dict = {"status": "unknown", "heartbeat_age_seconds": None}
-    try:
-        db.session.execute(text("SELECT 1"))
-        database = "ok"
-        age = last_beat_age()
-        scheduler = {
-            "status": "never_ran"
-            if age is None
-            else ("ok" if age <= SCHEDULER_STALE_SECONDS else "stale"),
-            "heartbeat_age_seconds": None if age is None else round(age),
-        }
-    except SQLAlchemyError:
-        db.session.rollback()
-        database = "unavailable"
+    healthy, report = health()
     # A stopped scheduler does not make this web node unhealthy: it is reported, not failed.
-    status = 200 if database == "ok" else 503
-    return jsonify(
-        status="ok" if status == 200 else "degraded", database=database, scheduler=scheduler
-    ), status
+    return jsonify(status="ok" if healthy else "degraded", **report), 200 if healthy else 503
 
 
 @bp.post("/langue")

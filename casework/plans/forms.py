@@ -9,6 +9,7 @@ from wtforms.widgets import HiddenInput
 
 from casework.core.forms import BaseForm, max_length, required
 from casework.plans.models import Plan
+from casework.plans.operations import NewAction
 
 ASSIGNEE_LABELS = {"agent": _l("Agent"), "person": _l("The person")}
 STATUS_LABELS = {
@@ -31,6 +32,15 @@ class NewActionForm(VersionForm):
     due_on = DateField(_l("Due date"), validators=[Optional()])
     assignee = SelectField(_l("Who does it"), validate_choice=False)
     service = SelectField(_l("Orients to"), validate_choice=False)
+
+    def values(self) -> NewAction:
+        return NewAction(
+            label=self.label.data or "",
+            objective=self.objective.data or "",
+            due_on=self.due_on.data,
+            assignee=self.assignee.data or "",
+            service=self.service.data or "",
+        )
 
     def fill_choices(self, services: dict[str, dict[str, str]], english: bool) -> None:
         self.assignee.choices = list(ASSIGNEE_LABELS.items())

@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from casework.assessments.models import OPEN_LEVELS, Assessment
 from casework.cases.models import Case
+from casework.cases.retention import run
 from casework.core import audit
 from casework.core.domain import DomainError, StaleEdit
+from casework.core.events import ExtensionPoint, emit
 from casework.core.time import local_today, utcnow
 from casework.extensions import db
+from casework.plans.events import PlanActionStatusChanged
 from casework.plans.models import ACTION_STATUSES, ASSIGNEES, Plan, PlanAction
 from casework.plans.rules import RuleBook, load_rules
 from casework.reference.models import Need
@@ -340,10 +344,11 @@ def set_action_status(
     action.status_changed_at = utcnow()
     action.status_changed_by_id = actor.id
     _touch(plan)
-    if (previous in OPEN_ACTION_STATUSES) != (status in OPEN_ACTION_STATUSES):
-        from casework.reminders.operations import refresh_case_on_commit  # builds on plans
-
-        refresh_case_on_commit(case.id, triggers=("plan_action_due",))
+    emit(
+        PlanActionStatusChanged(
+            case_id=case.id, plan_id=plan.id, action_id=action_id, previous=previous, status=status
+        )
+    )
     audit.record(
         actor,
         "plan.action_status",
@@ -353,3 +358,25 @@ def set_action_status(
         status=status,
         previous=previous,
     )
+
+
+# --- Where each action sends the person -------------------------------------------------------
+
+# The printed plan tells the person where to go for each step. The plan knows the service; the
+# features built on plans may know the very organisation (referrals: the one the action was
+# referred to). Each finder returns {action id: organisation}; later finders win.
+ACTION_PLACES: ExtensionPoint[Callable[[Case], dict[int, Any]]] = ExtensionPoint(
+    "plans.action_places", "the organisation each plan action sends the person to (printed plan)"
+)
+
+
+def action_places(case: Case) -> dict[int, Any]:
+    places: dict[int, Any] = {}
+    for finder in ACTION_PLACES:
+        places.update(finder(case))
+    return places
+
+
+def delete_plans_of(case_ids: tuple[int, ...]) -> dict[str, int]:
+    """Retention: these cases' plans (and their actions) go."""
+    return {"plans": run(delete(Plan).where(Plan.case_id.in_(case_ids)))}

@@ -8,6 +8,14 @@ from pathlib import Path
 import yaml
 
 LEVELS_WITH_ACTIONS = ("low", "moderate", "high", "urgent")
+# Services whose actions orient the person to an organisation: a referral is made from them.
+REFERRABLE_SERVICES = (
+    "pasi_partner",
+    "regionalisation",
+    "francisation_quebec",
+    "mtess",
+    "qualifications_quebec",
+)
 
 
 @dataclass(frozen=True)

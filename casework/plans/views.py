@@ -18,13 +18,14 @@ from flask_login import current_user
 
 from casework.appointments import operations as appointment_operations
 from casework.appointments.ics import location_of
-from casework.cases.views import load_case, render_file, template_context
+from casework.assessments.views import template_context
+from casework.cases.views import load_case
 from casework.core import audit
-from casework.core.domain import DomainError, StaleEdit
-from casework.core.forms import ConfirmForm
+from casework.core.forms import ConfirmForm, confirmed
 from casework.core.i18n import format_moment
+from casework.core.navigation import done
 from casework.core.permissions import requires
-from casework.extensions import db
+from casework.core.unit_of_work import refusals_go_to
 from casework.plans import operations
 from casework.plans.forms import (
     ASSIGNEE_LABELS,
@@ -36,10 +37,9 @@ from casework.plans.forms import (
 )
 from casework.plans.models import Plan
 from casework.plans.pdf import PlanLine, render_plan
-from casework.referrals import operations as referral_operations
-from casework.referrals.operations import REFERRABLE_SERVICES
+from casework.plans.rules import REFERRABLE_SERVICES
 
-bp = Blueprint("plans", __name__, url_prefix="/cases/<int:case_id>/plan")
+bp = Blueprint("plans", __name__, url_prefix="/dossiers/<int:case_id>/plan")
 bp.context_processor(template_context)
 
 
@@ -54,7 +54,7 @@ def _show(case, plan: Plan | None):
     following = operations.latest_final(case)
     add_form = NewActionForm(data={"version": plan.version if plan else 0})
     add_form.fill_choices(book.services, _english())
-    return render_file(
+    return render_template(
         "plans/show.html",
         case=case,
         plan=plan,
@@ -94,9 +94,11 @@ def _back(case_id: int):
     return redirect(url_for("plans.current", case_id=case_id))
 
 
-def _valid(form) -> bool:
+def _valid(form, case_id: int) -> bool:
     """Whether the posted form is valid; a missing or forged version is a 400, other errors are
-    flashed for the page the agent goes back to."""
+    flashed for the plan page the agent goes back to, and so are the rules an operation breaks.
+    """
+    refusals_go_to(url_for("plans.current", case_id=case_id))
     if form.validate_on_submit():
         return True
     if form.version.errors:
@@ -105,21 +107,6 @@ def _valid(form) -> bool:
         for error in errors:
             flash(str(error), "error")
     return False
-
-
-def _run(case_id: int, operation) -> object:
-    """Run ``operation()``; commit, or flash the rule it broke (409 when the page was stale)."""
-    try:
-        operation()
-    except StaleEdit:
-        db.session.rollback()
-        abort(409)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return _back(case_id)
-    db.session.commit()
-    return None
 
 
 def _on_draft(case_id: int, then, done_message: str | None = None, next_url: str | None = None):
@@ -131,38 +118,27 @@ def _on_draft(case_id: int, then, done_message: str | None = None, next_url: str
     if plan is None or not plan.is_draft:
         abort(409)
     form = schedule_form(plan, formdata=request.form)
-    if not _valid(form):
+    if not _valid(form, case_id):
         return _back(case_id)
     changes = {
         action.id: (form[f"due_{action.id}"].data, form[f"assignee_{action.id}"].data)
         for action in plan.actions
     }
-
-    def operation():
-        operations.update_schedule(current_user, case, plan, changes, form.version.data)
-        if then is not None:
-            then(case, plan, form.version.data)
-
-    outcome = _run(case_id, operation)
-    if outcome is None and done_message:
+    operations.update_schedule(current_user, case, plan, changes, form.version.data)
+    if then is not None:
+        then(case, plan, form.version.data)
+    if done_message:
         flash(done_message, "success")
-    if outcome is None and next_url:
-        return redirect(next_url)
-    return outcome or _back(case_id)
+    return redirect(next_url) if next_url else _back(case_id)
 
 
 @bp.post("/generer")
 @requires("plans.edit")
 def generate(case_id: int):
     case = load_case(case_id, "plans.edit")
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        _plan, created = operations.generate(current_user, case)
-    except DomainError as error:
-        flash(str(error), "error")
-        return _back(case_id)
-    db.session.commit()
+    confirmed()
+    refusals_go_to(url_for("plans.current", case_id=case_id))
+    _plan, created = operations.generate(current_user, case)
     if created:
         flash(
             _("Draft plan built from the latest assessment. Review it, then finalise it."),
@@ -181,22 +157,10 @@ def add_action(case_id: int):
     if plan is None:
         abort(404)
     form = NewActionForm()
-    if not _valid(form):
+    if not _valid(form, case_id):
         return _back(case_id)
-    values = operations.NewAction(
-        label=form.label.data or "",
-        objective=form.objective.data or "",
-        due_on=form.due_on.data,
-        assignee=form.assignee.data or "",
-        service=form.service.data or "",
-    )
-    outcome = _run(
-        case_id,
-        lambda: operations.add_action(current_user, case, plan, values, form.version.data),
-    )
-    if outcome is None:
-        flash(_("Action added."), "success")
-    return outcome or _back(case_id)
+    operations.add_action(current_user, case, plan, form.values(), form.version.data)
+    return done(_("Action added."), url_for("plans.current", case_id=case_id))
 
 
 @bp.post("/actions/<int:action_id>/demande-de-retrait")
@@ -222,23 +186,16 @@ def remove_action(case_id: int, action_id: int):
     if action is None:
         abort(404)
     form = VersionForm(data={"version": plan.version})
-    if request.method == "POST":
-        if not _valid(form):
-            return _back(case_id)
-        outcome = _run(
-            case_id,
-            lambda: operations.remove_action(
-                current_user, case, plan, action_id, form.version.data
-            ),
-        )
-        if outcome is None:
-            flash(_("Action removed."), "success")
-        return outcome or _back(case_id)
-    return _confirm_removal(case, plan, action, form)
+    if request.method == "GET":
+        return _confirm_removal(case, plan, action, form)
+    if not _valid(form, case_id):
+        return _back(case_id)
+    operations.remove_action(current_user, case, plan, action_id, form.version.data)
+    return done(_("Action removed."), url_for("plans.current", case_id=case_id))
 
 
 def _confirm_removal(case, plan: Plan, action, form: VersionForm):
-    return render_file(
+    return render_template(
         "plans/remove_action.html",
         case=case,
         plan=plan,
@@ -285,23 +242,13 @@ def action_status(case_id: int, action_id: int):
     if plan is None:
         abort(409)
     form = ActionStatusForm()
-    if not _valid(form):
+    if not _valid(form, case_id):
         return _back(case_id)
-    outcome = _run(
-        case_id,
-        lambda: operations.set_action_status(
-            current_user,
-            case,
-            plan,
-            action_id,
-            form.status.data,
-            form.reason.data,
-            form.version.data,
-        ),
+    status, reason = form.status.data, form.reason.data
+    operations.set_action_status(
+        current_user, case, plan, action_id, status, reason, form.version.data
     )
-    if outcome is None:
-        flash(_("Saved."), "success")
-    return outcome or _back(case_id)
+    return done(_("Saved."), url_for("plans.current", case_id=case_id))
 
 
 def _for_the_person(case_id: int, output: str):
@@ -313,7 +260,7 @@ def _for_the_person(case_id: int, output: str):
     audit.record(
         current_user, "plan.printed", case, number=plan.number, language=language, output=output
     )
-    referred = {r.plan_action_id: r.organisation for r in referral_operations.of_case(case)}
+    referred = operations.action_places(case)
     return case, plan, language, referred, appointment_operations.next_appointment(case.id)
 
 
@@ -322,45 +269,46 @@ def _for_the_person(case_id: int, output: str):
 def printable_pdf(case_id: int):
     """The same plan as a PDF download."""
     case, plan, language, referred, upcoming = _for_the_person(case_id, "pdf")
-    english = language == "en"
-    services = operations.rules().services
     with force_locale(language):
-        lines = [
-            PlanLine(
-                objective=action.objective_en
-                if english and action.objective_en
-                else action.objective,
-                action=action.label_en if english and action.label_en else action.label,
-                who=_("You") if action.assignee == "person" else _("Your agent"),
-                due=format_date(action.due_on, "long") if action.due_on else "—",
-                where=_where(action, referred, services, english),
-            )
-            for action in plan.actions
-            if action.status not in ("done", "abandoned")
-        ]
-        document = render_plan(
-            title=_("My action plan"),
-            header=[
-                _("%(label)s: %(count)s", label=label, count=value)
-                for label, value in (
-                    (_("Name"), case.person.full_name),
-                    (
-                        _("My integration agent"),
-                        f"{case.agent.full_name} · {case.service_point.name}",
-                    ),
-                    (_("Plan of"), format_date(plan.finalised_at, "long")),
-                    (_("My next appointment"), _next_appointment_text(upcoming)),
-                )
-            ],
-            columns=[_("What to do"), _("Who does it"), _("By"), _("Where")],
-            lines=lines,
-            footer=_("Keep this page. Your agent will follow up with you on these steps."),
-        )
-    db.session.commit()
+        document = _plan_document(case, plan, language == "en", referred, upcoming)
     response = make_response(document)
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = f'attachment; filename="plan-{case.number}.pdf"'
     return response
+
+
+def _plan_document(case, plan: Plan, english: bool, referred, upcoming) -> bytes:
+    """The plan as a PDF in the current language: the steps still to take, and where."""
+    services = operations.rules().services
+    lines = [
+        PlanLine(
+            objective=action.objective_en if english and action.objective_en else action.objective,
+            action=action.label_en if english and action.label_en else action.label,
+            who=_("You") if action.assignee == "person" else _("Your agent"),
+            due=format_date(action.due_on, "long") if action.due_on else "—",
+            where=_where(action, referred, services, english),
+        )
+        for action in plan.actions
+        if action.status not in ("done", "abandoned")
+    ]
+    return render_plan(
+        title=_("My action plan"),
+        header=[
+            _("%(label)s: %(count)s", label=label, count=value)
+            for label, value in (
+                (_("Name"), case.person.full_name),
+                (
+                    _("My integration agent"),
+                    f"{case.agent.full_name} · {case.service_point.name}",
+                ),
+                (_("Plan of"), format_date(plan.finalised_at, "long")),
+                (_("My next appointment"), _next_appointment_text(upcoming)),
+            )
+        ],
+        columns=[_("What to do"), _("Who does it"), _("By"), _("Where")],
+        lines=lines,
+        footer=_("Keep this page. Your agent will follow up with you on these steps."),
+    )
 
 
 def _next_appointment_text(appointment) -> str:
@@ -402,5 +350,4 @@ def printable(case_id: int):
             upcoming=upcoming,
             modes=appointment_operations.MODES,
         )
-    db.session.commit()
     return page

@@ -17,8 +17,9 @@ from wtforms import (
 from wtforms.validators import InputRequired, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
-from casework.cases import choices
 from casework.core.forms import BaseForm, max_length, required
+from casework.reference.languages import language_choices
+from casework.reference.operations import OrganisationFields
 
 CITY_SEPARATORS = re.compile(r"[,;\n]")
 
@@ -78,7 +79,28 @@ class OrganisationForm(BaseForm):
     active = BooleanField(_l("Active (offered in referral suggestions)"))
     version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
 
+    def values(self) -> OrganisationFields:
+        return OrganisationFields(
+            name=self.name.data or "",
+            full_name=self.full_name.data,
+            contact_name=self.contact_name.data,
+            contact_phone=self.contact_phone.data,
+            contact_email=self.contact_email.data,
+            address=self.address.data,
+            services_offered=self.services_offered.data,
+            cities_served=list(self.cities_served.data or []),
+            languages=list(self.languages.data or []),
+            capacity=self.capacity.data,
+            active=bool(self.active.data),
+        )
+
+    def volet_numbers(self) -> list[int]:
+        return [int(n) for n in (self.volets.data or []) if str(n).isdigit() and len(str(n)) < 3]
+
+    def domain_codes(self) -> list[str]:
+        return [str(code)[:20] for code in (self.domains.data or [])]
+
     def fill_choices(self, volets, domains) -> None:
-        self.languages.choices = choices.language_choices()
+        self.languages.choices = language_choices()
         self.volets.choices = [(str(v.number), f"{v.number} · {v.label}") for v in volets]
         self.domains.choices = [(d.code, d.label) for d in domains]

@@ -1,11 +1,11 @@
-"""Resolve reference codes (as typed on the command line) to ids."""
+"""Resolve reference codes (as typed on the command line) to ids; short reference lists."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
 from casework.extensions import db
-from casework.reference.models import Organisation, Region, ServicePoint
+from casework.reference.models import Domain, Organisation, Region, ServicePoint
 
 
 def _id_for(model: type, column, code: str | None, what: str) -> int | None:
@@ -39,3 +39,8 @@ def active_organisations() -> list[Organisation]:
             select(Organisation).where(Organisation.active.is_(True)).order_by(Organisation.name)
         )
     )
+
+
+def domains() -> list[Domain]:
+    """The five needs domains, in their order (without their needs)."""
+    return list(db.session.scalars(select(Domain).order_by(Domain.position)))

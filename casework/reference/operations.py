@@ -9,11 +9,11 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from casework.cases import choices
 from casework.core import audit
 from casework.core.domain import DomainError, StaleEdit
 from casework.core.text import place_key
 from casework.extensions import db
+from casework.reference.languages import is_language
 from casework.reference.models import Domain, Organisation, PasiVolet
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -50,7 +50,7 @@ def _validate(values: OrganisationFields) -> None:
         raise DirectoryError(_l("Capacity is a number of referrals per month."), "capacity")
     values.cities_served = _cities(values.cities_served)
     values.languages = list(dict.fromkeys(values.languages))
-    if not all(choices.is_language(code) for code in values.languages):
+    if not all(is_language(code) for code in values.languages):
         raise DirectoryError(_l("Not a valid choice."), "languages")
 
 

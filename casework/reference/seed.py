@@ -8,12 +8,14 @@ illustrative and are recorded as such.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 from sqlalchemy import select
 
+from casework.core.events import ExtensionPoint
 from casework.extensions import db
 from casework.reference.models import (
     Domain,
@@ -209,26 +211,21 @@ def load_host_cities(seed_dir: Path, regions: dict[str, Region]) -> Upserter:
     return upsert
 
 
-def load_appointment_types(seed_dir: Path) -> Upserter:
-    from casework.appointments.models import AppointmentType
+@dataclass(frozen=True)
+class SeedLoader:
+    """A feature's own seed file, loaded after the reference data in the same transaction.
+    ``load(seed_dir)`` returns (rows in the file, rows added or changed)."""
 
-    upsert = Upserter(AppointmentType, "code")
-    existing = set(upsert.rows)
-    for position, item in enumerate(
-        read_seed(seed_dir, "appointment_types.yaml", "appointment_types")
-    ):
-        values = {"name": item["name"], "name_en": item.get("name_en"), "position": position}
-        if item["code"] not in existing:
-            # Editable by an administrator afterwards: set only once.
-            values["duration_minutes"] = int(item["duration_minutes"])
-        upsert.put(item["code"], **values)
-    return upsert
+    name: str  # the key in the report, e.g. "follow_up_rules"
+    label: str  # what `casework init` prints while loading it
+    load: Callable[[Path], tuple[int, int]]
 
 
-def load_follow_up_rules(seed_dir: Path) -> tuple[int, int]:
-    from casework.reminders.rules import load_follow_up_rules as load
-
-    return load(seed_dir)
+# Features built on the reference data add their loaders (appointment types, follow-up rules)
+# in their listeners.py, so this package need not know them.
+SEED_LOADERS: ExtensionPoint[SeedLoader] = ExtensionPoint(
+    "reference.seed_loaders", "seed files of the features built on the reference data"
+)
 
 
 def load_reference_data(
@@ -254,10 +251,10 @@ def load_reference_data(
         occupations = load_occupations(seed_dir)
         step("villes d'accueil")
         cities = load_host_cities(seed_dir, regions.rows)
-        step("types de rendez-vous")
-        appointment_types = load_appointment_types(seed_dir)
-        step("règles de suivi")
-        follow_up_rules = load_follow_up_rules(seed_dir)
+        features = {}
+        for loader in SEED_LOADERS:
+            step(loader.label)
+            features[loader.name] = loader.load(seed_dir)
         db.session.commit()
     except (KeyError, TypeError) as error:
         db.session.rollback()
@@ -274,6 +271,5 @@ def load_reference_data(
         "organisations": organisations.report,
         "occupations": occupations.report,
         "host_cities": cities.report,
-        "appointment_types": appointment_types.report,
-        "follow_up_rules": follow_up_rules,
+        **features,
     }

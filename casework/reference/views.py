@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from functools import partial
+
+from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from casework.core.forms import save_versioned
+from casework.core.forms import submitted
+from casework.core.navigation import done
 from casework.core.permissions import load_or_abort, requires
 from casework.extensions import db
 from casework.reference import operations
@@ -23,7 +26,7 @@ from casework.reference.models import (
     ServicePoint,
 )
 
-bp = Blueprint("reference", __name__, url_prefix="/reference")
+bp = Blueprint("reference", __name__, url_prefix="/referentiel")
 
 
 @bp.get("/")
@@ -90,6 +93,25 @@ def service_points():
 @requires("organisations.manage")
 def edit_organisation(organisation_id: int):
     organisation = load_or_abort(Organisation, organisation_id, "organisations.manage")
+    form = _organisation_form(organisation)
+    page = partial(
+        render_template, "reference/organisation_form.html", form=form, organisation=organisation
+    )
+    if not submitted(form, page):
+        return page()
+    changed = operations.update_organisation(
+        current_user,
+        organisation,
+        form.values(),
+        form.volet_numbers(),
+        form.domain_codes(),
+        form.version.data,
+    )
+    message = _("Saved.") if changed else _("No change to save.")
+    return done(message, url_for("reference.organisations"))
+
+
+def _organisation_form(organisation: Organisation) -> OrganisationForm:
     form = OrganisationForm(obj=organisation)
     volets = db.session.scalars(select(PasiVolet).order_by(PasiVolet.number)).all()
     domains = db.session.scalars(select(Domain).order_by(Domain.position)).all()
@@ -98,31 +120,4 @@ def edit_organisation(organisation_id: int):
         form.version.data = organisation.version
         form.volets.data = [str(v.number) for v in organisation.volets]
         form.domains.data = [d.code for d in organisation.domains]
-    changed = save_versioned(
-        form,
-        lambda: operations.update_organisation(
-            current_user,
-            organisation,
-            operations.OrganisationFields(
-                name=form.name.data or "",
-                full_name=form.full_name.data,
-                contact_name=form.contact_name.data,
-                contact_phone=form.contact_phone.data,
-                contact_email=form.contact_email.data,
-                address=form.address.data,
-                services_offered=form.services_offered.data,
-                cities_served=list(form.cities_served.data or []),
-                languages=list(form.languages.data or []),
-                capacity=form.capacity.data,
-                active=bool(form.active.data),
-            ),
-            [int(n) for n in (form.volets.data or []) if str(n).isdigit() and len(str(n)) < 3],
-            [str(c)[:20] for c in (form.domains.data or [])],
-            form.version.data,
-        ),
-    )
-    if changed is not None:
-        db.session.commit()
-        flash(_("Saved.") if changed else _("No change to save."), "success")
-        return redirect(url_for("reference.organisations"))
-    return render_template("reference/organisation_form.html", form=form, organisation=organisation)
+    return form

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,23 +13,19 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from casework.cases.models import Case, Person
 from casework.cases.operations import current_consent
+from casework.cases.retention import ANONYMOUS, run
 from casework.core import audit
-from casework.core.domain import DomainError, StaleEdit
+from casework.core.domain import Conflict, DomainError, StaleEdit
+from casework.core.events import ExtensionPoint, emit
 from casework.core.permissions import Scope, scope_for
 from casework.extensions import db
 from casework.plans.models import PlanAction
 from casework.plans.operations import latest_completed_assessment
+from casework.plans.rules import REFERRABLE_SERVICES
 from casework.reference.models import HostCity, Need, Organisation
+from casework.referrals.events import ReferralStatusChanged
 from casework.referrals.models import Disclosure, Referral, ReferralEvent
 
-# Services an action can orient to through a referral (others are the person's own steps).
-REFERRABLE_SERVICES = (
-    "pasi_partner",
-    "regionalisation",
-    "francisation_quebec",
-    "mtess",
-    "qualifications_quebec",
-)
 # The Montréal organisations the action plan names for regionalisation services (Encadré 3).
 REGIONALISATION_ORGANISATIONS = ("promis", "cfiq", "alpa", "carrefour_ble")
 DEDICATED_ORGANISATION = {
@@ -93,7 +90,7 @@ class ReferralError(DomainError):
     """A rule about referrals was broken (the referral is left as it was)."""
 
 
-class InvalidTransition(Exception):
+class InvalidTransition(Conflict):
     """The referral is not in a status that allows this move, or not for this role (409)."""
 
 
@@ -406,11 +403,11 @@ def move(
     referral.status = to_status
     referral.last_comment = comment
     audit.record(actor, f"referral.{to_status}", referral.case, referral_id=referral.id)
-    if "sent" in (previous, to_status):
-        # Sent, or answered: the « no answer » reminder starts or stops now, not at the next run.
-        from casework.reminders.operations import refresh_case_on_commit
-
-        refresh_case_on_commit(referral.case_id, triggers=("referral_unanswered",))
+    emit(
+        ReferralStatusChanged(
+            case_id=referral.case_id, referral_id=referral.id, previous=previous, status=to_status
+        )
+    )
 
 
 def _disclose(actor: Any, referral: Referral) -> None:
@@ -467,6 +464,26 @@ class QueueFilters:
     organisation_id: int | None = None
     domain: str = ""
     waiting_days: int | None = None
+
+
+@dataclass(frozen=True)
+class QueueBadge:
+    """A badge on the referrals of the queue that another feature picks out (reminders: « no
+    answer yet »); ``find`` gets the page's referral ids and returns those that carry it."""
+
+    name: str
+    label: Any
+    find: Callable[[list[int]], set[int]]
+
+
+QUEUE_BADGES: ExtensionPoint[QueueBadge] = ExtensionPoint(
+    "referrals.queue_badges", "badges on the referrals queue from the features built on referrals"
+)
+
+
+def queue_badges(referral_ids: list[int]) -> list[tuple[Any, set[int]]]:
+    """Each badge's label and the referrals of ``referral_ids`` that carry it (one query each)."""
+    return [(badge.label, badge.find(referral_ids)) for badge in QUEUE_BADGES]
 
 
 def queue(user: Any, filters: QueueFilters, now=None) -> Select:
@@ -605,6 +622,11 @@ def organisation_loads(user: Any) -> list[OrganisationLoad]:
     ]
 
 
+def referred_organisations(case: Case) -> dict[int, Organisation]:
+    """The organisation each action of the case's plans was referred to (the latest referral)."""
+    return {r.plan_action_id: r.organisation for r in of_case(case) if r.plan_action_id}
+
+
 def of_case(case: Case) -> list[Referral]:
     return list(
         db.session.scalars(
@@ -614,3 +636,15 @@ def of_case(case: Case) -> list[Referral]:
             .order_by(Referral.id)
         )
     )
+
+
+def anonymise_cases(case_ids: tuple[int, ...]) -> None:
+    """Retention: what was written in these cases' referrals goes; organisations, dates and
+    outcomes stay (statistics), and so does the disclosure register."""
+    referrals = select(Referral.id).where(Referral.case_id.in_(case_ids))
+    run(
+        update(Referral)
+        .where(Referral.id.in_(referrals))
+        .values(purpose=ANONYMOUS, last_comment=None, override_reason=None, details={})
+    )
+    run(update(ReferralEvent).where(ReferralEvent.referral_id.in_(referrals)).values(comment=None))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -9,12 +11,14 @@ from flask_login import current_user
 
 from casework.assessments import operations as assessments
 from casework.cases.forms import parse_id
-from casework.cases.views import load_case, render_file
+from casework.cases.views import load_case
 from casework.core import audit
-from casework.core.domain import DomainError, StaleEdit, show_error
-from casework.core.forms import ConfirmForm
+from casework.core.forms import ConfirmForm, confirmed, submitted
+from casework.core.navigation import done
 from casework.core.pagination import paginate, parse_page_number
 from casework.core.permissions import load_or_abort, requires
+from casework.core.unit_of_work import refusals_go_to
+from casework.core.urls import french
 from casework.extensions import db
 from casework.plans import operations as plans
 from casework.reference.lookup import active_organisations as lookup_organisations
@@ -22,11 +26,23 @@ from casework.reference.models import Organisation
 from casework.referrals import operations
 from casework.referrals.forms import BulkReturnForm, selected_versions
 from casework.referrals.models import Referral
-from casework.reminders import operations as reminders
+from casework.referrals.sections import rendered_sections
 
 bp = Blueprint("referrals", __name__, url_prefix="/references")
-case_bp = Blueprint("case_referrals", __name__, url_prefix="/cases/<int:case_id>/plan/actions")
+case_bp = Blueprint("case_referrals", __name__, url_prefix="/dossiers/<int:case_id>/plan/actions")
 DISCLOSED = ("sent", "accepted", "declined", "completed", "not_completed")
+# The status a referral moves to, as its URL says it (the code stays English).
+MOVE_PATHS = {
+    "submitted": "soumise",
+    "approved": "approuvee",
+    "returned": "retournee",
+    "sent": "envoyee",
+    "accepted": "acceptee",
+    "declined": "refusee",
+    "completed": "realisee",
+    "not_completed": "non-realisee",
+}
+bp.record_once(lambda state: state.app.url_map.converters.update(referral_move=french(MOVE_PATHS)))
 
 
 def _context() -> dict:
@@ -52,28 +68,29 @@ def new(case_id: int, action_id: int):
     if action is None:
         abort(404)
     form = ConfirmForm()
-    if form.validate_on_submit():
-        chosen = parse_id(request.form.get("organisation_id"))
-        organisation = db.session.get(Organisation, chosen) if chosen else None
-        try:
-            referral = operations.create(
-                current_user,
-                case,
-                action,
-                organisation,
-                request.form.get("override_reason"),
-                interest=request.form.get("interest"),
-                availability=request.form.get("availability"),
-            )
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-        else:
-            db.session.commit()
-            flash(_("Referral drafted. Submit it for review when it is ready."), "success")
-            return redirect(url_for("referrals.show", referral_id=referral.id))
+    page = partial(_suggestions_page, case, action, form)
+    if not submitted(form, page):
+        return page()
+    chosen = parse_id(request.form.get("organisation_id"))
+    referral = operations.create(
+        current_user,
+        case,
+        action,
+        db.session.get(Organisation, chosen) if chosen else None,
+        request.form.get("override_reason"),
+        interest=request.form.get("interest"),
+        availability=request.form.get("availability"),
+    )
+    return done(
+        _("Referral drafted. Submit it for review when it is ready."),
+        url_for("referrals.show", referral_id=referral.id),
+    )
+
+
+def _suggestions_page(case, action, form: ConfirmForm) -> str:
+    """The organisations suggested for ``action``, with what the agent chose if they posted."""
     audit.record(current_user, "referral.suggestions_viewed", case, action_id=action.id)
-    return render_file(
+    return render_template(
         "referrals/new.html",
         case=case,
         action=action,
@@ -100,7 +117,7 @@ def _load(referral_id: int, action: str = "referrals.read") -> Referral:
 def show(referral_id: int):
     referral = _load(referral_id)
     audit.record(current_user, "referral.viewed", referral.case, referral_id=referral.id)
-    return render_file(
+    return render_template(
         "referrals/show.html",
         referral=referral,
         case=referral.case,
@@ -110,39 +127,25 @@ def show(referral_id: int):
         form=ConfirmForm(),
         partner_view=current_user.role == "partner",
         consent_purpose=operations.consent_purpose(referral),
+        sections=rendered_sections(referral),
     )
 
 
-@bp.post(
-    "/<int:referral_id>/<any(submitted, approved, returned, sent, accepted, declined, completed, not_completed):to_status>"
-)
+@bp.post("/<int:referral_id>/<referral_move:to_status>")
 @requires("referrals.transition")
 def move(referral_id: int, to_status: str):
     referral = _load(referral_id, "referrals.transition")
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    confirmed()
     version = request.form.get("version", "")
     if not version.isdigit() or len(version) > 9:
         abort(400)
-    try:
-        operations.move(
-            current_user,
-            referral,
-            to_status,
-            request.form.get("comment"),
-            int(version),
-            request.form.get("reason"),
-        )
-    except (StaleEdit, operations.InvalidTransition):
-        db.session.rollback()
-        abort(409)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return redirect(url_for("referrals.show", referral_id=referral_id))
-    db.session.commit()
-    flash(_("Referral: %(status)s.", status=operations.STATUSES[to_status]), "success")
-    return redirect(url_for("referrals.show", referral_id=referral_id))
+    back = url_for("referrals.show", referral_id=referral_id)
+    refusals_go_to(back)
+    form = request.form
+    operations.move(
+        current_user, referral, to_status, form.get("comment"), int(version), form.get("reason")
+    )
+    return done(_("Referral: %(status)s.", status=operations.STATUSES[to_status]), back)
 
 
 @bp.get("/")
@@ -177,7 +180,7 @@ def _queue_page(bulk: BulkReturnForm):
         target_type="referral",
         referral_ids=[r.id for r in page.items],
     )
-    return render_file(
+    return render_template(
         "referrals/index.html",
         page=page,
         filters=filters,
@@ -186,19 +189,17 @@ def _queue_page(bulk: BulkReturnForm):
         bulk=bulk,
         selected=set(bulk.selection.data or []),
         reviewer=current_user.role == "advisor",
-        unanswered=reminders.unanswered_referrals(r.id for r in page.items),
+        badges=operations.queue_badges([r.id for r in page.items]),
     )
 
 
 @bp.post("/approuver")
 @requires("referrals.review")
 def approve_selected():
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    confirmed()
     outcome = operations.approve_many(
         current_user, selected_versions(request.form.getlist("selection"))
     )
-    db.session.commit()
     flash(
         _(
             "%(approved)d approved, %(skipped)d left as they were.",
@@ -217,19 +218,13 @@ def return_selected():
     """Return the selection to the agents with one comment; without a comment or a selection,
     the queue comes back with the error and what was chosen."""
     form = BulkReturnForm()
-    if not form.validate_on_submit():
+    if not submitted(form, partial(_queue_page, form)):
         if "csrf_token" in form.errors:
             abort(400)
         return _queue_page(form)
-    try:
-        outcome = operations.return_many(
-            current_user, selected_versions(form.selection.data or []), form.comment.data
-        )
-    except DomainError as error:
-        db.session.rollback()
-        show_error(form, error, lambda message: flash(message, "error"))
-        return _queue_page(form)
-    db.session.commit()
+    outcome = operations.return_many(
+        current_user, selected_versions(form.selection.data or []), form.comment.data
+    )
     flash(
         ngettext(
             "%(num)d referral returned to its agent with the comment.",

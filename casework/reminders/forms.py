@@ -9,6 +9,7 @@ from wtforms.widgets import HiddenInput
 
 from casework.cases.forms import parse_id
 from casework.core.forms import BaseForm, required
+from casework.reminders.operations import RuleFields
 
 
 def between(low: int, high: int) -> NumberRange:
@@ -58,3 +59,13 @@ class RuleForm(VersionedForm):
         description=_l("Consents carry no end date: how long one stays valid."),
         validators=[Optional(), between(30, 3650)],
     )
+
+    def values(self) -> RuleFields:
+        return RuleFields(
+            enabled=bool(self.enabled.data),
+            offset=self.offset.data,
+            unit=self.unit.data,
+            at_time=self.at_time.data,
+            escalate_after_days=self.escalate_after_days.data,
+            validity_days=self.validity_days.data,
+        )

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from casework.core import audit
 from casework.core.db import insert_on_conflict
-from casework.core.domain import DomainError, StaleEdit
+from casework.core.domain import Conflict, DomainError, StaleEdit
 from casework.core.permissions import Scope, scope_for
 from casework.core.time import local_to_utc, local_today, utcnow
 from casework.extensions import db
@@ -41,7 +41,7 @@ class ReminderError(DomainError):
     """A rule about reminders was broken (the reminder is left as it was)."""
 
 
-class AlreadySettled(Exception):
+class AlreadySettled(Conflict):
     """The reminder was completed or cancelled meanwhile (answered with 409)."""
 
 
@@ -563,3 +563,14 @@ def update_rule(
 
 def all_rules() -> list[FollowUpRule]:
     return list(db.session.scalars(select(FollowUpRule).order_by(FollowUpRule.id)))
+
+
+def cancel_for_anonymised(case_ids: tuple[int, ...]) -> dict[str, int]:
+    """Retention: the open reminders of anonymised cases are cancelled."""
+    cancelled = db.session.execute(
+        update(Reminder)
+        .where(Reminder.case_id.in_(case_ids), Reminder.status.in_(OPEN_STATUSES))
+        .values(status="cancelled", last_error="case_closed", version=Reminder.version + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return {"reminders_cancelled": cancelled}

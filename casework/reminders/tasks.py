@@ -31,7 +31,7 @@ from flask_babel import gettext as _
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import joinedload
 
-from casework.core.db import reads_first, refresh_statistics
+from casework.core.db import refresh_statistics
 from casework.core.time import utc_to_local, utcnow
 from casework.extensions import db
 from casework.reminders.mail import Mailer, MailError, mailer_from_config
@@ -491,7 +491,7 @@ def queue_digests(now: datetime | None = None, with_email: bool | None = None) -
 
 
 def _link() -> str:
-    return f"{current_app.config['BASE_URL']}/reminders"
+    return f"{current_app.config['BASE_URL']}/rappels/"
 
 
 def _both(render) -> tuple[str, str]:
@@ -583,15 +583,6 @@ def retention(now: datetime | None = None) -> dict[str, int]:
     db.session.commit()
     log.info("retention run: %s", " ".join(f"{k}={v}" for k, v in sorted(counts.items())))
     return counts
-
-
-def dashboards(now: datetime | None = None) -> dict[str, int]:
-    """Each region's default dashboard, and the province's, computed afresh (reports.snapshots);
-    read without SQLite's write lock, each kept in a transaction of its own."""
-    from casework.reports.snapshots import refresh_default_dashboards
-
-    with reads_first():
-        return refresh_default_dashboards(now)
 
 
 def statistics() -> dict[str, int]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from functools import partial
+
+from flask import Blueprint, abort, g, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -10,8 +12,8 @@ from sqlalchemy import select
 from casework.auth.models import User
 from casework.cases.forms import parse_id
 from casework.core import audit
-from casework.core.domain import StaleEdit
-from casework.core.forms import save_versioned
+from casework.core.forms import submitted
+from casework.core.navigation import done
 from casework.core.pagination import paginate, parse_page_number
 from casework.core.permissions import Scope, can, load_or_abort, requires, scope_for
 from casework.core.time import local_today
@@ -20,7 +22,7 @@ from casework.reminders import operations
 from casework.reminders.forms import UNIT_LABELS, ReassignForm, RuleForm, SnoozeForm, VersionedForm
 from casework.reminders.models import FollowUpRule, Reminder
 
-bp = Blueprint("reminders", __name__, url_prefix="/reminders")
+bp = Blueprint("reminders", __name__, url_prefix="/rappels")
 
 
 @bp.app_context_processor
@@ -57,40 +59,36 @@ def _back() -> str:
 @bp.get("/")
 @requires("reminders.read")
 def index():
-    tab = request.args.get("tab", "due")
-    if tab not in operations.TABS:
-        tab = "due"
-    regional = scope_for(current_user.role, "reminders.read") is Scope.REGION
-    filters = operations.ListFilters(
-        tab=tab, agent_id=parse_id(request.args.get("agent")) if regional else None
-    )
-    today = local_today()
-    page = paginate(
-        operations.listing(current_user, filters, today),
-        parse_page_number(request.args.get("page")),
-    )
+    filters, today = list_filters(), local_today()
+    number = parse_page_number(request.args.get("page"))
+    page = paginate(operations.listing(current_user, filters, today), number)
     notifications = operations.unread(current_user)
-    # The page shows them: the header counter starts again from zero.
-    operations.mark_read(current_user)
-    audit.record(
-        current_user,
-        "reminders.read",
-        target_type="reminder",
-        reminder_ids=[reminder.id for reminder in page.items],
-    )
-    html = render_template(
+    operations.mark_read(current_user)  # the page shows them: the header counter starts again
+    ids = [reminder.id for reminder in page.items]
+    audit.record(current_user, "reminders.read", target_type="reminder", reminder_ids=ids)
+    return render_template(
         "reminders/index.html",
         page=page,
         filters=filters,
         counts=operations.tab_counts(current_user, filters, today),
         notifications=notifications,
-        regional=regional,
-        agents=_region_agents() if regional else [],
+        regional=_regional(),
+        agents=_region_agents() if _regional() else [],
         form=VersionedForm(),
         today=today,
     )
-    db.session.commit()
-    return html
+
+
+def _regional() -> bool:
+    return scope_for(current_user.role, "reminders.read") is Scope.REGION
+
+
+def list_filters() -> operations.ListFilters:
+    """The tab and (supervisor) the agent from the query string: the list and its CSV export
+    read the same ones."""
+    tab = request.args.get("tab", "due")
+    agent_id = parse_id(request.args.get("agent")) if _regional() else None
+    return operations.ListFilters(tab=tab if tab in operations.TABS else "due", agent_id=agent_id)
 
 
 def _region_agents() -> list[User]:
@@ -107,37 +105,29 @@ def _load(reminder_id: int, action: str) -> Reminder:
     return load_or_abort(Reminder, reminder_id, action)
 
 
-def _act(reminder: Reminder, operation) -> None:
-    """Run ``operation`` with the posted version: 400 for a tampered form, 409 for a stale one
-    or a reminder handled meanwhile."""
+def _posted_version() -> int:
+    """The version the list showed: 400 for a tampered form. A stale one, or a reminder handled
+    meanwhile, is the operation's conflict (409)."""
     form = VersionedForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        operation(form.version.data)
-    except (StaleEdit, operations.AlreadySettled):
-        db.session.rollback()
-        abort(409)
+    return form.version.data
 
 
 @bp.post("/<int:reminder_id>/terminer")
 @requires("reminders.act")
 def complete(reminder_id: int):
     reminder = _load(reminder_id, "reminders.act")
-    _act(reminder, lambda version: operations.complete(current_user, reminder, version))
-    db.session.commit()
-    flash(_("Reminder marked as done."), "success")
-    return redirect(_back())
+    operations.complete(current_user, reminder, _posted_version())
+    return done(_("Reminder marked as done."), _back())
 
 
 @bp.post("/<int:reminder_id>/relancer")
 @requires("reminders.act")
 def retry(reminder_id: int):
     reminder = _load(reminder_id, "reminders.act")
-    _act(reminder, lambda version: operations.retry(current_user, reminder, version))
-    db.session.commit()
-    flash(_("The e-mail will be sent again within a minute."), "success")
-    return redirect(_back())
+    operations.retry(current_user, reminder, _posted_version())
+    return done(_("The e-mail will be sent again within a minute."), _back())
 
 
 @bp.route("/<int:reminder_id>/reporter", methods=["GET", "POST"])
@@ -147,17 +137,15 @@ def snooze(reminder_id: int):
     form = SnoozeForm()
     if request.method == "GET":
         form.version.data = reminder.version
-    done = _save(
-        form, lambda: operations.snooze(current_user, reminder, form.until.data, form.version.data)
+    page = partial(
+        render_template, "reminders/snooze.html", form=form, reminder=reminder, today=local_today()
     )
-    if done:
-        flash(_("Reminder snoozed."), "success")
-        return redirect(url_for("reminders.index", tab="snoozed"))
-    if reminder.status not in ("pending", "sent", "snoozed"):
-        abort(409)
-    return render_template(
-        "reminders/snooze.html", form=form, reminder=reminder, today=local_today()
-    )
+    if not submitted(form, page):
+        if reminder.status not in ("pending", "sent", "snoozed"):
+            abort(409)
+        return page()
+    operations.snooze(current_user, reminder, form.until.data, form.version.data)
+    return done(_("Reminder snoozed."), url_for("reminders.index", tab="snoozed"))
 
 
 @bp.route("/<int:reminder_id>/reassigner", methods=["GET", "POST"])
@@ -168,28 +156,16 @@ def reassign(reminder_id: int):
     form.fill_choices(operations.reassign_candidates(reminder))
     if request.method == "GET":
         form.version.data = reminder.version
+    page = partial(render_template, "reminders/reassign.html", form=form, reminder=reminder)
+    if not submitted(form, page):
+        if reminder.status not in ("pending", "sent", "snoozed", "failed"):
+            abort(409)
+        return page()
     chosen = db.session.get(User, form.agent_id.data) if form.agent_id.data else None
-    done = _save(
-        form, lambda: operations.reassign(current_user, reminder, chosen, form.version.data)
+    operations.reassign(current_user, reminder, chosen, form.version.data)
+    return done(
+        _("Reminder handed to %(name)s.", name=chosen.full_name), url_for("reminders.index")
     )
-    if done:
-        flash(_("Reminder handed to %(name)s.", name=chosen.full_name), "success")
-        return redirect(url_for("reminders.index"))
-    if reminder.status not in ("pending", "sent", "snoozed", "failed"):
-        abort(409)
-    return render_template("reminders/reassign.html", form=form, reminder=reminder)
-
-
-def _save(form, operation) -> bool:
-    """``save_versioned`` that also answers 409 for a reminder handled meanwhile."""
-    try:
-        result = save_versioned(form, lambda: operation() or True)
-    except operations.AlreadySettled:
-        db.session.rollback()
-        abort(409)
-    if result:
-        db.session.commit()
-    return bool(result)
 
 
 # --- Rules --------------------------------------------------------------------------------------
@@ -208,29 +184,11 @@ def edit_rule(rule_id: int):
     form = RuleForm(obj=rule)
     if request.method == "GET":
         form.version.data = rule.version
-    changed = save_versioned(
-        form,
-        lambda: operations.update_rule(
-            current_user,
-            rule,
-            operations.RuleFields(
-                enabled=bool(form.enabled.data),
-                offset=form.offset.data,
-                unit=form.unit.data,
-                at_time=form.at_time.data,
-                escalate_after_days=form.escalate_after_days.data,
-                validity_days=form.validity_days.data,
-            ),
-            form.version.data,
-        ),
-    )
-    if changed is not None:
-        db.session.commit()
-        flash(
-            _("Saved. Reminders follow the new rule within five minutes.")
-            if changed
-            else _("No change to save."),
-            "success",
-        )
-        return redirect(url_for("reminders.rules"))
-    return render_template("reminders/rule_form.html", form=form, rule=rule)
+    page = partial(render_template, "reminders/rule_form.html", form=form, rule=rule)
+    if not submitted(form, page):
+        return page()
+    changed = operations.update_rule(current_user, rule, form.values(), form.version.data)
+    if not changed:
+        return done(_("No change to save."), url_for("reminders.rules"))
+    message = _("Saved. Reminders follow the new rule within five minutes.")
+    return done(message, url_for("reminders.rules"))

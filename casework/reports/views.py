@@ -23,21 +23,32 @@ from flask_login import current_user
 
 from casework.assessments.operations import LEVEL_LABELS
 from casework.auth.operations import Reauthentication, reauthenticate
-from casework.auth.views import throttle_policy
+from casework.auth.views import lockout_message, throttle_policy
 from casework.cases.forms import parse_id
 from casework.cases.views import caseload_filters, load_case
 from casework.core import audit
 from casework.core.domain import show_error
 from casework.core.navigation import safe_next
-from casework.core.permissions import Scope, requires, scope_for
+from casework.core.permissions import Scope, deny, requires, scope_for
 from casework.core.time import local_today
-from casework.extensions import db
+from casework.core.urls import french
 from casework.referrals.views import queue_filters
+from casework.reminders.views import list_filters as reminder_filters
 from casework.reports import charts, csvfile, exports, snapshots
 from casework.reports import operations as reports
 from casework.reports.forms import ConfirmExportForm, DashboardFilterForm
 
 bp = Blueprint("reports", __name__, url_prefix="/rapports")
+# The dashboard's tables as their CSV's address names them (the code stays English).
+TABLE_PATHS = {
+    "caseload": "dossiers",
+    "needs": "besoins",
+    "funnel": "references",
+    "delays": "delais",
+}
+bp.record_once(
+    lambda state: state.app.url_map.converters.update(dashboard_table=french(TABLE_PATHS))
+)
 CONFIRMATION_KEY = "export_confirmation"
 DEFAULT_CONFIRMATION_MINUTES = 5
 
@@ -85,15 +96,8 @@ def confirm():
     outcome = reauthenticate(
         current_user, form.password.data, request.remote_addr or "-", throttle_policy(), "export"
     )
-    db.session.commit()
     if outcome is Reauthentication.THROTTLED:
-        minutes = int(current_app.config["LOGIN_LOCKOUT"].total_seconds() // 60)
-        form.password.errors = [
-            _(
-                "Too many failed attempts. Wait %(minutes)d minutes, then try again.",
-                minutes=minutes,
-            )
-        ]
+        form.password.errors = [lockout_message()]
         return _confirmation_page(form, 429)
     if outcome is Reauthentication.REFUSED:
         form.password.errors = [_("This is not your password.")]
@@ -139,7 +143,6 @@ def caseload_csv():
         region_id=filters.region_id,
         searched=bool(filters.query),
     )
-    db.session.commit()
     return csv_response(_dated("dossiers"), exports.CASELOAD_HEADERS, rows)
 
 
@@ -160,7 +163,6 @@ def referrals_csv():
         domain=filters.domain,
         waiting_days=filters.waiting_days,
     )
-    db.session.commit()
     return csv_response(_dated("references"), exports.REFERRAL_HEADERS, rows)
 
 
@@ -168,21 +170,13 @@ def referrals_csv():
 @requires("reports.export_reminders")
 def reminders_csv():
     """The reminders of the tab on screen; a supervisor's agent filter is kept."""
-    from casework.reminders import operations as reminders
-
     if not export_confirmed():
         return _ask_for_password()
-    tab = request.args.get("tab", "due")
-    regional = scope_for(current_user.role, "reminders.read") is Scope.REGION
-    filters = reminders.ListFilters(
-        tab=tab if tab in reminders.TABS else "due",
-        agent_id=parse_id(request.args.get("agent")) if regional else None,
-    )
+    filters = reminder_filters()
     rows = list(exports.reminder_rows(current_user, filters))
     exports.record_list_export(
         current_user, "export.reminders", "reminder", len(rows), tab=filters.tab
     )
-    db.session.commit()
     return csv_response(_dated("rappels"), exports.REMINDER_HEADERS, rows)
 
 
@@ -197,7 +191,6 @@ def audit_csv():
     prefix = action_filter()
     rows = list(exports.audit_rows(prefix))
     exports.record_list_export(current_user, "export.audit", "audit", len(rows), prefix=prefix)
-    db.session.commit()
     return csv_response(_dated("journal"), exports.AUDIT_HEADERS, rows)
 
 
@@ -221,9 +214,7 @@ def _dashboard_from_request() -> tuple[DashboardFilterForm, reports.Dashboard | 
             _id_or_400(request.args.get("directorate")),
         )
     except reports.OutOfScope:
-        audit.record(current_user, "reports.dashboard", target_type="dashboard", outcome="denied")
-        db.session.commit()
-        abort(403)
+        deny("reports.dashboard", target_type="dashboard")
     except reports.ReportError as error:
         show_error(form, error, lambda message: form.form_errors.append(message))
         return form, None
@@ -256,7 +247,7 @@ def dashboard():
         start=board.period.start.isoformat(),
         end=board.period.end.isoformat(),
     )
-    page = render_template(
+    return render_template(
         "reports/dashboard.html",
         form=form,
         board=board,
@@ -264,11 +255,9 @@ def dashboard():
         stage_labels=exports.STAGE_LABELS,
         max_age_minutes=int(snapshots.MAX_AGE.total_seconds() // 60),
     )
-    db.session.commit()
-    return page
 
 
-@bp.get("/tableau-de-bord/<table>.csv")
+@bp.get("/tableau-de-bord/<dashboard_table:table>.csv")
 @requires("reports.dashboard")
 def dashboard_csv(table: str):
     if table not in exports.DASHBOARD_TABLES:
@@ -289,8 +278,8 @@ def dashboard_csv(table: str):
         start=board.period.start.isoformat(),
         end=board.period.end.isoformat(),
     )
-    db.session.commit()
-    return csv_response(_dated(f"tableau-de-bord-{table}"), exported.headers, exported.rows)
+    filename = _dated(f"tableau-de-bord-{TABLE_PATHS[table]}")
+    return csv_response(filename, exported.headers, exported.rows)
 
 
 def _charts(board: reports.Dashboard) -> dict[str, charts.BarChart]:
@@ -352,7 +341,6 @@ def person_file_json(case_id: int):
     data = exports.person_file(current_user, case)
     filename = f"dossier-complet-{case.number}.json"
     exports.record_file_export(current_user, case, "json", len(data["cases"]))
-    db.session.commit()
     response = Response(
         json.dumps(data, ensure_ascii=False, indent=2, default=str),
         mimetype="application/json",
@@ -367,7 +355,7 @@ def person_file_page(case_id: int):
     case = load_case(case_id, "reports.export_file")
     data = exports.person_file(current_user, case)
     exports.record_file_export(current_user, case, "html", len(data["cases"]))
-    page = render_template(
+    return render_template(
         "reports/person_file.html",
         case=case,
         data=data,
@@ -375,5 +363,3 @@ def person_file_page(case_id: int):
         labels=exports.LABELS,
         level_labels=LEVEL_LABELS,
     )
-    db.session.commit()
-    return page

@@ -59,7 +59,7 @@ def intake(app, **overrides) -> dict:
 
 
 def search(client, data: dict):
-    return helpers.post_form(client, "/airport/", {**data, "step": "search"})
+    return helpers.post_form(client, "/aeroport/", {**data, "step": "search"})
 
 
 def first_slot(html: str) -> str:
@@ -69,7 +69,7 @@ def first_slot(html: str) -> str:
 
 
 def book(client, data: dict, slot: str):
-    return helpers.post_form(client, "/airport/", {**data, "step": "book", "slot": slot})
+    return helpers.post_form(client, "/aeroport/", {**data, "step": "book", "slot": slot})
 
 
 def counts(app) -> tuple[int, int, int, int]:
@@ -81,7 +81,7 @@ def counts(app) -> tuple[int, int, int, int]:
 
 
 def test_console_shows_opening_hours_and_an_empty_day(client, counter):
-    html = client.get("/airport/").get_data(as_text=True)
+    html = client.get("/aeroport/").get_data(as_text=True)
     assert "11:00–24:00" in html and "07:00–23:00" in html
     assert "Aucune réservation aujourd'hui" in unescape(html)
 
@@ -112,11 +112,11 @@ def test_booking_creates_person_case_appointment_and_claims(app, client, agent, 
             db.session.scalars(select(AuditEvent.action).where(AuditEvent.actor_id == counter.id))
         )
         assert {"case.opened", "appointment.booked"} <= actions
-    slip = client.get(f"/airport/reservations/{booking_id}")
+    slip = client.get(f"/aeroport/reservations/{booking_id}")
     assert slip.status_code == 200 and "Amina Diallo" in slip.get_data(as_text=True)
-    english = client.get(f"/airport/reservations/{booking_id}?langue=en").get_data(as_text=True)
+    english = client.get(f"/aeroport/reservations/{booking_id}?langue=en").get_data(as_text=True)
     assert "Your first Accompagnement Québec appointment" in english
-    console = client.get("/airport/").get_data(as_text=True)
+    console = client.get("/aeroport/").get_data(as_text=True)
     assert "Amina" in console  # today's bookings, under the staff member
 
 
@@ -150,7 +150,7 @@ def test_refugee_arrival_is_flagged_with_host_city(app, client, agent, counter):
     slot = first_slot(search(client, laval).get_data(as_text=True))
     response = book(client, laval, slot)
     assert response.status_code == 302
-    html = client.get("/airport/").get_data(as_text=True)
+    html = client.get("/aeroport/").get_data(as_text=True)
     assert "Laval" in html
     with app.app_context():
         booking = db.session.scalars(select(AirportBooking)).one()
@@ -175,7 +175,7 @@ def test_bad_intake_is_refused_and_creates_nothing(app, client, agent, counter, 
     before = counts(app)
     for step in ("search", "book"):
         response = helpers.post_form(
-            client, "/airport/", {**data, "step": step, "slot": "1-1-202701011200"}
+            client, "/aeroport/", {**data, "step": step, "slot": "1-1-202701011200"}
         )
         assert response.status_code == 400
         assert message in unescape(response.get_data(as_text=True)).lower()
@@ -232,16 +232,16 @@ def test_airport_staff_never_open_the_case_file(app, client, agent, counter):
     with app.app_context():
         appointment = db.session.scalars(select(Appointment)).one()
         case_id, appointment_id = appointment.case_id, appointment.id
-    assert client.get(f"/cases/{case_id}").status_code == 403
-    assert client.get(f"/appointments/{appointment_id}").status_code == 403
-    assert client.get("/appointments/").status_code == 403
+    assert client.get(f"/dossiers/{case_id}").status_code == 403
+    assert client.get(f"/rendez-vous/{appointment_id}").status_code == 403
+    assert client.get("/rendez-vous/").status_code == 403
 
 
 @pytest.mark.parametrize("role", ["agent", "advisor", "partner", "supervisor", "admin"])
 def test_other_roles_cannot_use_the_console(client, login, role):
     login(role)
-    assert client.get("/airport/").status_code == 403
-    assert client.get("/airport/reservations/1").status_code == 403
+    assert client.get("/aeroport/").status_code == 403
+    assert client.get("/aeroport/reservations/1").status_code == 403
 
 
 def test_language_narrows_slots_only_when_an_interpreter_is_needed(app, client, agent, counter):
@@ -282,11 +282,11 @@ def test_console_queries_do_not_grow_with_todays_bookings(
 
     book_someone(1)
     with count_queries() as few:
-        client.get("/airport/")
+        client.get("/aeroport/")
     for number in range(2, 6):
         book_someone(number)
     with count_queries() as many:
-        page = client.get("/airport/").get_data(as_text=True)
+        page = client.get("/aeroport/").get_data(as_text=True)
     assert "Personne5" in page
     assert many.count == few.count
 
@@ -311,9 +311,9 @@ def test_a_slip_shows_what_the_counter_booked_and_only_to_its_author(
         assert booking.starts_at == booked_at
     after = client.get(location).get_data(as_text=True)
     assert after == before
-    assert "annulé" not in client.get("/airport/").get_data(as_text=True).lower()
+    assert "annulé" not in client.get("/aeroport/").get_data(as_text=True).lower()
     colleague, other = make_user(role="airport", region="06"), app.test_client()
     helpers.login(other, colleague.username, colleague.password)
     assert other.get(location).status_code == 403
     assert other.get(location + "/rendez-vous.ics").status_code == 403
-    assert "Amina" in other.get("/airport/").get_data(as_text=True)  # today's list, unlinked
+    assert "Amina" in other.get("/aeroport/").get_data(as_text=True)  # today's list, unlinked

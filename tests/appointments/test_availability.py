@@ -17,7 +17,7 @@ from casework.extensions import db
 from tests import helpers
 from tests.appointments.factories import service_point
 
-PATH = "/appointments/disponibilites"
+PATH = "/rendez-vous/disponibilites"
 
 
 def window_data(app, **overrides) -> dict:
@@ -158,7 +158,7 @@ def test_agent_cannot_touch_a_colleagues_window(app, client, login, make_user):
 
 def test_admin_changes_a_duration(app, client, login):
     login("admin")
-    page = client.get("/appointments/types")
+    page = client.get("/rendez-vous/types")
     assert page.status_code == 200 and "Première entrevue" in page.text
     with app.app_context():
         kind = db.session.scalar(select(AppointmentType).where(AppointmentType.code == "follow_up"))
@@ -166,19 +166,19 @@ def test_admin_changes_a_duration(app, client, login):
     prefix = f"type{kind_id}-"
     bad = helpers.post_form(
         client,
-        "/appointments/types",
+        "/rendez-vous/types",
         {"type_id": kind_id, prefix + "duration_minutes": "50", prefix + "version": version},
     )
     assert bad.status_code == 400 and "multiple de 15" in bad.text
     good = helpers.post_form(
         client,
-        "/appointments/types",
+        "/rendez-vous/types",
         {"type_id": kind_id, prefix + "duration_minutes": "60", prefix + "version": version},
     )
     assert good.status_code == 302
     stale = helpers.post_form(
         client,
-        "/appointments/types",
+        "/rendez-vous/types",
         {"type_id": kind_id, prefix + "duration_minutes": "30", prefix + "version": version},
     )
     assert stale.status_code == 409
@@ -189,7 +189,7 @@ def test_admin_changes_a_duration(app, client, login):
 
 def test_types_page_is_for_admins(client, login):
     login("agent")
-    assert client.get("/appointments/types").status_code == 403
+    assert client.get("/rendez-vous/types").status_code == 403
 
 
 def test_pages_run_a_bounded_number_of_queries(app, client, login, count_queries):
@@ -207,9 +207,9 @@ def test_pages_run_a_bounded_number_of_queries(app, client, login, count_queries
 
         day = to_local(db.session.get(Appointment, first).starts_at).date().isoformat()
     with count_queries() as few:
-        client.get(f"/appointments/?vue=semaine&date={day}")
+        client.get(f"/rendez-vous/?vue=semaine&date={day}")
     for _ in range(6):
         book_one(app, agent)
     with count_queries() as many:
-        client.get(f"/appointments/?vue=semaine&date={day}")
+        client.get(f"/rendez-vous/?vue=semaine&date={day}")
     assert many.count == few.count

@@ -62,21 +62,21 @@ def claims_of(app, appointment_id: int) -> int:
 def test_book_from_the_case_page(app, client, agent):
     with app.app_context():
         case = helpers.create_case(agent.id)
-    page = client.get(f"/appointments/case/{case.id}/book")
+    page = client.get(f"/rendez-vous/dossier/{case.id}/reserver")
     assert page.status_code == 200
     found = helpers.post_form(
         client,
-        f"/appointments/case/{case.id}/book",
+        f"/rendez-vous/dossier/{case.id}/reserver",
         {"type_code": "follow_up", "mode": "phone", "step": "search"},
     )
     slot = SLOT.search(found.get_data(as_text=True)).group(1)
     booked = helpers.post_form(
         client,
-        f"/appointments/case/{case.id}/book",
+        f"/rendez-vous/dossier/{case.id}/reserver",
         {"type_code": "follow_up", "mode": "phone", "step": "book", "slot": slot},
     )
     assert booked.status_code == 302
-    case_page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    case_page = client.get(f"/dossiers/{case.id}").get_data(as_text=True)
     assert "Rencontre de suivi" in case_page
     with app.app_context():
         appointment = db.session.scalars(select(Appointment)).one()
@@ -88,15 +88,15 @@ def test_day_and_week_views_list_the_appointment(app, client, agent):
     appointment_id = book_one(app, agent, given_names="Olena")
     with app.app_context():
         day = to_local(db.session.get(Appointment, appointment_id).starts_at).date()
-    day_view = client.get(f"/appointments/?date={day.isoformat()}")
+    day_view = client.get(f"/rendez-vous/?date={day.isoformat()}")
     assert day_view.status_code == 200 and "Olena" in day_view.get_data(as_text=True)
-    week = client.get(f"/appointments/?vue=semaine&date={day.isoformat()}")
+    week = client.get(f"/rendez-vous/?vue=semaine&date={day.isoformat()}")
     assert "Olena" in week.get_data(as_text=True)
     other_week = client.get(
-        f"/appointments/?vue=semaine&date={(day + timedelta(days=14)).isoformat()}"
+        f"/rendez-vous/?vue=semaine&date={(day + timedelta(days=14)).isoformat()}"
     )
     assert "Olena" not in other_week.get_data(as_text=True)
-    bad = client.get("/appointments/?date=2026-13-45")
+    bad = client.get("/rendez-vous/?date=2026-13-45")
     assert bad.status_code == 200  # a clear message, today's calendar
 
 
@@ -107,7 +107,7 @@ def test_home_lists_upcoming_appointments(app, client, agent):
 
 def test_reschedule_moves_claims(app, client, agent):
     appointment_id = book_one(app, agent)
-    page = client.get(f"/appointments/{appointment_id}/deplacer")
+    page = client.get(f"/rendez-vous/{appointment_id}/deplacer")
     with app.app_context():
         before = db.session.get(Appointment, appointment_id)
         old_start, version = before.starts_at, before.version
@@ -115,7 +115,7 @@ def test_reschedule_moves_claims(app, client, agent):
     target = slots[3]
     moved = helpers.post_form(
         client,
-        f"/appointments/{appointment_id}/deplacer",
+        f"/rendez-vous/{appointment_id}/deplacer",
         {"slot": target, "step": "book", "version": version},
     )
     assert moved.status_code == 302
@@ -131,7 +131,7 @@ def test_reschedule_moves_claims(app, client, agent):
         assert min(claim_starts) == after.starts_at and len(claim_starts) == 3
     stale = helpers.post_form(
         client,
-        f"/appointments/{appointment_id}/deplacer",
+        f"/rendez-vous/{appointment_id}/deplacer",
         {"slot": slots[5], "step": "book", "version": version},
     )
     assert stale.status_code == 409
@@ -147,7 +147,7 @@ def test_reschedule_onto_a_taken_slot_changes_nothing(app, client, agent):
         start, version = mine.starts_at, mine.version
     response = helpers.post_form(
         client,
-        f"/appointments/{second}/deplacer",
+        f"/rendez-vous/{second}/deplacer",
         {"slot": token, "step": "book", "version": version},
     )
     assert response.status_code == 409
@@ -158,7 +158,7 @@ def test_reschedule_onto_a_taken_slot_changes_nothing(app, client, agent):
 
 def test_cancel_needs_a_reason_and_frees_the_time(app, client, agent):
     appointment_id = book_one(app, agent)
-    path = f"/appointments/{appointment_id}/annuler"
+    path = f"/rendez-vous/{appointment_id}/annuler"
     no_reason = helpers.post_form(client, path, {"version": 1})
     assert no_reason.status_code == 400
     other = helpers.post_form(client, path, {"version": 1, "reason": "other"})
@@ -184,12 +184,12 @@ def _start_in_the_past(app, appointment_id: int) -> None:
 
 def test_outcome_only_once_started_and_only_once(app, client, agent):
     appointment_id = book_one(app, agent)
-    path = f"/appointments/{appointment_id}/resultat"
+    path = f"/rendez-vous/{appointment_id}/resultat"
     early = helpers.post_form(
         client,
         path,
         {"outcome": "done", "version": 1},
-        token_from=f"/appointments/{appointment_id}",
+        token_from=f"/rendez-vous/{appointment_id}",
     )
     assert early.status_code == 400 and "pas encore commencé" in early.text
     with app.app_context():
@@ -201,7 +201,7 @@ def test_outcome_only_once_started_and_only_once(app, client, agent):
         client,
         path,
         {"outcome": "no_show", "version": version},
-        token_from=f"/appointments/{appointment_id}",
+        token_from=f"/rendez-vous/{appointment_id}",
     )
     assert missed.status_code == 302
     with app.app_context():
@@ -221,7 +221,7 @@ def test_outcome_only_once_started_and_only_once(app, client, agent):
         client,
         path,
         {"outcome": "done", "version": version},
-        token_from=f"/appointments/{appointment_id}",
+        token_from=f"/rendez-vous/{appointment_id}",
     )
     assert twice.status_code == 409
     bogus = helpers.post_form(
@@ -237,11 +237,11 @@ def test_agent_sees_only_her_own_calendar(app, client, agent, make_user):
     with app.app_context():
         open_every_day(colleague.id)
     theirs = book_one(app, colleague)
-    assert client.get(f"/appointments/?agent={colleague.id}").status_code == 403
-    assert client.get(f"/appointments/{theirs}").status_code == 403
-    assert client.get(f"/appointments/{theirs}/deplacer").status_code == 403
-    assert client.get(f"/appointments/disponibilites?agent={colleague.id}").status_code == 403
-    assert client.get("/appointments/99999999").status_code == 404
+    assert client.get(f"/rendez-vous/?agent={colleague.id}").status_code == 403
+    assert client.get(f"/rendez-vous/{theirs}").status_code == 403
+    assert client.get(f"/rendez-vous/{theirs}/deplacer").status_code == 403
+    assert client.get(f"/rendez-vous/disponibilites?agent={colleague.id}").status_code == 403
+    assert client.get("/rendez-vous/99999999").status_code == 404
 
 
 def test_supervisor_sees_the_region_only(app, client, login, make_user):
@@ -252,17 +252,17 @@ def test_supervisor_sees_the_region_only(app, client, login, make_user):
         open_every_day(remote.id, point_code="DR-EST")
     mine, theirs = book_one(app, local), book_one(app, remote)
     login("supervisor", region="06")
-    assert client.get(f"/appointments/?agent={local.id}").status_code == 200
-    assert client.get(f"/appointments/{mine}").status_code == 200
-    assert client.get(f"/appointments/?agent={remote.id}").status_code == 403
-    assert client.get(f"/appointments/{theirs}").status_code == 403
+    assert client.get(f"/rendez-vous/?agent={local.id}").status_code == 200
+    assert client.get(f"/rendez-vous/{mine}").status_code == 200
+    assert client.get(f"/rendez-vous/?agent={remote.id}").status_code == 403
+    assert client.get(f"/rendez-vous/{theirs}").status_code == 403
 
 
 @pytest.mark.parametrize("role", ["advisor", "partner", "airport", "admin"])
 def test_roles_without_a_calendar(client, login, role):
     login(role)
-    assert client.get("/appointments/").status_code == 403
-    assert client.get("/appointments/disponibilites").status_code == 403
+    assert client.get("/rendez-vous/").status_code == 403
+    assert client.get("/rendez-vous/disponibilites").status_code == 403
 
 
 def test_booking_in_the_past_is_refused(app, agent):
@@ -323,10 +323,10 @@ def test_slot_pickers_carry_one_slot_field(app, client, agent):
     with app.app_context():
         case_id = db.session.get(Appointment, appointment_id).case_id
     pages = [
-        client.get(f"/appointments/{appointment_id}/deplacer").text,
+        client.get(f"/rendez-vous/{appointment_id}/deplacer").text,
         helpers.post_form(
             client,
-            f"/appointments/case/{case_id}/book",
+            f"/rendez-vous/dossier/{case_id}/reserver",
             {"type_code": "follow_up", "mode": "in_person", "step": "search"},
         ).text,
     ]
@@ -349,7 +349,7 @@ def test_reminder_follows_the_appointment(app, client, agent):
 
     assert reminder_status() not in (None, "cancelled")
     cancelled = helpers.post_form(
-        client, f"/appointments/{appointment_id}/annuler", {"version": 1, "reason": "moved"}
+        client, f"/rendez-vous/{appointment_id}/annuler", {"version": 1, "reason": "moved"}
     )
     assert cancelled.status_code == 302
     assert reminder_status() == "cancelled"
@@ -366,7 +366,7 @@ def test_a_token_cannot_widen_the_booking_to_another_agent(app, client, agent, m
         )[0]
     response = helpers.post_form(
         client,
-        f"/appointments/case/{case.id}/book",
+        f"/rendez-vous/dossier/{case.id}/reserver",
         {"type_code": "follow_up", "mode": "in_person", "step": "book", "slot": theirs.token},
     )
     assert response.status_code == 400
@@ -381,19 +381,19 @@ def test_far_away_dates_are_refused_not_crashed(app, client, agent, day):
         case_id = db.session.get(Appointment, appointment_id).case_id
     booking = helpers.post_form(
         client,
-        f"/appointments/case/{case_id}/book",
+        f"/rendez-vous/dossier/{case_id}/reserver",
         {"type_code": "follow_up", "mode": "in_person", "step": "search", "not_before": day},
     )
     moving = helpers.post_form(
         client,
-        f"/appointments/{appointment_id}/deplacer",
+        f"/rendez-vous/{appointment_id}/deplacer",
         {"step": "search", "not_before": day, "version": 1},
     )
     absence = helpers.post_form(
         client,
-        "/appointments/disponibilites/exceptions",
+        "/rendez-vous/disponibilites/exceptions",
         {"exception-starts_on": day, "exception-ends_on": day, "exception-kind": "leave"},
-        token_from="/appointments/disponibilites",
+        token_from="/rendez-vous/disponibilites",
     )
     for response in (booking, moving, absence):
         assert response.status_code == 400 and "Vérifiez cette date" in response.text
@@ -432,7 +432,7 @@ def test_a_transferred_case_takes_its_upcoming_appointments_along(app, client, a
             )
         )
         assert owners == {successor.id}
-    assert client.get(f"/appointments/{appointment_id}").status_code == 403
+    assert client.get(f"/rendez-vous/{appointment_id}").status_code == 403
 
 
 def test_a_busy_successor_leaves_the_appointment_with_the_previous_agent(app, agent, make_user):

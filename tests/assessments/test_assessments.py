@@ -25,10 +25,12 @@ def catalogue(app):
 
 def _start(client, case_id):
     response = helpers.post_form(
-        client, f"/cases/{case_id}/assessment/nouvelle", token_from=f"/cases/{case_id}/assessment/"
+        client,
+        f"/dossiers/{case_id}/evaluation/nouvelle",
+        token_from=f"/dossiers/{case_id}/evaluation/",
     )
     assert response.status_code == 302
-    return client.get(f"/cases/{case_id}/assessment/modifier")
+    return client.get(f"/dossiers/{case_id}/evaluation/modifier")
 
 
 def _form_data(page: str, **changes) -> dict:
@@ -70,22 +72,23 @@ def test_first_assessment_draft_then_complete(app, client, login, make_case, cat
             "action": "draft",
         },
     )
-    response = helpers.post_form(client, f"/cases/{case.id}/assessment/modifier", data)
+    response = helpers.post_form(client, f"/dossiers/{case.id}/evaluation/modifier", data)
     assert response.status_code == 302
-    page = client.get(f"/cases/{case.id}/assessment/modifier").text
+    page = client.get(f"/dossiers/{case.id}/evaluation/modifier").text
     data = _form_data(page, action="complete")
     assert data[f"level_{housing}"] == "urgent"
     assert (
-        helpers.post_form(client, f"/cases/{case.id}/assessment/modifier", data).status_code == 302
+        helpers.post_form(client, f"/dossiers/{case.id}/evaluation/modifier", data).status_code
+        == 302
     )
     with app.app_context():
         assessment = db.session.scalar(select(Assessment).where(Assessment.case_id == case.id))
         assert assessment.status == "completed" and assessment.interpreter_remote
         assert assessment.requalification_interest and assessment.target_cnp == "2143"
         assert db.session.get(Case, case.id).status == "active"
-    view = client.get(f"/cases/{case.id}/assessment/").text
+    view = client.get(f"/dossiers/{case.id}/evaluation/").text
     assert "Hébergement temporaire" in view and "Baccalauréat en génie civil" in view
-    glance = client.get(f"/cases/{case.id}").text
+    glance = client.get(f"/dossiers/{case.id}").text
     assert "Urgent" in glance
 
 
@@ -94,7 +97,7 @@ def test_completion_needs_interview_date_and_mode(client, login, make_case):
     case = make_case(agent)
     page = _start(client, case.id).text
     response = helpers.post_form(
-        client, f"/cases/{case.id}/assessment/modifier", _form_data(page, action="complete")
+        client, f"/dossiers/{case.id}/evaluation/modifier", _form_data(page, action="complete")
     )
     assert response.status_code == 200
     assert 'id="interview_date-error"' in response.text
@@ -115,7 +118,7 @@ def test_invalid_values_save_nothing(app, client, login, make_case, field, value
     page = _start(client, case.id).text
     response = helpers.post_form(
         client,
-        f"/cases/{case.id}/assessment/modifier",
+        f"/dossiers/{case.id}/evaluation/modifier",
         _form_data(page, **{field: value, "action": "draft"}),
     )
     assert response.status_code == 200
@@ -133,7 +136,7 @@ def test_unknown_level_is_refused(client, login, make_case, catalogue):
     housing = needs[("settlement", "housing")]
     response = helpers.post_form(
         client,
-        f"/cases/{case.id}/assessment/modifier",
+        f"/dossiers/{case.id}/evaluation/modifier",
         _form_data(page, **{f"level_{housing}": "apocalyptic", "action": "draft"}),
     )
     assert response.status_code == 200 and f'id="level_{housing}-error"' in response.text
@@ -146,13 +149,14 @@ def test_two_tabs_editing_the_same_draft_get_a_conflict(client, login, make_case
     first = _form_data(page, current_occupation="Infirmière", action="draft")
     second = _form_data(page, current_occupation="Comptable", action="draft")
     assert (
-        helpers.post_form(client, f"/cases/{case.id}/assessment/modifier", first).status_code == 302
+        helpers.post_form(client, f"/dossiers/{case.id}/evaluation/modifier", first).status_code
+        == 302
     )
     assert (
-        helpers.post_form(client, f"/cases/{case.id}/assessment/modifier", second).status_code
+        helpers.post_form(client, f"/dossiers/{case.id}/evaluation/modifier", second).status_code
         == 409
     )
-    assert "Infirmière" in client.get(f"/cases/{case.id}/assessment/modifier").text
+    assert "Infirmière" in client.get(f"/dossiers/{case.id}/evaluation/modifier").text
 
 
 def test_reassessment_is_a_new_version_and_the_old_one_stays_readable(
@@ -165,7 +169,7 @@ def test_reassessment_is_a_new_version_and_the_old_one_stays_readable(
     page = _start(client, case.id).text
     helpers.post_form(
         client,
-        f"/cases/{case.id}/assessment/modifier",
+        f"/dossiers/{case.id}/evaluation/modifier",
         _form_data(
             page,
             **{
@@ -187,19 +191,20 @@ def test_reassessment_is_a_new_version_and_the_old_one_stays_readable(
     )
     assert data["interview_mode"] == "in_person"  # the re-assessment starts from the last version
     assert (
-        helpers.post_form(client, f"/cases/{case.id}/assessment/modifier", data).status_code == 302
+        helpers.post_form(client, f"/dossiers/{case.id}/evaluation/modifier", data).status_code
+        == 302
     )
     with app.app_context():
         versions = db.session.scalars(
             select(Assessment).where(Assessment.case_id == case.id).order_by(Assessment.number)
         ).all()
         assert [(v.number, v.status) for v in versions] == [(1, "completed"), (2, "completed")]
-    first = client.get(f"/cases/{case.id}/assessment/1").text
+    first = client.get(f"/dossiers/{case.id}/evaluation/1").text
     assert "Élevé" in first or "High" in first
-    comparison = client.get(f"/cases/{case.id}/assessment/comparer?de=1&a=2")
+    comparison = client.get(f"/dossiers/{case.id}/evaluation/comparer?de=1&a=2")
     assert comparison.status_code == 200
     assert "Logement" in comparison.text
-    assert client.get(f"/cases/{case.id}/assessment/comparer?de=1&a=9").status_code == 404
+    assert client.get(f"/dossiers/{case.id}/evaluation/comparer?de=1&a=9").status_code == 404
 
 
 def test_completed_version_cannot_be_changed(app, ctx, make_user, make_case):
@@ -224,7 +229,7 @@ def test_caseload_filter_by_domain_with_open_needs(app, client, login, make_case
     page = _start(client, with_need.id).text
     helpers.post_form(
         client,
-        f"/cases/{with_need.id}/assessment/modifier",
+        f"/dossiers/{with_need.id}/evaluation/modifier",
         _form_data(
             page,
             **{
@@ -233,5 +238,5 @@ def test_caseload_filter_by_domain_with_open_needs(app, client, login, make_case
             },
         ),
     )
-    listing = client.get("/cases/?domain=francisation").text
+    listing = client.get("/dossiers/?domain=francisation").text
     assert with_need.number in listing and without.number not in listing

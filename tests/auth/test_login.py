@@ -131,8 +131,8 @@ def test_idle_session_expires_with_a_message(client, make_user, app):
 
 def test_next_redirects_only_within_the_site(client, make_user):
     user = make_user()
-    response = helpers.login(client, user.username, user.password, next_path="/reference/")
-    assert response.headers["Location"] == "/reference/"
+    response = helpers.login(client, user.username, user.password, next_path="/referentiel/")
+    assert response.headers["Location"] == "/referentiel/"
     for hostile in (
         "https://evil.example/",
         "//evil.example/",
@@ -170,7 +170,7 @@ def test_forced_password_change_blocks_other_pages(client, make_user):
     user = make_user(must_change_password=True)
     response = helpers.login(client, user.username, user.password)
     assert response.headers["Location"] == "/compte/mot-de-passe"
-    assert client.get("/reference/").headers["Location"] == "/compte/mot-de-passe"
+    assert client.get("/referentiel/").headers["Location"] == "/compte/mot-de-passe"
     response = helpers.post_form(
         client,
         "/compte/mot-de-passe",
@@ -181,7 +181,7 @@ def test_forced_password_change_blocks_other_pages(client, make_user):
         },
     )
     assert response.status_code == 302
-    assert client.get("/reference/").status_code == 200
+    assert client.get("/referentiel/").status_code == 200
 
 
 def test_changing_ones_password_signs_out_other_browsers(app, make_user):

@@ -30,8 +30,8 @@ def test_agent_of_another_region_is_refused_and_the_denial_is_audited(
 ):
     _, case = montreal_case
     intruder = login(role="agent", region="03")
-    assert client.get(f"/cases/{case.id}").status_code == 403
-    assert client.get(f"/cases/{case.id}/assessment/").status_code == 403
+    assert client.get(f"/dossiers/{case.id}").status_code == 403
+    assert client.get(f"/dossiers/{case.id}/evaluation/").status_code == 403
     denied = [e for e in _events(app, case.id) if e.outcome == "denied"]
     assert {e.actor_id for e in denied} == {intruder.id}
     assert {e.actor_role for e in denied} == {"agent"}
@@ -40,13 +40,13 @@ def test_agent_of_another_region_is_refused_and_the_denial_is_audited(
 def test_colleague_at_the_same_service_point_cannot_read(client, login, montreal_case):
     _, case = montreal_case
     login(role="agent", region="06")
-    assert client.get(f"/cases/{case.id}").status_code == 403
+    assert client.get(f"/dossiers/{case.id}").status_code == 403
 
 
 def test_own_agent_reads_and_the_read_is_audited(app, client, login, montreal_case):
     agent, case = montreal_case
     login(user=agent)
-    assert client.get(f"/cases/{case.id}").status_code == 200
+    assert client.get(f"/dossiers/{case.id}").status_code == 200
     reads = [e for e in _events(app, case.id) if e.action == "case.viewed"]
     assert len(reads) == 1 and reads[0].actor_id == agent.id and reads[0].outcome == "ok"
 
@@ -54,26 +54,26 @@ def test_own_agent_reads_and_the_read_is_audited(app, client, login, montreal_ca
 def test_supervisor_of_the_region_reads_and_sees_the_access_log(app, client, login, montreal_case):
     _, case = montreal_case
     login(role="supervisor", region="06")
-    assert client.get(f"/cases/{case.id}").status_code == 200
-    log = client.get(f"/cases/{case.id}/journal-acces")
+    assert client.get(f"/dossiers/{case.id}").status_code == 200
+    log = client.get(f"/dossiers/{case.id}/journal-acces")
     assert log.status_code == 200
     assert "Dossier consulté" in log.text and "Superviseure ou superviseur" in log.text
-    assert client.get(f"/cases/{case.id}/personne").status_code == 403
+    assert client.get(f"/dossiers/{case.id}/personne").status_code == 403
 
 
 def test_supervisor_of_another_region_is_refused(client, login, montreal_case):
     _, case = montreal_case
     login(role="supervisor", region="05")
-    assert client.get(f"/cases/{case.id}").status_code == 403
+    assert client.get(f"/dossiers/{case.id}").status_code == 403
 
 
 def test_advisor_reads_but_cannot_edit_assessments(client, login, montreal_case):
     _, case = montreal_case
     login(role="advisor", region="06")
-    assert client.get(f"/cases/{case.id}").status_code == 200
-    assert client.get(f"/cases/{case.id}/assessment/").status_code == 200
-    assert client.get(f"/cases/{case.id}/assessment/modifier").status_code == 403
-    response = helpers.post_form(client, f"/cases/{case.id}/assessment/nouvelle", token_from="/")
+    assert client.get(f"/dossiers/{case.id}").status_code == 200
+    assert client.get(f"/dossiers/{case.id}/evaluation/").status_code == 200
+    assert client.get(f"/dossiers/{case.id}/evaluation/modifier").status_code == 403
+    response = helpers.post_form(client, f"/dossiers/{case.id}/evaluation/nouvelle", token_from="/")
     assert response.status_code == 403
 
 
@@ -81,9 +81,9 @@ def test_advisor_reads_but_cannot_edit_assessments(client, login, montreal_case)
 def test_airport_partner_and_admin_cannot_open_case_files(client, login, montreal_case, role):
     _, case = montreal_case
     login(role=role, region="06")
-    assert client.get("/cases/").status_code == 403
-    assert client.get(f"/cases/{case.id}").status_code == 403
-    assert client.get(f"/cases/{case.id}/assessment/").status_code == 403
+    assert client.get("/dossiers/").status_code == 403
+    assert client.get(f"/dossiers/{case.id}").status_code == 403
+    assert client.get(f"/dossiers/{case.id}/evaluation/").status_code == 403
 
 
 def test_caseload_lists_only_what_the_user_may_read(client, login, make_user, make_case):
@@ -91,20 +91,20 @@ def test_caseload_lists_only_what_the_user_may_read(client, login, make_user, ma
     mine = make_case(me, family_name="Mienne")
     colleague = make_user(role="agent", region="06")
     theirs = make_case(colleague, family_name="Autre")
-    page = client.get("/cases/").text
+    page = client.get("/dossiers/").text
     assert mine.number in page and theirs.number not in page
 
 
 def test_unknown_case_is_404(client, login):
     login(role="agent")
-    assert client.get("/cases/987654321").status_code == 404
+    assert client.get("/dossiers/987654321").status_code == 404
 
 
 @pytest.mark.parametrize(
     ("role", "path"),
     [
         ("airport", ""),
-        ("partner", "/assessment/"),
+        ("partner", "/evaluation/"),
         ("supervisor", "/personne"),
         ("advisor", "/consentements"),
     ],
@@ -112,7 +112,7 @@ def test_unknown_case_is_404(client, login):
 def test_refusals_by_role_are_audited_on_the_case(app, client, login, montreal_case, role, path):
     _, case = montreal_case
     user = login(role=role, region="06")
-    assert client.get(f"/cases/{case.id}{path}").status_code == 403
+    assert client.get(f"/dossiers/{case.id}{path}").status_code == 403
     denied = [e for e in _events(app, case.id) if e.outcome == "denied"]
     assert [(e.actor_id, e.actor_role) for e in denied] == [(user.id, role)]
 
@@ -122,7 +122,7 @@ def test_regional_readers_cannot_post_changes(app, client, login, montreal_case,
     _, case = montreal_case
     login(role="advisor", region="06")
     response = helpers.post_form(
-        client, f"/cases/{case.id}{path}", {"summary": "x"}, token_from="/"
+        client, f"/dossiers/{case.id}{path}", {"summary": "x"}, token_from="/"
     )
     assert response.status_code == 403
 
@@ -141,8 +141,8 @@ def test_consent_of_another_case_cannot_be_withdrawn_through_mine(app, client, l
         consent_id = consent.id
     helpers.post_form(
         client,
-        f"/cases/{mine.id}/consentements/{consent_id}/retrait",
-        token_from=f"/cases/{mine.id}/consentements",
+        f"/dossiers/{mine.id}/consentements/{consent_id}/retrait",
+        token_from=f"/dossiers/{mine.id}/consentements",
     )
     with app.app_context():
         assert db.session.get(Consent, consent_id).withdrawn_on is None
@@ -159,6 +159,6 @@ def test_agent2_opening_agentes_case_is_refused_and_audited(app, client):
         case = helpers.create_case(agente.id)
         agent2_id = agent2.id
     helpers.login(client, "agent2", password)
-    assert client.get(f"/cases/{case.id}").status_code == 403
+    assert client.get(f"/dossiers/{case.id}").status_code == 403
     denied = [e for e in _events(app, case.id) if e.outcome == "denied"]
     assert [(e.actor_id, e.action) for e in denied] == [(agent2_id, "cases.read")]

@@ -40,10 +40,10 @@ def test_a_1000_character_search_is_refused_with_a_message_and_changes_nothing(
     _agent, helene, oksana = _two_cases(login, make_case)
     search(client, "helene")
     response = helpers.post_form(
-        client, "/cases/recherche", {"q": "hélène " * 143}, token_from="/cases/"
+        client, "/dossiers/recherche", {"q": "hélène " * 143}, token_from="/dossiers/"
     )
     assert response.status_code == 302
-    page = client.get("/cases/").text
+    page = client.get("/dossiers/").text
     assert "100" in page  # « at most 100 characters »
     assert listed(page, helene) and not listed(page, oksana)  # the previous search stands
 
@@ -62,11 +62,15 @@ def test_a_1000_character_query_costs_at_most_eight_terms(client, login, make_ca
 
 def test_a_page_beyond_the_end_is_empty_not_an_error(client, login, make_case):
     _agent, helene, _oksana = _two_cases(login, make_case)
-    for path in ("/cases/?page=2", "/cases/?page=99999", "/cases/?page=99999999999999999999"):
+    for path in (
+        "/dossiers/?page=2",
+        "/dossiers/?page=99999",
+        "/dossiers/?page=99999999999999999999",
+    ):
         response = client.get(path)
         assert response.status_code == 200, path
         assert not listed(response.text, helene)
-    assert listed(client.get("/cases/?page=1").text, helene)
+    assert listed(client.get("/dossiers/?page=1").text, helene)
 
 
 def test_a_page_beyond_the_end_of_the_referral_queue_is_empty(client, login):

@@ -12,13 +12,15 @@ from tests import helpers
 
 def search(client, query: str) -> str:
     """Search as the page does (POST, then the caseload); returns the caseload page."""
-    response = helpers.post_form(client, "/cases/recherche", {"q": query}, token_from="/cases/")
+    response = helpers.post_form(
+        client, "/dossiers/recherche", {"q": query}, token_from="/dossiers/"
+    )
     assert response.status_code == 302 and "q=" not in response.headers["Location"]
-    return client.get("/cases/").text
+    return client.get("/dossiers/").text
 
 
 def listed(page: str, case) -> bool:
-    return f'href="/cases/{case.id}"' in page
+    return f'href="/dossiers/{case.id}"' in page
 
 
 @pytest.mark.parametrize(
@@ -75,9 +77,9 @@ def test_clearing_the_search_lists_everything_again(client, login, make_case):
     first, second = make_case(agent, family_name="Alpha"), make_case(agent, family_name="Beta")
     assert not listed(search(client, "alpha"), second)
     helpers.post_form(
-        client, "/cases/recherche", {"q": "alpha", "clear": "1"}, token_from="/cases/"
+        client, "/dossiers/recherche", {"q": "alpha", "clear": "1"}, token_from="/dossiers/"
     )
-    page = client.get("/cases/").text
+    page = client.get("/dossiers/").text
     assert listed(page, first) and listed(page, second)
 
 
@@ -128,11 +130,11 @@ def test_filters_status_priority_overdue(app, client, login, make_case):
         )
         db.session.execute(update(Case).where(Case.id == urgent.id).values(priority="urgent"))
         db.session.commit()
-    page = client.get("/cases/?overdue=y").text
+    page = client.get("/dossiers/?overdue=y").text
     assert overdue.number in page and future.number not in page and urgent.number not in page
-    page = client.get("/cases/?priority=urgent").text
+    page = client.get("/dossiers/?priority=urgent").text
     assert urgent.number in page and overdue.number not in page
-    page = client.get("/cases/?status=active").text
+    page = client.get("/dossiers/?status=active").text
     assert overdue.number in page and future.number not in page
 
 
@@ -141,10 +143,10 @@ def test_supervisor_sees_the_region_with_the_agent_column(client, login, make_us
     agent = make_user(role="agent", region="06")
     elsewhere = make_user(role="agent", region="05")
     case, other = make_case(agent), make_case(elsewhere)
-    page = client.get(f"/cases/?region={supervisor.region_id}").text
+    page = client.get(f"/dossiers/?region={supervisor.region_id}").text
     assert listed(page, case) and not listed(page, other)
     assert "Test Agent" in page  # the agent column of regional roles
-    assert not listed(client.get("/cases/?region=5").text, other)
+    assert not listed(client.get("/dossiers/?region=5").text, other)
 
 
 def test_priority_sort_puts_urgent_first(app, client, login, make_case):
@@ -154,8 +156,8 @@ def test_priority_sort_puts_urgent_first(app, client, login, make_case):
         db.session.execute(update(Case).where(Case.id == urgent.id).values(priority="urgent"))
         db.session.execute(update(Case).where(Case.id == high.id).values(priority="high"))
         db.session.commit()
-    page = client.get("/cases/?sort=priority").text
-    positions = [page.index(f'href="/cases/{c.id}"') for c in (urgent, high, normal)]
+    page = client.get("/dossiers/?sort=priority").text
+    positions = [page.index(f'href="/dossiers/{c.id}"') for c in (urgent, high, normal)]
     assert positions == sorted(positions)
 
 
@@ -164,11 +166,11 @@ def test_name_sort_and_pages_keep_the_order_of_the_sort(app, client, login, make
     agent = login(role="agent")
     names = ["Zola", "Martin", "Abadie"] + [f"Nom{i:02d}" for i in range(25)]
     made = {name: make_case(agent, family_name=name) for name in names}
-    first = client.get("/cases/?sort=name").text
-    second = client.get("/cases/?sort=name&page=2").text
-    positions = [first.index(f'href="/cases/{made[n].id}"') for n in ("Abadie", "Martin")]
-    assert positions == sorted(positions) and f'href="/cases/{made["Zola"].id}"' not in first
-    assert f'href="/cases/{made["Zola"].id}"' in second  # the last name, on the second page
+    first = client.get("/dossiers/?sort=name").text
+    second = client.get("/dossiers/?sort=name&page=2").text
+    positions = [first.index(f'href="/dossiers/{made[n].id}"') for n in ("Abadie", "Martin")]
+    assert positions == sorted(positions) and f'href="/dossiers/{made["Zola"].id}"' not in first
+    assert f'href="/dossiers/{made["Zola"].id}"' in second  # the last name, on the second page
 
 
 @pytest.mark.parametrize("role", ["agent", "supervisor", "advisor"])
@@ -183,10 +185,10 @@ def test_bad_filter_values_are_harmless(client, login, role):
         "region=abc",
         "domain=nope",
     ):
-        assert client.get(f"/cases/?{query}").status_code == 200, query
+        assert client.get(f"/dossiers/?{query}").status_code == 200, query
 
 
-def _caseload_queries(client, count_queries, path="/cases/"):
+def _caseload_queries(client, count_queries, path="/dossiers/"):
     with count_queries() as counter:
         assert client.get(path).status_code == 200
     return counter.count
@@ -198,12 +200,12 @@ def test_caseload_and_case_page_use_a_bounded_number_of_queries(
     agent = login(role="agent")
     cases = [make_case(agent) for _ in range(3)]
     few_list = _caseload_queries(client, count_queries)
-    few_page = _caseload_queries(client, count_queries, f"/cases/{cases[0].id}")
+    few_page = _caseload_queries(client, count_queries, f"/dossiers/{cases[0].id}")
     for _ in range(25):
         cases.append(make_case(agent))
     _add_timeline_and_household(app, agent, cases[0].id)
     assert _caseload_queries(client, count_queries) == few_list
-    assert _caseload_queries(client, count_queries, f"/cases/{cases[0].id}") == few_page
+    assert _caseload_queries(client, count_queries, f"/dossiers/{cases[0].id}") == few_page
     assert few_list <= 12 and few_page <= 16
 
 

@@ -41,7 +41,7 @@ def _new_case_data(**overrides):
 
 def test_agent_opens_a_case_and_names_are_kept_exactly(app, client, login):
     agent = login(role="agent")
-    response = helpers.post_form(client, "/cases/nouveau", _new_case_data())
+    response = helpers.post_form(client, "/dossiers/nouveau", _new_case_data())
     assert response.status_code == 302
     case_id = int(response.headers["Location"].rsplit("/", 1)[1])
     with app.app_context():
@@ -53,7 +53,7 @@ def test_agent_opens_a_case_and_names_are_kept_exactly(app, client, login):
         assert re.fullmatch(r"AQ-\d{4}-\d{6}", case.number)
         assert "dang" not in case.number.lower()
         assert case.person.citizenships == ["VN", "CA"]
-    page = client.get(f"/cases/{case_id}").text
+    page = client.get(f"/dossiers/{case_id}").text
     assert "Zoë Marie-Ève" in page and "Đặng-Tremblay" in page
 
 
@@ -94,7 +94,7 @@ def test_impossible_dates_and_oversized_names_are_form_errors(app, client, login
         ),
     ]
     for overrides, field in cases:
-        response = helpers.post_form(client, "/cases/nouveau", _new_case_data(**overrides))
+        response = helpers.post_form(client, "/dossiers/nouveau", _new_case_data(**overrides))
         assert response.status_code == 200, overrides
         assert field in _errors(response.text), (overrides, _errors(response.text))
     with app.app_context():
@@ -107,7 +107,7 @@ def _browser_submit(client, page: str, **typed) -> object:
     """Submit the form on ``page`` as a browser would: its own fields, plus what was typed."""
     data = helpers.form_fields(page)
     data.update(typed)
-    return client.post("/cases/nouveau", data=data)
+    return client.post("/dossiers/nouveau", data=data)
 
 
 def test_duplicate_check_shows_likely_matches_before_creating(app, client, login, make_case):
@@ -122,9 +122,9 @@ def test_duplicate_check_shows_likely_matches_before_creating(app, client, login
         "immigration_category": "family",
         "origin": "walk_in",
     }
-    response = _browser_submit(client, client.get("/cases/nouveau").text, **typed)
+    response = _browser_submit(client, client.get("/dossiers/nouveau").text, **typed)
     assert response.status_code == 200
-    assert f'href="/cases/{existing.id}"' in response.text
+    assert f'href="/dossiers/{existing.id}"' in response.text
     with app.app_context():
         assert db.session.query(Person).filter(Person.family_name == "COTE").count() == 0
     # Changing the name or the date after seeing the matches means a new check.
@@ -178,13 +178,13 @@ def test_countries_and_languages_outside_the_short_list_survive_an_edit(app, cli
         preferred_language="de",
         interpreter_language="de",
     )
-    response = helpers.post_form(client, "/cases/nouveau", data)
+    response = helpers.post_form(client, "/dossiers/nouveau", data)
     assert response.status_code == 302, _errors(response.text)
     case_id = response.headers["Location"].rsplit("/", 1)[1]
-    page = client.get(f"/cases/{case_id}/personne").text
+    page = client.get(f"/dossiers/{case_id}/personne").text
     fields = helpers.form_fields(page)
     assert fields["country_of_birth"] == "DE" and sorted(fields["citizenships"]) == ["CA", "DE"]
-    saved = client.post(f"/cases/{case_id}/personne", data=fields)
+    saved = client.post(f"/dossiers/{case_id}/personne", data=fields)
     assert saved.status_code == 302
     with app.app_context():
         person = db.session.get(Case, int(case_id)).person
@@ -196,15 +196,15 @@ def test_hostile_values_never_give_a_500(client, login, make_case):
     agent = login(role="agent")
     case = make_case(agent)
     interaction = {"kind": "note", "occurred_at": "9999-12-31T23:59", "summary": "x"}
-    assert helpers.post_form(client, f"/cases/{case.id}/suivi", interaction).status_code == 200
+    assert helpers.post_form(client, f"/dossiers/{case.id}/suivi", interaction).status_code == 200
     transfer = {"to_agent_id": "9" * 25, "reason": "x"}
-    assert helpers.post_form(client, f"/cases/{case.id}/transfert", transfer).status_code == 200
+    assert helpers.post_form(client, f"/dossiers/{case.id}/transfert", transfer).status_code == 200
     member = {"relationship": "child", "given_names": "Très Vieux", "date_of_birth": "0001-01-01"}
-    response = helpers.post_form(client, f"/cases/{case.id}/menage", member)
+    response = helpers.post_form(client, f"/dossiers/{case.id}/menage", member)
     assert "date_of_birth" in _errors(response.text)
     consent = {"purpose": "contact_sms", "given_on": "0001-01-01", "method": "verbal"}
     assert "given_on" in _errors(
-        helpers.post_form(client, f"/cases/{case.id}/consentements", consent).text
+        helpers.post_form(client, f"/dossiers/{case.id}/consentements", consent).text
     )
 
 
@@ -228,16 +228,18 @@ def test_a_pending_transfer_can_be_cancelled(app, client, login, make_user, make
     case = make_case(agent)
     helpers.post_form(
         client,
-        f"/cases/{case.id}/transfert",
+        f"/dossiers/{case.id}/transfert",
         {"to_agent_id": str(receiver.id), "reason": "Absence"},
     )
     response = helpers.post_form(
-        client, f"/cases/{case.id}/transfert/annuler", token_from=f"/cases/{case.id}/transfert"
+        client,
+        f"/dossiers/{case.id}/transfert/annuler",
+        token_from=f"/dossiers/{case.id}/transfert",
     )
     assert response.status_code == 302
     again = helpers.post_form(
         client,
-        f"/cases/{case.id}/transfert",
+        f"/dossiers/{case.id}/transfert",
         {"to_agent_id": str(receiver.id), "reason": "Absence"},
     )
     assert again.status_code == 302
@@ -249,19 +251,20 @@ def test_household_members_with_ages(app, client, login, make_case):
     born = date(date.today().year - 7, 1, 1).isoformat()
     response = helpers.post_form(
         client,
-        f"/cases/{case.id}/menage",
+        f"/dossiers/{case.id}/menage",
         {"relationship": "child", "given_names": "Lina", "family_name": "", "date_of_birth": born},
     )
     assert response.status_code == 302
-    page = client.get(f"/cases/{case.id}").text
+    page = client.get(f"/dossiers/{case.id}").text
     assert "Lina" in page and "7 ans" in page
     with app.app_context():
         member_id = db.session.scalar(
             select(HouseholdMember.id).where(HouseholdMember.case_id == case.id)
         )
-    assert client.get(f"/cases/{case.id}/menage/{member_id}/retirer").status_code == 200
+    assert client.get(f"/dossiers/{case.id}/menage/{member_id}/retirer").status_code == 200
     assert (
-        helpers.post_form(client, f"/cases/{case.id}/menage/{member_id}/retirer").status_code == 302
+        helpers.post_form(client, f"/dossiers/{case.id}/menage/{member_id}/retirer").status_code
+        == 302
     )
     with app.app_context():
         assert db.session.get(HouseholdMember, member_id) is None
@@ -276,7 +279,7 @@ def test_tampered_household_id_of_another_case_is_404(app, client, login, make_c
         db.session.commit()
         member_id = member.id
     response = helpers.post_form(
-        client, f"/cases/{mine.id}/menage/{member_id}/retirer", token_from=f"/cases/{mine.id}"
+        client, f"/dossiers/{mine.id}/menage/{member_id}/retirer", token_from=f"/dossiers/{mine.id}"
     )
     assert response.status_code == 404
     with app.app_context():
@@ -297,7 +300,7 @@ def test_timeline_newest_first_with_interpreter(app, client, login, make_case):
     ):
         response = helpers.post_form(
             client,
-            f"/cases/{case.id}/suivi",
+            f"/dossiers/{case.id}/suivi",
             {
                 "kind": "meeting",
                 "occurred_at": when,
@@ -309,17 +312,19 @@ def test_timeline_newest_first_with_interpreter(app, client, login, make_case):
             },
         )
         assert response.status_code == 302, _errors(response.text)
-    page = client.get(f"/cases/{case.id}").text
+    page = client.get(f"/dossiers/{case.id}").text
     assert page.index("Appel de suivi") < page.index("Premier entretien")
     assert "arabe" in page
     future = (date.today() + timedelta(days=2)).isoformat() + "T09:00"
     response = helpers.post_form(
-        client, f"/cases/{case.id}/suivi", {"kind": "note", "occurred_at": future, "summary": "x"}
+        client,
+        f"/dossiers/{case.id}/suivi",
+        {"kind": "note", "occurred_at": future, "summary": "x"},
     )
     assert "occurred_at" in _errors(response.text)
     before_opening = helpers.post_form(
         client,
-        f"/cases/{case.id}/suivi",
+        f"/dossiers/{case.id}/suivi",
         {"kind": "note", "occurred_at": "2025-11-01T09:00", "summary": "x"},
     )
     assert "occurred_at" in _errors(before_opening.text)
@@ -337,39 +342,39 @@ def test_consent_per_purpose_with_withdrawal(app, client, login, make_case):
     agent = login(role="agent")
     case = make_case(agent)
     data = {"purpose": "share_partner", "given_on": date.today().isoformat(), "method": "signed"}
-    assert helpers.post_form(client, f"/cases/{case.id}/consentements", data).status_code == 302
-    again = helpers.post_form(client, f"/cases/{case.id}/consentements", data)
+    assert helpers.post_form(client, f"/dossiers/{case.id}/consentements", data).status_code == 302
+    again = helpers.post_form(client, f"/dossiers/{case.id}/consentements", data)
     assert "purpose" in _errors(again.text)
-    page = client.get(f"/cases/{case.id}").text
+    page = client.get(f"/dossiers/{case.id}").text
     assert "Partager avec un organisme partenaire" in page or "organisme partenaire" in page
     with app.app_context():
         consent_id = db.session.scalar(select(Consent.id).where(Consent.case_id == case.id))
     response = helpers.post_form(
         client,
-        f"/cases/{case.id}/consentements/{consent_id}/retrait",
-        token_from=f"/cases/{case.id}/consentements",
+        f"/dossiers/{case.id}/consentements/{consent_id}/retrait",
+        token_from=f"/dossiers/{case.id}/consentements",
     )
     assert response.status_code == 302
     with app.app_context():
         consent = db.session.get(Consent, consent_id)
         assert consent.withdrawn_on == date.today() and consent.withdrawn_by_id == agent.id
-    assert "Aucun consentement en vigueur" in client.get(f"/cases/{case.id}").text
+    assert "Aucun consentement en vigueur" in client.get(f"/dossiers/{case.id}").text
 
 
 def test_closing_needs_a_reason_and_a_summary(app, client, login, make_case):
     agent = login(role="agent")
     case = make_case(agent)
-    page = client.get(f"/cases/{case.id}/statut").text
+    page = client.get(f"/dossiers/{case.id}/statut").text
     version = re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
     response = helpers.post_form(
         client,
-        f"/cases/{case.id}/statut",
+        f"/dossiers/{case.id}/statut",
         {"status": "closed", "priority": "normal", "version": version},
     )
     assert {"closing_reason"} <= set(_errors(response.text))
     response = helpers.post_form(
         client,
-        f"/cases/{case.id}/statut",
+        f"/dossiers/{case.id}/statut",
         {
             "status": "closed",
             "priority": "normal",
@@ -387,12 +392,12 @@ def test_closing_needs_a_reason_and_a_summary(app, client, login, make_case):
 def test_stale_person_edit_is_a_409_and_overwrites_nothing(app, client, login, make_case):
     agent = login(role="agent")
     case = make_case(agent)
-    page = client.get(f"/cases/{case.id}/personne").text
+    page = client.get(f"/dossiers/{case.id}/personne").text
     version = re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
     form = {**_new_case_data(given_names="Première"), "version": version}
-    assert helpers.post_form(client, f"/cases/{case.id}/personne", form).status_code == 302
+    assert helpers.post_form(client, f"/dossiers/{case.id}/personne", form).status_code == 302
     second_tab = {**_new_case_data(given_names="Seconde"), "version": version}
-    response = helpers.post_form(client, f"/cases/{case.id}/personne", second_tab)
+    response = helpers.post_form(client, f"/dossiers/{case.id}/personne", second_tab)
     assert response.status_code == 409
     with app.app_context():
         assert db.session.get(Case, case.id).person.given_names == "Première"
@@ -406,7 +411,7 @@ def test_transfer_completes_only_when_the_receiver_accepts(
     case = make_case(giver)
     response = helpers.post_form(
         client,
-        f"/cases/{case.id}/transfert",
+        f"/dossiers/{case.id}/transfert",
         {"to_agent_id": str(receiver.id), "reason": "Déménagement à Québec"},
     )
     assert response.status_code == 302
@@ -414,7 +419,7 @@ def test_transfer_completes_only_when_the_receiver_accepts(
         assert db.session.get(Case, case.id).agent_id == giver.id
     other = app.test_client()
     helpers.login(other, receiver.username, receiver.password)
-    assert other.get(f"/cases/{case.id}").status_code == 403
+    assert other.get(f"/dossiers/{case.id}").status_code == 403
     listing = other.get("/transferts/").text
     transfer_id = re.search(r"/transferts/(\d+)/accepter", listing).group(1)
     # The giver cannot answer in the receiver's place.
@@ -431,8 +436,8 @@ def test_transfer_completes_only_when_the_receiver_accepts(
     with app.app_context():
         moved = db.session.get(Case, case.id)
         assert (moved.agent_id, moved.region_id) == (receiver.id, receiver.region_id)
-    assert other.get(f"/cases/{case.id}").status_code == 200
-    assert client.get(f"/cases/{case.id}").status_code == 403
+    assert other.get(f"/dossiers/{case.id}").status_code == 200
+    assert client.get(f"/dossiers/{case.id}").status_code == 403
     assert (
         helpers.post_form(
             other, f"/transferts/{transfer_id}/refuser", token_from="/transferts/"
@@ -443,7 +448,7 @@ def test_transfer_completes_only_when_the_receiver_accepts(
 
 def test_changes_are_audited_without_personal_data(app, client, login):
     login(role="agent")
-    response = helpers.post_form(client, "/cases/nouveau", _new_case_data())
+    response = helpers.post_form(client, "/dossiers/nouveau", _new_case_data())
     case_id = response.headers["Location"].rsplit("/", 1)[1]
     with app.app_context():
         events = db.session.scalars(select(AuditEvent).where(AuditEvent.target_id == case_id)).all()

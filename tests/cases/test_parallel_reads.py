@@ -32,7 +32,7 @@ def test_parallel_reads_of_case_files_all_succeed(tmp_path, monkeypatch):
         client = app.test_client()
         helpers.login(client, agent.username, agent.password)
         for _ in range(15):
-            statuses.append(client.get(f"/cases/{case.id}").status_code)
+            statuses.append(client.get(f"/dossiers/{case.id}").status_code)
 
     threads = [threading.Thread(target=browse) for _ in range(6)]
     for thread in threads:

@@ -53,7 +53,7 @@ def audit_rows() -> int:
 @pytest.mark.no_transaction
 def test_a_page_reads_without_holding_the_write_lock(sqlite_app):
     other = other_writer(sqlite_app)
-    with sqlite_app.test_request_context("/cases/", method="GET"):
+    with sqlite_app.test_request_context("/dossiers/", method="GET"):
         audit_rows()
         other.execute("BEGIN IMMEDIATE")  # would raise « database is locked » under the old model
         other.execute("ROLLBACK")
@@ -64,7 +64,7 @@ def test_a_page_reads_without_holding_the_write_lock(sqlite_app):
 @pytest.mark.no_transaction
 def test_a_change_holds_the_write_lock_from_its_first_read(sqlite_app):
     other = other_writer(sqlite_app)
-    with sqlite_app.test_request_context("/cases/", method="POST"):
+    with sqlite_app.test_request_context("/dossiers/", method="POST"):
         audit_rows()
         with pytest.raises(sqlite3.OperationalError, match="locked"):
             other.execute("BEGIN IMMEDIATE")
@@ -77,7 +77,7 @@ def test_a_page_records_its_read_after_another_writer_committed(sqlite_app):
     """A deferred transaction cannot write once another writer has moved past its snapshot; the
     page's trace is written in a transaction of its own, so it is not refused."""
     other = other_writer(sqlite_app)
-    with sqlite_app.test_request_context("/cases/", method="GET"):
+    with sqlite_app.test_request_context("/dossiers/", method="GET"):
         before = audit_rows()  # the page's snapshot starts here
         other.execute(
             "INSERT INTO audit_events (occurred_at, action, outcome, details) "
@@ -99,7 +99,7 @@ def test_a_page_records_its_trace_while_another_writer_holds_the_lock_briefly(sq
     )
     other.execute("BEGIN IMMEDIATE")
     release = threading.Timer(0.3, lambda: other.execute("COMMIT"))
-    with sqlite_app.test_request_context("/cases/", method="GET"):
+    with sqlite_app.test_request_context("/dossiers/", method="GET"):
         audit_rows()
         release.start()
         audit.record(None, "cases.listed", target_type="case")
@@ -120,7 +120,7 @@ def test_a_file_page_writes_its_audit_row_after_its_last_read(app, client, login
         engine = db.engine
     event.listen(engine, "before_cursor_execute", keep)
     try:
-        response = client.get(f"/cases/{case.id}")
+        response = client.get(f"/dossiers/{case.id}")
     finally:
         event.remove(engine, "before_cursor_execute", keep)
     assert response.status_code == 200

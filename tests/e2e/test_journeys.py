@@ -57,7 +57,7 @@ def test_airport_books_a_first_appointment_and_prints_the_slip(context, live_ser
     page = context.new_page()
     pages = Pages(page, "a-aeroport", artifacts)
     sign_in(page, "accueil")
-    page.goto("/airport/")
+    page.goto("/aeroport/")
     expect(page.get_by_role("heading", name="Poste d'accueil à l'aéroport")).to_be_visible()
     pages.check("console")
 
@@ -81,7 +81,7 @@ def test_airport_books_a_first_appointment_and_prints_the_slip(context, live_ser
     chosen = page.locator("label[for='slot-2'] strong").inner_text()
     page.get_by_role("button", name="Réserver le créneau choisi").click()
 
-    page.wait_for_url(re.compile(r"/airport/reservations/\d+$"))
+    page.wait_for_url(re.compile(r"/aeroport/reservations/\d+$"))
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Votre premier rendez-vous Accompagnement Québec"
     )
@@ -159,7 +159,7 @@ def test_airport_booking_with_the_keyboard_only(browser, live_server, artifacts)
     keyboard.press("Enter")
     page.wait_for_url(lambda url: "/connexion" not in url)
 
-    page.goto("/airport/")
+    page.goto("/aeroport/")
     pages.check("console")
     steps = [
         ("#given_names", "Yusuf"),
@@ -191,7 +191,7 @@ def test_airport_booking_with_the_keyboard_only(browser, live_server, artifacts)
     expect(page.locator("#slot-2")).to_be_checked()
     tab_to(page, "button[value=book]")
     keyboard.press("Enter")
-    page.wait_for_url(re.compile(r"/airport/reservations/\d+$"))
+    page.wait_for_url(re.compile(r"/aeroport/reservations/\d+$"))
     expect(page.get_by_text("Yusuf Okonkwo")).to_be_visible()
     pages.check("confirmation")
     tab_to(page, "[data-print]")
@@ -278,7 +278,7 @@ def test_agent_assesses_plans_and_refers(context, live_server, booked_case, arti
     expect(page.get_by_role("heading", level=1)).to_contain_text("Première entrevue")
     pages.check("rendez-vous")
     page.locator("dl.summary").get_by_role("link", name=name).click()
-    expect(page).to_have_url(re.compile(rf"/cases/{booked_case['case_id']}$"))
+    expect(page).to_have_url(re.compile(rf"/dossiers/{booked_case['case_id']}$"))
     pages.check("dossier")
 
     # The needs assessment, with an interpreter; completing without the date is refused.
@@ -342,7 +342,7 @@ def test_agent_assesses_plans_and_refers(context, live_server, booked_case, arti
         ("pasi", "Obtenir un logement", "PROMIS"),
         ("mtess", "Se requalifier", "MTESS"),
     ):
-        page.goto(f"/cases/{booked_case['case_id']}/plan/")
+        page.goto(f"/dossiers/{booked_case['case_id']}/plan/")
         row = page.locator("tbody tr").filter(has_text=row_text).first
         row.get_by_role("link", name="Orienter").click()
         page.get_by_role("radio", name=re.compile(organisation)).check()
@@ -357,7 +357,7 @@ def test_agent_assesses_plans_and_refers(context, live_server, booked_case, arti
         referrals[kind] = int(page.url.rstrip("/").split("/")[-1])
 
     # The printed plan.
-    page.goto(f"/cases/{booked_case['case_id']}/plan/")
+    page.goto(f"/dossiers/{booked_case['case_id']}/plan/")
     page.get_by_role("link", name="Plan à imprimer pour la personne (français)").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Mon plan d'action")
     expect(page.get_by_text(name)).to_be_visible()

@@ -39,7 +39,12 @@ def test_home_in_english(client, login):
 
 @pytest.mark.parametrize(
     "path",
-    ["/reference/", "/reference/organismes", "/reference/besoins", "/reference/points-de-service"],
+    [
+        "/referentiel/",
+        "/referentiel/organismes",
+        "/referentiel/besoins",
+        "/referentiel/points-de-service",
+    ],
 )
 def test_reference_pages_render_with_bounded_queries(client, login, count_queries, path):
     login(role="agent")

@@ -71,13 +71,13 @@ def assessed_case(app, login, make_case):
 
 
 def _version(client, case_id: int) -> str:
-    return helpers.form_fields(client.get(f"/cases/{case_id}/plan/").text).get("version", "")
+    return helpers.form_fields(client.get(f"/dossiers/{case_id}/plan/").text).get("version", "")
 
 
 def test_generation_follows_the_rules_urgent_first_with_due_dates(app, client, assessed_case):
     _, case = assessed_case
     response = helpers.post_form(
-        client, f"/cases/{case.id}/plan/generer", token_from=f"/cases/{case.id}/plan/"
+        client, f"/dossiers/{case.id}/plan/generer", token_from=f"/dossiers/{case.id}/plan/"
     )
     assert response.status_code == 302
     with app.app_context():
@@ -91,7 +91,7 @@ def test_generation_follows_the_rules_urgent_first_with_due_dates(app, client, a
         first = actions[0]
         assert first.due_on == date.today() + timedelta(days=offsets["urgent"])
         assert {a.need_id for a in actions} and all(a.status == "todo" for a in actions)
-    page = client.get(f"/cases/{case.id}/plan/").text
+    page = client.get(f"/dossiers/{case.id}/plan/").text
     assert "(brouillon)" in page
 
 
@@ -99,7 +99,7 @@ def test_plan_needs_a_completed_assessment(app, client, login, make_case):
     agent = login(role="agent")
     case = make_case(agent)
     response = helpers.post_form(
-        client, f"/cases/{case.id}/plan/generer", token_from=f"/cases/{case.id}/plan/"
+        client, f"/dossiers/{case.id}/plan/generer", token_from=f"/dossiers/{case.id}/plan/"
     )
     assert response.status_code == 302
     with app.app_context():
@@ -107,20 +107,20 @@ def test_plan_needs_a_completed_assessment(app, client, login, make_case):
 
 
 def _status_version(client, case_id) -> str:
-    page = client.get(f"/cases/{case_id}/plan/").text
+    page = client.get(f"/dossiers/{case_id}/plan/").text
     return re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
 
 
 def _generate(client, case_id):
     helpers.post_form(
-        client, f"/cases/{case_id}/plan/generer", token_from=f"/cases/{case_id}/plan/"
+        client, f"/dossiers/{case_id}/plan/generer", token_from=f"/dossiers/{case_id}/plan/"
     )
 
 
 def test_edit_the_draft_add_move_remove_schedule(app, client, assessed_case):
     _, case = assessed_case
     _generate(client, case.id)
-    url = f"/cases/{case.id}/plan"
+    url = f"/dossiers/{case.id}/plan"
     added = helpers.post_form(
         client,
         f"{url}/actions",
@@ -174,14 +174,14 @@ def test_stale_draft_edit_is_409(client, assessed_case):
     stale = _version(client, case.id)
     helpers.post_form(
         client,
-        f"/cases/{case.id}/plan/actions",
+        f"/dossiers/{case.id}/plan/actions",
         {"version": stale, "objective": "O", "label": "A", "service": "none", "assignee": "agent"},
     )
     response = helpers.post_form(
         client,
-        f"/cases/{case.id}/plan/finaliser",
+        f"/dossiers/{case.id}/plan/finaliser",
         {"version": stale},
-        token_from=f"/cases/{case.id}/plan/",
+        token_from=f"/dossiers/{case.id}/plan/",
     )
     assert response.status_code == 409
 
@@ -191,7 +191,7 @@ def test_finalise_then_follow_up_and_abandon_with_reason(app, client, assessed_c
     _generate(client, case.id)
     assert (
         helpers.post_form(
-            client, f"/cases/{case.id}/plan/finaliser", {"version": _version(client, case.id)}
+            client, f"/dossiers/{case.id}/plan/finaliser", {"version": _version(client, case.id)}
         ).status_code
         == 302
     )
@@ -199,12 +199,12 @@ def test_finalise_then_follow_up_and_abandon_with_reason(app, client, assessed_c
         plan = db.session.scalars(select(Plan).where(Plan.case_id == case.id)).one()
         assert plan.status == "final" and plan.finalised_at is not None
         action_id = plan.actions[0].id
-    url = f"/cases/{case.id}/plan/actions/{action_id}/statut"
+    url = f"/dossiers/{case.id}/plan/actions/{action_id}/statut"
     helpers.post_form(
         client,
         url,
         {"status": "abandoned", "reason": "", "version": _status_version(client, case.id)},
-        token_from=f"/cases/{case.id}/plan/",
+        token_from=f"/dossiers/{case.id}/plan/",
     )
     with app.app_context():
         assert db.session.get(PlanAction, action_id).status == "todo"
@@ -213,11 +213,11 @@ def test_finalise_then_follow_up_and_abandon_with_reason(app, client, assessed_c
         client,
         url,
         {"status": "abandoned", "reason": "A trouvé un logement seule", "version": stale},
-        token_from=f"/cases/{case.id}/plan/",
+        token_from=f"/dossiers/{case.id}/plan/",
     )
     # A second tab still showing the old page cannot overwrite it.
     second_tab = helpers.post_form(
-        client, url, {"status": "done", "version": stale}, token_from=f"/cases/{case.id}/plan/"
+        client, url, {"status": "done", "version": stale}, token_from=f"/dossiers/{case.id}/plan/"
     )
     assert second_tab.status_code == 409
     with app.app_context():
@@ -229,7 +229,7 @@ def test_finalise_then_follow_up_and_abandon_with_reason(app, client, assessed_c
         before, plan_version = len(plan.actions), plan.version
     response = helpers.post_form(
         client,
-        f"/cases/{case.id}/plan/actions",
+        f"/dossiers/{case.id}/plan/actions",
         {
             "version": str(plan_version),
             "objective": "O",
@@ -237,10 +237,10 @@ def test_finalise_then_follow_up_and_abandon_with_reason(app, client, assessed_c
             "service": "none",
             "assignee": "agent",
         },
-        token_from=f"/cases/{case.id}/plan/",
+        token_from=f"/dossiers/{case.id}/plan/",
     )
     assert response.status_code == 302
-    assert "ne peut pas être modifié" in client.get(f"/cases/{case.id}/plan/").text
+    assert "ne peut pas être modifié" in client.get(f"/dossiers/{case.id}/plan/").text
     with app.app_context():
         assert (
             len(db.session.scalars(select(Plan).where(Plan.case_id == case.id)).one().actions)
@@ -259,34 +259,34 @@ def test_a_plan_with_no_action_cannot_be_finalised(app, client, assessed_case):
     for action_id in ids:
         helpers.post_form(
             client,
-            f"/cases/{case.id}/plan/actions/{action_id}/retirer",
+            f"/dossiers/{case.id}/plan/actions/{action_id}/retirer",
             {"version": _version(client, case.id)},
         )
     response = helpers.post_form(
-        client, f"/cases/{case.id}/plan/finaliser", {"version": _version(client, case.id)}
+        client, f"/dossiers/{case.id}/plan/finaliser", {"version": _version(client, case.id)}
     )
     assert response.status_code == 302
     with app.app_context():
         assert (
             db.session.scalars(select(Plan).where(Plan.case_id == case.id)).one().status == "draft"
         )
-    assert "au moins une action" in client.get(f"/cases/{case.id}/plan/").text
+    assert "au moins une action" in client.get(f"/dossiers/{case.id}/plan/").text
 
 
 def test_a_new_version_keeps_the_follow_up_of_unchanged_actions(app, client, assessed_case):
     _, case = assessed_case
     _generate(client, case.id)
     helpers.post_form(
-        client, f"/cases/{case.id}/plan/finaliser", {"version": _version(client, case.id)}
+        client, f"/dossiers/{case.id}/plan/finaliser", {"version": _version(client, case.id)}
     )
     with app.app_context():
         first = db.session.scalars(select(Plan).where(Plan.case_id == case.id)).one().actions[0]
         label, first_id = first.label, first.id
     helpers.post_form(
         client,
-        f"/cases/{case.id}/plan/actions/{first_id}/statut",
+        f"/dossiers/{case.id}/plan/actions/{first_id}/statut",
         {"status": "done", "version": _status_version(client, case.id)},
-        token_from=f"/cases/{case.id}/plan/",
+        token_from=f"/dossiers/{case.id}/plan/",
     )
     _generate(client, case.id)
     with app.app_context():
@@ -296,39 +296,39 @@ def test_a_new_version_keeps_the_follow_up_of_unchanged_actions(app, client, ass
         assert [(p.number, p.status) for p in plans] == [(1, "final"), (2, "draft")]
         carried = next(a for a in plans[1].actions if a.label == label)
         assert carried.status == "done"
-    assert client.get(f"/cases/{case.id}/plan/1").status_code == 200
+    assert client.get(f"/dossiers/{case.id}/plan/1").status_code == 200
 
 
 def test_access_to_plans(app, client, login, make_user, make_case, assessed_case):
     _, case = assessed_case
     helpers.post_form(client, "/deconnexion", token_from="/")
     login(role="advisor", region="06")
-    assert client.get(f"/cases/{case.id}/plan/").status_code == 200
+    assert client.get(f"/dossiers/{case.id}/plan/").status_code == 200
     assert (
-        helpers.post_form(client, f"/cases/{case.id}/plan/generer", token_from="/").status_code
+        helpers.post_form(client, f"/dossiers/{case.id}/plan/generer", token_from="/").status_code
         == 403
     )
     helpers.post_form(client, "/deconnexion", token_from="/")
     login(role="agent", region="03")
-    assert client.get(f"/cases/{case.id}/plan/").status_code == 403
+    assert client.get(f"/dossiers/{case.id}/plan/").status_code == 403
 
 
 def test_plan_page_queries_are_bounded(app, client, assessed_case, count_queries):
     _, case = assessed_case
     _generate(client, case.id)
     with count_queries() as counter:
-        assert client.get(f"/cases/{case.id}/plan/").status_code == 200
+        assert client.get(f"/dossiers/{case.id}/plan/").status_code == 200
     assert counter.count <= 14
 
 
 def test_finalising_saves_the_due_dates_on_screen(app, client, assessed_case):
     _, case = assessed_case
     _generate(client, case.id)
-    fields = helpers.form_fields(client.get(f"/cases/{case.id}/plan/").text, "calendrier")
+    fields = helpers.form_fields(client.get(f"/dossiers/{case.id}/plan/").text, "calendrier")
     due_field = next(name for name in fields if re.fullmatch(r"due_\d+", name))
     later = (date.today() + timedelta(days=120)).isoformat()
     fields[due_field] = later
-    assert client.post(f"/cases/{case.id}/plan/finaliser", data=fields).status_code == 302
+    assert client.post(f"/dossiers/{case.id}/plan/finaliser", data=fields).status_code == 302
     with app.app_context():
         action = db.session.get(PlanAction, int(due_field.split("_")[1]))
         assert action.due_on.isoformat() == later and action.plan.status == "final"
@@ -337,13 +337,13 @@ def test_finalising_saves_the_due_dates_on_screen(app, client, assessed_case):
 def test_a_past_due_date_is_refused(app, client, assessed_case):
     _, case = assessed_case
     _generate(client, case.id)
-    fields = helpers.form_fields(client.get(f"/cases/{case.id}/plan/").text, "calendrier")
+    fields = helpers.form_fields(client.get(f"/dossiers/{case.id}/plan/").text, "calendrier")
     due_field = next(name for name in fields if re.fullmatch(r"due_\d+", name))
     fields[due_field] = "1900-01-01"
-    client.post(f"/cases/{case.id}/plan/echeances", data=fields)
+    client.post(f"/dossiers/{case.id}/plan/echeances", data=fields)
     with app.app_context():
         assert db.session.get(PlanAction, int(due_field.split("_")[1])).due_on.year != 1900
-    assert "Action 1" in client.get(f"/cases/{case.id}/plan/").text
+    assert "Action 1" in client.get(f"/dossiers/{case.id}/plan/").text
 
 
 def test_actions_added_by_hand_come_back_in_the_next_version(app, client, assessed_case):
@@ -351,7 +351,7 @@ def test_actions_added_by_hand_come_back_in_the_next_version(app, client, assess
     _generate(client, case.id)
     helpers.post_form(
         client,
-        f"/cases/{case.id}/plan/actions",
+        f"/dossiers/{case.id}/plan/actions",
         {
             "version": _version(client, case.id),
             "objective": "Réseau",
@@ -361,7 +361,7 @@ def test_actions_added_by_hand_come_back_in_the_next_version(app, client, assess
         },
     )
     helpers.post_form(
-        client, f"/cases/{case.id}/plan/finaliser", {"version": _version(client, case.id)}
+        client, f"/dossiers/{case.id}/plan/finaliser", {"version": _version(client, case.id)}
     )
     _generate(client, case.id)
     with app.app_context():
@@ -375,11 +375,11 @@ def test_plan_page_queries_do_not_grow_with_actions(app, client, assessed_case, 
     _, case = assessed_case
     _generate(client, case.id)
     with count_queries() as few:
-        client.get(f"/cases/{case.id}/plan/")
+        client.get(f"/dossiers/{case.id}/plan/")
     for index in range(20):
         helpers.post_form(
             client,
-            f"/cases/{case.id}/plan/actions",
+            f"/dossiers/{case.id}/plan/actions",
             {
                 "version": _version(client, case.id),
                 "objective": "O",
@@ -389,38 +389,40 @@ def test_plan_page_queries_do_not_grow_with_actions(app, client, assessed_case, 
             },
         )
     with count_queries() as many:
-        client.get(f"/cases/{case.id}/plan/")
+        client.get(f"/dossiers/{case.id}/plan/")
     assert many.count == few.count
 
 
 def test_printable_plan_in_french_by_default_and_english_on_request(app, client, assessed_case):
     _, case = assessed_case
-    assert client.get(f"/cases/{case.id}/plan/imprimer").status_code == 404  # nothing finalised yet
+    assert (
+        client.get(f"/dossiers/{case.id}/plan/imprimer").status_code == 404
+    )  # nothing finalised yet
     _generate(client, case.id)
     helpers.post_form(
-        client, f"/cases/{case.id}/plan/finaliser", {"version": _version(client, case.id)}
+        client, f"/dossiers/{case.id}/plan/finaliser", {"version": _version(client, case.id)}
     )
     with app.app_context():
         action = db.session.scalars(select(Plan).where(Plan.case_id == case.id)).one().actions[0]
         label, label_en = action.label, action.label_en
-    french = client.get(f"/cases/{case.id}/plan/imprimer")
+    french = client.get(f"/dossiers/{case.id}/plan/imprimer")
     assert french.status_code == 200 and '<html lang="fr-CA">' in french.text
     assert "Mon plan d" in french.text and label.replace("'", "&#39;") in french.text
-    english = client.get(f"/cases/{case.id}/plan/imprimer?langue=en").text
+    english = client.get(f"/dossiers/{case.id}/plan/imprimer?langue=en").text
     assert '<html lang="en">' in english and "My action plan" in english
     assert label_en.replace("'", "&#39;") in english
     # The interface stays in French afterwards.
-    assert '<html lang="fr-CA">' in client.get(f"/cases/{case.id}/plan/").text
+    assert '<html lang="fr-CA">' in client.get(f"/dossiers/{case.id}/plan/").text
 
 
 def test_plan_as_a_pdf_download(app, client, assessed_case):
     _, case = assessed_case
     _generate(client, case.id)
     helpers.post_form(
-        client, f"/cases/{case.id}/plan/finaliser", {"version": _version(client, case.id)}
+        client, f"/dossiers/{case.id}/plan/finaliser", {"version": _version(client, case.id)}
     )
     for query in ("", "?langue=en"):
-        response = client.get(f"/cases/{case.id}/plan/imprimer.pdf{query}")
+        response = client.get(f"/dossiers/{case.id}/plan/imprimer.pdf{query}")
         assert response.status_code == 200
         assert response.headers["Content-Type"] == "application/pdf"
         assert response.headers["Content-Disposition"].startswith("attachment;")
@@ -443,7 +445,7 @@ def _draft_ids(app, case_id):
 def test_removing_a_draft_action_asks_for_confirmation_first(app, client, assessed_case):
     _, case = assessed_case
     _generate(client, case.id)
-    url = f"/cases/{case.id}/plan"
+    url = f"/dossiers/{case.id}/plan"
     first, second = _draft_ids(app, case.id)[:2]
     # The table's button saves what is on screen, then asks; nothing is removed yet.
     fields = helpers.form_fields(client.get(f"{url}/").text, "calendrier")
@@ -471,7 +473,7 @@ def test_removing_a_draft_action_asks_for_confirmation_first(app, client, assess
 def test_the_plan_page_remove_button_no_longer_removes_at_once(client, assessed_case):
     _, case = assessed_case
     _generate(client, case.id)
-    page = client.get(f"/cases/{case.id}/plan/").text
+    page = client.get(f"/dossiers/{case.id}/plan/").text
     assert "/demande-de-retrait" in page
     assert not re.search(r'formaction="[^"]*/retirer"', page)
 
@@ -479,7 +481,7 @@ def test_the_plan_page_remove_button_no_longer_removes_at_once(client, assessed_
 def test_a_confirmation_left_open_while_the_draft_changed_is_409(app, client, assessed_case):
     _, case = assessed_case
     _generate(client, case.id)
-    url = f"/cases/{case.id}/plan"
+    url = f"/dossiers/{case.id}/plan"
     first = _draft_ids(app, case.id)[0]
     stale = helpers.form_fields(client.get(f"{url}/actions/{first}/retirer").text)
     helpers.post_form(
@@ -535,9 +537,9 @@ def test_the_pdf_prints_headings_and_objectives_in_bold(app, client, assessed_ca
     _, case = assessed_case
     _generate(client, case.id)
     helpers.post_form(
-        client, f"/cases/{case.id}/plan/finaliser", {"version": _version(client, case.id)}
+        client, f"/dossiers/{case.id}/plan/finaliser", {"version": _version(client, case.id)}
     )
-    document = client.get(f"/cases/{case.id}/plan/imprimer.pdf").data
+    document = client.get(f"/dossiers/{case.id}/plan/imprimer.pdf").data
     assert {"DejaVuSans", "DejaVuSans-Bold"} <= _base_fonts(document)
 
 
@@ -574,9 +576,9 @@ def test_printed_plan_shows_the_next_appointment(app, client, assessed_case):
     agent, case = assessed_case
     _generate(client, case.id)
     helpers.post_form(
-        client, f"/cases/{case.id}/plan/finaliser", {"version": _version(client, case.id)}
+        client, f"/dossiers/{case.id}/plan/finaliser", {"version": _version(client, case.id)}
     )
-    before = client.get(f"/cases/{case.id}/plan/imprimer").text
+    before = client.get(f"/dossiers/{case.id}/plan/imprimer").text
     assert "aucun pour l'instant" in before
     with app.app_context():
         open_every_day(agent.id)
@@ -592,7 +594,7 @@ def test_printed_plan_shows_the_next_appointment(app, client, assessed_case):
         )
         db.session.commit()
         point_name = slot.service_point_name
-    after = client.get(f"/cases/{case.id}/plan/imprimer").text
+    after = client.get(f"/dossiers/{case.id}/plan/imprimer").text
     assert "Mon prochain rendez-vous" in after and point_name in after
-    document = client.get(f"/cases/{case.id}/plan/imprimer.pdf").data
+    document = client.get(f"/dossiers/{case.id}/plan/imprimer.pdf").data
     assert document.startswith(b"%PDF")

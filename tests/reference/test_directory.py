@@ -16,7 +16,7 @@ def _promis(app):
 def test_advisor_of_the_region_updates_contacts_and_it_is_audited(app, client, login):
     login(role="advisor", region="06")
     promis = _promis(app)
-    url = f"/reference/organismes/{promis}/modifier"
+    url = f"/referentiel/organismes/{promis}/modifier"
     fields = helpers.form_fields(client.get(url).text)
     fields.update(contact_name="Accueil PROMIS", contact_phone="514 555-0100", capacity="150")
     assert client.post(url, data=fields).status_code == 302
@@ -28,7 +28,7 @@ def test_advisor_of_the_region_updates_contacts_and_it_is_audited(app, client, l
             select(AuditEvent).where(AuditEvent.action == "organisation.updated")
         ).one()
         assert set(event.details["fields"]) >= {"contact_name", "contact_phone", "capacity"}
-    assert "Accueil PROMIS" in client.get("/reference/organismes").text
+    assert "Accueil PROMIS" in client.get("/referentiel/organismes").text
     stale = client.post(url, data=fields)
     assert stale.status_code == 409
 
@@ -36,16 +36,16 @@ def test_advisor_of_the_region_updates_contacts_and_it_is_audited(app, client, l
 def test_others_cannot_edit_the_directory(app, client, login):
     promis = _promis(app)
     login(role="advisor", region="05")
-    assert client.get(f"/reference/organismes/{promis}/modifier").status_code == 403
+    assert client.get(f"/referentiel/organismes/{promis}/modifier").status_code == 403
     helpers.post_form(client, "/deconnexion", token_from="/")
     login(role="agent", region="06")
-    assert client.get(f"/reference/organismes/{promis}/modifier").status_code == 403
+    assert client.get(f"/referentiel/organismes/{promis}/modifier").status_code == 403
 
 
 def test_an_organisation_can_be_deactivated_and_bad_values_are_form_errors(app, client, login):
     login(role="admin")
     promis = _promis(app)
-    url = f"/reference/organismes/{promis}/modifier"
+    url = f"/referentiel/organismes/{promis}/modifier"
     fields = helpers.form_fields(client.get(url).text)
     fields.pop("active", None)
     assert client.post(url, data=fields).status_code == 302
@@ -65,7 +65,7 @@ def _organisation(app, code):
 def test_cities_served_are_edited_as_a_list_and_audited(app, client, login):
     login(role="advisor", region="07")
     sito = _organisation(app, "sito")
-    url = f"/reference/organismes/{sito}/modifier"
+    url = f"/referentiel/organismes/{sito}/modifier"
     page = client.get(url).text
     assert 'name="cities_served"' in page and "Villes desservies" in page
     fields = helpers.form_fields(page)
@@ -84,7 +84,7 @@ def test_cities_served_are_edited_as_a_list_and_audited(app, client, login):
         assert event.details["fields"] == ["cities_served"]
         # Languages came back in the form's order: not an edit, still an illustrative value.
         assert db.session.get(Organisation, sito).is_illustrative("languages")
-    listing = client.get("/reference/organismes").text
+    listing = client.get("/referentiel/organismes").text
     assert "Villes desservies : Gatineau, Chelsea, Cantley" in listing
     assert "Toute la région" in listing  # organisations with no list serve their whole region
     fields = helpers.form_fields(client.get(url).text)
@@ -97,7 +97,7 @@ def test_cities_served_are_edited_as_a_list_and_audited(app, client, login):
 def test_a_city_name_too_long_is_a_form_error_and_changes_nothing(app, client, login):
     login(role="admin")
     ciel = _organisation(app, "ciel")
-    url = f"/reference/organismes/{ciel}/modifier"
+    url = f"/referentiel/organismes/{ciel}/modifier"
     fields = helpers.form_fields(client.get(url).text)
     fields["cities_served"] = "Chelsea\n" + "x" * 81
     response = client.post(url, data=fields)

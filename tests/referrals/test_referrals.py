@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from casework.extensions import db
 from casework.referrals.models import Disclosure, Referral, ReferralEvent
+from casework.referrals.views import MOVE_PATHS
 from tests import helpers
 
 
@@ -78,7 +79,7 @@ def test_suggestions_are_ranked_explained_and_deterministic(app, client, referra
     assert scores == sorted(scores, reverse=True)
     _, _, top_reasons = first[0]
     assert any("région" in reason for reason in top_reasons)
-    page = client.get(f"/cases/{case.id}/plan/actions/{actions['pasi_partner']}/orienter").text
+    page = client.get(f"/dossiers/{case.id}/plan/actions/{actions['pasi_partner']}/orienter").text
     assert "Pourquoi" in page
     mtess = _suggestions(app, case.id, actions["mtess"])
     assert [code for code, _, _ in mtess] == ["mtess"]
@@ -87,7 +88,7 @@ def test_suggestions_are_ranked_explained_and_deterministic(app, client, referra
 def _create(client, case_id, action_id, organisation_id, override=""):
     return helpers.post_form(
         client,
-        f"/cases/{case_id}/plan/actions/{action_id}/orienter",
+        f"/dossiers/{case_id}/plan/actions/{action_id}/orienter",
         {"organisation_id": str(organisation_id), "override_reason": override},
     )
 
@@ -119,7 +120,7 @@ def test_an_organisation_outside_the_region_needs_a_reason(app, client, referral
 def _move(client, referral_id, to_status, version, **extra):
     return helpers.post_form(
         client,
-        f"/references/{referral_id}/{to_status}",
+        f"/references/{referral_id}/{MOVE_PATHS.get(to_status, to_status)}",
         {"version": str(version), **extra},
         token_from=f"/references/{referral_id}",
     )
@@ -169,7 +170,7 @@ def test_the_whole_lifecycle_with_consent_gate_and_disclosure(
         assert db.session.scalar(select(Disclosure).where(Disclosure.referral_id == rid)) is None
     helpers.post_form(
         client,
-        f"/cases/{case.id}/consentements",
+        f"/dossiers/{case.id}/consentements",
         {"purpose": "share_partner", "given_on": date.today().isoformat(), "method": "signed"},
     )
     assert _move(client, rid, "sent", version).status_code == 302
@@ -267,7 +268,7 @@ def test_referrals_follow_their_case_to_its_new_agent(app, client, make_user, re
     receiver = make_user(role="agent", region="03")
     helpers.post_form(
         client,
-        f"/cases/{case.id}/transfert",
+        f"/dossiers/{case.id}/transfert",
         {"to_agent_id": str(receiver.id), "reason": "Déménagement"},
     )
     other = app.test_client()
@@ -289,7 +290,7 @@ def test_a_partner_cannot_probe_an_unsent_referral(app, client, make_user, refer
     helpers.login(partner_browser, partner.username, partner.password)
     token = helpers.csrf_token(partner_browser, "/")
     response = partner_browser.post(
-        f"/references/{rid}/accepted", data={"version": str(version), "csrf_token": token}
+        f"/references/{rid}/acceptee", data={"version": str(version), "csrf_token": token}
     )
     assert response.status_code == 404
 
@@ -384,7 +385,7 @@ def test_mtess_requalification_referral_carries_its_details_and_priority(
     assert missing.status_code == 200 and "intensité de" in missing.text
     response = helpers.post_form(
         client,
-        f"/cases/{record.id}/plan/actions/{action_id}/orienter",
+        f"/dossiers/{record.id}/plan/actions/{action_id}/orienter",
         {
             "organisation_id": str(mtess),
             "interest": "high",
@@ -449,7 +450,7 @@ def test_an_organisation_serving_the_persons_city_ranks_first(app, client, login
     assert "Dessert la ville de Chelsea" in found["ciel"][2]
     assert "Dessert d'autres villes que Chelsea" in found["sito"][2]
     assert "Dessert d'autres villes que Chelsea" in found["cjep"][2]
-    page = client.get(f"/cases/{case.id}/plan/actions/{actions['pasi_partner']}/orienter").text
+    page = client.get(f"/dossiers/{case.id}/plan/actions/{actions['pasi_partner']}/orienter").text
     assert "Dessert la ville de Chelsea" in page and "autres villes que Chelsea" in page
 
 

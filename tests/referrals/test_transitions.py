@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from casework.extensions import db
 from casework.referrals.models import Disclosure, Referral, ReferralEvent
 from casework.referrals.operations import STATUSES, TRANSITIONS
+from casework.referrals.views import MOVE_PATHS
 from tests import helpers
 
 ROLES = ("agent", "advisor", "partner")
@@ -103,7 +104,7 @@ def _post_move(browser, referral_id: int, target: str, version: int):
     # Every move carries a comment and a reason, so that only the state machine can refuse it.
     token = helpers.csrf_token(browser, "/")
     return browser.post(
-        f"/references/{referral_id}/{target}",
+        f"/references/{referral_id}/{MOVE_PATHS.get(target, target)}",
         data={
             "version": str(version),
             "comment": "Commentaire",

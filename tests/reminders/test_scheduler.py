@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy.exc import OperationalError
 
+from casework import scheduler
 from casework.core.heartbeat import SchedulerHeartbeat, beat
 from casework.core.time import utcnow
 from casework.extensions import db
-from casework.reminders import scheduler
 from tests.core.test_cli import run
 
 MONTREAL = ZoneInfo("America/Toronto")

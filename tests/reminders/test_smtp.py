@@ -58,7 +58,7 @@ def test_reminder_email_reaches_a_real_smtp_server_once(case, agent, smtp_server
     email = db.session.scalar(select(OutboundEmail))
     assert message["Message-ID"] == message_id(email.key)
     body = message.get_content()
-    assert case.number in body and "http://127.0.0.1:5000/reminders" in body
+    assert case.number in body and "http://127.0.0.1:5000/rappels/" in body
     assert case.person.given_names not in body
 
 

@@ -71,13 +71,13 @@ def test_an_agent_sees_their_reminders_by_tab(
     app, client, signed_in, delivered, case_id, count_queries
 ):
     with count_queries() as counter:
-        page = client.get("/reminders/?tab=overdue")
+        page = client.get("/rappels/?tab=overdue")
     assert page.status_code == 200
     assert number(app, case_id) in page.text
     assert counter.count <= 14  # bounded, whatever the number of reminders
-    due = client.get("/reminders/").text
+    due = client.get("/rappels/").text
     assert "Aujourd'hui" in due
-    assert client.get("/reminders/?tab=nonsense").status_code == 200
+    assert client.get("/rappels/?tab=nonsense").status_code == 200
 
 
 def test_another_agents_reminder_is_neither_listed_nor_reachable(
@@ -86,18 +86,18 @@ def test_another_agents_reminder_is_neither_listed_nor_reachable(
     today, _late = delivered
     other = make_user(role="agent")
     helpers.login(client, other.username, other.password)
-    assert number(app, case_id) not in client.get("/reminders/?tab=overdue").text
-    assert _post(app, client, f"/reminders/{today}/terminer", today).status_code == 403
-    assert client.get(f"/reminders/{today}/reporter").status_code == 403
-    assert client.get("/reminders/999999/reporter").status_code == 404
+    assert number(app, case_id) not in client.get("/rappels/?tab=overdue").text
+    assert _post(app, client, f"/rappels/{today}/terminer", today).status_code == 403
+    assert client.get(f"/rappels/{today}/reporter").status_code == 403
+    assert client.get("/rappels/999999/reporter").status_code == 404
 
 
 def test_the_list_forms_submit_the_version_they_show(app, client, signed_in, delivered):
     """What a browser sends: a second, empty « version » field before the shown one used to
     make « Marquer comme traité » a 400 (found by the end-to-end journey)."""
     today, _late = delivered
-    html = client.get("/reminders/").text
-    form = re.search(rf"<form[^>]*/reminders/{today}/terminer[^>]*>(.*?)</form>", html, re.S)
+    html = client.get("/rappels/").text
+    form = re.search(rf"<form[^>]*/rappels/{today}/terminer[^>]*>(.*?)</form>", html, re.S)
     assert form is not None
     assert re.findall(r'name="version" value="(\d+)"', form.group(1)) == [
         str(reminder(app, today).version)
@@ -106,7 +106,7 @@ def test_the_list_forms_submit_the_version_they_show(app, client, signed_in, del
     token = helpers.csrf_from(form.group(1))
     version = reminder(app, today).version
     response = client.post(
-        f"/reminders/{today}/terminer?tab=due", data={"csrf_token": token, "version": version}
+        f"/rappels/{today}/terminer?tab=due", data={"csrf_token": token, "version": version}
     )
     assert response.status_code == 302
 
@@ -114,18 +114,18 @@ def test_the_list_forms_submit_the_version_they_show(app, client, signed_in, del
 def test_complete_then_a_second_tab_gets_409(app, client, signed_in, delivered):
     today, _late = delivered
     version = reminder(app, today).version
-    response = _post(app, client, f"/reminders/{today}/terminer?tab=due", today)
+    response = _post(app, client, f"/rappels/{today}/terminer?tab=due", today)
     assert response.status_code == 302
     done = reminder(app, today)
     assert (done.status, done.completed_by_id) == ("done", signed_in.id)
     token = helpers.csrf_token(client, "/")
     stale = client.post(
-        f"/reminders/{today}/terminer", data={"csrf_token": token, "version": version}
+        f"/rappels/{today}/terminer", data={"csrf_token": token, "version": version}
     )
     assert stale.status_code == 409
-    settled = _post(app, client, f"/reminders/{today}/terminer", today)
+    settled = _post(app, client, f"/rappels/{today}/terminer", today)
     assert settled.status_code == 409
-    tampered = client.post(f"/reminders/{today}/terminer", data={"csrf_token": token})
+    tampered = client.post(f"/rappels/{today}/terminer", data={"csrf_token": token})
     assert tampered.status_code == 400
     with app.app_context():
         assert "reminder.completed" in db.session.scalars(select(AuditEvent.action)).all()
@@ -133,7 +133,7 @@ def test_complete_then_a_second_tab_gets_409(app, client, signed_in, delivered):
 
 def test_snooze_until_a_day_then_it_waits(app, client, signed_in, delivered, case_id):
     today, _late = delivered
-    path = f"/reminders/{today}/reporter"
+    path = f"/rappels/{today}/reporter"
     assert client.get(path).status_code == 200
     past = _post(app, client, path, today, until=local_today().isoformat())
     assert past.status_code == 200 and "90" in past.text
@@ -142,14 +142,14 @@ def test_snooze_until_a_day_then_it_waits(app, client, signed_in, delivered, cas
     snoozed = reminder(app, today)
     assert snoozed.status == "snoozed"
     assert snoozed.snoozed_until.date() == until
-    assert number(app, case_id) in client.get("/reminders/?tab=snoozed").text
+    assert number(app, case_id) in client.get("/rappels/?tab=snoozed").text
 
 
 def test_only_a_supervisor_of_the_region_reassigns_to_an_agent_of_the_region(
     app, delivered, make_user
 ):
     today, _late = delivered
-    path = f"/reminders/{today}/reassigner"
+    path = f"/rappels/{today}/reassigner"
     colleague = make_user(role="agent")
     elsewhere = make_user(role="agent", region="03")
 
@@ -179,9 +179,9 @@ def test_a_failed_reminder_can_be_sent_again(app, client, signed_in, delivered):
         row = db.session.get(Reminder, today)
         row.status, row.last_error = "failed", "smtp_unreachable"
         db.session.commit()
-    page = client.get("/reminders/?tab=failed")
+    page = client.get("/rappels/?tab=failed")
     assert "Le serveur de courriel n'a pas pu être joint." in page.text
-    assert _post(app, client, f"/reminders/{today}/relancer", today).status_code == 302
+    assert _post(app, client, f"/rappels/{today}/relancer", today).status_code == 302
     assert reminder(app, today).status == "sent"
 
 
@@ -190,12 +190,12 @@ def test_the_header_counts_unread_notifications_until_the_list_is_seen(
 ):
     home = client.get("/").text
     assert 'Rappels <span class="badge">2' in home
-    client.get("/reminders/")
+    client.get("/rappels/")
     assert 'Rappels <span class="badge">' not in client.get("/").text
 
 
 def test_reminders_appear_on_the_case_timeline(client, signed_in, delivered, case_id):
-    page = client.get(f"/cases/{case_id}")
+    page = client.get(f"/dossiers/{case_id}")
     assert page.status_code == 200
     assert 'id="rappels"' in page.text
     assert "Action du plan à échéance" in page.text
@@ -232,8 +232,8 @@ def test_admin_edits_a_rule_and_the_change_is_audited(app, client, login):
     login(role="admin")
     with app.app_context():
         target = rule("no_contact_60d").id
-    path = f"/reminders/regles/{target}"
-    assert client.get("/reminders/regles").status_code == 200
+    path = f"/rappels/regles/{target}"
+    assert client.get("/rappels/regles").status_code == 200
     fields = helpers.form_fields(client.get(path).text)
     bad = client.post(path, data={**fields, "offset": "5000"})
     assert bad.status_code == 200 and "Entre -400 et 400." in bad.text
@@ -254,20 +254,20 @@ def test_rules_are_for_administrators_only(app, client, login, role):
     login(role=role)
     with app.app_context():
         first = db.session.scalar(select(FollowUpRule.id).limit(1))
-    assert client.get(f"/reminders/regles/{first}").status_code == 403
+    assert client.get(f"/rappels/regles/{first}").status_code == 403
 
 
 def test_a_supervisor_sees_the_regions_reminders_with_the_agent(
     app, client, delivered, case_id, login, agent
 ):
     login(role="supervisor")
-    page = client.get("/reminders/?tab=overdue")
+    page = client.get("/rappels/?tab=overdue")
     assert number(app, case_id) in page.text
     assert f"Test {agent.username.title()}" in page.text
-    other = client.get(f"/reminders/?tab=overdue&agent={agent.id + 1000}")
+    other = client.get(f"/rappels/?tab=overdue&agent={agent.id + 1000}")
     assert number(app, case_id) not in other.text
 
 
 def test_roles_without_reminders_are_refused(client, login):
     login(role="advisor")
-    assert client.get("/reminders/").status_code == 403
+    assert client.get("/rappels/").status_code == 403

@@ -40,7 +40,7 @@ def test_the_agent_home_shows_the_day(app, client, login):
         _today_appointment_and_sent_referral(record.id)
     page = client.get("/").text
     assert "Mes dossiers aujourd&#39;hui" in page or "Mes dossiers aujourd'hui" in page
-    assert "Suivis en retard" in page and 'href="/cases/?overdue=y"' in page
+    assert "Suivis en retard" in page and 'href="/dossiers/?overdue=y"' in page
     assert "Rendez-vous d" in page and "Amina Haddad" in page
     assert "PROMIS" in page and "envoyée il y a 8 jours" in page
     assert "Rappels à faire et en retard" in page and "Aucun rappel" in page

@@ -98,7 +98,7 @@ def test_a_snapshot_never_opens_a_region_the_user_may_not_see(app, client, login
 
 def test_the_scheduler_prepares_every_region_and_the_province(app, client, login, make_user):
     from casework.reference.models import Region
-    from casework.reminders import tasks
+    from casework.reports import tasks
 
     with app.app_context():
         busy_agent(make_user, 3)

@@ -122,8 +122,8 @@ def test_the_next_address_cannot_leave_the_site(client, login):
     [
         (CASELOAD_CSV, "Dossier"),
         ("/rapports/references.csv", "Référence"),
-        ("/rapports/tableau-de-bord/funnel.csv", "Organisme"),
-        ("/rapports/tableau-de-bord/caseload.csv", "Agente ou agent"),
+        ("/rapports/tableau-de-bord/references.csv", "Organisme"),
+        ("/rapports/tableau-de-bord/dossiers.csv", "Agente ou agent"),
     ],
 )
 def test_an_export_of_zero_rows_is_a_valid_file_with_headers(client, login, path, header):
@@ -139,11 +139,11 @@ def test_dashboard_tables_export_with_the_filters_on_screen(app, client, login, 
         for _index in range(2):
             add_activity(helpers.create_case(agent.id).id)
     login(role="advisor")
-    confirm(client, "/rapports/tableau-de-bord/funnel.csv")
-    rows = read_csv(client.get("/rapports/tableau-de-bord/funnel.csv"))
+    confirm(client, "/rapports/tableau-de-bord/references.csv")
+    rows = read_csv(client.get("/rapports/tableau-de-bord/references.csv"))
     assert rows[1] == ["PROMIS", "2", "2", "2", "0", "0", "2,0"]
     assert client.get("/rapports/tableau-de-bord/nope.csv").status_code == 404
-    bad = client.get("/rapports/tableau-de-bord/funnel.csv?start=2026-02-10&end=2026-02-01")
+    bad = client.get("/rapports/tableau-de-bord/references.csv?start=2026-02-10&end=2026-02-01")
     assert bad.status_code == 400
 
 
@@ -218,13 +218,13 @@ def test_the_printable_file_and_its_scope(app, client, login, make_user):
 def test_the_case_page_links_to_the_whole_file(client, login, make_case):
     agent = login(role="agent")
     case = make_case(agent)
-    page = client.get(f"/cases/{case.id}").text
+    page = client.get(f"/dossiers/{case.id}").text
     assert f'href="/rapports/dossiers/{case.id}/dossier-complet"' in page
 
 
 def test_lists_link_to_their_export_with_the_same_filters(client, login):
     login(role="advisor")
-    page = client.get("/cases/?status=new&page=2&_external=1&_anchor=x").text
+    page = client.get("/dossiers/?status=new&page=2&_external=1&_anchor=x").text
     assert 'href="/rapports/dossiers.csv?status=new&amp;_external=1&amp;_anchor=x"' in page
     # The advisor's queue shows « submitted » by default: the export says so explicitly.
     assert 'href="/rapports/references.csv?status=submitted"' in client.get("/references/").text
@@ -245,7 +245,7 @@ def test_reminders_list_as_csv_for_the_tab_on_screen(app, client, login, make_ca
         add_reminder(case, utcnow() - timedelta(days=3))
         add_reminder(case, utcnow() + timedelta(days=20))
         db.session.commit()
-    assert 'href="/rapports/rappels.csv?tab=overdue"' in client.get("/reminders/?tab=overdue").text
+    assert 'href="/rapports/rappels.csv?tab=overdue"' in client.get("/rappels/?tab=overdue").text
     response = confirm(client, "/rapports/rappels.csv?tab=overdue")
     rows = read_csv(client.get(response.headers["Location"]))
     assert rows[0] == ["Échéance", "Rappel", "Dossier", "Agente ou agent", "État"]

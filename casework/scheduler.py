@@ -1,4 +1,5 @@
-"""The scheduler process (``casework scheduler``): APScheduler drives the jobs in ``tasks``.
+"""The scheduler process (``casework scheduler``): APScheduler drives the features' jobs
+(``reminders/tasks.py``, ``reports/tasks.py``). It sits on top of the features, beside ``app``.
 
 Only this module imports APScheduler, and only the ``scheduler`` command imports this module: the
 web process never starts a scheduler. Jobs hold no state of their own: everything they do is
@@ -15,10 +16,12 @@ from datetime import datetime
 from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 
+from casework.attachments import tasks as attachment_tasks
 from casework.core.heartbeat import beat
 from casework.core.time import LOCAL_TIMEZONE
 from casework.extensions import db
 from casework.reminders import tasks
+from casework.reports import tasks as report_tasks
 from casework.reports.snapshots import REFRESH_MINUTES as DASHBOARD_MINUTES
 
 log = logging.getLogger(__name__)
@@ -36,11 +39,14 @@ JOBS: dict[str, tuple[Job, dict]] = {
     ),
     "retention": (tasks.retention, {"trigger": "cron", "hour": 2, "minute": 30}),
     "statistics": (tasks.statistics, {"trigger": "cron", "hour": 3, "minute": 15}),
-    "dashboards": (tasks.dashboards, {"trigger": "interval", "minutes": DASHBOARD_MINUTES}),
+    "dashboards": (report_tasks.dashboards, {"trigger": "interval", "minutes": DASHBOARD_MINUTES}),
+    # Documents held « awaiting scan » because clamd was away are scanned again.
+    "attachments": (attachment_tasks.rescan, {"trigger": "interval", "minutes": 5}),
+    "attachments_sweep": (attachment_tasks.sweep, {"trigger": "cron", "hour": 3, "minute": 45}),
 }
 # Run at start-up too, so that a scheduler that was down catches up at once (the digest only
 # queues what is due: nothing before 07:00, nothing twice the same day).
-RUN_AT_START = ("materialise", "dispatch", "escalate", "digest", "dashboards")
+RUN_AT_START = ("materialise", "dispatch", "escalate", "digest", "dashboards", "attachments")
 
 
 def run_job(app: Flask, name: str, job: Job) -> dict[str, int] | None:

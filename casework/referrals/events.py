@@ -1,0 +1,17 @@
+"""What happens to referrals, for the features built on them (``casework events``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from casework.core.events import Event
+
+
+@dataclass(frozen=True)
+class ReferralStatusChanged(Event):
+    """A referral moved along its lifecycle (approved, sent, accepted, completed…)."""
+
+    case_id: int
+    referral_id: int
+    previous: str
+    status: str
