@@ -134,10 +134,10 @@ class Browser:
         token = self.token(path)
         boundary = "----casework-bench"
         head = (
-            f"--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{token}\r\n"
-            f"--{boundary}\r\nContent-Disposition: form-data; name=\"document_type\"\r\n\r\ndiploma\r\n"
-            f"--{boundary}\r\nContent-Disposition: form-data; name=\"description\"\r\n\r\nÉnorme\r\n"
-            f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"enorme.pdf\"\r\n"
+            f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="document_type"\r\n\r\ndiploma\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="description"\r\n\r\nÉnorme\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="enorme.pdf"\r\n'
             "Content-Type: application/pdf\r\n\r\n"
         ).encode()
         connection = self._connection()
@@ -155,7 +155,7 @@ class Browser:
             connection.sock.settimeout(0.5)
             self._send(connection, head, chunked)
             while sent < TWO_GB:
-                self._send(connection, payload if sent else payload, chunked)
+                self._send(connection, payload, chunked)
                 sent += CHUNK
                 if self._answered(connection):
                     break
@@ -204,7 +204,11 @@ def measure_upload() -> dict:
         browser = Browser(port)
         status = browser.post(
             "/connexion",
-            {"username": "agente.banc", "password": PASSWORD, "csrf_token": browser.token("/connexion")},
+            {
+                "username": "agente.banc",
+                "password": PASSWORD,
+                "csrf_token": browser.token("/connexion"),
+            },
         )
         assert status == 302, status
         path = f"/dossiers/{case_id}/documents/nouveau"
