@@ -18,7 +18,7 @@ from typing import Any, BinaryIO
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, select, update
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from casework.attachments.content import (
     KINDS,
@@ -334,7 +334,9 @@ def of_case(case: Case) -> list[Attachment]:
             .options(
                 joinedload(Attachment.uploaded_by),
                 joinedload(Attachment.deleted_by),
-                selectinload(Attachment.shares)
+                # Joined, not a second query: the case page's count stays the same whatever
+                # the documents hold.
+                joinedload(Attachment.shares)
                 .joinedload(AttachmentShare.referral)
                 .joinedload(Referral.organisation),
             )
