@@ -16,6 +16,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from babel.units import format_unit
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session, joinedload
@@ -69,13 +71,25 @@ SCAN_LABELS = {
 }
 
 
+def file_size(size: int) -> str:
+    """« 1,4 Mo » in French, « 1.4 MB » in English."""
+    locale = str(get_locale() or "fr_CA")
+    for unit, scale in (("megabyte", 1024 * 1024), ("kilobyte", 1024)):
+        if size >= scale:
+            return format_unit(
+                round(size / scale, 1), f"digital-{unit}", length="short", locale=locale
+            )
+    return format_unit(size, "digital-byte", length="short", locale=locale)
+
+
 def labels() -> dict[str, Any]:
-    """What the document templates name codes with."""
+    """What the document templates name codes and sizes with."""
     return {
         "document_types": DOCUMENT_TYPES,
         "scan_labels": SCAN_LABELS,
         "removal_labels": REMOVAL_LABELS,
         "kinds": KINDS,
+        "file_size": file_size,
     }
 
 

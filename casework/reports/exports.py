@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from casework.appointments import operations as appointment_operations
 from casework.appointments.models import AirportBooking, Appointment
 from casework.assessments.models import AssessedNeed, Assessment, DomainAssets
+from casework.attachments import operations as attachment_operations
 from casework.attachments.models import Attachment, AttachmentShare
 from casework.cases import choices
 from casework.cases import operations as cases
@@ -725,8 +726,11 @@ LABELS = {
     "referral_statuses": referral_operations.STATUSES,
     "appointment_statuses": appointment_operations.STATUSES,
     "modes": appointment_operations.MODES,
+    "document_types": attachment_operations.DOCUMENT_TYPES,
 }
 
 
-def record_file_export(user: Any, case: Case, output: str, cases_included: int) -> None:
-    audit.record(user, "export.person_file", case, output=output, cases=cases_included)
+def record_file_export(
+    user: Any, case: Case, output: str, cases_included: int, **details: Any
+) -> None:
+    audit.record(user, "export.person_file", case, output=output, cases=cases_included, **details)

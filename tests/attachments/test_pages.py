@@ -296,3 +296,19 @@ def test_deleting_asks_a_reason_and_removes_the_file(app, client, clamd, agent_c
     assert client.get(f"/dossiers/{case.id}/documents/{document.id}/telecharger").status_code == 302
     stale = client.post(path, data={**fields, "reason": "duplicate"})
     assert stale.status_code == 404  # already deleted
+
+
+def test_the_whole_file_page_lists_documents_and_the_zip_holds_them(app, client, clamd, agent_case):
+    import zipfile
+
+    _, case = agent_case
+    data = samples.pdf()
+    _upload(client, case.id, data, "diplome.pdf")
+    document = _only_document(app)
+    page = client.get(f"/rapports/dossiers/{case.id}/dossier-complet").text
+    assert "diplome.pdf" in page and f"documents/{document.id}-diplome.pdf" in page
+    response = client.get(f"/rapports/dossiers/{case.id}/dossier-complet.zip")
+    assert response.status_code == 200 and response.mimetype == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
+        assert archive.read(f"documents/{document.id}-diplome.pdf") == data
+        assert "dossier-complet.json" in archive.namelist()

@@ -444,7 +444,7 @@ def test_advisor_partner_and_reminder_follow_through(context, live_server, artif
     page.get_by_role("button", name="Joindre", exact=True).click()
     expect(page.locator(".flash--success")).to_have_text("Document joint.")
     documents = page.locator("#documents")
-    expect(documents.get_by_role("link", name="diplome-ingenieure.pdf")).to_be_visible()
+    expect(documents.get_by_role("link", name="diplome-ingenieure.pdf", exact=True)).to_be_visible()
     pages.check("document-joint")
     documents.get_by_role("link", name=re.compile("^Transmettre")).click()
     page.get_by_label("Référence").select_option(str(pasi))
@@ -459,7 +459,9 @@ def test_advisor_partner_and_reminder_follow_through(context, live_server, artif
     expect(page.get_by_text(name)).to_be_visible()
     move_referral(page, pages, "Accepter", "Acceptée", "partenaire-acceptee")
     with page.expect_download() as downloading:
-        page.locator("#documents").get_by_role("link", name="diplome-ingenieure.pdf").click()
+        page.locator("#documents").get_by_role(
+            "link", name="diplome-ingenieure.pdf", exact=True
+        ).click()
     assert Path(downloading.value.path()).read_bytes() == DIPLOMA
     move_referral(page, pages, "Marquer comme réalisée", "Réalisée", "partenaire-realisee")
     sign_out(page)
