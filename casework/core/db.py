@@ -142,3 +142,10 @@ def insert_on_conflict(model: type) -> Any:
     both engines have it, each in its own dialect."""
     dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
     return dialect.insert(model)
+
+
+def skip_locked(statement: Any, *tables: Any) -> Any:
+    """Rows another transaction holds are skipped, not waited for: parallel dispatchers take
+    disjoint batches on PostgreSQL (SQLite has no row locks and ignores it; its writers take
+    turns)."""
+    return statement.with_for_update(skip_locked=True, of=tables or None)

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import JSON, String, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from casework.core.db import insert_on_conflict
 from casework.core.time import utcnow
 from casework.extensions import db
 
@@ -27,23 +28,42 @@ class SchedulerHeartbeat(db.Model):
     outcome: Mapped[str] = mapped_column(String(20), default="running")  # running | ok | error
     counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     host: Mapped[str | None] = mapped_column(String(120))
+    # Runs that failed since the row was created (a counter for /metrics).
+    failures: Mapped[int] = mapped_column(default=0, server_default="0")
+    # How long the last finished run took.
+    duration_seconds: Mapped[float | None] = mapped_column()
 
 
-def beat(job: str, outcome: str, counts: dict[str, Any] | None = None, now=None) -> None:
-    """Record a run of ``job`` (the caller commits)."""
+def beat(
+    job: str,
+    outcome: str,
+    counts: dict[str, Any] | None = None,
+    now=None,
+    duration: float | None = None,
+) -> None:
+    """Record a run of ``job`` (the caller commits). One upsert: schedulers starting together
+    may write the same job's first row at once."""
     now = now or utcnow()
-    row = db.session.get(SchedulerHeartbeat, job)
-    if row is None:
-        row = SchedulerHeartbeat(job=job, started_at=now)
-        db.session.add(row)
+    values: dict[str, Any] = {
+        "outcome": outcome,
+        "counts": dict(counts or {}),
+        "host": socket.gethostname()[:120],
+    }
     if outcome == "running":
-        row.started_at = now
-        row.finished_at = None
+        values |= {"started_at": now, "finished_at": None}
     else:
-        row.finished_at = now
-    row.outcome = outcome
-    row.counts = dict(counts or {})
-    row.host = socket.gethostname()[:120]
+        values |= {"finished_at": now, "duration_seconds": duration}
+    table = SchedulerHeartbeat.__table__
+    failed = outcome == "error"
+    statement = (
+        insert_on_conflict(SchedulerHeartbeat)
+        .values({"job": job, "started_at": now, **values, "failures": int(failed)})
+        .on_conflict_do_update(
+            index_elements=["job"],
+            set_={**values, "failures": table.c.failures + int(failed)},
+        )
+    )
+    db.session.execute(statement)
 
 
 def last_beat_age(now=None) -> float | None:

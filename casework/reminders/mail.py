@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
+import secrets
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -11,6 +11,11 @@ from email.utils import formatdate
 from typing import Any, Protocol
 
 SMTP_TIMEOUT_SECONDS = 15
+# The server refused this recipient for good (5xx), or the person has no address: retrying
+# cannot help.
+PERMANENT_ERRORS = frozenset({"smtp_recipient_refused", "no_address"})
+# The server could not be reached or stopped answering: the next e-mails would fare no better.
+SERVER_ERRORS = frozenset({"smtp_unreachable", "smtp_timeout"})
 
 
 class MailError(Exception):
@@ -20,14 +25,26 @@ class MailError(Exception):
         super().__init__(code)
         self.code = code
 
+    @property
+    def permanent(self) -> bool:
+        return self.code in PERMANENT_ERRORS
+
+    @property
+    def server_down(self) -> bool:
+        return self.code in SERVER_ERRORS
+
 
 class Mailer(Protocol):
-    def send(self, to: str, subject: str, body: str, key: str) -> None: ...
+    timeout: float
+
+    def send(self, to: str, subject: str, body: str, message_id: str) -> None: ...
 
 
-def message_id(key: str) -> str:
-    """The same outbox row always gets the same Message-ID, so a copy could be recognised."""
-    return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@casework>"
+def new_message_id(sender: str) -> str:
+    """A Message-ID, given once when the e-mail is queued: a resend after a crash carries the
+    same one, so the copy can be recognised (and mail systems drop it)."""
+    domain = sender.rpartition("@")[2].strip(" >") or "casework"
+    return f"<{secrets.token_hex(16)}@{domain}>"
 
 
 @dataclass(frozen=True)
@@ -40,21 +57,23 @@ class SmtpMailer:
     starttls: bool = False
     timeout: float = SMTP_TIMEOUT_SECONDS
 
-    def build(self, to: str, subject: str, body: str, key: str) -> EmailMessage:
+    def build(self, to: str, subject: str, body: str, message_id: str) -> EmailMessage:
         message = EmailMessage()
         message["From"] = self.sender
         message["To"] = to
         message["Subject"] = subject
         message["Date"] = formatdate(localtime=False)
-        message["Message-ID"] = message_id(key)
+        message["Message-ID"] = message_id
         message["Auto-Submitted"] = "auto-generated"
         message.set_content(body)
         return message
 
-    def send(self, to: str, subject: str, body: str, key: str) -> None:
-        message = self.build(to, subject, body, key)
+    def send(self, to: str, subject: str, body: str, message_id: str) -> None:
+        message = self.build(to, subject, body, message_id)
         try:
             client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        except TimeoutError as error:
+            raise MailError("smtp_timeout") from error
         except (OSError, smtplib.SMTPException) as error:
             raise MailError("smtp_unreachable") from error
         try:
@@ -64,9 +83,15 @@ class SmtpMailer:
                 client.login(self.user, self.password)
             client.send_message(message)
         except smtplib.SMTPRecipientsRefused as error:
-            raise MailError("smtp_recipient_refused") from error
+            # 4xx (a full mailbox, greylisting) may pass later; 5xx will not.
+            final = all(code >= 500 for code, _text in error.recipients.values())
+            raise MailError("smtp_recipient_refused" if final else "smtp_refused") from error
         except smtplib.SMTPAuthenticationError as error:
             raise MailError("smtp_authentication") from error
+        except TimeoutError as error:
+            raise MailError("smtp_timeout") from error
+        except smtplib.SMTPServerDisconnected as error:
+            raise MailError("smtp_unreachable") from error
         except (OSError, smtplib.SMTPException) as error:
             raise MailError("smtp_refused") from error
         finally:
@@ -88,4 +113,5 @@ def mailer_from_config(config: Any) -> SmtpMailer | None:
         user=config.get("SMTP_USER", ""),
         password=config.get("SMTP_PASSWORD", ""),
         starttls=bool(config.get("SMTP_STARTTLS")),
+        timeout=float(config.get("SMTP_TIMEOUT_SECONDS", SMTP_TIMEOUT_SECONDS)),
     )

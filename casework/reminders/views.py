@@ -42,6 +42,7 @@ def labels() -> dict:
     return {
         "status_labels": operations.STATUS_LABELS,
         "error_labels": operations.ERROR_LABELS,
+        "email_kinds": operations.EMAIL_KINDS,
         "subject_labels": operations.SUBJECT_LABELS,
         "tabs": operations.TABS,
         "unit_labels": UNIT_LABELS,
@@ -86,6 +87,7 @@ def index():
         notifications=notifications,
         regional=regional,
         agents=_region_agents() if regional else [],
+        undelivered=operations.undelivered_emails(current_user) if tab == "failed" else [],
         form=VersionedForm(),
         today=today,
     )
