@@ -15,7 +15,7 @@ import pytest
 from flask import url_for
 from sqlalchemy import func, select
 
-from casework.core.time import utcnow
+from casework.core.time import utc_to_local, utcnow
 from casework.extensions import db
 from casework.reminders import tasks
 from casework.reminders.mail import SmtpMailer
@@ -50,6 +50,10 @@ def queue_emails(app, user_id: int, count: int) -> None:
         db.session.commit()
 
 
+def local_now():
+    return utc_to_local(utcnow())
+
+
 def note_path(app, case_id: int) -> str:
     with app.test_request_context():
         return url_for("cases.add_interaction", case_id=case_id)
@@ -73,7 +77,7 @@ def write_notes(client, path: str, count: int, results: list) -> None:
             path,
             data={
                 "kind": "note",
-                "occurred_at": "2026-06-15T10:00",
+                "occurred_at": local_now().strftime("%Y-%m-%dT%H:%M"),
                 "summary": f"Note {number}",
                 "csrf_token": helpers.csrf_from(form.text),
             },
