@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import smtplib
 import ssl
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate
 from typing import Any, Protocol
@@ -39,6 +39,8 @@ class Mailer(Protocol):
 
     def send(self, to: str, subject: str, body: str, message_id: str) -> None: ...
 
+    def close(self) -> None: ...
+
 
 def new_message_id(sender: str) -> str:
     """A Message-ID, given once when the e-mail is queued: a resend after a crash carries the
@@ -47,8 +49,11 @@ def new_message_id(sender: str) -> str:
     return f"<{secrets.token_hex(16)}@{domain}>"
 
 
-@dataclass(frozen=True)
+@dataclass
 class SmtpMailer:
+    """The configured SMTP server. One connection serves a whole run of the dispatcher (checked
+    with NOOP before each message, opened again when the server dropped it); ``close`` ends it."""
+
     host: str
     port: int
     sender: str
@@ -56,6 +61,7 @@ class SmtpMailer:
     password: str = ""
     starttls: bool = False
     timeout: float = SMTP_TIMEOUT_SECONDS
+    _client: smtplib.SMTP | None = field(default=None, repr=False, compare=False)
 
     def build(self, to: str, subject: str, body: str, message_id: str) -> EmailMessage:
         message = EmailMessage()
@@ -70,36 +76,64 @@ class SmtpMailer:
 
     def send(self, to: str, subject: str, body: str, message_id: str) -> None:
         message = self.build(to, subject, body, message_id)
+        client = self._connected()
+        try:
+            client.send_message(message)
+        except smtplib.SMTPRecipientsRefused as error:
+            # 4xx (a full mailbox, greylisting) may pass later; 5xx will not.
+            final = all(code >= 500 for code, _text in error.recipients.values())
+            raise MailError("smtp_recipient_refused" if final else "smtp_refused") from error
+        except TimeoutError as error:
+            self.close()
+            raise MailError("smtp_timeout") from error
+        except smtplib.SMTPServerDisconnected as error:
+            self.close()
+            raise MailError("smtp_unreachable") from error
+        except (OSError, smtplib.SMTPException) as error:
+            self.close()
+            raise MailError("smtp_refused") from error
+
+    def _connected(self) -> smtplib.SMTP:
+        if self._client is not None:
+            try:
+                if self._client.noop()[0] == 250:
+                    return self._client
+            except (OSError, smtplib.SMTPException):
+                pass
+            self.close()
         try:
             client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
         except TimeoutError as error:
             raise MailError("smtp_timeout") from error
         except (OSError, smtplib.SMTPException) as error:
             raise MailError("smtp_unreachable") from error
+        self._client = client
         try:
             if self.starttls:
                 client.starttls(context=ssl.create_default_context())
             if self.user:
                 client.login(self.user, self.password)
-            client.send_message(message)
-        except smtplib.SMTPRecipientsRefused as error:
-            # 4xx (a full mailbox, greylisting) may pass later; 5xx will not.
-            final = all(code >= 500 for code, _text in error.recipients.values())
-            raise MailError("smtp_recipient_refused" if final else "smtp_refused") from error
         except smtplib.SMTPAuthenticationError as error:
+            self.close()
             raise MailError("smtp_authentication") from error
         except TimeoutError as error:
+            self.close()
             raise MailError("smtp_timeout") from error
-        except smtplib.SMTPServerDisconnected as error:
-            raise MailError("smtp_unreachable") from error
         except (OSError, smtplib.SMTPException) as error:
-            raise MailError("smtp_refused") from error
-        finally:
-            # The message was accepted (or not) before QUIT: a failing QUIT changes nothing.
-            try:
-                client.quit()
-            except (OSError, smtplib.SMTPException):
-                client.close()
+            self.close()
+            raise MailError("smtp_unreachable") from error
+        return client
+
+    def close(self) -> None:
+        """End the conversation; a failing QUIT changes nothing (each message was accepted or
+        not before it)."""
+        client, self._client = self._client, None
+        if client is None:
+            return
+        try:
+            client.quit()
+        except (OSError, smtplib.SMTPException):
+            client.close()
 
 
 def mailer_from_config(config: Any) -> SmtpMailer | None:

@@ -104,17 +104,22 @@ def send_emails(
     moment = utcnow if now is None else (lambda: now)
     started = time.monotonic()
     counts: Counter[str] = Counter()
-    while True:
-        token = secrets.token_hex(8)
-        stop_sending_at = time.monotonic() + policy.sending_seconds
-        # With an injected time, each claim's lease still runs from when it is taken.
-        elapsed = time.monotonic() - started if now is not None else 0.0
-        lease = moment() + timedelta(seconds=policy.lease_seconds + elapsed)
-        claimed = claim_emails(token, moment(), lease, batch_size)
-        db.session.commit()
-        server_down = _send_claimed(claimed, token, mailer, moment, policy, stop_sending_at, counts)
-        if server_down or len(claimed) < batch_size:
-            return dict(counts)
+    try:
+        while True:
+            token = secrets.token_hex(8)
+            stop_sending_at = time.monotonic() + policy.sending_seconds
+            # With an injected time, each claim's lease still runs from when it is taken.
+            elapsed = time.monotonic() - started if now is not None else 0.0
+            lease = moment() + timedelta(seconds=policy.lease_seconds + elapsed)
+            claimed = claim_emails(token, moment(), lease, batch_size)
+            db.session.commit()
+            server_down = _send_claimed(
+                claimed, token, mailer, moment, policy, stop_sending_at, counts
+            )
+            if server_down or len(claimed) < batch_size:
+                return dict(counts)
+    finally:
+        mailer.close()
 
 
 def claim_emails(token: str, now: datetime, lease: datetime, batch_size: int) -> list[Outgoing]:

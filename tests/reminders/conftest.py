@@ -36,6 +36,9 @@ class RecordingMailer:
             raise MailError(self.error)
         self.sent.append((to, subject, message_id))
 
+    def close(self) -> None:
+        pass
+
 
 @pytest.fixture
 def mailer() -> RecordingMailer:

@@ -167,6 +167,9 @@ def test_the_mail_server_is_talked_to_with_no_lock_held(app, committed):
                 ).rowcount
             seen.append(changed)
 
+        def close(self):
+            pass
+
     with app.app_context():
         add_reminder_committed(committed)
         tasks.dispatch(with_email=True)
