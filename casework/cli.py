@@ -161,6 +161,7 @@ def scheduler_command(once: bool, only: tuple[str, ...], skip: tuple[str, ...]) 
 
     One process of its own (never inside the web server); several may run at once.
     """
+    from casework.core.db import wait_longer_for_locks
     from casework.extensions import db
     from casework.reminders import scheduler
 
@@ -168,6 +169,7 @@ def scheduler_command(once: bool, only: tuple[str, ...], skip: tuple[str, ...]) 
     names = scheduler.selected(only, skip)
     # The jobs open their own sessions; this command's must not hold a transaction meanwhile.
     db.session.remove()
+    wait_longer_for_locks(db.engine)
     if once:
         results = scheduler.run_once(app, names)
         for name, counts in results.items():

@@ -51,9 +51,10 @@ def scheduler_environment(app, instance: Path, smtp_port: int) -> dict[str, str]
     }
 
 
-def start_scheduler(env: dict[str, str], log_file) -> subprocess.Popen:
+def start_scheduler(env: dict[str, str], log_file, jobs=("dispatch",)) -> subprocess.Popen:
+    only = [argument for job in jobs for argument in ("--only", job)]
     return subprocess.Popen(
-        [CASEWORK, "scheduler", "--only", "dispatch"],
+        [CASEWORK, "scheduler", *only],
         env=env,
         stdin=subprocess.DEVNULL,
         stdout=log_file,
