@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from casework.auth.models import User
 from casework.cases.models import Case
@@ -103,40 +101,3 @@ def reminders_of(case: Case, code: str | None = None) -> list[Reminder]:
 
 def day(text: str) -> date:
     return date.fromisoformat(text)
-
-
-@dataclass(frozen=True)
-class Committed:
-    """An agent (with an e-mail address) and one of their cases, committed for tests that run
-    several connections, threads or processes; what they leave behind is removed after."""
-
-    agent: Any
-    case: Any
-
-
-@pytest.fixture
-def committed(app) -> Iterator[Committed]:
-    from tests import helpers
-
-    with app.app_context():
-        agent = helpers.create_user(role="agent")
-        db.session.get(User, agent.id).email = f"{agent.username}@exemple.ca"
-        db.session.commit()
-        case = helpers.create_case(agent.id)
-    yield Committed(agent, case)
-    remove_committed(app, case)
-
-
-def remove_committed(app, case: Any) -> None:
-    from casework.cases.models import Person
-    from casework.reminders.models import Notification, OutboundEmail
-
-    with app.app_context():
-        reminders = select(Reminder.id).where(Reminder.case_id == case.id)
-        db.session.execute(delete(Notification).where(Notification.reminder_id.in_(reminders)))
-        db.session.execute(delete(OutboundEmail).where(OutboundEmail.user_id == case.agent_id))
-        db.session.execute(delete(Reminder).where(Reminder.case_id == case.id))
-        db.session.execute(delete(Case).where(Case.id == case.id))
-        db.session.execute(delete(Person).where(Person.id == case.person_id))
-        db.session.commit()
-        db.session.remove()

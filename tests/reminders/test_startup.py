@@ -20,8 +20,8 @@ from casework.core.heartbeat import SchedulerHeartbeat
 from casework.core.time import utcnow
 from casework.extensions import db
 from tests import helpers
+from tests.conftest import remove_committed
 from tests.mailsink import SmtpSink
-from tests.reminders.conftest import remove_committed
 from tests.reminders.test_crash import scheduler_environment, start_scheduler, wait_for
 
 pytestmark = pytest.mark.no_transaction
