@@ -72,3 +72,7 @@ def last_beat_age(now=None) -> float | None:
     if latest is None:
         return None
     return max(0.0, ((now or utcnow()) - latest).total_seconds())
+
+
+def job_beat(job: str) -> SchedulerHeartbeat | None:
+    return db.session.get(SchedulerHeartbeat, job)
