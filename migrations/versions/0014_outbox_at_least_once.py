@@ -57,7 +57,7 @@ def upgrade():
         batch.add_column(
             sa.Column('failures', sa.Integer(), nullable=False, server_default='0')
         )
-        batch.add_column(sa.Column('duration_seconds', sa.Float(), nullable=True))
+        batch.add_column(sa.Column('duration_seconds', sa.Double(), nullable=True))
 
 
 def downgrade():
