@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -87,12 +88,17 @@ def _progress(label: str) -> None:
     help="Number of demo cases, created only when the database has none yet.",
 )
 @click.option("--password", help="Password for every demo account (otherwise one is generated).")
-@click.option("--no-serve", is_flag=True, help="Load the data without starting the server.")
+@click.option(
+    "--no-serve",
+    is_flag=True,
+    help="Load the data without starting the server and the scheduler.",
+)
 @click.option("--host", default=DEFAULT_HOST, show_default=True)
 @click.option("--port", type=click.IntRange(1, 65535), default=DEFAULT_PORT, show_default=True)
 @with_app
 def demo_command(cases: int, password: str | None, no_serve: bool, host: str, port: int) -> None:
-    """init, then demo data and demo accounts; then serve unless --no-serve."""
+    """init, then demo data and demo accounts; then the server and, in a second process, the
+    scheduler (both stop on Ctrl+C), unless --no-serve."""
     from casework import demo
     from casework.auth.passwords import check_password_policy
 
@@ -114,7 +120,14 @@ def demo_command(cases: int, password: str | None, no_serve: bool, host: str, po
     else:
         click.echo(f"  Dossiers de démonstration créés : {created}")
     if not no_serve:
-        serve_app(current_app._get_current_object(), host, port)
+        from casework.ops.processes import scheduler_beside
+
+        with scheduler_beside() as scheduler:
+            click.echo(f"Planificateur : processus {scheduler.pid}, arrêté avec le serveur.")
+            try:
+                serve_app(current_app._get_current_object(), host, port)
+            except KeyboardInterrupt:
+                click.echo("Arrêt du serveur et du planificateur.")
 
 
 @cli.command("serve")
@@ -181,10 +194,16 @@ def scheduler_command(once: bool, only: tuple[str, ...], skip: tuple[str, ...]) 
             raise CommandError("au moins une tâche a échoué ; voir le journal.")
         return
     click.echo("Planificateur démarré (fuseau America/Toronto). Ctrl+C pour arrêter.")
+    # SIGTERM (systemd, `casework demo`) stops it like Ctrl+C: the running job finishes first.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         scheduler.build_scheduler(app, names=names).start()
     except (KeyboardInterrupt, SystemExit):
         click.echo("Planificateur arrêté.")
+
+
+def _exit_on_sigterm(_signum: int, _frame: Any) -> None:
+    raise SystemExit(0)
 
 
 @cli.group("user")
