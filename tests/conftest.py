@@ -209,3 +209,17 @@ def remove_committed(app, case: Any) -> None:
         db.session.execute(delete(Person).where(Person.id == case.person_id))
         db.session.commit()
         db.session.remove()
+
+
+def forget_scheduler_runs(app) -> None:
+    """What real scheduler processes left in the shared test database besides the test's rows:
+    dashboard snapshots (the next dashboard test would read them) and heartbeats."""
+    from casework.core.heartbeat import SchedulerHeartbeat
+    from casework.extensions import db
+    from casework.reports.models import DashboardSnapshot
+
+    with app.app_context():
+        db.session.execute(delete(DashboardSnapshot))
+        db.session.execute(delete(SchedulerHeartbeat))
+        db.session.commit()
+        db.session.remove()

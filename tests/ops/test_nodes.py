@@ -24,7 +24,7 @@ from sqlalchemy import delete, func, select, update
 from casework.core.time import utcnow
 from casework.extensions import db
 from tests import helpers
-from tests.conftest import remove_committed
+from tests.conftest import forget_scheduler_runs, remove_committed
 from tests.core.test_cli import CASEWORK
 from tests.mailsink import SmtpSink, free_port
 from tests.reminders.test_crash import scheduler_environment, wait_for
@@ -114,6 +114,7 @@ def agent_with_cases(app, committed):
         db.session.remove()
     for case in booking + forgotten:
         remove_committed(app, case)
+    forget_scheduler_runs(app)
 
 
 def first_slot(browser: Browser, path: str) -> tuple[dict, str, str]:

@@ -20,7 +20,7 @@ from casework.core.heartbeat import SchedulerHeartbeat
 from casework.core.time import utcnow
 from casework.extensions import db
 from tests import helpers
-from tests.conftest import remove_committed
+from tests.conftest import forget_scheduler_runs, remove_committed
 from tests.mailsink import SmtpSink
 from tests.reminders.test_crash import scheduler_environment, start_scheduler, wait_for
 
@@ -47,6 +47,7 @@ def forgotten_cases(app, committed):
     yield ids
     for case in ids:
         remove_committed(app, case)
+    forget_scheduler_runs(app)
 
 
 def sent_for(app, agent_id: int) -> tuple[int, int]:
