@@ -241,28 +241,16 @@ def _record_failure(
     email: Outgoing, token: str, error: MailError, now: datetime, policy: RetryPolicy
 ) -> str:
     final = error.permanent or now >= email.expires_at
+    values: dict[str, Any] = {"claim_token": None, "last_error": error.code}
     if final:
-        recorded = _record(
-            email.id,
-            token,
-            status="failed",
-            failed_at=now,
-            claim_token=None,
-            last_error=error.code,
-        )
-        if recorded and email.reminder_id is not None:
-            fail_reminders([email.reminder_id], error.code)
+        values |= {"status": "failed", "failed_at": now}
     else:
         # The last try falls on the lifetime's end, not a whole backoff after it.
         retry_at = min(now + policy.backoff(email.attempts), email.expires_at)
-        _record(
-            email.id,
-            token,
-            status="pending",
-            next_attempt_at=retry_at,
-            claim_token=None,
-            last_error=error.code,
-        )
+        values |= {"status": "pending", "next_attempt_at": retry_at}
+    recorded = _record(email.id, token, **values)
+    if final and recorded and email.reminder_id is not None:
+        fail_reminders([email.reminder_id], error.code)
     db.session.commit()
     log.warning("e-mail %s not sent (%s), attempt %d", email.id, error.code, email.attempts)
     return "failed" if final else "retry"
