@@ -17,9 +17,12 @@ $(TEST_STAMP): $(STAMP)
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-## demo: install, then run the app on SQLite with demo data at http://127.0.0.1:5000
+PORT ?= 5000
+
+## demo: install, then run the app and its scheduler on SQLite with demo data at
+## http://127.0.0.1:$(PORT) (make demo PORT=5050); Ctrl+C stops both
 demo: $(STAMP)
-	$(BIN)/casework demo
+	$(BIN)/casework demo --port $(PORT)
 
 ## test: install the test dependencies, then run the whole suite (end-to-end journeys included;
 ## deselect them with PYTEST_ARGS='-m "not e2e"')

@@ -14,6 +14,7 @@ from casework import config as settings
 from casework.core import errors, security
 from casework.core.db import configure_engine, register_page_reads
 from casework.core.i18n import LOCALE_NAMES, format_moment, html_lang, select_locale
+from casework.core.metrics import register_request_timing
 from casework.core.pagination import page_url, query_string
 from casework.core.permissions import can, enforce_policy
 from casework.core.unit_of_work import CaseworkFlask
@@ -36,6 +37,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     configure_auth(app)
     register_blueprints(app)
     register_request_guards(app)
+    register_request_timing(app)
     register_template_helpers(app)
     register_error_handlers(app)
     return app
@@ -124,6 +126,7 @@ def register_blueprints(app: Flask) -> None:
     from casework.core.audit_views import bp as audit_bp
     from casework.core.views import bp as core_bp
     from casework.home.views import bp as home_bp
+    from casework.ops.metrics import bp as ops_bp
     from casework.plans.views import bp as plans_bp
     from casework.reference.views import bp as reference_bp
     from casework.referrals.views import bp as referrals_bp
@@ -150,6 +153,7 @@ def register_blueprints(app: Flask) -> None:
         reference_bp,
         reports_bp,
         audit_bp,
+        ops_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -1,4 +1,5 @@
-"""The ``casework`` command: init, demo, serve, scheduler, user, export, events.
+"""The ``casework`` command: init, demo, serve, scheduler, user, export, backup,
+restore, check, events.
 
 The same commands run as ``flask --app casework.app <command>``: each is declared as a
 ``flask.commands`` entry point in pyproject.toml (the application never imports this module).
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -101,12 +103,17 @@ def _progress(label: str) -> None:
     help="Number of demo cases, created only when the database has none yet.",
 )
 @click.option("--password", help="Password for every demo account (otherwise one is generated).")
-@click.option("--no-serve", is_flag=True, help="Load the data without starting the server.")
+@click.option(
+    "--no-serve",
+    is_flag=True,
+    help="Load the data without starting the server and the scheduler.",
+)
 @click.option("--host", default=DEFAULT_HOST, show_default=True)
 @click.option("--port", type=click.IntRange(1, 65535), default=DEFAULT_PORT, show_default=True)
 @with_app
 def demo_command(cases: int, password: str | None, no_serve: bool, host: str, port: int) -> None:
-    """init, then demo data and demo accounts; then serve unless --no-serve."""
+    """init, then demo data and demo accounts; then the server and, in a second process, the
+    scheduler (both stop on Ctrl+C), unless --no-serve."""
     from casework import demo
     from casework.auth.passwords import check_password_policy
 
@@ -143,7 +150,14 @@ def demo_command(cases: int, password: str | None, no_serve: bool, host: str, po
     else:
         click.echo(f"  Dossiers de démonstration créés : {created}")
     if not no_serve:
-        serve_app(current_app._get_current_object(), host, port)
+        from casework.ops.processes import scheduler_beside
+
+        with scheduler_beside() as scheduler:
+            click.echo(f"Planificateur : processus {scheduler.pid}, arrêté avec le serveur.")
+            try:
+                serve_app(current_app._get_current_object(), host, port)
+            except KeyboardInterrupt:
+                click.echo("Arrêt du serveur et du planificateur.")
 
 
 def _demo_configuration(config: dict) -> None:
@@ -152,6 +166,8 @@ def _demo_configuration(config: dict) -> None:
     config["DEMO"] = True
     if not os.environ.get("CASEWORK_SCANNING"):
         config["SCANNING"] = "off"
+        # The scheduler the demo starts beside the server reads the same setting.
+        os.environ["CASEWORK_SCANNING"] = "off"
 
 
 @cli.command("serve")
@@ -191,22 +207,36 @@ def serve_app(app: Flask, host: str, port: int, threads: int = 8) -> None:
         raise CommandError(f"impossible d'écouter sur {host}:{port} ({error.strerror}).") from error
 
 
+def _job_names(_ctx, _param, value: tuple[str, ...]) -> tuple[str, ...]:
+    from casework.scheduler import JOBS
+
+    unknown = [name for name in value if name not in JOBS]
+    if unknown:
+        raise click.BadParameter(f"tâche inconnue « {unknown[0]} » (tâches : {', '.join(JOBS)})")
+    return value
+
+
 @cli.command("scheduler")
 @click.option("--once", is_flag=True, help="Run every job once, then exit (for cron or a check).")
+@click.option("--only", multiple=True, callback=_job_names, help="Run only this job (repeatable).")
+@click.option("--skip", multiple=True, callback=_job_names, help="Leave this job out (repeatable).")
 @with_app
-def scheduler_command(once: bool) -> None:
-    """Run the scheduler: reminders, e-mail, escalation, daily digest, retention.
+def scheduler_command(once: bool, only: tuple[str, ...], skip: tuple[str, ...]) -> None:
+    """Run the scheduler: reminders, e-mail, escalation, daily digest, retention, backup.
 
     One process of its own (never inside the web server); several may run at once.
     """
     from casework import scheduler
+    from casework.core.db import wait_longer_for_locks
     from casework.extensions import db
 
     app = current_app._get_current_object()
+    names = scheduler.selected(only, skip)
     # The jobs open their own sessions; this command's must not hold a transaction meanwhile.
     db.session.remove()
+    wait_longer_for_locks(db.engine)
     if once:
-        results = scheduler.run_once(app)
+        results = scheduler.run_once(app, names)
         for name, counts in results.items():
             summary = (
                 "échec" if counts is None else ", ".join(f"{k} {v}" for k, v in counts.items())
@@ -216,10 +246,16 @@ def scheduler_command(once: bool) -> None:
             raise CommandError("au moins une tâche a échoué ; voir le journal.")
         return
     click.echo("Planificateur démarré (fuseau America/Toronto). Ctrl+C pour arrêter.")
+    # SIGTERM (systemd, `casework demo`) stops it like Ctrl+C: the running job finishes first.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
-        scheduler.build_scheduler(app).start()
+        scheduler.build_scheduler(app, names=names).start()
     except (KeyboardInterrupt, SystemExit):
         click.echo("Planificateur arrêté.")
+
+
+def _exit_on_sigterm(_signum: int, _frame: Any) -> None:
+    raise SystemExit(0)
 
 
 @cli.group("user")
@@ -355,6 +391,64 @@ def export_analytics(output: Path, force: bool) -> None:
     for name, count in report.tables.items():
         click.echo(f"  {name:<40} {count:>7} lignes")
     click.echo(f"  Cellules de moins de 5 masquées : {report.suppressed_cells}")
+
+
+@cli.command("backup")
+@click.option(
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write the backup in (default: CASEWORK_BACKUP_DIR).",
+)
+@with_app
+def backup_command(output: Path | None) -> None:
+    """Take a consistent online backup (SQLite backup API, or pg_dump), mode 0600."""
+    from casework.ops.backup import BackupError, take_backup
+
+    try:
+        backup = take_backup(output)
+    except BackupError as error:
+        raise CommandError(str(error)) from error
+    click.echo(
+        f"Sauvegarde écrite : {backup.path} ({backup.size} octets, révision {backup.revision}, "
+        f"{backup.seconds:.1f} s)"
+    )
+
+
+@cli.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace a database that is not empty.")
+@with_app
+def restore_command(path: Path, force: bool) -> None:
+    """Restore a backup, migrate it to the current schema and check its integrity.
+
+    Stop the web server and the scheduler first.
+    """
+    from casework.ops.backup import BackupError
+    from casework.ops.restore import restore
+
+    try:
+        restored = restore(path, force=force)
+    except BackupError as error:
+        raise CommandError(str(error)) from error
+    click.echo(
+        f"Restaurée : révision {restored.backup_revision} → {restored.revision}, "
+        f"intégrité vérifiée ({restored.seconds:.1f} s)"
+    )
+
+
+@cli.command("check")
+@click.option("--smtp", is_flag=True, help="Also check that the SMTP server answers.")
+@with_app
+def check_command(smtp: bool) -> None:
+    """Health report for operators: one line per check; exits 1 on any failure."""
+    from casework.ops.check import run_checks
+
+    results = run_checks(smtp=smtp)
+    for result in results:
+        click.echo(result.line())
+    failed = sum(not result.ok for result in results)
+    if failed:
+        raise CommandError(f"{failed} vérification(s) en échec.")
 
 
 def _existing_user(username: str):

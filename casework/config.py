@@ -81,6 +81,21 @@ def _env_bool(name: str, default: bool) -> bool:
     return raw.strip().lower() in ("1", "true", "yes", "oui", "on")
 
 
+# A claim's lease must outlast an SMTP conversation (each of its steps may take the timeout)
+# and the recording of its outcome (reminders.outbox.RECORD_SECONDS).
+LEASE_MARGIN_SECONDS = 10
+
+
+def check_lease(lease_seconds: int, smtp_timeout_seconds: int) -> None:
+    minimum = 2 * smtp_timeout_seconds + LEASE_MARGIN_SECONDS + 1
+    if lease_seconds < minimum:
+        raise ConfigError(
+            f"CASEWORK_CLAIM_LEASE_SECONDS doit valoir au moins {minimum} "
+            f"(deux fois CASEWORK_SMTP_TIMEOUT_SECONDS plus {LEASE_MARGIN_SECONDS}) ; "
+            f"reçu {lease_seconds}."
+        )
+
+
 def from_environment() -> dict:
     """Build the Flask config mapping from ``CASEWORK_*`` variables."""
     folder = instance_path()
@@ -91,6 +106,9 @@ def from_environment() -> dict:
     database_url = os.environ.get("CASEWORK_DATABASE_URL") or default_database_url(folder)
     parse_database_url(database_url)
     idle_minutes = _env_int("CASEWORK_IDLE_TIMEOUT_MINUTES", 30)
+    smtp_timeout = _env_int("CASEWORK_SMTP_TIMEOUT_SECONDS", 15)
+    lease = _env_int("CASEWORK_CLAIM_LEASE_SECONDS", 300)
+    check_lease(lease, smtp_timeout)
     return {
         "INSTANCE_PATH": str(folder),
         "SECRET_KEY": load_or_create_secret_key(folder),
@@ -126,13 +144,29 @@ def from_environment() -> dict:
         "MAIL_FROM": os.environ.get("CASEWORK_MAIL_FROM", "casework@localhost"),
         # Links in e-mails point here (the address people use to reach the application).
         "BASE_URL": os.environ.get("CASEWORK_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
-        "EMAIL_MAX_ATTEMPTS": _env_int("CASEWORK_EMAIL_MAX_ATTEMPTS", 5),
-        # First retry after this many seconds, then twice as long each time (at most an hour).
+        # Each step of an SMTP conversation (connect, greeting, every command) waits this long.
+        "SMTP_TIMEOUT_SECONDS": smtp_timeout,
+        # A failed e-mail is retried for this long (like a mail server's queue), then failed.
+        "EMAIL_LIFETIME_HOURS": _env_int("CASEWORK_EMAIL_LIFETIME_HOURS", 48),
+        # First retry after this many seconds, then twice as long each time, at most the cap.
         "EMAIL_RETRY_SECONDS": _env_int("CASEWORK_EMAIL_RETRY_SECONDS", 60),
-        # A dispatcher that stops holding e-mails releases them after this long.
-        "CLAIM_LEASE_SECONDS": _env_int("CASEWORK_CLAIM_LEASE_SECONDS", 300),
+        "EMAIL_RETRY_MAX_SECONDS": _env_int("CASEWORK_EMAIL_RETRY_MAX_SECONDS", 3600),
+        # E-mails claimed by a dispatcher that stopped (killed, machine lost) are sent again by
+        # another after this long.
+        "CLAIM_LEASE_SECONDS": lease,
+        # How often the scheduler delivers due reminders and sends the outbox.
+        "DISPATCH_INTERVAL_SECONDS": _env_int("CASEWORK_DISPATCH_INTERVAL_SECONDS", 30),
         # Reminders are created this many days ahead of their due time.
         "REMINDER_HORIZON_DAYS": _env_int("CASEWORK_REMINDER_HORIZON_DAYS", 45),
+        # `casework backup` and the nightly job write here; the job keeps the newest backup of
+        # each of the last N days and M weeks.
+        "BACKUP_DIR": os.environ.get("CASEWORK_BACKUP_DIR", str(folder / "backups")),
+        "BACKUP_KEEP_DAILY": _env_int("CASEWORK_BACKUP_KEEP_DAILY", 7),
+        "BACKUP_KEEP_WEEKLY": _env_int("CASEWORK_BACKUP_KEEP_WEEKLY", 4, minimum=0),
+        # /metrics answers loopback without it; anyone else needs « Authorization: Bearer … ».
+        "METRICS_TOKEN": os.environ.get("CASEWORK_METRICS_TOKEN", ""),
+        # `casework check` fails below this much free space for the database and the backups.
+        "MIN_FREE_DISK_MB": _env_int("CASEWORK_MIN_FREE_DISK_MB", 1024, minimum=0),
         # Closed cases are anonymised this many days after closing (docs/privacy.md).
         "RETENTION_DAYS": _env_int("CASEWORK_RETENTION_DAYS", 5 * 365 + 1, minimum=30),
         # Documents attached to cases: outside the database and outside static/ (docs/deployment.md).

@@ -10,7 +10,8 @@ through row claims), and one that was down catches up at its next run.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from flask import Flask
@@ -20,6 +21,7 @@ from casework.attachments import tasks as attachment_tasks
 from casework.core.heartbeat import beat
 from casework.core.time import LOCAL_TIMEZONE
 from casework.extensions import db
+from casework.ops.backup import nightly_backup
 from casework.reminders import tasks
 from casework.reports import tasks as report_tasks
 from casework.reports.snapshots import REFRESH_MINUTES as DASHBOARD_MINUTES
@@ -43,6 +45,7 @@ JOBS: dict[str, tuple[Job, dict]] = {
     # Documents held « awaiting scan » because clamd was away are scanned again.
     "attachments": (attachment_tasks.rescan, {"trigger": "interval", "minutes": 5}),
     "attachments_sweep": (attachment_tasks.sweep, {"trigger": "cron", "hour": 3, "minute": 45}),
+    "backup": (nightly_backup, {"trigger": "cron", "hour": 1, "minute": 45}),
 }
 # Run at start-up too, so that a scheduler that was down catches up at once (the digest only
 # queues what is due: nothing before 07:00, nothing twice the same day).
@@ -56,23 +59,24 @@ def run_job(app: Flask, name: str, job: Job) -> dict[str, int] | None:
     back and leaves everything as it was; the next run starts again from the rows.
     """
     with app.app_context():
+        started = time.monotonic()
         try:
             beat(name, "running")
             db.session.commit()
             counts = job()
-            beat(name, "ok", counts)
+            beat(name, "ok", counts, duration=time.monotonic() - started)
             db.session.commit()
         except SQLAlchemyError as error:
             db.session.rollback()
             log.warning(
                 "job %s failed (%s); it runs again at its next time", name, type(error).__name__
             )
-            _record_error(name)
+            _record_error(name, time.monotonic() - started)
             return None
         except Exception:
             db.session.rollback()
             log.exception("job %s failed", name)
-            _record_error(name)
+            _record_error(name, time.monotonic() - started)
             return None
         finally:
             db.session.remove()
@@ -80,21 +84,28 @@ def run_job(app: Flask, name: str, job: Job) -> dict[str, int] | None:
         return counts
 
 
-def _record_error(name: str) -> None:
+def _record_error(name: str, duration: float) -> None:
     try:
-        beat(name, "error")
+        beat(name, "error", duration=duration)
         db.session.commit()
     except SQLAlchemyError:
         db.session.rollback()
 
 
-def run_once(app: Flask) -> dict[str, dict[str, int] | None]:
-    """Every job once, in order (``casework scheduler --once``, cron, tests)."""
-    return {name: run_job(app, name, job) for name, (job, _trigger) in JOBS.items()}
+def selected(only: Iterable[str] = (), skip: Iterable[str] = ()) -> list[str]:
+    """The jobs this process runs: all of them, or ``only`` these, less ``skip``."""
+    chosen = set(only) or set(JOBS)
+    return [name for name in JOBS if name in chosen and name not in set(skip)]
 
 
-def build_scheduler(app: Flask, now: datetime | None = None):
-    """A BlockingScheduler in Québec time with every job; not started."""
+def run_once(app: Flask, names: Iterable[str] | None = None) -> dict[str, dict[str, int] | None]:
+    """Every job (or those named) once, in order (``casework scheduler --once``, cron, tests)."""
+    names = list(JOBS) if names is None else list(names)
+    return {name: run_job(app, name, JOBS[name][0]) for name in names}
+
+
+def build_scheduler(app: Flask, now: datetime | None = None, names: Iterable[str] | None = None):
+    """A BlockingScheduler in Québec time with every job (or those named); not started."""
     from apscheduler.schedulers.blocking import BlockingScheduler
 
     scheduler = BlockingScheduler(
@@ -102,8 +113,12 @@ def build_scheduler(app: Flask, now: datetime | None = None):
         # A run missed while the process was busy or down is run once, not once per miss.
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
     )
-    for name, (job, trigger) in JOBS.items():
+    names = list(JOBS) if names is None else list(names)
+    for name in names:
+        job, trigger = JOBS[name]
         options = dict(trigger)
+        if name == "dispatch":
+            options["seconds"] = app.config["DISPATCH_INTERVAL_SECONDS"]
         if name in RUN_AT_START:
             options["next_run_time"] = now or datetime.now().astimezone()
         scheduler.add_job(run_job, args=(app, name, job), id=name, name=name, **options)

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.script.revision import ResolutionError
+from alembic.util import CommandError
+from flask import current_app
 from flask_migrate import upgrade
 
 from casework.core.db import refresh_statistics
@@ -20,6 +24,23 @@ def upgrade_schema() -> str:
 
 def current_revision() -> str | None:
     return MigrationContext.configure(db.session.connection()).get_current_revision()
+
+
+def migration_scripts() -> ScriptDirectory:
+    """The migrations the application was configured with (``app.configure_db``)."""
+    return ScriptDirectory(current_app.extensions["migrate"].directory)
+
+
+def head_revision() -> str:
+    return migration_scripts().get_current_head() or "?"
+
+
+def known_revision(revision: str) -> bool:
+    """Whether this code's migrations know ``revision`` (a newer schema's is unknown)."""
+    try:
+        return migration_scripts().get_revision(revision) is not None
+    except (CommandError, ResolutionError):
+        return False
 
 
 # Search structures the migrations create by hand (FTS5 on SQLite, an expression index on

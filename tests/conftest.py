@@ -9,10 +9,12 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from flask_sqlalchemy.session import _app_ctx_id
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, delete, event, select, text
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from tests import helpers
@@ -190,3 +192,56 @@ def clamd(app, clamd_daemon, monkeypatch):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "no_transaction: manage the database yourself")
+
+
+@dataclass(frozen=True)
+class Committed:
+    """An agent (with an e-mail address) and one of their cases, committed for tests that run
+    several connections, threads or processes; what they leave behind is removed after."""
+
+    agent: Any
+    case: Any
+
+
+@pytest.fixture
+def committed(app) -> Iterator[Committed]:
+    from casework.auth.models import User
+    from casework.extensions import db
+
+    with app.app_context():
+        agent = helpers.create_user(role="agent")
+        db.session.get(User, agent.id).email = f"{agent.username}@exemple.ca"
+        db.session.commit()
+        case = helpers.create_case(agent.id)
+    yield Committed(agent, case)
+    remove_committed(app, case)
+
+
+def remove_committed(app, case: Any) -> None:
+    from casework.cases.models import Case, Person
+    from casework.extensions import db
+    from casework.reminders.models import Notification, OutboundEmail, Reminder
+
+    with app.app_context():
+        reminders = select(Reminder.id).where(Reminder.case_id == case.id)
+        db.session.execute(delete(Notification).where(Notification.reminder_id.in_(reminders)))
+        db.session.execute(delete(OutboundEmail).where(OutboundEmail.user_id == case.agent_id))
+        db.session.execute(delete(Reminder).where(Reminder.case_id == case.id))
+        db.session.execute(delete(Case).where(Case.id == case.id))
+        db.session.execute(delete(Person).where(Person.id == case.person_id))
+        db.session.commit()
+        db.session.remove()
+
+
+def forget_scheduler_runs(app) -> None:
+    """What real scheduler processes left in the shared test database besides the test's rows:
+    dashboard snapshots (the next dashboard test would read them) and heartbeats."""
+    from casework.core.heartbeat import SchedulerHeartbeat
+    from casework.extensions import db
+    from casework.reports.models import DashboardSnapshot
+
+    with app.app_context():
+        db.session.execute(delete(DashboardSnapshot))
+        db.session.execute(delete(SchedulerHeartbeat))
+        db.session.commit()
+        db.session.remove()

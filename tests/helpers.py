@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import itertools
 import re
+import time
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from types import SimpleNamespace
 
+from flask import url_for
 from sqlalchemy import select
 
 DEFAULT_PASSWORD = "Un-mot-de-passe-solide-42"
@@ -260,3 +263,59 @@ def form_fields(html: str, form_id: str | None = None) -> dict:
     reader = _FormReader(form_id)
     reader.feed(html)
     return reader.fields
+
+
+# --- Journal notes written through the web application, as agents write them ------------------
+
+
+def local_now():
+    from casework.core.time import utc_to_local, utcnow
+
+    return utc_to_local(utcnow())
+
+
+def note_path(app, case_id: int) -> str:
+    with app.test_request_context():
+        return url_for("cases.add_interaction", case_id=case_id)
+
+
+def signed_in(app, user):
+    client = app.test_client()
+    assert login(client, user.username, user.password).status_code == 302
+    return client
+
+
+def write_notes(
+    client, path: str, count: int, results: list, label: str = "Note", until=None
+) -> None:
+    """Each note as a person writes it: the form page, then the POST. Every answer is recorded
+    as (when, status, summary of the note posted or None for the form page); ``until`` (an
+    event) stops before ``count`` notes."""
+    for number in range(count):
+        if until is not None and until.is_set():
+            return
+        form = answer(client.get, path)
+        results.append((time.monotonic(), form.status_code, None))
+        if form.status_code != 200:
+            continue
+        summary = f"{label} {number}"
+        response = answer(
+            client.post,
+            path,
+            data={
+                "kind": "note",
+                "occurred_at": local_now().strftime("%Y-%m-%dT%H:%M"),
+                "summary": summary,
+                "csrf_token": csrf_from(form.text),
+            },
+        )
+        results.append((time.monotonic(), response.status_code, summary))
+
+
+def answer(method, *args, **kwargs):
+    """What the WSGI server would send: an exception the error page itself could not render
+    (the user loader hit the lock again) is a bare 500 there."""
+    try:
+        return method(*args, **kwargs)
+    except Exception:
+        return SimpleNamespace(status_code=500, text="")

@@ -23,6 +23,7 @@ from casework.auth.passwords import (
 from casework.auth.sessions import open_session, revoke_all_sessions, revoke_session
 from casework.core import audit
 from casework.core.domain import DomainError, StaleEdit
+from casework.core.metrics import sign_in_failed
 from casework.core.roles import ROLES_WITH_ORGANISATION, ROLES_WITH_SERVICE_POINT, Role
 from casework.core.time import utcnow
 from casework.extensions import db
@@ -100,6 +101,7 @@ def sign_in(username: str, password: str, remote_addr: str, policy: ThrottlePoli
     remote_addr = remote_addr[:ADDRESS_WIDTH]
     if is_throttled(username, remote_addr, policy):
         audit.record(None, "login.throttled", target_type="user", username=username)
+        sign_in_failed("throttled")
         return SignInResult(user=None, locked=True)
     stored_hash = db.session.scalar(select(User.password_hash).where(User.username == username))
     # The password hash takes ~50 ms of CPU on purpose: it is checked outside any transaction.
@@ -111,15 +113,16 @@ def sign_in(username: str, password: str, remote_addr: str, policy: ThrottlePoli
     valid = verify_password(stored_hash, password)
     if is_throttled(username, remote_addr, policy):
         audit.record(None, "login.throttled", target_type="user", username=username)
+        sign_in_failed("throttled")
         return SignInResult(user=None, locked=True)
     user = db.session.scalar(select(User).where(User.username == username))
     valid = valid and user is not None and user.password_hash == stored_hash
     succeeded = bool(user and valid and user.active)
     if not succeeded:
         db.session.add(LoginAttempt(username=username, remote_addr=remote_addr, succeeded=False))
-        audit.record(
-            None, "login.failed", target=user, reason="inactive" if valid else "credentials"
-        )
+        reason = "inactive" if valid else "credentials"
+        audit.record(None, "login.failed", target=user, reason=reason)
+        sign_in_failed(reason)
         return SignInResult(user=None)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)

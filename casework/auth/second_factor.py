@@ -28,6 +28,7 @@ from casework.auth.operations import ADDRESS_WIDTH, AccountError, ThrottlePolicy
 from casework.auth.passwords import hash_password, verify_password
 from casework.auth.sessions import revoke_all_sessions
 from casework.core import audit
+from casework.core.metrics import sign_in_failed
 from casework.core.permissions import POLICY, Scope
 from casework.core.roles import Role
 from casework.core.time import utcnow
@@ -204,6 +205,7 @@ def _throttled_check(user: User, remote_addr: str, policy: ThrottlePolicy, accep
     remote_addr = (remote_addr or "-")[:ADDRESS_WIDTH]
     if is_throttled(user.username, remote_addr, policy):
         audit.record(user, "login.throttled", target=user, step="code")
+        sign_in_failed("throttled")
         return CodeCheck.THROTTLED
     accepted = accept()
     db.session.add(
@@ -211,6 +213,7 @@ def _throttled_check(user: User, remote_addr: str, policy: ThrottlePolicy, accep
     )
     if not accepted:
         audit.record(None, "login.failed", target=user, reason="code")
+        sign_in_failed("code")
         return CodeCheck.REFUSED
     return CodeCheck.ACCEPTED
 

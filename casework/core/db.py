@@ -15,6 +15,10 @@ from sqlalchemy.orm import Session, scoped_session
 from casework.extensions import db
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# A scheduler's jobs wait longer for SQLite's write lock than a person's request does: a job
+# that waits delays nobody, one that gives up leaves its work (and any e-mail it claimed) for
+# later. Two schedulers starting together take turns behind each other's start-up work.
+SQLITE_JOB_BUSY_TIMEOUT_MS = 60_000
 # SQLite's default page cache is 2 MB per connection: at 200,000 cases (a 1.3 GB file) pages
 # would be fetched from the OS again on every request. 64 MB of cache per connection, and the
 # file mapped into memory (reads without a copy), keep a province's hot pages at hand.
@@ -43,7 +47,12 @@ def configure_engine(engine: Engine) -> None:
     """Apply per-connection settings; idempotent per engine."""
     if engine.dialect.name != "sqlite" or getattr(engine, "_casework_configured", False):
         return
-    event.listen(engine, "connect", _sqlite_on_connect)
+    engine._casework_busy_timeout_ms = SQLITE_BUSY_TIMEOUT_MS  # type: ignore[attr-defined]
+
+    def on_connect(dbapi_connection, _record) -> None:
+        _sqlite_on_connect(dbapi_connection, engine._casework_busy_timeout_ms)  # type: ignore[attr-defined]
+
+    event.listen(engine, "connect", on_connect)
     event.listen(engine, "begin", _sqlite_on_begin)
     event.listen(engine, "before_cursor_execute", _sqlite_before_write)
     engine._casework_configured = True  # type: ignore[attr-defined]
@@ -70,14 +79,23 @@ def reads_first() -> Iterator[None]:
         _reading_outside_requests.reset(token)
 
 
-def _sqlite_on_connect(dbapi_connection, _record) -> None:
+def wait_longer_for_locks(engine: Engine) -> None:
+    """The scheduler process's connections wait up to a minute for the write lock."""
+    if engine.dialect.name == "sqlite":
+        engine._casework_busy_timeout_ms = SQLITE_JOB_BUSY_TIMEOUT_MS  # type: ignore[attr-defined]
+        engine.dispose()
+
+
+def _sqlite_on_connect(dbapi_connection, busy_timeout_ms: int) -> None:
     # pysqlite's own transaction handling breaks SAVEPOINT and delays BEGIN; we issue BEGIN
     # ourselves (see _sqlite_on_begin) so transactions behave as on PostgreSQL.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
+    # First: every statement after it, the journal mode's included, waits for a lock instead of
+    # failing at once (processes opening the database together meet on its WAL index).
+    cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
     cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
@@ -142,3 +160,10 @@ def insert_on_conflict(model: type) -> Any:
     both engines have it, each in its own dialect."""
     dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
     return dialect.insert(model)
+
+
+def skip_locked(statement: Any, *tables: Any) -> Any:
+    """Rows another transaction holds are skipped, not waited for: parallel dispatchers take
+    disjoint batches on PostgreSQL (SQLite has no row locks and ignores it; its writers take
+    turns)."""
+    return statement.with_for_update(skip_locked=True, of=tables or None)

@@ -13,6 +13,7 @@ from sqlalchemy import JSON, String, func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 
+from casework.core.db import insert_on_conflict
 from casework.core.time import utcnow
 from casework.extensions import db
 
@@ -28,23 +29,42 @@ class SchedulerHeartbeat(db.Model):
     outcome: Mapped[str] = mapped_column(String(20), default="running")  # running | ok | error
     counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     host: Mapped[str | None] = mapped_column(String(120))
+    # Runs that failed since the row was created (a counter for /metrics).
+    failures: Mapped[int] = mapped_column(default=0, server_default="0")
+    # How long the last finished run took.
+    duration_seconds: Mapped[float | None] = mapped_column()
 
 
-def beat(job: str, outcome: str, counts: dict[str, Any] | None = None, now=None) -> None:
-    """Record a run of ``job`` (the caller commits)."""
+def beat(
+    job: str,
+    outcome: str,
+    counts: dict[str, Any] | None = None,
+    now=None,
+    duration: float | None = None,
+) -> None:
+    """Record a run of ``job`` (the caller commits). One upsert: schedulers starting together
+    may write the same job's first row at once."""
     now = now or utcnow()
-    row = db.session.get(SchedulerHeartbeat, job)
-    if row is None:
-        row = SchedulerHeartbeat(job=job, started_at=now)
-        db.session.add(row)
+    values: dict[str, Any] = {
+        "outcome": outcome,
+        "counts": dict(counts or {}),
+        "host": socket.gethostname()[:120],
+    }
     if outcome == "running":
-        row.started_at = now
-        row.finished_at = None
+        values |= {"started_at": now, "finished_at": None}
     else:
-        row.finished_at = now
-    row.outcome = outcome
-    row.counts = dict(counts or {})
-    row.host = socket.gethostname()[:120]
+        values |= {"finished_at": now, "duration_seconds": duration}
+    table = SchedulerHeartbeat.__table__
+    failed = outcome == "error"
+    statement = (
+        insert_on_conflict(SchedulerHeartbeat)
+        .values({"job": job, "started_at": now, **values, "failures": int(failed)})
+        .on_conflict_do_update(
+            index_elements=["job"],
+            set_={**values, "failures": table.c.failures + int(failed)},
+        )
+    )
+    db.session.execute(statement)
 
 
 def last_beat_age(now=None) -> float | None:
@@ -57,21 +77,40 @@ def last_beat_age(now=None) -> float | None:
 
 # The dispatcher runs every 30 s: a heartbeat older than this means no scheduler is running.
 SCHEDULER_STALE_SECONDS = 300
+# The backup runs nightly: older than a day and a bit, a night was missed.
+BACKUP_STALE_SECONDS = 26 * 3600
+
+
+def job_beat(job: str) -> SchedulerHeartbeat | None:
+    return db.session.get(SchedulerHeartbeat, job)
+
+
+def backup_health(now=None) -> dict[str, Any]:
+    """The nightly backup job's last run: ``ok``, ``stale``, ``error`` or ``never_ran``."""
+    row = job_beat("backup")
+    if row is None or row.finished_at is None:
+        return {"status": "never_ran", "age_seconds": None}
+    age = max(0.0, ((now or utcnow()) - row.finished_at).total_seconds())
+    fresh = "ok" if age <= BACKUP_STALE_SECONDS else "stale"
+    return {"status": fresh if row.outcome == "ok" else "error", "age_seconds": round(age)}
 
 
 def health() -> tuple[bool, dict[str, Any]]:
-    """Whether the database answers, and what ``/healthz`` says of it and of the scheduler. A
-    database that does not answer leaves the session rolled back, ready for the next request."""
+    """Whether the database answers, and what ``/healthz`` says of it, of the scheduler and of
+    the nightly backup. A database that does not answer leaves the session rolled back, ready
+    for the next request."""
     scheduler: dict[str, Any] = {"status": "unknown", "heartbeat_age_seconds": None}
+    backup: dict[str, Any] = {"status": "unknown", "age_seconds": None}
     try:
         db.session.execute(text("SELECT 1"))
         age = last_beat_age()
+        backup = backup_health()
     except SQLAlchemyError:
         db.session.rollback()
-        return False, {"database": "unavailable", "scheduler": scheduler}
+        return False, {"database": "unavailable", "scheduler": scheduler, "backup": backup}
     if age is None:
         scheduler = {"status": "never_ran", "heartbeat_age_seconds": None}
     else:
         status = "ok" if age <= SCHEDULER_STALE_SECONDS else "stale"
         scheduler = {"status": status, "heartbeat_age_seconds": round(age)}
-    return True, {"database": "ok", "scheduler": scheduler}
+    return True, {"database": "ok", "scheduler": scheduler, "backup": backup}

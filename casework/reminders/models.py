@@ -7,14 +7,16 @@ per (rule, subject, occurrence): the reconciler upserts by it and never creates 
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
+from flask import current_app, has_app_context
 from sqlalchemy import ForeignKey, Index, String, Text, Time
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.core.time import utcnow
 from casework.extensions import db
 from casework.reference.models import _localised
+from casework.reminders.mail import new_message_id
 
 # What the reconciler may still move or cancel; the others are settled.
 OPEN_STATUSES = ("pending", "sent", "snoozed")
@@ -93,7 +95,7 @@ class Reminder(db.Model):
     reassigned_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
     )
-    # A code, never personal data: smtp_refused, smtp_unreachable, outcome_unknown, case_gone…
+    # A code, never personal data: smtp_refused, smtp_unreachable, smtp_timeout, case_gone…
     last_error: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -135,9 +137,23 @@ class Notification(db.Model):
     reminder: Mapped[Reminder | None] = relationship()
 
 
+def _new_message_id() -> str:
+    return new_message_id(current_app.config["MAIL_FROM"] if has_app_context() else "")
+
+
+def email_lifetime() -> timedelta:
+    """How long a newly queued e-mail is retried before it fails for good."""
+    hours = current_app.config["EMAIL_LIFETIME_HOURS"] if has_app_context() else 48
+    return timedelta(hours=hours)
+
+
+def _expiry() -> datetime:
+    return utcnow() + email_lifetime()
+
+
 class OutboundEmail(db.Model):
-    """The e-mail outbox. Sending is the one step outside the database, so it is claimed with a
-    lease, marked before the SMTP conversation starts, and retried with backoff."""
+    """The e-mail outbox (``reminders.outbox``): claimed with a lease, sent with no transaction
+    open, its outcome recorded after; retried with backoff until ``expires_at``."""
 
     __tablename__ = "outbound_emails"
     __table_args__ = (Index("ix_outbound_emails_status_next", "status", "next_attempt_at"),)
@@ -151,15 +167,21 @@ class OutboundEmail(db.Model):
     kind: Mapped[str] = mapped_column(String(20))  # reminder | escalation | digest
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
+    # Given when the e-mail is queued: a copy sent again after a crash carries the same one.
+    message_id: Mapped[str] = mapped_column(String(200), default=_new_message_id)
     status: Mapped[str] = mapped_column(
         String(20), default="pending"
     )  # pending|claimed|sent|failed
+    # Attempts made (counted when claimed): the backoff grows with them.
     attempts: Mapped[int] = mapped_column(default=0)
+    # When it is due; while claimed, when the claim's lease runs out.
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     claim_token: Mapped[str | None] = mapped_column(String(32))
-    # Written (and committed) just before talking to the SMTP server: a claim that expires with
-    # this set may have been sent, so it is never sent again automatically.
-    sending_at: Mapped[datetime | None] = mapped_column()
+    # Retried until then (the e-mail lifetime), then failed for good.
+    expires_at: Mapped[datetime] = mapped_column(default=_expiry)
     sent_at: Mapped[datetime | None] = mapped_column()
+    failed_at: Mapped[datetime | None] = mapped_column()
     last_error: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user = relationship("User")

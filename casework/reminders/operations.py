@@ -29,6 +29,7 @@ from casework.reminders.models import (
     Notification,
     OutboundEmail,
     Reminder,
+    email_lifetime,
 )
 from casework.reminders.rules import UNITS, Candidate, candidates, falls_at
 
@@ -55,14 +56,22 @@ STATUS_LABELS = {
 }
 ERROR_LABELS = {
     "smtp_unreachable": _l("The mail server could not be reached."),
+    "smtp_timeout": _l("The mail server stopped answering."),
+    "no_address": _l("The recipient has no e-mail address."),
     "smtp_refused": _l("The mail server refused the message."),
     "smtp_recipient_refused": _l("The mail server refused the recipient's address."),
     "smtp_authentication": _l("The mail server refused the application's credentials."),
+    # Before issue 14 such e-mails were not sent again automatically; kept for old rows.
     "outcome_unknown": _l(
         "The scheduler stopped while sending: the e-mail may not have left. Retry if needed."
     ),
     "case_gone": _l("The case no longer exists."),
     "case_closed": _l("The case is closed."),
+}
+EMAIL_KINDS = {
+    "reminder": _l("Reminder"),
+    "escalation": _l("Escalation"),
+    "digest": _l("Daily digest"),
 }
 SUBJECT_LABELS = {
     "appointment": _l("Appointment"),
@@ -356,13 +365,21 @@ def reassign(actor: Any, reminder: Reminder, agent: Any, expected_version: int) 
 
 
 def retry(actor: Any, reminder: Reminder, expected_version: int, now=None) -> None:
-    """Send again the e-mail of a failed reminder (the in-app notification is already there)."""
+    """Send again the e-mail of a failed reminder (the in-app notification is already there),
+    with a new lifetime and the same Message-ID."""
     _check(reminder, expected_version, ("failed",))
     now = now or utcnow()
     db.session.execute(
         update(OutboundEmail)
         .where(OutboundEmail.reminder_id == reminder.id, OutboundEmail.status == "failed")
-        .values(status="pending", attempts=0, next_attempt_at=now, sending_at=None, last_error=None)
+        .values(
+            status="pending",
+            attempts=0,
+            next_attempt_at=now,
+            expires_at=now + email_lifetime(),
+            failed_at=None,
+            last_error=None,
+        )
         .execution_options(synchronize_session=False)
     )
     reminder.status = "sent"
@@ -445,6 +462,40 @@ def tab_counts(user: Any, filters: ListFilters, today: date | None = None) -> di
         statement = statement.where(Reminder.agent_id == filters.agent_id)
     row = db.session.execute(statement).one()
     return {tab: int(value or 0) for tab, value in zip(conditions, row, strict=True)}
+
+
+UNDELIVERED_WINDOW = timedelta(days=30)
+UNDELIVERED_LIMIT = 50
+
+
+def undelivered_emails(user: Any, now: datetime | None = None) -> list[Any]:
+    """A supervisor's view of the region's other e-mails (digests, escalations) that failed
+    for good in the last 30 days; failed reminders have their own tab."""
+    from casework.auth.models import User
+
+    if scope_for(getattr(user, "role", None), "reminders.read") is not Scope.REGION:
+        return []
+    since = (now or utcnow()) - UNDELIVERED_WINDOW
+    return list(
+        db.session.execute(
+            select(
+                OutboundEmail.id,
+                OutboundEmail.kind,
+                OutboundEmail.failed_at,
+                OutboundEmail.last_error,
+                User.full_name,
+            )
+            .join(User, User.id == OutboundEmail.user_id)
+            .where(
+                User.region_id == user.region_id,
+                OutboundEmail.status == "failed",
+                OutboundEmail.kind != "reminder",
+                OutboundEmail.failed_at > since,
+            )
+            .order_by(OutboundEmail.failed_at.desc())
+            .limit(UNDELIVERED_LIMIT)
+        )
+    )
 
 
 def of_case(case: Any, limit: int = 30) -> list[Reminder]:

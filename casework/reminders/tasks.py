@@ -1,24 +1,20 @@
 """Scheduled work: deliver due reminders, send the e-mail outbox, escalate, the daily digest.
 
-Delivery is exactly once because each step is one database transaction keyed by the reminder's
-idempotency key:
+In-app delivery is exactly once because each step is one database transaction keyed by the
+reminder's idempotency key:
 
 - ``dispatch`` locks a batch of due reminders (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; on
   SQLite their transactions begin ``IMMEDIATE``, so dispatchers take turns), and in the same
   transaction marks each one delivered, adds its in-app notification and queues its e-mail, both
   under unique keys. A dispatcher killed mid-batch commits nothing; the next one redoes the batch.
-- ``send_emails`` is the only step with an effect outside the database. It claims e-mails with a
-  lease, commits a « sending » mark before talking to the SMTP server, and commits the outcome
-  after. A lease that expires without the mark is simply retried; one that expires with it may
-  have been sent, so it is never sent again automatically: it is marked failed, shown, and can be
-  retried by a person.
+- ``outbox.send_emails`` is the only step with an effect outside the database: claim, send with
+  no transaction open, record (see ``outbox``). E-mail is therefore at least once, with at most
+  one duplicate per crash, carrying the same Message-ID; in-app notifications are exactly once.
 """
 
 from __future__ import annotations
 
 import logging
-import secrets
-import time as clock
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
@@ -29,14 +25,21 @@ from flask import current_app
 from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
-from casework.core.db import refresh_statistics
+from casework.core.db import refresh_statistics, skip_locked
 from casework.core.time import utc_to_local, utcnow
 from casework.extensions import db
-from casework.reminders.mail import Mailer, MailError, mailer_from_config
-from casework.reminders.models import FollowUpRule, Notification, OutboundEmail, Reminder
+from casework.reminders.mail import new_message_id
+from casework.reminders.models import (
+    FollowUpRule,
+    Notification,
+    OutboundEmail,
+    Reminder,
+    email_lifetime,
+)
 from casework.reminders.operations import day_bounds, insert_ignoring_duplicates
+from casework.reminders.outbox import send_emails
 from casework.reminders.rules import local_day
 
 log = logging.getLogger(__name__)
@@ -44,17 +47,11 @@ log = logging.getLogger(__name__)
 BATCH_SIZE = 1000
 # Stands for the case number in an e-mail rendered once for many reminders (never in a number).
 NUMBER_MARK = "\x00number\x00"
-MAX_BACKOFF = timedelta(hours=1)
 DUE_STATUSES = ("pending", "snoozed")
 EMAIL_LOCALES = ("fr_CA", "en")
 # The digest leaves at 07:00 Montréal time (or at start-up, for a scheduler that was down then).
 DIGEST_TIME = time(7, 0)
 MOMENT = "d MMM yyyy, HH:mm"
-
-
-def _locked(statement, *tables):
-    """Rows other dispatchers hold are skipped, not waited for (ignored on SQLite)."""
-    return statement.with_for_update(skip_locked=True, of=tables or None)
 
 
 def mail_enabled() -> bool:
@@ -83,7 +80,7 @@ def dispatch(
     messages: dict[tuple[int, datetime], tuple[str, str]] = {}
     while True:
         rows = db.session.execute(
-            _locked(
+            skip_locked(
                 select(
                     Reminder.id,
                     Reminder.key,
@@ -153,6 +150,8 @@ class Batch:
                 "attempts": 0,
                 "next_attempt_at": now,
                 "created_at": now,
+                "message_id": new_message_id(current_app.config["MAIL_FROM"]),
+                "expires_at": now + email_lifetime(),
             }
         )
 
@@ -223,157 +222,6 @@ def _deliver(
     return "delivered"
 
 
-# --- E-mail -------------------------------------------------------------------------------------
-
-
-def backoff(attempts: int, base_seconds: int) -> timedelta:
-    """1, 2, 4, 8… times the base delay after each failed attempt, at most an hour."""
-    return min(timedelta(seconds=base_seconds * 2 ** max(0, attempts - 1)), MAX_BACKOFF)
-
-
-def send_emails(
-    now: datetime | None = None, mailer: Mailer | None = None, batch_size: int = BATCH_SIZE
-) -> dict[str, int]:
-    """Send the e-mails due at ``now``; failures are retried with backoff, then marked failed."""
-    config = current_app.config
-    mailer = mailer or mailer_from_config(config)
-    now = now or utcnow()
-    counts: Counter[str] = Counter(release_expired_claims(now))
-    if mailer is None:
-        return dict(counts)
-    started = clock.monotonic()
-    while True:
-        token = secrets.token_hex(8)
-        # Each batch's lease runs from when it is claimed, not from when the run began.
-        elapsed = clock.monotonic() - started
-        lease = now + timedelta(seconds=elapsed + config["CLAIM_LEASE_SECONDS"])
-        claimed = claim_emails(token, now, lease, batch_size)
-        db.session.commit()
-        for email_id in claimed:
-            counts[_send_one(email_id, token, mailer, now, config)] += 1
-        if len(claimed) < batch_size:
-            return dict(counts)
-
-
-def claim_emails(token: str, now: datetime, lease: datetime, batch_size: int) -> list[int]:
-    """One atomic UPDATE … RETURNING: the e-mails due now become this dispatcher's until ``lease``."""
-    due = _locked(
-        select(OutboundEmail.id)
-        .where(OutboundEmail.status == "pending", OutboundEmail.next_attempt_at <= now)
-        .order_by(OutboundEmail.next_attempt_at, OutboundEmail.id)
-        .limit(batch_size)
-    )
-    return list(
-        db.session.scalars(
-            update(OutboundEmail)
-            .where(OutboundEmail.id.in_(due.scalar_subquery()))
-            .values(status="claimed", claim_token=token, next_attempt_at=lease)
-            .returning(OutboundEmail.id)
-            .execution_options(synchronize_session=False)
-        )
-    )
-
-
-def release_expired_claims(now: datetime) -> dict[str, int]:
-    """Claims whose dispatcher stopped: never started → retried; started → failed, shown."""
-    expired = (OutboundEmail.status == "claimed") & (OutboundEmail.next_attempt_at <= now)
-    retried = db.session.execute(
-        update(OutboundEmail)
-        .where(expired, OutboundEmail.sending_at.is_(None))
-        .values(status="pending", claim_token=None, next_attempt_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    uncertain = list(
-        db.session.scalars(
-            update(OutboundEmail)
-            .where(expired, OutboundEmail.sending_at.is_not(None))
-            .values(status="failed", claim_token=None, last_error="outcome_unknown")
-            .returning(OutboundEmail.reminder_id)
-            .execution_options(synchronize_session=False)
-        )
-    )
-    _fail_reminders([r for r in uncertain if r is not None], "outcome_unknown")
-    db.session.commit()
-    return {"released": retried, "uncertain": len(uncertain)}
-
-
-def _fail_reminders(reminder_ids: list[int], code: str) -> None:
-    if reminder_ids:
-        db.session.execute(
-            update(Reminder)
-            .where(Reminder.id.in_(reminder_ids), Reminder.status == "sent")
-            .values(status="failed", last_error=code, version=Reminder.version + 1)
-            .execution_options(synchronize_session=False)
-        )
-
-
-def _mine(email_id: int, token: str):
-    return (OutboundEmail.id == email_id) & (OutboundEmail.claim_token == token)
-
-
-def _send_one(email_id: int, token: str, mailer: Mailer, now: datetime, config) -> str:
-    from casework.auth.models import User
-
-    marked = db.session.execute(
-        update(OutboundEmail)
-        .where(_mine(email_id, token), OutboundEmail.status == "claimed")
-        .values(sending_at=utcnow())
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.commit()
-    if marked != 1:
-        return "lost_claim"  # our lease expired and another dispatcher took over
-    email, address = db.session.execute(
-        select(OutboundEmail, User.email)
-        .join(User, User.id == OutboundEmail.user_id)
-        .where(OutboundEmail.id == email_id)
-    ).one()
-    try:
-        if not address:
-            raise MailError("no_address")
-        mailer.send(address, email.subject, email.body, email.key)
-    except MailError as error:
-        outcome = _record_failure(email, token, error.code, now, config)
-    else:
-        db.session.execute(
-            update(OutboundEmail)
-            .where(_mine(email_id, token))
-            .values(status="sent", sent_at=utcnow(), claim_token=None, last_error=None)
-            .execution_options(synchronize_session=False)
-        )
-        outcome = "sent"
-    db.session.commit()
-    return outcome
-
-
-def _record_failure(email: OutboundEmail, token: str, code: str, now: datetime, config) -> str:
-    attempts = email.attempts + 1
-    final = attempts >= config["EMAIL_MAX_ATTEMPTS"]
-    values: dict[str, Any] = {
-        "attempts": attempts,
-        "last_error": code,
-        "claim_token": None,
-        "sending_at": None,
-    }
-    if final:
-        values["status"] = "failed"
-    else:
-        values |= {
-            "status": "pending",
-            "next_attempt_at": now + backoff(attempts, config["EMAIL_RETRY_SECONDS"]),
-        }
-    db.session.execute(
-        update(OutboundEmail)
-        .where(_mine(email.id, token))
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    log.warning("e-mail %s not sent (%s), attempt %d", email.id, code, attempts)
-    if final and email.reminder_id is not None:
-        _fail_reminders([email.reminder_id], code)
-    return "failed" if final else "retry"
-
-
 # --- Escalation ---------------------------------------------------------------------------------
 
 
@@ -399,7 +247,7 @@ def escalate(now: datetime | None = None, with_email: bool | None = None) -> dic
     for rule in rules:
         limit = now - timedelta(days=rule.escalate_after_days)
         rows = db.session.execute(
-            _locked(
+            skip_locked(
                 select(Reminder, Case.number)
                 .outerjoin(Case, Case.id == Reminder.case_id)
                 .options(joinedload(Reminder.agent))
@@ -482,9 +330,49 @@ def queue_digests(now: datetime | None = None, with_email: bool | None = None) -
             batch.email(
                 f"digest:{agent_id}:{today.isoformat()}", agent_id, None, "digest", message, now
             )
+    _queue_failure_digests(batch, now, today)
     batch.write()
     db.session.commit()
     return {"queued": len(batch.emails)}
+
+
+# A supervisor's digest lists the e-mails of their region that failed for good since the last one.
+FAILURE_WINDOW = timedelta(days=1)
+
+
+def _queue_failure_digests(batch: Batch, now: datetime, today) -> None:
+    """Each supervisor hears of their region's e-mails that failed for good in the last day."""
+    from casework.auth.models import User
+    from casework.cases.models import Case
+
+    recipient = aliased(User)
+    failures: dict[int, list[Any]] = defaultdict(list)
+    for row in db.session.execute(
+        select(
+            recipient.region_id,
+            recipient.full_name,
+            OutboundEmail.kind,
+            OutboundEmail.failed_at,
+            OutboundEmail.last_error,
+            Case.number,
+        )
+        .join(recipient, recipient.id == OutboundEmail.user_id)
+        .outerjoin(Reminder, Reminder.id == OutboundEmail.reminder_id)
+        .outerjoin(Case, Case.id == Reminder.case_id)
+        .where(OutboundEmail.status == "failed", OutboundEmail.failed_at > now - FAILURE_WINDOW)
+        .order_by(OutboundEmail.failed_at)
+    ):
+        failures[row.region_id].append(row)
+    supervisors = db.session.execute(
+        select(User.id, User.region_id).where(
+            User.role == "supervisor", User.active.is_(True), User.email.is_not(None)
+        )
+    )
+    for supervisor_id, region_id in supervisors:
+        if failures[region_id]:
+            message = compose_failures(failures[region_id])
+            key = f"digest:{supervisor_id}:{today.isoformat()}"
+            batch.email(key, supervisor_id, None, "digest", message, now)
 
 
 # --- Messages (no personal data: the case number and the rule, never a name) --------------------
@@ -535,6 +423,38 @@ def compose_escalation(reminder: Reminder, rule: FollowUpRule, number: str) -> t
                 agent=reminder.agent.full_name,
                 link=_link(),
             ),
+        )
+
+    return _both(render)
+
+
+def compose_failures(failures: list[Any]) -> tuple[str, str]:
+    """The supervisor's digest: e-mails of the region that could not be delivered."""
+    from casework.reminders.operations import EMAIL_KINDS, ERROR_LABELS
+
+    def render():
+        lines = [
+            _(
+                "These e-mails could not be delivered: the mail server refused them, or could not be reached for %(hours)d hours.",
+                hours=current_app.config["EMAIL_LIFETIME_HOURS"],
+            )
+        ]
+        for row in failures:
+            kind = EMAIL_KINDS.get(row.kind, row.kind)
+            case = _(" · case %(number)s", number=row.number) if row.number else ""
+            lines.append(
+                _(
+                    "- %(kind)s to %(name)s%(case)s · %(when)s · %(error)s",
+                    kind=kind,
+                    name=row.full_name,
+                    case=case,
+                    when=format_datetime(row.failed_at, MOMENT),
+                    error=ERROR_LABELS.get(row.last_error, row.last_error),
+                )
+            )
+        lines += ["", _("See the failed reminders: %(link)s", link=_link() + "?tab=failed")]
+        return _("E-mails not delivered in your region: %(count)d", count=len(failures)), "\n".join(
+            lines
         )
 
     return _both(render)

@@ -44,6 +44,7 @@ def labels() -> dict:
     return {
         "status_labels": operations.STATUS_LABELS,
         "error_labels": operations.ERROR_LABELS,
+        "email_kinds": operations.EMAIL_KINDS,
         "subject_labels": operations.SUBJECT_LABELS,
         "tabs": operations.TABS,
         "unit_labels": UNIT_LABELS,
@@ -74,6 +75,7 @@ def index():
         notifications=notifications,
         regional=_regional(),
         agents=_region_agents() if _regional() else [],
+        undelivered=operations.undelivered_emails(current_user) if filters.tab == "failed" else [],
         form=VersionedForm(),
         today=today,
     )

@@ -68,3 +68,14 @@ def test_forwarded_address_is_ignored_unless_proxies_are_trusted(tmp_path, monke
         client.get("/healthz", headers={"X-Forwarded-For": "203.0.113.9"})
     assert seen[0] != "203.0.113.9"
     assert seen[1] == "203.0.113.9"
+
+
+def test_a_lease_too_short_for_an_smtp_conversation_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("CASEWORK_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("CASEWORK_SMTP_TIMEOUT_SECONDS", "15")
+    monkeypatch.setenv("CASEWORK_CLAIM_LEASE_SECONDS", "30")
+    with pytest.raises(config.ConfigError, match="au moins 41"):
+        config.from_environment()
+    monkeypatch.setenv("CASEWORK_CLAIM_LEASE_SECONDS", "41")
+    settings = config.from_environment()
+    assert (settings["CLAIM_LEASE_SECONDS"], settings["EMAIL_LIFETIME_HOURS"]) == (41, 48)

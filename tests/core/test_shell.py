@@ -52,7 +52,7 @@ def test_healthz_reports_the_database_without_personal_data(client):
     assert (body["status"], body["database"]) == ("ok", "ok")
     # The scheduler's part: a status and an age in seconds, nothing about anyone.
     assert set(body["scheduler"]) == {"status", "heartbeat_age_seconds"}
-    assert set(body) == {"status", "database", "scheduler"}
+    assert set(body) == {"status", "database", "scheduler", "backup"}
 
 
 @pytest.mark.parametrize(

@@ -25,12 +25,17 @@ class RecordingMailer:
     sent: list[tuple[str, str, str]] = field(default_factory=list)
     failures: int = 0  # how many next sends fail
     always_fail: bool = False
+    error: str = "smtp_refused"
+    timeout: float = 15.0
 
-    def send(self, to: str, subject: str, body: str, key: str) -> None:
+    def send(self, to: str, subject: str, body: str, message_id: str) -> None:
         if self.always_fail or self.failures > 0:
             self.failures -= 1
-            raise MailError("smtp_unreachable")
-        self.sent.append((to, subject, key))
+            raise MailError(self.error)
+        self.sent.append((to, subject, message_id))
+
+    def close(self) -> None:
+        pass
 
 
 @pytest.fixture

@@ -139,78 +139,13 @@ def test_a_snoozed_reminder_comes_back_once_as_a_second_delivery(case, agent):
 # --- E-mail -------------------------------------------------------------------------------------
 
 
-def test_smtp_down_retries_with_backoff_then_fails_visibly(case, mailer, app):
-    mailer.always_fail = True
-    reminder = add_reminder(case, NOW)
-    tasks.dispatch(NOW, with_email=True)
-    moment = NOW
-    outcomes = []
-    for _attempt in range(app.config["EMAIL_MAX_ATTEMPTS"]):
-        outcomes.append(tasks.send_emails(moment, mailer))
-        (email,) = emails_for(reminder)
-        if email.status == "pending":
-            delay = email.next_attempt_at - moment
-            # Nothing is tried before the backoff is over.
-            assert (
-                tasks.send_emails(moment + delay - timedelta(seconds=1), mailer).get("retry")
-                is None
-            )
-            moment += delay
-    assert [o.get("retry", 0) + o.get("failed", 0) for o in outcomes] == [1] * 5
-    assert [tasks.backoff(n, 60).total_seconds() for n in (1, 2, 3, 4)] == [60, 120, 240, 480]
-    (email,) = emails_for(reminder)
-    assert (email.status, email.attempts, email.last_error) == ("failed", 5, "smtp_unreachable")
-    db.session.refresh(reminder)
-    assert (reminder.status, reminder.last_error) == ("failed", "smtp_unreachable")
-    assert notifications_for(reminder) == 1  # nothing lost: the in-app notification is there
-
-
-def test_smtp_back_after_a_failure_sends_once(case, mailer):
-    mailer.failures = 1
-    reminder = add_reminder(case, NOW)
-    tasks.dispatch(NOW, with_email=True)
-    assert tasks.send_emails(NOW, mailer) == {"released": 0, "uncertain": 0, "retry": 1}
-    later = NOW + timedelta(minutes=5)
-    assert tasks.send_emails(later, mailer)["sent"] == 1
-    assert tasks.send_emails(later + timedelta(hours=1), mailer).get("sent") is None
-    assert len(mailer.sent) == 1
-    assert emails_for(reminder)[0].status == "sent"
-
-
-def test_a_claim_abandoned_before_sending_is_taken_again_after_its_lease(case, mailer, app):
-    reminder = add_reminder(case, NOW)
-    tasks.dispatch(NOW, with_email=True)
-    lease = NOW + timedelta(seconds=app.config["CLAIM_LEASE_SECONDS"])
-    assert len(tasks.claim_emails("dead0000", NOW, lease, 10)) == 1  # then the process died
-    db.session.commit()
-    assert tasks.send_emails(NOW + timedelta(seconds=10), mailer).get("sent") is None
-    counts = tasks.send_emails(lease, mailer)
-    assert (counts["released"], counts["sent"]) == (1, 1)
-    assert len(mailer.sent) == 1
-    assert emails_for(reminder)[0].status == "sent"
-
-
-def test_a_claim_abandoned_while_sending_is_never_sent_again_but_shown(case, mailer, app):
-    reminder = add_reminder(case, NOW)
-    tasks.dispatch(NOW, with_email=True)
-    lease = NOW + timedelta(seconds=app.config["CLAIM_LEASE_SECONDS"])
-    tasks.claim_emails("dead0000", NOW, lease, 10)
-    db.session.execute(update(OutboundEmail).values(sending_at=NOW))  # died talking to SMTP
-    db.session.commit()
-    counts = tasks.send_emails(lease + timedelta(hours=1), mailer)  # the clock also jumped
-    assert counts["uncertain"] == 1
-    assert mailer.sent == []
-    db.session.refresh(reminder)
-    assert (reminder.status, reminder.last_error) == ("failed", "outcome_unknown")
-
-
 def test_retry_of_a_failed_reminder_sends_its_email_once_more(case, agent, mailer):
     from casework.reminders import operations
 
     mailer.always_fail = True
     reminder = add_reminder(case, NOW)
     tasks.dispatch(NOW, with_email=True)
-    db.session.execute(update(OutboundEmail).values(attempts=4))
+    db.session.execute(update(OutboundEmail).values(expires_at=NOW))  # its lifetime is over
     tasks.send_emails(NOW, mailer)
     db.session.refresh(reminder)
     assert reminder.status == "failed"

@@ -2,46 +2,25 @@
 
 from __future__ import annotations
 
-import socket
 from datetime import datetime, timedelta
-from email import message_from_bytes, policy
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
 from casework.auth.models import User
 from casework.extensions import db
 from casework.reminders import tasks
-from casework.reminders.mail import SmtpMailer, message_id
+from casework.reminders.mail import SmtpMailer
 from casework.reminders.models import Notification, OutboundEmail
+from tests.mailsink import SmtpSink, free_port
 from tests.reminders.conftest import NOW, add_reminder, rule
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(
-            (envelope.rcpt_tos, message_from_bytes(envelope.content, policy=policy.default))
-        )
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
 def smtp_server():
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield inbox, controller.port
-    controller.stop()
+    sink = SmtpSink().start()
+    yield sink.inbox, sink.port
+    sink.stop()
 
 
 def test_reminder_email_reaches_a_real_smtp_server_once(case, agent, smtp_server, app):
@@ -56,7 +35,7 @@ def test_reminder_email_reaches_a_real_smtp_server_once(case, agent, smtp_server
     assert recipients == [agent.email]
     assert message["Subject"].startswith("Rappel : Action du plan à échéance")
     email = db.session.scalar(select(OutboundEmail))
-    assert message["Message-ID"] == message_id(email.key)
+    assert message["Message-ID"] == email.message_id
     body = message.get_content()
     assert case.number in body and "http://127.0.0.1:5000/rappels/" in body
     assert case.person.given_names not in body

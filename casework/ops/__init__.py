@@ -1,0 +1,1 @@
+"""Operations: backup and restore, the operator's health check, metrics."""

@@ -1,0 +1,146 @@
+"""``casework check`` (issue 14, point 6): one line per check, non-zero on any failure."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+
+import pytest
+
+from tests.core.test_cli import run
+from tests.mailsink import SmtpSink, free_port
+
+pytestmark = pytest.mark.no_transaction
+CHECKS = 10  # database, schema, integrity, scheduler, secret key, cookies, scanning, disk ×3
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _scanner(clamd_daemon):
+    """The installation's clamd: the test one (tests/clamav.py), for every command run here."""
+    if clamd_daemon.process is None:
+        clamd_daemon.start()
+    previous = os.environ.get("CASEWORK_CLAMD_SOCKET")
+    os.environ["CASEWORK_CLAMD_SOCKET"] = clamd_daemon.socket
+    yield
+    if previous is None:
+        os.environ.pop("CASEWORK_CLAMD_SOCKET")
+    else:
+        os.environ["CASEWORK_CLAMD_SOCKET"] = previous
+
+
+@pytest.fixture(scope="module")
+def instance(tmp_path_factory):
+    """A SQLite installation as an operator has it: initialised, its scheduler run once."""
+    folder = tmp_path_factory.mktemp("instance")
+    assert run(folder, "init").returncode == 0
+    assert run(folder, "scheduler", "--once", "--only", "dispatch").returncode == 0
+    return folder
+
+
+def lines(result) -> dict[str, str]:
+    found = {}
+    for line in result.stdout.splitlines():
+        state, _, rest = line.partition("  ")
+        found[rest.split(" : ")[0].strip()] = state.strip()
+    return found
+
+
+def test_a_healthy_installation_passes_every_check_one_line_each(instance):
+    result = run(instance, "check")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert len(result.stdout.splitlines()) == CHECKS
+    assert set(lines(result).values()) == {"OK"}
+
+
+@pytest.mark.parametrize(
+    ("environment", "failing"),
+    [
+        ({"CASEWORK_BASE_URL": "https://casework.exemple.ca"}, {"cookies"}),
+        (
+            {"CASEWORK_MIN_FREE_DISK_MB": str(10**9)},
+            {"disque de la base", "sauvegardes", "documents"},
+        ),
+        # Scanning off is the demo's setting: anywhere else the check fails.
+        ({"CASEWORK_SCANNING": "off"}, {"analyse antivirus"}),
+        ({"CASEWORK_CLAMD_SOCKET": "/nonexistent/clamd.ctl"}, {"analyse antivirus"}),
+    ],
+)
+def test_a_setting_that_does_not_hold_fails_its_check(instance, environment, failing):
+    result = run(instance, "check", **environment)
+    assert result.returncode == 1
+    assert {name for name, state in lines(result).items() if state == "ÉCHEC"} == failing
+    last = result.stderr.strip().splitlines()[-1]
+    assert last == f"Erreur : {len(failing)} vérification(s) en échec."
+
+
+def test_secure_cookies_behind_https_pass(instance):
+    result = run(
+        instance,
+        "check",
+        CASEWORK_BASE_URL="https://casework.exemple.ca",
+        CASEWORK_SECURE_COOKIES="true",
+    )
+    assert lines(result)["cookies"] == "OK"
+
+
+def test_a_secret_key_others_can_read_fails(instance):
+    key = instance / "secret_key"
+    os.chmod(key, 0o644)
+    try:
+        result = run(instance, "check")
+    finally:
+        os.chmod(key, 0o600)
+    assert result.returncode == 1 and lines(result)["clé secrète"] == "ÉCHEC"
+    assert "chmod 600" in result.stdout
+
+
+def test_a_scheduler_that_never_ran_fails(tmp_path):
+    assert run(tmp_path, "init").returncode == 0
+    result = run(tmp_path, "check")
+    assert result.returncode == 1 and lines(result)["planificateur"] == "ÉCHEC"
+
+
+def test_a_schema_behind_and_broken_integrity_fail(tmp_path):
+    assert run(tmp_path, "init").returncode == 0
+    with sqlite3.connect(tmp_path / "casework.sqlite3") as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '0013'")
+        connection.execute("PRAGMA foreign_keys = OFF")
+        connection.execute(
+            "INSERT INTO notifications (key, user_id, kind, created_at) "
+            "VALUES ('orpheline', 999, 'reminder', '2026-01-01 00:00:00')"
+        )
+    result = run(tmp_path, "check")
+    assert result.returncode == 1
+    states = lines(result)
+    assert (states["schéma"], states["intégrité"]) == ("ÉCHEC", "ÉCHEC")
+    assert "clé étrangère rompue : notifications" in result.stdout
+
+
+def test_an_unreachable_database_is_one_failing_line(tmp_path):
+    result = run(tmp_path, "check", database_url="postgresql+psycopg://nobody@127.0.0.1:1/none")
+    assert result.returncode == 1
+    assert lines(result)["base de données"] == "ÉCHEC"
+    assert "Traceback" not in result.stderr
+
+
+def test_smtp_is_checked_on_request(instance):
+    sink = SmtpSink().start()
+    try:
+        answering = run(
+            instance,
+            "check",
+            "--smtp",
+            CASEWORK_SMTP_HOST="127.0.0.1",
+            CASEWORK_SMTP_PORT=str(sink.port),
+        )
+    finally:
+        sink.stop()
+    assert answering.returncode == 0 and lines(answering)["SMTP"] == "OK"
+    silent = run(
+        instance,
+        "check",
+        "--smtp",
+        CASEWORK_SMTP_HOST="127.0.0.1",
+        CASEWORK_SMTP_PORT=str(free_port()),
+    )
+    assert silent.returncode == 1 and lines(silent)["SMTP"] == "ÉCHEC"

@@ -1,0 +1,82 @@
+"""``casework demo`` runs the whole product (issue 14, point 9): the web server, and the
+scheduler in a second process; Ctrl+C stops both."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+import urllib.request
+
+import pytest
+
+from tests.core.test_cli import CASEWORK
+from tests.mailsink import free_port
+
+pytestmark = pytest.mark.no_transaction
+
+
+def healthz(port: int) -> dict | None:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+            return json.load(response)
+    except OSError:
+        return None
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_demo_serves_with_its_scheduler_and_ctrl_c_stops_both(tmp_path):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CASEWORK_")}
+    env["CASEWORK_INSTANCE_PATH"] = str(tmp_path)
+    output = tmp_path / "demo.log"
+    with output.open("w") as log:
+        demo = subprocess.Popen(
+            [
+                CASEWORK,
+                "demo",
+                "--cases",
+                "0",
+                "--port",
+                str(port),
+                "--password",
+                "Demo-mot-de-passe-2026",
+            ],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + 120
+            health = None
+            while time.monotonic() < deadline:
+                health = healthz(port)
+                if health and health["scheduler"]["status"] == "ok":
+                    break
+                time.sleep(0.5)
+            assert health and health["scheduler"]["status"] == "ok", output.read_text()[-2000:]
+            text = output.read_text()
+            assert "Mot de passe : Demo-mot-de-passe-2026" in text
+            scheduler_pid = int(re.search(r"Planificateur : processus (\d+)", text).group(1))
+            assert scheduler_pid != demo.pid and alive(scheduler_pid)
+            demo.send_signal(signal.SIGINT)  # Ctrl+C
+            demo.wait(30)
+        finally:
+            if demo.poll() is None:
+                demo.kill()
+    assert healthz(port) is None
+    deadline = time.monotonic() + 10
+    while alive(scheduler_pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not alive(scheduler_pid), "the scheduler outlived the demo"

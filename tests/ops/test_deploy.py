@@ -1,0 +1,130 @@
+"""The files under deploy/ (issue 14, point 7), checked as far as this machine can: systemd
+units, nginx, logrotate and PostgreSQL settings parsed by their own tools when installed, and
+every command and setting they name known to casework."""
+
+from __future__ import annotations
+
+import configparser
+import re
+import shlex
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from casework.cli import cli
+from casework.config import PROJECT_ROOT
+
+DEPLOY = PROJECT_ROOT / "deploy"
+UNITS = sorted((DEPLOY / "systemd").glob("*.service"))
+README = (PROJECT_ROOT / "README.md").read_text()
+CONFIG = (PROJECT_ROOT / "casework" / "config.py").read_text()
+
+
+def unit(path: Path) -> configparser.ConfigParser:
+    parser = configparser.ConfigParser(strict=False, interpolation=None)
+    parser.optionxform = str
+    parser.read(path)
+    return parser
+
+
+def test_every_setting_of_the_environment_file_is_one_casework_reads_and_documents():
+    names = re.findall(r"^(CASEWORK_[A-Z_]+)=", (DEPLOY / "casework.env.example").read_text(), re.M)
+    assert "CASEWORK_TRUSTED_PROXIES" in names and "CASEWORK_SECURE_COOKIES" in names
+    for name in names:
+        assert f'"{name}"' in CONFIG, f"{name} is not read by casework/config.py"
+        # The README may shorten a family of settings: `CASEWORK_SMTP_HOST`, `_PORT`, …
+        shortened = "`_" + name.rsplit("_", 1)[-1] + "`"
+        assert name in README or shortened in README, f"{name} is not in the README"
+
+
+@pytest.mark.parametrize("path", UNITS, ids=[path.name for path in UNITS])
+def test_each_unit_runs_a_real_casework_command(path):
+    service = unit(path)["Service"]
+    program, subcommand, *options = shlex.split(service["ExecStart"])
+    assert program.endswith("/bin/casework")
+    command = cli.commands[subcommand]
+    command.make_context(subcommand, list(options))  # the options exist and parse
+    assert service["EnvironmentFile"] == "/etc/casework/casework.env"
+    assert service["User"] == "casework" and service["UMask"] == "0077"
+    assert unit(path)["Install"]["WantedBy"] == "multi-user.target"
+
+
+def test_units_pass_systemd_analyze_verify(tmp_path):
+    if shutil.which("systemd-analyze") is None:
+        pytest.skip("systemd-analyze is not installed")
+    casework = shutil.which("casework") or str(
+        Path(__import__("sys").executable).with_name("casework")
+    )
+    for path in UNITS:
+        # The paths of an installed machine, pointed at this checkout.
+        body = path.read_text().replace("/opt/casework/.venv/bin/casework", casework)
+        (tmp_path / path.name).write_text(body.replace("/opt/casework", str(PROJECT_ROOT)))
+    result = subprocess.run(
+        ["systemd-analyze", "verify", *[str(tmp_path / p.name) for p in UNITS]],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_nginx_site_passes_nginx_t(tmp_path):
+    if shutil.which("nginx") is None or shutil.which("openssl") is None:
+        pytest.skip("nginx (or openssl) is not installed")
+    (tmp_path / "logs").mkdir()
+    subprocess.run(
+        [
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+            "-subj", "/CN=casework.test",
+            "-keyout", str(tmp_path / "privkey.pem"), "-out", str(tmp_path / "fullchain.pem"),
+        ],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    site = (DEPLOY / "nginx" / "casework.conf").read_text()
+    site = site.replace("/etc/ssl/casework", str(tmp_path)).replace(
+        "/var/log/nginx", str(tmp_path / "logs")
+    )
+    (tmp_path / "casework.conf").write_text(site)
+    (tmp_path / "nginx.conf").write_text(
+        f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/logs/error.log;\nevents {{}}\n"
+        f"http {{\n    include {tmp_path}/casework.conf;\n}}\n"
+    )
+    result = subprocess.run(
+        ["nginx", "-t", "-c", str(tmp_path / "nginx.conf"), "-p", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "X-Forwarded-For $remote_addr" in site  # set, never appended
+
+
+def test_the_logrotate_file_passes_logrotate_d(tmp_path):
+    if shutil.which("logrotate") is None:
+        pytest.skip("logrotate is not installed")
+    body = (DEPLOY / "logrotate" / "casework").read_text().replace("casework casework", "root root")
+    (tmp_path / "casework").write_text(body)
+    result = subprocess.run(
+        ["logrotate", "-d", "-s", str(tmp_path / "status"), str(tmp_path / "casework")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0 and "error" not in result.stderr.lower(), result.stderr
+
+
+def test_every_postgresql_setting_exists(app, ctx):
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("PostgreSQL's own list of settings")
+    from casework.extensions import db
+
+    lines = (DEPLOY / "postgresql" / "casework.conf").read_text().splitlines()
+    names = [
+        line.split("=")[0].strip() for line in lines if "=" in line and not line.startswith("#")
+    ]
+    known = set(db.session.scalars(text("SELECT name FROM pg_settings")))
+    assert names and set(names) <= known, set(names) - known
