@@ -446,6 +446,11 @@ def test_advisor_partner_and_reminder_follow_through(context, live_server, artif
     documents = page.locator("#documents")
     expect(documents.get_by_role("link", name="diplome-ingenieure.pdf", exact=True)).to_be_visible()
     pages.check("document-joint")
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: the table scrolls in its box
+    documents.scroll_into_view_if_needed()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    pages.check("document-joint-390")
+    page.set_viewport_size({"width": 1280, "height": 900})
     documents.get_by_role("link", name=re.compile("^Transmettre")).click()
     page.get_by_label("Référence").select_option(str(pasi))
     pages.check("transmettre-document")
@@ -514,6 +519,10 @@ def test_supervisor_sets_up_a_second_factor_and_signs_in_with_it(browser, live_s
     expect(page.get_by_role("heading", level=1)).to_have_text("Configurer le deuxième facteur")
     expect(page.get_by_role("img", name=re.compile("Code QR"))).to_be_visible()
     pages.check("configuration")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    pages.check("configuration-390")
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.get_by_label("Code affiché par l'application").fill("000000")
     page.get_by_role("button", name="Activer").click()
     expect(page.locator(".error-message")).to_contain_text("pas valide")
