@@ -40,8 +40,8 @@ from casework.core.domain import DomainError, StaleEdit
 from casework.core.events import emit
 from casework.core.time import is_plausible, local_today, utcnow
 from casework.extensions import db
-from casework.referrals.models import Disclosure, Referral
-from casework.referrals.operations import consent_purpose
+from casework.referrals.models import Referral
+from casework.referrals.operations import consent_purpose, disclose
 
 DOCUMENT_TYPES = {
     "diploma": _l("Diploma"),
@@ -188,6 +188,11 @@ def _end_reading() -> None:
     session.rollback()
 
 
+def _audit(actor: Any, action: str, case_id: int, outcome: str = "ok", **details: Any) -> None:
+    """A document's trace is on its case (the case's access log shows it); ids only."""
+    audit.record(actor, action, target_type="case", target_id=case_id, outcome=outcome, **details)
+
+
 # --- Upload --------------------------------------------------------------------------------------
 
 
@@ -264,12 +269,11 @@ def upload(
             kind = detect(path, name)
             name = with_extension(name, kind)
         except ContentRefused as refusal:
-            audit.record(
+            _audit(
                 actor,
                 "attachment.refused",
-                target_type="case",
-                target_id=case_id,
-                outcome="denied",
+                case_id,
+                "denied",
                 reason=refusal.reason,
                 **({"signature": refusal.signature} if isinstance(refusal, Infected) else {}),
             )
@@ -298,11 +302,10 @@ def upload(
     )
     db.session.add(attachment)
     db.session.flush()
-    audit.record(
+    _audit(
         actor,
         "attachment.uploaded",
-        target_type="case",
-        target_id=case_id,
+        case_id,
         attachment_id=attachment.id,
         kind=kind.code,
         size=size,
@@ -376,13 +379,7 @@ def open_file(actor: Any, attachment: Attachment, services: Services, purpose: s
     if purpose == "previewed" and not KINDS[attachment.kind].image:
         raise AttachmentError(_l("Only photos have a preview."))
     stream = services.storage.open(attachment.storage_key)
-    audit.record(
-        actor,
-        f"attachment.{purpose}",
-        target_type="case",
-        target_id=attachment.case_id,
-        attachment_id=attachment.id,
-    )
+    _audit(actor, f"attachment.{purpose}", attachment.case_id, attachment_id=attachment.id)
     return stream
 
 
@@ -414,25 +411,7 @@ def share(actor: Any, attachment: Attachment, referral: Referral) -> AttachmentS
         raise AttachmentError(
             _l("This document is already shared with this organisation."), "referral_id"
         )
-    purpose = consent_purpose(referral)
-    consent = current_consent(attachment.case, purpose)
-    if consent is None:
-        raise AttachmentError(
-            _l(
-                "The person has not consented to sharing with a partner organisation. Record their consent first."
-            ),
-            "referral_id",
-        )
-    disclosure = Disclosure(
-        referral_id=referral.id,
-        case_id=attachment.case_id,
-        organisation_id=referral.organisation_id,
-        disclosed_by_id=actor.id,
-        categories=[f"document:{attachment.document_type}"],
-        legal_basis=f"consent:{purpose}",
-        consent_id=consent.id,
-    )
-    db.session.add(disclosure)
+    disclosure = disclose(actor, referral, [f"document:{attachment.document_type}"])
     db.session.flush()
     shared = AttachmentShare(
         attachment=attachment,
@@ -441,11 +420,10 @@ def share(actor: Any, attachment: Attachment, referral: Referral) -> AttachmentS
         shared_by_id=actor.id,
     )
     db.session.add(shared)
-    audit.record(
+    _audit(
         actor,
         "attachment.shared",
-        target_type="case",
-        target_id=attachment.case_id,
+        attachment.case_id,
         attachment_id=attachment.id,
         referral_id=referral.id,
         organisation_id=referral.organisation_id,
@@ -496,13 +474,8 @@ def delete(actor: Any, attachment: Attachment, reason: str, expected_version: in
     if reason not in DELETION_REASONS:
         raise AttachmentError(_l("Say why the document is deleted."), "reason")
     _erase(attachment, utcnow(), reason, actor.id)
-    audit.record(
-        actor,
-        "attachment.deleted",
-        target_type="case",
-        target_id=attachment.case_id,
-        attachment_id=attachment.id,
-        reason=reason,
+    _audit(
+        actor, "attachment.deleted", attachment.case_id, attachment_id=attachment.id, reason=reason
     )
     if attachment.expires_on:
         emit(DocumentExpiryChanged(attachment.case_id, attachment.id))
@@ -586,23 +559,16 @@ def scan_claimed(attachment_id: int, services: Services, now: datetime) -> str:
         attachment.scan_status = "clean"
         attachment.scanned_at = now
         attachment.next_scan_at = None
-        audit.record(
-            None,
-            "attachment.scanned",
-            target_type="case",
-            target_id=attachment.case_id,
-            attachment_id=attachment.id,
-        )
+        _audit(None, "attachment.scanned", attachment.case_id, attachment_id=attachment.id)
         return "clean"
     attachment.scan_status = "infected"
     attachment.next_scan_at = None
     _erase(attachment, now, "infected", None)
-    audit.record(
+    _audit(
         None,
         "attachment.infected",
-        target_type="case",
-        target_id=attachment.case_id,
-        outcome="denied",
+        attachment.case_id,
+        "denied",
         attachment_id=attachment.id,
         signature=verdict.signature,
     )

@@ -9,6 +9,7 @@ from flask import (
     Blueprint,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -86,9 +87,11 @@ def lockout_message() -> str:
 
 
 def _fresh_cookie() -> None:
-    """A fresh cookie at each step of a sign-in: nothing planted before it survives."""
+    """A fresh cookie at each step of a sign-in: nothing planted before it survives, the CSRF
+    secret included (and the token Flask-WTF derived from it for this request)."""
     locale = session.get("locale")
     session.clear()
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
     if locale:
         session["locale"] = locale
 

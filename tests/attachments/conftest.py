@@ -87,25 +87,22 @@ def documents(app, make_user, make_case, tmp_path, monkeypatch) -> Documents:
     return Documents(app, agent.id, case.id)
 
 
-@pytest.fixture
-def consent_and_referral(app, documents, make_user):
-    """The person's consent to share with a partner, and a referral sent to a partner
-    organisation; returns (referral id, partner user record)."""
+def consented_referral(app, agent_id: int, case_id: int) -> int:
+    """The person's consent to share with a partner, and a referral of the case sent to PROMIS
+    (its lifecycle is tested with referrals); returns the referral's id."""
     from casework.auth.models import User
     from casework.cases import operations as cases
     from casework.cases.models import Case
     from casework.reference.models import Organisation
     from casework.referrals.models import Referral
 
-    partner = make_user(role="partner", organisation="promis")
     with app.app_context():
-        agent = db.session.get(User, documents.agent_id)
-        case = db.session.get(Case, documents.case_id)
+        agent, case = db.session.get(User, agent_id), db.session.get(Case, case_id)
         cases.record_consent(agent, case, "share_partner", date.today(), "signed")
-        organisation = db.session.scalar(select(Organisation).where(Organisation.code == "promis"))
+        promis = db.session.scalar(select(Organisation).where(Organisation.code == "promis"))
         referral = Referral(
             case_id=case.id,
-            organisation_id=organisation.id,
+            organisation_id=promis.id,
             agent_id=agent.id,
             region_id=case.region_id,
             status="sent",
@@ -113,4 +110,11 @@ def consent_and_referral(app, documents, make_user):
         )
         db.session.add(referral)
         db.session.commit()
-        return referral.id, partner
+        return referral.id
+
+
+@pytest.fixture
+def consent_and_referral(app, documents, make_user):
+    """``consented_referral`` for the documents' case, and a user of PROMIS."""
+    partner = make_user(role="partner", organisation="promis")
+    return consented_referral(app, documents.agent_id, documents.case_id), partner

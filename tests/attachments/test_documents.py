@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from casework.attachments import operations
 from casework.attachments.models import Attachment
+from casework.core.domain import DomainError
 from casework.extensions import db
 from casework.referrals.models import Disclosure
 from tests.attachments import samples
@@ -160,7 +161,7 @@ def test_no_sharing_without_consent_and_withdrawal_stops_it(clamd, documents, co
         db.session.commit()
     assert _shared_with(documents, referral_id) == []
     other, _ = documents.upload(samples.pdf(), "releve.pdf", document_type="transcript")
-    with pytest.raises(operations.AttachmentError) as error:
+    with pytest.raises(DomainError) as error:
         _share(documents, other, referral_id)
     assert "consent" in str(error.value)
 

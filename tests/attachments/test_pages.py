@@ -229,30 +229,11 @@ def _credentials(record):
 def test_sharing_then_the_partner_downloads_only_what_was_shared(
     app, client, clamd, agent_case, make_user
 ):
-    from datetime import date
-
-    from casework.auth.models import User
-    from casework.cases import operations as cases
-    from casework.cases.models import Case
-    from casework.reference.models import Organisation
-    from casework.referrals.models import Disclosure, Referral
+    from casework.referrals.models import Disclosure
+    from tests.attachments.conftest import consented_referral
 
     agent, case = agent_case
-    with app.app_context():
-        user, case_row = db.session.get(User, agent.id), db.session.get(Case, case.id)
-        cases.record_consent(user, case_row, "share_partner", date.today(), "signed")
-        promis = db.session.scalar(select(Organisation).where(Organisation.code == "promis"))
-        referral = Referral(
-            case_id=case.id,
-            organisation_id=promis.id,
-            agent_id=agent.id,
-            region_id=case_row.region_id,
-            status="sent",
-            purpose="Emploi",
-        )
-        db.session.add(referral)
-        db.session.commit()
-        referral_id = referral.id
+    referral_id = consented_referral(app, agent.id, case.id)
     data = samples.pdf()
     _upload(client, case.id, data, "diplome.pdf")
     _upload(client, case.id, samples.docx(), "bail.docx", document_type="lease")
