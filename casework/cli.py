@@ -170,7 +170,7 @@ def serve_app(app: Flask, host: str, port: int, threads: int = 8) -> None:
 
 
 def _job_names(_ctx, _param, value: tuple[str, ...]) -> tuple[str, ...]:
-    from casework.reminders.scheduler import JOBS
+    from casework.scheduler import JOBS
 
     unknown = [name for name in value if name not in JOBS]
     if unknown:
