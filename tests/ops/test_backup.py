@@ -261,8 +261,8 @@ def test_the_nightly_job_keeps_n_daily_and_m_weekly_backups(tmp_path):
 
 
 def test_the_nightly_backup_job_writes_prunes_and_beats(app, tmp_path, monkeypatch):
-    from casework.core.heartbeat import SchedulerHeartbeat
     from casework import scheduler
+    from casework.core.heartbeat import SchedulerHeartbeat
 
     monkeypatch.setitem(app.config, "BACKUP_DIR", str(tmp_path))
     monkeypatch.setitem(app.config, "BACKUP_KEEP_DAILY", 1)
