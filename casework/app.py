@@ -13,7 +13,15 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from casework import config as settings
 from casework.core import errors, security
 from casework.core.db import configure_engine, register_page_reads
-from casework.core.i18n import LOCALE_NAMES, format_moment, html_lang, select_locale
+from casework.core.i18n import (
+    LOCALE_NAMES,
+    due_in_words,
+    format_clock,
+    format_moment,
+    html_lang,
+    relative_day,
+    select_locale,
+)
 from casework.core.metrics import register_request_timing
 from casework.core.pagination import page_url, query_string
 from casework.core.permissions import can, enforce_policy
@@ -185,6 +193,9 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["page_url"] = page_url
     app.jinja_env.globals["query_string"] = query_string
     app.jinja_env.filters["moment"] = format_moment
+    app.jinja_env.filters["clock"] = format_clock
+    app.jinja_env.filters["relative_day"] = relative_day
+    app.jinja_env.filters["due_in_words"] = due_in_words
 
     @app.context_processor
     def shell_context() -> dict[str, Any]:

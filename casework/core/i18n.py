@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from flask import has_request_context, session
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_datetime, format_time, get_locale, ngettext
+from flask_babel import gettext as _
+
+from casework.core.time import local_today, utc_to_local
 
 SUPPORTED_LOCALES = ("fr_CA", "en")
 DEFAULT_LOCALE = "fr_CA"
@@ -22,10 +27,49 @@ def html_lang(locale: str) -> str:
 
 
 MOMENT_PATTERNS = {"fr": "d MMM yyyy, H 'h' mm", "en": "MMM d, yyyy, h:mm a"}
+CLOCK_PATTERNS = {"fr": "H 'h' mm", "en": "h:mm a"}
+
+
+def _pattern(patterns: dict[str, str]) -> str:
+    locale = get_locale()
+    return patterns.get(locale.language if locale else "fr", patterns["fr"])
 
 
 def format_moment(value) -> str:
-    """A date and time as people write them: « 20 nov. 2026, 12 h 30 », "Nov 20, 2026, 12:30 PM"."""
-    locale = get_locale()
-    pattern = MOMENT_PATTERNS.get(locale.language if locale else "fr", MOMENT_PATTERNS["fr"])
-    return format_datetime(value, pattern)
+    """A date and time as people write them: « 20 nov. 2026, 12 h 30 », "Nov 20, 2026, 12:30 PM"
+    (a naive datetime is UTC, shown in Québec's time)."""
+    return format_datetime(value, _pattern(MOMENT_PATTERNS))
+
+
+def format_clock(value) -> str:
+    """A time of day as people write it: « 9 h 45 », "9:45 AM" — the one time format of every
+    page, slip and message (a naive datetime is UTC, shown in Québec's time)."""
+    return format_time(value, _pattern(CLOCK_PATTERNS))
+
+
+def _day(value: date | datetime) -> date:
+    return utc_to_local(value).date() if isinstance(value, datetime) else value
+
+
+def relative_day(value: date | datetime, today: date | None = None) -> str:
+    """How far a day is from today, in words: « aujourd'hui », « demain », « hier »,
+    « dans 3 jours », « il y a 2 jours ». A datetime is UTC, taken on Québec's calendar."""
+    days = (_day(value) - (today or local_today())).days
+    if days == 0:
+        return _("today")
+    if days == 1:
+        return _("tomorrow")
+    if days == -1:
+        return _("yesterday")
+    if days > 0:
+        return ngettext("in %(num)d day", "in %(num)d days", days)
+    return ngettext("%(num)d day ago", "%(num)d days ago", -days)
+
+
+def due_in_words(value: date | datetime, today: date | None = None) -> str:
+    """When something is due, in words: « aujourd'hui », « demain », « dans 3 jours », and for
+    what is past due « en retard de 2 jours » (never « late » for a day still to come)."""
+    days = (_day(value) - (today or local_today())).days
+    if days < 0:
+        return ngettext("%(num)d day late", "%(num)d days late", -days)
+    return relative_day(value, today)

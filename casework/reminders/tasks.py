@@ -28,6 +28,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import aliased, joinedload
 
 from casework.core.db import refresh_statistics, skip_locked
+from casework.core.i18n import format_clock, format_moment
 from casework.core.time import utc_to_local, utcnow
 from casework.extensions import db
 from casework.reminders.mail import new_message_id
@@ -51,7 +52,6 @@ DUE_STATUSES = ("pending", "snoozed")
 EMAIL_LOCALES = ("fr_CA", "en")
 # The digest leaves at 07:00 Montréal time (or at start-up, for a scheduler that was down then).
 DIGEST_TIME = time(7, 0)
-MOMENT = "d MMM yyyy, HH:mm"
 
 
 def mail_enabled() -> bool:
@@ -396,7 +396,7 @@ def _both(render) -> tuple[str, str]:
 def compose_reminder(reminder: Reminder, number: str) -> tuple[str, str]:
     def render():
         label = reminder.rule.label
-        when = format_datetime(reminder.due_at, MOMENT)
+        when = format_moment(reminder.due_at)
         return (
             _("Reminder: %(rule)s — case %(number)s", rule=label, number=number),
             _(
@@ -448,7 +448,7 @@ def compose_failures(failures: list[Any]) -> tuple[str, str]:
                     kind=kind,
                     name=row.full_name,
                     case=case,
-                    when=format_datetime(row.failed_at, MOMENT),
+                    when=format_moment(row.failed_at),
                     error=ERROR_LABELS.get(row.last_error, row.last_error),
                 )
             )
@@ -465,7 +465,7 @@ def compose_digest(appointments, reminders, day_start: datetime) -> tuple[str, s
         lines = [_("Your day, %(date)s", date=format_datetime(day_start, "EEEE d MMMM yyyy"))]
         lines += ["", _("Appointments today:")]
         lines += [
-            _("- %(time)s · case %(number)s", time=format_datetime(at, "HH:mm"), number=number)
+            _("- %(time)s · case %(number)s", time=format_clock(at), number=number)
             for at, number in appointments
         ] or [_("- none")]
         lines += ["", _("Reminders due and overdue:")]
@@ -476,7 +476,7 @@ def compose_digest(appointments, reminders, day_start: datetime) -> tuple[str, s
                     "- %(rule)s · case %(number)s · %(when)s%(late)s",
                     rule=reminder.rule.label,
                     number=number,
-                    when=format_datetime(reminder.due_at, MOMENT),
+                    when=format_moment(reminder.due_at),
                     late=" · " + _("overdue") if late else "",
                 )
             )

@@ -50,7 +50,7 @@ def test_metrics_from_loopback_in_the_prometheus_format(client, ctx, make_user, 
     db.session.commit()
     helpers.login(client, agent.username, "wrong password")
     helpers.login(client, agent.username, agent.password)
-    client.get(f"/cases/{case.id}")
+    client.get(f"/dossiers/{case.id}")
     response = scrape(client)
     assert response.status_code == 200
     assert response.content_type.startswith("text/plain; version=")
@@ -80,10 +80,10 @@ def test_no_personal_data_in_labels(client, ctx, make_user, make_case):
     agent = make_user(role="agent")
     case = make_case(agent, family_name="Tremblay-Nguyễn")
     helpers.login(client, agent.username, agent.password)
-    client.get(f"/cases/{case.id}")
-    client.get(f"/cases/{case.id}/personne")
+    client.get(f"/dossiers/{case.id}")
+    client.get(f"/dossiers/{case.id}/personne")
     text = scrape(client).text
-    for secret in (case.number, "Tremblay", agent.username, f"/cases/{case.id}"):
+    for secret in (case.number, "Tremblay", agent.username, f"/dossiers/{case.id}"):
         assert secret not in text
     labels = set(re.findall(r'endpoint="([^"]*)"', text))
     assert labels and all(

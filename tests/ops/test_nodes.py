@@ -151,7 +151,7 @@ def test_two_web_nodes_and_two_schedulers_on_one_postgresql(
         # Stateless nodes: the session opened on the first is good on the second.
         nodes[1].jar = nodes[0].jar
         nodes[1].opener = Browser(nodes[1].base, nodes[0].jar).opener
-        assert nodes[1].request("/cases/")[0] == 200
+        assert nodes[1].request("/dossiers/")[0] == 200
 
         paths = []
         with app.test_request_context():

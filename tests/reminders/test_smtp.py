@@ -109,7 +109,9 @@ def test_daily_digest_lists_todays_appointments_and_due_reminders_once(case, age
     digests = db.session.scalars(select(OutboundEmail).where(OutboundEmail.kind == "digest")).all()
     assert len(digests) == 1  # the second run found it queued already
     body = digests[0].body
-    assert "14:30" in body and "10:00" not in body
+    # One time format: « 14 h 30 » in French, "2:30 PM" in English; tomorrow's 10:00 is left out.
+    assert "14 h 30" in body and "2:30 PM" in body
+    assert "10 h 00" not in body and "10:00" not in body
     # One appointment and two reminders (one overdue), in French then in English.
     assert body.count(case.number) == 6
     assert "en retard" in body
