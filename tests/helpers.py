@@ -200,6 +200,36 @@ def create_case(agent_id: int, **person) -> CaseRecord:
     return CaseRecord(case.id, case.number, case.person_id, case.agent_id)
 
 
+def consented_referral(agent_id: int, case_id: int, status: str = "sent") -> int:
+    """A referral of the case to PROMIS put straight in ``status`` (its lifecycle is tested with
+    referrals), the person's consent to share with a partner in force; its id (inside an app
+    context)."""
+    from datetime import date
+
+    from casework.auth.models import User
+    from casework.cases import operations as cases
+    from casework.cases.models import Case
+    from casework.extensions import db
+    from casework.reference.models import Organisation
+    from casework.referrals.models import Referral, ReferralEvent
+
+    agent, case = db.session.get(User, agent_id), db.session.get(Case, case_id)
+    cases.record_consent(agent, case, "share_partner", date.today(), "signed")
+    promis = db.session.scalar(select(Organisation).where(Organisation.code == "promis"))
+    referral = Referral(
+        case_id=case.id,
+        organisation_id=promis.id,
+        agent_id=agent.id,
+        region_id=case.region_id,
+        purpose="Recherche de logement",
+        status=status,
+    )
+    referral.events.append(ReferralEvent(actor_id=agent.id, to_status=status))
+    db.session.add(referral)
+    db.session.commit()
+    return referral.id
+
+
 class _FormReader(HTMLParser):
     """Collect what a browser would submit for the first form with method=post."""
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from casework.extensions import db
+from tests import helpers
 
 
 @dataclass(frozen=True)
@@ -87,34 +87,11 @@ def documents(app, make_user, make_case, tmp_path, monkeypatch) -> Documents:
     return Documents(app, agent.id, case.id)
 
 
-def consented_referral(app, agent_id: int, case_id: int) -> int:
-    """The person's consent to share with a partner, and a referral of the case sent to PROMIS
-    (its lifecycle is tested with referrals); returns the referral's id."""
-    from casework.auth.models import User
-    from casework.cases import operations as cases
-    from casework.cases.models import Case
-    from casework.reference.models import Organisation
-    from casework.referrals.models import Referral
-
-    with app.app_context():
-        agent, case = db.session.get(User, agent_id), db.session.get(Case, case_id)
-        cases.record_consent(agent, case, "share_partner", date.today(), "signed")
-        promis = db.session.scalar(select(Organisation).where(Organisation.code == "promis"))
-        referral = Referral(
-            case_id=case.id,
-            organisation_id=promis.id,
-            agent_id=agent.id,
-            region_id=case.region_id,
-            status="sent",
-            purpose="Recherche de logement",
-        )
-        db.session.add(referral)
-        db.session.commit()
-        return referral.id
-
-
 @pytest.fixture
 def consent_and_referral(app, documents, make_user):
-    """``consented_referral`` for the documents' case, and a user of PROMIS."""
+    """A referral of the documents' case sent to PROMIS under the person's consent
+    (``helpers.consented_referral``), and a user of PROMIS."""
     partner = make_user(role="partner", organisation="promis")
-    return consented_referral(app, documents.agent_id, documents.case_id), partner
+    with app.app_context():
+        referral_id = helpers.consented_referral(documents.agent_id, documents.case_id)
+    return referral_id, partner

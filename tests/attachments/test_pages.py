@@ -230,10 +230,10 @@ def test_sharing_then_the_partner_downloads_only_what_was_shared(
     app, client, clamd, agent_case, make_user
 ):
     from casework.referrals.models import Disclosure
-    from tests.attachments.conftest import consented_referral
 
     agent, case = agent_case
-    referral_id = consented_referral(app, agent.id, case.id)
+    with app.app_context():
+        referral_id = helpers.consented_referral(agent.id, case.id)
     data = samples.pdf()
     _upload(client, case.id, data, "diplome.pdf")
     _upload(client, case.id, samples.docx(), "bail.docx", document_type="lease")
