@@ -38,6 +38,9 @@ from casework.core.text import digits, phonetic_key, tokens
 
 LOCAL = ZoneInfo("America/Toronto")
 PASSWORD = "bench-password-9"  # every generated account; a benchmark database only
+# The TOTP secret of the accounts whose role requires a second factor (a benchmark database only).
+TOTP_SECRET = "BENCHBENCHBENCHBENCHBENCHBENCH22"
+SECOND_FACTOR_ROLES = ("admin", "supervisor", "advisor")
 HISTORY_DAYS = 5 * 365
 HORIZON_DAYS = 45
 CHUNK = 2_000
@@ -434,6 +437,13 @@ class Generator:
                 password_hash=digest,
                 created_at=self.now - timedelta(days=HISTORY_DAYS),
             )
+            if role in SECOND_FACTOR_ROLES:
+                self.out.add(
+                    "user_second_factors",
+                    user_id=user_id,
+                    secret=TOTP_SECRET,
+                    confirmed_at=self.now - timedelta(days=HISTORY_DAYS),
+                )
             return user_id
 
         user("bench.admin.1", "admin", "06")

@@ -83,6 +83,7 @@ def _import_models() -> None:
     """Every model module, so that metadata (and Alembic autogenerate) sees all tables."""
     from casework.appointments import models as _appointments  # noqa: F401
     from casework.assessments import models as _assessments  # noqa: F401
+    from casework.attachments import models as _attachments  # noqa: F401
     from casework.auth import models as _auth  # noqa: F401
     from casework.cases import models as _cases  # noqa: F401
     from casework.core import audit as _audit  # noqa: F401
@@ -100,6 +101,7 @@ def register_listeners() -> None:
     view, so that the command line, the scheduler and the tests have them too."""
     from casework.appointments import listeners as _appointments  # noqa: F401
     from casework.assessments import listeners as _assessments  # noqa: F401
+    from casework.attachments import listeners as _attachments  # noqa: F401
     from casework.plans import listeners as _plans  # noqa: F401
     from casework.referrals import listeners as _referrals  # noqa: F401
     from casework.reminders import listeners as _reminders  # noqa: F401
@@ -112,6 +114,8 @@ def configure_i18n(app: Flask) -> None:
 def configure_auth(app: Flask) -> None:
     from casework.auth import loader  # noqa: F401  (registers the user loader)
 
+    # Before the CSRF check, which is the first to read the body.
+    app.before_request(security.apply_upload_limit)
     login_manager.init_app(app)
     login_manager.session_protection = None  # the server-side session row is the protection
     csrf.init_app(app)
@@ -121,6 +125,8 @@ def register_blueprints(app: Flask) -> None:
     from casework.appointments.views import airport_bp
     from casework.appointments.views import bp as appointments_bp
     from casework.assessments.views import bp as assessments_bp
+    from casework.attachments.views import bp as attachments_bp
+    from casework.attachments.views import partner_bp as partner_documents_bp
     from casework.auth.views import admin_bp
     from casework.auth.views import bp as auth_bp
     from casework.cases.views import bp as cases_bp
@@ -144,6 +150,8 @@ def register_blueprints(app: Flask) -> None:
         cases_bp,
         transfers_bp,
         assessments_bp,
+        attachments_bp,
+        partner_documents_bp,
         plans_bp,
         referrals_bp,
         case_referrals_bp,

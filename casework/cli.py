@@ -8,6 +8,7 @@ The same commands run as ``flask --app casework.app <command>``: each is declare
 from __future__ import annotations
 
 import functools
+import os
 import signal
 import sys
 from collections.abc import Callable
@@ -116,12 +117,14 @@ def demo_command(cases: int, password: str | None, no_serve: bool, host: str, po
     from casework import demo
     from casework.auth.passwords import check_password_policy
 
+    _demo_configuration(current_app.config)
     try:
         if password is not None:
             check_password_policy(password)
         run_init()
         accounts, password = demo.load_demo(password=password, progress=_progress)
         created = demo.load_demo_cases_once(cases, progress=_progress)
+        codes = demo.enrol_second_factors(accounts)
     except ValueError as error:
         raise CommandError(str(error)) from error
     click.echo("")
@@ -129,6 +132,19 @@ def demo_command(cases: int, password: str | None, no_serve: bool, host: str, po
     for account in accounts:
         click.echo(f"  {account.username:<12} {account.role_label} — {account.region.label}")
     click.echo(f"  Mot de passe : {password}")
+    click.echo("")
+    click.echo(
+        "Deuxième facteur (TOTP) des comptes qui l'exigent, affiché une seule fois : ajoutez la "
+        "clé à une application d'authentification (type « basé sur l'heure », 6 chiffres, 30 s)."
+    )
+    for username, secret in codes.items():
+        click.echo(f"  {username:<12} {secret}")
+    if current_app.config["SCANNING"] == "off":
+        click.echo("")
+        click.echo(
+            "Analyse antivirus désactivée pour la démonstration : les documents joints sont "
+            "marqués « non analysé » (CASEWORK_SCANNING=clamd pour l'activer)."
+        )
     if created is None:
         click.echo("  Dossiers : la base en contient déjà ; aucun dossier de démonstration ajouté.")
     else:
@@ -142,6 +158,16 @@ def demo_command(cases: int, password: str | None, no_serve: bool, host: str, po
                 serve_app(current_app._get_current_object(), host, port)
             except KeyboardInterrupt:
                 click.echo("Arrêt du serveur et du planificateur.")
+
+
+def _demo_configuration(config: dict) -> None:
+    """The demo runs on a machine without clamd: scanning is off, explicitly and for the demo
+    only, unless the operator asked for it (CASEWORK_SCANNING set)."""
+    config["DEMO"] = True
+    if not os.environ.get("CASEWORK_SCANNING"):
+        config["SCANNING"] = "off"
+        # The scheduler the demo starts beside the server reads the same setting.
+        os.environ["CASEWORK_SCANNING"] = "off"
 
 
 @cli.command("serve")
@@ -163,8 +189,20 @@ def serve_app(app: Flask, host: str, port: int, threads: int = 8) -> None:
     # every request would wait for a lock this thread never releases.
     db.session.remove()
     click.echo(f"casework : http://{host}:{port}/ (Ctrl+C pour arrêter)")
+    from casework.attachments.operations import upload_request_limit
+
+    # Waitress refuses a larger body from its headers (413), before reading it: a 2 GB upload
+    # costs nothing. The application checks the same limit per request (Flask's 413).
+    body_limit = max(app.config["MAX_CONTENT_LENGTH"], upload_request_limit(app.config))
     try:
-        serve(app, host=host, port=port, threads=threads, ident="casework")
+        serve(
+            app,
+            host=host,
+            port=port,
+            threads=threads,
+            ident="casework",
+            max_request_body_size=body_limit,
+        )
     except OSError as error:
         raise CommandError(f"impossible d'écouter sur {host}:{port} ({error.strerror}).") from error
 
@@ -305,6 +343,24 @@ def user_disable(username: str) -> None:
     operations.set_active(None, user, active=False)
     db.session.commit()
     click.echo(f"Compte {user.username} désactivé.")
+
+
+@user_group.command("reset-mfa")
+@click.argument("username")
+@with_app
+def user_reset_mfa(username: str) -> None:
+    """Remove an account's second factor (a lost phone, the last administrator): its sessions
+    end, and its next sign-in sets up a new one."""
+    from casework.auth import second_factor
+    from casework.extensions import db
+
+    user = _existing_user(username)
+    second_factor.reset(None, user)
+    db.session.commit()
+    click.echo(
+        f"Deuxième facteur de {user.username} réinitialisé ; ses sessions ouvertes sont fermées. "
+        "Un nouveau sera configuré à la prochaine connexion."
+    )
 
 
 @cli.group("export")

@@ -169,4 +169,23 @@ def from_environment() -> dict:
         "MIN_FREE_DISK_MB": _env_int("CASEWORK_MIN_FREE_DISK_MB", 1024, minimum=0),
         # Closed cases are anonymised this many days after closing (docs/privacy.md).
         "RETENTION_DAYS": _env_int("CASEWORK_RETENTION_DAYS", 5 * 365 + 1, minimum=30),
+        # Documents attached to cases: outside the database and outside static/ (docs/deployment.md).
+        "ATTACHMENTS_DIR": os.environ.get("CASEWORK_ATTACHMENTS_DIR", str(folder / "attachments")),
+        "ATTACHMENT_MAX_BYTES": _env_int("CASEWORK_ATTACHMENT_MAX_MB", 15) * 1024 * 1024,
+        # Every upload is scanned by clamd before it can be read. Only an explicit « off » (the
+        # demo sets it) turns scanning off; `casework check` fails on it outside the demo.
+        "SCANNING": scanning_mode(os.environ.get("CASEWORK_SCANNING", "clamd")),
+        "CLAMD_SOCKET": os.environ.get("CASEWORK_CLAMD_SOCKET", "/var/run/clamav/clamd.ctl"),
+        "CLAMD_TIMEOUT_SECONDS": _env_int("CASEWORK_CLAMD_TIMEOUT_SECONDS", 60),
+        "DEMO": False,
     }
+
+
+SCANNING_MODES = ("clamd", "off")
+
+
+def scanning_mode(raw: str) -> str:
+    mode = raw.strip().lower()
+    if mode not in SCANNING_MODES:
+        raise ConfigError(f"CASEWORK_SCANNING : « {raw} » inconnu (clamd ou off).")
+    return mode

@@ -17,6 +17,7 @@ from datetime import datetime
 from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 
+from casework.attachments import tasks as attachment_tasks
 from casework.core.heartbeat import beat
 from casework.core.time import LOCAL_TIMEZONE
 from casework.extensions import db
@@ -41,11 +42,14 @@ JOBS: dict[str, tuple[Job, dict]] = {
     "retention": (tasks.retention, {"trigger": "cron", "hour": 2, "minute": 30}),
     "statistics": (tasks.statistics, {"trigger": "cron", "hour": 3, "minute": 15}),
     "dashboards": (report_tasks.dashboards, {"trigger": "interval", "minutes": DASHBOARD_MINUTES}),
+    # Documents held « awaiting scan » because clamd was away are scanned again.
+    "attachments": (attachment_tasks.rescan, {"trigger": "interval", "minutes": 5}),
+    "attachments_sweep": (attachment_tasks.sweep, {"trigger": "cron", "hour": 3, "minute": 45}),
     "backup": (nightly_backup, {"trigger": "cron", "hour": 1, "minute": 45}),
 }
 # Run at start-up too, so that a scheduler that was down catches up at once (the digest only
 # queues what is due: nothing before 07:00, nothing twice the same day).
-RUN_AT_START = ("materialise", "dispatch", "escalate", "digest", "dashboards")
+RUN_AT_START = ("materialise", "dispatch", "escalate", "digest", "dashboards", "attachments")
 
 
 def run_job(app: Flask, name: str, job: Job) -> dict[str, int] | None:

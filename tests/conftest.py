@@ -168,6 +168,28 @@ def count_queries(app):
     return counting
 
 
+@pytest.fixture(scope="session")
+def clamd_daemon(tmp_path_factory):
+    """A real clamd for the session, with the EICAR signature only (tests/clamav.py)."""
+    from tests import clamav
+
+    daemon = clamav.start_or_skip(tmp_path_factory.mktemp("clamd"))
+    yield daemon
+    daemon.stop()
+
+
+@pytest.fixture
+def clamd(app, clamd_daemon, monkeypatch):
+    """The application scans with the test clamd (running: tests that stop it start it again)."""
+    if clamd_daemon.process is None:
+        clamd_daemon.start()
+    monkeypatch.setitem(app.config, "SCANNING", "clamd")
+    monkeypatch.setitem(app.config, "CLAMD_SOCKET", clamd_daemon.socket)
+    yield clamd_daemon
+    if clamd_daemon.process is None:
+        clamd_daemon.start()
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "no_transaction: manage the database yourself")
 

@@ -35,6 +35,7 @@ def create_user(
     organisation: str | None = None,
     must_change_password: bool = False,
     active: bool = True,
+    second_factor: bool = True,
 ) -> UserRecord:
     """Create and commit a user (inside an app context)."""
     from casework.auth.models import User
@@ -70,7 +71,55 @@ def create_user(
     )
     db.session.add(user)
     db.session.commit()
+    if second_factor and role in MANDATORY_SECOND_FACTOR:
+        enrol_second_factor(user.id)
     return UserRecord(user.id, user.username, password, role, region_row.id)
+
+
+# Roles that sign in with a code (casework.auth.second_factor.MANDATORY_ROLES): test accounts of
+# these roles get a second factor with a known secret, and ``login`` types its code.
+MANDATORY_SECOND_FACTOR = ("admin", "supervisor", "advisor")
+TEST_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def enrol_second_factor(user_id: int, secret: str = TEST_TOTP_SECRET) -> None:
+    from casework.auth.models import SecondFactor
+    from casework.core.time import utcnow
+    from casework.extensions import db
+
+    db.session.add(SecondFactor(user_id=user_id, secret=secret, confirmed_at=utcnow()))
+    db.session.commit()
+
+
+def next_code(app, username: str) -> str:
+    """A code the server will accept now: the current step's, or a later one (within the
+    tolerated window) when a sign-in in this same 30 seconds used it. A fourth sign-in of the
+    same account within 30 seconds moves the account's last step back, as 30 seconds passing
+    would: tests sign in more often than people."""
+    import time
+
+    import pyotp
+    from sqlalchemy import update
+
+    from casework.auth.models import SecondFactor, User
+    from casework.auth.second_factor import STEP_SECONDS, TOLERATED_STEPS
+    from casework.extensions import db
+
+    with app.app_context():
+        user_id, secret, last = db.session.execute(
+            select(User.id, SecondFactor.secret, SecondFactor.last_step)
+            .join(SecondFactor, SecondFactor.user_id == User.id)
+            .where(User.username == username)
+        ).one()
+        current = int(time.time()) // STEP_SECONDS
+        step = current if last is None else max(current, last + 1)
+        if step > current + TOLERATED_STEPS:
+            db.session.execute(
+                update(SecondFactor).where(SecondFactor.user_id == user_id).values(last_step=None)
+            )
+            db.session.commit()
+            step = current
+    return pyotp.TOTP(secret).generate_otp(step)
 
 
 def csrf_from(html: str) -> str:
@@ -83,10 +132,23 @@ def csrf_token(client, path: str = "/") -> str:
     return csrf_from(client.get(path).get_data(as_text=True))
 
 
+CODE_PATH = "/connexion/code"
+
+
 def login(client, username: str, password: str, next_path: str | None = None):
+    """Sign in as a person would; when the account has a second factor, type its code too.
+    Returns the last response (a redirect to where the person was going, when it worked)."""
     token = csrf_token(client, "/connexion")
     url = "/connexion" + (f"?next={next_path}" if next_path else "")
-    return client.post(url, data={"username": username, "password": password, "csrf_token": token})
+    response = client.post(
+        url, data={"username": username, "password": password, "csrf_token": token}
+    )
+    if response.status_code == 302 and response.location.endswith(CODE_PATH):
+        code = next_code(client.application, username)
+        response = client.post(
+            CODE_PATH, data={"code": code, "csrf_token": csrf_token(client, CODE_PATH)}
+        )
+    return response
 
 
 def post_form(client, path: str, data: dict | None = None, token_from: str | None = None, **kwargs):
@@ -136,6 +198,36 @@ def create_case(agent_id: int, **person) -> CaseRecord:
     )
     db.session.commit()
     return CaseRecord(case.id, case.number, case.person_id, case.agent_id)
+
+
+def consented_referral(agent_id: int, case_id: int, status: str = "sent") -> int:
+    """A referral of the case to PROMIS put straight in ``status`` (its lifecycle is tested with
+    referrals), the person's consent to share with a partner in force; its id (inside an app
+    context)."""
+    from datetime import date
+
+    from casework.auth.models import User
+    from casework.cases import operations as cases
+    from casework.cases.models import Case
+    from casework.extensions import db
+    from casework.reference.models import Organisation
+    from casework.referrals.models import Referral, ReferralEvent
+
+    agent, case = db.session.get(User, agent_id), db.session.get(Case, case_id)
+    cases.record_consent(agent, case, "share_partner", date.today(), "signed")
+    promis = db.session.scalar(select(Organisation).where(Organisation.code == "promis"))
+    referral = Referral(
+        case_id=case.id,
+        organisation_id=promis.id,
+        agent_id=agent.id,
+        region_id=case.region_id,
+        purpose="Recherche de logement",
+        status=status,
+    )
+    referral.events.append(ReferralEvent(actor_id=agent.id, to_status=status))
+    db.session.add(referral)
+    db.session.commit()
+    return referral.id
 
 
 class _FormReader(HTMLParser):

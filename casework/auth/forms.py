@@ -5,9 +5,16 @@ from __future__ import annotations
 import re
 
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, IntegerField, PasswordField, SelectField, StringField
+from wtforms import (
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
 from wtforms.validators import Email, EqualTo, InputRequired, Optional, Regexp
-from wtforms.widgets import HiddenInput
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from casework.auth.operations import USERNAME_PATTERN
 from casework.auth.passwords import MAX_LENGTH
@@ -18,6 +25,32 @@ from casework.core.roles import ROLE_LABELS
 class LoginForm(BaseForm):
     username = StringField(_l("Username"), validators=[required(), max_length(64)])
     password = PasswordField(_l("Password"), validators=[required(), max_length(MAX_LENGTH)])
+
+
+class CodeForm(BaseForm):
+    code = StringField(
+        _l("Security code"),
+        validators=[required(), max_length(40)],
+        description=_l(
+            "The 6 digits your authenticator application shows, or one of your recovery codes."
+        ),
+    )
+
+
+class EnrolForm(BaseForm):
+    code = StringField(
+        _l("Code shown by the application"),
+        validators=[required(), max_length(10)],
+        description=_l("6 digits, to check that the application is set up."),
+    )
+
+
+class SecondFactorRolesForm(BaseForm):
+    roles = SelectMultipleField(_l("Roles"), widget=ListWidget(prefix_label=False))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.roles.option_widget = CheckboxInput()
 
 
 class ChangePasswordForm(BaseForm):

@@ -41,11 +41,19 @@ class ThrottlePolicy:
     window: timedelta
 
 
+class SecondStep(StrEnum):
+    """What a password that was right still needs before a session opens."""
+
+    CODE = "code"  # the user has a second factor: a code from it
+    ENROL = "enrol"  # the user's role requires one and they have none yet: set it up now
+
+
 @dataclass(frozen=True)
 class SignInResult:
     user: User | None
     token: str | None = None
     locked: bool = False
+    second_step: SecondStep | None = None
 
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9._-]{3,64}$")
@@ -110,18 +118,42 @@ def sign_in(username: str, password: str, remote_addr: str, policy: ThrottlePoli
     user = db.session.scalar(select(User).where(User.username == username))
     valid = valid and user is not None and user.password_hash == stored_hash
     succeeded = bool(user and valid and user.active)
-    db.session.add(LoginAttempt(username=username, remote_addr=remote_addr, succeeded=succeeded))
     if not succeeded:
+        db.session.add(LoginAttempt(username=username, remote_addr=remote_addr, succeeded=False))
         reason = "inactive" if valid else "credentials"
         audit.record(None, "login.failed", target=user, reason=reason)
         sign_in_failed(reason)
         return SignInResult(user=None)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
+    second_step = _second_step(user)
+    if second_step is not None:
+        # Not a success yet: the attempt is counted when the code is checked, so that a known
+        # password cannot clear the failures of wrong codes.
+        audit.record(user, "login.password_accepted", target=user)
+        return SignInResult(user=user, second_step=second_step)
+    db.session.add(LoginAttempt(username=username, remote_addr=remote_addr, succeeded=True))
+    return SignInResult(user=user, token=complete_sign_in(user))
+
+
+def _second_step(user: User) -> SecondStep | None:
+    from casework.auth import second_factor  # builds on this module
+
+    if second_factor.is_enrolled(user):
+        return SecondStep.CODE
+    if second_factor.is_required(user):
+        return SecondStep.ENROL
+    return None
+
+
+def complete_sign_in(user: User, factor: str | None = None) -> str:
+    """Open the session of a user whose credentials (and code) were checked; its token."""
+    if not user.active:
+        raise AccountError(_l("This account is disabled."))
     user.last_login_at = utcnow()
     token = open_session(user)
-    audit.record(user, "login.succeeded", target=user)
-    return SignInResult(user=user, token=token)
+    audit.record(user, "login.succeeded", target=user, **({"factor": factor} if factor else {}))
+    return token
 
 
 class Reauthentication(StrEnum):

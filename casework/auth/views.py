@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from functools import partial
 
 from flask import (
     Blueprint,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -15,24 +17,30 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
+from werkzeug.wrappers import Response
 
-from casework.auth import operations
+from casework.auth import operations, second_factor
 from casework.auth.forms import (
     ChangePasswordForm,
+    CodeForm,
     EditUserForm,
+    EnrolForm,
     LoginForm,
+    SecondFactorRolesForm,
     UserFilterForm,
     UserForm,
     role_choices,
 )
 from casework.auth.models import User
-from casework.core.forms import ConfirmForm, submitted
+from casework.core.forms import ConfirmForm, confirmed, submitted
 from casework.core.navigation import done, safe_next
 from casework.core.pagination import paginate, parse_page_number
 from casework.core.permissions import load_or_abort, public, requires
+from casework.core.time import utcnow
 from casework.core.unit_of_work import refusals_go_to
 from casework.extensions import db
 from casework.reference.models import Organisation, Region, ServicePoint
@@ -60,8 +68,11 @@ def login():
         result = operations.sign_in(
             form.username.data, form.password.data, request.remote_addr or "-", throttle_policy()
         )
+        target = safe_next(request.args.get("next"), url_for("home.index"))
+        if result.second_step is not None:
+            return _await_second_step(result.user, result.second_step, target)
         if result.user is not None:
-            return _start_session(result.user)
+            return redirect(_start_session(result.user, target))
         if result.locked:
             flash(lockout_message(), "error")
         else:
@@ -75,17 +86,23 @@ def lockout_message() -> str:
     return _("Too many failed attempts. Wait %(minutes)d minutes, then try again.", minutes=minutes)
 
 
-def _start_session(user: User):
+def _fresh_cookie() -> None:
+    """A fresh cookie at each step of a sign-in: nothing planted before it survives, the CSRF
+    secret included (and the token Flask-WTF derived from it for this request)."""
     locale = session.get("locale")
-    target = safe_next(request.args.get("next"), url_for("home.index"))
-    # A fresh cookie at sign-in: nothing planted before authentication survives it.
     session.clear()
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
     if locale:
         session["locale"] = locale
+
+
+def _start_session(user: User, target: str) -> str:
+    """Sign ``user`` in this browser (the session row is open); where they go next."""
+    _fresh_cookie()
     login_user(user)
     if user.must_change_password:
-        return redirect(url_for("auth.change_password"))
-    return redirect(target)
+        return url_for("auth.change_password")
+    return target
 
 
 @bp.post("/deconnexion")
@@ -110,6 +127,179 @@ def change_password():
         return page()
     operations.change_own_password(current_user, form.current_password.data, form.new_password.data)
     return done(_("Your password has been changed."), url_for("home.index"))
+
+
+# --- The second factor ---------------------------------------------------------------------
+#
+# After a right password, a user who has a second factor (or must set one up) is not signed in
+# yet: the signed session cookie remembers who, since when and where they were going, for a few
+# minutes; the code page (or the set-up page) finishes the sign-in.
+
+PENDING = "second_factor_pending"
+PENDING_LIFETIME = timedelta(minutes=10)
+
+
+def _await_second_step(user: User, step: operations.SecondStep, target: str) -> Response:
+    _fresh_cookie()
+    session[PENDING] = {"user": user.id, "since": utcnow().isoformat(), "next": target}
+    if step is operations.SecondStep.CODE:
+        return redirect(url_for("auth.second_factor_code"))
+    return redirect(url_for("auth.enrol_at_sign_in"))
+
+
+def _pending_user() -> User | None:
+    pending = session.get(PENDING)
+    if not isinstance(pending, dict):
+        return None
+    try:
+        since = datetime.fromisoformat(str(pending.get("since")))
+        user_id = int(pending.get("user"))
+    except (TypeError, ValueError):
+        return None
+    if utcnow() - since > PENDING_LIFETIME:
+        return None
+    user = db.session.get(User, user_id)
+    return user if user is not None and user.active else None
+
+
+def _restart_sign_in() -> Response:
+    session.pop(PENDING, None)
+    flash(_("Sign in again: the sign-in was not finished in time."), "info")
+    return redirect(url_for("auth.login"))
+
+
+def _finish_sign_in(user: User, factor: str) -> str:
+    """Open the session once the code is right; where the person goes next."""
+    target = safe_next(session.get(PENDING, {}).get("next"), url_for("home.index"))
+    operations.complete_sign_in(user, factor)
+    return _start_session(user, target)
+
+
+def _refused_code(outcome: second_factor.Outcome, form, page):
+    if outcome.check is second_factor.CodeCheck.THROTTLED:
+        flash(lockout_message(), "error")
+        return page(), 429
+    form.code.errors = [_("This code is not valid. Check it and try again.")]
+    return page(), 401
+
+
+@bp.route("/connexion/code", methods=["GET", "POST"])
+@public
+def second_factor_code():
+    user = _pending_user()
+    if user is None:
+        return _restart_sign_in()
+    form = CodeForm()
+    page = partial(render_template, "auth/code.html", form=form)
+    if not form.validate_on_submit():
+        return page()
+    outcome = second_factor.verify(
+        user, form.code.data, request.remote_addr or "-", throttle_policy()
+    )
+    if outcome.check is not second_factor.CodeCheck.ACCEPTED:
+        return _refused_code(outcome, form, page)
+    target = _finish_sign_in(user, "recovery_code" if outcome.recovery_code_used else "totp")
+    if outcome.recovery_code_used:
+        left = second_factor.recovery_codes_left(user)
+        flash(
+            ngettext(
+                "Recovery code used: %(num)d left.", "Recovery code used: %(num)d left.", left
+            ),
+            "warning",
+        )
+    return redirect(target)
+
+
+def _enrol_page(user: User, form: EnrolForm, at_sign_in: bool):
+    secret = second_factor.start_enrolment(user)
+    return partial(
+        render_template,
+        "auth/enrol.html",
+        form=form,
+        secret=second_factor.grouped(secret),
+        qr_code=second_factor.qr_code_svg(second_factor.provisioning_uri(user, secret)),
+        at_sign_in=at_sign_in,
+        cancel_url=None if at_sign_in else url_for("auth.account_second_factor"),
+    )
+
+
+def _confirm(user: User, form: EnrolForm, page):
+    outcome = second_factor.confirm_enrolment(
+        user, form.code.data, request.remote_addr or "-", throttle_policy()
+    )
+    if outcome.check is not second_factor.CodeCheck.ACCEPTED:
+        return None, _refused_code(outcome, form, page)
+    return outcome.recovery_codes, None
+
+
+@bp.route("/connexion/deuxieme-facteur", methods=["GET", "POST"])
+@public
+def enrol_at_sign_in():
+    """A user whose role requires a second factor sets it up before their first session."""
+    user = _pending_user()
+    if user is None:
+        return _restart_sign_in()
+    form = EnrolForm()
+    page = _enrol_page(user, form, at_sign_in=True)
+    if not form.validate_on_submit():
+        return page()
+    codes, refused = _confirm(user, form, page)
+    if refused:
+        return refused
+    target = _finish_sign_in(user, "totp")
+    return render_template("auth/recovery_codes.html", codes=codes, next_url=target)
+
+
+@bp.get("/compte/deuxieme-facteur")
+@requires("account.manage")
+def account_second_factor():
+    factor = second_factor.factor_of(current_user)
+    enrolled = factor is not None and factor.confirmed_at is not None
+    return render_template(
+        "auth/second_factor.html",
+        factor=factor,
+        enrolled=enrolled,
+        required=second_factor.is_required(current_user),
+        codes_left=second_factor.recovery_codes_left(current_user) if enrolled else 0,
+        form=ConfirmForm(),
+    )
+
+
+@bp.route("/compte/deuxieme-facteur/activer", methods=["GET", "POST"])
+@requires("account.manage")
+def enrol_second_factor():
+    if second_factor.is_enrolled(current_user):
+        return account_second_factor()  # already set up: what there is to do with it
+    form = EnrolForm()
+    page = _enrol_page(current_user, form, at_sign_in=False)
+    if not form.validate_on_submit():
+        return page()
+    codes, refused = _confirm(current_user, form, page)
+    if refused:
+        return refused
+    return render_template(
+        "auth/recovery_codes.html", codes=codes, next_url=url_for("auth.account_second_factor")
+    )
+
+
+@bp.post("/compte/deuxieme-facteur/codes")
+@requires("account.manage")
+def renew_recovery_codes():
+    confirmed()
+    refusals_go_to(url_for("auth.account_second_factor"))
+    codes = second_factor.renew_recovery_codes(current_user)
+    return render_template(
+        "auth/recovery_codes.html", codes=codes, next_url=url_for("auth.account_second_factor")
+    )
+
+
+@bp.post("/compte/deuxieme-facteur/desactiver")
+@requires("account.manage")
+def turn_off_second_factor():
+    confirmed()
+    refusals_go_to(url_for("auth.account_second_factor"))
+    second_factor.turn_off(current_user)
+    return done(_("The second factor is turned off."), url_for("auth.account_second_factor"))
 
 
 # --- Account administration --------------------------------------------------------------
@@ -182,7 +372,13 @@ def edit(user_id: int):
     form = _user_form(obj=user)
     if request.method == "GET":
         form.version.data = user.version
-    page = partial(render_template, "auth/user_form.html", form=form, user=user)
+    page = partial(
+        render_template,
+        "auth/user_form.html",
+        form=form,
+        user=user,
+        has_second_factor=second_factor.factor_of(user) is not None,
+    )
     if not submitted(form, page):
         return page()
     changed = operations.update_user(current_user, user, _fields_from(form), form.version.data)
@@ -209,6 +405,33 @@ def reset_password(user_id: int):
     return _confirmed_action(user_id, "reset")
 
 
+@admin_bp.route("/<int:user_id>/deuxieme-facteur", methods=["GET", "POST"])
+@requires("users.manage")
+def reset_second_factor(user_id: int):
+    return _confirmed_action(user_id, "reset_second_factor")
+
+
+@bp.route("/admin/deuxieme-facteur", methods=["GET", "POST"])
+@requires("users.manage")
+def second_factor_roles():
+    """The roles an administrator requires a second factor of, beyond those that always do."""
+    form = SecondFactorRolesForm()
+    form.roles.choices = role_choices()
+    page = partial(
+        render_template,
+        "auth/second_factor_roles.html",
+        form=form,
+        roles=role_choices(),
+        required=second_factor.required_roles(),
+        mandatory={role.value for role in second_factor.MANDATORY_ROLES},
+    )
+    if not submitted(form, page):
+        return page()
+    changed = second_factor.set_required_roles(current_user, set(form.roles.data or ()))
+    message = _("Roles saved.") if changed else _("No change to save.")
+    return done(message, url_for("auth.second_factor_roles"))
+
+
 def _confirmed_action(user_id: int, action: str):
     """Show a confirmation page on GET; act on POST."""
     user = load_or_abort(User, user_id, "users.manage")
@@ -216,6 +439,15 @@ def _confirmed_action(user_id: int, action: str):
     if not form.validate_on_submit():
         return render_template("auth/confirm.html", form=form, user=user, action=action)
     refusals_go_to(url_for("users.index"))
+    if action == "reset_second_factor":
+        second_factor.reset(current_user, user)
+        return done(
+            _(
+                "Second factor reset: %(name)s sets up a new one at the next sign-in.",
+                name=user.full_name,
+            ),
+            url_for("users.edit", user_id=user.id),
+        )
     if action == "reset":
         temporary = operations.force_password_reset(current_user, user)
         return render_template(

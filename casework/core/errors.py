@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
@@ -33,6 +33,9 @@ MESSAGES = {
         ),
     ),
 }
+TOO_LARGE_UPLOAD = _l(
+    "The file is larger than the {mb} MB allowed: nothing was kept. Go back and choose a smaller file (a scan in lower resolution, or one document at a time)."
+)
 CSRF_MESSAGE = _l(
     "Your form has expired or was not sent from this site. Reload the page and try again."
 )
@@ -72,6 +75,9 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        if error.code == 413 and g.get("upload_limit"):
+            megabytes = max(g.upload_limit // (1024 * 1024), 1)
+            return render_error(413, str(TOO_LARGE_UPLOAD.format(mb=megabytes)))
         return render_error(error.code or 500)
 
     @app.errorhandler(StaleDataError)

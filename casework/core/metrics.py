@@ -33,7 +33,8 @@ SIGN_IN_FAILURES = Counter(
 
 
 def sign_in_failed(reason: str) -> None:
-    """``reason``: credentials, inactive or throttled (never the account's name)."""
+    """``reason``: credentials, code (a wrong second-factor code), inactive or throttled (never
+    the account's name)."""
     SIGN_IN_FAILURES.labels(reason=reason).inc()
 
 

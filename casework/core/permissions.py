@@ -64,6 +64,18 @@ POLICY: dict[str, dict[Role, Scope]] = {
     "cases.transfer": {Role.AGENT: Scope.CASELOAD, Role.SUPERVISOR: Scope.REGION},
     "cases.access_log": {Role.SUPERVISOR: Scope.REGION},
     "transfers.respond": {Role.AGENT: Scope.SELF},
+    # Documents of a case: read as the case is read; attached, shared and deleted by its agent
+    # (a supervisor may delete one, e.g. filed on the wrong case). Partner users reach only what
+    # was shared with their organisation's referral, through that referral.
+    "attachments.read": {
+        Role.AGENT: Scope.CASELOAD,
+        Role.SUPERVISOR: Scope.REGION,
+        Role.ADVISOR: Scope.REGION,
+    },
+    "attachments.upload": {Role.AGENT: Scope.CASELOAD},
+    "attachments.share": {Role.AGENT: Scope.CASELOAD},
+    "attachments.manage": {Role.AGENT: Scope.CASELOAD, Role.SUPERVISOR: Scope.REGION},
+    "attachments.partner": {Role.PARTNER: Scope.ORGANISATION},
     "assessments.read": {
         Role.AGENT: Scope.CASELOAD,
         Role.SUPERVISOR: Scope.REGION,

@@ -1,10 +1,20 @@
-"""Response headers that every page carries."""
+"""Security at the edge of every request: size limits, same-origin changes, input guards, and
+the response headers every page carries."""
 
 from __future__ import annotations
 
-from flask import Flask, Response, abort, request
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, abort, current_app, g, request
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
+
+log = logging.getLogger(__name__)
+F = TypeVar("F", bound=Callable[..., Any])
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -47,6 +57,66 @@ def reject_control_characters() -> None:
         abort(400)
 
 
+def _origin_of(url: str) -> str | None:
+    parts = urlsplit(url)
+    if not parts.scheme or not parts.netloc:
+        return None
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
+
+
+def own_origins() -> set[str]:
+    """The site's own address: the one this request reached (scheme and host, as the proxies
+    the configuration trusts report them) and the configured ``BASE_URL``."""
+    return {
+        origin
+        for origin in (_origin_of(request.host_url), _origin_of(current_app.config["BASE_URL"]))
+        if origin
+    }
+
+
+def require_same_origin() -> None:
+    """Defence in depth beside the CSRF token: a change (POST and the other unsafe methods)
+    sent by a browser from another site is refused (403), even with a valid token.
+
+    Browsers send ``Origin`` with every POST (``Referer`` when an older one does not); a foreign
+    or opaque (« null ») origin is refused. A request carrying neither header does not come from
+    a page of another site (scripts, the test client, curl) and is left to the CSRF check."""
+    if request.method in SAFE_METHODS:
+        return
+    origin = request.headers.get("Origin")
+    claimed = origin if origin is not None else request.headers.get("Referer")
+    if claimed is None:
+        return
+    if claimed.strip().lower() == "null" or _origin_of(claimed) not in own_origins():
+        log.warning("cross-origin %s to %s refused", request.method, request.path)
+        abort(403)
+
+
+UPLOAD_LIMIT_ATTRIBUTE = "casework_upload_limit"
+
+
+def accepts_upload(limit: Callable[[dict], int]) -> Callable[[F], F]:
+    """Declare that a view receives a file: its requests may be as large as ``limit(config)``
+    bytes, instead of ``MAX_CONTENT_LENGTH`` (the small limit of every other request)."""
+
+    def mark(view: F) -> F:
+        setattr(view, UPLOAD_LIMIT_ATTRIBUTE, limit)
+        return view
+
+    return mark
+
+
+def apply_upload_limit() -> None:
+    """Before anything reads the body (the CSRF check parses the form): the request's size limit
+    is its view's. Over it, werkzeug answers 413 from the Content-Length without reading, or
+    stops a chunked body at the limit; the parser spools files to disk, never to memory."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    limit = getattr(view, UPLOAD_LIMIT_ATTRIBUTE, None)
+    if limit is not None:
+        request.max_content_length = limit(current_app.config)
+        g.upload_limit = request.max_content_length
+
+
 class BoundedIntConverter(IntegerConverter):
     """``<int:…>`` that refuses ids no database column can hold (404 instead of an overflow)."""
 
@@ -56,5 +126,6 @@ class BoundedIntConverter(IntegerConverter):
 
 
 def register(app: Flask) -> None:
+    app.before_request(require_same_origin)
     app.before_request(reject_control_characters)
     app.after_request(add_security_headers)

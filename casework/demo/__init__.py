@@ -12,7 +12,7 @@ from collections.abc import Callable
 from sqlalchemy import select
 
 from casework.cases.models import Case
-from casework.demo.accounts import load_demo
+from casework.demo.accounts import enrol_second_factors, load_demo
 from casework.demo.appointments import CalendarTables, load_demo_appointments
 from casework.demo.cases import load_demo_cases
 from casework.demo.planning import CaseTables
@@ -20,7 +20,7 @@ from casework.demo.plans import PlanTables, load_demo_plans, load_demo_referrals
 from casework.demo.reminders import load_demo_reminders
 from casework.extensions import db
 
-__all__ = ["load_demo", "load_demo_cases_once"]
+__all__ = ["enrol_second_factors", "load_demo", "load_demo_cases_once"]
 
 
 def load_demo_cases_once(count: int, progress: Callable[[str], None] | None = None) -> int | None:

@@ -117,6 +117,21 @@ def ensure_account(account: DemoAccount, password: str) -> User:
     return user
 
 
+def enrol_second_factors(accounts: list[User]) -> dict[str, str]:
+    """The documented accounts whose role requires a second factor get one, with a new secret
+    each run, so that a person trying the demo can add it to an authenticator application; the
+    secrets are returned to be printed once."""
+    from casework.auth import second_factor
+
+    secrets = {
+        user.username: second_factor.enrol_without_confirmation(user)
+        for user in accounts
+        if second_factor.is_required(user)
+    }
+    db.session.commit()
+    return secrets
+
+
 def load_demo(
     password: str | None = None,
     progress: Callable[[str], None] | None = None,

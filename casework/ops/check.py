@@ -2,7 +2,8 @@
 
 The database is reachable, at the head revision, with integrity ok; the scheduler's heartbeat is
 recent; the secret key file is private; cookies are secure behind https; there is free disk for
-the database and the backups; optionally, the SMTP server answers.
+the database, the backups and the documents; documents are scanned by a clamd that answers
+(scanning off is the demo's setting alone); optionally, the SMTP server answers.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from flask import current_app
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from casework.attachments.scanner import scanning_problem
 from casework.core.db import reads_first
 from casework.core.heartbeat import SCHEDULER_STALE_SECONDS, last_beat_age
 from casework.extensions import db
@@ -78,7 +80,7 @@ def run_checks(smtp: bool = False) -> list[Result]:
         results = [check_database()]
         if results[0].ok:
             results += [check_revision(), check_integrity(), check_scheduler()]
-    results += [check_secret_key(), check_cookies(), *check_disk()]
+    results += [check_secret_key(), check_cookies(), check_scanning(), *check_disk()]
     if smtp:
         results.append(check_smtp())
     return results
@@ -158,9 +160,20 @@ def check_cookies() -> Result:
     return Result(False, "cookies", "CASEWORK_BASE_URL est en https : CASEWORK_SECURE_COOKIES=true")
 
 
+def check_scanning() -> Result:
+    """Documents are scanned by a clamd that answers; scanning off is the demo's alone."""
+    problem = scanning_problem(current_app.config)
+    if problem:
+        return Result(False, "analyse antivirus", problem)
+    return Result(True, "analyse antivirus", f"clamd répond ({current_app.config['CLAMD_SOCKET']})")
+
+
 def check_disk() -> list[Result]:
     minimum = current_app.config["MIN_FREE_DISK_MB"]
-    places = {"sauvegardes": Path(current_app.config["BACKUP_DIR"])}
+    places = {
+        "sauvegardes": Path(current_app.config["BACKUP_DIR"]),
+        "documents": Path(current_app.config["ATTACHMENTS_DIR"]),
+    }
     url = database_url()
     if engine_name(url) == "sqlite":
         places = {"disque de la base": sqlite_path(url).parent, **places}

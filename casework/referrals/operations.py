@@ -411,7 +411,12 @@ def move(
 
 
 def _disclose(actor: Any, referral: Referral) -> None:
-    """The consent gate: nothing leaves without an express consent in force for the purpose."""
+    disclose(actor, referral, ["identity", "contact", "languages", "need"])
+
+
+def disclose(actor: Any, referral: Referral, categories: list[str]) -> Disclosure:
+    """The consent gate: nothing leaves without an express consent in force for the purpose.
+    Records what goes to the referral's organisation in the register of disclosures."""
     purpose = consent_purpose(referral)
     consent = current_consent(referral.case, purpose)
     if consent is None:
@@ -420,17 +425,17 @@ def _disclose(actor: Any, referral: Referral) -> None:
                 "The person has not consented to this disclosure. Record their consent for this purpose first."
             )
         )
-    db.session.add(
-        Disclosure(
-            referral_id=referral.id,
-            case_id=referral.case_id,
-            organisation_id=referral.organisation_id,
-            disclosed_by_id=actor.id,
-            categories=["identity", "contact", "languages", "need"],
-            legal_basis=f"consent:{purpose}",
-            consent_id=consent.id,
-        )
+    disclosure = Disclosure(
+        referral_id=referral.id,
+        case_id=referral.case_id,
+        organisation_id=referral.organisation_id,
+        disclosed_by_id=actor.id,
+        categories=categories,
+        legal_basis=f"consent:{purpose}",
+        consent_id=consent.id,
     )
+    db.session.add(disclosure)
+    return disclosure
 
 
 # --- Lists ----------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from casework.reference.models import Organisation
 from casework.referrals import operations
 from casework.referrals.forms import BulkReturnForm, selected_versions
 from casework.referrals.models import Referral
+from casework.referrals.sections import rendered_sections
 
 bp = Blueprint("referrals", __name__, url_prefix="/references")
 case_bp = Blueprint("case_referrals", __name__, url_prefix="/dossiers/<int:case_id>/plan/actions")
@@ -126,6 +127,7 @@ def show(referral_id: int):
         form=ConfirmForm(),
         partner_view=current_user.role == "partner",
         consent_purpose=operations.consent_purpose(referral),
+        sections=rendered_sections(referral),
     )
 
 

@@ -15,6 +15,7 @@ from casework.appointments.events import (
     AppointmentOutcomeRecorded,
     AppointmentRescheduled,
 )
+from casework.attachments.events import DocumentExpiryChanged
 from casework.cases.events import CasesAnonymised, CaseStatusChanged
 from casework.cases.models import Case
 from casework.cases.sections import CASE_PAGE_SECTIONS, CaseSection
@@ -56,6 +57,11 @@ def referral_moved(event: ReferralStatusChanged) -> None:
     """Sent, or answered: the « no answer » reminder starts or stops now, not at the next run."""
     if "sent" in (event.previous, event.status):
         operations.refresh_case_on_commit(event.case_id, triggers=("referral_unanswered",))
+
+
+@listens_to(DocumentExpiryChanged)
+def document_expiry_changed(event: DocumentExpiryChanged) -> None:
+    operations.refresh_case_on_commit(event.case_id, triggers=("document_expiring",))
 
 
 @listens_to(CasesAnonymised)

@@ -80,6 +80,7 @@ SUBJECT_LABELS = {
     "assessment": _l("Needs assessment"),
     "case": _l("Case"),
     "consent": _l("Consent"),
+    "attachment": _l("Document"),
 }
 
 

@@ -302,6 +302,19 @@ def consent_expiring(rule: FollowUpRule, now: datetime, case_ids: CaseIds) -> Wa
     return Watch("consent", statement, extension=timedelta(days=rule.validity_days or 0))
 
 
+def document_expiring(rule: FollowUpRule, now: datetime, case_ids: CaseIds) -> Watch:
+    """A document of the case (a permit, a lease…) with an expiry date, not deleted."""
+    from casework.attachments.models import Attachment
+    from casework.cases.models import Case
+
+    return Watch(
+        "attachment",
+        select(Attachment.id, Case.id, Case.agent_id, Case.region_id, Attachment.expires_on)
+        .join(Case, Case.id == Attachment.case_id)
+        .where(Attachment.expires_on.is_not(None), Attachment.deleted_at.is_(None)),
+    )
+
+
 TRIGGERS: dict[str, Callable[[FollowUpRule, datetime, CaseIds], Watch]] = {
     "appointment_upcoming": appointment_upcoming,
     "referral_unanswered": referral_unanswered,
@@ -310,6 +323,7 @@ TRIGGERS: dict[str, Callable[[FollowUpRule, datetime, CaseIds], Watch]] = {
     "assessment_completed": assessment_completed,
     "no_contact": no_contact,
     "consent_expiring": consent_expiring,
+    "document_expiring": document_expiring,
 }
 
 

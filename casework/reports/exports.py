@@ -3,10 +3,13 @@ confirmation a bulk export needs. Every export writes an audit row. No request, 
 
 from __future__ import annotations
 
+import json
+import shutil
+import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, BinaryIO
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -15,6 +18,8 @@ from sqlalchemy.orm import joinedload, selectinload
 from casework.appointments import operations as appointment_operations
 from casework.appointments.models import AirportBooking, Appointment
 from casework.assessments.models import AssessedNeed, Assessment, DomainAssets
+from casework.attachments import operations as attachment_operations
+from casework.attachments.models import Attachment, AttachmentShare
 from casework.cases import choices
 from casework.cases import operations as cases
 from casework.cases.models import (
@@ -386,6 +391,7 @@ def person_file(user: Any, case: Case) -> dict[str, Any]:
     _add_plans(by_case, ids)
     _add_referrals(by_case, ids)
     _add_appointments(by_case, ids)
+    _add_attachments(by_case, ids)
     return {
         "generated_at": _json_value(utcnow().replace(microsecond=0)),
         "person": {
@@ -622,6 +628,91 @@ def _add_appointments(by_case: dict[int, dict], ids: list[int]) -> None:
     )
 
 
+ARCHIVE_DOCUMENTS = "documents"
+
+
+def archive_path(attachment: Attachment) -> str:
+    """Where a document's file sits in the whole-file ZIP: its id keeps two « diplome.pdf »
+    apart."""
+    return f"{ARCHIVE_DOCUMENTS}/{attachment.id}-{attachment.original_name}"
+
+
+def _add_attachments(by_case: dict[int, dict], ids: list[int]) -> None:
+    rows = db.session.scalars(
+        select(Attachment)
+        .options(
+            joinedload(Attachment.uploaded_by),
+            selectinload(Attachment.shares)
+            .joinedload(AttachmentShare.referral)
+            .joinedload(Referral.organisation),
+        )
+        .where(Attachment.case_id.in_(ids))
+        .order_by(Attachment.uploaded_at, Attachment.id)
+    ).unique()
+    fields = (
+        "document_type",
+        "description",
+        "kind",
+        "size_bytes",
+        "sha256",
+        "expires_on",
+        "uploaded_at",
+        "scan_status",
+        "deleted_at",
+        "deletion_reason",
+    )
+    _grouped(
+        by_case,
+        "documents",
+        (
+            (
+                a.case_id,
+                {
+                    "name": None if a.is_deleted else a.original_name,
+                    **_plain(a, fields),
+                    "uploaded_by": a.uploaded_by.full_name if a.uploaded_by else None,
+                    "shared_with": [s.referral.organisation.name for s in a.shares],
+                    # The file in the ZIP export; a document deleted or awaiting its scan has none.
+                    "file": archive_path(a) if a.servable else None,
+                },
+            )
+            for a in rows
+        ),
+    )
+
+
+def archive_documents(user: Any, case: Case) -> list[Attachment]:
+    """The documents whose files go into the whole-file ZIP: those of the cases ``user`` may
+    read, neither deleted nor awaiting their scan (the listing names a file for exactly these)."""
+    ids = [c.id for c in readable_cases(user, case.person)]
+    return [
+        attachment
+        for attachment in db.session.scalars(
+            select(Attachment)
+            .where(Attachment.case_id.in_(ids), Attachment.deleted_at.is_(None))
+            .order_by(Attachment.id)
+        )
+        if attachment.servable
+    ]
+
+
+def write_archive(
+    data: dict[str, Any], documents: list[Attachment], open_file: Any, out: BinaryIO
+) -> None:
+    """The whole file as a ZIP: the JSON, and each document's file where the listing says.
+    ``open_file(key)`` reads a file from the store; files are copied a chunk at a time."""
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(
+            "dossier-complet.json", json.dumps(data, ensure_ascii=False, indent=2, default=str)
+        )
+        for attachment in documents:
+            with (
+                open_file(attachment.storage_key) as source,
+                archive.open(archive_path(attachment), "w") as target,
+            ):
+                shutil.copyfileobj(source, target, 64 * 1024)
+
+
 # Kept for the printable page: labels of the codes the file stores.
 LABELS = {
     "statuses": choices.STATUSES,
@@ -635,8 +726,11 @@ LABELS = {
     "referral_statuses": referral_operations.STATUSES,
     "appointment_statuses": appointment_operations.STATUSES,
     "modes": appointment_operations.MODES,
+    "document_types": attachment_operations.DOCUMENT_TYPES,
 }
 
 
-def record_file_export(user: Any, case: Case, output: str, cases_included: int) -> None:
-    audit.record(user, "export.person_file", case, output=output, cases=cases_included)
+def record_file_export(
+    user: Any, case: Case, output: str, cases_included: int, **details: Any
+) -> None:
+    audit.record(user, "export.person_file", case, output=output, cases=cases_included, **details)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
@@ -15,6 +16,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     session,
     url_for,
 )
@@ -22,6 +24,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from casework.assessments.operations import LEVEL_LABELS
+from casework.attachments import operations as attachment_operations
 from casework.auth.operations import Reauthentication, reauthenticate
 from casework.auth.views import lockout_message, throttle_policy
 from casework.cases.forms import parse_id
@@ -347,6 +350,29 @@ def person_file_json(case_id: int):
     )
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+@bp.get("/dossiers/<int:case_id>/dossier-complet.zip")
+@requires("reports.export_file")
+def person_file_zip(case_id: int):
+    """The whole file with its documents: the JSON, and each document's file beside it."""
+    case = load_case(case_id, "reports.export_file")
+    data = exports.person_file(current_user, case)
+    documents = exports.archive_documents(current_user, case)
+    storage = attachment_operations.services_from(current_app.config).storage
+    # Closed by send_file once the response is sent; past 8 MB it spills to a temporary file.
+    archive = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
+    exports.write_archive(data, documents, storage.open, archive)
+    archive.seek(0)
+    exports.record_file_export(
+        current_user, case, "zip", len(data["cases"]), documents=len(documents)
+    )
+    return send_file(
+        archive,
+        mimetype="application/zip",
+        as_attachment=True,
+        download_name=f"dossier-complet-{case.number}.zip",
+    )
 
 
 @bp.get("/dossiers/<int:case_id>/dossier-complet")

@@ -91,6 +91,19 @@ def test_demo_creates_the_documented_accounts(instance):
     ):
         assert f"  {username} " in result.stdout
     assert "Demo-mot-de-passe-2026" in result.stdout
+    # The accounts whose role requires a second factor print their TOTP secret, once.
+    secrets = dict(
+        query(
+            instance,
+            "SELECT u.username, f.secret FROM user_second_factors f "
+            "JOIN users u ON u.id = f.user_id WHERE f.confirmed_at IS NOT NULL",
+        )
+    )
+    assert set(secrets) == {"admin", "conseiller", "superviseur"}
+    for username, secret in secrets.items():
+        assert f"  {username:<12} {secret}" in result.stdout
+    # No clamd on a fresh machine: the demo turns scanning off, and says so.
+    assert "non analysé" in result.stdout
     roles = dict(query(instance, "SELECT username, role FROM users"))
     assert roles["agente"] == "agent" and roles["partenaire"] == "partner"
     regions = dict(
@@ -189,6 +202,47 @@ def test_user_commands(instance):
     )
     actions = {row[0] for row in query(instance, "SELECT action FROM audit_events")}
     assert {"user.created", "user.password_set", "user.disabled"} <= actions
+
+
+def test_the_last_administrator_s_second_factor_is_reset_from_the_command_line(instance):
+    assert run(instance, "init").returncode == 0
+    created = run(
+        instance,
+        "user",
+        "create",
+        "seule.admin",
+        "--name",
+        "Seule Admin",
+        "--role",
+        "admin",
+        "--region",
+        "06",
+        "--password",
+        "Le-fleuve-est-large-2026",
+    )
+    assert created.returncode == 0, created.stderr
+    (user_id,) = query(instance, "SELECT id FROM users WHERE username='seule.admin'")[0]
+    with sqlite3.connect(instance / "casework.sqlite3") as connection:
+        connection.execute(
+            "INSERT INTO user_second_factors (user_id, secret, created_at, confirmed_at) "
+            "VALUES (?, 'JBSWY3DPEHPK3PXP', '2026-01-01', '2026-01-01')",
+            (user_id,),
+        )
+        connection.execute(
+            "INSERT INTO user_sessions (token_hash, user_id, created_at, last_seen_at) "
+            "VALUES ('abc', ?, '2026-01-01', '2026-01-01')",
+            (user_id,),
+        )
+    reset = run(instance, "user", "reset-mfa", "seule.admin")
+    assert reset.returncode == 0, reset.stderr
+    assert "réinitialisé" in reset.stdout
+    assert query(instance, "SELECT count(*) FROM user_second_factors") == [(0,)]
+    assert query(instance, "SELECT revoked_at IS NOT NULL FROM user_sessions") == [(1,)]
+    assert query(
+        instance,
+        "SELECT actor_id, target_id FROM audit_events WHERE action='user.second_factor_reset'",
+    ) == [(None, str(user_id))]
+    assert run(instance, "user", "reset-mfa", "personne").stderr.startswith("Erreur")
 
 
 def test_user_create_enforces_the_account_rules(instance):

@@ -114,7 +114,7 @@ def _seed_accounts() -> dict[str, int]:
     from casework.extensions import db
     from casework.reference.models import ServicePoint
 
-    wanted = ("agente", "conseiller", "accueil", "partenaire")
+    wanted = ("agente", "conseiller", "accueil", "partenaire", "superviseur")
     accounts = documented_accounts()
     users = {a.username: ensure_account(a, PASSWORD) for a in accounts if a.username in wanted}
     agent = users["agente"]
@@ -139,7 +139,7 @@ def _seed_accounts() -> dict[str, int]:
 
 
 @pytest.fixture(scope="session")
-def live_server(e2e_requirements, tmp_path_factory) -> Iterator[LiveServer]:
+def live_server(e2e_requirements, clamd_daemon, tmp_path_factory) -> Iterator[LiveServer]:
     from werkzeug.serving import make_server
 
     from casework.app import create_app
@@ -153,6 +153,10 @@ def live_server(e2e_requirements, tmp_path_factory) -> Iterator[LiveServer]:
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'casework.sqlite3'}",
             "SECRET_KEY": "e2e-secret-key-not-for-production",
             "INSTANCE_PATH": str(folder),
+            # Documents are scanned by a real clamd (tests/clamav.py) and stored in this run's folder.
+            "ATTACHMENTS_DIR": str(folder / "attachments"),
+            "SCANNING": "clamd",
+            "CLAMD_SOCKET": clamd_daemon.socket,
         }
     )
     with application.app_context():
@@ -264,11 +268,44 @@ class Pages:
         )
 
 
+# The TOTP secrets of the accounts that set up a second factor during the journeys, and the last
+# time step each used (a code is valid once: a second sign-in in the same 30 s takes the next).
+TOTP_SECRETS: dict[str, str] = {}
+LAST_STEPS: dict[str, int] = {}
+
+
+def totp_code(username: str) -> str:
+    import time
+
+    import pyotp
+
+    step = max(int(time.time()) // 30, LAST_STEPS.get(username, 0) + 1)
+    LAST_STEPS[username] = step
+    return pyotp.TOTP(TOTP_SECRETS[username]).generate_otp(step)
+
+
+def enrol(page, username: str) -> None:
+    """On the set-up page: read the key shown beside the QR code, as a person types it into
+    their authenticator application, and confirm with the code it gives."""
+    TOTP_SECRETS[username] = page.locator("#totp-secret").inner_text().replace(" ", "")
+    page.get_by_label("Code affiché par l'application").fill(totp_code(username))
+    page.get_by_role("button", name="Activer").click()
+    page.get_by_role("link", name="J'ai conservé mes codes — continuer").click()
+
+
 def sign_in(page, username: str) -> None:
+    """Sign in as a person does; accounts whose role requires a second factor set it up at
+    their first sign-in, then type a code."""
     page.goto("/connexion")
     page.get_by_label("Nom d'utilisateur").fill(username)
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_load_state("load")
+    if "/connexion/deuxieme-facteur" in page.url:
+        enrol(page, username)
+    elif "/connexion/code" in page.url:
+        page.get_by_label("Code de sécurité").fill(totp_code(username))
+        page.get_by_role("button", name="Continuer").click()
     page.wait_for_url(lambda url: "/connexion" not in url)
 
 

@@ -13,15 +13,26 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from casework.core.time import local_today
-from tests.e2e.conftest import PASSWORD, Pages, new_context, sign_in, sign_out
+from tests.attachments import samples
+from tests.e2e.conftest import (
+    PASSWORD,
+    TOTP_SECRETS,
+    Pages,
+    new_context,
+    sign_in,
+    sign_out,
+    totp_code,
+)
 
 ARRIVAL = {"given": "Amina", "family": "Diallo-Keïta", "phone": "514 555-0101"}
 TODAY = local_today().isoformat()
+DIPLOMA = samples.pdf("Diplôme d'ingénieure civile")
 
 
 @pytest.fixture
@@ -417,13 +428,46 @@ def test_advisor_partner_and_reminder_follow_through(context, live_server, artif
     for referral_id in (pasi, mtess):
         open_referral(page, referral_id)
         move_referral(page, pages, "Envoyer à l'organisme", "Envoyée", f"envoyee-{referral_id}")
+
+    # The agent attaches the person's diploma (scanned by clamd) and shares it with PROMIS.
+    page.goto(f"/dossiers/{STORY['case_id']}")
+    page.locator("#documents").get_by_role("link", name="Joindre un document").click()
+    page.get_by_role("button", name="Joindre", exact=True).click()
+    expect(page.locator(".error-message").first).to_be_visible()
+    pages.check("document-erreurs")
+    page.get_by_label("Fichier").set_input_files(
+        files=[{"name": "diplome-ingenieure.pdf", "mimeType": "application/pdf", "buffer": DIPLOMA}]
+    )
+    page.get_by_label("Type de document").select_option("diploma")
+    page.get_by_label("Description").fill("Diplôme d'ingénieure civile, Université de Conakry")
+    pages.check("joindre-document")
+    page.get_by_role("button", name="Joindre", exact=True).click()
+    expect(page.locator(".flash--success")).to_have_text("Document joint.")
+    documents = page.locator("#documents")
+    expect(documents.get_by_role("link", name="diplome-ingenieure.pdf", exact=True)).to_be_visible()
+    pages.check("document-joint")
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: the table scrolls in its box
+    documents.scroll_into_view_if_needed()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    pages.check("document-joint-390")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    documents.get_by_role("link", name=re.compile("^Transmettre")).click()
+    page.get_by_label("Référence").select_option(str(pasi))
+    pages.check("transmettre-document")
+    page.get_by_role("button", name="Transmettre le document").click()
+    expect(page.locator(".flash--success")).to_contain_text("Document transmis à PROMIS")
     sign_out(page)
 
-    # The partner organisation (PROMIS) accepts, then completes.
+    # The partner organisation (PROMIS) accepts, downloads the diploma, then completes.
     sign_in(page, "partenaire")
     open_referral(page, pasi)
     expect(page.get_by_text(name)).to_be_visible()
     move_referral(page, pages, "Accepter", "Acceptée", "partenaire-acceptee")
+    with page.expect_download() as downloading:
+        page.locator("#documents").get_by_role(
+            "link", name="diplome-ingenieure.pdf", exact=True
+        ).click()
+    assert Path(downloading.value.path()).read_bytes() == DIPLOMA
     move_referral(page, pages, "Marquer comme réalisée", "Réalisée", "partenaire-realisee")
     sign_out(page)
 
@@ -454,3 +498,54 @@ def test_advisor_partner_and_reminder_follow_through(context, live_server, artif
     ).to_have_count(1)
     pages.check("rappels-traites")
     pages.assert_accessible()
+
+
+# --- (d) The second factor -------------------------------------------------------------------
+
+
+def test_supervisor_sets_up_a_second_factor_and_signs_in_with_it(browser, live_server, artifacts):
+    context = new_context(browser, live_server)
+    page = context.new_page()
+    pages = Pages(page, "d-deuxieme-facteur", artifacts)
+
+    def password_step() -> None:
+        page.goto("/connexion")
+        page.get_by_label("Nom d'utilisateur").fill("superviseur")
+        page.get_by_label("Mot de passe").fill(PASSWORD)
+        page.get_by_role("button", name="Se connecter").click()
+
+    # A supervisor must have a second factor: the first sign-in sets it up.
+    password_step()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Configurer le deuxième facteur")
+    expect(page.get_by_role("img", name=re.compile("Code QR"))).to_be_visible()
+    pages.check("configuration")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    pages.check("configuration-390")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.get_by_label("Code affiché par l'application").fill("000000")
+    page.get_by_role("button", name="Activer").click()
+    expect(page.locator(".error-message")).to_contain_text("pas valide")
+    pages.check("configuration-erreur")
+    TOTP_SECRETS["superviseur"] = page.locator("#totp-secret").inner_text().replace(" ", "")
+    page.get_by_label("Code affiché par l'application").fill(totp_code("superviseur"))
+    page.get_by_role("button", name="Activer").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Vos codes de récupération")
+    expect(page.locator(".recovery-codes li")).to_have_count(10)
+    pages.check("codes-de-recuperation")
+    page.get_by_role("link", name="J'ai conservé mes codes — continuer").click()
+    expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
+    sign_out(page)
+
+    # Next time: the password, then a code from the application.
+    password_step()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Code de sécurité")
+    pages.check("code")
+    page.get_by_label("Code de sécurité").fill(totp_code("superviseur"))
+    page.get_by_role("button", name="Continuer").click()
+    expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
+    page.goto("/compte/deuxieme-facteur")
+    expect(page.get_by_text("Actif depuis")).to_be_visible()
+    pages.check("compte-deuxieme-facteur")
+    pages.assert_accessible()
+    context.close()

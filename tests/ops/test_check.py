@@ -11,7 +11,21 @@ from tests.core.test_cli import run
 from tests.mailsink import SmtpSink, free_port
 
 pytestmark = pytest.mark.no_transaction
-CHECKS = 8  # database, schema, integrity, scheduler, secret key, cookies, disk ×2
+CHECKS = 10  # database, schema, integrity, scheduler, secret key, cookies, scanning, disk ×3
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _scanner(clamd_daemon):
+    """The installation's clamd: the test one (tests/clamav.py), for every command run here."""
+    if clamd_daemon.process is None:
+        clamd_daemon.start()
+    previous = os.environ.get("CASEWORK_CLAMD_SOCKET")
+    os.environ["CASEWORK_CLAMD_SOCKET"] = clamd_daemon.socket
+    yield
+    if previous is None:
+        os.environ.pop("CASEWORK_CLAMD_SOCKET")
+    else:
+        os.environ["CASEWORK_CLAMD_SOCKET"] = previous
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +56,13 @@ def test_a_healthy_installation_passes_every_check_one_line_each(instance):
     ("environment", "failing"),
     [
         ({"CASEWORK_BASE_URL": "https://casework.exemple.ca"}, {"cookies"}),
-        ({"CASEWORK_MIN_FREE_DISK_MB": str(10**9)}, {"disque de la base", "sauvegardes"}),
+        (
+            {"CASEWORK_MIN_FREE_DISK_MB": str(10**9)},
+            {"disque de la base", "sauvegardes", "documents"},
+        ),
+        # Scanning off is the demo's setting: anywhere else the check fails.
+        ({"CASEWORK_SCANNING": "off"}, {"analyse antivirus"}),
+        ({"CASEWORK_CLAMD_SOCKET": "/nonexistent/clamd.ctl"}, {"analyse antivirus"}),
     ],
 )
 def test_a_setting_that_does_not_hold_fails_its_check(instance, environment, failing):

@@ -2,7 +2,6 @@
 changes nothing; every move it allows succeeds for its role only."""
 
 from dataclasses import dataclass
-from datetime import date
 
 import pytest
 from sqlalchemy import func, select
@@ -51,11 +50,6 @@ def at_status(app, make_user, make_case):
     is never what refuses a move), and a signed-in browser for each role that moves referrals."""
 
     def build(status: str) -> Lifecycle:
-        from casework.auth.models import User
-        from casework.cases import operations as cases
-        from casework.cases.models import Case
-        from casework.reference.models import Organisation
-
         users = {
             "agent": make_user(role="agent", region="06"),
             "advisor": make_user(role="advisor", region="06"),
@@ -63,22 +57,7 @@ def at_status(app, make_user, make_case):
         }
         record = make_case(users["agent"])
         with app.app_context():
-            case = db.session.get(Case, record.id)
-            agent = db.session.get(User, users["agent"].id)
-            cases.record_consent(agent, case, "share_partner", date.today(), "signed")
-            promis = db.session.scalar(select(Organisation).where(Organisation.code == "promis"))
-            referral = Referral(
-                case_id=case.id,
-                organisation_id=promis.id,
-                agent_id=agent.id,
-                region_id=case.region_id,
-                purpose="Recherche de logement",
-                status=status,
-            )
-            referral.events.append(ReferralEvent(actor_id=agent.id, to_status=status))
-            db.session.add(referral)
-            db.session.commit()
-            referral_id = referral.id
+            referral_id = helpers.consented_referral(users["agent"].id, record.id, status)
         browsers = {}
         for role, user in users.items():
             browsers[role] = app.test_client()

@@ -51,6 +51,8 @@ def test_the_scheduler_runs_every_job_in_montreal_time(app):
         "retention",
         "statistics",
         "dashboards",
+        "attachments",
+        "attachments_sweep",
         "backup",
     }
     assert built.get_job("dispatch").trigger.interval <= timedelta(minutes=1)
