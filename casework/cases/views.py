@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from casework.auth.models import User
 from casework.cases import choices, operations
+from casework.cases import timeline as case_timeline
 from casework.cases.forms import (
     CaseloadFilterForm,
     CaseStatusForm,
@@ -29,7 +30,7 @@ from casework.core.forms import ConfirmForm, confirmed, submitted
 from casework.core.navigation import done
 from casework.core.pagination import paginate, parse_page_number
 from casework.core.permissions import Scope, load_or_abort, requires, scope_for
-from casework.core.time import local_today
+from casework.core.time import local_today, utcnow
 from casework.core.unit_of_work import refusals_go_to
 from casework.extensions import db
 from casework.reference.lookup import domains, regions
@@ -189,7 +190,12 @@ def show(case_id: int):
         "cases/show.html",
         case=case,
         person=case.person,
-        timeline=operations.timeline(case),
+        timeline=case_timeline.build(
+            case,
+            utcnow(),
+            kind=request.args.get("type", ""),
+            whole_history=request.args.get("historique") == "tout",
+        ),
         consents=operations.consents_of(case),
         transfer=operations.pending_transfer(case),
         sections=rendered_sections(case),
