@@ -18,6 +18,7 @@ from sqlalchemy import Select, event, false, func, select, update
 from sqlalchemy import case as sa_case
 from sqlalchemy.orm import Session, joinedload
 
+from casework.cases.models import Case
 from casework.cases.timeline import TimelineEntry
 from casework.core import audit
 from casework.core.db import insert_on_conflict
@@ -451,7 +452,9 @@ def listing(user: Any, filters: ListFilters, today: date | None = None) -> Selec
         else (Reminder.due_at, Reminder.id)
     )
     return statement.options(
-        joinedload(Reminder.rule), joinedload(Reminder.case), joinedload(Reminder.agent)
+        joinedload(Reminder.rule),
+        joinedload(Reminder.case).joinedload(Case.person),
+        joinedload(Reminder.agent),
     ).order_by(*order)
 
 
