@@ -3,7 +3,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+
+from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from casework.appointments import operations
 from casework.appointments.seed import load_appointment_types
@@ -11,8 +17,9 @@ from casework.auth.models import User
 from casework.cases.events import CasesAnonymised, CaseTransferred
 from casework.cases.models import Case
 from casework.cases.sections import CASE_PAGE_SECTIONS, CaseSection
+from casework.cases.timeline import TIMELINE_SOURCES, TimelineEntry, TimelineSource
 from casework.core.events import listens_to
-from casework.core.time import utcnow
+from casework.core.permissions import can
 from casework.extensions import db
 from casework.reference.seed import SEED_LOADERS, SeedLoader
 
@@ -28,15 +35,37 @@ def anonymise(event: CasesAnonymised) -> dict[str, int]:
     return operations.anonymise_cases(event.case_ids)
 
 
-def case_section(case: Case) -> dict[str, Any]:
-    return {
-        "appointments": operations.of_case(case),
-        "appointment_labels": operations.STATUSES,
-        "now": utcnow(),
-    }
+def case_glance(case: Case) -> dict[str, Any]:
+    """The case page's « next appointment » card."""
+    return {"next_appointment": operations.next_appointment(case.id)}
+
+
+def timeline_entries(case: Case, now: datetime) -> list[TimelineEntry]:
+    """Every appointment of the case, past and to come, in one query."""
+    readable = can(current_user, "appointments.read")
+    return [
+        TimelineEntry(
+            at=appointment.starts_at,
+            kind="appointment",
+            title=_("Appointment: %(type)s", type=appointment.type.label),
+            detail=" · ".join(
+                [
+                    str(operations.STATUSES.get(appointment.status, appointment.status)),
+                    appointment.agent.full_name,
+                    appointment.service_point.name,
+                ]
+            ),
+            url=url_for("appointments.show", appointment_id=appointment.id) if readable else None,
+        )
+        for appointment in operations.of_case(case)
+    ]
 
 
 CASE_PAGE_SECTIONS.add(
-    CaseSection("appointments", "appointments/_case_section.html", case_section, order=10)
+    CaseSection("appointments", "appointments/_case_glance.html", case_glance, "glance", order=10)
 )
+CASE_PAGE_SECTIONS.add(
+    CaseSection("book", "appointments/_case_action.html", lambda case: {}, "actions", order=10)
+)
+TIMELINE_SOURCES.add(TimelineSource("appointment", _l("Appointments"), timeline_entries, order=20))
 SEED_LOADERS.add(SeedLoader("appointment_types", "types de rendez-vous", load_appointment_types))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
@@ -18,11 +19,12 @@ from wtforms import (
     TelField,
     TextAreaField,
 )
-from wtforms.validators import Email, InputRequired, NumberRange, Optional
+from wtforms.validators import Email, InputRequired, NumberRange, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
 from casework.cases import choices
 from casework.cases.operations import InteractionFields, PersonFields
+from casework.cases.search import query_terms
 from casework.core.forms import BaseForm, CachedSelect, max_length, required
 
 
@@ -285,12 +287,30 @@ class TransferForm(BaseForm):
         ]
 
 
+def _is_ideograph(character: str) -> bool:
+    """One Chinese, Japanese or Korean character can be a whole name (« 王 »)."""
+    return unicodedata.name(character, "").startswith(("CJK", "HANGUL", "HIRAGANA", "KATAKANA"))
+
+
 class SearchForm(BaseForm):
     q = StringField(
         _l("Search"),
         validators=[Optional(), max_length(100)],
         description=_l("Name, case number, phone or e-mail"),
     )
+
+    def validate_q(self, field) -> None:
+        """A search needs something to look for: not punctuation alone, not one character
+        (which would match most of a region's cases)."""
+        if not field.data or field.errors:
+            return
+        terms = query_terms(field.data)
+        if not terms:
+            raise ValidationError(
+                _l("Nothing to search for: type a name, a case number, a phone or an e-mail.")
+            )
+        if len(terms) == 1 and len(terms[0]) == 1 and not _is_ideograph(terms[0]):
+            raise ValidationError(_l("Type at least two letters or digits."))
 
 
 class CaseloadFilterForm(BaseForm):

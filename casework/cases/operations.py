@@ -726,17 +726,6 @@ def with_page_details(case: Case) -> Case:
     )
 
 
-def timeline(case: Case) -> list[Interaction]:
-    return list(
-        db.session.scalars(
-            select(Interaction)
-            .options(joinedload(Interaction.author))
-            .where(Interaction.case_id == case.id)
-            .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
-        )
-    )
-
-
 def access_log(case: Case) -> Select:
     """Every audited access to ``case``, newest first, with who made it."""
     return (

@@ -18,8 +18,10 @@ from markupsafe import Markup
 from casework.cases.models import Case
 from casework.core.events import ExtensionPoint
 
-# Where a section goes: after the summary, or at the head of the timeline.
-SLOTS = ("main", "timeline")
+# Where a section goes: a card of the summary at the top of the page (« glance »: what is in
+# progress, above the fold), a link among the quick actions (« actions »), a section after the
+# summary (« main »), or at the head of the timeline.
+SLOTS = ("glance", "actions", "main", "timeline")
 
 
 @dataclass(frozen=True)
@@ -27,7 +29,7 @@ class CaseSection:
     name: str
     template: str  # rendered with ``case`` and what ``context(case)`` returns
     context: Callable[[Case], dict[str, Any]]
-    slot: str = "main"
+    slot: str = "main"  # one of SLOTS
     order: int = 100  # within the slot, smaller first
 
     def __post_init__(self) -> None:

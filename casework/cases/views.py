@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from casework.auth.models import User
 from casework.cases import choices, operations
+from casework.cases import timeline as case_timeline
 from casework.cases.forms import (
     CaseloadFilterForm,
     CaseStatusForm,
@@ -29,7 +30,7 @@ from casework.core.forms import ConfirmForm, confirmed, submitted
 from casework.core.navigation import done
 from casework.core.pagination import paginate, parse_page_number
 from casework.core.permissions import Scope, load_or_abort, requires, scope_for
-from casework.core.time import local_today
+from casework.core.time import local_today, utcnow
 from casework.core.unit_of_work import refusals_go_to
 from casework.extensions import db
 from casework.reference.lookup import domains, regions
@@ -66,6 +67,7 @@ def read_on_get() -> str | None:
 
 
 SEARCH_SESSION_KEY = "case_search"
+NEW_SEARCH_KEY = "case_search_new"  # results not shown yet: their listing is the search's record
 
 
 def caseload_filters(
@@ -97,9 +99,12 @@ def index():
     page = operations.caseload_page(
         current_user, filters, parse_page_number(request.args.get("page"))
     )
+    # A search is recorded once, when its results are first shown; coming back to the list,
+    # or to another page of it, is a listing (still recorded, with the cases shown).
+    searched = bool(filters.query) and session.pop(NEW_SEARCH_KEY, False)
     audit.record(
         current_user,
-        "cases.searched" if filters.query else "cases.listed",
+        "cases.searched" if searched else "cases.listed",
         target_type="case",
         case_ids=[case.id for case in page.items],
     )
@@ -120,10 +125,14 @@ def index():
 def search():
     """Search terms are names, phones and e-mails: kept in the session, never in a URL."""
     form = SearchForm()
-    if not form.validate_on_submit():
-        flash(_("The search was not run: at most 100 characters."), "error")
-    elif form.q.data and not request.form.get("clear"):
+    if request.form.get("clear"):
+        session.pop(SEARCH_SESSION_KEY, None)
+    elif not form.validate_on_submit():
+        message = form.q.errors[0] if form.q.errors else _("The search was not run.")
+        flash(_("The search was not run. %(reason)s", reason=message), "error")
+    elif form.q.data:
         session[SEARCH_SESSION_KEY] = form.q.data
+        session[NEW_SEARCH_KEY] = True
     else:
         session.pop(SEARCH_SESSION_KEY, None)
     return redirect(url_for("cases.index"))
@@ -189,7 +198,12 @@ def show(case_id: int):
         "cases/show.html",
         case=case,
         person=case.person,
-        timeline=operations.timeline(case),
+        timeline=case_timeline.build(
+            case,
+            utcnow(),
+            kind=request.args.get("type", ""),
+            whole_history=request.args.get("historique") == "tout",
+        ),
         consents=operations.consents_of(case),
         transfer=operations.pending_transfer(case),
         sections=rendered_sections(case),

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.core.time import utcnow
 from casework.extensions import db
+from casework.reference.models import _localised
 
 ACTION_STATUSES = ("todo", "in_progress", "done", "abandoned")
 ASSIGNEES = ("agent", "person")
@@ -71,3 +72,8 @@ class PlanAction(db.Model):
     )
 
     plan: Mapped[Plan] = relationship(back_populates="actions")
+
+    @property
+    def title(self) -> str:
+        """The action's label in the reader's language (French when no English was written)."""
+        return _localised(self.label, self.label_en)

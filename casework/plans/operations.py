@@ -65,6 +65,17 @@ def latest_final(case: Case) -> Plan | None:
     return _newest_plan(case, Plan.status == "final")
 
 
+def followed_or_draft(case: Case) -> Plan | None:
+    """The plan being followed, or the first draft when none is final yet (two queries)."""
+    return db.session.scalar(
+        select(Plan)
+        .options(selectinload(Plan.actions))
+        .where(Plan.case_id == case.id)
+        .order_by((Plan.status == "final").desc(), Plan.number.desc())
+        .limit(1)
+    )
+
+
 def version(case: Case, number: int) -> Plan | None:
     return _newest_plan(case, Plan.number == number)
 

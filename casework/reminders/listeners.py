@@ -5,9 +5,11 @@ only the rules concerned). Also what reminders add to the pages below them. Impo
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from casework.appointments.events import (
     AppointmentBooked,
@@ -19,13 +21,15 @@ from casework.attachments.events import DocumentExpiryChanged
 from casework.cases.events import CasesAnonymised, CaseStatusChanged
 from casework.cases.models import Case
 from casework.cases.sections import CASE_PAGE_SECTIONS, CaseSection
+from casework.cases.timeline import TIMELINE_SOURCES, TimelineEntry, TimelineSource
 from casework.core.events import listens_to
+from casework.core.time import utcnow
 from casework.plans.events import PlanActionStatusChanged
 from casework.plans.operations import OPEN_ACTION_STATUSES
 from casework.reference.seed import SEED_LOADERS, SeedLoader
 from casework.referrals.events import ReferralStatusChanged
 from casework.referrals.operations import QUEUE_BADGES, QueueBadge
-from casework.reminders import operations
+from casework.reminders import operations, subjects
 from casework.reminders.rules import load_follow_up_rules
 
 
@@ -69,12 +73,38 @@ def cancel_open(event: CasesAnonymised) -> dict[str, int]:
     return operations.cancel_for_anonymised(event.case_ids)
 
 
-def case_section(case: Case) -> dict[str, Any]:
-    return {"reminders": operations.of_case(case), "reminder_labels": operations.STATUS_LABELS}
+def case_glance(case: Case) -> dict[str, Any]:
+    """The case page's « next follow-up » card: the date set on the case, and the first open
+    reminder (named), whichever comes first."""
+    first, waiting = operations.next_of_case(case)
+    return {
+        "next_reminder": first,
+        "next_subject": subjects.describe([first]).get(first.id) if first else None,
+        "waiting_reminders": waiting,
+        "reminder_label": operations.reminder_label,
+        "now": utcnow(),
+    }
+
+
+def timeline_entries(case: Case, now: datetime) -> list[TimelineEntry]:
+    """The case's reminders, each naming what it is about (one query, and one per kind of
+    subject)."""
+    reminders = operations.of_case(case, limit=None)
+    described = subjects.describe(reminders)
+    return [operations.timeline_entry(r, described.get(r.id), case, now) for r in reminders]
 
 
 CASE_PAGE_SECTIONS.add(
-    CaseSection("reminders", "reminders/_case_section.html", case_section, slot="timeline")
+    CaseSection("follow_up", "reminders/_case_glance.html", case_glance, "glance", order=20)
+)
+TIMELINE_SOURCES.add(
+    TimelineSource(
+        "reminder",
+        _l("Reminders"),
+        timeline_entries,
+        order=40,
+        group_summary=lambda n: ngettext("%(num)d reminder", "%(num)d reminders", n),
+    )
 )
 QUEUE_BADGES.add(QueueBadge("unanswered", _l("No answer yet"), operations.unanswered_referrals))
 SEED_LOADERS.add(SeedLoader("follow_up_rules", "règles de suivi", load_follow_up_rules))

@@ -12,14 +12,18 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, event, false, func, select, update
 from sqlalchemy import case as sa_case
 from sqlalchemy.orm import Session, joinedload
 
+from casework.cases.models import Case
+from casework.cases.timeline import TimelineEntry
 from casework.core import audit
 from casework.core.db import insert_on_conflict
 from casework.core.domain import Conflict, DomainError, StaleEdit
+from casework.core.i18n import format_moment
 from casework.core.permissions import Scope, scope_for
 from casework.core.time import local_to_utc, local_today, utcnow
 from casework.extensions import db
@@ -448,7 +452,9 @@ def listing(user: Any, filters: ListFilters, today: date | None = None) -> Selec
         else (Reminder.due_at, Reminder.id)
     )
     return statement.options(
-        joinedload(Reminder.rule), joinedload(Reminder.case), joinedload(Reminder.agent)
+        joinedload(Reminder.rule),
+        joinedload(Reminder.case).joinedload(Case.person),
+        joinedload(Reminder.agent),
     ).order_by(*order)
 
 
@@ -498,20 +504,69 @@ def undelivered_emails(user: Any, now: datetime | None = None) -> list[Any]:
     )
 
 
-def of_case(case: Any, limit: int = 30) -> list[Reminder]:
+def of_case(case: Any, limit: int | None = 30) -> list[Reminder]:
     """The case's reminders for its timeline: what is still to do first, then the latest."""
-    return list(
-        db.session.scalars(
-            select(Reminder)
-            .options(joinedload(Reminder.rule), joinedload(Reminder.agent))
-            .where(Reminder.case_id == case.id, Reminder.status != "cancelled")
-            .order_by(
-                sa_case((Reminder.status.in_(OPEN_STATUSES), 0), else_=1),
-                Reminder.due_at.desc(),
-                Reminder.id.desc(),
-            )
-            .limit(limit)
+    statement = (
+        select(Reminder)
+        .options(joinedload(Reminder.rule), joinedload(Reminder.agent))
+        .where(Reminder.case_id == case.id, Reminder.status != "cancelled")
+        .order_by(
+            sa_case((Reminder.status.in_(OPEN_STATUSES), 0), else_=1),
+            Reminder.due_at.desc(),
+            Reminder.id.desc(),
         )
+    )
+    return list(db.session.scalars(statement if limit is None else statement.limit(limit)))
+
+
+def next_of_case(case: Any) -> tuple[Reminder | None, int]:
+    """The case's first open reminder (the earliest due, late ones first) and how many are
+    open, in one query."""
+    row = db.session.execute(
+        select(Reminder, func.count().over().label("waiting"))
+        .options(joinedload(Reminder.rule))
+        .where(Reminder.case_id == case.id, Reminder.status.in_(OPEN_STATUSES))
+        .order_by(Reminder.due_at, Reminder.id)
+        .limit(1)
+    ).first()
+    return (row[0], row.waiting) if row else (None, 0)
+
+
+# A rule whose name says « late » or « no contact » describes the day it falls; before that
+# day the timeline says what will be checked, never that something is late already.
+PLANNED_LABELS = {
+    "plan_action_overdue": _l("Follow-up if the action is still not done"),
+    "no_contact_60d": _l("Follow-up if there is still no contact"),
+}
+
+
+def reminder_label(reminder: Reminder, now: datetime) -> str:
+    """The reminder's name as of ``now``."""
+    if reminder.due_at > now and reminder.rule.code in PLANNED_LABELS:
+        return str(PLANNED_LABELS[reminder.rule.code])
+    return reminder.rule.label
+
+
+def timeline_entry(reminder: Reminder, subject: Any, case: Any, now: datetime) -> TimelineEntry:
+    """One reminder as a line of the case's timeline: what, about what, in what state."""
+    label = reminder_label(reminder, now)
+    title = (
+        _("%(reminder)s: %(subject)s", reminder=label, subject=subject.name) if subject else label
+    )
+    detail = [str(STATUS_LABELS.get(reminder.status, reminder.status))]
+    if reminder.status == "snoozed" and reminder.snoozed_until:
+        detail.append(_("again on %(when)s", when=format_moment(reminder.snoozed_until)))
+    if reminder.agent_id != case.agent_id:
+        detail.append(reminder.agent.full_name)
+    settled = reminder.status == "done" and reminder.completed_at
+    return TimelineEntry(
+        at=reminder.completed_at if settled else reminder.due_at,
+        kind="reminder",
+        title=title,
+        detail=" · ".join(detail),
+        url=subject.url if subject else None,
+        late=reminder.is_open and reminder.due_at < now,
+        group="reminders",
     )
 
 

@@ -11,14 +11,15 @@ from sqlalchemy import select
 
 from casework.auth.models import User
 from casework.cases.forms import parse_id
+from casework.cases.operations import readable
 from casework.core import audit
 from casework.core.forms import submitted
 from casework.core.navigation import done
 from casework.core.pagination import paginate, parse_page_number
 from casework.core.permissions import Scope, can, load_or_abort, requires, scope_for
-from casework.core.time import local_today
+from casework.core.time import local_today, utcnow
 from casework.extensions import db
-from casework.reminders import operations
+from casework.reminders import operations, subjects
 from casework.reminders.forms import UNIT_LABELS, ReassignForm, RuleForm, SnoozeForm, VersionedForm
 from casework.reminders.models import FollowUpRule, Reminder
 
@@ -70,6 +71,10 @@ def index():
     return render_template(
         "reminders/index.html",
         page=page,
+        subjects=subjects.describe(page.items),
+        readable={r.case_id for r in page.items if r.case and readable(current_user, r.case)},
+        reminder_label=operations.reminder_label,
+        now=utcnow(),
         filters=filters,
         counts=operations.tab_counts(current_user, filters, today),
         notifications=notifications,

@@ -197,8 +197,10 @@ def test_the_header_counts_unread_notifications_until_the_list_is_seen(
 def test_reminders_appear_on_the_case_timeline(client, signed_in, delivered, case_id):
     page = client.get(f"/dossiers/{case_id}")
     assert page.status_code == 200
-    assert 'id="rappels"' in page.text
-    assert "Action du plan à échéance" in page.text
+    timeline = page.text[page.text.index('id="suivi"') :]
+    assert "type=reminder" in timeline  # the timeline's filter offers the reminders
+    assert "Action du plan à échéance : Le dossier" in timeline
+    assert "en retard de 3 jours" in page.text  # the late one, in the « next follow-up » card
 
 
 def test_advisors_queue_flags_referrals_without_an_answer(app, client, agent, case_id, login):
