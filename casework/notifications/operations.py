@@ -443,10 +443,11 @@ def digest_lines(now: datetime, user_ids: set[int]) -> dict[int, Callable[[], li
 
 def _section(items: list[Notification]) -> Callable[[], list[str]]:
     def lines() -> list[str]:
+        link = f"{current_app.config['BASE_URL']}/notifications/"
         return [
             _("Notifications since the last digest:"),
             *[f"- {describe(item)} · {format_moment(item.created_at)}" for item in items],
-            _("See them: %(link)s", link=f"{current_app.config['BASE_URL']}/notifications/"),
+            _("See them: %(link)s", link=link),
         ]
 
     return lines
