@@ -132,7 +132,7 @@ def test_the_list_is_paginated_and_bounded_in_queries(app, client, login, people
     login(user=people.agent)
     first = client.get("/notifications/")
     assert first.text.count('<li class="notification') == PER_PAGE
-    assert "1–%d sur 45" % PER_PAGE in first.text
+    assert f"1–{PER_PAGE} sur 45" in first.text
     with count_queries() as counter:
         second = client.get("/notifications/?page=2")
     assert second.status_code == 200 and 'rel="prev"' in second.text
