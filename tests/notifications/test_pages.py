@@ -36,7 +36,7 @@ def test_the_agent_sees_the_count_opens_the_notification_and_lands_on_the_referr
     login(user=people.agent)
     home = client.get("/").text
     assert re.search(r'href="/notifications/"[^>]*>Notifications <span class="badge', home)
-    assert ">1<span class=\"visually-hidden\"> non lue" in home
+    assert '>1<span class="visually-hidden"> non lue' in home
     listing = client.get("/notifications/").text
     assert "Référence à PROMIS retournée par Test Advisor" in listing
     assert "« Précisez le besoin de logement. »" in listing

@@ -114,7 +114,9 @@ def test_the_database_refuses_a_second_row_for_one_event_and_recipient(ctx_peopl
     people = ctx_people
     return_referral(people)
     [notification] = notifications_of(people.agent)
-    twin = Notification(key=notification.key, user_id=notification.user_id, kind="referral_returned")
+    twin = Notification(
+        key=notification.key, user_id=notification.user_id, kind="referral_returned"
+    )
     db.session.add(twin)
     with pytest.raises(IntegrityError):
         db.session.flush()

@@ -185,9 +185,7 @@ def test_a_failed_reminder_can_be_sent_again(app, client, signed_in, delivered):
     assert reminder(app, today).status == "sent"
 
 
-def test_the_header_counts_unread_notifications_until_they_are_read(
-    client, signed_in, delivered
-):
+def test_the_header_counts_unread_notifications_until_they_are_read(client, signed_in, delivered):
     home = client.get("/").text
     assert 'Notifications <span class="badge badge--soon">2' in home
     reminders = client.get("/rappels/").text
