@@ -14,14 +14,15 @@ class PreferencesForm(BaseForm):
     """One radio group per kind (fields named after the kinds), built below from ``KINDS``."""
 
     def values(self) -> dict[str, str]:
-        return {kind: getattr(self, kind).data for kind in KINDS}
+        return {kind: self[kind].data for kind in KINDS if kind in self}
 
-    def fill(self, current: dict[str, str]) -> None:
-        """Check what the user chose, unless the form was posted."""
-        for kind, channel in current.items():
-            field = getattr(self, kind)
-            if field.data is None:
-                field.data = channel
+    def fill(self, current: dict[str, str], kinds: dict) -> None:
+        """Keep the kinds the user can receive; check what they chose, unless it was posted."""
+        for kind in KINDS:
+            if kind not in kinds:
+                del self[kind]
+            elif self[kind].data is None:
+                self[kind].data = current[kind]
 
 
 for _kind, _spec in KINDS.items():

@@ -47,6 +47,7 @@ class Kind:
     label: Any  # lazy text
     group: Any
     default: str  # the channel when the user has not chosen
+    roles: tuple[str, ...] = ("agent",)  # who can receive it (the preferences page shows those)
 
 
 REFERRALS, TRANSFERS, CALENDAR, FOLLOW_UPS = (
@@ -63,13 +64,20 @@ KINDS: dict[str, Kind] = {
     "referral_completed": Kind(_l("A referral is completed"), REFERRALS, "digest"),
     "referral_not_completed": Kind(_l("A referral is not completed"), REFERRALS, "digest"),
     "transfer_offered": Kind(_l("A case is offered to me"), TRANSFERS, "immediate"),
-    "transfer_accepted": Kind(_l("A transfer I asked for is accepted"), TRANSFERS, "digest"),
-    "transfer_declined": Kind(_l("A transfer I asked for is refused"), TRANSFERS, "immediate"),
+    "transfer_accepted": Kind(
+        _l("A transfer I asked for is accepted"), TRANSFERS, "digest", ("agent", "supervisor")
+    ),
+    "transfer_declined": Kind(
+        _l("A transfer I asked for is refused"), TRANSFERS, "immediate", ("agent", "supervisor")
+    ),
     "airport_booking": Kind(
         _l("The airport books a first interview in my calendar"), CALENDAR, "immediate"
     ),
     "escalation": Kind(
-        _l("A reminder of my region is not handled in time"), FOLLOW_UPS, "immediate"
+        _l("A reminder of my region is not handled in time"),
+        FOLLOW_UPS,
+        "immediate",
+        ("supervisor",),
     ),
 }
 CHANNEL_LABELS = {
@@ -189,6 +197,11 @@ def channels_of(user_ids: list[int], kind: str) -> dict[int, str]:
 
 
 # --- Preferences --------------------------------------------------------------------------------
+
+
+def kinds_for(user: Any) -> dict[str, Kind]:
+    """The kinds of notification the user's role can receive."""
+    return {kind: spec for kind, spec in KINDS.items() if user.role in spec.roles}
 
 
 def preferences(user: Any) -> dict[str, str]:

@@ -133,12 +133,13 @@ def mark_all_read():
 @requires("notifications.read")
 def preferences():
     form = PreferencesForm()
-    form.fill(operations.preferences(current_user))
+    kinds = operations.kinds_for(current_user)
+    form.fill(operations.preferences(current_user), kinds)
     page = partial(
         render_template,
         "notifications/preferences.html",
         form=form,
-        kinds=operations.KINDS,
+        kinds=kinds,
         mail_enabled=mail_enabled(),
     )
     if not submitted(form, page):

@@ -176,3 +176,18 @@ def test_preferences_are_saved_per_kind_and_a_tampered_choice_stores_nothing(
             )
             is None
         )
+
+
+def test_each_role_chooses_only_among_the_kinds_it_can_receive(client, login):
+    login("supervisor")
+    fields = helpers.form_fields(client.get("/notifications/preferences").text)
+    assert {"escalation", "transfer_declined"} <= set(fields)
+    assert "referral_returned" not in fields and "airport_booking" not in fields
+
+
+def test_a_role_that_receives_nothing_is_told_so(client, login):
+    login("partner")
+    page = client.get("/notifications/preferences")
+    assert page.status_code == 200
+    assert "rien à choisir" in page.text
+    assert 'type="radio"' not in page.text
