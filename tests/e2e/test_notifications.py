@@ -50,9 +50,22 @@ def _submitted_referral(live_server) -> dict:
         db.session.commit()
         referral_id = consented_referral(agent.id, case.id, status="submitted")
         notifications.mark_all_read(agent)
-        return {"referral_id": referral_id, "number": case.number}
+        return {"referral_id": referral_id, "number": case.number, "case_id": case.id}
 
     return live_server.run(setup)
+
+
+def _transfer_away(live_server, case_id: int) -> None:
+    from casework.auth.models import User
+    from casework.cases import operations as cases
+    from casework.cases.models import Case
+    from casework.extensions import db
+    from tests.helpers import create_user
+
+    agent = db.session.get(User, live_server.data["users"]["agente"])
+    colleague = db.session.get(User, create_user("agent", region="03").id)
+    transfer = cases.request_transfer(agent, db.session.get(Case, case_id), colleague, "Départ")
+    cases.answer_transfer(colleague, transfer, accept=True)
 
 
 def _fits_a_phone(page, pages: Pages, name: str) -> None:
@@ -119,5 +132,16 @@ def test_agent_is_told_of_a_returned_referral_and_reads_the_comment(
         )
     ).to_be_checked()
     pages.check("preferences-enregistrees")
+
+    # The case goes to another agent: the notification's link now explains the refusal (403).
+    live_server.run(_transfer_away, live_server, story["case_id"])
+    page.goto("/notifications/")
+    page.locator(".notification").filter(has_text=story["number"]).get_by_role(
+        "link", name=re.compile("^Référence à PROMIS retournée")
+    ).click()
+    expect(page.get_by_role("heading", name="Vous ne pouvez plus ouvrir ceci")).to_be_visible()
+    expect(page.get_by_text(COMMENT)).to_have_count(0)
+    pages.check("plus-acces")
+    _fits_a_phone(page, pages, "plus-acces")
     pages.assert_accessible()
     context.close()
