@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
+from casework.core import audit
 from casework.core.forms import confirmed, submitted
 from casework.core.navigation import done
 from casework.core.pagination import paginate, parse_page_number
@@ -56,6 +57,9 @@ def _page_number() -> int:
 @requires("notifications.read")
 def index():
     page = paginate(operations.listing(current_user), _page_number())
+    # What the page shows of cases (numbers, a comment) is a read like any list's.
+    ids = [notification.id for notification in page.items]
+    audit.record(current_user, "notifications.read", target_type="notification", ids=ids)
     return render_template(
         "notifications/index.html", page=page, unread=reminders.unread_count(current_user)
     )

@@ -272,7 +272,8 @@ def escalate(now: datetime | None = None) -> dict[str, int]:
 
 
 def queue_digests(now: datetime | None = None, with_email: bool | None = None) -> dict[str, int]:
-    """Each agent's day by e-mail: today's appointments, the reminders due and overdue.
+    """Each agent's day by e-mail: today's appointments, the reminders due and overdue; and, for
+    anyone, what other features add (``DIGEST_SECTIONS``: the notifications waiting for it).
 
     Keyed by agent and day, so a second run the same day (a restart at 07:05) queues nothing;
     before 07:00 there is nothing to do yet.
