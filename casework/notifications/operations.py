@@ -150,7 +150,7 @@ def record(
         if keys[user_id] not in known and user_id in users and users[user_id].active
     ]
     insert_ignoring_duplicates(Notification, rows)
-    _queue_emails([row for row in rows if row["email"] == "queued"], users, now)
+    _queue_emails([row for row in rows if row["email"] == "queued"], now)
     return len(rows)
 
 
@@ -160,7 +160,7 @@ def _email_state(channel: str, user: User) -> str | None:
     return "queued" if channel == "immediate" else "digest"
 
 
-def _queue_emails(rows: list[dict[str, Any]], users: dict[int, User], now: datetime) -> None:
+def _queue_emails(rows: list[dict[str, Any]], now: datetime) -> None:
     """The e-mails of notifications to send at once, queued in the outbox under the
     notification's key (the dispatcher sends them later, no transaction open)."""
     if not rows:
