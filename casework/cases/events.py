@@ -27,6 +27,16 @@ class CaseTransferred(Event):
 
 
 @dataclass(frozen=True)
+class TransferChanged(Event):
+    """A transfer was offered to an agent (``pending``), or the agent answered it (``accepted``,
+    ``declined``). An accepted one is also a ``CaseTransferred``."""
+
+    case_id: int
+    transfer_id: int
+    status: str
+
+
+@dataclass(frozen=True)
 class CasesAnonymised(Event):
     """Retention: these closed cases' person and notes are erased in this transaction. Each
     feature erases what it holds about them and returns its counts (name → rows)."""

@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from casework.cases import choices
-from casework.cases.events import CaseStatusChanged, CaseTransferred
+from casework.cases.events import CaseStatusChanged, CaseTransferred, TransferChanged
 from casework.cases.models import (
     Case,
     CaseTransfer,
@@ -620,6 +620,7 @@ def request_transfer(actor: Any, case: Case, to_agent: Any, reason: str) -> Case
     audit.record(
         actor, "transfer.requested", case, transfer_id=transfer.id, to_agent_id=to_agent.id
     )
+    emit(TransferChanged(case_id=case.id, transfer_id=transfer.id, status="pending"))
     return transfer
 
 
@@ -664,6 +665,7 @@ def answer_transfer(actor: Any, transfer: CaseTransfer, accept: bool) -> None:
         # Referrals follow the case; its upcoming appointments go to the new agent.
         emit(CaseTransferred(case_id=case.id, actor_id=actor.id))
     audit.record(actor, f"transfer.{outcome}", case, transfer_id=transfer.id)
+    emit(TransferChanged(case_id=case.id, transfer_id=transfer.id, status=outcome))
 
 
 def cancel_transfer(actor: Any, case: Case) -> None:

@@ -47,6 +47,9 @@ def _grant(roles: tuple[Role, ...], scope: Scope) -> dict[Role, Scope]:
 POLICY: dict[str, dict[Role, Scope]] = {
     "home.view": _grant(EVERY_ROLE, Scope.SELF),
     "account.manage": _grant(EVERY_ROLE, Scope.SELF),
+    # Each user's own notifications and their e-mail preferences (a notification's link is then
+    # checked against the action that reads what it opens).
+    "notifications.read": _grant(EVERY_ROLE, Scope.SELF),
     "reference.view": _grant(EVERY_ROLE, Scope.ALL),
     "users.manage": {Role.ADMIN: Scope.ALL},
     # The organisation directory: the region's advisors keep their region's entries up to date.

@@ -15,3 +15,6 @@ class ReferralStatusChanged(Event):
     referral_id: int
     previous: str
     status: str
+    # The transition's row (``ReferralEvent``): who, when, the comment. It names the fact once,
+    # so a listener that records it (notifications) does so once, even if it is replayed.
+    transition_id: int

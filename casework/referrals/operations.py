@@ -397,15 +397,21 @@ def move(
     if to_status == "sent":
         _disclose(actor, referral)
     previous = referral.status
-    referral.events.append(
-        ReferralEvent(actor_id=actor.id, from_status=previous, to_status=to_status, comment=comment)
+    transition = ReferralEvent(
+        actor_id=actor.id, from_status=previous, to_status=to_status, comment=comment
     )
+    referral.events.append(transition)
     referral.status = to_status
     referral.last_comment = comment
+    db.session.flush()
     audit.record(actor, f"referral.{to_status}", referral.case, referral_id=referral.id)
     emit(
         ReferralStatusChanged(
-            case_id=referral.case_id, referral_id=referral.id, previous=previous, status=to_status
+            case_id=referral.case_id,
+            referral_id=referral.id,
+            previous=previous,
+            status=to_status,
+            transition_id=transition.id,
         )
     )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from flask import current_app, has_app_context
-from sqlalchemy import ForeignKey, Index, String, Text, Time
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, Time
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.core.time import utcnow
@@ -119,22 +119,46 @@ class Reminder(db.Model):
 
 
 class Notification(db.Model):
-    """What a person finds in the application; the unique key makes each delivery happen once."""
+    """What a person finds in the application; the unique key makes each delivery happen once.
+
+    Reminders write theirs here (``reminder``, set-wise in the dispatcher's batch); the
+    notifications package writes the workflow ones (a referral returned, a transfer offered…),
+    keyed ``<kind>:<event>:<recipient>`` so that an event recorded twice is one notification."""
 
     __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_user_read", "user_id", "read_at"),)
+    __table_args__ = (
+        Index("ix_notifications_user_read", "user_id", "read_at"),
+        Index("ix_notifications_user_created", "user_id", "created_at"),
+        # The digest's question: whose notifications wait for the morning e-mail?
+        Index("ix_notifications_email_user", "email", "user_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(160), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(20))  # reminder | escalation
+    # reminder | escalation | referral_returned | transfer_offered | airport_booking …
+    kind: Mapped[str] = mapped_column(String(40))
     reminder_id: Mapped[int | None] = mapped_column(
         ForeignKey("reminders.id", ondelete="CASCADE"), index=True
     )
+    # What the link opens (referral, transfer, appointment, case), checked when it is followed.
+    subject_type: Mapped[str | None] = mapped_column(String(20))
+    subject_id: Mapped[int | None] = mapped_column()
+    case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), index=True
+    )
+    # The short text's values (case number, organisation, the comment), erased with the case.
+    details: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
+    # The e-mail the recipient chose: queued (sent at once), digest (waits for 07:00), digested.
+    email: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column()
 
     reminder: Mapped[Reminder | None] = relationship()
+
+    @property
+    def is_unread(self) -> bool:
+        return self.read_at is None
 
 
 def _new_message_id() -> str:

@@ -76,6 +76,7 @@ EMAIL_KINDS = {
     "reminder": _l("Reminder"),
     "escalation": _l("Escalation"),
     "digest": _l("Daily digest"),
+    "notification": _l("Notification"),
 }
 SUBJECT_LABELS = {
     "appointment": _l("Appointment"),
@@ -602,28 +603,6 @@ def unread_count(user: Any) -> int:
         .subquery()
     )
     return db.session.scalar(select(func.count()).select_from(capped)) or 0
-
-
-def unread(user: Any, limit: int = 20) -> list[Notification]:
-    return list(
-        db.session.scalars(
-            select(Notification)
-            .options(joinedload(Notification.reminder).joinedload(Reminder.rule))
-            .options(joinedload(Notification.reminder).joinedload(Reminder.case))
-            .where(Notification.user_id == user.id, Notification.read_at.is_(None))
-            .order_by(Notification.created_at.desc(), Notification.id.desc())
-            .limit(limit)
-        )
-    )
-
-
-def mark_read(user: Any, now: datetime | None = None) -> int:
-    return db.session.execute(
-        update(Notification)
-        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
-        .values(read_at=now or utcnow())
-        .execution_options(synchronize_session=False)
-    ).rowcount
 
 
 # --- Rules (administrators) ---------------------------------------------------------------------

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from types import SimpleNamespace
@@ -28,9 +29,11 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import aliased, joinedload
 
 from casework.core.db import refresh_statistics, skip_locked
+from casework.core.events import ExtensionPoint, emit
 from casework.core.i18n import format_clock, format_moment
 from casework.core.time import utc_to_local, utcnow
 from casework.extensions import db
+from casework.reminders.events import ReminderEscalated
 from casework.reminders.mail import new_message_id
 from casework.reminders.models import (
     FollowUpRule,
@@ -225,19 +228,11 @@ def _deliver(
 # --- Escalation ---------------------------------------------------------------------------------
 
 
-def escalate(now: datetime | None = None, with_email: bool | None = None) -> dict[str, int]:
-    """Reminders delivered and still not handled after the rule's delay: the supervisors of the
-    reminder's region are told, once (notification and e-mail keyed by reminder and person)."""
-    from casework.auth.models import User
-    from casework.cases.models import Case
-
+def escalate(now: datetime | None = None) -> dict[str, int]:
+    """Reminders delivered and still not handled after the rule's delay are escalated, once:
+    ``ReminderEscalated`` tells the region's supervisors (the notifications package's listener
+    records one notification per supervisor and queues their e-mail as each one chose)."""
     now = now or utcnow()
-    with_email = mail_enabled() if with_email is None else with_email
-    supervisors: dict[int, list[Any]] = defaultdict(list)
-    for user in db.session.scalars(
-        select(User).where(User.role == "supervisor", User.active.is_(True)).order_by(User.id)
-    ):
-        supervisors[user.region_id].append(user)
     counts: Counter[str] = Counter()
     rules = db.session.scalars(
         select(FollowUpRule).where(
@@ -246,12 +241,9 @@ def escalate(now: datetime | None = None, with_email: bool | None = None) -> dic
     ).all()
     for rule in rules:
         limit = now - timedelta(days=rule.escalate_after_days)
-        rows = db.session.execute(
+        reminders = db.session.scalars(
             skip_locked(
-                select(Reminder, Case.number)
-                .outerjoin(Case, Case.id == Reminder.case_id)
-                .options(joinedload(Reminder.agent))
-                .where(
+                select(Reminder).where(
                     Reminder.rule_id == rule.id,
                     Reminder.status.in_(("sent", "failed")),
                     Reminder.escalated_at.is_(None),
@@ -260,27 +252,28 @@ def escalate(now: datetime | None = None, with_email: bool | None = None) -> dic
                 Reminder,
             )
         ).all()
-        batch = Batch()
-        for reminder, number in rows:
-            for supervisor in supervisors.get(reminder.region_id, []):
-                key = f"escalation:{reminder.id}:{supervisor.id}"
-                batch.notify(key, supervisor.id, "escalation", reminder.id, now)
-                if with_email and supervisor.email:
-                    message = compose_escalation(reminder, rule, number or "")
-                    batch.email(key, supervisor.id, reminder.id, "escalation", message, now)
-                counts["notified"] += 1
+        for reminder in reminders:
             reminder.escalated_at = now
+            told = emit(
+                ReminderEscalated(
+                    reminder_id=reminder.id,
+                    region_id=reminder.region_id,
+                    case_id=reminder.case_id,
+                    at=now,
+                )
+            )
+            counts["notified"] += sum(told)
             counts["escalated"] += 1
-        batch.write()
         db.session.commit()
-    return dict(counts)
+    return {name: count for name, count in counts.items() if count}
 
 
 # --- Daily digest -------------------------------------------------------------------------------
 
 
 def queue_digests(now: datetime | None = None, with_email: bool | None = None) -> dict[str, int]:
-    """Each agent's day by e-mail: today's appointments, the reminders due and overdue.
+    """Each agent's day by e-mail: today's appointments, the reminders due and overdue; and, for
+    anyone, what other features add (``DIGEST_SECTIONS``: the notifications waiting for it).
 
     Keyed by agent and day, so a second run the same day (a restart at 07:05) queues nothing;
     before 07:00 there is nothing to do yet.
@@ -324,23 +317,72 @@ def queue_digests(now: datetime | None = None, with_email: bool | None = None) -
     ):
         reminders[reminder.agent_id].append((reminder, number))
     batch = Batch()
+    sections = _collect_sections(now, today)
     for agent_id in agents:
-        if appointments[agent_id] or reminders[agent_id]:
-            message = compose_digest(appointments[agent_id], reminders[agent_id], start)
+        extra = sections.pop(agent_id, [])
+        if appointments[agent_id] or reminders[agent_id] or extra:
+            message = compose_digest(appointments[agent_id], reminders[agent_id], start, extra)
             batch.email(
                 f"digest:{agent_id}:{today.isoformat()}", agent_id, None, "digest", message, now
             )
-    _queue_failure_digests(batch, now, today)
+    _queue_failure_digests(batch, now, today, sections)
+    for user_id, extra in sections.items():
+        message = compose_sections(extra, start)
+        batch.email(f"digest:{user_id}:{today.isoformat()}", user_id, None, "digest", message, now)
     batch.write()
     db.session.commit()
     return {"queued": len(batch.emails)}
 
 
+# A section's lines, rendered in the locale in force when called (the digest is in both).
+SectionLines = Callable[[], list[str]]
+
+
+@dataclass(frozen=True)
+class DigestSection:
+    """What a higher feature adds to the 07:00 digest. ``collect(now, user_ids)`` returns, for
+    some of ``user_ids``, the lines to add, and marks what it took in the digest's transaction."""
+
+    name: str
+    collect: Callable[[datetime, set[int]], dict[int, SectionLines]]
+
+
+DIGEST_SECTIONS: ExtensionPoint[DigestSection] = ExtensionPoint(
+    "reminders.digest_sections", "the 07:00 digest: what other features add to it, per user"
+)
+
 # A supervisor's digest lists the e-mails of their region that failed for good since the last one.
 FAILURE_WINDOW = timedelta(days=1)
 
 
-def _queue_failure_digests(batch: Batch, now: datetime, today) -> None:
+def _collect_sections(now: datetime, today) -> dict[int, list[SectionLines]]:
+    """What the higher features add to the digest, per user: only for active users with an
+    address whose digest of ``today`` is not queued yet (a second run adds nothing; what a
+    section takes, it marks in this transaction, so it is in exactly one digest)."""
+    from casework.auth.models import User
+
+    if not len(DIGEST_SECTIONS):
+        return {}
+    queued = select(OutboundEmail.user_id).where(
+        OutboundEmail.kind == "digest", OutboundEmail.key.like(f"digest:%:{today.isoformat()}")
+    )
+    users = set(
+        db.session.scalars(
+            select(User.id).where(
+                User.active.is_(True), User.email.is_not(None), User.id.not_in(queued)
+            )
+        )
+    )
+    collected: dict[int, list[SectionLines]] = defaultdict(list)
+    for section in DIGEST_SECTIONS:
+        for user_id, lines in section.collect(now, users).items():
+            collected[user_id].append(lines)
+    return collected
+
+
+def _queue_failure_digests(
+    batch: Batch, now: datetime, today, sections: dict[int, list[SectionLines]]
+) -> None:
     """Each supervisor hears of their region's e-mails that failed for good in the last day."""
     from casework.auth.models import User
     from casework.cases.models import Case
@@ -370,7 +412,7 @@ def _queue_failure_digests(batch: Batch, now: datetime, today) -> None:
     )
     for supervisor_id, region_id in supervisors:
         if failures[region_id]:
-            message = compose_failures(failures[region_id])
+            message = compose_failures(failures[region_id], sections.pop(supervisor_id, []))
             key = f"digest:{supervisor_id}:{today.isoformat()}"
             batch.email(key, supervisor_id, None, "digest", message, now)
 
@@ -411,24 +453,7 @@ def compose_reminder(reminder: Reminder, number: str) -> tuple[str, str]:
     return _both(render)
 
 
-def compose_escalation(reminder: Reminder, rule: FollowUpRule, number: str) -> tuple[str, str]:
-    def render():
-        return (
-            _("Reminder not handled: %(rule)s — case %(number)s", rule=rule.label, number=number),
-            _(
-                "A reminder delivered %(days)d days ago is still not handled.\nReminder: %(rule)s\nCase: %(number)s\nAgent: %(agent)s\n\nSee the region's reminders: %(link)s",
-                days=rule.escalate_after_days,
-                rule=rule.label,
-                number=number,
-                agent=reminder.agent.full_name,
-                link=_link(),
-            ),
-        )
-
-    return _both(render)
-
-
-def compose_failures(failures: list[Any]) -> tuple[str, str]:
+def compose_failures(failures: list[Any], extra: list[SectionLines] = ()) -> tuple[str, str]:
     """The supervisor's digest: e-mails of the region that could not be delivered."""
     from casework.reminders.operations import EMAIL_KINDS, ERROR_LABELS
 
@@ -453,6 +478,7 @@ def compose_failures(failures: list[Any]) -> tuple[str, str]:
                 )
             )
         lines += ["", _("See the failed reminders: %(link)s", link=_link() + "?tab=failed")]
+        lines += _section_lines(extra)
         return _("E-mails not delivered in your region: %(count)d", count=len(failures)), "\n".join(
             lines
         )
@@ -460,7 +486,9 @@ def compose_failures(failures: list[Any]) -> tuple[str, str]:
     return _both(render)
 
 
-def compose_digest(appointments, reminders, day_start: datetime) -> tuple[str, str]:
+def compose_digest(
+    appointments, reminders, day_start: datetime, extra: list[SectionLines] = ()
+) -> tuple[str, str]:
     def render():
         lines = [_("Your day, %(date)s", date=format_datetime(day_start, "EEEE d MMMM yyyy"))]
         lines += ["", _("Appointments today:")]
@@ -483,6 +511,7 @@ def compose_digest(appointments, reminders, day_start: datetime) -> tuple[str, s
         if not reminders:
             lines.append(_("- none"))
         lines += ["", _("See your reminders: %(link)s", link=_link())]
+        lines += _section_lines(extra)
         return _(
             "Your day — %(count)d reminder(s), %(appointments)d appointment(s)",
             count=len(reminders),
@@ -490,6 +519,25 @@ def compose_digest(appointments, reminders, day_start: datetime) -> tuple[str, s
         ), "\n".join(lines)
 
     return _both(render)
+
+
+def compose_sections(extra: list[SectionLines], day_start: datetime) -> tuple[str, str]:
+    """A digest made only of what other features added (a user with no reminders of their own)."""
+
+    def render():
+        lines = _section_lines(extra)[1:]
+        day = format_datetime(day_start, "EEEE d MMMM yyyy")
+        return _("Your digest, %(date)s", date=day), "\n".join(lines)
+
+    return _both(render)
+
+
+def _section_lines(extra: list[SectionLines]) -> list[str]:
+    """The added sections, in the locale being rendered, each after a blank line."""
+    lines: list[str] = []
+    for section in extra:
+        lines += ["", *section()]
+    return lines
 
 
 # --- Retention ----------------------------------------------------------------------------------

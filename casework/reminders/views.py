@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from flask import Blueprint, abort, g, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -16,7 +16,7 @@ from casework.core import audit
 from casework.core.forms import submitted
 from casework.core.navigation import done
 from casework.core.pagination import paginate, parse_page_number
-from casework.core.permissions import Scope, can, load_or_abort, requires, scope_for
+from casework.core.permissions import Scope, load_or_abort, requires, scope_for
 from casework.core.time import local_today, utcnow
 from casework.extensions import db
 from casework.reminders import operations, subjects
@@ -24,20 +24,6 @@ from casework.reminders.forms import UNIT_LABELS, ReassignForm, RuleForm, Snooze
 from casework.reminders.models import FollowUpRule, Reminder
 
 bp = Blueprint("reminders", __name__, url_prefix="/rappels")
-
-
-@bp.app_context_processor
-def header_counter() -> dict:
-    """The header's count of unread notifications: one bounded query, only when a page shows it."""
-
-    def unread_notifications() -> int:
-        if "unread_notifications" not in g:
-            g.unread_notifications = (
-                operations.unread_count(current_user) if can(current_user, "reminders.read") else 0
-            )
-        return g.unread_notifications
-
-    return {"unread_notifications": unread_notifications}
 
 
 @bp.context_processor
@@ -64,8 +50,6 @@ def index():
     filters, today = list_filters(), local_today()
     number = parse_page_number(request.args.get("page"))
     page = paginate(operations.listing(current_user, filters, today), number)
-    notifications = operations.unread(current_user)
-    operations.mark_read(current_user)  # the page shows them: the header counter starts again
     ids = [reminder.id for reminder in page.items]
     audit.record(current_user, "reminders.read", target_type="reminder", reminder_ids=ids)
     return render_template(
@@ -77,7 +61,7 @@ def index():
         now=utcnow(),
         filters=filters,
         counts=operations.tab_counts(current_user, filters, today),
-        notifications=notifications,
+        unread=operations.unread_count(current_user),
         regional=_regional(),
         agents=_region_agents() if _regional() else [],
         undelivered=operations.undelivered_emails(current_user) if filters.tab == "failed" else [],

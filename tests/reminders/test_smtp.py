@@ -64,18 +64,19 @@ def test_mailer_from_config_is_off_without_a_host(app):
 
 
 def test_overdue_reminders_are_escalated_once_to_the_regions_supervisors(
-    case, agent, make_user, mailer
+    app, case, agent, make_user, mailer, monkeypatch
 ):
+    monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")  # e-mail on
     supervisor = db.session.get(User, make_user(role="supervisor").id)
     supervisor.email = "superviseure@exemple.ca"
     elsewhere = make_user(role="supervisor", region="03")
     reminder = add_reminder(case, NOW, code="no_contact_60d")
     tasks.dispatch(NOW, with_email=True)
     days = rule("no_contact_60d").escalate_after_days
-    assert tasks.escalate(NOW + timedelta(days=days - 1), with_email=True) == {}
-    counts = tasks.escalate(NOW + timedelta(days=days), with_email=True)
+    assert tasks.escalate(NOW + timedelta(days=days - 1)) == {}
+    counts = tasks.escalate(NOW + timedelta(days=days))
     assert counts == {"notified": 1, "escalated": 1}
-    assert tasks.escalate(NOW + timedelta(days=days + 1), with_email=True) == {}
+    assert tasks.escalate(NOW + timedelta(days=days + 1)) == {}
     escalations = db.session.scalars(
         select(Notification).where(Notification.kind == "escalation")
     ).all()
@@ -92,7 +93,7 @@ def test_a_handled_reminder_is_not_escalated(case, agent, make_user):
     reminder = add_reminder(case, NOW, code="no_contact_60d")
     tasks.dispatch(NOW, with_email=False)
     operations.complete(agent, reminder, reminder.version)
-    assert tasks.escalate(NOW + timedelta(days=60), with_email=False) == {}
+    assert tasks.escalate(NOW + timedelta(days=60)) == {}
 
 
 def test_daily_digest_lists_todays_appointments_and_due_reminders_once(case, agent, mailer):

@@ -185,13 +185,15 @@ def test_a_failed_reminder_can_be_sent_again(app, client, signed_in, delivered):
     assert reminder(app, today).status == "sent"
 
 
-def test_the_header_counts_unread_notifications_until_the_list_is_seen(
-    client, signed_in, delivered
-):
+def test_the_header_counts_unread_notifications_until_they_are_read(client, signed_in, delivered):
     home = client.get("/").text
-    assert 'Rappels <span class="badge">2' in home
-    client.get("/rappels/")
-    assert 'Rappels <span class="badge">' not in client.get("/").text
+    assert 'Notifications <span class="badge badge--soon">2' in home
+    reminders = client.get("/rappels/").text
+    # The reminders page says how many are new, as a link to them, and lists none twice.
+    assert '<a href="/notifications/">2 nouvelles notifications</a>' in reminders
+    assert "Notifications <span" in client.get("/").text  # seeing reminders reads nothing
+    client.post("/notifications/tout-lu", data={"csrf_token": helpers.csrf_token(client, "/")})
+    assert "Notifications <span" not in client.get("/").text
 
 
 def test_reminders_appear_on_the_case_timeline(client, signed_in, delivered, case_id):
