@@ -61,11 +61,16 @@ def timeline_entries(case: Case, now: datetime) -> list[TimelineEntry]:
     ]
 
 
+def case_action(case: Case) -> dict[str, Any]:
+    """The quick action's link needs the case only."""
+    return {}
+
+
 CASE_PAGE_SECTIONS.add(
     CaseSection("appointments", "appointments/_case_glance.html", case_glance, "glance", order=10)
 )
 CASE_PAGE_SECTIONS.add(
-    CaseSection("book", "appointments/_case_action.html", lambda case: {}, "actions", order=10)
+    CaseSection("book", "appointments/_case_action.html", case_action, "actions", order=10)
 )
 TIMELINE_SOURCES.add(TimelineSource("appointment", _l("Appointments"), timeline_entries, order=20))
 SEED_LOADERS.add(SeedLoader("appointment_types", "types de rendez-vous", load_appointment_types))

@@ -13,7 +13,7 @@ has passed: a future entry is never called late.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -51,6 +51,11 @@ class TimelineSource:
     order: int = 100
     # What a collapsed line says for ``n`` entries of one day (« 3 rappels »).
     group_summary: Callable[[int], str] | None = None
+
+    @property
+    def name(self) -> str:
+        """How ``casework events`` names the contribution."""
+        return self.kind
 
 
 TIMELINE_SOURCES: ExtensionPoint[TimelineSource] = ExtensionPoint(
@@ -128,7 +133,7 @@ def _distinct(entries: list[TimelineEntry]) -> list[TimelineEntry]:
 
 def _never_late_ahead(entry: TimelineEntry, now: datetime) -> TimelineEntry:
     if entry.late and entry.at > now:
-        return TimelineEntry(**{**entry.__dict__, "late": False})
+        return replace(entry, late=False)
     return entry
 
 

@@ -77,10 +77,15 @@ def timeline_entries(case: Case, now: datetime) -> list[TimelineEntry]:
     ]
 
 
+def case_action(case: Case) -> dict[str, Any]:
+    """The quick action's link needs the case only."""
+    return {}
+
+
 CASE_PAGE_SECTIONS.add(
     CaseSection("referrals", "referrals/_case_glance.html", case_glance, "glance", order=40)
 )
 CASE_PAGE_SECTIONS.add(
-    CaseSection("refer", "referrals/_case_action.html", lambda case: {}, "actions", order=20)
+    CaseSection("refer", "referrals/_case_action.html", case_action, "actions", order=20)
 )
 TIMELINE_SOURCES.add(TimelineSource("referral", _l("Referrals"), timeline_entries, order=30))

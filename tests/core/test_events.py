@@ -123,9 +123,21 @@ EXPECTED = {
     (
         "extension",
         "cases.page_sections",
-        "appointments.listeners.case_section (appointments)",
+        "appointments.listeners.case_glance (appointments)",
     ),
-    ("extension", "cases.page_sections", "reminders.listeners.case_section (reminders)"),
+    ("extension", "cases.page_sections", "reminders.listeners.case_glance (follow_up)"),
+    ("extension", "cases.page_sections", "plans.listeners.case_glance (plan)"),
+    ("extension", "cases.page_sections", "referrals.listeners.case_glance (referrals)"),
+    (
+        "extension",
+        "cases.timeline_sources",
+        "cases.timeline.interaction_entries (note)",
+    ),
+    (
+        "extension",
+        "cases.timeline_sources",
+        "reminders.listeners.timeline_entries (reminder)",
+    ),
     (
         "extension",
         "cases.caseload_needs_in_domain",

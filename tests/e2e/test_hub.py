@@ -6,21 +6,20 @@ the case page, and sees above the fold at 1366 × 768 who the person is, the nex
 follow-up, the plan's progress with the overdue action named, the referral and its state, the
 consents and the quick actions; opens the full details; filters the timeline to the reminders
 and unfolds a day; reads the same page at 390 px without sideways scrolling; then tries bad
-searches. The screenshots of the case page go to docs/screenshots/.
+searches. The screenshots of the case page at both widths (in the artifacts folder) are the
+ones in docs/screenshots/.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import Pages, new_context, sign_in
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PERSON = {"given": "Hélène", "family": "Bérubé-Nakamura"}
 OVERDUE_ACTION = "Trouver un logement permanent"
 FUTURE_ACTION = "S'inscrire au cours de francisation à temps complet"
@@ -173,8 +172,7 @@ def test_agent_finds_the_person_and_reads_the_hub(browser, live_server, hub_case
     ):
         expect(actions.get_by_role("link", name=label)).to_be_visible()
         _inside_the_fold(page, actions.get_by_role("link", name=label))
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "dossier-carrefour-1366.png"), full_page=True)
+    page.screenshot(path=str(artifacts / "dossier-carrefour-1366.png"), full_page=True)
     pages.check("dossier")
 
     # The full details, one click away.
@@ -228,7 +226,7 @@ def test_the_hub_on_a_phone(browser, live_server, hub_case, artifacts):
     expect(page.get_by_role("heading", level=1)).to_contain_text(PERSON["family"])
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, width
-    page.screenshot(path=str(SCREENSHOTS / "dossier-carrefour-390.png"), full_page=True)
+    page.screenshot(path=str(artifacts / "dossier-carrefour-390.png"), full_page=True)
     pages.check("dossier")
     pages.assert_accessible()
     context.close()
