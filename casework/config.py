@@ -177,6 +177,18 @@ def from_environment() -> dict:
         "SCANNING": scanning_mode(os.environ.get("CASEWORK_SCANNING", "clamd")),
         "CLAMD_SOCKET": os.environ.get("CASEWORK_CLAMD_SOCKET", "/var/run/clamav/clamd.ctl"),
         "CLAMD_TIMEOUT_SECONDS": _env_int("CASEWORK_CLAMD_TIMEOUT_SECONDS", 60),
+        # Messages to persons: the templates an administrator edited, and the SMS gateway
+        # (docs/deployment.md). No driver: no SMS (e-mail still goes when SMTP is set).
+        "MESSAGE_TEMPLATES_DIR": os.environ.get(
+            "CASEWORK_MESSAGE_TEMPLATES_DIR", str(folder / "message_templates")
+        ),
+        "SMS_DRIVER": os.environ.get("CASEWORK_SMS_DRIVER", ""),
+        "SMS_URL": os.environ.get("CASEWORK_SMS_URL", ""),
+        "SMS_TOKEN": os.environ.get("CASEWORK_SMS_TOKEN", ""),
+        "SMS_SENDER": os.environ.get("CASEWORK_SMS_SENDER", ""),
+        "SMS_WEBHOOK_SECRET": os.environ.get("CASEWORK_SMS_WEBHOOK_SECRET", ""),
+        "SMS_DIR": os.environ.get("CASEWORK_SMS_DIR", str(folder / "sms")),
+        "SMS_TIMEOUT_SECONDS": _env_int("CASEWORK_SMS_TIMEOUT_SECONDS", 10),
         "DEMO": False,
     }
 
