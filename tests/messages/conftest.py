@@ -119,3 +119,11 @@ def reminder_of(appointment: Appointment, channel: str = "email") -> PersonMessa
         for m in messages_of(appointment)
         if m.kind == "reminder" and m.channel == channel and m.status == "pending"
     )
+
+
+def daytime() -> datetime:
+    """The next 15:00 UTC (10:00 or 11:00 in Montréal): after every message queued now, and
+    outside the quiet hours."""
+    now = utcnow()
+    moment = now.replace(hour=15, minute=0, second=0, microsecond=0)
+    return moment if moment > now else moment + timedelta(days=1)
