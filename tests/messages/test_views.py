@@ -93,7 +93,7 @@ def test_case_page_shows_the_messages_and_whether_the_person_was_reached(
     page = unescape(client.get(f"/dossiers/{case_id}").text)
     assert "Messages à la personne" in page
     assert "Confirmation · Courriel · <strong>en file</strong>" in page
-    assert "Joint ?" in page and "pas encore" in page.lower()
+    assert "Jointe ?" in page and "pas encore" in page.lower()
 
 
 def test_agent_marks_a_landline_and_the_time_zone(app, client, login, make_case):
