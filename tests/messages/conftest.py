@@ -3,7 +3,7 @@ an SMTP sink and a fake SMS gateway."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
