@@ -85,7 +85,9 @@ def test_accepted_sms_is_sent_with_a_bearer_token_and_disclosed(agent, gateway, 
         ("timeout", "pending", "gateway_timeout"),
     ],
 )
-def test_gateway_failures_fail_or_retry_with_backoff(agent, gateway, fake_gateway, mode, status, error):
+def test_gateway_failures_fail_or_retry_with_backoff(
+    agent, gateway, fake_gateway, mode, status, error
+):
     appointment = book(agent, consents=("contact_sms",), email=None)
     fake_gateway.mode = mode
     now = daytime()
@@ -97,7 +99,9 @@ def test_gateway_failures_fail_or_retry_with_backoff(agent, gateway, fake_gatewa
         # Retried later, not at once: no retry storm.
         assert message.next_attempt_at > now
         assert send_messages(now=now + timedelta(seconds=1), gateway=gateway) == {}
-    assert not db.session.scalar(select(Disclosure).where(Disclosure.case_id == appointment.case_id))
+    assert not db.session.scalar(
+        select(Disclosure).where(Disclosure.case_id == appointment.case_id)
+    )
 
 
 def test_receipts_mark_delivered_or_failed(agent, gateway, client):

@@ -19,7 +19,10 @@ from tests.messages.conftest import book, messages_of
 
 def missed(appointment: Appointment, agent: User) -> None:
     appointments.record_outcome(
-        agent, appointment, "no_show", appointment.version,
+        agent,
+        appointment,
+        "no_show",
+        appointment.version,
         now=appointment.starts_at + timedelta(hours=1),
     )
     db.session.commit()
@@ -46,9 +49,11 @@ def test_marking_absent_offers_the_next_slots_and_sends_the_new_appointment(app,
     )
     assert response.status_code == 302
     with app.app_context():
-        new = db.session.query(Appointment).filter(
-            Appointment.case_id == case_id, Appointment.id != first_id
-        ).one()
+        new = (
+            db.session.query(Appointment)
+            .filter(Appointment.case_id == case_id, Appointment.id != first_id)
+            .one()
+        )
         assert new.status == "booked"
         sent = db.session.query(PersonMessage).filter_by(appointment_id=new.id).all()
         # The confirmation at once; the reminder too when the day before is still to come.
@@ -64,9 +69,9 @@ def test_the_dashboard_counts_no_shows_by_reminder_delivered(agent):
     reminded = book(agent)
     silent = book(agent, consents=())
     held = book(agent, consents=())
-    db.session.query(PersonMessage).filter_by(
-        appointment_id=reminded.id, kind="reminder"
-    ).update({"status": "sent"})
+    db.session.query(PersonMessage).filter_by(appointment_id=reminded.id, kind="reminder").update(
+        {"status": "sent"}
+    )
     missed(reminded, agent)
     missed(silent, agent)
     appointments.record_outcome(

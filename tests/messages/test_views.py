@@ -100,8 +100,11 @@ def test_agent_marks_a_landline_and_the_time_zone(app, client, login, make_case)
     agent = login("agent")
     case = make_case(agent)
     path = f"/dossiers/{case.id}/messages/coordonnees"
-    data = {"csrf_token": csrf(client, path), "phone_is_landline": "y",
-            "time_zone": "America/Halifax"}
+    data = {
+        "csrf_token": csrf(client, path),
+        "phone_is_landline": "y",
+        "time_zone": "America/Halifax",
+    }
     assert client.post(path, data=data).status_code == 302
     with app.app_context():
         settings = db.session.get(ContactSettings, case.id)
