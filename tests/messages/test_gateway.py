@@ -180,3 +180,19 @@ def test_file_driver_writes_each_message(tmp_path):
     assert driver.send("+15145550123", "Bonjour", "sms-1") == "sms-1"
     written = json.loads((tmp_path / "sms-1.json").read_text())
     assert written == {"to": "+15145550123", "body": "Bonjour", "reference": "sms-1"}
+
+
+def test_a_half_configured_gateway_is_refused_at_start():
+    from casework.config import ConfigError, sms_driver
+
+    assert sms_driver("", "", "", "") == ""
+    assert sms_driver("FILE", "", "", "") == "file"
+    assert sms_driver("http", "https://sms.exemple.ca/v1", "t", "s") == "http"
+    for args in (
+        ("carrier-pigeon", "", "", ""),
+        ("http", "", "t", "s"),
+        ("http", "https://sms.exemple.ca", "t", ""),
+        ("http", "http://sms.exemple.ca", "t", "s"),
+    ):
+        with pytest.raises(ConfigError):
+            sms_driver(*args)
