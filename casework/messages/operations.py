@@ -181,11 +181,10 @@ def recipients(case: Case) -> list[Recipient]:
 def _values(appointment: Appointment, language: str, zone: str) -> dict[str, str]:
     locale = BABEL_LOCALES[language]
     local = _zoned(appointment.starts_at, zone)
-    clock = (
-        f"{local.hour} h {local.minute:02d}"
-        if language == "fr"
-        else format_time(local.time(), "h:mm a", locale=locale)
-    )
+    if language == "fr":  # « 9 h », « 9 h 45 », as Québec writes it
+        clock = f"{local.hour} h {local.minute:02d}" if local.minute else f"{local.hour} h"
+    else:
+        clock = format_time(local.time(), "h:mm a", locale=locale)
     address, phone = contact_of(appointment.service_point.code)
     person = appointment.case.person
     return {

@@ -9,6 +9,7 @@ from functools import partial
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from casework.cases.models import Case
@@ -27,7 +28,7 @@ log = logging.getLogger(__name__)
 bp = Blueprint("messages", __name__, url_prefix="/messages")
 case_bp = Blueprint("case_messages", __name__, url_prefix="/dossiers")
 
-NAME_LABELS = {**operations.KIND_LABELS, wording.FOOTER: _("Footer (every message)")}
+NAME_LABELS = {**operations.KIND_LABELS, wording.FOOTER: _l("Footer (every message)")}
 LANGUAGE_LABELS = {"fr": "Français", "en": "English"}
 
 
