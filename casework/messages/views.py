@@ -14,7 +14,7 @@ from flask_login import current_user
 
 from casework.cases.models import Case
 from casework.core import audit
-from casework.core.forms import submitted
+from casework.core.forms import ConfirmForm, submitted
 from casework.core.navigation import done
 from casework.core.permissions import load_or_abort, public, requires
 from casework.extensions import csrf
@@ -101,7 +101,7 @@ def edit_template(language: str, name: str, channel: str):
 @requires("messages.templates")
 def reset_template(language: str, name: str, channel: str):
     _known(language, name, channel)
-    if not OptOutForm().validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
     if wording.reset(language, name, channel):
         audit.record(

@@ -135,3 +135,17 @@ def test_messages_are_anonymised_with_the_case(agent):
     for message in messages_of(appointment):
         assert (message.address, message.body, message.ics) == (None, "", None)
         assert message.status == "cancelled"
+
+
+def test_an_edited_template_goes_back_to_its_original(app, client, admin):
+    client.post(EDIT, data={"csrf_token": csrf(client, EDIT), "text": "{service} {date} {phone}"})
+    with app.app_context():
+        assert wording.is_edited("fr", "confirmation", "sms")
+    token = csrf(client, EDIT)
+    assert client.post(EDIT + "/par-defaut", data={"csrf_token": token}).status_code == 302
+    assert client.post(EDIT + "/par-defaut").status_code == 400  # no token: nothing changes
+    with app.app_context():
+        assert not wording.is_edited("fr", "confirmation", "sms")
+        assert db.session.scalar(
+            select(AuditEvent.id).where(AuditEvent.action == "messages.template_reset")
+        )
