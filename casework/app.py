@@ -88,6 +88,7 @@ def _import_models() -> None:
     from casework.cases import models as _cases  # noqa: F401
     from casework.core import audit as _audit  # noqa: F401
     from casework.core import heartbeat as _heartbeat  # noqa: F401
+    from casework.messages import models as _messages  # noqa: F401
     from casework.notifications import models as _notifications  # noqa: F401
     from casework.plans import models as _plans  # noqa: F401
     from casework.reference import models as _reference  # noqa: F401
@@ -103,6 +104,7 @@ def register_listeners() -> None:
     from casework.appointments import listeners as _appointments  # noqa: F401
     from casework.assessments import listeners as _assessments  # noqa: F401
     from casework.attachments import listeners as _attachments  # noqa: F401
+    from casework.messages import listeners as _messages  # noqa: F401
     from casework.notifications import listeners as _notifications  # noqa: F401
     from casework.plans import listeners as _plans  # noqa: F401
     from casework.referrals import listeners as _referrals  # noqa: F401
@@ -136,6 +138,8 @@ def register_blueprints(app: Flask) -> None:
     from casework.core.audit_views import bp as audit_bp
     from casework.core.views import bp as core_bp
     from casework.home.views import bp as home_bp
+    from casework.messages.views import bp as messages_bp
+    from casework.messages.views import case_bp as case_messages_bp
     from casework.notifications.views import bp as notifications_bp
     from casework.ops.metrics import bp as ops_bp
     from casework.plans.views import bp as plans_bp
@@ -162,6 +166,8 @@ def register_blueprints(app: Flask) -> None:
         airport_bp,
         reminders_bp,
         notifications_bp,
+        messages_bp,
+        case_messages_bp,
         reference_bp,
         reports_bp,
         audit_bp,

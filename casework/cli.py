@@ -164,6 +164,10 @@ def _demo_configuration(config: dict) -> None:
     """The demo runs on a machine without clamd: scanning is off, explicitly and for the demo
     only, unless the operator asked for it (CASEWORK_SCANNING set)."""
     config["DEMO"] = True
+    # Text messages to persons are written to a folder of the instance, never sent.
+    if not os.environ.get("CASEWORK_SMS_DRIVER"):
+        config["SMS_DRIVER"] = "file"
+        os.environ["CASEWORK_SMS_DRIVER"] = "file"
     if not os.environ.get("CASEWORK_SCANNING"):
         config["SCANNING"] = "off"
         # The scheduler the demo starts beside the server reads the same setting.

@@ -177,6 +177,23 @@ def from_environment() -> dict:
         "SCANNING": scanning_mode(os.environ.get("CASEWORK_SCANNING", "clamd")),
         "CLAMD_SOCKET": os.environ.get("CASEWORK_CLAMD_SOCKET", "/var/run/clamav/clamd.ctl"),
         "CLAMD_TIMEOUT_SECONDS": _env_int("CASEWORK_CLAMD_TIMEOUT_SECONDS", 60),
+        # Messages to persons: the templates an administrator edited, and the SMS gateway
+        # (docs/deployment.md). No driver: no SMS (e-mail still goes when SMTP is set).
+        "MESSAGE_TEMPLATES_DIR": os.environ.get(
+            "CASEWORK_MESSAGE_TEMPLATES_DIR", str(folder / "message_templates")
+        ),
+        "SMS_DRIVER": sms_driver(
+            os.environ.get("CASEWORK_SMS_DRIVER", ""),
+            os.environ.get("CASEWORK_SMS_URL", ""),
+            os.environ.get("CASEWORK_SMS_TOKEN", ""),
+            os.environ.get("CASEWORK_SMS_WEBHOOK_SECRET", ""),
+        ),
+        "SMS_URL": os.environ.get("CASEWORK_SMS_URL", ""),
+        "SMS_TOKEN": os.environ.get("CASEWORK_SMS_TOKEN", ""),
+        "SMS_SENDER": os.environ.get("CASEWORK_SMS_SENDER", ""),
+        "SMS_WEBHOOK_SECRET": os.environ.get("CASEWORK_SMS_WEBHOOK_SECRET", ""),
+        "SMS_DIR": os.environ.get("CASEWORK_SMS_DIR", str(folder / "sms")),
+        "SMS_TIMEOUT_SECONDS": _env_int("CASEWORK_SMS_TIMEOUT_SECONDS", 10),
         "DEMO": False,
     }
 
@@ -189,3 +206,29 @@ def scanning_mode(raw: str) -> str:
     if mode not in SCANNING_MODES:
         raise ConfigError(f"CASEWORK_SCANNING : « {raw} » inconnu (clamd ou off).")
     return mode
+
+
+SMS_DRIVERS = ("", "http", "file")
+
+
+def sms_driver(raw: str, url: str, token: str, secret: str) -> str:
+    """No driver (no SMS), ``file`` (development) or ``http``, which needs its URL (https), its
+    token and the webhook's secret: a gateway half configured would fail every message."""
+    driver = raw.strip().lower()
+    if driver not in SMS_DRIVERS:
+        raise ConfigError(f"CASEWORK_SMS_DRIVER : « {raw} » inconnu (http, file, ou vide).")
+    if driver == "http":
+        missing = [
+            name
+            for name, value in (
+                ("CASEWORK_SMS_URL", url),
+                ("CASEWORK_SMS_TOKEN", token),
+                ("CASEWORK_SMS_WEBHOOK_SECRET", secret),
+            )
+            if not value
+        ]
+        if missing:
+            raise ConfigError(f"CASEWORK_SMS_DRIVER=http : {', '.join(missing)} manquant.")
+        if not url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+            raise ConfigError("CASEWORK_SMS_URL : https:// requis (le numéro part en clair sinon).")
+    return driver

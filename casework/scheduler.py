@@ -21,6 +21,7 @@ from casework.attachments import tasks as attachment_tasks
 from casework.core.heartbeat import beat
 from casework.core.time import LOCAL_TIMEZONE
 from casework.extensions import db
+from casework.messages import outbox as message_outbox
 from casework.ops.backup import nightly_backup
 from casework.reminders import tasks
 from casework.reports import tasks as report_tasks
@@ -34,6 +35,8 @@ Job = Callable[[], dict[str, int]]
 JOBS: dict[str, tuple[Job, dict]] = {
     "materialise": (tasks.reconcile, {"trigger": "interval", "minutes": 5}),
     "dispatch": (tasks.deliver, {"trigger": "interval", "seconds": 30}),
+    # Confirmations and reminders to persons (e-mail with the calendar file, SMS).
+    "messages": (message_outbox.send_messages, {"trigger": "interval", "seconds": 30}),
     "escalate": (tasks.escalate, {"trigger": "interval", "minutes": 15}),
     "digest": (
         tasks.queue_digests,
@@ -49,7 +52,15 @@ JOBS: dict[str, tuple[Job, dict]] = {
 }
 # Run at start-up too, so that a scheduler that was down catches up at once (the digest only
 # queues what is due: nothing before 07:00, nothing twice the same day).
-RUN_AT_START = ("materialise", "dispatch", "escalate", "digest", "dashboards", "attachments")
+RUN_AT_START = (
+    "materialise",
+    "dispatch",
+    "messages",
+    "escalate",
+    "digest",
+    "dashboards",
+    "attachments",
+)
 
 
 def run_job(app: Flask, name: str, job: Job) -> dict[str, int] | None:

@@ -1,39 +1,21 @@
-"""An appointment as an iCalendar file (RFC 5545) the person can add to their phone."""
+"""An appointment as an iCalendar file (RFC 5545) the person can add to their phone, built with
+the ``icalendar`` library.
+
+Every file about one appointment carries the same UID; a move raises SEQUENCE and a cancellation
+is METHOD:CANCEL, so the person's calendar updates the event instead of adding a second one.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from flask_babel import gettext as _
+from icalendar import Calendar, Event
 
 from casework.appointments.models import AirportBooking, Appointment
 from casework.core.time import utcnow
 
 PRODUCT = "-//Gouvernement du Québec//casework Accompagnement Québec//FR"
-
-
-def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
-
-
-def _stamp(moment: datetime) -> str:
-    return moment.strftime("%Y%m%dT%H%M%SZ")
-
-
-def _fold(line: str) -> str:
-    """Lines longer than 75 octets continue on the next line after a space."""
-    encoded = line.encode()
-    if len(encoded) <= 75:
-        return line
-    parts, current = [], b""
-    for char in line:
-        piece = char.encode()
-        if len(current) + len(piece) > (75 if not parts else 74):
-            parts.append(current.decode())
-            current = b""
-        current += piece
-    parts.append(current.decode())
-    return "\r\n ".join(parts)
 
 
 def location_text(mode: str, place: str | None) -> str:
@@ -51,10 +33,20 @@ def location_of(appointment: Appointment) -> str:
     )
 
 
+def appointment_uid(appointment_id: int) -> str:
+    """One UID per appointment, whoever sends its file (the airport slip, the person's e-mails)."""
+    return f"appointment-{appointment_id}@casework.invalid"
+
+
+def sequence_of(appointment: Appointment) -> int:
+    """Grows with every change of the appointment (its version counter): 0 when booked."""
+    return max(0, (appointment.version or 1) - 1)
+
+
 def booking_calendar_file(booking: AirportBooking) -> str:
     """The first appointment as the counter booked it (the slip's own record)."""
     return calendar_file(
-        uid=f"airport-booking-{booking.id}",
+        uid=appointment_uid(booking.appointment_id),
         starts_at=booking.starts_at,
         ends_at=booking.ends_at,
         location=location_text(booking.mode or "in_person", booking.place),
@@ -62,30 +54,55 @@ def booking_calendar_file(booking: AirportBooking) -> str:
     )
 
 
-def calendar_file(
-    uid: str, starts_at: datetime, ends_at: datetime, location: str, type_label: str
-) -> str:
-    summary = _("Accompagnement Québec appointment")
-    description = _(
-        "%(type)s. Bring your immigration documents. To change it, call the service point.",
-        type=type_label,
+def appointment_calendar_file(appointment: Appointment, description: str) -> str:
+    """The appointment as it stands: booked or moved (a higher SEQUENCE), or cancelled."""
+    return calendar_file(
+        uid=appointment_uid(appointment.id),
+        starts_at=appointment.starts_at,
+        ends_at=appointment.ends_at,
+        location=location_of(appointment),
+        type_label=appointment.type.label,
+        sequence=sequence_of(appointment),
+        cancelled=appointment.status == "cancelled",
+        description=description,
     )
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        f"PRODID:{PRODUCT}",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-        "BEGIN:VEVENT",
-        f"UID:{uid}@casework.invalid",
-        f"DTSTAMP:{_stamp(utcnow())}",
-        f"DTSTART:{_stamp(starts_at)}",
-        f"DTEND:{_stamp(ends_at)}",
-        f"SUMMARY:{_escape(summary)}",
-        f"DESCRIPTION:{_escape(description)}",
-        f"LOCATION:{_escape(location)}",
-        "STATUS:CONFIRMED",
-        "END:VEVENT",
-        "END:VCALENDAR",
-    ]
-    return "\r\n".join(_fold(line) for line in lines) + "\r\n"
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC)
+
+
+def calendar_file(
+    uid: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    location: str,
+    type_label: str,
+    sequence: int = 0,
+    cancelled: bool = False,
+    description: str | None = None,
+) -> str:
+    calendar = Calendar()
+    calendar.add("prodid", PRODUCT)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "CANCEL" if cancelled else "PUBLISH")
+    event = Event()
+    event.add("uid", uid)
+    event.add("dtstamp", _utc(utcnow()))
+    event.add("dtstart", _utc(starts_at))
+    event.add("dtend", _utc(ends_at))
+    event.add("sequence", sequence)
+    event.add("summary", _("Accompagnement Québec appointment"))
+    event.add(
+        "description",
+        description
+        or _(
+            "%(type)s. Bring your immigration documents. To change it, call the service point.",
+            type=type_label,
+        ),
+    )
+    event.add("location", location)
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    calendar.add_component(event)
+    return calendar.to_ical().decode()

@@ -298,7 +298,53 @@ def show(appointment_id: int):
         outcome_form=OutcomeForm(version=appointment.version),
         cancel_form=cancel_form,
         started=appointment.starts_at <= utcnow(),
+        next_slots=_after_no_show(appointment),
+        rebook_form=ConfirmForm(),
         **_labels(),
+    )
+
+
+NEXT_SLOTS_OFFERED = 5
+
+
+def _after_no_show(appointment: Appointment) -> list:
+    """A missed appointment offers the next free slots of the same agent, type and mode."""
+    if appointment.status != "no_show" or appointment.case.is_closed:
+        return []
+    return find_slots(
+        SlotQuery(
+            duration=appointment.ends_at - appointment.starts_at,
+            mode=appointment.mode,
+            language=appointment.interpreter_language,
+            agent_id=appointment.case.agent_id,
+        ),
+        limit=NEXT_SLOTS_OFFERED,
+    )
+
+
+@bp.post("/<int:appointment_id>/nouveau-rendez-vous")
+@requires("appointments.book")
+def rebook(appointment_id: int):
+    """After a no-show: the slot chosen among those offered becomes a new appointment, which the
+    person is sent (confirmation and reminder, as they consented)."""
+    missed = load_or_abort(Appointment, appointment_id, "appointments.book")
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if missed.status != "no_show":
+        abort(409)
+    refusals_answered_by(partial(_shown_again, appointment_id))
+    new = operations.book_for_case(
+        current_user,
+        missed.case,
+        SlotRef.parse(request.form.get("slot")),
+        missed.type.code,
+        missed.mode,
+        missed.interpreter_language,
+    )
+    db.session.flush()
+    return done(
+        _("New appointment booked; the person is sent it as they agreed to be contacted."),
+        url_for("appointments.show", appointment_id=new.id),
     )
 
 

@@ -43,3 +43,12 @@ class CasesAnonymised(Event):
 
     case_ids: tuple[int, ...]
     at: datetime
+
+
+@dataclass(frozen=True)
+class ConsentWithdrawn(Event):
+    """A consent was withdrawn (by the agent, or by the person's opt-out): what it allowed stops."""
+
+    case_id: int
+    consent_id: int
+    purpose: str

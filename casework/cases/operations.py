@@ -28,7 +28,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from casework.cases import choices
-from casework.cases.events import CaseStatusChanged, CaseTransferred, TransferChanged
+from casework.cases.events import (
+    CaseStatusChanged,
+    CaseTransferred,
+    ConsentWithdrawn,
+    TransferChanged,
+)
 from casework.cases.models import (
     Case,
     CaseTransfer,
@@ -570,6 +575,7 @@ def withdraw_consent(
     consent.withdrawn_on = withdrawn_on
     consent.withdrawn_by_id = actor.id
     audit.record(actor, "consent.withdrawn", case, purpose=consent.purpose)
+    emit(ConsentWithdrawn(case_id=case.id, consent_id=consent.id, purpose=consent.purpose))
     return consent
 
 

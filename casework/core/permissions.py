@@ -123,6 +123,8 @@ POLICY: dict[str, dict[Role, Scope]] = {
     "reminders.act": {Role.AGENT: Scope.SELF, Role.SUPERVISOR: Scope.REGION},
     "reminders.reassign": {Role.SUPERVISOR: Scope.REGION},
     "reminders.rules": {Role.ADMIN: Scope.ALL},
+    # The texts of the messages sent to persons (confirmations, reminders).
+    "messages.templates": {Role.ADMIN: Scope.ALL},
     "audit.view": {Role.ADMIN: Scope.ALL},
     # Reports. Dashboards show aggregates of a region (all regions for an administrator).
     "reports.dashboard": {

@@ -161,6 +161,11 @@ CARDS: dict[Role, list[Card]] = {
             _l("The duration of a first interview and of a follow-up meeting."),
             "appointments.types",
         ),
+        Card(
+            _l("Message templates"),
+            _l("The confirmations and reminders sent to persons, by e-mail and SMS."),
+            "messages.templates",
+        ),
         REFERENCE,
     ],
 }

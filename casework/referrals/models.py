@@ -85,9 +85,12 @@ class Disclosure(db.Model):
     __tablename__ = "disclosures"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id", ondelete="CASCADE"))
+    # A referral's organisation, or another recipient named in ``recipient`` (the SMS gateway
+    # that receives the person's number to text them).
+    referral_id: Mapped[int | None] = mapped_column(ForeignKey("referrals.id", ondelete="CASCADE"))
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    recipient: Mapped[str | None] = mapped_column(String(120))
     disclosed_at: Mapped[datetime] = mapped_column(default=utcnow)
     disclosed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     categories: Mapped[list[str]] = mapped_column(JSON, default=list)

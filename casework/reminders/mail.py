@@ -75,7 +75,11 @@ class SmtpMailer:
         return message
 
     def send(self, to: str, subject: str, body: str, message_id: str) -> None:
-        message = self.build(to, subject, body, message_id)
+        self.deliver(self.build(to, subject, body, message_id))
+
+    def deliver(self, message: EmailMessage) -> None:
+        """Hand a built message over (``send``, or a message to a person with its calendar
+        file); raises ``MailError``."""
         client = self._connected()
         try:
             client.send_message(message)

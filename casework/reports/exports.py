@@ -554,7 +554,7 @@ def _add_referrals(by_case: dict[int, dict], ids: list[int]) -> None:
     )
     disclosures = db.session.execute(
         select(Disclosure, Organisation.name)
-        .join(Organisation, Organisation.id == Disclosure.organisation_id)
+        .outerjoin(Organisation, Organisation.id == Disclosure.organisation_id)
         .where(Disclosure.case_id.in_(ids))
         .order_by(Disclosure.disclosed_at, Disclosure.id)
     ).all()
@@ -583,7 +583,7 @@ def _add_referrals(by_case: dict[int, dict], ids: list[int]) -> None:
             (
                 d.case_id,
                 {
-                    "organisation": organisation_name,
+                    "organisation": organisation_name or d.recipient,
                     **_plain(d, ("disclosed_at", "categories", "legal_basis")),
                 },
             )

@@ -27,6 +27,7 @@ from casework.core.domain import DomainError
 from casework.core.permissions import Scope, scope_for
 from casework.core.time import local_today, utc_to_local, utcnow
 from casework.extensions import db
+from casework.messages.models import PersonMessage
 from casework.plans.models import Plan
 from casework.reference.models import Domain, Need, Organisation, Region, ServicePoint
 from casework.referrals import operations as referrals
@@ -508,6 +509,52 @@ def delays(period: Period, region_ids: list[int] | None) -> list[DelayStat]:
     ]
 
 
+# --- No-shows and reminders ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NoShowRow:
+    """Appointments of the period that were held or missed, by whether the person's reminder
+    of the day before reached them (sent by e-mail, or delivered by SMS)."""
+
+    reminded: bool
+    appointments: int
+    no_shows: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.no_shows / self.appointments if self.appointments else None
+
+
+def no_shows_by_reminder(period: Period, region_ids: list[int] | None) -> list[NoShowRow]:
+    start, end = period.utc_bounds
+    reached = (
+        select(PersonMessage.id)
+        .where(
+            PersonMessage.appointment_id == Appointment.id,
+            PersonMessage.kind == "reminder",
+            PersonMessage.status.in_(("sent", "delivered")),
+        )
+        .exists()
+    )
+    rows = db.session.execute(
+        select(
+            reached.label("reminded"),
+            func.count(),
+            func.sum(sa_case((Appointment.status == "no_show", 1), else_=0)),
+        )
+        .where(
+            Appointment.status.in_(("done", "no_show")),
+            Appointment.starts_at >= start,
+            Appointment.starts_at < end,
+            _in_regions(Appointment.region_id, region_ids),
+        )
+        .group_by(reached)
+    ).all()
+    found = {bool(reminded): (count, int(missed or 0)) for reminded, count, missed in rows}
+    return [NoShowRow(flag, *found.get(flag, (0, 0))) for flag in (True, False)]
+
+
 # --- The dashboard ------------------------------------------------------------------------
 
 
@@ -520,6 +567,7 @@ class Dashboard:
     funnel: list[FunnelRow]
     delays: list[DelayStat]
     reminders: list[Any]
+    no_shows: list[NoShowRow] = field(default_factory=list)
     computed_at: datetime | None = None  # when the figures were computed (snapshots)
 
     @property
@@ -541,6 +589,7 @@ def dashboard(
         funnel=referral_funnel(period, scope.region_ids),
         delays=delays(period, scope.region_ids),
         reminders=overdue_reminders(scope.region_ids),
+        no_shows=no_shows_by_reminder(period, scope.region_ids),
     )
 
 

@@ -91,6 +91,7 @@ def to_payload(board: reports.Dashboard) -> dict[str, Any]:
             [row.agent_name, row.region_code, row.count, row.oldest.isoformat()]
             for row in board.reminders
         ],
+        "no_shows": [list(astuple(row)) for row in board.no_shows],
     }
 
 
@@ -117,6 +118,8 @@ def from_payload(
             reports.OverdueByAgent(name, code, count, datetime.fromisoformat(oldest))
             for name, code, count, oldest in payload["reminders"]
         ],
+        # Snapshots kept before the no-show measure have none: it shows after the next refresh.
+        no_shows=[reports.NoShowRow(*row) for row in payload.get("no_shows", [])],
         computed_at=computed_at,
     )
 

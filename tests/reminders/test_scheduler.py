@@ -46,6 +46,7 @@ def test_the_scheduler_runs_every_job_in_montreal_time(app):
     assert {job.id for job in built.get_jobs()} == {
         "materialise",
         "dispatch",
+        "messages",
         "escalate",
         "digest",
         "retention",
