@@ -12,7 +12,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import force_locale, format_date, get_locale
+from flask_babel import force_locale, format_date, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -66,11 +66,18 @@ def _show(case, plan: Plan | None):
         add_form=add_form,
         schedule=schedule_form(plan) if plan and plan.is_draft else None,
         confirm=ConfirmForm(),
-        status_form=ActionStatusForm(data={"version": following.version if following else 0}),
+        status_form=_status_form(following),
         following=following,
         referrable=REFERRABLE_SERVICES,
         has_assessment=operations.latest_completed_assessment(case) is not None,
     )
+
+
+def _status_form(following: Plan | None) -> ActionStatusForm:
+    form = ActionStatusForm(data={"version": following.version if following else 0})
+    if following is not None:
+        form.fill_choices(following)
+    return form
 
 
 @bp.get("/")
@@ -224,31 +231,61 @@ def schedule(case_id: int):
     return _on_draft(case_id, None, _("Saved."))
 
 
-@bp.post("/finaliser")
+@bp.post("/demande-de-finalisation")
+@requires("plans.edit")
+def ask_finalise(case_id: int):
+    """The table's Finalise button: save what is on screen, then ask for confirmation."""
+    return _on_draft(case_id, None, next_url=url_for("plans.finalise", case_id=case_id))
+
+
+@bp.route("/finaliser", methods=["GET", "POST"])
 @requires("plans.edit")
 def finalise(case_id: int):
-    return _on_draft(
-        case_id,
-        lambda case, plan, v: operations.finalise(current_user, case, plan, v),
-        _("Plan finalised."),
+    """Confirm, then finalise the draft (GET asks, with what it records; POST finalises)."""
+    if request.method == "POST":
+        return _on_draft(
+            case_id,
+            lambda case, plan, v: operations.finalise(current_user, case, plan, v),
+            _("Plan finalised."),
+        )
+    case = load_case(case_id, "plans.edit")
+    plan = operations.latest(case)
+    if plan is None or not plan.is_draft:
+        return _back(case_id)
+    return render_template(
+        "plans/finalise.html",
+        case=case,
+        plan=plan,
+        form=VersionForm(data={"version": plan.version}),
+        services=operations.rules().services,
+        english=_english(),
+        assignees=ASSIGNEE_LABELS,
     )
 
 
-@bp.post("/actions/<int:action_id>/statut")
+@bp.post("/actions/statut")
 @requires("plans.edit")
-def action_status(case_id: int, action_id: int):
+def action_statuses(case_id: int):
+    """The selected actions of the finalised plan take the status chosen under the table."""
     case = load_case(case_id, "plans.edit")
     plan = operations.latest_final(case)
     if plan is None:
         abort(409)
     form = ActionStatusForm()
+    form.fill_choices(plan)
     if not _valid(form, case_id):
         return _back(case_id)
-    status, reason = form.status.data, form.reason.data
-    operations.set_action_status(
-        current_user, case, plan, action_id, status, reason, form.version.data
+    changed = operations.set_statuses(
+        current_user,
+        case,
+        plan,
+        form.actions.data,
+        form.status.data,
+        form.reason.data,
+        form.version.data,
     )
-    return done(_("Saved."), url_for("plans.current", case_id=case_id))
+    message = ngettext("%(num)d action updated.", "%(num)d actions updated.", changed)
+    return done(message, url_for("plans.current", case_id=case_id))
 
 
 def _for_the_person(case_id: int, output: str):
