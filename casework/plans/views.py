@@ -37,6 +37,7 @@ from casework.plans.forms import (
 )
 from casework.plans.models import Plan
 from casework.plans.pdf import PlanLine, render_plan
+from casework.plans.person import for_the_person
 from casework.plans.rules import REFERRABLE_SERVICES
 
 bp = Blueprint("plans", __name__, url_prefix="/dossiers/<int:case_id>/plan")
@@ -288,12 +289,21 @@ def action_statuses(case_id: int):
     return done(message, url_for("plans.current", case_id=case_id))
 
 
+def _print_language(person) -> str:
+    """French or English: the one asked for (``?langue=``), else the person's language when it
+    is English, else French."""
+    asked = request.args.get("langue")
+    if asked in ("en", "fr"):
+        return "en" if asked == "en" else "fr_CA"
+    return "en" if person.preferred_language == "en" else "fr_CA"
+
+
 def _for_the_person(case_id: int, output: str):
     case = load_case(case_id, "plans.read")
     plan = operations.latest_final(case)
     if plan is None:
         abort(404)
-    language = "en" if request.args.get("langue") == "en" else "fr_CA"
+    language = _print_language(case.person)
     audit.record(
         current_user, "plan.printed", case, number=plan.number, language=language, output=output
     )
@@ -316,36 +326,49 @@ def printable_pdf(case_id: int):
 
 def _plan_document(case, plan: Plan, english: bool, referred, upcoming) -> bytes:
     """The plan as a PDF in the current language: the steps still to take, and where."""
-    services = operations.rules().services
     lines = [
         PlanLine(
-            objective=action.objective_en if english and action.objective_en else action.objective,
-            action=action.label_en if english and action.label_en else action.label,
-            who=_("You") if action.assignee == "person" else _("Your agent"),
-            due=format_date(action.due_on, "long") if action.due_on else "—",
-            where=_where(action, referred, services, english),
+            objective=objective.title,
+            action=_with_bring(step.text, step.bring),
+            who=_("You") if step.yours else _("Your agent"),
+            due=format_date(step.due_on, "long") if step.due_on else "—",
+            where=" · ".join(step.where),
         )
-        for action in plan.actions
-        if action.status not in ("done", "abandoned")
+        for objective in for_the_person(plan, operations.rules().services, referred, english)
+        for step in objective.steps
     ]
+    point = case.service_point
     return render_plan(
-        title=_("My action plan"),
+        title=_("Your action plan"),
         header=[
             _("%(label)s: %(count)s", label=label, count=value)
             for label, value in (
                 (_("Name"), case.person.full_name),
-                (
-                    _("My integration agent"),
-                    f"{case.agent.full_name} · {case.service_point.name}",
-                ),
+                (_("Your integration agent"), _agent_contact(case)),
                 (_("Plan of"), format_date(plan.finalised_at, "long")),
-                (_("My next appointment"), _next_appointment_text(upcoming)),
+                (_("Your next appointment"), _next_appointment_text(upcoming)),
             )
+            if value
         ],
         columns=[_("What to do"), _("Who does it"), _("By"), _("Where")],
         lines=lines,
-        footer=_("Keep this page. Your agent will follow up with you on these steps."),
+        footer=" ".join(
+            [_("Keep this plan: your agent follows up with you on each step.")]
+            + ([_("Questions? Call %(phone)s.", phone=point.phone)] if point.phone else [])
+        ),
     )
+
+
+def _with_bring(text: str, bring: str | None) -> str:
+    if not bring:
+        return text
+    return "\n".join([text, _("What to bring: %(items)s", items=bring)])
+
+
+def _agent_contact(case) -> str:
+    point = case.service_point
+    parts = [case.agent.full_name, point.name, point.address, point.phone, case.agent.email]
+    return " · ".join(part for part in parts if part)
 
 
 def _next_appointment_text(appointment) -> str:
@@ -360,15 +383,6 @@ def _next_appointment_text(appointment) -> str:
     )
 
 
-def _where(action, referred, services, english: bool) -> str:
-    if action.id in referred:
-        organisation = referred[action.id]
-        contacts = [organisation.address, organisation.contact_phone, organisation.contact_email]
-        return " · ".join([organisation.name, *[c for c in contacts if c]])
-    labels = services.get(action.service, {})
-    return (labels.get("label_en") if english else None) or labels.get("label", "")
-
-
 @bp.get("/imprimer")
 @requires("plans.read")
 def printable(case_id: int):
@@ -381,8 +395,9 @@ def printable(case_id: int):
             person=case.person,
             plan=plan,
             english=language == "en",
-            services=operations.rules().services,
-            referred=referred,
+            objectives=for_the_person(
+                plan, operations.rules().services, referred, language == "en"
+            ),
             print_language=language,
             upcoming=upcoming,
             modes=appointment_operations.MODES,
