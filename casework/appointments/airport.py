@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from casework.appointments.slots import to_local
+from casework.core.i18n import format_clock
 
 SERVICE_POINT = "AEROPORT-YUL"
 
@@ -25,8 +27,9 @@ class Counter:
 
     @property
     def hours(self) -> str:
-        closes = "24:00" if self.closes is None else self.closes.strftime("%H:%M")
-        return f"{self.opens:%H:%M}–{closes}"
+        """« 11 h 00 – minuit », "11:00 AM – midnight": the one time format of the pages."""
+        closes = _("midnight") if self.closes is None else format_clock(self.closes)
+        return f"{format_clock(self.opens)} – {closes}"
 
 
 # International arrivals 11:00–24:00, domestic arrivals 07:00–23:00, every day.

@@ -100,6 +100,9 @@ class AirportForm(BaseForm):
     )
 
     def fill_choices(self, regions, host_cities, service_points) -> None:
+        """The lists of the console; the service points are those of the destination region
+        once one is chosen (each option says its region, for the script that filters them as
+        the region changes)."""
         languages = choices.language_choices()
         self.flight_type.choices = _blank() + _options(operations.FLIGHT_TYPES)
         self.immigration_category.choices = _blank() + _options(choices.IMMIGRATION_CATEGORIES)
@@ -110,9 +113,27 @@ class AirportForm(BaseForm):
         self.preferred_language.choices = _blank() + languages
         self.interpreter_language.choices = _blank() + languages
         self.mode.choices = _options(operations.MODES)
-        self.service_point_id.choices = _blank(_l("Any in the region")) + [
-            (p.id, f"{p.name} ({p.region.code})") for p in service_points
+        region_id = self.destination_region_id.data
+        self._point_regions = {p.id: p.region_id for p in service_points}
+        self.all_service_points = [
+            (p.id, f"{p.name} ({p.region.code})", p.region_id) for p in service_points
         ]
+        self.service_point_id.choices = _blank(_l("Any in the region")) + [
+            (p.id, f"{p.name} ({p.region.code})", {"data-region": p.region_id})
+            for p in service_points
+            if not region_id or p.region_id == region_id
+        ]
+
+    def validate_service_point_id(self, field) -> None:
+        region_id = self.destination_region_id.data
+        if (
+            field.data
+            and region_id
+            and getattr(self, "_point_regions", {}).get(field.data) != region_id
+        ):
+            raise ValidationError(
+                _l("Choose a service point of the destination region, or « Any in the region ».")
+            )
 
     def intake(self) -> AirportIntake:
         return AirportIntake(

@@ -181,6 +181,7 @@ def slip(booking_id: int):
         html = render_template(
             "appointments/slip.html",
             booking=booking,
+            point=booking.appointment.service_point,
             type_label=booking.appointment.type.label,
             language=language,
             **_labels(),

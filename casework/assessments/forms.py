@@ -5,7 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Optional
 from wtforms.widgets import HiddenInput
 
@@ -57,6 +65,12 @@ class AssessmentBaseForm(BaseForm):
     version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
 
 
+class CompleteForm(BaseForm):
+    """Completion of the draft at the version the agent reviewed."""
+
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+
+
 def build_form(
     domains: list[Domain],
     occupations: list[Occupation],
@@ -74,7 +88,7 @@ def build_form(
             setattr(
                 AssessmentForm,
                 f"level_{need.id}",
-                SelectField(need.label, choices=level_choices, default="none"),
+                RadioField(need.label, choices=level_choices, default="none"),
             )
             setattr(
                 AssessmentForm,
@@ -125,3 +139,14 @@ def values_from(form: AssessmentBaseForm, domains: list[Domain]) -> AssessmentVa
             values.notes[need.id] = form[f"notes_{need.id}"].data
         values.assets[domain.id] = form[f"assets_{domain.id}"].data
     return values
+
+
+def highlighted(form: AssessmentBaseForm, domains: list[Domain]) -> dict[str, list[Any]]:
+    """The urgent and high needs as the form holds them (what the running summary shows)."""
+    found: dict[str, list[Any]] = {"urgent": [], "high": []}
+    for domain in domains:
+        for need in domain.needs:
+            level = form[f"level_{need.id}"].data
+            if level in found:
+                found[level].append(need)
+    return found

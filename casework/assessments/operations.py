@@ -193,16 +193,49 @@ def _validate(
             f"assets_{domain_id}",
         )
     if complete:
-        require(
-            values.interview_date is not None,
-            _l("Give the interview date to complete the assessment."),
-            "interview_date",
+        _require_ready(values.interview_date, values.interview_mode)
+
+
+def _require_ready(interview_date: date | None, interview_mode: str | None) -> None:
+    """What completing needs beyond a valid draft: when and how the interview took place."""
+    if interview_date is None:
+        raise AssessmentError(
+            _l("Give the interview date to complete the assessment."), "interview_date"
         )
-        require(
-            values.interview_mode is not None,
-            _l("Give the interview mode to complete the assessment."),
-            "interview_mode",
+    if interview_mode is None:
+        raise AssessmentError(
+            _l("Give the interview mode to complete the assessment."), "interview_mode"
         )
+
+
+def check_ready(assessment: Assessment) -> None:
+    """Refuse (AssessmentError on the field) a draft that cannot be completed as it stands."""
+    _require_ready(assessment.interview_date, assessment.interview_mode)
+
+
+def complete(actor: Any, assessment: Assessment, expected_version: int) -> None:
+    """Complete the draft as saved, after the agent confirmed the summary of what it records."""
+    if not assessment.is_draft:
+        raise AssessmentError(
+            _l("A completed assessment cannot be changed; start a re-assessment.")
+        )
+    if assessment.version != expected_version:
+        raise StaleEdit()
+    check_ready(assessment)
+    _mark_completed(actor, assessment)
+
+
+def _mark_completed(actor: Any, assessment: Assessment) -> None:
+    assessment.status = "completed"
+    assessment.completed_at = utcnow()
+    assessment.completed_by_id = actor.id
+    case = db.session.get(Case, assessment.case_id)
+    if case.status == "new":
+        case.status = "active"
+    db.session.flush()
+    audit.record(
+        actor, "assessment.completed", case, assessment_id=assessment.id, number=assessment.number
+    )
 
 
 def save(
@@ -243,16 +276,14 @@ def save(
         row.assets = (text or "").strip() or None
     # Bump the version even when only child rows changed, so a second tab sees a conflict.
     assessment.updated_at = utcnow()
-    case = db.session.get(Case, assessment.case_id)
-    if complete:
-        assessment.status = "completed"
-        assessment.completed_at = utcnow()
-        assessment.completed_by_id = actor.id
-        if case.status == "new":
-            case.status = "active"
     db.session.flush()
-    action = "assessment.completed" if complete else "assessment.saved"
-    audit.record(actor, action, case, assessment_id=assessment.id, number=assessment.number)
+    if complete:
+        _mark_completed(actor, assessment)
+        return
+    case = db.session.get(Case, assessment.case_id)
+    audit.record(
+        actor, "assessment.saved", case, assessment_id=assessment.id, number=assessment.number
+    )
 
 
 @dataclass(frozen=True)
@@ -272,6 +303,26 @@ def at_a_glance(assessment: Assessment | None, domains: list[Domain]) -> list[Do
         highest = max(open_levels, key=LEVELS.index) if open_levels else None
         summaries.append(DomainSummary(domain, len(open_levels), highest))
     return summaries
+
+
+@dataclass(frozen=True)
+class OpenNeed:
+    domain: Domain
+    need: Need
+    level: str
+    notes: str | None
+
+
+def open_needs(assessment: Assessment, domains: list[Domain]) -> list[OpenNeed]:
+    """The open needs of a version, the most severe first (the completion summary)."""
+    by_need = {n.need_id: n for n in assessment.needs}
+    found = [
+        OpenNeed(domain, need, row.level, row.notes)
+        for domain in domains
+        for need in domain.needs
+        if (row := by_need.get(need.id)) is not None and row.level in OPEN_LEVELS
+    ]
+    return sorted(found, key=lambda item: -LEVELS.index(item.level))
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from casework.assessments import operations
-from casework.assessments.forms import build_form, values_from
+from casework.assessments.forms import CompleteForm, build_form, highlighted, values_from
 from casework.assessments.models import Assessment
 from casework.cases.models import Case
 from casework.cases.views import load_case, read_on_get
@@ -20,6 +20,7 @@ from casework.core import audit
 from casework.core.forms import ConfirmForm, confirmed, submitted
 from casework.core.navigation import done
 from casework.core.permissions import requires
+from casework.core.unit_of_work import refusals_go_to
 from casework.extensions import db
 
 bp = Blueprint("assessments", __name__, url_prefix="/dossiers/<int:case_id>/evaluation")
@@ -91,26 +92,86 @@ def start(case_id: int):
 @requires("assessments.edit")
 def edit(case_id: int):
     case = load_case(case_id, "assessments.edit", read=read_on_get())
-    draft = operations.latest(case)
-    if draft is None or not draft.is_draft:
-        message = _("There is no draft to edit: start an assessment first.")
-        return done(message, url_for("assessments.current", case_id=case.id), "info")
+    draft = _draft_or_none(case)
+    if draft is None:
+        return _no_draft(case)
     domains = operations.catalogue()
     posted = request.form if request.method == "POST" else None
     form = build_form(domains, operations.occupations(), draft, formdata=posted)
     page = partial(
-        render_template, "assessments/edit.html", case=case, form=form, domains=domains, draft=draft
+        render_template,
+        "assessments/edit.html",
+        case=case,
+        form=form,
+        domains=domains,
+        draft=draft,
+        highlighted=highlighted(form, domains),
     )
     if not submitted(form, page):
         if form.is_submitted():
             flash(_("The assessment was not saved: correct the fields marked below."), "error")
         return page()
-    complete = request.form.get("action") == "complete"
-    values = values_from(form, domains)
-    operations.save(current_user, draft, values, form.version.data, complete=complete)
-    if complete:
-        return done(_("Assessment completed."), url_for("assessments.current", case_id=case.id))
+    operations.save(current_user, draft, values_from(form, domains), form.version.data)
+    if request.form.get("action") == "review":
+        operations.check_ready(draft)
+        return redirect(url_for("assessments.confirm", case_id=case.id))
     return done(_("Draft saved."), url_for("assessments.edit", case_id=case.id))
+
+
+def _draft_or_none(case: Case) -> Assessment | None:
+    draft = operations.latest(case)
+    return draft if draft is not None and draft.is_draft else None
+
+
+def _no_draft(case: Case):
+    message = _("There is no draft to edit: start an assessment first.")
+    return done(message, url_for("assessments.current", case_id=case.id), "info")
+
+
+@bp.route("/terminer", methods=["GET", "POST"])
+@requires("assessments.edit")
+def confirm(case_id: int):
+    """What completing will record, then completion on the agent's confirmation."""
+    case = load_case(case_id, "assessments.edit", read=read_on_get())
+    draft = _draft_or_none(case)
+    if draft is None:
+        return _no_draft(case)
+    form = CompleteForm(data={"version": draft.version})
+    domains = operations.catalogue()
+    page = partial(
+        render_template,
+        "assessments/confirm.html",
+        case=case,
+        draft=draft,
+        form=form,
+        needs=operations.open_needs(draft, domains),
+        occupations={o.cnp: o for o in operations.occupations()},
+    )
+    if not submitted(form, page):
+        if request.method == "GET":
+            refusals_go_to(url_for("assessments.edit", case_id=case.id))
+            operations.check_ready(draft)
+        return page()
+    operations.complete(current_user, draft, form.version.data)
+    return done(_("Assessment completed."), url_for("assessments.completed", case_id=case.id))
+
+
+@bp.get("/terminee")
+@requires("assessments.read")
+def completed(case_id: int):
+    """The confirmation of a completed assessment, and the next step: the plan."""
+    case = load_case(case_id, "assessments.read")
+    latest = operations.latest(case)
+    if latest is None or latest.is_draft:
+        return redirect(url_for("assessments.current", case_id=case.id))
+    audit.record(current_user, "assessment.viewed", case, number=latest.number)
+    return render_template(
+        "assessments/completed.html",
+        case=case,
+        assessment=latest,
+        needs=operations.open_needs(latest, operations.catalogue()),
+        generate_form=ConfirmForm(),
+    )
 
 
 @bp.get("/comparer")

@@ -26,6 +26,7 @@ from casework.cases import choices
 from casework.cases.operations import InteractionFields, PersonFields
 from casework.cases.search import query_terms
 from casework.core.forms import BaseForm, CachedSelect, max_length, required
+from casework.core.time import local_now, local_today
 
 
 def parse_id(value) -> int | None:
@@ -234,6 +235,7 @@ class InteractionForm(BaseForm):
         _l("Date and time"),
         validators=[InputRequired(message=_l("This field is required."))],
         format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
+        default=local_now,
     )
     duration_minutes = IntegerField(_l("Duration (minutes)"), validators=[Optional()])
     mode = SelectField(_l("Mode"), filters=[_none_if_empty], validate_choice=False)
@@ -268,7 +270,9 @@ class InteractionForm(BaseForm):
 class ConsentForm(BaseForm):
     purpose = SelectField(_l("Purpose"), validators=[required()], validate_choice=False)
     given_on = DateField(
-        _l("Given on"), validators=[InputRequired(message=_l("This field is required."))]
+        _l("Given on"),
+        validators=[InputRequired(message=_l("This field is required."))],
+        default=local_today,
     )
     method = SelectField(_l("How it was obtained"), validators=[required()], validate_choice=False)
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 
+from babel.dates import format_time as format_wall_clock
 from flask import has_request_context, session
 from flask_babel import format_datetime, format_time, get_locale, ngettext
 from flask_babel import gettext as _
@@ -43,7 +44,10 @@ def format_moment(value) -> str:
 
 def format_clock(value) -> str:
     """A time of day as people write it: « 9 h 45 », "9:45 AM" — the one time format of every
-    page, slip and message (a naive datetime is UTC, shown in Québec's time)."""
+    page, slip and message (a naive datetime is UTC, shown in Québec's time; a ``time`` is a
+    wall-clock time already in Québec's time — opening hours, availability — and stays as is)."""
+    if isinstance(value, time):
+        return format_wall_clock(value, _pattern(CLOCK_PATTERNS), locale=get_locale())
     return format_time(value, _pattern(CLOCK_PATTERNS))
 
 

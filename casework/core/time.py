@@ -30,6 +30,11 @@ def utc_to_local(moment: datetime) -> datetime:
 EARLIEST_PLAUSIBLE_YEAR = 1900
 
 
+def local_now() -> datetime:
+    """Now in Québec, naive wall-clock time to the minute: the default of a form's moment."""
+    return utc_to_local(utcnow()).replace(second=0, microsecond=0)
+
+
 def local_today() -> date:
     """Today in Québec, whatever the server's own time zone."""
     return datetime.now(ZoneInfo(LOCAL_TIMEZONE)).date()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import DateField, IntegerField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import InputRequired, Optional
 from wtforms.widgets import HiddenInput
 
@@ -54,8 +54,22 @@ class NewActionForm(VersionForm):
 
 
 class ActionStatusForm(VersionForm):
-    status = SelectField(_l("Status"), choices=list(STATUS_LABELS.items()), validate_choice=False)
-    reason = TextAreaField(_l("Reason (when abandoned)"), validators=[Optional(), max_length(2000)])
+    """Several actions of the finalised plan, selected in its table, given one status."""
+
+    actions = SelectMultipleField(
+        _l("Select"),
+        coerce=int,
+        validators=[InputRequired(message=_l("Select at least one action."))],
+    )
+    status = SelectField(_l("New status"), choices=list(STATUS_LABELS.items()))
+    reason = StringField(
+        _l("Reason (when abandoned)"),
+        validators=[Optional(), max_length(2000)],
+        filters=[lambda value: value or None],
+    )
+
+    def fill_choices(self, plan: Plan) -> None:
+        self.actions.choices = [(action.id, action.label) for action in plan.actions]
 
 
 def schedule_form(plan: Plan, formdata=None) -> VersionForm:

@@ -371,6 +371,33 @@ def set_action_status(
     )
 
 
+def set_statuses(
+    actor: Any,
+    case: Case,
+    plan: Plan,
+    action_ids: list[int],
+    status: str,
+    reason: str | None,
+    expected_version: int,
+) -> int:
+    """Give several actions of the finalised plan one status at once, at the version the agent
+    saw (a stale page is a 409 for all of them, none is changed). Returns how many changed."""
+    if plan.is_draft:
+        raise PlanError(_l("Finalise the plan before following up its actions."))
+    if plan.version != expected_version:
+        raise StaleEdit()
+    if not action_ids:
+        raise PlanError(_l("Select at least one action."), "actions")
+    changed = 0
+    for action_id in dict.fromkeys(action_ids):
+        action = _action(plan, action_id)
+        if action.status == status and status != "abandoned":
+            continue
+        set_action_status(actor, case, plan, action_id, status, reason)
+        changed += 1
+    return changed
+
+
 # --- Where each action sends the person -------------------------------------------------------
 
 # The printed plan tells the person where to go for each step. The plan knows the service; the

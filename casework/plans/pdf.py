@@ -41,6 +41,11 @@ class PlanLine:
     where: str
 
 
+def _lines(text: str) -> str:
+    """Escaped text whose line breaks print as line breaks."""
+    return "<br/>".join(escape(part) for part in text.split("\n"))
+
+
 def _fonts() -> Fonts:
     """The first usable TrueType font with its bold face, or Helvetica and Helvetica-Bold."""
     for candidate in FONT_CANDIDATES:
@@ -116,7 +121,7 @@ def render_plan(
     for line in lines:
         rows.append(
             [
-                Paragraph(f"<b>{escape(line.objective)}</b><br/>{escape(line.action)}", body),
+                Paragraph(f"<b>{escape(line.objective)}</b><br/>{_lines(line.action)}", body),
                 Paragraph(escape(line.who), body),
                 Paragraph(escape(line.due), body),
                 Paragraph(escape(line.where), body),

@@ -12,7 +12,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import force_locale, format_date, get_locale
+from flask_babel import force_locale, format_date, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -37,6 +37,7 @@ from casework.plans.forms import (
 )
 from casework.plans.models import Plan
 from casework.plans.pdf import PlanLine, render_plan
+from casework.plans.person import for_the_person
 from casework.plans.rules import REFERRABLE_SERVICES
 
 bp = Blueprint("plans", __name__, url_prefix="/dossiers/<int:case_id>/plan")
@@ -66,11 +67,18 @@ def _show(case, plan: Plan | None):
         add_form=add_form,
         schedule=schedule_form(plan) if plan and plan.is_draft else None,
         confirm=ConfirmForm(),
-        status_form=ActionStatusForm(data={"version": following.version if following else 0}),
+        status_form=_status_form(following),
         following=following,
         referrable=REFERRABLE_SERVICES,
         has_assessment=operations.latest_completed_assessment(case) is not None,
     )
+
+
+def _status_form(following: Plan | None) -> ActionStatusForm:
+    form = ActionStatusForm(data={"version": following.version if following else 0})
+    if following is not None:
+        form.fill_choices(following)
+    return form
 
 
 @bp.get("/")
@@ -224,31 +232,70 @@ def schedule(case_id: int):
     return _on_draft(case_id, None, _("Saved."))
 
 
-@bp.post("/finaliser")
+@bp.post("/demande-de-finalisation")
+@requires("plans.edit")
+def ask_finalise(case_id: int):
+    """The table's Finalise button: save what is on screen, then ask for confirmation."""
+    return _on_draft(case_id, None, next_url=url_for("plans.finalise", case_id=case_id))
+
+
+@bp.route("/finaliser", methods=["GET", "POST"])
 @requires("plans.edit")
 def finalise(case_id: int):
-    return _on_draft(
-        case_id,
-        lambda case, plan, v: operations.finalise(current_user, case, plan, v),
-        _("Plan finalised."),
+    """Confirm, then finalise the draft (GET asks, with what it records; POST finalises)."""
+    if request.method == "POST":
+        return _on_draft(
+            case_id,
+            lambda case, plan, v: operations.finalise(current_user, case, plan, v),
+            _("Plan finalised."),
+        )
+    case = load_case(case_id, "plans.edit")
+    plan = operations.latest(case)
+    if plan is None or not plan.is_draft:
+        return _back(case_id)
+    return render_template(
+        "plans/finalise.html",
+        case=case,
+        plan=plan,
+        form=VersionForm(data={"version": plan.version}),
+        services=operations.rules().services,
+        english=_english(),
+        assignees=ASSIGNEE_LABELS,
     )
 
 
-@bp.post("/actions/<int:action_id>/statut")
+@bp.post("/actions/statut")
 @requires("plans.edit")
-def action_status(case_id: int, action_id: int):
+def action_statuses(case_id: int):
+    """The selected actions of the finalised plan take the status chosen under the table."""
     case = load_case(case_id, "plans.edit")
     plan = operations.latest_final(case)
     if plan is None:
         abort(409)
     form = ActionStatusForm()
+    form.fill_choices(plan)
     if not _valid(form, case_id):
         return _back(case_id)
-    status, reason = form.status.data, form.reason.data
-    operations.set_action_status(
-        current_user, case, plan, action_id, status, reason, form.version.data
+    changed = operations.set_statuses(
+        current_user,
+        case,
+        plan,
+        form.actions.data,
+        form.status.data,
+        form.reason.data,
+        form.version.data,
     )
-    return done(_("Saved."), url_for("plans.current", case_id=case_id))
+    message = ngettext("%(num)d action updated.", "%(num)d actions updated.", changed)
+    return done(message, url_for("plans.current", case_id=case_id))
+
+
+def _print_language(person) -> str:
+    """French or English: the one asked for (``?langue=``), else the person's language when it
+    is English, else French."""
+    asked = request.args.get("langue")
+    if asked in ("en", "fr"):
+        return "en" if asked == "en" else "fr_CA"
+    return "en" if person.preferred_language == "en" else "fr_CA"
 
 
 def _for_the_person(case_id: int, output: str):
@@ -256,7 +303,7 @@ def _for_the_person(case_id: int, output: str):
     plan = operations.latest_final(case)
     if plan is None:
         abort(404)
-    language = "en" if request.args.get("langue") == "en" else "fr_CA"
+    language = _print_language(case.person)
     audit.record(
         current_user, "plan.printed", case, number=plan.number, language=language, output=output
     )
@@ -279,36 +326,49 @@ def printable_pdf(case_id: int):
 
 def _plan_document(case, plan: Plan, english: bool, referred, upcoming) -> bytes:
     """The plan as a PDF in the current language: the steps still to take, and where."""
-    services = operations.rules().services
     lines = [
         PlanLine(
-            objective=action.objective_en if english and action.objective_en else action.objective,
-            action=action.label_en if english and action.label_en else action.label,
-            who=_("You") if action.assignee == "person" else _("Your agent"),
-            due=format_date(action.due_on, "long") if action.due_on else "—",
-            where=_where(action, referred, services, english),
+            objective=objective.title,
+            action=_with_bring(step.text, step.bring),
+            who=_("You") if step.yours else _("Your agent"),
+            due=format_date(step.due_on, "long") if step.due_on else "—",
+            where=" · ".join(step.where),
         )
-        for action in plan.actions
-        if action.status not in ("done", "abandoned")
+        for objective in for_the_person(plan, operations.rules().services, referred, english)
+        for step in objective.steps
     ]
+    point = case.service_point
     return render_plan(
-        title=_("My action plan"),
+        title=_("Your action plan"),
         header=[
             _("%(label)s: %(count)s", label=label, count=value)
             for label, value in (
                 (_("Name"), case.person.full_name),
-                (
-                    _("My integration agent"),
-                    f"{case.agent.full_name} · {case.service_point.name}",
-                ),
+                (_("Your integration agent"), _agent_contact(case)),
                 (_("Plan of"), format_date(plan.finalised_at, "long")),
-                (_("My next appointment"), _next_appointment_text(upcoming)),
+                (_("Your next appointment"), _next_appointment_text(upcoming)),
             )
+            if value
         ],
         columns=[_("What to do"), _("Who does it"), _("By"), _("Where")],
         lines=lines,
-        footer=_("Keep this page. Your agent will follow up with you on these steps."),
+        footer=" ".join(
+            [_("Keep this plan: your agent follows up with you on each step.")]
+            + ([_("Questions? Call %(phone)s.", phone=point.phone)] if point.phone else [])
+        ),
     )
+
+
+def _with_bring(text: str, bring: str | None) -> str:
+    if not bring:
+        return text
+    return "\n".join([text, _("What to bring: %(items)s", items=bring)])
+
+
+def _agent_contact(case) -> str:
+    point = case.service_point
+    parts = [case.agent.full_name, point.name, point.address, point.phone, case.agent.email]
+    return " · ".join(part for part in parts if part)
 
 
 def _next_appointment_text(appointment) -> str:
@@ -323,15 +383,6 @@ def _next_appointment_text(appointment) -> str:
     )
 
 
-def _where(action, referred, services, english: bool) -> str:
-    if action.id in referred:
-        organisation = referred[action.id]
-        contacts = [organisation.address, organisation.contact_phone, organisation.contact_email]
-        return " · ".join([organisation.name, *[c for c in contacts if c]])
-    labels = services.get(action.service, {})
-    return (labels.get("label_en") if english else None) or labels.get("label", "")
-
-
 @bp.get("/imprimer")
 @requires("plans.read")
 def printable(case_id: int):
@@ -344,8 +395,9 @@ def printable(case_id: int):
             person=case.person,
             plan=plan,
             english=language == "en",
-            services=operations.rules().services,
-            referred=referred,
+            objectives=for_the_person(
+                plan, operations.rules().services, referred, language == "en"
+            ),
             print_language=language,
             upcoming=upcoming,
             modes=appointment_operations.MODES,

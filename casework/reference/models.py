@@ -45,8 +45,17 @@ class ServicePoint(db.Model):
     city: Mapped[str | None] = mapped_column(String(80))
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
     illustrative: Mapped[bool] = mapped_column(default=True)
+    # What the person is told on the slip and the printed plan: where, whom to call, how to get
+    # there (seed/service_points.yaml says which values are illustrative).
+    address: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(30))
+    directions: Mapped[str | None] = mapped_column(Text)
+    directions_en: Mapped[str | None] = mapped_column(Text)
 
     region: Mapped[Region] = relationship()
+
+    def directions_in(self, english: bool) -> str | None:
+        return (self.directions_en if english else None) or self.directions
 
     @property
     def is_directorate(self) -> bool:

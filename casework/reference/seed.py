@@ -115,6 +115,10 @@ def load_service_points(seed_dir: Path, regions: dict[str, Region]) -> Upserter:
             city=item.get("city"),
             region=region,
             illustrative=bool(item.get("demo", True)),
+            address=item.get("address"),
+            phone=item.get("phone"),
+            directions=item.get("directions"),
+            directions_en=item.get("directions_en"),
         )
     return upsert
 

@@ -82,7 +82,8 @@ def counts(app) -> tuple[int, int, int, int]:
 
 def test_console_shows_opening_hours_and_an_empty_day(client, counter):
     html = client.get("/aeroport/").get_data(as_text=True)
-    assert "11:00–24:00" in html and "07:00–23:00" in html
+    assert "11 h 00 – minuit" in html and "7 h 00 – 23 h 00" in html
+    assert not re.search(r"\b\d{1,2}:\d{2}\b", html)  # one time format: « 9 h 45 »
     assert "Aucune réservation aujourd'hui" in unescape(html)
 
 
@@ -317,3 +318,50 @@ def test_a_slip_shows_what_the_counter_booked_and_only_to_its_author(
     assert other.get(location).status_code == 403
     assert other.get(location + "/rendez-vous.ics").status_code == 403
     assert "Amina" in other.get("/aeroport/").get_data(as_text=True)  # today's list, unlinked
+
+
+def _point_id(app, code: str) -> int:
+    from casework.reference.models import ServicePoint
+
+    with app.app_context():
+        return db.session.scalar(select(ServicePoint.id).where(ServicePoint.code == code))
+
+
+def test_the_search_lands_on_the_slots_with_the_first_one_focused(app, client, agent, counter):
+    page = client.get("/aeroport/").text
+    assert 'action="/aeroport/#creneaux"' in page
+    html = search(client, intake(app)).text
+    assert '<fieldset class="slot-picker" id="creneaux">' in html
+    first = re.search(r'<input type="radio" name="slot" id="slot-1"[^>]*>', html).group(0)
+    assert "autofocus" in first and "checked" in first
+    assert 'id="given_names"' in html and "autofocus" not in html.split('id="creneaux"')[0]
+
+
+def test_service_points_follow_the_destination_region(app, client, agent, counter):
+    montreal, laval = _point_id(app, "DR-MTL"), _point_id(app, "ANT-LAVAL")
+    page = client.get("/aeroport/").text
+    select_html = page.split('id="service_point_id"')[1].split("</select>")[0]
+    assert f'value="{montreal}"' in select_html and f'value="{laval}"' in select_html
+    assert "js/airport.js" in page and 'id="service-point-options"' in page
+    # After a search for Montréal (06), only Montréal's points are offered, without a script.
+    html = search(client, intake(app)).text
+    select_html = html.split('id="service_point_id"')[1].split("</select>")[0]
+    assert f'value="{montreal}"' in select_html and f'value="{laval}"' not in select_html
+    # A point of another region is refused with a message, and nothing is booked.
+    before = counts(app)
+    refused = search(client, intake(app, service_point_id=str(laval)))
+    assert refused.status_code == 400
+    assert "Choisissez un point de service de la région de destination" in unescape(refused.text)
+    assert counts(app) == before
+
+
+def test_the_slip_gives_the_address_phone_and_directions(app, client, agent, counter):
+    data = intake(app)
+    response = book(client, data, first_slot(search(client, data).text))
+    slip = unescape(client.get(response.headers["Location"]).text)
+    assert "285, rue Notre-Dame Ouest" in slip and "514 555-0101" in slip
+    assert "Pour s'y rendre" in slip and "Métro Place-d'Armes" in slip
+    assert "appelez le point de service au 514 555-0101" in slip
+    assert not re.search(r"\b\d{1,2}:\d{2}\b", slip)
+    english = unescape(client.get(response.headers["Location"] + "?langue=en").text)
+    assert "How to get there" in english and "rue Saint-Urbain exit" in english

@@ -55,7 +55,7 @@ def test_agent_adds_and_removes_a_weekly_period(app, client, login):
         assert window.remote_interpretation and window.interpreter_languages == ["es"]
         window_id = window.id
     page = client.get(PATH).text
-    assert "08:30–12:00" in page and "Mardi" in page
+    assert "8 h 30 – 12 h 00" in page and "Mardi" in page
     confirm = client.get(f"{PATH}/periodes/{window_id}/supprimer")
     assert confirm.status_code == 200 and "Retirer cette plage" in confirm.text
     assert helpers.post_form(client, f"{PATH}/periodes/{window_id}/supprimer").status_code == 302

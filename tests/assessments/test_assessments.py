@@ -1,5 +1,6 @@
 """Needs assessment: drafts, completion, versions, comparison, conflicts, validation."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -31,6 +32,21 @@ def _start(client, case_id):
     )
     assert response.status_code == 302
     return client.get(f"/dossiers/{case_id}/evaluation/modifier")
+
+
+def _complete(client, case_id, data: dict) -> None:
+    """Review and complete: the draft saved, then the confirmation page's button."""
+    edit = f"/dossiers/{case_id}/evaluation/modifier"
+    response = helpers.post_form(client, edit, {**data, "action": "review"})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/dossiers/{case_id}/evaluation/terminer")
+    confirm = client.get(f"/dossiers/{case_id}/evaluation/terminer")
+    assert confirm.status_code == 200
+    fields = helpers.form_fields(confirm.text)
+    assert "Terminer l&#39;évaluation" in confirm.text or "Terminer l'évaluation" in confirm.text
+    completed = client.post(f"/dossiers/{case_id}/evaluation/terminer", data=fields)
+    assert completed.status_code == 302
+    assert completed.headers["Location"].endswith(f"/dossiers/{case_id}/evaluation/terminee")
 
 
 def _form_data(page: str, **changes) -> dict:
@@ -75,12 +91,13 @@ def test_first_assessment_draft_then_complete(app, client, login, make_case, cat
     response = helpers.post_form(client, f"/dossiers/{case.id}/evaluation/modifier", data)
     assert response.status_code == 302
     page = client.get(f"/dossiers/{case.id}/evaluation/modifier").text
-    data = _form_data(page, action="complete")
+    assert "Hébergement temporaire jusqu&#39;au 15" in page  # the draft resumes as it was left
+    data = _form_data(page)
     assert data[f"level_{housing}"] == "urgent"
-    assert (
-        helpers.post_form(client, f"/dossiers/{case.id}/evaluation/modifier", data).status_code
-        == 302
-    )
+    with app.app_context():
+        assessment = db.session.scalar(select(Assessment).where(Assessment.case_id == case.id))
+        assert assessment.status == "draft"
+    _complete(client, case.id, data)
     with app.app_context():
         assessment = db.session.scalar(select(Assessment).where(Assessment.case_id == case.id))
         assert assessment.status == "completed" and assessment.interpreter_remote
@@ -97,10 +114,13 @@ def test_completion_needs_interview_date_and_mode(client, login, make_case):
     case = make_case(agent)
     page = _start(client, case.id).text
     response = helpers.post_form(
-        client, f"/dossiers/{case.id}/evaluation/modifier", _form_data(page, action="complete")
+        client, f"/dossiers/{case.id}/evaluation/modifier", _form_data(page, action="review")
     )
     assert response.status_code == 200
     assert 'id="interview_date-error"' in response.text
+    # The confirmation page cannot be reached around it either.
+    confirm = client.get(f"/dossiers/{case.id}/evaluation/terminer")
+    assert confirm.status_code == 302 and confirm.headers["Location"].endswith("/modifier")
 
 
 @pytest.mark.parametrize(
@@ -167,16 +187,15 @@ def test_reassessment_is_a_new_version_and_the_old_one_stays_readable(
     case = make_case(agent)
     housing = needs[("settlement", "housing")]
     page = _start(client, case.id).text
-    helpers.post_form(
+    _complete(
         client,
-        f"/dossiers/{case.id}/evaluation/modifier",
+        case.id,
         _form_data(
             page,
             **{
                 f"level_{housing}": "high",
                 "interview_date": "2026-01-10",
                 "interview_mode": "in_person",
-                "action": "complete",
             },
         ),
     )
@@ -186,14 +205,10 @@ def test_reassessment_is_a_new_version_and_the_old_one_stays_readable(
         **{
             f"level_{housing}": "low",
             "interview_date": date.today().isoformat(),
-            "action": "complete",
         },
     )
     assert data["interview_mode"] == "in_person"  # the re-assessment starts from the last version
-    assert (
-        helpers.post_form(client, f"/dossiers/{case.id}/evaluation/modifier", data).status_code
-        == 302
-    )
+    _complete(client, case.id, data)
     with app.app_context():
         versions = db.session.scalars(
             select(Assessment).where(Assessment.case_id == case.id).order_by(Assessment.number)
@@ -240,3 +255,73 @@ def test_caseload_filter_by_domain_with_open_needs(app, client, login, make_case
     )
     listing = client.get("/dossiers/?domain=francisation").text
     assert with_need.number in listing and without.number not in listing
+
+
+def test_draft_page_has_sections_radios_notes_on_demand_and_the_running_summary(
+    client, login, make_case, catalogue
+):
+    needs, _ = catalogue
+    agent = login(role="agent")
+    case = make_case(agent)
+    page = _start(client, case.id).text
+    housing, work = needs[("settlement", "housing")], needs[("employment", "job_search")]
+    assert 'href="#domaine-settlement"' in page and 'id="domaine-settlement"' in page
+    assert re.search(rf'<input[^>]*name="level_{housing}"[^>]*type="radio"', page) or re.search(
+        rf'<input[^>]*type="radio"[^>]*name="level_{housing}"', page
+    )
+    assert '<details class="on-demand">' in page  # empty notes stay closed
+    assert "<select" not in page.split('id="domaine-settlement"')[1].split("</section>")[0]
+    data = _form_data(
+        page, **{f"level_{housing}": "urgent", f"level_{work}": "high", "action": "draft"}
+    )
+    helpers.post_form(client, f"/dossiers/{case.id}/evaluation/modifier", data)
+    page = client.get(f"/dossiers/{case.id}/evaluation/modifier").text
+    summary = page.split("data-level-summary")[1].split("</section>")[0]
+    assert f'href="#need-{housing}"' in summary and f'href="#need-{work}"' in summary
+    assert 'data-level-count="urgent">1<' in summary and 'data-level-count="high">1<' in summary
+    assert "js/assessment.js" in page and "<script>" not in page
+
+
+def test_completion_is_confirmed_then_offers_to_generate_the_plan(
+    app, client, login, make_case, catalogue
+):
+    needs, _ = catalogue
+    agent = login(role="agent")
+    case = make_case(agent)
+    housing = needs[("settlement", "housing")]
+    page = _start(client, case.id).text
+    data = _form_data(
+        page,
+        **{
+            f"level_{housing}": "urgent",
+            "interview_date": date.today().isoformat(),
+            "interview_mode": "in_person",
+            "action": "review",
+        },
+    )
+    assert (
+        helpers.post_form(client, f"/dossiers/{case.id}/evaluation/modifier", data).status_code
+        == 302
+    )
+    confirm = client.get(f"/dossiers/{case.id}/evaluation/terminer").text
+    assert "Logement" in confirm and "Urgent" in confirm  # what will be recorded
+    with app.app_context():
+        assert (
+            db.session.scalar(select(Assessment.status).where(Assessment.case_id == case.id))
+            == "draft"
+        )
+    fields = helpers.form_fields(confirm)
+    stale = {**fields, "version": str(int(fields["version"]) - 1)}
+    assert client.post(f"/dossiers/{case.id}/evaluation/terminer", data=stale).status_code == 409
+    response = client.post(f"/dossiers/{case.id}/evaluation/terminer", data=fields)
+    assert response.status_code == 302
+    completed = client.get(response.headers["Location"]).text
+    assert "Générer le plan" in completed and f"/dossiers/{case.id}/plan/generer" in completed
+    with app.app_context():
+        assert (
+            db.session.scalar(select(Assessment.status).where(Assessment.case_id == case.id))
+            == "completed"
+        )
+    # Nothing left to confirm.
+    again = client.get(f"/dossiers/{case.id}/evaluation/terminer")
+    assert again.status_code == 302

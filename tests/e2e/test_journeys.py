@@ -292,41 +292,66 @@ def test_agent_assesses_plans_and_refers(context, live_server, booked_case, arti
     expect(page).to_have_url(re.compile(rf"/dossiers/{booked_case['case_id']}$"))
     pages.check("dossier")
 
-    # The needs assessment, with an interpreter; completing without the date is refused.
+    # The needs assessment, with an interpreter, one domain section after the other; levels are
+    # radio buttons, notes open on demand, the running summary follows the urgent and high needs.
     page.get_by_role("link", name="Évaluation des besoins", exact=True).click()
     page.get_by_role("button", name="Commencer l'évaluation").click()
     page.get_by_label("Mode de l'entrevue").select_option("in_person")
     page.get_by_label("Langue d'interprétation").select_option("ar")
     page.get_by_label("Interprétation à distance").check()
-    page.get_by_label("Logement", exact=True).select_option("urgent")
+    housing = page.locator("[data-need='Logement']")
+    housing.get_by_label("Urgent").check()
     housing_notes = "Hébergée chez une cousine jusqu'à la fin du mois."
-    page.locator("textarea[id^=notes_]").first.fill(housing_notes)  # housing's notes
-    page.get_by_label(
-        "Requalification vers un domaine prioritaire (référence au MTESS)"
-    ).select_option("high")
+    housing.get_by_text("Notes sur ce besoin").click()
+    housing.locator("textarea").fill(housing_notes)
+    requalification = page.locator(
+        "[data-need='Requalification vers un domaine prioritaire (référence au MTESS)']"
+    )
+    requalification.get_by_label("Élevé").check()
+    summary = page.locator("[data-level-summary]")
+    expect(summary.locator("[data-level-list=urgent]")).to_contain_text("Logement")
+    expect(summary.locator("[data-level-list=high]")).to_contain_text("Requalification")
     page.get_by_label("Intérêt pour une requalification vers une profession en demande").check()
     page.get_by_label("Profession actuelle ou dernière profession").fill("Ingénieure civile")
     page.get_by_label("Profession visée (CNP)").select_option(index=1)
-    page.get_by_role("button", name="Terminer l'évaluation").click()
-    expect(page.locator(".error-message").first).to_be_visible()
+    pages.check("evaluation-brouillon")
+
+    # The draft is saved, left, and resumed as it was.
+    page.get_by_role("button", name="Enregistrer le brouillon").click()
+    expect(page.locator(".flash--success")).to_be_visible()
+    page.get_by_role("link", name="Quitter pour l'instant").click()
+    page.get_by_role("link", name="Reprendre le brouillon").click()
+    housing = page.locator("[data-need='Logement']")
+    expect(housing.get_by_label("Urgent")).to_be_checked()
+    expect(housing.locator("textarea")).to_have_value(housing_notes)
     expect(page.get_by_label("Langue d'interprétation")).to_have_value("ar")
-    expect(page.get_by_label("Logement", exact=True)).to_have_value("urgent")
-    expect(page.locator("textarea[id^=notes_]").first).to_have_value(housing_notes)
+
+    # Completing without the interview date is refused, what was chosen stays.
+    page.get_by_role("button", name="Vérifier et terminer…").click()
+    expect(page.locator(".error-message").first).to_be_visible()
+    expect(page.locator("[data-need='Logement']").get_by_label("Urgent")).to_be_checked()
     pages.check("evaluation-erreurs")
     page.get_by_label("Date de l'entrevue").fill(TODAY)
+    page.get_by_role("button", name="Vérifier et terminer…").click()
+
+    # The confirmation page sums up what will be recorded; then « Générer le plan ».
+    expect(page.get_by_role("heading", level=1)).to_have_text("Terminer l'évaluation ?")
+    expect(page.get_by_role("table")).to_contain_text("Logement")
+    pages.check("evaluation-confirmation")
     page.get_by_role("button", name="Terminer l'évaluation").click()
     expect(page.locator(".flash--success")).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Évaluation terminée")
     pages.check("evaluation-terminee")
 
-    # The plan: built from the assessment, the housing action due today, finalised.
-    page.get_by_role("navigation", name="Fil d'Ariane").get_by_role(
-        "link", name=booked_case["number"]
-    ).click()
-    page.get_by_role("link", name="Plan d'action", exact=True).click()
-    page.get_by_role("button", name="Créer le plan à partir de l'évaluation").click()
+    # The plan: generated from the assessment, the housing action due today, finalised after
+    # a confirmation.
+    page.get_by_role("button", name="Générer le plan").click()
     pages.check("plan-brouillon")
     page.locator("input[id^=due_]").first.fill(TODAY)
     page.get_by_role("button", name="Enregistrer les échéances et les responsables").click()
+    page.get_by_role("button", name="Finaliser le plan…").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Finaliser le plan ?")
+    pages.check("plan-finaliser")
     page.get_by_role("button", name="Finaliser le plan").click()
     expect(
         page.get_by_role("link", name="Plan à imprimer pour la personne (français)")
@@ -370,8 +395,8 @@ def test_agent_assesses_plans_and_refers(context, live_server, booked_case, arti
     # The printed plan.
     page.goto(f"/dossiers/{booked_case['case_id']}/plan/")
     page.get_by_role("link", name="Plan à imprimer pour la personne (français)").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Mon plan d'action")
-    expect(page.get_by_text(name)).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Votre plan d'action")
+    expect(page.get_by_text("Votre agente ou agent vous oriente").first).to_be_visible()
     pages.check("plan-imprime")
     page.get_by_role("button", name="Imprimer").click()
     assert page.evaluate("window.__printed") == 1

@@ -2,6 +2,7 @@
 
 import re
 from datetime import date, timedelta
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -199,11 +200,16 @@ def test_finalise_then_follow_up_and_abandon_with_reason(app, client, assessed_c
         plan = db.session.scalars(select(Plan).where(Plan.case_id == case.id)).one()
         assert plan.status == "final" and plan.finalised_at is not None
         action_id = plan.actions[0].id
-    url = f"/dossiers/{case.id}/plan/actions/{action_id}/statut"
+    url = f"/dossiers/{case.id}/plan/actions/statut"
     helpers.post_form(
         client,
         url,
-        {"status": "abandoned", "reason": "", "version": _status_version(client, case.id)},
+        {
+            "actions": [action_id],
+            "status": "abandoned",
+            "reason": "",
+            "version": _status_version(client, case.id),
+        },
         token_from=f"/dossiers/{case.id}/plan/",
     )
     with app.app_context():
@@ -212,12 +218,20 @@ def test_finalise_then_follow_up_and_abandon_with_reason(app, client, assessed_c
     helpers.post_form(
         client,
         url,
-        {"status": "abandoned", "reason": "A trouvé un logement seule", "version": stale},
+        {
+            "actions": [action_id],
+            "status": "abandoned",
+            "reason": "A trouvé un logement seule",
+            "version": stale,
+        },
         token_from=f"/dossiers/{case.id}/plan/",
     )
     # A second tab still showing the old page cannot overwrite it.
     second_tab = helpers.post_form(
-        client, url, {"status": "done", "version": stale}, token_from=f"/dossiers/{case.id}/plan/"
+        client,
+        url,
+        {"actions": [action_id], "status": "done", "version": stale},
+        token_from=f"/dossiers/{case.id}/plan/",
     )
     assert second_tab.status_code == 409
     with app.app_context():
@@ -284,8 +298,8 @@ def test_a_new_version_keeps_the_follow_up_of_unchanged_actions(app, client, ass
         label, first_id = first.label, first.id
     helpers.post_form(
         client,
-        f"/dossiers/{case.id}/plan/actions/{first_id}/statut",
-        {"status": "done", "version": _status_version(client, case.id)},
+        f"/dossiers/{case.id}/plan/actions/statut",
+        {"actions": [first_id], "status": "done", "version": _status_version(client, case.id)},
         token_from=f"/dossiers/{case.id}/plan/",
     )
     _generate(client, case.id)
@@ -403,14 +417,23 @@ def test_printable_plan_in_french_by_default_and_english_on_request(app, client,
         client, f"/dossiers/{case.id}/plan/finaliser", {"version": _version(client, case.id)}
     )
     with app.app_context():
-        action = db.session.scalars(select(Plan).where(Plan.case_id == case.id)).one().actions[0]
-        label, label_en = action.label, action.label_en
+        actions = db.session.scalars(select(Plan).where(Plan.case_id == case.id)).one().actions
+        theirs = next(a for a in actions if a.assignee == "person")
+        label, label_en = theirs.label, theirs.label_en
+        agent_labels = [a.label for a in actions if a.assignee == "agent"]
     french = client.get(f"/dossiers/{case.id}/plan/imprimer")
     assert french.status_code == 200 and '<html lang="fr-CA">' in french.text
-    assert "Mon plan d" in french.text and label.replace("'", "&#39;") in french.text
-    english = client.get(f"/dossiers/{case.id}/plan/imprimer?langue=en").text
-    assert '<html lang="en">' in english and "My action plan" in english
-    assert label_en.replace("'", "&#39;") in english
+    text = unescape(french.text)
+    assert "Votre plan d'action" in text and label in text
+    # It speaks to the person: « vous », never the agent's « Orienter la personne… ».
+    assert "Votre agente ou agent vous" in text and "Votre étape" in text
+    assert not any(agent_label in text for agent_label in agent_labels)
+    assert "Orienter" not in text and "la personne" not in text
+    assert "Où aller :" in text and "À apporter :" in text
+    english = unescape(client.get(f"/dossiers/{case.id}/plan/imprimer?langue=en").text)
+    assert '<html lang="en">' in english and "Your action plan" in english
+    assert label_en in english and "Your agent refers you" in english
+    assert "What to bring:" in english
     # The interface stays in French afterwards.
     assert '<html lang="fr-CA">' in client.get(f"/dossiers/{case.id}/plan/").text
 
@@ -579,7 +602,7 @@ def test_printed_plan_shows_the_next_appointment(app, client, assessed_case):
         client, f"/dossiers/{case.id}/plan/finaliser", {"version": _version(client, case.id)}
     )
     before = client.get(f"/dossiers/{case.id}/plan/imprimer").text
-    assert "aucun pour l'instant" in before
+    assert "Aucun pour l'instant" in unescape(before)
     with app.app_context():
         open_every_day(agent.id)
         slot = find_slots(
@@ -595,6 +618,114 @@ def test_printed_plan_shows_the_next_appointment(app, client, assessed_case):
         db.session.commit()
         point_name = slot.service_point_name
     after = client.get(f"/dossiers/{case.id}/plan/imprimer").text
-    assert "Mon prochain rendez-vous" in after and point_name in after
+    assert "Votre prochain rendez-vous" in after and point_name in after
+    assert "285, rue Notre-Dame Ouest" in after or "555-01" in after  # the place's address
     document = client.get(f"/dossiers/{case.id}/plan/imprimer.pdf").data
     assert document.startswith(b"%PDF")
+
+
+def test_several_actions_take_one_status_at_once_and_a_stale_page_changes_none(
+    app, client, assessed_case
+):
+    _, case = assessed_case
+    _generate(client, case.id)
+    helpers.post_form(
+        client, f"/dossiers/{case.id}/plan/finaliser", {"version": _version(client, case.id)}
+    )
+    page = client.get(f"/dossiers/{case.id}/plan/").text
+    assert 'name="actions"' in page and "button--danger" not in page
+    with app.app_context():
+        ids = [
+            a.id
+            for a in db.session.scalars(select(Plan).where(Plan.case_id == case.id)).one().actions
+        ]
+    assert len(ids) >= 3
+    url = f"/dossiers/{case.id}/plan/actions/statut"
+    version = _status_version(client, case.id)
+    response = helpers.post_form(
+        client,
+        url,
+        {"actions": ids[:2], "status": "in_progress", "version": version},
+        token_from=f"/dossiers/{case.id}/plan/",
+    )
+    assert response.status_code == 302
+    assert "2 actions mises à jour" in client.get(f"/dossiers/{case.id}/plan/").text
+    with app.app_context():
+        assert [db.session.get(PlanAction, i).status for i in ids[:3]] == [
+            "in_progress",
+            "in_progress",
+            "todo",
+        ]
+    stale = helpers.post_form(
+        client,
+        url,
+        {"actions": ids, "status": "done", "version": version},
+        token_from=f"/dossiers/{case.id}/plan/",
+    )
+    assert stale.status_code == 409
+    with app.app_context():
+        assert db.session.get(PlanAction, ids[2]).status == "todo"
+    # Nothing selected, or an action of another plan: refused, nothing changed.
+    for chosen in ([], [999_999]):
+        refused = helpers.post_form(
+            client,
+            url,
+            {"actions": chosen, "status": "done", "version": _status_version(client, case.id)},
+            token_from=f"/dossiers/{case.id}/plan/",
+        )
+        assert refused.status_code == 302
+    with app.app_context():
+        assert db.session.get(PlanAction, ids[2]).status == "todo"
+
+
+def test_finalising_asks_for_confirmation_first(app, client, assessed_case):
+    _, case = assessed_case
+    _generate(client, case.id)
+    page = client.get(f"/dossiers/{case.id}/plan/").text
+    fields = helpers.form_fields(page, "calendrier")
+    asked = client.post(f"/dossiers/{case.id}/plan/demande-de-finalisation", data=fields)
+    assert asked.status_code == 302 and asked.headers["Location"].endswith("/plan/finaliser")
+    confirm = client.get(f"/dossiers/{case.id}/plan/finaliser")
+    assert "Finaliser le plan ?" in confirm.text
+    with app.app_context():
+        assert db.session.scalars(select(Plan).where(Plan.case_id == case.id)).one().is_draft
+    confirmed = client.post(
+        f"/dossiers/{case.id}/plan/finaliser", data=helpers.form_fields(confirm.text)
+    )
+    assert confirmed.status_code == 302
+    with app.app_context():
+        assert (
+            db.session.scalars(select(Plan).where(Plan.case_id == case.id)).one().status == "final"
+        )
+
+
+def test_the_assignee_select_is_not_cut(client, assessed_case):
+    _, case = assessed_case
+    _generate(client, case.id)
+    page = client.get(f"/dossiers/{case.id}/plan/").text
+    assert "Agente ou agent</option>" in page and "button--danger" not in page
+
+
+def test_the_printed_plan_is_in_the_persons_language_with_the_agents_contact(
+    app, client, assessed_case
+):
+    from casework.cases.models import Case
+
+    _, case = assessed_case
+    _generate(client, case.id)
+    helpers.post_form(
+        client, f"/dossiers/{case.id}/plan/finaliser", {"version": _version(client, case.id)}
+    )
+    with app.app_context():
+        record = db.session.get(Case, case.id)
+        record.person.preferred_language = "en"
+        point = record.service_point
+        name, phone, address = record.agent.full_name, point.phone, point.address
+        db.session.commit()
+    english = unescape(client.get(f"/dossiers/{case.id}/plan/imprimer").text)
+    assert '<html lang="en">' in english and "Your integration agent" in english
+    assert name in english
+    if phone:
+        assert phone in english and address in english
+    french = unescape(client.get(f"/dossiers/{case.id}/plan/imprimer?langue=fr").text)
+    assert '<html lang="fr-CA">' in french and "Votre agente ou agent d'intégration" in french
