@@ -11,7 +11,7 @@ from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from casework import config as settings
-from casework.core import errors, security
+from casework.core import conflicts, errors, security
 from casework.core.db import configure_engine, register_page_reads
 from casework.core.formats import shown_phone
 from casework.core.forms import choice_groups, forms_in_error
@@ -201,6 +201,8 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["phone"] = shown_phone
     app.jinja_env.globals["forms_in_error"] = forms_in_error
     app.jinja_env.globals["choice_groups"] = choice_groups
+    app.jinja_env.globals["original_of"] = conflicts.original_of
+    app.jinja_env.globals["changes_meanwhile"] = conflicts.changes_meanwhile
 
     @app.context_processor
     def shell_context() -> dict[str, Any]:

@@ -101,7 +101,7 @@ def edit(case_id: int):
     page = partial(
         render_template, "assessments/edit.html", case=case, form=form, domains=domains, draft=draft
     )
-    if not submitted(form, page):
+    if not submitted(form, page, lambda: build_form(domains, operations.occupations(), draft)):
         if form.is_submitted():
             flash(_("The assessment was not saved: correct the fields marked below."), "error")
         return page()

@@ -18,9 +18,9 @@ from wtforms import Field, SelectFieldBase
 from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
 from wtforms.widgets import Select, html_params
 
-from casework.core import formats
+from casework.core import conflicts, formats
 from casework.core.domain import DomainError
-from casework.core.unit_of_work import refusals_show
+from casework.core.unit_of_work import conflicts_answered_by, refusals_show
 
 CHOICE_MESSAGE = _l("Choose one of the options in the list.")
 SINGLE_LINE_TYPES = {"StringField", "EmailField", "TelField", "SearchField", "URLField"}
@@ -74,6 +74,8 @@ def _check_common(field: Field) -> None:
         return
     if isinstance(field, SelectFieldBase) and not _within_choices(field):
         field.errors = [str(CHOICE_MESSAGE)]
+    elif any("\x00" in str(value) for value in field.raw_data or ()):
+        field.errors = [str(formats.CONTROL_MESSAGE)]  # the database refuses NUL in text
     elif type(field).__name__ in SINGLE_LINE_TYPES and not formats.is_single_line(
         field.raw_data[0] if field.raw_data else None
     ):
@@ -168,16 +170,20 @@ def max_length(limit: int) -> Length:
     return Length(max=limit, message=_l("At most %(max)d characters.", max=limit))
 
 
-def submitted(form: Any, page: Callable[[], Any]) -> bool:
+def submitted(form: Any, page: Callable[[], Any], current: Callable[[], Any] | None = None) -> bool:
     """Whether ``form`` was posted and is valid. If it is, an operation's refusal (DomainError)
     shows ``page()`` again with the message under its field (core/unit_of_work.py). A form that
     carries the record's ``version`` and posts none, or not a number, was tampered with (400);
-    a version someone has saved past since is the operation's StaleEdit (409)."""
+    a version someone has saved past since is the operation's StaleEdit (409): with
+    ``current`` (the same form built from the record as saved now), the page comes back with
+    what was typed, the other person's changes merged in (core.conflicts)."""
     valid = form.validate_on_submit()
     if form.is_submitted() and "version" in form._fields and form.version.errors:
         abort(400)
     if valid:
         refusals_show(form, page)
+        if current is not None:
+            conflicts_answered_by(lambda: conflicts.merged_page(form, page, current()))
     return valid
 
 
