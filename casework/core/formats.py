@@ -17,7 +17,6 @@ PHONE_MESSAGE = _l("Enter a phone number with its area code, for example 514 555
 POSTAL_CODE_MESSAGE = _l("Enter a Canadian postal code, for example H2X 1Y4.")
 EMAIL_MESSAGE = _l("Enter an e-mail address, for example nom@exemple.ca.")
 SINGLE_LINE_MESSAGE = _l("Enter this on a single line.")
-CONTROL_MESSAGE = _l("Remove the invisible control characters from this text.")
 
 # Letters D, F, I, O, Q, U never appear in a postal code; W and Z are not first letters.
 POSTAL_CODE = re.compile(

@@ -74,8 +74,6 @@ def _check_common(field: Field) -> None:
         return
     if isinstance(field, SelectFieldBase) and not _within_choices(field):
         field.errors = [str(CHOICE_MESSAGE)]
-    elif any("\x00" in str(value) for value in field.raw_data or ()):
-        field.errors = [str(formats.CONTROL_MESSAGE)]  # the database refuses NUL in text
     elif type(field).__name__ in SINGLE_LINE_TYPES and not formats.is_single_line(
         field.raw_data[0] if field.raw_data else None
     ):

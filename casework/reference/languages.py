@@ -15,7 +15,7 @@ from flask_babel import get_locale
 # permanente au Québec », by country of birth and by language known), but they are not in the
 # project's reference folder; this order follows the broad picture of recent years (France,
 # China, North and West Africa, India, Iran, Haiti, Latin America, Ukraine) and is to be
-# replaced by the published ranking. docs/reference-data.md says so. Every other valid ISO code
+# replaced by the published ranking (docs/architecture.md, « Forms »). Every other valid ISO code
 # comes after, in alphabetical order, and is accepted.
 COMMON_LANGUAGES = ("fr", "en", "ar", "es", "zh", "fa", "ht", "pt", "ru", "uk", "vi", "tl")
 COMMON_COUNTRIES = (
