@@ -28,7 +28,12 @@ _FORMS = "casework_forms"
 
 
 class BaseForm(FlaskForm):
-    """All forms carry a CSRF token (Flask-WTF) and strip surrounding spaces from text."""
+    """All forms carry a CSRF token (Flask-WTF) and strip surrounding spaces from text.
+
+    ``unchecked_choices`` names the selects whose values outside the list the view answers
+    itself (the dashboard's region: a region the user may not see is a 403, audited)."""
+
+    unchecked_choices: frozenset[str] = frozenset()
 
     class Meta:
         def bind_field(self, form, unbound_field, options):
@@ -45,7 +50,8 @@ class BaseForm(FlaskForm):
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
         for field in self:
-            _check_common(field)
+            if field.name not in self.unchecked_choices:
+                _check_common(field)
         self._check_rules()
         return not any(field.errors for field in self) and not self.form_errors and valid
 
@@ -95,6 +101,12 @@ def _flat(choices: Any) -> Iterator[tuple]:
             yield from choice[1]  # an option group
         else:
             yield choice
+
+
+def forms_script_needed() -> bool:
+    """Whether the page has a form that posts (static/js/forms.js helps those); pages with
+    only a filter bar (the dashboard) stay without script."""
+    return any(form.meta.csrf for form in g.get(_FORMS, []))
 
 
 def forms_in_error() -> list[Any]:
