@@ -242,6 +242,9 @@ class _FormReader(HTMLParser):
         self._textarea: str | None = None
         self._in_form = False
         self._done = False
+        # Checkboxes sharing a name are one multiple choice (a list); a lone one is a flag.
+        self._boxes: dict[str, list[str]] = {}
+        self._box_count: dict[str, int] = {}
 
     def handle_starttag(self, tag, attrs):
         attributes = dict(attrs)
@@ -255,7 +258,15 @@ class _FormReader(HTMLParser):
         name = attributes.get("name")
         if tag == "input" and name:
             kind = attributes.get("type", "text")
-            if kind in ("checkbox", "radio"):
+            if kind == "checkbox":
+                self._box_count[name] = self._box_count.get(name, 0) + 1
+                if "checked" in attributes:
+                    self._boxes.setdefault(name, []).append(attributes.get("value", "y"))
+                if self._box_count[name] > 1:
+                    self.fields[name] = list(self._boxes.get(name, []))
+                elif "checked" in attributes:
+                    self.fields[name] = attributes.get("value", "y")
+            elif kind == "radio":
                 if "checked" in attributes:
                     self.fields[name] = attributes.get("value", "y")
             elif kind != "submit":

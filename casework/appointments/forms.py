@@ -27,6 +27,8 @@ from casework.cases.forms import (
     parse_id,
     phone_field,
 )
+from casework.cases.validation import validate_person
+from casework.core.domain import DomainError
 from casework.core.forms import BaseForm, CachedSelect, max_length, required
 
 WEEKDAYS = {
@@ -134,6 +136,22 @@ class AirportForm(BaseForm):
             raise ValidationError(
                 _l("Choose a service point of the destination region, or « Any in the region ».")
             )
+
+    def rules(self) -> None:
+        """The counter's rules and the person's, on what was typed: every error at once."""
+        intake = self.intake()
+        found: list[tuple[str | None, str]] = []
+        try:
+            operations.validate_intake(intake)
+        except DomainError as error:
+            found += error.errors
+        try:
+            validate_person(intake.person_fields())
+        except DomainError as error:
+            found += error.errors
+        if found:
+            (field, message), *more = found
+            raise DomainError(message, field, more=tuple(more))
 
     def intake(self) -> AirportIntake:
         return AirportIntake(

@@ -45,7 +45,7 @@ from casework.cases.models import Case
 from casework.cases.operations import PersonFields, find_duplicates, open_case, record_consent
 from casework.cases.retention import run
 from casework.core import audit
-from casework.core.domain import Conflict, DomainError, StaleEdit
+from casework.core.domain import Checks, Conflict, DomainError, StaleEdit
 from casework.core.events import emit
 from casework.core.roles import Role
 from casework.core.time import local_today, utcnow
@@ -294,60 +294,69 @@ class AirportIntake:
 
 
 def validate_intake(intake: AirportIntake, today: date | None = None) -> Region:
-    """The counter's rules; returns the destination region."""
+    """The counter's rules, all checked at once (a refugee's host city, the contact, the
+    consent: one round); returns the destination region."""
     today = today or local_today()
+    checks = Checks(AppointmentError)
     region = (
         db.session.get(Region, intake.destination_region_id)
         if intake.destination_region_id
         else None
     )
-    if region is None:
-        raise AppointmentError(
-            _l("Unknown region: choose one from the list."), "destination_region_id"
-        )
-    _validate_arrival(intake.arrival_date, today)
-    if intake.flight_type not in FLIGHT_TYPES:
-        raise AppointmentError(_l("Choose the type of flight."), "flight_type")
+    checks.require(
+        region is not None,
+        _l("Unknown region: choose one from the list."),
+        "destination_region_id",
+    )
+    _validate_arrival(checks, intake.arrival_date, today)
+    checks.require(
+        intake.flight_type in FLIGHT_TYPES, _l("Choose the type of flight."), "flight_type"
+    )
     if intake.immigration_category in REFUGEE_CATEGORIES:
-        _validate_host_city(intake, region)
-    if not (intake.phone or intake.email):
-        raise AppointmentError(_l("Give a phone number or an e-mail address."), "phone")
-    if not intake.contact_consent:
-        raise AppointmentError(
-            _l("Without the person's consent to be contacted, no appointment can be booked."),
-            "contact_consent",
-        )
+        _validate_host_city(checks, intake, region)
+    checks.require(
+        intake.phone or intake.email, _l("Give a phone number or an e-mail address."), "phone"
+    )
+    checks.require(
+        intake.contact_consent,
+        _l("Without the person's consent to be contacted, no appointment can be booked."),
+        "contact_consent",
+    )
+    checks.done()
     return region
 
 
-def _validate_arrival(arrival: date | None, today: date) -> None:
-    if arrival is None:
-        raise AppointmentError(_l("This field is required."), "arrival_date")
-    if arrival > today + timedelta(days=ARRIVAL_DAYS_AHEAD):
-        raise AppointmentError(
-            _l("The arrival date is too far ahead: the counter books for people who land today."),
-            "arrival_date",
-        )
-    if arrival < today - timedelta(days=ARRIVAL_DAYS_BACK):
-        raise AppointmentError(
-            _l(
-                "The arrival was more than %(days)d days ago: the person should contact a "
-                "service point directly.",
-                days=ARRIVAL_DAYS_BACK,
-            ),
-            "arrival_date",
-        )
+def _validate_arrival(checks: Checks, arrival: date | None, today: date) -> None:
+    if not checks.require(arrival is not None, _l("This field is required."), "arrival_date"):
+        return
+    checks.require(
+        arrival <= today + timedelta(days=ARRIVAL_DAYS_AHEAD),
+        _l("The arrival date is too far ahead: the counter books for people who land today."),
+        "arrival_date",
+    )
+    checks.require(
+        arrival >= today - timedelta(days=ARRIVAL_DAYS_BACK),
+        _l(
+            "The arrival was more than %(days)d days ago: the person should contact a "
+            "service point directly.",
+            days=ARRIVAL_DAYS_BACK,
+        ),
+        "arrival_date",
+    )
 
 
-def _validate_host_city(intake: AirportIntake, region: Region) -> None:
+def _validate_host_city(checks: Checks, intake: AirportIntake, region: Region | None) -> None:
     city = db.session.scalar(select(HostCity).where(HostCity.name == (intake.host_city or "")))
-    if city is None:
-        raise AppointmentError(
-            _l("Government-assisted refugees are received in a host city: choose it."),
+    if checks.require(
+        city is not None,
+        _l("Government-assisted refugees are received in a host city: choose it."),
+        "host_city",
+    ):
+        checks.require(
+            region is None or city.region_id == region.id,
+            _l("This host city is not in the destination region."),
             "host_city",
         )
-    if city.region_id != region.id:
-        raise AppointmentError(_l("This host city is not in the destination region."), "host_city")
 
 
 def airport_slot_query(

@@ -107,7 +107,7 @@ def edit(case_id: int):
         draft=draft,
         highlighted=highlighted(form, domains),
     )
-    if not submitted(form, page):
+    if not submitted(form, page, lambda: build_form(domains, operations.occupations(), draft)):
         if form.is_submitted():
             flash(_("The assessment was not saved: correct the fields marked below."), "error")
         return page()

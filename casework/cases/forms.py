@@ -25,7 +25,9 @@ from wtforms.widgets import HiddenInput
 from casework.cases import choices
 from casework.cases.operations import InteractionFields, PersonFields
 from casework.cases.search import query_terms
-from casework.core.forms import BaseForm, CachedSelect, max_length, required
+from casework.cases.validation import validate_case_status, validate_person
+from casework.core import formats
+from casework.core.forms import BaseForm, CachedSelect, Phone, PostalCode, max_length, required
 from casework.core.time import local_now, local_today
 
 
@@ -51,18 +53,20 @@ DATE_MESSAGE = _l("Enter a valid date.")
 
 
 def phone_field() -> TelField:
-    """A person's phone, optional (the same field wherever a person is recorded)."""
-    return TelField(_l("Phone"), validators=[Optional(), max_length(40)], filters=[_none_if_empty])
+    """A person's phone, optional (the same field wherever a person is recorded), stored in
+    E.164 and shown the Québec way (« 514 555-0123 »)."""
+    return TelField(
+        _l("Phone"),
+        validators=[Optional(), max_length(40), Phone()],
+        filters=[_none_if_empty],
+        description=_l("With the area code, for example 514 555-0123."),
+    )
 
 
 def email_field() -> EmailField:
     return EmailField(
         _l("E-mail"),
-        validators=[
-            Optional(),
-            max_length(254),
-            Email(message=_l("Enter a valid e-mail address.")),
-        ],
+        validators=[Optional(), max_length(254), Email(message=formats.EMAIL_MESSAGE)],
         filters=[_none_if_empty],
     )
 
@@ -119,7 +123,9 @@ class PersonForm(BaseForm):
         _l("Address"), validators=[Optional(), max_length(300)], filters=[_none_if_empty]
     )
     postal_code = StringField(
-        _l("Postal code"), validators=[Optional(), max_length(10)], filters=[_none_if_empty]
+        _l("Postal code"),
+        validators=[Optional(), max_length(10), PostalCode()],
+        filters=[_none_if_empty],
     )
     city = StringField(
         _l("City"), validators=[Optional(), max_length(120)], filters=[_none_if_empty]
@@ -165,6 +171,9 @@ class PersonForm(BaseForm):
             interpreter_language=self.interpreter_language.data,
         )
 
+    def rules(self) -> None:
+        validate_person(self.values())
+
     def fill_choices(self, regions) -> None:
         languages = choices.language_choices()
         self.gender.choices = _blank(_l("— Not given —")) + _options(choices.GENDERS)
@@ -208,6 +217,15 @@ class CaseStatusForm(BaseForm):
         _l("Closing summary"), validators=[Optional(), max_length(5000)], filters=[_none_if_empty]
     )
     version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+
+    def rules(self) -> None:
+        validate_case_status(
+            self.status.data,
+            self.priority.data,
+            self.next_follow_up_on.data,
+            self.closing_reason.data,
+            self.closing_summary.data,
+        )
 
     def fill_choices(self) -> None:
         self.status.choices = _options(choices.STATUSES)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -44,162 +43,37 @@ from casework.cases.models import (
 )
 from casework.cases.search import WIDE_COUNT, index_case, matches_case, matching_case_ids
 from casework.cases.search import breadth as search_breadth
+from casework.cases.validation import (  # noqa: F401  (re-exported: forms and tests use them)
+    FOLLOW_UP_HORIZON,
+    NAME_MAX,
+    CaseError,
+    PersonFields,
+    validate_case_status,
+    validate_person,
+    visible,
+)
 from casework.core import audit
 from casework.core.audit import AuditEvent
-from casework.core.domain import DomainError, StaleEdit
+from casework.core.domain import StaleEdit
 from casework.core.events import ExtensionPoint, emit
 from casework.core.pagination import COUNT_LIMIT, Page, paginate
 from casework.core.permissions import Scope, scope_for
 from casework.core.text import phonetic_key, tokens
 from casework.core.time import is_plausible, local_to_utc, local_today, utcnow
 from casework.extensions import db
-from casework.reference.models import Region, ServicePoint
+from casework.reference.models import ServicePoint
 
-NAME_MAX = 200
-FOLLOW_UP_HORIZON = timedelta(days=730)
 FUZZY_CANDIDATES = 300
 # A browser clock a little ahead of the server's must not make "now" look like the future.
 CLOCK_TOLERANCE = timedelta(minutes=5)
 
 
-class CaseError(DomainError):
-    """A rule about persons or cases was broken."""
-
-
 # --- Person ---------------------------------------------------------------------------------
-
-
-@dataclass
-class PersonFields:
-    given_names: str
-    family_name: str
-    immigration_category: str
-    preferred_name: str | None = None
-    date_of_birth: date | None = None
-    gender: str | None = None
-    country_of_birth: str | None = None
-    citizenships: list[str] = field(default_factory=list)
-    languages_spoken: list[str] = field(default_factory=list)
-    preferred_language: str | None = None
-    french_level_self: str | None = None
-    french_level_scale: int | None = None
-    arrival_date: date | None = None
-    permanent_residence_date: date | None = None
-    phone: str | None = None
-    email: str | None = None
-    address: str | None = None
-    postal_code: str | None = None
-    city: str | None = None
-    destination_region_id: int | None = None
-    destination_city: str | None = None
-    interpreter_needed: bool = False
-    interpreter_language: str | None = None
-
-
-def visible(text: str | None) -> str:
-    """Without invisible format characters (zero-width spaces…) and surrounding spaces."""
-    return "".join(ch for ch in (text or "") if unicodedata.category(ch) != "Cf").strip()
 
 
 def _require(condition: bool, message: Any, field_name: str) -> None:
     if not condition:
         raise CaseError(message, field_name)
-
-
-def validate_person(values: PersonFields, today: date | None = None) -> None:
-    """The invariants of a person record, whatever the entry point."""
-    today = today or local_today()
-    for name in ("given_names", "family_name"):
-        value = visible(getattr(values, name))
-        _require(bool(value), _l("This field is required."), name)
-        _require(len(value) <= NAME_MAX, _l("At most %(max)d characters.", max=NAME_MAX), name)
-        setattr(values, name, value)
-    _require(
-        values.immigration_category in choices.IMMIGRATION_CATEGORIES,
-        _l("Choose an immigration category."),
-        "immigration_category",
-    )
-    born = values.date_of_birth
-    _require(
-        born is None or born <= today,
-        _l("The date of birth cannot be in the future."),
-        "date_of_birth",
-    )
-    _require(
-        born is None or born.year >= today.year - 120,
-        _l("Check the date of birth."),
-        "date_of_birth",
-    )
-    for name, label in (
-        ("arrival_date", _l("arrival")),
-        ("permanent_residence_date", _l("permanent residence")),
-    ):
-        moment = getattr(values, name)
-        if moment is None:
-            continue
-        _require(
-            born is None or moment >= born,
-            _l("The date of %(event)s cannot be before the date of birth.", event=label),
-            name,
-        )
-        _require(
-            is_plausible(moment) and moment.year <= today.year + 1, _l("Check this date."), name
-        )
-    scale = values.french_level_scale
-    _require(
-        scale is None or 1 <= scale <= 12,
-        _l("The Québec scale goes from 1 to 12."),
-        "french_level_scale",
-    )
-    _require(
-        values.gender is None or values.gender in choices.GENDERS,
-        _l("Not a valid choice."),
-        "gender",
-    )
-    _require(
-        values.french_level_self is None or values.french_level_self in choices.FRENCH_LEVELS,
-        _l("Not a valid choice."),
-        "french_level_self",
-    )
-    _require(
-        values.country_of_birth is None or choices.is_country(values.country_of_birth),
-        _l("Not a valid choice."),
-        "country_of_birth",
-    )
-    for name in ("citizenships",):
-        _require(
-            all(choices.is_country(c) for c in getattr(values, name)),
-            _l("Not a valid choice."),
-            name,
-        )
-    for name in ("languages_spoken",):
-        _require(
-            all(choices.is_language(c) for c in getattr(values, name)),
-            _l("Not a valid choice."),
-            name,
-        )
-    for name in ("preferred_language", "interpreter_language"):
-        code = getattr(values, name)
-        _require(code is None or choices.is_language(code), _l("Not a valid choice."), name)
-    _require(
-        values.destination_region_id is None
-        or db.session.get(Region, values.destination_region_id) is not None,
-        _l("Not a valid choice."),
-        "destination_region_id",
-    )
-    values.citizenships = list(dict.fromkeys(values.citizenships))
-    values.languages_spoken = list(dict.fromkeys(values.languages_spoken))
-    _require(len(values.citizenships) <= 10, _l("At most %(max)d choices.", max=10), "citizenships")
-    _require(
-        len(values.languages_spoken) <= 20,
-        _l("At most %(max)d choices.", max=20),
-        "languages_spoken",
-    )
-    _require(
-        not values.interpreter_needed or values.interpreter_language,
-        _l("Say in which language the interpreter is needed."),
-        "interpreter_language",
-    )
 
 
 def _apply_person(person: Person, values: PersonFields) -> list[str]:
@@ -406,25 +280,8 @@ def update_case(
 ) -> list[str]:
     if case.version != expected_version:
         raise StaleEdit()
-    _require(status in choices.STATUSES, _l("Not a valid choice."), "status")
-    _require(priority in choices.PRIORITIES, _l("Not a valid choice."), "priority")
-    _require(
-        is_plausible(follow_up, local_today() + FOLLOW_UP_HORIZON),
-        _l("Choose a follow-up date within the next two years."),
-        "next_follow_up_on",
-    )
-    if status == "closed":
-        _require(
-            closing_reason in choices.CLOSING_REASONS,
-            _l("Give the reason for closing."),
-            "closing_reason",
-        )
-        _require(
-            bool(closing_summary and closing_summary.strip()),
-            _l("Write a closing summary."),
-            "closing_summary",
-        )
-    else:
+    validate_case_status(status, priority, follow_up, closing_reason, closing_summary)
+    if status != "closed":
         # Reopening keeps the last closing on record (the audit trail has the history).
         closing_reason, closing_summary = case.closing_reason, case.closing_summary
     wanted = {

@@ -37,8 +37,9 @@ def document_for(case: Case, person: Person) -> str:
     ]
     phone = digits(person.phone)
     if phone:
-        # The whole number and its last seven digits, so a number typed without area code matches.
-        words += [phone, phone[-7:]]
+        # The whole number (E.164: with the country code), without it and its last seven digits,
+        # so a number typed without country or area code matches.
+        words += [phone, phone[-10:], phone[-7:]]
     return " ".join(dict.fromkeys(words))
 
 

@@ -220,7 +220,7 @@ def edit_person(case_id: int):
     if request.method == "GET":
         form.version.data = case.person.version
     page = partial(render_template, "cases/person_form.html", form=form, case=case)
-    if not submitted(form, page):
+    if not submitted(form, page, lambda: EditPersonForm(formdata=None, obj=case.person)):
         return page()
     changed = operations.update_person(current_user, case, form.values(), form.version.data)
     return _saved(case, changed)
@@ -241,7 +241,7 @@ def edit_status(case_id: int):
     if request.method == "GET":
         form.version.data = case.version
     page = partial(render_template, "cases/status_form.html", form=form, case=case)
-    if not submitted(form, page):
+    if not submitted(form, page, lambda: CaseStatusForm(formdata=None, obj=case)):
         return page()
     changed = operations.update_case(
         current_user,

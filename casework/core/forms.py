@@ -1,29 +1,161 @@
-"""Base form and shared field helpers."""
+"""Base form and shared field helpers.
+
+Every form checks, besides its fields' own validators, what all forms must refuse: a choice
+outside a select's list (never stored as nothing), a line break in a single-line field, and
+its ``rules()`` (the operation's invariants, run on what was typed), so that every error is
+reported in the same round. Forms with errors are noted for the page's error summary."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from flask import abort
+from flask import abort, g, has_request_context
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup
-from wtforms.validators import DataRequired, Length
+from wtforms import Field, SelectFieldBase
+from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
 from wtforms.widgets import Select, html_params
 
-from casework.core.unit_of_work import refusals_show
+from casework.core import conflicts, formats
+from casework.core.domain import DomainError
+from casework.core.unit_of_work import conflicts_answered_by, refusals_show
+
+CHOICE_MESSAGE = _l("Choose one of the options in the list.")
+SINGLE_LINE_TYPES = {"StringField", "EmailField", "TelField", "SearchField", "URLField"}
+_FORMS = "casework_forms"
 
 
 class BaseForm(FlaskForm):
-    """All forms carry a CSRF token (Flask-WTF) and strip surrounding spaces from text."""
+    """All forms carry a CSRF token (Flask-WTF) and strip surrounding spaces from text.
+
+    ``unchecked_choices`` names the selects whose values outside the list the view answers
+    itself (the dashboard's region: a region the user may not see is a 403, audited)."""
+
+    unchecked_choices: frozenset[str] = frozenset()
 
     class Meta:
         def bind_field(self, form, unbound_field, options):
             filters = list(unbound_field.kwargs.get("filters", []))
-            if unbound_field.field_class.__name__ in {"StringField", "EmailField", "TextAreaField"}:
-                filters.append(_strip)
+            if unbound_field.field_class.__name__ in SINGLE_LINE_TYPES | {"TextAreaField"}:
+                filters.insert(0, _strip)
             return unbound_field.bind(form=form, filters=filters, **options)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if has_request_context():
+            g.setdefault(_FORMS, []).append(self)
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self:
+            if field.name not in self.unchecked_choices:
+                _check_common(field)
+        self._check_rules()
+        return not any(field.errors for field in self) and not self.form_errors and valid
+
+    def rules(self) -> None:
+        """The operation's invariants on what was typed (raise a DomainError carrying every
+        refusal, core.domain.Checks): overridden by forms whose operation has some."""
+
+    def _check_rules(self) -> None:
+        try:
+            self.rules()
+        except DomainError as error:
+            for name, message in error.errors:
+                field = self._fields.get(name or "")
+                if field is None:
+                    self.form_errors.append(message)
+                elif not field.errors:
+                    field.errors = [message]
+
+
+def _check_common(field: Field) -> None:
+    if field.errors:
+        if isinstance(field, SelectFieldBase) and not _within_choices(field):
+            field.errors = [
+                str(CHOICE_MESSAGE)
+            ]  # not WTForms' « Invalid Choice: could not coerce »
+        return
+    if isinstance(field, SelectFieldBase) and not _within_choices(field):
+        field.errors = [str(CHOICE_MESSAGE)]
+    elif type(field).__name__ in SINGLE_LINE_TYPES and not formats.is_single_line(
+        field.raw_data[0] if field.raw_data else None
+    ):
+        field.errors = [str(formats.SINGLE_LINE_MESSAGE)]
+
+
+def _within_choices(field: Any) -> bool:
+    """Whether every value posted for a select is one of its options (an empty value counts
+    when the list offers an empty option)."""
+    if not field.raw_data or not isinstance(field.choices, list | tuple) or not field.choices:
+        return True  # not posted (the default applies), or no fixed list to check against
+    offered = {str(choice[0]) for choice in _flat(field.choices)}
+    return all(str(value) in offered for value in field.raw_data)
+
+
+def _flat(choices: Any) -> Iterator[tuple]:
+    for choice in choices:
+        if isinstance(choice, tuple) and len(choice) == 2 and isinstance(choice[1], list | tuple):
+            yield from choice[1]  # an option group
+        else:
+            yield choice
+
+
+def forms_script_needed() -> bool:
+    """Whether the page has a form that posts (static/js/forms.js helps those); pages with
+    only a filter bar (the dashboard) stay without script."""
+    return any(form.meta.csrf for form in g.get(_FORMS, []))
+
+
+def forms_in_error() -> list[Any]:
+    """The forms of this request that have errors, for the error summary (base.html)."""
+    return [form for form in g.get(_FORMS, []) if form.form_errors or any(f.errors for f in form)]
+
+
+def choice_groups(field: Any) -> tuple[list[tuple], list[tuple]]:
+    """A multiple choice's options split for a checkbox list: the frequent ones (those before
+    the list's separator, a disabled empty option) with whatever is chosen, then the rest."""
+    chosen = {str(value) for value in (field.data or [])}
+    first: list[tuple] = []
+    rest: list[tuple] = []
+    separated = False
+    for choice in _flat(field.choices or []):
+        value, label = str(choice[0]), str(choice[1])
+        if value == "" and len(choice) == 3 and (choice[2] or {}).get("disabled"):
+            separated = True
+        elif not separated or value in chosen:
+            first.append((value, label, value in chosen))
+        else:
+            rest.append((value, label))
+    return first, rest
+
+
+class Phone:
+    """A phone number, stored in E.164 (« +15145550123 »): core.formats.normal_phone."""
+
+    field_flags = {"format": "phone"}
+
+    def __call__(self, form, field) -> None:
+        if field.data:
+            try:
+                field.data = formats.normal_phone(field.data)
+            except ValueError as error:
+                raise StopValidation(str(error)) from error
+
+
+class PostalCode:
+    """A Canadian postal code, stored as « H2X 1Y4 »."""
+
+    field_flags = {"format": "postal-code"}
+
+    def __call__(self, form, field) -> None:
+        if field.data:
+            try:
+                field.data = formats.normal_postal_code(field.data)
+            except ValueError as error:
+                raise ValidationError(str(error)) from error
 
 
 class ConfirmForm(BaseForm):
@@ -48,16 +180,20 @@ def max_length(limit: int) -> Length:
     return Length(max=limit, message=_l("At most %(max)d characters.", max=limit))
 
 
-def submitted(form: Any, page: Callable[[], Any]) -> bool:
+def submitted(form: Any, page: Callable[[], Any], current: Callable[[], Any] | None = None) -> bool:
     """Whether ``form`` was posted and is valid. If it is, an operation's refusal (DomainError)
     shows ``page()`` again with the message under its field (core/unit_of_work.py). A form that
     carries the record's ``version`` and posts none, or not a number, was tampered with (400);
-    a version someone has saved past since is the operation's StaleEdit (409)."""
+    a version someone has saved past since is the operation's StaleEdit (409): with
+    ``current`` (the same form built from the record as saved now), the page comes back with
+    what was typed, the other person's changes merged in (core.conflicts)."""
     valid = form.validate_on_submit()
     if form.is_submitted() and "version" in form._fields and form.version.errors:
         abort(400)
     if valid:
         refusals_show(form, page)
+        if current is not None:
+            conflicts_answered_by(lambda: conflicts.merged_page(form, page, current()))
     return valid
 
 

@@ -32,7 +32,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from casework.core import errors
-from casework.core.domain import Conflict, DomainError, show_error
+from casework.core.domain import Conflict, DomainError, StaleEdit, show_error
 from casework.extensions import db
 
 log = logging.getLogger(__name__)
@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 # Raised at a flush or a commit when another request changed the same rows first.
 CONFLICTS = (IntegrityError, StaleDataError)
 _REFUSAL = "casework_refusal"
+_CONFLICT = "casework_conflict_answer"
 _FLASHES = "_flashes"  # where Flask keeps flashed messages in the session
 
 
@@ -73,6 +74,13 @@ def refusals_go_to(url: str) -> None:
     refusals_answered_by(answer)
 
 
+def conflicts_answered_by(answer: Callable[[], ResponseReturnValue]) -> None:
+    """A StaleEdit (someone saved the record since the form was loaded) is answered by
+    ``answer()``, once the attempt is rolled back, instead of the bare 409 page: the form
+    again with what was typed (core.forms.submitted's ``current``)."""
+    setattr(g, _CONFLICT, answer)
+
+
 def flash_error(message: str) -> None:
     flash(message, "error")
 
@@ -97,13 +105,13 @@ def run_view(view: Callable[[], ResponseReturnValue]) -> ResponseReturnValue:
             _abandon(flashes)
             response = _refused(error)
         db.session.commit()
-    except Conflict:
+    except Conflict as conflict:
         _abandon(flashes)
-        abort(409)
+        return _conflicted(conflict)
     except CONFLICTS as error:
         _abandon(flashes)
         log.info("conflict (%s): rolled back", type(error).__name__)
-        abort(409)
+        return _conflicted(error)
     except DataError:
         # A value the database refuses (out of range, too long) that the form let through.
         _abandon(flashes)
@@ -111,6 +119,21 @@ def run_view(view: Callable[[], ResponseReturnValue]) -> ResponseReturnValue:
         abort(400)
     except BaseException:
         _abandon(flashes)
+        raise
+    return response
+
+
+def _conflicted(error: BaseException) -> ResponseReturnValue:
+    """A stale edit answered by the view's form page (its reads recorded and committed), any
+    other conflict by the 409 page."""
+    answer = g.pop(_CONFLICT, None)
+    if answer is None or not isinstance(error, StaleEdit | StaleDataError):
+        abort(409)
+    try:
+        response = answer()
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
         raise
     return response
 

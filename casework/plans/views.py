@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import (
     Blueprint,
     abort,
@@ -20,12 +22,12 @@ from casework.appointments import operations as appointment_operations
 from casework.appointments.ics import location_of
 from casework.assessments.views import template_context
 from casework.cases.views import load_case
-from casework.core import audit
+from casework.core import audit, conflicts
 from casework.core.forms import ConfirmForm, confirmed
 from casework.core.i18n import format_moment
 from casework.core.navigation import done
 from casework.core.permissions import requires
-from casework.core.unit_of_work import refusals_go_to
+from casework.core.unit_of_work import conflicts_answered_by, refusals_go_to
 from casework.plans import operations
 from casework.plans.forms import (
     ASSIGNEE_LABELS,
@@ -49,7 +51,7 @@ def _english() -> bool:
     return bool(locale and locale.language == "en")
 
 
-def _show(case, plan: Plan | None):
+def _show(case, plan: Plan | None, schedule=None):
     audit.record(current_user, "plan.viewed", case, number=plan.number if plan else None)
     book = operations.rules()
     following = operations.latest_final(case)
@@ -65,7 +67,7 @@ def _show(case, plan: Plan | None):
         assignees=ASSIGNEE_LABELS,
         statuses=STATUS_LABELS,
         add_form=add_form,
-        schedule=schedule_form(plan) if plan and plan.is_draft else None,
+        schedule=schedule or (schedule_form(plan) if plan and plan.is_draft else None),
         confirm=ConfirmForm(),
         status_form=_status_form(following),
         following=following,
@@ -128,6 +130,7 @@ def _on_draft(case_id: int, then, done_message: str | None = None, next_url: str
     form = schedule_form(plan, formdata=request.form)
     if not _valid(form, case_id):
         return _back(case_id)
+    conflicts_answered_by(partial(_schedule_kept, case, plan, form))
     changes = {
         action.id: (form[f"due_{action.id}"].data, form[f"assignee_{action.id}"].data)
         for action in plan.actions
@@ -138,6 +141,15 @@ def _on_draft(case_id: int, then, done_message: str | None = None, next_url: str
     if done_message:
         flash(done_message, "success")
     return redirect(next_url) if next_url else _back(case_id)
+
+
+def _schedule_kept(case, plan: Plan, form):
+    """Someone saved the draft meanwhile: the plan again (409) with the dates and assignees
+    typed, theirs merged in; when actions were added or removed meanwhile, the plain 409."""
+    saved = schedule_form(plan)
+    if not plan.is_draft or {f.name for f in saved} != {f.name for f in form}:
+        abort(409)
+    return conflicts.merged_page(form, lambda: _show(case, plan, schedule=form), saved)
 
 
 @bp.post("/generer")

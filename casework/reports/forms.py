@@ -15,6 +15,7 @@ class DashboardFilterForm(BaseForm):
     class Meta:
         csrf = False
 
+    unchecked_choices = frozenset({"region"})
     start = DateField(_l("From"), validators=[Optional()])
     end = DateField(_l("To"), validators=[Optional()])
     region = SelectField(_l("Region"), validate_choice=False)

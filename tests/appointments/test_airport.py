@@ -108,7 +108,7 @@ def test_booking_creates_person_case_appointment_and_claims(app, client, agent, 
         assert claims == 6
         consents = db.session.scalars(select(Consent.purpose).where(Consent.case_id == case.id))
         assert set(consents) == {"contact_phone"}
-        assert booking.booked_by_id == counter.id and booking.contact == "514 555-0101"
+        assert booking.booked_by_id == counter.id and booking.contact == "+15145550101"
         actions = set(
             db.session.scalars(select(AuditEvent.action).where(AuditEvent.actor_id == counter.id))
         )

@@ -71,8 +71,8 @@ def test_agent_adds_and_removes_a_weekly_period(app, client, login):
         ({"window-ends_at": "08:00"}, "La fin doit venir après le début"),
         ({"window-starts_at": "08:10"}, "quarts d"),
         ({"window-modes": []}, "au moins une modalité"),
-        ({"window-service_point_id": "999999"}, "point de service"),
-        ({"window-weekday": "9"}, "Choix non valide"),
+        ({"window-service_point_id": "999999"}, "une des options de la liste"),
+        ({"window-weekday": "9"}, "une des options de la liste"),
         ({"window-starts_at": ""}, "obligatoire"),
     ],
 )

@@ -178,7 +178,7 @@ def test_the_whole_file_as_json_holds_everything_and_is_audited(app, client, log
     assert "attachment" in response.headers["Content-Disposition"]
     data = json.loads(response.data)
     assert data["person"]["family_name"] == "Diallo"
-    assert data["person"]["phone"] == "514-555-0199"
+    assert data["person"]["phone"] == "+15145550199"  # stored in E.164
     (file,) = data["cases"]
     assert file["number"] == record.number
     assert [r["status"] for r in file["referrals"]] == ["accepted"]

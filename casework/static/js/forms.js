@@ -1,0 +1,129 @@
+/* Forms that help (a local file: the Content-Security-Policy allows no inline script).
+   - The error summary takes the focus; its links focus their field, label in view.
+   - Phone, postal code and e-mail fields say what is expected when left with a bad value:
+     the same messages as the server, which checks again (the forms work without this file).
+   - Checkbox lists get a search box that filters them. */
+(function () {
+  "use strict";
+
+  function fold(text) {
+    return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase().trim();
+  }
+
+  function summary() {
+    var box = document.querySelector("[data-error-summary]");
+    if (!box) return;
+    box.focus();
+    box.addEventListener("click", function (event) {
+      var link = event.target.closest("a[href^='#']");
+      if (!link) return;
+      var target = document.getElementById(link.getAttribute("href").slice(1));
+      if (!target) return;
+      event.preventDefault();
+      var details = target.closest("details");
+      if (details) details.open = true;
+      var legend = target.closest("fieldset") && target.closest("fieldset").querySelector("legend");
+      var label = document.querySelector("label[for='" + target.id + "']");
+      (legend || label || target).scrollIntoView();
+      target.focus({ preventScroll: true });
+    });
+  }
+
+  var CHECKS = {
+    "phone": function (value) {
+      var digits = value.replace(/[^0-9]/g, "");
+      if (value.trim().charAt(0) === "+") return digits.length >= 8 && digits.length <= 15;
+      if (digits.length === 11 && digits.charAt(0) === "1") digits = digits.slice(1);
+      return /^[2-9][0-9]{2}[2-9][0-9]{6}$/.test(digits.slice(0, 10)) &&
+        !/[a-z]/i.test(value.replace(/(ext|poste|x)\.?\s*[0-9]+\s*$/i, ""));
+    },
+    "postal-code": function (value) {
+      return /^[ABCEGHJ-NPRSTVXY][0-9][ABCEGHJ-NPRSTV-Z][ -]?[0-9][ABCEGHJ-NPRSTV-Z][0-9]$/i.test(value.trim());
+    },
+    "email": function (value) {
+      return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value.trim());
+    }
+  };
+
+  function liveHint(input) {
+    var check = CHECKS[input.dataset.format];
+    if (!check) return;
+    var hint = document.createElement("p");
+    hint.className = "hint hint--live";
+    hint.id = input.id + "-live";
+    hint.setAttribute("aria-live", "polite");
+    input.insertAdjacentElement("afterend", hint);
+    var described = input.getAttribute("aria-describedby");
+    input.setAttribute("aria-describedby", (described ? described + " " : "") + hint.id);
+    function update(final) {
+      var value = input.value;
+      var bad = value.trim() !== "" && !check(value);
+      if (bad && final) {
+        hint.textContent = input.dataset.formatMessage;
+      } else if (!bad) {
+        hint.textContent = "";
+      }
+    }
+    input.addEventListener("change", function () { update(true); });
+    input.addEventListener("blur", function () { update(true); });
+    input.addEventListener("input", function () { update(false); });
+  }
+
+  function choiceList(box) {
+    var search = box.querySelector("[data-choice-search]");
+    if (!search) return;
+    search.hidden = false;
+    var input = search.querySelector("input");
+    var count = search.querySelector("[aria-live]");
+    var items = Array.prototype.slice.call(box.querySelectorAll("li.checkbox"));
+    var more = box.querySelector("details");
+    items.forEach(function (item) { item.dataset.folded = fold(item.textContent); });
+    function visibleBoxes() {
+      return items.filter(function (item) { return !item.hidden; })
+        .map(function (item) { return item.querySelector("input"); });
+    }
+    input.addEventListener("input", function () {
+      var query = fold(input.value);
+      var shown = 0;
+      items.forEach(function (item) {
+        var match = query === "" || item.dataset.folded.indexOf(query) !== -1;
+        item.hidden = !match;
+        if (match) shown += 1;
+      });
+      if (more) more.open = query !== "";
+      count.textContent = query === "" ? "" :
+        (shown === 0 ? input.dataset.countNone : input.dataset.countSome.replace("{n}", shown));
+    });
+    input.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" || event.key === "ArrowDown") {
+        event.preventDefault(); // Enter here would send the whole form
+        var first = visibleBoxes()[0];
+        if (first) first.focus();
+      } else if (event.key === "Escape" && input.value) {
+        event.preventDefault();
+        input.value = "";
+        input.dispatchEvent(new Event("input"));
+      }
+    });
+    box.addEventListener("keydown", function (event) {
+      if (event.target.type !== "checkbox" || (event.key !== "ArrowDown" && event.key !== "ArrowUp")) return;
+      var boxes = visibleBoxes().filter(function (b) { return b.offsetParent !== null; });
+      var at = boxes.indexOf(event.target);
+      var next = boxes[at + (event.key === "ArrowDown" ? 1 : -1)];
+      event.preventDefault();
+      if (next) next.focus(); else if (event.key === "ArrowUp") input.focus();
+    });
+  }
+
+  function start() {
+    summary();
+    Array.prototype.forEach.call(document.querySelectorAll("input[data-format]"), liveHint);
+    Array.prototype.forEach.call(document.querySelectorAll("[data-choice-list]"), choiceList);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();

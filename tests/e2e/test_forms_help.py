@@ -1,0 +1,108 @@
+"""Forms that help, in Chromium: the error summary takes the focus and its links reach the
+fields; the language list is searched and ticked with the keyboard alone (the application's
+Content-Security-Policy kept: static/js/forms.js is a local file); axe finds nothing serious."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import Pages, new_context, sign_in
+
+
+def _focused(page) -> str:
+    return page.evaluate(
+        "() => (document.activeElement.id || '') + '|' + document.activeElement.className"
+    )
+
+
+def test_an_empty_new_case_form_gives_a_focused_error_summary(browser, live_server, artifacts):
+    context = new_context(browser, live_server)
+    page = context.new_page()
+    pages = Pages(page, "f-resume-erreurs", artifacts)
+    sign_in(page, "agente")
+    page.goto("/dossiers/nouveau")
+    pages.check("formulaire-vide")
+    page.get_by_role("button", name="Ouvrir le dossier").click()
+    page.wait_for_load_state("load")
+    summary = page.locator(".error-summary")
+    expect(summary).to_be_visible()
+    expect(summary.get_by_role("heading", name="Il y a un problème")).to_be_visible()
+    assert page.title().startswith("Erreur :")
+    # The summary has the focus, so a screen reader reads it first.
+    assert "error-summary" in _focused(page)
+    links = summary.get_by_role("link")
+    expect(links).to_have_count(4)  # given names, family name, category, origin
+    expect(links.first).to_have_text("Prénoms : Ce champ est obligatoire.")
+    pages.check("resume-erreurs")
+    # Each link takes the focus to its field.
+    summary.get_by_role("link", name="Nom de famille : Ce champ est obligatoire.").click()
+    assert _focused(page).startswith("family_name|")
+    summary.get_by_role("link", name="Catégorie d'immigration", exact=False).click()
+    assert _focused(page).startswith("immigration_category|")
+    # Bad formats are named in the summary too, with what is expected.
+    page.get_by_label("Prénoms").fill("Nour")
+    page.get_by_label("Nom de famille").fill("Haddad")
+    page.get_by_label("Téléphone").fill("abc")
+    page.keyboard.press("Tab")  # leaving the field shows its hint (forms.js)
+    expect(page.locator("#phone-live")).to_contain_text("514 555-0123")
+    page.locator("details.more-fields > summary").click()  # the seldom-known fields, folded
+    page.get_by_label("Code postal").fill("12345")
+    page.get_by_label("Code postal").blur()
+    # While typing, the same hint as the server's (forms.js), before anything is sent.
+    expect(page.locator("#postal_code-live")).to_have_text(
+        "Entrez un code postal canadien, par exemple H2X 1Y4."
+    )
+    page.get_by_role("button", name="Ouvrir le dossier").click()
+    page.wait_for_load_state("load")
+    summary = page.locator(".error-summary")
+    expect(summary).to_contain_text(
+        "Téléphone : Entrez un numéro de téléphone avec son indicatif régional, "
+        "par exemple 514 555-0123."
+    )
+    expect(summary).to_contain_text("Code postal : Entrez un code postal canadien")
+    expect(page.get_by_label("Prénoms")).to_have_value("Nour")  # what was typed is kept
+    pages.check("formats")
+    pages.assert_accessible()
+    context.close()
+
+
+def test_the_language_list_with_the_keyboard_only(browser, live_server, artifacts):
+    context = new_context(browser, live_server, axe=False)  # the CSP stays on
+    page = context.new_page()
+    pages = Pages(page, "f-liste-langues-clavier", artifacts, axe=False)
+    sign_in(page, "agente")
+    page.goto("/dossiers/nouveau")
+    languages = page.get_by_role("group", name="Langues parlées")
+    search = languages.get_by_label("Chercher dans la liste")
+    expect(search).to_be_visible()  # shown by forms.js: the CSP let it run
+    # The most frequent come first, ticked by Space; Klingon is not offered.
+    expect(languages.get_by_role("checkbox").first).to_have_accessible_name("français")
+    assert languages.get_by_role("checkbox", name="klingon").count() == 0
+    # From the control before (the citizenships' « whole list »), Tab reaches the search box.
+    page.locator("#citizenships-options summary").focus()
+    page.keyboard.press("Tab")
+    expect(page.locator("#languages_spoken-search")).to_be_focused()
+    page.keyboard.type("ukr")
+    expect(page.locator("#languages_spoken-count")).to_contain_text("1 résultat")
+    page.keyboard.press("ArrowDown")
+    expect(languages.get_by_role("checkbox", name="ukrainien")).to_be_focused()
+    page.keyboard.press("Space")
+    expect(languages.get_by_role("checkbox", name="ukrainien")).to_be_checked()
+    # A language of the whole list: the search opens it.
+    page.keyboard.press("ArrowUp")
+    expect(page.locator("#languages_spoken-search")).to_be_focused()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("swahili")
+    page.keyboard.press("Enter")  # to the first match, without sending the form
+    expect(languages.get_by_role("checkbox", name="swahili")).to_be_focused()
+    page.keyboard.press("Space")
+    pages.check("langues-cochees")
+    page.keyboard.press("Escape")
+    # Sent with the required fields missing, the page comes back with both still ticked.
+    page.get_by_role("button", name="Ouvrir le dossier").click()
+    page.wait_for_load_state("load")
+    languages = page.get_by_role("group", name="Langues parlées")
+    expect(languages.get_by_role("checkbox", name="ukrainien")).to_be_checked()
+    expect(languages.get_by_role("checkbox", name="swahili")).to_be_checked()
+    pages.check("langues-gardees")
+    context.close()
