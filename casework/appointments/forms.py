@@ -167,6 +167,10 @@ class CancelForm(BaseForm):
 
 class OutcomeForm(BaseForm):
     version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    interpretation_pilot = BooleanField(
+        _l("Held under the remote-interpretation pilot"),
+        description=_l("This region takes part in the pilot of the action plan."),
+    )
 
 
 class WindowForm(BaseForm):

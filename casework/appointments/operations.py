@@ -585,11 +585,19 @@ def record_outcome(
     outcome: str,
     expected_version: int,
     now: datetime | None = None,
+    pilot: bool = False,
 ) -> None:
-    """Done or no-show, once the appointment has started. A no-show asks for a follow-up."""
+    """Done or no-show, once the appointment has started. A no-show asks for a follow-up.
+    ``pilot``: held under the remote-interpretation pilot, in one of its regions only."""
     _require_open(appointment, expected_version)
     if outcome not in OUTCOMES:
         raise AppointmentError(_l("Not a valid choice."), "outcome")
+    if pilot and not appointment.region.interpretation_pilot:
+        raise AppointmentError(
+            _l("The remote-interpretation pilot runs in other regions than this appointment's."),
+            "interpretation_pilot",
+        )
+    appointment.interpretation_pilot = pilot and outcome == "done"
     if appointment.starts_at > (now or utcnow()):
         raise AppointmentError(_l("This appointment has not started yet."))
     appointment.status = outcome
@@ -681,12 +689,13 @@ def next_appointment(case_id: int, now: datetime | None = None) -> Appointment |
     return db.session.scalars(statement).unique().first()
 
 
-def agents_of_region(region_id: int) -> list[Any]:
+def agents_of_region(region_ids: list[int]) -> list[Any]:
+    """Active agents of the regions given (a supervisor's: their directorate's territory)."""
     User = _user_model()
     return list(
         db.session.scalars(
             select(User)
-            .where(User.region_id == region_id, User.role == Role.AGENT.value, User.active)
+            .where(User.region_id.in_(region_ids), User.role == Role.AGENT.value, User.active)
             .order_by(User.full_name)
         )
     )

@@ -41,7 +41,7 @@ from casework.core import audit
 from casework.core.domain import DomainError, show_error
 from casework.core.forms import ConfirmForm, submitted
 from casework.core.navigation import done
-from casework.core.permissions import Scope, load_or_abort, requires, scope_for
+from casework.core.permissions import Scope, load_or_abort, region_ids, requires, scope_for
 from casework.core.roles import Role
 from casework.core.time import local_today, utcnow
 from casework.core.unit_of_work import flash_error, refusals_answered_by
@@ -218,7 +218,7 @@ def _calendar_owner() -> User:
     if not wanted:
         if current_user.role == Role.AGENT.value:
             return current_user
-        agents = operations.agents_of_region(current_user.region_id)
+        agents = operations.agents_of_region(region_ids(current_user))
         if not agents:
             abort(404)
         return agents[0]
@@ -271,7 +271,7 @@ def _by_day(appointments: list[Appointment], first: date, last: date):
 
 def _selectable_agents() -> list[User]:
     if scope_for(current_user.role, "appointments.calendar") is Scope.REGION:
-        return operations.agents_of_region(current_user.region_id)
+        return operations.agents_of_region(region_ids(current_user))
     return []
 
 
@@ -311,7 +311,13 @@ def outcome(appointment_id: int):
         abort(400)
     refusals_answered_by(partial(_shown_again, appointment_id))
     result = request.form.get("outcome", "")
-    operations.record_outcome(current_user, appointment, result, form.version.data)
+    operations.record_outcome(
+        current_user,
+        appointment,
+        result,
+        form.version.data,
+        pilot=bool(form.interpretation_pilot.data),
+    )
     return done(
         _("Appointment: %(status)s.", status=operations.STATUSES[result]),
         url_for("appointments.show", appointment_id=appointment_id),
@@ -459,7 +465,7 @@ def _availability_owner() -> User:
     wanted = request.values.get("agent")
     if not wanted:
         if current_user.role != Role.AGENT.value:
-            agents = operations.agents_of_region(current_user.region_id)
+            agents = operations.agents_of_region(region_ids(current_user))
             if not agents:
                 abort(404)
             return agents[0]
@@ -514,7 +520,7 @@ def _render_availability(owner, window_form, exception_form, status: int = 200):
         window_form=window_form,
         exception_form=exception_form,
         confirm=ConfirmForm(),
-        agents=operations.agents_of_region(current_user.region_id)
+        agents=operations.agents_of_region(region_ids(current_user))
         if current_user.role == Role.SUPERVISOR.value
         else [],
         **_labels(),

@@ -38,6 +38,10 @@ class AssessmentBaseForm(BaseForm):
         widget=CachedSelect(),
     )
     interpreter_remote = BooleanField(_l("Remote interpretation"))
+    interpretation_pilot = BooleanField(
+        _l("Made under the remote-interpretation pilot"),
+        description=_l("This region takes part in the pilot of the action plan."),
+    )
     requalification_interest = BooleanField(
         _l("Interested in requalification for an in-demand occupation")
     )
@@ -114,6 +118,7 @@ def values_from(form: AssessmentBaseForm, domains: list[Domain]) -> AssessmentVa
         interview_mode=form.interview_mode.data,
         interpreter_language=form.interpreter_language.data,
         interpreter_remote=bool(form.interpreter_remote.data),
+        interpretation_pilot=bool(form.interpretation_pilot.data),
         requalification_interest=bool(form.requalification_interest.data),
         current_occupation=form.current_occupation.data,
         current_cnp=form.current_cnp.data,

@@ -36,6 +36,7 @@ INTERVIEW_FIELDS = {
     "interview_mode": _l("Interview mode"),
     "interpreter_language": _l("Interpreter language"),
     "interpreter_remote": _l("Remote interpretation"),
+    "interpretation_pilot": _l("Made under the remote-interpretation pilot"),
     "requalification_interest": _l("Interested in requalification for an in-demand occupation"),
     "current_occupation": _l("Current or last occupation"),
     "current_cnp": _l("CNP code of the current occupation"),
@@ -49,6 +50,7 @@ class AssessmentValues:
     interview_mode: str | None = None
     interpreter_language: str | None = None
     interpreter_remote: bool = False
+    interpretation_pilot: bool = False
     requalification_interest: bool = False
     current_occupation: str | None = None
     current_cnp: str | None = None
@@ -224,6 +226,12 @@ def save(
     _validate(values, complete, need_ids, domain_ids)
     if values.target_cnp is not None and values.target_cnp not in {o.cnp for o in occupations()}:
         raise AssessmentError(_l("Choose an occupation from the in-demand list."), "target_cnp")
+    case = db.session.get(Case, assessment.case_id)
+    if values.interpretation_pilot and not case.region.interpretation_pilot:
+        raise AssessmentError(
+            _l("The remote-interpretation pilot runs in other regions than this case's."),
+            "interpretation_pilot",
+        )
     for name in INTERVIEW_FIELDS:
         setattr(assessment, name, getattr(values, name))
     by_need = {n.need_id: n for n in assessment.needs}
@@ -243,7 +251,6 @@ def save(
         row.assets = (text or "").strip() or None
     # Bump the version even when only child rows changed, so a second tab sees a conflict.
     assessment.updated_at = utcnow()
-    case = db.session.get(Case, assessment.case_id)
     if complete:
         assessment.status = "completed"
         assessment.completed_at = utcnow()

@@ -44,7 +44,7 @@ from casework.core.audit import AuditEvent
 from casework.core.domain import DomainError, StaleEdit
 from casework.core.events import ExtensionPoint, emit
 from casework.core.pagination import COUNT_LIMIT, Page, paginate
-from casework.core.permissions import Scope, scope_for
+from casework.core.permissions import Scope, region_ids, scope_for
 from casework.core.text import phonetic_key, tokens
 from casework.core.time import is_plausible, local_to_utc, local_today, utcnow
 from casework.extensions import db
@@ -780,7 +780,7 @@ def _scope_filter(user: Any, indexed: bool = True):
     if scope is Scope.CASELOAD:
         return (Case.agent_id if indexed else Case.agent_id + 0) == user.id
     if scope is Scope.REGION:
-        return (Case.region_id if indexed else Case.region_id + 0) == user.region_id
+        return (Case.region_id if indexed else Case.region_id + 0).in_(region_ids(user))
     return false()
 
 

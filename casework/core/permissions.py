@@ -241,7 +241,11 @@ def in_scope(user: Any, scope: Scope, obj: Any) -> bool:
     if scope is Scope.ALL:
         return True
     if scope is Scope.REGION:
-        return getattr(obj, "region_id", None) == user.region_id
+        regions = set(region_ids(user))
+        served = getattr(obj, "region_ids", None)  # an organisation serves several regions
+        if served is not None:
+            return bool(regions.intersection(served))
+        return getattr(obj, "region_id", None) in regions
     if scope is Scope.ORGANISATION:
         return getattr(obj, "organisation_id", None) == user.organisation_id
     if scope is Scope.CASELOAD:
@@ -249,6 +253,14 @@ def in_scope(user: Any, scope: Scope, obj: Any) -> bool:
     if scope is Scope.SELF:
         return obj is user or getattr(obj, "user_id", None) == user.id
     return False
+
+
+def region_ids(user: Any) -> list[int]:
+    """The regions of a region-scoped user: the territory of the directorate that covers their
+    region (``scope_region_ids``, from the reference data); every region-scoped check and
+    filter goes through here."""
+    regions = getattr(user, "scope_region_ids", None)
+    return list(regions) if regions is not None else [user.region_id]
 
 
 M = TypeVar("M")

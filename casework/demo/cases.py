@@ -232,6 +232,9 @@ def _setting(agents: Mapping[str, User], tables: CaseTables) -> Setting:
         now=now,
         today=min(local_today(), now.date()),
         tables=tables,
+        pilot_regions=frozenset(
+            db.session.scalars(select(Region.code).where(Region.interpretation_pilot))
+        ),
     )
 
 
@@ -248,8 +251,8 @@ def _host_cities() -> dict[str, tuple[str, ...]]:
 def _partners() -> dict[str, tuple[str, ...]]:
     rows = db.session.execute(
         select(Region.code, Organisation.name)
-        .join(Organisation.region)
-        .where(Organisation.active.is_(True), Organisation.kind != "government")
+        .join(Organisation.regions)
+        .where(Organisation.active.is_(True), Organisation.kind == "pasi_partner")
         .order_by(Organisation.code)
     )
     found: dict[str, list[str]] = {}
@@ -307,6 +310,7 @@ def _write_assessment(refs: _Refs, agent: User, case: Case, version: AssessmentP
         interview_mode=version.interview_mode,
         interpreter_language=version.interpreter_language,
         interpreter_remote=version.interpreter_remote,
+        interpretation_pilot=version.interpretation_pilot,
         requalification_interest=version.requalification_interest,
         current_occupation=version.current_occupation,
         current_cnp=version.current_cnp,

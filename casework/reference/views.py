@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from casework.core.forms import submitted
 from casework.core.navigation import done
-from casework.core.permissions import load_or_abort, requires
+from casework.core.permissions import in_scope, load_or_abort, requires, scope_for
 from casework.extensions import db
 from casework.reference import operations
 from casework.reference.forms import OrganisationForm
@@ -25,6 +25,7 @@ from casework.reference.models import (
     Region,
     ServicePoint,
 )
+from casework.reference.seed import KIND_LABELS as KINDS
 
 bp = Blueprint("reference", __name__, url_prefix="/referentiel")
 
@@ -59,13 +60,17 @@ def organisations():
     rows = db.session.scalars(
         select(Organisation)
         .options(
-            joinedload(Organisation.region),
+            selectinload(Organisation.regions),
             selectinload(Organisation.volets),
             selectinload(Organisation.domains),
         )
         .order_by(Organisation.name)
     ).all()
-    return render_template("reference/organisations.html", organisations=rows)
+    scope = scope_for(current_user.role, "organisations.manage")
+    editable = {row.id for row in rows if scope and in_scope(current_user, scope, row)}
+    return render_template(
+        "reference/organisations.html", organisations=rows, editable=editable, kinds=KINDS
+    )
 
 
 @bp.get("/besoins")

@@ -20,9 +20,10 @@ from sqlalchemy.orm import Session, joinedload
 from casework.core import audit
 from casework.core.db import insert_on_conflict
 from casework.core.domain import Conflict, DomainError, StaleEdit
-from casework.core.permissions import Scope, scope_for
+from casework.core.permissions import Scope, region_ids, scope_for
 from casework.core.time import local_to_utc, local_today, utcnow
 from casework.extensions import db
+from casework.reference.lookup import territory
 from casework.reminders.models import (
     OPEN_STATUSES,
     FollowUpRule,
@@ -346,7 +347,7 @@ def reassign_candidates(reminder: Reminder) -> list[Any]:
             .where(
                 User.role == "agent",
                 User.active.is_(True),
-                User.region_id == reminder.region_id,
+                User.region_id.in_(territory(reminder.region_id)),
                 User.id != reminder.agent_id,
             )
             .order_by(User.full_name)
@@ -427,7 +428,7 @@ def visible(user: Any) -> Select:
     if scope is Scope.SELF:
         return statement.where(Reminder.agent_id == user.id)
     if scope is Scope.REGION:
-        return statement.where(Reminder.region_id == user.region_id)
+        return statement.where(Reminder.region_id.in_(region_ids(user)))
     return statement.where(false())
 
 
@@ -487,7 +488,7 @@ def undelivered_emails(user: Any, now: datetime | None = None) -> list[Any]:
             )
             .join(User, User.id == OutboundEmail.user_id)
             .where(
-                User.region_id == user.region_id,
+                User.region_id.in_(region_ids(user)),
                 OutboundEmail.status == "failed",
                 OutboundEmail.kind != "reminder",
                 OutboundEmail.failed_at > since,

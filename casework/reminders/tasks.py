@@ -31,6 +31,7 @@ from casework.core.db import refresh_statistics, skip_locked
 from casework.core.i18n import format_clock, format_moment
 from casework.core.time import utc_to_local, utcnow
 from casework.extensions import db
+from casework.reference.lookup import territories
 from casework.reminders.mail import new_message_id
 from casework.reminders.models import (
     FollowUpRule,
@@ -234,10 +235,12 @@ def escalate(now: datetime | None = None, with_email: bool | None = None) -> dic
     now = now or utcnow()
     with_email = mail_enabled() if with_email is None else with_email
     supervisors: dict[int, list[Any]] = defaultdict(list)
+    covering = territories()
     for user in db.session.scalars(
         select(User).where(User.role == "supervisor", User.active.is_(True)).order_by(User.id)
     ):
-        supervisors[user.region_id].append(user)
+        for region_id in covering.get(user.region_id, [user.region_id]):
+            supervisors[region_id].append(user)
     counts: Counter[str] = Counter()
     rules = db.session.scalars(
         select(FollowUpRule).where(
@@ -368,9 +371,11 @@ def _queue_failure_digests(batch: Batch, now: datetime, today) -> None:
             User.role == "supervisor", User.active.is_(True), User.email.is_not(None)
         )
     )
+    covering = territories()
     for supervisor_id, region_id in supervisors:
-        if failures[region_id]:
-            message = compose_failures(failures[region_id])
+        rows = [row for r in covering.get(region_id, [region_id]) for row in failures[r]]
+        if rows:
+            message = compose_failures(sorted(rows, key=lambda row: row.failed_at))
             key = f"digest:{supervisor_id}:{today.isoformat()}"
             batch.email(key, supervisor_id, None, "digest", message, now)
 

@@ -15,7 +15,7 @@ from casework.core import audit
 from casework.core.forms import submitted
 from casework.core.navigation import done
 from casework.core.pagination import paginate, parse_page_number
-from casework.core.permissions import Scope, can, load_or_abort, requires, scope_for
+from casework.core.permissions import Scope, can, load_or_abort, region_ids, requires, scope_for
 from casework.core.time import local_today
 from casework.extensions import db
 from casework.reminders import operations
@@ -97,7 +97,7 @@ def _region_agents() -> list[User]:
     return list(
         db.session.scalars(
             select(User)
-            .where(User.role == "agent", User.region_id == current_user.region_id)
+            .where(User.role == "agent", User.region_id.in_(region_ids(current_user)))
             .order_by(User.full_name)
         )
     )
