@@ -215,3 +215,34 @@ class AirportBooking(db.Model):
     def user_id(self) -> int:
         """Airport staff reopen their own bookings only."""
         return self.booked_by_id
+
+
+class AirportReception(db.Model):
+    """A refugee in the airport service's care, welcomed at the airport and looked after until
+    they leave Montréal for their host city (Encadré 2, l. 387–390), recorded without a
+    booking. The airport team's shared list: what it entered, never a case file."""
+
+    __tablename__ = "airport_receptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    given_names: Mapped[str] = mapped_column(String(200))
+    family_name: Mapped[str] = mapped_column(String(200))
+    immigration_category: Mapped[str] = mapped_column(String(30))  # gar | psr
+    arrival_date: Mapped[date] = mapped_column(Date)
+    destination_region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    host_city: Mapped[str] = mapped_column(String(120))
+    welcomed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    welcomed_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    left_at: Mapped[datetime | None] = mapped_column()
+    left_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    version: Mapped[int] = mapped_column(default=1)
+
+    destination_region = relationship("Region")
+    welcomed_by = relationship("User", foreign_keys=[welcomed_by_id])
+
+    __mapper_args__ = {"version_id_col": version}
+    audit_type = "airport_reception"
+
+    @property
+    def in_care(self) -> bool:
+        return self.left_at is None

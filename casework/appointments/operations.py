@@ -17,6 +17,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from casework.appointments import airport
 from casework.appointments.events import (
     AppointmentBooked,
     AppointmentCancelled,
@@ -50,7 +51,7 @@ from casework.core.events import emit
 from casework.core.roles import Role
 from casework.core.time import local_today, utcnow
 from casework.extensions import db
-from casework.reference.models import HostCity, Region, ServicePoint
+from casework.reference.models import Region, ServicePoint
 
 STATUSES = {
     "booked": _l("Booked"),
@@ -74,8 +75,6 @@ EXCEPTION_KINDS = {
     "other": _l("Other"),
 }
 MODES = case_choices.MODES
-# Refugees received in a host city: the counter records which one (facts: seed/host_cities.yaml).
-REFUGEE_CATEGORIES = frozenset({"gar"})
 # People book at the counter on the day they land; a little slack covers late-night flights.
 ARRIVAL_DAYS_AHEAD = 1
 ARRIVAL_DAYS_BACK = 30
@@ -267,8 +266,10 @@ class AirportIntake:
 
     @property
     def refugee_host_city(self) -> str | None:
-        """The host city counts only for the categories received in one."""
-        return self.host_city if self.immigration_category in REFUGEE_CATEGORIES else None
+        """The city a refugee in the airport's care leaves for (airport.host_city_of)."""
+        return airport.host_city_of(
+            self.immigration_category, self.host_city, self.destination_city
+        )
 
     @property
     def meeting_language(self) -> str | None:
@@ -308,8 +309,11 @@ def validate_intake(intake: AirportIntake, today: date | None = None) -> Region:
     _validate_arrival(intake.arrival_date, today)
     if intake.flight_type not in FLIGHT_TYPES:
         raise AppointmentError(_l("Choose the type of flight."), "flight_type")
-    if intake.immigration_category in REFUGEE_CATEGORIES:
-        _validate_host_city(intake, region)
+    problem = airport.refugee_destination_problem(
+        intake.immigration_category, intake.host_city, intake.destination_city, region
+    )
+    if problem is not None:
+        raise AppointmentError(*problem)
     if not (intake.phone or intake.email):
         raise AppointmentError(_l("Give a phone number or an e-mail address."), "phone")
     if not intake.contact_consent:
@@ -337,17 +341,6 @@ def _validate_arrival(arrival: date | None, today: date) -> None:
             ),
             "arrival_date",
         )
-
-
-def _validate_host_city(intake: AirportIntake, region: Region) -> None:
-    city = db.session.scalar(select(HostCity).where(HostCity.name == (intake.host_city or "")))
-    if city is None:
-        raise AppointmentError(
-            _l("Government-assisted refugees are received in a host city: choose it."),
-            "host_city",
-        )
-    if city.region_id != region.id:
-        raise AppointmentError(_l("This host city is not in the destination region."), "host_city")
 
 
 def airport_slot_query(

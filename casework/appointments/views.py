@@ -13,7 +13,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from casework.appointments import airport, ics, operations
+from casework.appointments import airport, ics, operations, receptions
 from casework.appointments.forms import (
     WEEKDAYS,
     AirportForm,
@@ -21,12 +21,15 @@ from casework.appointments.forms import (
     CaseBookingForm,
     ExceptionForm,
     OutcomeForm,
+    ReceptionForm,
+    ReceptionLeftForm,
     RescheduleForm,
     TypeForm,
     WindowForm,
 )
 from casework.appointments.models import (
     AirportBooking,
+    AirportReception,
     Appointment,
     AppointmentType,
     AvailabilityException,
@@ -44,7 +47,7 @@ from casework.core.navigation import done
 from casework.core.permissions import Scope, load_or_abort, region_ids, requires, scope_for
 from casework.core.roles import Role
 from casework.core.time import local_today, utcnow
-from casework.core.unit_of_work import flash_error, refusals_answered_by
+from casework.core.unit_of_work import flash_error, refusals_answered_by, refusals_go_to
 from casework.extensions import db
 from casework.reference.models import HostCity, Region, ServicePoint
 
@@ -161,6 +164,68 @@ def _book(form: AirportForm, intake: operations.AirportIntake):
     return done(
         _("Appointment booked. Print the slip for the person."),
         url_for("airport.slip", booking_id=booking.id),
+    )
+
+
+def _reception_form() -> ReceptionForm:
+    form = ReceptionForm()
+    form.fill_choices(
+        db.session.scalars(select(Region).order_by(Region.code)).all(),
+        db.session.scalars(
+            select(HostCity).options(joinedload(HostCity.region)).order_by(HostCity.name)
+        ).all(),
+    )
+    return form
+
+
+def _receptions_page(form: ReceptionForm):
+    """The list and the form; 400 when the form comes back with errors (nothing was stored)."""
+    people = receptions.current()
+    html = render_template(
+        "appointments/receptions.html",
+        form=form,
+        people=people,
+        left_forms={p.id: ReceptionLeftForm(version=p.version) for p in people if p.in_care},
+        **_labels(),
+    )
+    return html, 400 if any(field.errors for field in form) else 200
+
+
+@airport_bp.route("/accueils", methods=["GET", "POST"])
+@requires("airport.receptions")
+def receptions_index():
+    """The refugees in the service's care: welcome one without a booking, see who is waiting."""
+    form = _reception_form()
+    page = partial(_receptions_page, form)
+    if not submitted(form, page):
+        return page()
+    reception = receptions.welcome(current_user, form.fields())
+    return done(
+        _(
+            "%(name)s is in the service's care until leaving for %(city)s.",
+            name=f"{reception.given_names} {reception.family_name}",
+            city=reception.host_city,
+        ),
+        url_for("airport.receptions_index"),
+    )
+
+
+@airport_bp.post("/accueils/<int:reception_id>/depart")
+@requires("airport.receptions")
+def reception_left(reception_id: int):
+    reception = load_or_abort(AirportReception, reception_id, "airport.receptions")
+    form = ReceptionLeftForm()
+    if not form.validate_on_submit():
+        abort(400)
+    refusals_go_to(url_for("airport.receptions_index"))
+    receptions.left(current_user, reception, form.version.data)
+    return done(
+        _(
+            "Recorded: %(name)s left for %(city)s.",
+            name=f"{reception.given_names} {reception.family_name}",
+            city=reception.host_city,
+        ),
+        url_for("airport.receptions_index"),
     )
 
 

@@ -25,10 +25,12 @@ GENDERS = {
     "undisclosed": _l("Prefers not to say"),
 }
 IMMIGRATION_CATEGORIES = {
-    "economic": _l("Economic immigration (PRTQ / PEQ)"),
+    # Québec's economic category: skilled workers (PRTQ, PEQ) and business immigration.
+    "economic": _l("Economic immigration (PRTQ, PEQ, business immigration)"),
     "family": _l("Family reunification"),
     "gar": _l("Government-assisted refugee"),
-    "psr": _l("Privately sponsored refugee"),
+    # Québec's term is « parrainage collectif » (collective sponsorship).
+    "psr": _l("Refugee under collective sponsorship"),
     "asylum": _l("Asylum seeker"),
     "temporary_worker": _l("Temporary worker"),
     "student": _l("International student"),

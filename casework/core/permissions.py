@@ -107,6 +107,9 @@ POLICY: dict[str, dict[Role, Scope]] = {
     # entered (its booking record), never the case file that booking opened.
     "airport.use": {Role.AIRPORT: Scope.ALL},
     "airport.bookings": {Role.AIRPORT: Scope.SELF},
+    # The refugees in the airport service's care until they leave for their host city: the
+    # team's shared list (whoever is on shift records the departure), no case file.
+    "airport.receptions": {Role.AIRPORT: Scope.ALL},
     "appointments.calendar": {Role.AGENT: Scope.SELF, Role.SUPERVISOR: Scope.REGION},
     "appointments.read": {Role.AGENT: Scope.CASELOAD, Role.SUPERVISOR: Scope.REGION},
     # Supervisors may move or cancel an absent agent's appointments.

@@ -192,7 +192,7 @@ class Organisation(db.Model):
     full_name: Mapped[str | None] = mapped_column(String(240))
     # pasi_partner | government | regionalisation | employer_recruitment | economic_development
     # | other: the kinds a need may be referred to are in seed/plan_rules.yaml (allowed_kinds).
-    kind: Mapped[str] = mapped_column(String(30))
+    kind: Mapped[str] = mapped_column(String(20))
     # Cities (or MRC) within its regions the organisation serves; empty means the whole regions.
     cities_served: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     languages: Mapped[list[str]] = mapped_column(JSON, default=list)

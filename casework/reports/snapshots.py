@@ -133,8 +133,7 @@ def refresh_default_dashboards(now: datetime | None = None) -> dict[str, int]:
     by_id = {region.id: region for region in regions}
     shown = sorted({tuple(covering.get(region.id, [region.id])) for region in regions})
     scopes = [reports.DashboardScope(None)] + [
-        reports.DashboardScope(list(ids), by_id[ids[0]] if len(ids) == 1 else None)
-        for ids in shown
+        reports.DashboardScope(list(ids), by_id[ids[0]] if len(ids) == 1 else None) for ids in shown
     ]
     for scope in scopes:
         keep(replace(reports.dashboard(period, scope, regions), computed_at=now))

@@ -1,6 +1,6 @@
 """faithful to the action plan (issue 18): directorates cover sets of regions, organisations
 serve sets of regions, organisation kinds allowed per domain, the regionalisation network,
-the remote-interpretation pilot's regions and marks
+the remote-interpretation pilot's regions and marks, the airport's receptions
 
 Revision ID: 0022
 Revises: 0016
@@ -52,10 +52,37 @@ PILOT_TABLES = ('regions', 'assessments', 'appointments')
 
 
 def upgrade():
+    op.create_table(
+        'airport_receptions',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('given_names', sa.String(length=200), nullable=False),
+        sa.Column('family_name', sa.String(length=200), nullable=False),
+        sa.Column('immigration_category', sa.String(length=30), nullable=False),
+        sa.Column('arrival_date', sa.Date(), nullable=False),
+        sa.Column('destination_region_id', sa.Integer(), nullable=False),
+        sa.Column('host_city', sa.String(length=120), nullable=False),
+        sa.Column('welcomed_by_id', sa.Integer(), nullable=False),
+        sa.Column('welcomed_at', sa.DateTime(), nullable=False),
+        sa.Column('left_at', sa.DateTime(), nullable=True),
+        sa.Column('left_recorded_by_id', sa.Integer(), nullable=True),
+        sa.Column('version', sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(['destination_region_id'], ['regions.id'],
+                                name=op.f('fk_airport_receptions_destination_region_id_regions')),
+        sa.ForeignKeyConstraint(['left_recorded_by_id'], ['users.id'],
+                                name=op.f('fk_airport_receptions_left_recorded_by_id_users')),
+        sa.ForeignKeyConstraint(['welcomed_by_id'], ['users.id'],
+                                name=op.f('fk_airport_receptions_welcomed_by_id_users')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_airport_receptions')),
+    )
+    with op.batch_alter_table('airport_receptions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_airport_receptions_welcomed_at'), ['welcomed_at'],
+                              unique=False)
+        batch_op.create_index(batch_op.f('ix_airport_receptions_welcomed_by_id'),
+                              ['welcomed_by_id'], unique=False)
     for table in PILOT_TABLES:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.add_column(sa.Column('interpretation_pilot', sa.Boolean(),
-                                          server_default=sa.false(), nullable=False))
+                                          server_default='0', nullable=False))
     regions = sa.table('regions', sa.column('code', sa.String),
                        sa.column('interpretation_pilot', sa.Boolean))
     op.execute(regions.update().where(regions.c.code.in_(PILOT_REGIONS))
@@ -94,10 +121,8 @@ def upgrade():
         )
     with op.batch_alter_table('organisations', schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column('regionalisation', sa.Boolean(), server_default=sa.false(), nullable=False)
+            sa.Column('regionalisation', sa.Boolean(), server_default='0', nullable=False)
         )
-        batch_op.alter_column('kind', existing_type=sa.String(length=20),
-                              type_=sa.String(length=30), existing_nullable=False)
 
     # The existing data: each directorate covers at least its own region (the seed adds the
     # rest), each organisation serves its region, then the document's corrections.
@@ -157,8 +182,6 @@ def downgrade():
     op.execute("UPDATE organisations SET kind = 'other' WHERE kind NOT IN "
                "('pasi_partner', 'government')")
     with op.batch_alter_table('organisations', schema=None) as batch_op:
-        batch_op.alter_column('kind', existing_type=sa.String(length=30),
-                              type_=sa.String(length=20), existing_nullable=False)
         batch_op.drop_column('regionalisation')
     with op.batch_alter_table('domains', schema=None) as batch_op:
         batch_op.drop_column('organisation_kinds')
@@ -169,3 +192,7 @@ def downgrade():
     for table in PILOT_TABLES:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_column('interpretation_pilot')
+    with op.batch_alter_table('airport_receptions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_airport_receptions_welcomed_by_id'))
+        batch_op.drop_index(batch_op.f('ix_airport_receptions_welcomed_at'))
+    op.drop_table('airport_receptions')

@@ -49,9 +49,7 @@ def test_organisations_serve_the_regions_the_document_gives(ctx):
 
 
 def test_the_regionalisation_network_is_the_one_the_document_names(ctx):
-    network = set(
-        db.session.scalars(select(Organisation.code).where(Organisation.regionalisation))
-    )
+    network = set(db.session.scalars(select(Organisation.code).where(Organisation.regionalisation)))
     assert network == {
         "promis",
         "cfiq",
@@ -179,7 +177,9 @@ def test_an_organisation_kind_not_allowed_for_a_need_is_refused(app, ctx, tmp_pa
     path = tmp_path / "organisations.yaml"
     text = path.read_text(encoding="utf-8")
     start = text.index("  - code: sded\n")
-    replace_in(path, "    domains: [employment]\n    # l. 1244", "    domains: [settlement]\n    # l. 1244")
+    replace_in(
+        path, "    domains: [employment]\n    # l. 1244", "    domains: [settlement]\n    # l. 1244"
+    )
     line = text[:start].count("\n") + 1
     assert_refused_loading_nothing(
         app, tmp_path, "organisations.yaml", line, "economic_development n'est pas permis"

@@ -38,9 +38,7 @@ def walk(app, category: str, **person):
 
 
 @pytest.mark.parametrize("category", ["economic", "asylum"])
-def test_every_suggestion_is_of_a_kind_allowed_and_every_region_has_a_candidate(
-    app, ctx, category
-):
+def test_every_suggestion_is_of_a_kind_allowed_and_every_region_has_a_candidate(app, ctx, category):
     """Every region × every need: each suggestion is of a kind allowed for the need, and every
     region has an in-region candidate for its settlement needs."""
     walked, missing = 0, []

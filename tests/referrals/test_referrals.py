@@ -451,7 +451,9 @@ def test_an_organisation_serving_the_persons_city_ranks_first(app, client, login
     assert "Dessert la ville de Chelsea" in found["ciel"][2]
     assert "Dessert d'autres villes que Chelsea" in found["sito"][2]
     assert "Dessert d'autres villes que Chelsea" in found["cjep"][2]
-    page = client.get(f"/dossiers/{case.id}/plan/actions/{actions['regionalisation']}/orienter").text
+    page = client.get(
+        f"/dossiers/{case.id}/plan/actions/{actions['regionalisation']}/orienter"
+    ).text
     assert "Dessert la ville de Chelsea" in page and "autres villes que Chelsea" in page
 
 
