@@ -246,3 +246,7 @@ class AirportReception(db.Model):
     @property
     def in_care(self) -> bool:
         return self.left_at is None
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_names} {self.family_name}"

@@ -203,7 +203,7 @@ def receptions_index():
     return done(
         _(
             "%(name)s is in the service's care until leaving for %(city)s.",
-            name=f"{reception.given_names} {reception.family_name}",
+            name=reception.full_name,
             city=reception.host_city,
         ),
         url_for("airport.receptions_index"),
@@ -222,7 +222,7 @@ def reception_left(reception_id: int):
     return done(
         _(
             "Recorded: %(name)s left for %(city)s.",
-            name=f"{reception.given_names} {reception.family_name}",
+            name=reception.full_name,
             city=reception.host_city,
         ),
         url_for("airport.receptions_index"),

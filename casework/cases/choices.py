@@ -79,6 +79,9 @@ MODES = {"in_person": _l("In person"), "phone": _l("Phone"), "video": _l("Video"
 CONSENT_PURPOSES = {
     "share_partner": _l("Share with a partner organisation"),
     "share_mtess": _l("Share with MTESS (requalification)"),
+    # The file, or the person's profile and project, going to another region (its agent or its
+    # regional immigration advisor).
+    "transfer_region": _l("Transfer to another region"),
     "contact_phone": _l("Contact by phone"),
     "contact_email": _l("Contact by e-mail"),
     "contact_sms": _l("Contact by SMS"),

@@ -592,6 +592,9 @@ def consents_of(case: Case) -> list[Consent]:
 # --- Transfers ------------------------------------------------------------------------------
 
 
+TRANSFER_CONSENT = _l("The person has not consented to their file going to another region.")
+
+
 def request_transfer(actor: Any, case: Case, to_agent: Any, reason: str) -> CaseTransfer:
     _require(
         to_agent is not None and to_agent.role == "agent" and to_agent.active,
@@ -608,6 +611,8 @@ def request_transfer(actor: Any, case: Case, to_agent: Any, reason: str) -> Case
         raise CaseError(_l("A closed case cannot be transferred; reopen it first."))
     if pending_transfer(case) is not None:
         raise CaseError(_l("A transfer of this case is already awaiting an answer."))
+    if to_agent.region_id != case.region_id and current_consent(case, "transfer_region") is None:
+        raise CaseError(TRANSFER_CONSENT, "to_agent_id")  # as for a partner: consent first
     transfer = CaseTransfer(
         case_id=case.id,
         from_agent_id=case.agent_id,

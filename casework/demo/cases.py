@@ -299,6 +299,10 @@ def _write_case(refs: _Refs, plan: CasePlan) -> Case:
     )
     home = refs.users.get(HOME_AGENT)
     if plan.transfer_reason and home is not None:
+        # A file goes to another region only with the person's consent for that purpose.
+        moving = home.region_id != case.region_id
+        if moving and cases.current_consent(case, "transfer_region") is None:
+            cases.record_consent(agent, case, "transfer_region", local_today(), "verbal")
         cases.request_transfer(agent, case, home, plan.transfer_reason)
     return case
 

@@ -1,6 +1,7 @@
 """faithful to the action plan (issue 18): directorates cover sets of regions, organisations
 serve sets of regions, organisation kinds allowed per domain, the regionalisation network,
-the remote-interpretation pilot's regions and marks, the airport's receptions
+the remote-interpretation pilot's regions and marks, the airport's receptions, the consent a
+plan action needs
 
 Revision ID: 0022
 Revises: 0016
@@ -51,7 +52,22 @@ PILOT_REGIONS = ('04', '05', '17')
 PILOT_TABLES = ('regions', 'assessments', 'appointments')
 
 
+# The rules' actions done « avec le consentement de la personne » (seed/plan_rules.yaml).
+CONSENTED_ACTIONS = (
+    "Informer du projet d'installation, avec le consentement de la personne, la conseillère ou "
+    "le conseiller en immigration régionale de la région visée",
+    "Transmettre, avec le consentement de la personne, son profil et son projet à la conseillère "
+    "ou au conseiller en immigration régionale de la région visée",
+)
+
+
 def upgrade():
+    with op.batch_alter_table('plan_actions', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('consent_purpose', sa.String(length=30), nullable=True))
+    actions = sa.table('plan_actions', sa.column('label', sa.String),
+                       sa.column('consent_purpose', sa.String))
+    op.execute(actions.update().where(actions.c.label.in_(CONSENTED_ACTIONS))
+               .values(consent_purpose='transfer_region'))
     op.create_table(
         'airport_receptions',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -192,6 +208,8 @@ def downgrade():
     for table in PILOT_TABLES:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_column('interpretation_pilot')
+    with op.batch_alter_table('plan_actions', schema=None) as batch_op:
+        batch_op.drop_column('consent_purpose')
     with op.batch_alter_table('airport_receptions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_airport_receptions_welcomed_by_id'))
         batch_op.drop_index(batch_op.f('ix_airport_receptions_welcomed_at'))

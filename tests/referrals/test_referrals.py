@@ -266,6 +266,8 @@ def test_referrals_follow_their_case_to_its_new_agent(app, client, make_user, re
     _, case, actions = referral_setup
     _create(client, case.id, actions["pasi_partner"], _organisation_id(app, "promis"))
     receiver = make_user(role="agent", region="03")
+    with app.app_context():
+        helpers.give_consent(case.agent_id, case.id, "transfer_region")
     helpers.post_form(
         client,
         f"/dossiers/{case.id}/transfert",
