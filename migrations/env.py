@@ -60,7 +60,9 @@ def run_migrations_online() -> None:
                         raise RuntimeError(f"foreign keys broken by the migrations: {broken}")
         finally:
             if sqlite:
-                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+                # Never hand this connection back to the pool with foreign keys off: the next
+                # one is opened with them on (core/db.py).
+                connection.invalidate()
 
 
 if context.is_offline_mode():

@@ -55,8 +55,13 @@ class AssessmentBaseForm(BaseForm):
         validators=[Optional(), max_length(5)],
         filters=[_none_if_empty],
     )
-    target_cnp = SelectField(
-        _l("Target occupation (CNP)"), filters=[_none_if_empty], validate_choice=False
+    # A CNP code; the in-demand list is offered (a datalist), not imposed: it gives a
+    # requalification referral priority, not permission.
+    target_cnp = StringField(
+        _l("Target occupation (CNP)"),
+        validators=[Optional(), max_length(5)],
+        filters=[_none_if_empty],
+        render_kw={"list": "in-demand-occupations", "inputmode": "numeric"},
     )
     version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
 
@@ -108,7 +113,6 @@ def build_form(
     languages = choices.language_choices()
     form.interview_mode.choices = [("", _l("— Choose —")), *choices.MODES.items()]
     form.interpreter_language.choices = [("", _l("— No interpreter —")), *languages]
-    form.target_cnp.choices = [("", _l("— None —"))] + [(o.cnp, o.label) for o in occupations]
     return form
 
 

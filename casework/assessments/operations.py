@@ -20,6 +20,7 @@ from casework.core import audit
 from casework.core.domain import DomainError, StaleEdit
 from casework.core.time import is_plausible, local_today, utcnow
 from casework.extensions import db
+from casework.reference.lookup import in_demand_occupations
 from casework.reference.models import Domain, Need, Occupation
 
 
@@ -224,8 +225,6 @@ def save(
     need_ids = set(db.session.scalars(select(Need.id)))
     domain_ids = set(db.session.scalars(select(Domain.id)))
     _validate(values, complete, need_ids, domain_ids)
-    if values.target_cnp is not None and values.target_cnp not in {o.cnp for o in occupations()}:
-        raise AssessmentError(_l("Choose an occupation from the in-demand list."), "target_cnp")
     case = db.session.get(Case, assessment.case_id)
     if values.interpretation_pilot and not case.region.interpretation_pilot:
         raise AssessmentError(
@@ -348,11 +347,7 @@ LEVEL_LABELS = {
 
 
 def occupations() -> list[Occupation]:
-    return list(
-        db.session.scalars(
-            select(Occupation).where(Occupation.active.is_(True)).order_by(Occupation.priority)
-        )
-    )
+    return in_demand_occupations()
 
 
 def anonymise_cases(case_ids: tuple[int, ...]) -> None:

@@ -51,6 +51,8 @@ POLICY: dict[str, dict[Role, Scope]] = {
     "users.manage": {Role.ADMIN: Scope.ALL},
     # The organisation directory: the region's advisors keep their region's entries up to date.
     "organisations.manage": {Role.ADVISOR: Scope.REGION, Role.ADMIN: Scope.ALL},
+    # The in-demand occupations list and its priorities (requalification referrals).
+    "occupations.manage": {Role.ADMIN: Scope.ALL},
     # Case files. Agents see their own caseload only: colleagues at the same service point do
     # not read each other's files (least privilege); cover for an absence goes through a
     # transfer. Airport staff, partner users and administrators have no access to case files.

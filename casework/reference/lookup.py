@@ -7,6 +7,7 @@ from sqlalchemy import select
 from casework.extensions import db
 from casework.reference.models import (
     Domain,
+    Occupation,
     Organisation,
     Region,
     ServicePoint,
@@ -33,6 +34,26 @@ def service_point_id(code: str | None) -> int | None:
 
 def organisation_id(code: str | None) -> int | None:
     return _id_for(Organisation, Organisation.code, code, "code d'organisme")
+
+
+def occupation_by_code(code: str | None) -> Occupation | None:
+    """The occupation of the list with this code, in either classification version."""
+    if not code:
+        return None
+    return db.session.scalar(
+        select(Occupation).where((Occupation.cnp == code) | (Occupation.cnp_2021 == code))
+    )
+
+
+def in_demand_occupations() -> list[Occupation]:
+    """The active list: ranked ones first (by rank), then the unranked, by code."""
+    return list(
+        db.session.scalars(
+            select(Occupation)
+            .where(Occupation.active.is_(True))
+            .order_by(Occupation.priority.is_(None), Occupation.priority, Occupation.cnp)
+        )
+    )
 
 
 def regions() -> list[Region]:

@@ -257,24 +257,38 @@ class Organisation(db.Model):
 
 
 class Occupation(db.Model):
-    """In-demand occupation for requalification (CNP/NOC code); the priority is editable."""
+    """In-demand occupation for requalification (a CNP code, with its classification's version
+    and, where known, its CNP 2021 code). Administrators edit the list and rank it; the seed
+    leaves it unranked (the document lists it « notamment »)."""
 
     __tablename__ = "occupations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cnp: Mapped[str] = mapped_column(String(8), unique=True)
+    cnp_version: Mapped[str] = mapped_column(String(4), default="2016", server_default="2016")
+    cnp_2021: Mapped[str | None] = mapped_column(String(5))
     title: Mapped[str] = mapped_column(String(200))
     title_en: Mapped[str | None] = mapped_column(String(200))
-    priority: Mapped[int] = mapped_column(default=100)
+    # 1 = first; None = on the list, unranked.
+    priority: Mapped[int | None] = mapped_column()
     active: Mapped[bool] = mapped_column(default=True)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
+    audit_type = "occupation"
 
     @property
     def display_title(self) -> str:
         return _localised(self.title, self.title_en)
 
     @property
+    def codes(self) -> list[str]:
+        """Its codes in every version the list knows (a target may be given in either)."""
+        return [code for code in (self.cnp, self.cnp_2021) if code]
+
+    @property
     def label(self) -> str:
-        return f"{self.cnp} {self.display_title}"
+        return f"{' / '.join(self.codes)} {self.display_title}"
 
 
 class HostCity(db.Model):

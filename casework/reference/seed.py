@@ -349,15 +349,19 @@ def _placeholders(spec: dict | None, regions: dict[str, Region]) -> list[dict[st
 
 
 def load_occupations(seed_dir: Path) -> Upserter:
+    # Administrators edit the list in the application (audited): an occupation that exists is
+    # never overwritten by a reload; the seed adds the ones it does not have, unranked.
     upsert = Upserter(Occupation, "cnp")
-    existing = set(upsert.rows)
     for item in read_seed(seed_dir, "occupations.yaml", "occupations"):
-        cnp = str(item["cnp"])
-        values = {"title": item["title"], "title_en": item.get("title_en")}
-        if cnp not in existing:
-            # The priority is editable by an administrator afterwards: set it only once.
-            values["priority"] = int(item.get("priority", 100))
-        upsert.put(cnp, **values)
+        upsert.put(
+            str(item["cnp"]),
+            create_only=True,
+            cnp_version=str(item.get("cnp_version", "2016")),
+            cnp_2021=str(item["cnp_2021"]) if item.get("cnp_2021") else None,
+            title=item["title"],
+            title_en=item.get("title_en"),
+            priority=int(item["priority"]) if item.get("priority") else None,
+        )
     return upsert
 
 

@@ -353,10 +353,11 @@ def requalification_details(
 ) -> dict | None:
     """What the MTESS referral states (Encadré 8), or None when the assessment records no interest.
 
-    The priority adds the demand for the targeted occupation (its rank in the in-demand list)
-    to the person's interest level.
+    The priority adds the demand for the targeted occupation to the person's interest level:
+    none off the in-demand list, one point on it, more for the ranks an administrator set (the
+    document's list is unranked, « notamment »: no score comes from its printed order).
     """
-    from casework.reference.models import Occupation
+    from casework.reference.lookup import occupation_by_code
 
     assessment = latest_completed_assessment(case)
     if assessment is None or not assessment.requalification_interest:
@@ -368,12 +369,8 @@ def requalification_details(
         raise ReferralError(
             _l("Give the person's availability (at most 300 characters)."), "availability"
         )
-    target = db.session.scalar(select(Occupation).where(Occupation.cnp == assessment.target_cnp))
-    ranked = (
-        db.session.scalar(select(func.count(Occupation.id)).where(Occupation.active.is_(True))) or 1
-    )
-    demand = (ranked - target.priority + 1) if target else 0
-    score = demand + INTEREST_POINTS[interest]
+    target = occupation_by_code(assessment.target_cnp)
+    score = occupation_demand(target) + INTEREST_POINTS[interest]
     person = case.person
     return {
         "current_occupation": assessment.current_occupation,
@@ -385,8 +382,24 @@ def requalification_details(
         "availability": availability,
         "interest": interest,
         "priority_score": score,
-        "priority": "high" if score >= ranked else "medium" if score >= ranked // 2 else "low",
+        "priority": "high" if score >= 4 else "medium" if score >= 2 else "low",
     }
+
+
+def occupation_demand(target: Any) -> int:
+    """0 off the in-demand list; 1 on it, unranked; 1 + the ranks below it when ranked."""
+    from casework.reference.models import Occupation
+
+    if target is None or not target.active:
+        return 0
+    if target.priority is None:
+        return 1
+    ranked = db.session.scalar(
+        select(func.count(Occupation.id)).where(
+            Occupation.active.is_(True), Occupation.priority.is_not(None)
+        )
+    )
+    return 1 + max(0, (ranked or 0) - target.priority + 1)
 
 
 def allowed_moves(user: Any, referral: Referral) -> list[str]:

@@ -1,7 +1,7 @@
 """faithful to the action plan (issue 18): directorates cover sets of regions, organisations
 serve sets of regions, organisation kinds allowed per domain, the regionalisation network,
 the remote-interpretation pilot's regions and marks, the airport's receptions, the consent a
-plan action needs
+plan action needs, the occupations' classification version and unranked list
 
 Revision ID: 0022
 Revises: 0016
@@ -61,7 +61,28 @@ CONSENTED_ACTIONS = (
 )
 
 
+# CNP 2016 → CNP 2021 (seed/occupations.yaml), and the document's printed order, which no
+# longer ranks them: a priority still equal to it was never set by an administrator.
+CNP_2021 = {'4032': '41221', '3012': '31301', '5241': '52120', '7237': '72106', '2281': '22220',
+            '2143': '21330', '7312': '72401', '7242': '72201'}
+PRINTED_ORDER = ('4032', '3012', '5241', '7237', '2281', '7201', '2143', '7312', '7242')
+
+
 def upgrade():
+    with op.batch_alter_table('occupations', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('cnp_version', sa.String(length=4), server_default='2016',
+                                      nullable=False))
+        batch_op.add_column(sa.Column('cnp_2021', sa.String(length=5), nullable=True))
+        batch_op.add_column(sa.Column('version', sa.Integer(), server_default='1', nullable=False))
+        batch_op.alter_column('priority', existing_type=sa.Integer(), nullable=True)
+    occupations = sa.table('occupations', sa.column('cnp', sa.String),
+                           sa.column('cnp_2021', sa.String), sa.column('priority', sa.Integer))
+    for code, new in CNP_2021.items():
+        op.execute(occupations.update().where(occupations.c.cnp == code).values(cnp_2021=new))
+    for rank, code in enumerate(PRINTED_ORDER, start=1):
+        op.execute(occupations.update()
+                   .where(occupations.c.cnp == code, occupations.c.priority == rank)
+                   .values(priority=None))
     with op.batch_alter_table('plan_actions', schema=None) as batch_op:
         batch_op.add_column(sa.Column('consent_purpose', sa.String(length=30), nullable=True))
     actions = sa.table('plan_actions', sa.column('label', sa.String),
@@ -208,6 +229,12 @@ def downgrade():
     for table in PILOT_TABLES:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_column('interpretation_pilot')
+    op.execute("UPDATE occupations SET priority = 100 WHERE priority IS NULL")
+    with op.batch_alter_table('occupations', schema=None) as batch_op:
+        batch_op.alter_column('priority', existing_type=sa.Integer(), nullable=False)
+        batch_op.drop_column('version')
+        batch_op.drop_column('cnp_2021')
+        batch_op.drop_column('cnp_version')
     with op.batch_alter_table('plan_actions', schema=None) as batch_op:
         batch_op.drop_column('consent_purpose')
     with op.batch_alter_table('airport_receptions', schema=None) as batch_op:

@@ -199,20 +199,25 @@ def test_an_unknown_region_code_in_an_organisation_s_regions_is_refused(app, ctx
     )
 
 
-def test_the_cli_init_names_the_file_line_and_rule(app, ctx, tmp_path):
-    from click.testing import CliRunner
+@pytest.mark.no_transaction
+def test_the_cli_init_names_the_file_line_and_rule(tmp_path):
+    """`casework init` with a bad seed: one line naming the file, the line and the rule; the
+    database keeps no reference data (a fresh SQLite database, in its own process)."""
+    import sqlite3
 
-    from casework.cli import cli
+    from tests.core.test_cli import run
 
-    copy_seed(tmp_path)
-    replace_in(tmp_path / "organisations.yaml", 'regions: ["17", "04"]', 'regions: ["99"]')
-    app.config["SEED_DIR"] = str(tmp_path)
-    try:
-        result = CliRunner().invoke(cli, ["init"])
-    finally:
-        app.config["SEED_DIR"] = str(SEED)
-    assert result.exit_code != 0
-    assert "organisations.yaml:" in result.output and "99" in result.output
+    seed = copy_seed(tmp_path / "seed") if (tmp_path / "seed").mkdir() is None else None
+    line = replace_in(seed / "organisations.yaml", 'regions: ["17", "04"]', 'regions: ["99"]')
+    text = (seed / "organisations.yaml").read_text(encoding="utf-8")
+    item_line = text[: text.index("  - code: sded\n")].count("\n") + 1
+    assert line > item_line
+    result = run(tmp_path, "init", CASEWORK_SEED_DIR=str(seed))
+    assert result.returncode != 0
+    assert f"organisations.yaml:{item_line}:" in result.stderr
+    assert "code de région inconnu « 99 »" in result.stderr
+    with sqlite3.connect(tmp_path / "casework.sqlite3") as connection:
+        assert connection.execute("SELECT count(*) FROM regions").fetchone() == (0,)
 
 
 def test_the_shipped_seed_has_no_broken_rule():
