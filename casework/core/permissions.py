@@ -100,6 +100,8 @@ POLICY: dict[str, dict[Role, Scope]] = {
     },
     "referrals.create": {Role.AGENT: Scope.CASELOAD},
     "referrals.review": {Role.ADVISOR: Scope.REGION, Role.SUPERVISOR: Scope.REGION},
+    # Whether a region's referrals need an advisor's approval before they are sent.
+    "referrals.configure": {Role.ADMIN: Scope.ALL},
     "referrals.transition": {
         Role.AGENT: Scope.CASELOAD,
         Role.ADVISOR: Scope.REGION,

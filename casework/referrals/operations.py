@@ -23,6 +23,7 @@ from casework.plans.models import PlanAction
 from casework.plans.operations import latest_completed_assessment
 from casework.plans.rules import REFERRABLE_SERVICES
 from casework.reference.models import HostCity, Need, Organisation, Region
+from casework.referrals.approval import approval_required
 from casework.referrals.events import ReferralStatusChanged
 from casework.referrals.models import Disclosure, Referral, ReferralEvent
 
@@ -68,12 +69,17 @@ NOT_COMPLETED_REASONS = {
 class Transition:
     role: str
     needs_comment: bool = False
+    # True: only when the region requires an advisor's approval for the referral's kind;
+    # False: only when it does not (referrals.approval); None: either way.
+    approval: bool | None = None
 
 
 # The lifecycle: which role may move a referral from one status to the next.
 TRANSITIONS: dict[tuple[str, str], Transition] = {
-    ("draft", "submitted"): Transition("agent"),
-    ("returned", "submitted"): Transition("agent"),
+    ("draft", "submitted"): Transition("agent", approval=True),
+    ("returned", "submitted"): Transition("agent", approval=True),
+    ("draft", "sent"): Transition("agent", approval=False),
+    ("returned", "sent"): Transition("agent", approval=False),
     ("submitted", "approved"): Transition("advisor"),
     ("submitted", "returned"): Transition("advisor", needs_comment=True),
     ("approved", "sent"): Transition("agent"),
@@ -403,11 +409,15 @@ def occupation_demand(target: Any) -> int:
 
 
 def allowed_moves(user: Any, referral: Referral) -> list[str]:
-    return [
-        to
+    candidates = [
+        (to, rule)
         for (frm, to), rule in TRANSITIONS.items()
         if frm == referral.status and rule.role == user.role
     ]
+    if any(rule.approval is not None for _to, rule in candidates):
+        required = approval_required(referral.region_id, referral.kind)
+        candidates = [(to, r) for to, r in candidates if r.approval in (None, required)]
+    return [to for to, _rule in candidates]
 
 
 def consent_purpose(referral: Referral) -> str:
@@ -427,6 +437,10 @@ def move(
         raise StaleEdit()
     rule = TRANSITIONS.get((referral.status, to_status))
     if rule is None or rule.role != actor.role:
+        raise InvalidTransition()
+    if rule.approval is not None and rule.approval != approval_required(
+        referral.region_id, referral.kind
+    ):
         raise InvalidTransition()
     comment = (comment or "").strip() or None
     if comment and len(comment) > 2000:

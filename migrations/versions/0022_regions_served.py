@@ -1,7 +1,7 @@
 """faithful to the action plan (issue 18): directorates cover sets of regions, organisations
 serve sets of regions, organisation kinds allowed per domain, the regionalisation network,
 the remote-interpretation pilot's regions and marks, the airport's receptions, the consent a
-plan action needs, the occupations' classification version and unranked list
+plan action needs, the occupations' classification version and unranked list, referral approval per region and kind
 
 Revision ID: 0022
 Revises: 0016
@@ -69,6 +69,24 @@ PRINTED_ORDER = ('4032', '3012', '5241', '7237', '2281', '7201', '2143', '7312',
 
 
 def upgrade():
+    op.create_table(
+        'referral_approval_rules',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('region_id', sa.Integer(), nullable=False),
+        sa.Column('kind', sa.String(length=20), nullable=False),
+        sa.Column('required', sa.Boolean(), nullable=False),
+        sa.Column('updated_by_id', sa.Integer(), nullable=True),
+        sa.Column('updated_at', sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(['region_id'], ['regions.id'],
+                                name=op.f('fk_referral_approval_rules_region_id_regions'),
+                                ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['updated_by_id'], ['users.id'],
+                                name=op.f('fk_referral_approval_rules_updated_by_id_users'),
+                                ondelete='SET NULL'),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_referral_approval_rules')),
+        sa.UniqueConstraint('region_id', 'kind',
+                            name=op.f('uq_referral_approval_rules_region_id_kind')),
+    )
     with op.batch_alter_table('occupations', schema=None) as batch_op:
         batch_op.add_column(sa.Column('cnp_version', sa.String(length=4), server_default='2016',
                                       nullable=False))
@@ -229,6 +247,7 @@ def downgrade():
     for table in PILOT_TABLES:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_column('interpretation_pilot')
+    op.drop_table('referral_approval_rules')
     op.execute("UPDATE occupations SET priority = 100 WHERE priority IS NULL")
     with op.batch_alter_table('occupations', schema=None) as batch_op:
         batch_op.alter_column('priority', existing_type=sa.Integer(), nullable=False)

@@ -78,7 +78,12 @@ def test_an_administrator_adds_a_cnp_2021_occupation(app, client, login):
     response = helpers.post_form(
         client,
         f"{LIST}/nouvelle",
-        {"cnp": "21231", "cnp_version": "2021", "title": "Développeurs de logiciels", "active": "y"},
+        {
+            "cnp": "21231",
+            "cnp_version": "2021",
+            "title": "Développeurs de logiciels",
+            "active": "y",
+        },
     )
     assert response.status_code == 302
     with app.app_context():
