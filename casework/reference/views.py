@@ -88,7 +88,7 @@ def service_points():
     points = db.session.scalars(
         select(ServicePoint)
         .join(Region)
-        .options(joinedload(ServicePoint.region))
+        .options(joinedload(ServicePoint.region), selectinload(ServicePoint.regions_covered))
         .order_by(Region.code, ServicePoint.kind, ServicePoint.name)
     ).all()
     return render_template("reference/service_points.html", points=points)
