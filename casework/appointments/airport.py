@@ -57,6 +57,7 @@ def opening_hours(now_utc: datetime) -> list[CounterStatus]:
 # the host cities (seed/host_cities.yaml), refugees under collective sponsorship (parrainage
 # collectif) to the city of their sponsors.
 REFUGEE_CATEGORIES = ("gar", "psr")
+HOST_CITY_MAX = 80  # AirportBooking.host_city
 
 
 def host_city_of(category: str, host_city: str | None, destination_city: str | None) -> str | None:
@@ -73,8 +74,10 @@ def refugee_destination_problem(
 ) -> tuple[Any, str] | None:
     """What is wrong with a refugee's destination (message, field), or None."""
     if category == "psr":
-        if destination_city:
+        if destination_city and len(destination_city) <= HOST_CITY_MAX:
             return None
+        if destination_city:
+            return _l("At most %(max)d characters.", max=HOST_CITY_MAX), "destination_city"
         return _l("Give the city of the sponsors: the person leaves for it."), "destination_city"
     if category != "gar":
         return None
