@@ -85,12 +85,17 @@ def needs():
 @bp.get("/points-de-service")
 @requires("reference.view")
 def service_points():
-    points = db.session.scalars(
-        select(ServicePoint)
-        .join(Region)
-        .options(joinedload(ServicePoint.region), selectinload(ServicePoint.regions_covered))
-        .order_by(Region.code, ServicePoint.kind, ServicePoint.name)
-    ).all()
+    # The directorates' regions in the same query (the page stays at one SELECT of points).
+    points = (
+        db.session.scalars(
+            select(ServicePoint)
+            .join(Region)
+            .options(joinedload(ServicePoint.region), joinedload(ServicePoint.regions_covered))
+            .order_by(Region.code, ServicePoint.kind, ServicePoint.name)
+        )
+        .unique()
+        .all()
+    )
     return render_template("reference/service_points.html", points=points)
 
 
