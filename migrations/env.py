@@ -44,9 +44,25 @@ def run_migrations_online() -> None:
     options.setdefault("process_revision_directives", skip_empty_autogenerate)
     options.setdefault("include_name", include_name)
     with engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=target_metadata, **options)
-        with context.begin_transaction():
-            context.run_migrations()
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite changes a table others refer to by copying it and renaming the copy (the
+            # batch mode): foreign keys are off around the migrations, as SQLite prescribes,
+            # and checked before the commit. The pragma only acts outside a transaction.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            context.configure(connection=connection, target_metadata=target_metadata, **options)
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"foreign keys broken by the migrations: {broken}")
+        finally:
+            if sqlite:
+                # Never hand this connection back to the pool with foreign keys off: the next
+                # one is opened with them on (core/db.py).
+                connection.invalidate()
 
 
 if context.is_offline_mode():

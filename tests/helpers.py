@@ -200,6 +200,25 @@ def create_case(agent_id: int, **person) -> CaseRecord:
     return CaseRecord(case.id, case.number, case.person_id, case.agent_id)
 
 
+def give_consent(agent_id: int, case_id: int, purpose: str) -> None:
+    """The person's signed consent for ``purpose``, recorded today (inside an app context)."""
+    from datetime import date
+
+    from casework.auth.models import User
+    from casework.cases import operations as cases
+    from casework.cases.models import Case
+    from casework.extensions import db
+
+    cases.record_consent(
+        db.session.get(User, agent_id),
+        db.session.get(Case, case_id),
+        purpose,
+        date.today(),
+        "signed",
+    )
+    db.session.commit()
+
+
 def consented_referral(agent_id: int, case_id: int, status: str = "sent") -> int:
     """A referral of the case to PROMIS put straight in ``status`` (its lifecycle is tested with
     referrals), the person's consent to share with a partner in force; its id (inside an app

@@ -1,15 +1,20 @@
-"""The reception service at Montréal-Trudeau: its opening hours (from the ministry's plan)."""
+"""The reception service at Montréal-Trudeau: its opening hours and the refugees in its care
+(from the ministry's plan, Encadré 2)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time
+from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from casework.appointments.slots import to_local
 from casework.core.i18n import format_clock
+from casework.extensions import db
+from casework.reference.models import HostCity
 
 SERVICE_POINT = "AEROPORT-YUL"
 
@@ -48,3 +53,43 @@ class CounterStatus:
 def opening_hours(now_utc: datetime) -> list[CounterStatus]:
     local = to_local(now_utc)
     return [CounterStatus(counter, counter.is_open_at(local)) for counter in COUNTERS]
+
+
+# The service looks after refugees « parrainées et prises en charge par l'État » until they
+# leave Montréal for their host city (l. 387–390): government-assisted refugees go to one of
+# the host cities (seed/host_cities.yaml), refugees under collective sponsorship (parrainage
+# collectif) to the city of their sponsors.
+REFUGEE_CATEGORIES = ("gar", "psr")
+HOST_CITY_MAX = 80  # AirportBooking.host_city
+
+
+def host_city_of(category: str, host_city: str | None, destination_city: str | None) -> str | None:
+    """The city a refugee leaves Montréal for; None for the other categories."""
+    if category == "gar":
+        return host_city
+    if category == "psr":
+        return destination_city
+    return None
+
+
+def refugee_destination_problem(
+    category: str, host_city: str | None, destination_city: str | None, region: Any
+) -> tuple[Any, str] | None:
+    """What is wrong with a refugee's destination (message, field), or None."""
+    if category == "psr":
+        if destination_city and len(destination_city) <= HOST_CITY_MAX:
+            return None
+        if destination_city:
+            return _l("At most %(max)d characters.", max=HOST_CITY_MAX), "destination_city"
+        return _l("Give the city of the sponsors: the person leaves for it."), "destination_city"
+    if category != "gar":
+        return None
+    city = db.session.scalar(select(HostCity).where(HostCity.name == (host_city or "")))
+    if city is None:
+        return (
+            _l("Government-assisted refugees are received in a host city: choose it."),
+            "host_city",
+        )
+    if region is not None and city.region_id != region.id:
+        return _l("This host city is not in the destination region."), "host_city"
+    return None

@@ -17,7 +17,9 @@ from wtforms.validators import InputRequired, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
 from casework.appointments import operations
+from casework.appointments.airport import REFUGEE_CATEGORIES
 from casework.appointments.operations import AirportIntake, WindowFields
+from casework.appointments.receptions import ReceptionFields
 from casework.cases import choices
 from casework.cases.forms import (
     _blank,
@@ -206,6 +208,10 @@ class CancelForm(BaseForm):
 
 class OutcomeForm(BaseForm):
     version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    interpretation_pilot = BooleanField(
+        _l("Held under the remote-interpretation pilot"),
+        description=_l("This region takes part in the pilot of the action plan."),
+    )
 
 
 class WindowForm(BaseForm):
@@ -261,4 +267,52 @@ class TypeForm(BaseForm):
     duration_minutes = IntegerField(
         _l("Duration (minutes)"), validators=[InputRequired(message=_l("This field is required."))]
     )
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+
+
+class ReceptionForm(BaseForm):
+    """A refugee welcomed at the airport, recorded without a booking."""
+
+    given_names = StringField(_l("Given names"), validators=[required(), max_length(200)])
+    family_name = StringField(_l("Family name"), validators=[required(), max_length(200)])
+    immigration_category = SelectField(
+        _l("Immigration category"), validators=[required()], validate_choice=False
+    )
+    arrival_date = DateField(_l("Arrival date"), validators=[_required_date(), PlausibleDay()])
+    destination_region_id = SelectField(
+        _l("Destination region"), coerce=parse_id, validate_choice=False
+    )
+    host_city = SelectField(
+        _l("Host city (government-assisted refugees)"),
+        filters=[_none_if_empty],
+        validate_choice=False,
+    )
+    destination_city = StringField(
+        _l("Sponsors' city (collective sponsorship)"),
+        validators=[Optional(), max_length(120)],
+        filters=[_none_if_empty],
+    )
+
+    def fill_choices(self, regions, host_cities) -> None:
+        self.immigration_category.choices = _blank() + [
+            (code, choices.IMMIGRATION_CATEGORIES[code]) for code in REFUGEE_CATEGORIES
+        ]
+        self.destination_region_id.choices = _blank() + [(r.id, r.label) for r in regions]
+        self.host_city.choices = _blank(_l("— Not applicable —")) + [
+            (city.name, f"{city.name} ({city.region.display_name})") for city in host_cities
+        ]
+
+    def fields(self) -> ReceptionFields:
+        return ReceptionFields(
+            given_names=self.given_names.data or "",
+            family_name=self.family_name.data or "",
+            immigration_category=self.immigration_category.data or "",
+            arrival_date=self.arrival_date.data,
+            destination_region_id=self.destination_region_id.data,
+            host_city=self.host_city.data,
+            destination_city=self.destination_city.data,
+        )
+
+
+class ReceptionLeftForm(BaseForm):
     version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])

@@ -17,6 +17,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from casework.appointments import airport
 from casework.appointments.events import (
     AppointmentBooked,
     AppointmentCancelled,
@@ -50,7 +51,7 @@ from casework.core.events import emit
 from casework.core.roles import Role
 from casework.core.time import local_today, utcnow
 from casework.extensions import db
-from casework.reference.models import HostCity, Region, ServicePoint
+from casework.reference.models import Region, ServicePoint
 
 STATUSES = {
     "booked": _l("Booked"),
@@ -74,8 +75,6 @@ EXCEPTION_KINDS = {
     "other": _l("Other"),
 }
 MODES = case_choices.MODES
-# Refugees received in a host city: the counter records which one (facts: seed/host_cities.yaml).
-REFUGEE_CATEGORIES = frozenset({"gar"})
 # People book at the counter on the day they land; a little slack covers late-night flights.
 ARRIVAL_DAYS_AHEAD = 1
 ARRIVAL_DAYS_BACK = 30
@@ -267,8 +266,10 @@ class AirportIntake:
 
     @property
     def refugee_host_city(self) -> str | None:
-        """The host city counts only for the categories received in one."""
-        return self.host_city if self.immigration_category in REFUGEE_CATEGORIES else None
+        """The city a refugee in the airport's care leaves for (airport.host_city_of)."""
+        return airport.host_city_of(
+            self.immigration_category, self.host_city, self.destination_city
+        )
 
     @property
     def meeting_language(self) -> str | None:
@@ -312,8 +313,11 @@ def validate_intake(intake: AirportIntake, today: date | None = None) -> Region:
     checks.require(
         intake.flight_type in FLIGHT_TYPES, _l("Choose the type of flight."), "flight_type"
     )
-    if intake.immigration_category in REFUGEE_CATEGORIES:
-        _validate_host_city(checks, intake, region)
+    problem = airport.refugee_destination_problem(
+        intake.immigration_category, intake.host_city, intake.destination_city, region
+    )
+    if problem is not None:
+        checks.require(False, *problem)
     checks.require(
         intake.phone or intake.email, _l("Give a phone number or an e-mail address."), "phone"
     )
@@ -343,20 +347,6 @@ def _validate_arrival(checks: Checks, arrival: date | None, today: date) -> None
         ),
         "arrival_date",
     )
-
-
-def _validate_host_city(checks: Checks, intake: AirportIntake, region: Region | None) -> None:
-    city = db.session.scalar(select(HostCity).where(HostCity.name == (intake.host_city or "")))
-    if checks.require(
-        city is not None,
-        _l("Government-assisted refugees are received in a host city: choose it."),
-        "host_city",
-    ):
-        checks.require(
-            region is None or city.region_id == region.id,
-            _l("This host city is not in the destination region."),
-            "host_city",
-        )
 
 
 def airport_slot_query(
@@ -594,11 +584,19 @@ def record_outcome(
     outcome: str,
     expected_version: int,
     now: datetime | None = None,
+    pilot: bool = False,
 ) -> None:
-    """Done or no-show, once the appointment has started. A no-show asks for a follow-up."""
+    """Done or no-show, once the appointment has started. A no-show asks for a follow-up.
+    ``pilot``: held under the remote-interpretation pilot, in one of its regions only."""
     _require_open(appointment, expected_version)
     if outcome not in OUTCOMES:
         raise AppointmentError(_l("Not a valid choice."), "outcome")
+    if pilot and not appointment.region.interpretation_pilot:
+        raise AppointmentError(
+            _l("The remote-interpretation pilot runs in other regions than this appointment's."),
+            "interpretation_pilot",
+        )
+    appointment.interpretation_pilot = pilot and outcome == "done"
     if appointment.starts_at > (now or utcnow()):
         raise AppointmentError(_l("This appointment has not started yet."))
     appointment.status = outcome
@@ -690,12 +688,13 @@ def next_appointment(case_id: int, now: datetime | None = None) -> Appointment |
     return db.session.scalars(statement).unique().first()
 
 
-def agents_of_region(region_id: int) -> list[Any]:
+def agents_of_region(region_ids: list[int]) -> list[Any]:
+    """Active agents of the regions given (a supervisor's: their directorate's territory)."""
     User = _user_model()
     return list(
         db.session.scalars(
             select(User)
-            .where(User.region_id == region_id, User.role == Role.AGENT.value, User.active)
+            .where(User.region_id.in_(region_ids), User.role == Role.AGENT.value, User.active)
             .order_by(User.full_name)
         )
     )

@@ -13,7 +13,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from casework.appointments import airport, ics, operations
+from casework.appointments import airport, ics, operations, receptions
 from casework.appointments.forms import (
     WEEKDAYS,
     AirportForm,
@@ -21,12 +21,15 @@ from casework.appointments.forms import (
     CaseBookingForm,
     ExceptionForm,
     OutcomeForm,
+    ReceptionForm,
+    ReceptionLeftForm,
     RescheduleForm,
     TypeForm,
     WindowForm,
 )
 from casework.appointments.models import (
     AirportBooking,
+    AirportReception,
     Appointment,
     AppointmentType,
     AvailabilityException,
@@ -41,10 +44,10 @@ from casework.core import audit
 from casework.core.domain import DomainError, show_error
 from casework.core.forms import ConfirmForm, submitted
 from casework.core.navigation import done
-from casework.core.permissions import Scope, load_or_abort, requires, scope_for
+from casework.core.permissions import Scope, load_or_abort, region_ids, requires, scope_for
 from casework.core.roles import Role
 from casework.core.time import local_today, utcnow
-from casework.core.unit_of_work import flash_error, refusals_answered_by
+from casework.core.unit_of_work import flash_error, refusals_answered_by, refusals_go_to
 from casework.extensions import db
 from casework.reference.models import HostCity, Region, ServicePoint
 
@@ -164,6 +167,68 @@ def _book(form: AirportForm, intake: operations.AirportIntake):
     )
 
 
+def _reception_form() -> ReceptionForm:
+    form = ReceptionForm()
+    form.fill_choices(
+        db.session.scalars(select(Region).order_by(Region.code)).all(),
+        db.session.scalars(
+            select(HostCity).options(joinedload(HostCity.region)).order_by(HostCity.name)
+        ).all(),
+    )
+    return form
+
+
+def _receptions_page(form: ReceptionForm):
+    """The list and the form; 400 when the form comes back with errors (nothing was stored)."""
+    people = receptions.current()
+    html = render_template(
+        "appointments/receptions.html",
+        form=form,
+        people=people,
+        left_forms={p.id: ReceptionLeftForm(version=p.version) for p in people if p.in_care},
+        **_labels(),
+    )
+    return html, 400 if any(field.errors for field in form) else 200
+
+
+@airport_bp.route("/accueils", methods=["GET", "POST"])
+@requires("airport.receptions")
+def receptions_index():
+    """The refugees in the service's care: welcome one without a booking, see who is waiting."""
+    form = _reception_form()
+    page = partial(_receptions_page, form)
+    if not submitted(form, page):
+        return page()
+    reception = receptions.welcome(current_user, form.fields())
+    return done(
+        _(
+            "%(name)s is in the service's care until leaving for %(city)s.",
+            name=reception.full_name,
+            city=reception.host_city,
+        ),
+        url_for("airport.receptions_index"),
+    )
+
+
+@airport_bp.post("/accueils/<int:reception_id>/depart")
+@requires("airport.receptions")
+def reception_left(reception_id: int):
+    reception = load_or_abort(AirportReception, reception_id, "airport.receptions")
+    form = ReceptionLeftForm()
+    if not form.validate_on_submit():
+        abort(400)
+    refusals_go_to(url_for("airport.receptions_index"))
+    receptions.left(current_user, reception, form.version.data)
+    return done(
+        _(
+            "Recorded: %(name)s left for %(city)s.",
+            name=reception.full_name,
+            city=reception.host_city,
+        ),
+        url_for("airport.receptions_index"),
+    )
+
+
 def _load_booking(booking_id: int) -> AirportBooking:
     return load_or_abort(AirportBooking, booking_id, "airport.bookings")
 
@@ -219,7 +284,7 @@ def _calendar_owner() -> User:
     if not wanted:
         if current_user.role == Role.AGENT.value:
             return current_user
-        agents = operations.agents_of_region(current_user.region_id)
+        agents = operations.agents_of_region(region_ids(current_user))
         if not agents:
             abort(404)
         return agents[0]
@@ -272,7 +337,7 @@ def _by_day(appointments: list[Appointment], first: date, last: date):
 
 def _selectable_agents() -> list[User]:
     if scope_for(current_user.role, "appointments.calendar") is Scope.REGION:
-        return operations.agents_of_region(current_user.region_id)
+        return operations.agents_of_region(region_ids(current_user))
     return []
 
 
@@ -358,7 +423,13 @@ def outcome(appointment_id: int):
         abort(400)
     refusals_answered_by(partial(_shown_again, appointment_id))
     result = request.form.get("outcome", "")
-    operations.record_outcome(current_user, appointment, result, form.version.data)
+    operations.record_outcome(
+        current_user,
+        appointment,
+        result,
+        form.version.data,
+        pilot=bool(form.interpretation_pilot.data),
+    )
     return done(
         _("Appointment: %(status)s.", status=operations.STATUSES[result]),
         url_for("appointments.show", appointment_id=appointment_id),
@@ -506,7 +577,7 @@ def _availability_owner() -> User:
     wanted = request.values.get("agent")
     if not wanted:
         if current_user.role != Role.AGENT.value:
-            agents = operations.agents_of_region(current_user.region_id)
+            agents = operations.agents_of_region(region_ids(current_user))
             if not agents:
                 abort(404)
             return agents[0]
@@ -561,7 +632,7 @@ def _render_availability(owner, window_form, exception_form, status: int = 200):
         window_form=window_form,
         exception_form=exception_form,
         confirm=ConfirmForm(),
-        agents=operations.agents_of_region(current_user.region_id)
+        agents=operations.agents_of_region(region_ids(current_user))
         if current_user.role == Role.SUPERVISOR.value
         else [],
         **_labels(),

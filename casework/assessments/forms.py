@@ -46,6 +46,10 @@ class AssessmentBaseForm(BaseForm):
         widget=CachedSelect(),
     )
     interpreter_remote = BooleanField(_l("Remote interpretation"))
+    interpretation_pilot = BooleanField(
+        _l("Made under the remote-interpretation pilot"),
+        description=_l("This region takes part in the pilot of the action plan."),
+    )
     requalification_interest = BooleanField(
         _l("Interested in requalification for an in-demand occupation")
     )
@@ -59,8 +63,13 @@ class AssessmentBaseForm(BaseForm):
         validators=[Optional(), max_length(5)],
         filters=[_none_if_empty],
     )
-    target_cnp = SelectField(
-        _l("Target occupation (CNP)"), filters=[_none_if_empty], validate_choice=False
+    # A CNP code; the in-demand list is offered (a datalist), not imposed: it gives a
+    # requalification referral priority, not permission.
+    target_cnp = StringField(
+        _l("Target occupation (CNP)"),
+        validators=[Optional(), max_length(5)],
+        filters=[_none_if_empty],
+        render_kw={"list": "in-demand-occupations", "inputmode": "numeric"},
     )
     version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
 
@@ -118,7 +127,6 @@ def build_form(
     languages = choices.language_choices()
     form.interview_mode.choices = [("", _l("— Choose —")), *choices.MODES.items()]
     form.interpreter_language.choices = [("", _l("— No interpreter —")), *languages]
-    form.target_cnp.choices = [("", _l("— None —"))] + [(o.cnp, o.label) for o in occupations]
     return form
 
 
@@ -128,6 +136,7 @@ def values_from(form: AssessmentBaseForm, domains: list[Domain]) -> AssessmentVa
         interview_mode=form.interview_mode.data,
         interpreter_language=form.interpreter_language.data,
         interpreter_remote=bool(form.interpreter_remote.data),
+        interpretation_pilot=bool(form.interpretation_pilot.data),
         requalification_interest=bool(form.requalification_interest.data),
         current_occupation=form.current_occupation.data,
         current_cnp=form.current_cnp.data,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.core.time import utcnow
@@ -30,6 +30,8 @@ class Assessment(db.Model):
     interview_mode: Mapped[str | None] = mapped_column(String(20))
     interpreter_language: Mapped[str | None] = mapped_column(String(3))
     interpreter_remote: Mapped[bool] = mapped_column(default=False)
+    # Made under the remote-interpretation pilot (its regions: seed/regions.yaml).
+    interpretation_pilot: Mapped[bool] = mapped_column(default=False, server_default=false())
     requalification_interest: Mapped[bool] = mapped_column(default=False)
     current_occupation: Mapped[str | None] = mapped_column(String(200))
     current_cnp: Mapped[str | None] = mapped_column(String(8))

@@ -20,6 +20,7 @@ from casework.core import audit
 from casework.core.domain import DomainError, StaleEdit
 from casework.core.time import is_plausible, local_today, utcnow
 from casework.extensions import db
+from casework.reference.lookup import in_demand_occupations
 from casework.reference.models import Domain, Need, Occupation
 
 
@@ -36,6 +37,7 @@ INTERVIEW_FIELDS = {
     "interview_mode": _l("Interview mode"),
     "interpreter_language": _l("Interpreter language"),
     "interpreter_remote": _l("Remote interpretation"),
+    "interpretation_pilot": _l("Made under the remote-interpretation pilot"),
     "requalification_interest": _l("Interested in requalification for an in-demand occupation"),
     "current_occupation": _l("Current or last occupation"),
     "current_cnp": _l("CNP code of the current occupation"),
@@ -49,6 +51,7 @@ class AssessmentValues:
     interview_mode: str | None = None
     interpreter_language: str | None = None
     interpreter_remote: bool = False
+    interpretation_pilot: bool = False
     requalification_interest: bool = False
     current_occupation: str | None = None
     current_cnp: str | None = None
@@ -255,8 +258,12 @@ def save(
     need_ids = set(db.session.scalars(select(Need.id)))
     domain_ids = set(db.session.scalars(select(Domain.id)))
     _validate(values, complete, need_ids, domain_ids)
-    if values.target_cnp is not None and values.target_cnp not in {o.cnp for o in occupations()}:
-        raise AssessmentError(_l("Choose an occupation from the in-demand list."), "target_cnp")
+    case = db.session.get(Case, assessment.case_id)
+    if values.interpretation_pilot and not case.region.interpretation_pilot:
+        raise AssessmentError(
+            _l("The remote-interpretation pilot runs in other regions than this case's."),
+            "interpretation_pilot",
+        )
     for name in INTERVIEW_FIELDS:
         setattr(assessment, name, getattr(values, name))
     by_need = {n.need_id: n for n in assessment.needs}
@@ -280,7 +287,6 @@ def save(
     if complete:
         _mark_completed(actor, assessment)
         return
-    case = db.session.get(Case, assessment.case_id)
     audit.record(
         actor, "assessment.saved", case, assessment_id=assessment.id, number=assessment.number
     )
@@ -392,11 +398,7 @@ LEVEL_LABELS = {
 
 
 def occupations() -> list[Occupation]:
-    return list(
-        db.session.scalars(
-            select(Occupation).where(Occupation.active.is_(True)).order_by(Occupation.priority)
-        )
-    )
+    return in_demand_occupations()
 
 
 def anonymise_cases(case_ids: tuple[int, ...]) -> None:

@@ -58,7 +58,7 @@ def _render_version(case: Case, assessment: Assessment | None, versions: list[As
         domains=domains,
         levels={n.need_id: n for n in assessment.needs} if assessment else {},
         assets={d.domain_id: d.assets for d in assessment.domain_notes} if assessment else {},
-        occupations={o.cnp: o for o in operations.occupations()},
+        occupations={code: o for o in operations.occupations() for code in o.codes},
         start_form=ConfirmForm(),
     )
 
@@ -97,7 +97,8 @@ def edit(case_id: int):
         return _no_draft(case)
     domains = operations.catalogue()
     posted = request.form if request.method == "POST" else None
-    form = build_form(domains, operations.occupations(), draft, formdata=posted)
+    occupations = operations.occupations()
+    form = build_form(domains, occupations, draft, formdata=posted)
     page = partial(
         render_template,
         "assessments/edit.html",
@@ -106,6 +107,7 @@ def edit(case_id: int):
         domains=domains,
         draft=draft,
         highlighted=highlighted(form, domains),
+        occupations=occupations,
     )
     if not submitted(form, page, lambda: build_form(domains, operations.occupations(), draft)):
         if form.is_submitted():

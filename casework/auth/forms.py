@@ -116,7 +116,7 @@ class UserForm(BaseForm):
             (p.id, f"{p.name} ({p.region.code})") for p in service_points
         ]
         self.organisation_id.choices = [("", _l("— None —"))] + [
-            (o.id, f"{o.name} ({o.region.code if o.region else _l('Québec')})")
+            (o.id, f"{o.name} ({', '.join(r.code for r in o.regions) or _l('Québec')})")
             for o in organisations
         ]
 

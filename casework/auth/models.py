@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from casework.core.roles import Role
 from casework.core.time import utcnow
 from casework.extensions import db
+from casework.reference.lookup import territory
 
 if TYPE_CHECKING:  # relationships to other packages name their target by string
     from casework.reference.models import Organisation, Region, ServicePoint
@@ -73,6 +74,16 @@ class User(db.Model):
     @property
     def user_id(self) -> int:
         return self.id
+
+    @property
+    def scope_region_ids(self) -> list[int]:
+        """The regions a region-scoped role sees: those of the directorate that covers the
+        user's region (reference.lookup.territory), read once per loaded user."""
+        cached = self.__dict__.get("_territory")
+        if cached is None or cached[0] != self.region_id:
+            cached = (self.region_id, territory(self.region_id))
+            self.__dict__["_territory"] = cached
+        return cached[1]
 
 
 class UserSession(db.Model):

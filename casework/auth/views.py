@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.wrappers import Response
 
 from casework.auth import operations, second_factor
@@ -313,7 +313,7 @@ def _user_form(obj: User | None = None) -> UserForm:
     ).all()
     organisations = db.session.scalars(
         select(Organisation)
-        .options(joinedload(Organisation.region))
+        .options(selectinload(Organisation.regions))
         .where(Organisation.active.is_(True))
         .order_by(Organisation.name)
     ).all()

@@ -25,10 +25,12 @@ GENDERS = {
     "undisclosed": _l("Prefers not to say"),
 }
 IMMIGRATION_CATEGORIES = {
-    "economic": _l("Economic immigration (PRTQ / PEQ)"),
+    # Québec's economic category: skilled workers (PRTQ, PEQ) and business immigration.
+    "economic": _l("Economic immigration (PRTQ, PEQ, business immigration)"),
     "family": _l("Family reunification"),
     "gar": _l("Government-assisted refugee"),
-    "psr": _l("Privately sponsored refugee"),
+    # Québec's term is « parrainage collectif » (collective sponsorship).
+    "psr": _l("Refugee under collective sponsorship"),
     "asylum": _l("Asylum seeker"),
     "temporary_worker": _l("Temporary worker"),
     "student": _l("International student"),
@@ -77,6 +79,9 @@ MODES = {"in_person": _l("In person"), "phone": _l("Phone"), "video": _l("Video"
 CONSENT_PURPOSES = {
     "share_partner": _l("Share with a partner organisation"),
     "share_mtess": _l("Share with MTESS (requalification)"),
+    # The file, or the person's profile and project, going to another region (its agent or its
+    # regional immigration advisor).
+    "transfer_region": _l("Transfer to another region"),
     "contact_phone": _l("Contact by phone"),
     "contact_email": _l("Contact by e-mail"),
     "contact_sms": _l("Contact by SMS"),

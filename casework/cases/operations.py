@@ -57,7 +57,7 @@ from casework.core.audit import AuditEvent
 from casework.core.domain import StaleEdit
 from casework.core.events import ExtensionPoint, emit
 from casework.core.pagination import COUNT_LIMIT, Page, paginate
-from casework.core.permissions import Scope, scope_for
+from casework.core.permissions import Scope, region_ids, scope_for
 from casework.core.text import phonetic_key, tokens
 from casework.core.time import is_plausible, local_to_utc, local_today, utcnow
 from casework.extensions import db
@@ -455,6 +455,9 @@ def consents_of(case: Case) -> list[Consent]:
 # --- Transfers ------------------------------------------------------------------------------
 
 
+TRANSFER_CONSENT = _l("The person has not consented to their file going to another region.")
+
+
 def request_transfer(actor: Any, case: Case, to_agent: Any, reason: str) -> CaseTransfer:
     _require(
         to_agent is not None and to_agent.role == "agent" and to_agent.active,
@@ -471,6 +474,8 @@ def request_transfer(actor: Any, case: Case, to_agent: Any, reason: str) -> Case
         raise CaseError(_l("A closed case cannot be transferred; reopen it first."))
     if pending_transfer(case) is not None:
         raise CaseError(_l("A transfer of this case is already awaiting an answer."))
+    if to_agent.region_id != case.region_id and current_consent(case, "transfer_region") is None:
+        raise CaseError(TRANSFER_CONSENT, "to_agent_id")  # as for a partner: consent first
     transfer = CaseTransfer(
         case_id=case.id,
         from_agent_id=case.agent_id,
@@ -634,7 +639,7 @@ def _scope_filter(user: Any, indexed: bool = True):
     if scope is Scope.CASELOAD:
         return (Case.agent_id if indexed else Case.agent_id + 0) == user.id
     if scope is Scope.REGION:
-        return (Case.region_id if indexed else Case.region_id + 0) == user.region_id
+        return (Case.region_id if indexed else Case.region_id + 0).in_(region_ids(user))
     return false()
 
 

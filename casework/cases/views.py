@@ -29,11 +29,11 @@ from casework.core import audit
 from casework.core.forms import ConfirmForm, confirmed, submitted
 from casework.core.navigation import done
 from casework.core.pagination import paginate, parse_page_number
-from casework.core.permissions import Scope, load_or_abort, requires, scope_for
+from casework.core.permissions import Scope, load_or_abort, region_ids, requires, scope_for
 from casework.core.time import local_today, utcnow
 from casework.core.unit_of_work import refusals_go_to
 from casework.extensions import db
-from casework.reference.lookup import domains, regions
+from casework.reference.lookup import domains, regions, regions_of
 
 bp = Blueprint("cases", __name__, url_prefix="/dossiers")
 transfers_bp = Blueprint("transfers", __name__, url_prefix="/transferts")
@@ -76,7 +76,7 @@ def caseload_filters(
     """The caseload's filters from the query string, and the search kept in the session
     (the list and its CSV export read the same ones)."""
     form = CaseloadFilterForm(request.args)
-    form.fill_choices(domains(), [current_user.region] if regional else [])
+    form.fill_choices(domains(), regions_of(region_ids(current_user)) if regional else [])
     form.validate()
     search = SearchForm(data={"q": session.get(SEARCH_SESSION_KEY, "")})
     filters = operations.CaseloadFilters(

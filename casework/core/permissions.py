@@ -54,6 +54,8 @@ POLICY: dict[str, dict[Role, Scope]] = {
     "users.manage": {Role.ADMIN: Scope.ALL},
     # The organisation directory: the region's advisors keep their region's entries up to date.
     "organisations.manage": {Role.ADVISOR: Scope.REGION, Role.ADMIN: Scope.ALL},
+    # The in-demand occupations list and its priorities (requalification referrals).
+    "occupations.manage": {Role.ADMIN: Scope.ALL},
     # Case files. Agents see their own caseload only: colleagues at the same service point do
     # not read each other's files (least privilege); cover for an absence goes through a
     # transfer. Airport staff, partner users and administrators have no access to case files.
@@ -101,6 +103,8 @@ POLICY: dict[str, dict[Role, Scope]] = {
     },
     "referrals.create": {Role.AGENT: Scope.CASELOAD},
     "referrals.review": {Role.ADVISOR: Scope.REGION, Role.SUPERVISOR: Scope.REGION},
+    # Whether a region's referrals need an advisor's approval before they are sent.
+    "referrals.configure": {Role.ADMIN: Scope.ALL},
     "referrals.transition": {
         Role.AGENT: Scope.CASELOAD,
         Role.ADVISOR: Scope.REGION,
@@ -110,6 +114,9 @@ POLICY: dict[str, dict[Role, Scope]] = {
     # entered (its booking record), never the case file that booking opened.
     "airport.use": {Role.AIRPORT: Scope.ALL},
     "airport.bookings": {Role.AIRPORT: Scope.SELF},
+    # The refugees in the airport service's care until they leave for their host city: the
+    # team's shared list (whoever is on shift records the departure), no case file.
+    "airport.receptions": {Role.AIRPORT: Scope.ALL},
     "appointments.calendar": {Role.AGENT: Scope.SELF, Role.SUPERVISOR: Scope.REGION},
     "appointments.read": {Role.AGENT: Scope.CASELOAD, Role.SUPERVISOR: Scope.REGION},
     # Supervisors may move or cancel an absent agent's appointments.
@@ -246,7 +253,11 @@ def in_scope(user: Any, scope: Scope, obj: Any) -> bool:
     if scope is Scope.ALL:
         return True
     if scope is Scope.REGION:
-        return getattr(obj, "region_id", None) == user.region_id
+        regions = set(region_ids(user))
+        served = getattr(obj, "region_ids", None)  # an organisation serves several regions
+        if served is not None:
+            return bool(regions.intersection(served))
+        return getattr(obj, "region_id", None) in regions
     if scope is Scope.ORGANISATION:
         return getattr(obj, "organisation_id", None) == user.organisation_id
     if scope is Scope.CASELOAD:
@@ -254,6 +265,14 @@ def in_scope(user: Any, scope: Scope, obj: Any) -> bool:
     if scope is Scope.SELF:
         return obj is user or getattr(obj, "user_id", None) == user.id
     return False
+
+
+def region_ids(user: Any) -> list[int]:
+    """The regions of a region-scoped user: the territory of the directorate that covers their
+    region (``scope_region_ids``, from the reference data); every region-scoped check and
+    filter goes through here."""
+    regions = getattr(user, "scope_region_ids", None)
+    return list(regions) if regions is not None else [user.region_id]
 
 
 M = TypeVar("M")

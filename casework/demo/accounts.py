@@ -75,9 +75,12 @@ def _organisation(account: DemoAccount, region: Region) -> Organisation | None:
     return (
         found
         or db.session.scalars(
-            select(Organisation).where(
-                Organisation.region_id == region.id, Organisation.kind == "pasi_partner"
+            select(Organisation)
+            .where(
+                Organisation.regions.any(Region.id == region.id),
+                Organisation.kind == "pasi_partner",
             )
+            .order_by(Organisation.code)
         ).first()
     )
 

@@ -47,7 +47,6 @@ from casework.auth.operations import find_user
 from casework.cases.models import Case
 from casework.core.time import utcnow
 from casework.demo.accounts import HOME_AGENT
-from casework.demo.stories import PILOT_REGIONS
 from casework.demo.tables import clock, read_tables, repeated, shaped
 from casework.extensions import db
 from casework.reference.models import HostCity, Region, ServicePoint
@@ -222,7 +221,7 @@ def _languages(tables: CalendarTables, agent: User, cases: Sequence[Case]) -> li
     """Interpreters on site: the region's usual languages, then the caseload's most frequent
     needs. In the pilot regions the other languages go through remote interpretation."""
     base = tables.region_languages.get(agent.region.code, tables.default_languages)
-    if agent.region.code in PILOT_REGIONS:
+    if agent.region.interpretation_pilot:
         return list(base)
     wanted = Counter(code for code in map(_needed_language, cases) if code and code != "fr")
     own = sorted(wanted, key=lambda code: (-wanted[code], code))
@@ -247,7 +246,7 @@ def _availability(
         home_afternoon = rng.randrange(5)
         short_friday = rng.random() < 0.3
         languages = _languages(tables, agent, cases.get(agent.id, []))
-        remote = agent.region.code in PILOT_REGIONS
+        remote = agent.region.interpretation_pilot
         for weekday in range(5):
             for period, (starts, ends) in enumerate(shift):
                 afternoon = period == 1

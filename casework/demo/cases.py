@@ -232,6 +232,9 @@ def _setting(agents: Mapping[str, User], tables: CaseTables) -> Setting:
         now=now,
         today=min(local_today(), now.date()),
         tables=tables,
+        pilot_regions=frozenset(
+            db.session.scalars(select(Region.code).where(Region.interpretation_pilot))
+        ),
     )
 
 
@@ -248,8 +251,8 @@ def _host_cities() -> dict[str, tuple[str, ...]]:
 def _partners() -> dict[str, tuple[str, ...]]:
     rows = db.session.execute(
         select(Region.code, Organisation.name)
-        .join(Organisation.region)
-        .where(Organisation.active.is_(True), Organisation.kind != "government")
+        .join(Organisation.regions)
+        .where(Organisation.active.is_(True), Organisation.kind == "pasi_partner")
         .order_by(Organisation.code)
     )
     found: dict[str, list[str]] = {}
@@ -296,6 +299,10 @@ def _write_case(refs: _Refs, plan: CasePlan) -> Case:
     )
     home = refs.users.get(HOME_AGENT)
     if plan.transfer_reason and home is not None:
+        # A file goes to another region only with the person's consent for that purpose.
+        moving = home.region_id != case.region_id
+        if moving and cases.current_consent(case, "transfer_region") is None:
+            cases.record_consent(agent, case, "transfer_region", local_today(), "verbal")
         cases.request_transfer(agent, case, home, plan.transfer_reason)
     return case
 
@@ -307,6 +314,7 @@ def _write_assessment(refs: _Refs, agent: User, case: Case, version: AssessmentP
         interview_mode=version.interview_mode,
         interpreter_language=version.interpreter_language,
         interpreter_remote=version.interpreter_remote,
+        interpretation_pilot=version.interpretation_pilot,
         requalification_interest=version.requalification_interest,
         current_occupation=version.current_occupation,
         current_cnp=version.current_cnp,

@@ -192,6 +192,8 @@ class Setting:
     now: datetime
     today: date
     tables: CaseTables
+    # The remote-interpretation pilot's region codes, as the seed cites them (regions.yaml).
+    pilot_regions: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -223,6 +225,7 @@ class AssessmentPlan:
     interview_mode: str | None
     interpreter_language: str | None = None
     interpreter_remote: bool = False
+    interpretation_pilot: bool = False
     requalification_interest: bool = False
     current_occupation: str | None = None
     current_cnp: str | None = None

@@ -53,6 +53,9 @@ class PlanTables:
 
 def load_demo_plans(progress: Callable[[str], None] | None = None, seed: int = 2026) -> int:
     """A plan for most assessed open cases: finalised and followed up, some still in draft."""
+    from casework.cases import operations as cases
+    from casework.core.time import local_today
+
     rng = random.Random(seed)
     tables = PlanTables.read()
     step = progress or (lambda _label: None)
@@ -77,6 +80,10 @@ def load_demo_plans(progress: Callable[[str], None] | None = None, seed: int = 2
         plans.finalise(agent, case, plan, plan.version)
         for action in plan.actions:
             status = rng.choice(tables.action_statuses)
+            # Done « avec le consentement de la personne »: the consent comes first.
+            needed = action.consent_purpose if status == "done" else None
+            if needed and cases.current_consent(case, needed) is None:
+                cases.record_consent(agent, case, needed, local_today(), "signed")
             if status != "todo":
                 reason = rng.choice(tables.abandon_reasons) if status == "abandoned" else None
                 plans.set_action_status(agent, case, plan, action.id, status, reason)

@@ -30,7 +30,6 @@ from casework.demo.planning import (
 )
 
 FRENCH = Locale.parse("fr_CA")
-PILOT_REGIONS = ("04", "05", "12")  # remote interpretation pilot (DESIGN.md section 3)
 DOMAINS = ("settlement", "francisation", "community", "employment", "immigration")
 MAX_INTERACTIONS = 12
 
@@ -105,7 +104,7 @@ def _first_assessment(
     levels = _first_levels(rng, setting, person, plan, occupation is not None)
     language = person.interpreter_language
     remote = language is not None and (
-        mode != "in_person" or rng.random() < _remote_chance(plan.region)
+        mode != "in_person" or rng.random() < _remote_chance(setting, plan.region)
     )
     return AssessmentPlan(
         levels=levels,
@@ -115,6 +114,7 @@ def _first_assessment(
         interview_mode=mode,
         interpreter_language=language,
         interpreter_remote=remote,
+        interpretation_pilot=remote and plan.region in setting.pilot_regions,
         requalification_interest=occupation is not None,
         current_occupation=_occupation_title(occupation, person.gender) if occupation else None,
         current_cnp=occupation.cnp if occupation else None,
@@ -122,8 +122,10 @@ def _first_assessment(
     )
 
 
-def _remote_chance(region: str) -> float:
-    return 0.7 if region in PILOT_REGIONS else 0.25
+def _remote_chance(setting: Setting, region: str) -> float:
+    """The pilot's regions (seed/regions.yaml, mesures 4.5.2, 7.6.3, 13.1.2) interpret at a
+    distance more often (illustrative shares)."""
+    return 0.7 if region in setting.pilot_regions else 0.25
 
 
 def _requalification(rng: random.Random, setting: Setting, person: Identity) -> Occupation | None:

@@ -18,6 +18,7 @@ from casework.core.events import listens_to
 from casework.extensions import db
 from casework.notifications import operations
 from casework.notifications.operations import COMMENT_LENGTH, REFERRAL_KINDS, Subject
+from casework.reference.lookup import territory
 from casework.referrals.events import ReferralStatusChanged
 from casework.referrals.models import Referral, ReferralEvent
 from casework.reminders.events import ReminderEscalated
@@ -84,11 +85,14 @@ def airport_booking(event: AppointmentBooked) -> int:
 
 @listens_to(ReminderEscalated)
 def reminder_escalated(event: ReminderEscalated) -> int:
-    """The region's active supervisors are told of a reminder left unhandled."""
+    """The active supervisors whose directorate covers the region are told of a reminder left
+    unhandled."""
     reminder = db.session.get(Reminder, event.reminder_id)
     supervisors = db.session.scalars(
         select(User.id).where(
-            User.role == "supervisor", User.active.is_(True), User.region_id == event.region_id
+            User.role == "supervisor",
+            User.active.is_(True),
+            User.region_id.in_(territory(event.region_id)),
         )
     ).all()
     number = reminder.case.number if reminder.case else ""

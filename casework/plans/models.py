@@ -62,6 +62,8 @@ class PlanAction(db.Model):
     label: Mapped[str] = mapped_column(String(300))
     label_en: Mapped[str | None] = mapped_column(String(300))
     service: Mapped[str] = mapped_column(String(30), default="none")
+    # The consent purpose the action needs before it is done (from its rule), if any.
+    consent_purpose: Mapped[str | None] = mapped_column(String(30))
     assignee: Mapped[str] = mapped_column(String(10), default="agent")
     due_on: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20), default="todo")

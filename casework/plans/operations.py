@@ -14,7 +14,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from casework.assessments.models import OPEN_LEVELS, Assessment
+from casework.cases.choices import CONSENT_PURPOSES
 from casework.cases.models import Case
+from casework.cases.operations import current_consent
 from casework.cases.retention import run
 from casework.core import audit
 from casework.core.domain import DomainError, StaleEdit
@@ -156,6 +158,7 @@ def _actions_from_rules(assessment: Assessment, book: RuleBook, today: date) -> 
                     label_en=template.label_en,
                     service=template.service,
                     assignee=template.assignee,
+                    consent_purpose=template.consent,
                     due_on=due,
                 )
             )
@@ -349,6 +352,16 @@ def set_action_status(
     if reason and len(reason) > 2000:
         raise PlanError(_l("At most %(max)d characters.", max=2000), "reason")
     action = _action(plan, action_id)
+    needed = action.consent_purpose if status == "done" else None
+    if needed and current_consent(case, needed) is None:
+        raise PlanError(
+            _l(
+                "This action is done only with the person's consent (%(purpose)s). Record "
+                "their consent first.",
+                purpose=CONSENT_PURPOSES[needed],
+            ),
+            "status",
+        )
     previous = action.status
     action.status = status
     action.abandon_reason = reason if status == "abandoned" else None

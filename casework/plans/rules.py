@@ -7,6 +7,8 @@ from pathlib import Path
 
 import yaml
 
+from casework.cases.choices import CONSENT_PURPOSES
+
 LEVELS_WITH_ACTIONS = ("low", "moderate", "high", "urgent")
 # Services whose actions orient the person to an organisation: a referral is made from them.
 REFERRABLE_SERVICES = (
@@ -24,6 +26,8 @@ class ActionTemplate:
     label_en: str | None
     service: str
     assignee: str
+    # The consent purpose the action needs (« avec le consentement de la personne »).
+    consent: str | None = None
 
 
 @dataclass(frozen=True)
@@ -74,11 +78,17 @@ def _parse(document: dict, path: Path) -> RuleBook:
         rules = {}
         for item in document["rules"]:
             actions = tuple(
-                ActionTemplate(a["label"], a.get("label_en"), a["service"], a["assignee"])
+                ActionTemplate(
+                    a["label"], a.get("label_en"), a["service"], a["assignee"], a.get("consent")
+                )
                 for a in item["actions"]
             )
             for action in actions:
-                if action.service not in services or action.assignee not in ("agent", "person"):
+                if (
+                    action.service not in services
+                    or action.assignee not in ("agent", "person")
+                    or (action.consent is not None and action.consent not in CONSENT_PURPOSES)
+                ):
                     raise RulesError(f"{path}: {item['domain']}/{item['need']}: {action.label}")
             rules[(item["domain"], item["need"])] = Rule(
                 item["domain"], item["need"], item["objective"], item.get("objective_en"), actions

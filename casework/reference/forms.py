@@ -1,4 +1,4 @@
-"""The organisation directory form."""
+"""The organisation directory form and the occupations list's form."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from wtforms import (
     BooleanField,
     EmailField,
     IntegerField,
+    SelectField,
     SelectMultipleField,
     StringField,
     TelField,
@@ -19,6 +20,7 @@ from wtforms.widgets import HiddenInput
 
 from casework.core.forms import BaseForm, max_length, required
 from casework.reference.languages import language_choices
+from casework.reference.occupations import PRIORITY_MAX, OccupationFields
 from casework.reference.operations import OrganisationFields
 
 CITY_SEPARATORS = re.compile(r"[,;\n]")
@@ -104,3 +106,41 @@ class OrganisationForm(BaseForm):
         self.languages.choices = language_choices()
         self.volets.choices = [(str(v.number), f"{v.number} · {v.label}") for v in volets]
         self.domains.choices = [(d.code, d.label) for d in domains]
+
+
+class OccupationForm(BaseForm):
+    cnp = StringField(_l("CNP code"), validators=[required(), max_length(5)])
+    cnp_version = SelectField(
+        _l("Version of the classification"),
+        choices=[("2016", "CNP 2016"), ("2021", "CNP 2021")],
+        default="2016",
+        validate_choice=False,
+    )
+    cnp_2021 = StringField(
+        _l("CNP 2021 code"),
+        description=_l("Five digits; for a CNP 2016 code, the same occupation in CNP 2021."),
+        validators=[Optional(), max_length(5)],
+        filters=[_none_if_empty],
+    )
+    title = StringField(_l("Title (French)"), validators=[required(), max_length(200)])
+    title_en = StringField(
+        _l("Title (English)"), validators=[Optional(), max_length(200)], filters=[_none_if_empty]
+    )
+    priority = IntegerField(
+        _l("Priority"),
+        description=_l("1 comes first. Leave empty: on the list, unranked."),
+        validators=[Optional(), NumberRange(min=1, max=PRIORITY_MAX)],
+    )
+    active = BooleanField(_l("On the list"), default=True)
+    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+
+    def values(self) -> OccupationFields:
+        return OccupationFields(
+            cnp=self.cnp.data or "",
+            cnp_version=self.cnp_version.data or "",
+            cnp_2021=self.cnp_2021.data,
+            title=self.title.data or "",
+            title_en=self.title_en.data,
+            priority=self.priority.data,
+            active=bool(self.active.data),
+        )

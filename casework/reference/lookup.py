@@ -5,7 +5,14 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from casework.extensions import db
-from casework.reference.models import Domain, Organisation, Region, ServicePoint
+from casework.reference.models import (
+    Domain,
+    Occupation,
+    Organisation,
+    Region,
+    ServicePoint,
+    directorate_regions,
+)
 
 
 def _id_for(model: type, column, code: str | None, what: str) -> int | None:
@@ -29,8 +36,34 @@ def organisation_id(code: str | None) -> int | None:
     return _id_for(Organisation, Organisation.code, code, "code d'organisme")
 
 
+def occupation_by_code(code: str | None) -> Occupation | None:
+    """The occupation of the list with this code, in either classification version."""
+    if not code:
+        return None
+    return db.session.scalar(
+        select(Occupation).where((Occupation.cnp == code) | (Occupation.cnp_2021 == code))
+    )
+
+
+def in_demand_occupations() -> list[Occupation]:
+    """The active list: ranked ones first (by rank), then the unranked, by code."""
+    return list(
+        db.session.scalars(
+            select(Occupation)
+            .where(Occupation.active.is_(True))
+            .order_by(Occupation.priority.is_(None), Occupation.priority, Occupation.cnp)
+        )
+    )
+
+
 def regions() -> list[Region]:
     return list(db.session.scalars(select(Region).order_by(Region.code)))
+
+
+def regions_of(region_ids: list[int]) -> list[Region]:
+    return list(
+        db.session.scalars(select(Region).where(Region.id.in_(region_ids)).order_by(Region.code))
+    )
 
 
 def active_organisations() -> list[Organisation]:
@@ -44,3 +77,45 @@ def active_organisations() -> list[Organisation]:
 def domains() -> list[Domain]:
     """The five needs domains, in their order (without their needs)."""
     return list(db.session.scalars(select(Domain).order_by(Domain.position)))
+
+
+def territory(region_id: int | None) -> list[int]:
+    """The regions of the directorate that covers ``region_id`` (« les six directions
+    régionales […] couvrent l'ensemble des régions », l. 319); the region alone when no
+    directorate covers it. The one answer to « which regions does a region-scoped user see »:
+    the permissions policy, caseloads, dashboards, the advisor's queue all ask it."""
+    if region_id is None:
+        return []
+    covering = (
+        select(directorate_regions.c.directorate_id)
+        .where(directorate_regions.c.region_id == region_id)
+        .scalar_subquery()
+    )
+    regions = db.session.scalars(
+        select(directorate_regions.c.region_id)
+        .where(directorate_regions.c.directorate_id == covering)
+        .order_by(directorate_regions.c.region_id)
+    ).all()
+    return list(regions) or [region_id]
+
+
+def territories() -> dict[int, list[int]]:
+    """``territory`` for every covered region at once (one query), for the scheduler's jobs."""
+    rows = db.session.execute(
+        select(directorate_regions.c.region_id, directorate_regions.c.directorate_id)
+    ).all()
+    by_directorate: dict[int, list[int]] = {}
+    for region, directorate in sorted(rows):
+        by_directorate.setdefault(directorate, []).append(region)
+    return {region: by_directorate[directorate] for region, directorate in rows}
+
+
+def directorate_of(region_id: int | None) -> ServicePoint | None:
+    """The directorate that covers ``region_id``."""
+    if region_id is None:
+        return None
+    return db.session.scalar(
+        select(ServicePoint)
+        .join(directorate_regions, directorate_regions.c.directorate_id == ServicePoint.id)
+        .where(directorate_regions.c.region_id == region_id)
+    )

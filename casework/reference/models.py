@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from flask_babel import get_locale
-from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Column,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.core.text import place_key
@@ -25,6 +35,8 @@ class Region(db.Model):
     name: Mapped[str] = mapped_column(String(80))
     name_en: Mapped[str | None] = mapped_column(String(80))
     parts: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The remote-interpretation pilot's regions (mesures 4.5.2, 7.6.3, 13.1.2).
+    interpretation_pilot: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     @property
     def display_name(self) -> str:
@@ -33,6 +45,22 @@ class Region(db.Model):
     @property
     def label(self) -> str:
         return f"{self.code} {self.display_name}"
+
+
+# Each region is covered by exactly one of the ministry's regional directorates (l. 319); the
+# primary key on the region says « at most one », the seed loader checks « at least one ».
+directorate_regions = Table(
+    "directorate_regions",
+    db.metadata,
+    Column("region_id", Integer, ForeignKey("regions.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "directorate_id",
+        Integer,
+        ForeignKey("service_points.id", ondelete="CASCADE"),
+        index=True,
+        nullable=False,
+    ),
+)
 
 
 class ServicePoint(db.Model):
@@ -53,6 +81,10 @@ class ServicePoint(db.Model):
     directions_en: Mapped[str | None] = mapped_column(Text)
 
     region: Mapped[Region] = relationship()
+    # The regions a directorate covers (empty for a service point).
+    regions_covered: Mapped[list[Region]] = relationship(
+        secondary=directorate_regions, order_by=Region.code
+    )
 
     def directions_in(self, english: bool) -> str | None:
         return (self.directions_en if english else None) or self.directions
@@ -60,6 +92,11 @@ class ServicePoint(db.Model):
     @property
     def is_directorate(self) -> bool:
         return self.kind == "directorate"
+
+    @property
+    def covered_region_ids(self) -> list[int]:
+        """A directorate's regions (its own region when the seed gives none)."""
+        return [region.id for region in self.regions_covered] or [self.region_id]
 
 
 class Domain(db.Model):
@@ -72,6 +109,8 @@ class Domain(db.Model):
     name_en: Mapped[str | None] = mapped_column(String(80))
     description: Mapped[str | None] = mapped_column(Text)
     description_en: Mapped[str | None] = mapped_column(Text)
+    # The kinds of organisation a need of this domain may be referred to (seed/domains.yaml).
+    organisation_kinds: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
 
     needs: Mapped[list[Need]] = relationship(
         back_populates="domain", order_by="Need.position", cascade="all, delete-orphan"
@@ -126,6 +165,20 @@ organisation_volets = Table(
     Column("volet_id", Integer, ForeignKey("pasi_volets.id", ondelete="CASCADE"), primary_key=True),
 )
 
+# The regions an organisation serves; none means the whole province (MTESS, Qualifications
+# Québec). ``cities_served`` narrows them to municipalities where the document does.
+organisation_regions = Table(
+    "organisation_regions",
+    db.metadata,
+    Column(
+        "organisation_id",
+        Integer,
+        ForeignKey("organisations.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("region_id", Integer, ForeignKey("regions.id", ondelete="CASCADE"), primary_key=True),
+)
+
 organisation_domains = Table(
     "organisation_domains",
     db.metadata,
@@ -146,16 +199,19 @@ class Organisation(db.Model):
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     full_name: Mapped[str | None] = mapped_column(String(240))
-    kind: Mapped[str] = mapped_column(String(20))  # pasi_partner | government | other
-    # None for a body that serves the whole province (MTESS, Qualifications Québec).
-    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"), index=True)
-    # Cities (or MRC) within the region the organisation serves; empty means the whole region.
+    # pasi_partner | government | regionalisation | employer_recruitment | economic_development
+    # | other: the kinds a need may be referred to are in seed/plan_rules.yaml (allowed_kinds).
+    kind: Mapped[str] = mapped_column(String(20))
+    # Cities (or MRC) within its regions the organisation serves; empty means the whole regions.
     cities_served: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     languages: Mapped[list[str]] = mapped_column(JSON, default=list)
     capacity: Mapped[int | None] = mapped_column()
     document_note: Mapped[str | None] = mapped_column(Text)
     # Which of the fields above are illustrative demo values rather than facts from the source.
     illustrative_fields: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # A member of the regionalisation network the document names (suggested for the
+    # regionalisation actions wherever the person settles).
+    regionalisation: Mapped[bool] = mapped_column(default=False, server_default=false())
     active: Mapped[bool] = mapped_column(default=True)
     # Maintained in the UI by the region's advisors and by admins.
     contact_name: Mapped[str | None] = mapped_column(String(120))
@@ -168,7 +224,9 @@ class Organisation(db.Model):
     __mapper_args__ = {"version_id_col": version}
     audit_type = "organisation"
 
-    region: Mapped[Region | None] = relationship()
+    regions: Mapped[list[Region]] = relationship(
+        secondary=organisation_regions, order_by=Region.code
+    )
     volets: Mapped[list[PasiVolet]] = relationship(
         secondary=organisation_volets, order_by=PasiVolet.number
     )
@@ -179,6 +237,22 @@ class Organisation(db.Model):
     @property
     def organisation_id(self) -> int:
         return self.id
+
+    @property
+    def region_ids(self) -> list[int]:
+        """The regions served; empty for a province-wide body."""
+        return [region.id for region in self.regions]
+
+    @property
+    def province_wide(self) -> bool:
+        return not self.regions
+
+    def serves_region(self, region_id: int | None) -> bool:
+        return self.province_wide or region_id in self.region_ids
+
+    @property
+    def regions_label(self) -> str:
+        return ", ".join(region.label for region in self.regions)
 
     def is_illustrative(self, field: str) -> bool:
         return field in (self.illustrative_fields or [])
@@ -192,24 +266,38 @@ class Organisation(db.Model):
 
 
 class Occupation(db.Model):
-    """In-demand occupation for requalification (CNP/NOC code); the priority is editable."""
+    """In-demand occupation for requalification (a CNP code, with its classification's version
+    and, where known, its CNP 2021 code). Administrators edit the list and rank it; the seed
+    leaves it unranked (the document lists it « notamment »)."""
 
     __tablename__ = "occupations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cnp: Mapped[str] = mapped_column(String(8), unique=True)
+    cnp_version: Mapped[str] = mapped_column(String(4), default="2016", server_default="2016")
+    cnp_2021: Mapped[str | None] = mapped_column(String(5))
     title: Mapped[str] = mapped_column(String(200))
     title_en: Mapped[str | None] = mapped_column(String(200))
-    priority: Mapped[int] = mapped_column(default=100)
+    # 1 = first; None = on the list, unranked.
+    priority: Mapped[int | None] = mapped_column()
     active: Mapped[bool] = mapped_column(default=True)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
+    audit_type = "occupation"
 
     @property
     def display_title(self) -> str:
         return _localised(self.title, self.title_en)
 
     @property
+    def codes(self) -> list[str]:
+        """Its codes in every version the list knows (a target may be given in either)."""
+        return [code for code in (self.cnp, self.cnp_2021) if code]
+
+    @property
     def label(self) -> str:
-        return f"{self.cnp} {self.display_title}"
+        return f"{' / '.join(self.codes)} {self.display_title}"
 
 
 class HostCity(db.Model):

@@ -12,10 +12,12 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from casework.core.forms import submitted
 from casework.core.navigation import done
-from casework.core.permissions import load_or_abort, requires
+from casework.core.permissions import in_scope, load_or_abort, requires, scope_for
 from casework.extensions import db
+from casework.reference import occupations as occupation_list
 from casework.reference import operations
-from casework.reference.forms import OrganisationForm
+from casework.reference.forms import OccupationForm, OrganisationForm
+from casework.reference.lookup import in_demand_occupations
 from casework.reference.models import (
     Domain,
     HostCity,
@@ -25,6 +27,7 @@ from casework.reference.models import (
     Region,
     ServicePoint,
 )
+from casework.reference.seed import KIND_LABELS as KINDS
 
 bp = Blueprint("reference", __name__, url_prefix="/referentiel")
 
@@ -46,9 +49,7 @@ def index():
         host_cities=db.session.scalars(
             select(HostCity).options(joinedload(HostCity.region)).order_by(HostCity.name)
         ).all(),
-        occupations=db.session.scalars(
-            select(Occupation).where(Occupation.active.is_(True)).order_by(Occupation.priority)
-        ).all(),
+        occupations=in_demand_occupations(),
         volets=db.session.scalars(select(PasiVolet).order_by(PasiVolet.number)).all(),
     )
 
@@ -59,13 +60,17 @@ def organisations():
     rows = db.session.scalars(
         select(Organisation)
         .options(
-            joinedload(Organisation.region),
+            selectinload(Organisation.regions),
             selectinload(Organisation.volets),
             selectinload(Organisation.domains),
         )
         .order_by(Organisation.name)
     ).all()
-    return render_template("reference/organisations.html", organisations=rows)
+    scope = scope_for(current_user.role, "organisations.manage")
+    editable = {row.id for row in rows if scope and in_scope(current_user, scope, row)}
+    return render_template(
+        "reference/organisations.html", organisations=rows, editable=editable, kinds=KINDS
+    )
 
 
 @bp.get("/besoins")
@@ -80,12 +85,17 @@ def needs():
 @bp.get("/points-de-service")
 @requires("reference.view")
 def service_points():
-    points = db.session.scalars(
-        select(ServicePoint)
-        .join(Region)
-        .options(joinedload(ServicePoint.region))
-        .order_by(Region.code, ServicePoint.kind, ServicePoint.name)
-    ).all()
+    # The directorates' regions in the same query (the page stays at one SELECT of points).
+    points = (
+        db.session.scalars(
+            select(ServicePoint)
+            .join(Region)
+            .options(joinedload(ServicePoint.region), joinedload(ServicePoint.regions_covered))
+            .order_by(Region.code, ServicePoint.kind, ServicePoint.name)
+        )
+        .unique()
+        .all()
+    )
     return render_template("reference/service_points.html", points=points)
 
 
@@ -121,3 +131,43 @@ def _organisation_form(organisation: Organisation) -> OrganisationForm:
         form.volets.data = [str(v.number) for v in organisation.volets]
         form.domains.data = [d.code for d in organisation.domains]
     return form
+
+
+# --- The in-demand occupations list ----------------------------------------------------------
+
+
+@bp.get("/professions")
+@requires("occupations.manage")
+def occupations():
+    return render_template(
+        "reference/occupations.html", occupations=occupation_list.every_occupation()
+    )
+
+
+@bp.route("/professions/nouvelle", methods=["GET", "POST"])
+@requires("occupations.manage")
+def add_occupation():
+    form = OccupationForm()
+    page = partial(_occupation_page, form, None)
+    if not submitted(form, page):
+        return page()
+    occupation = occupation_list.add(current_user, form.values())
+    return done(_("Added: %(label)s.", label=occupation.label), url_for("reference.occupations"))
+
+
+@bp.route("/professions/<int:occupation_id>/modifier", methods=["GET", "POST"])
+@requires("occupations.manage")
+def edit_occupation(occupation_id: int):
+    occupation = load_or_abort(Occupation, occupation_id, "occupations.manage")
+    form = OccupationForm(obj=occupation)
+    page = partial(_occupation_page, form, occupation)
+    if not submitted(form, page):
+        return page()
+    changed = occupation_list.update(current_user, occupation, form.values(), form.version.data)
+    message = _("Saved.") if changed else _("No change to save.")
+    return done(message, url_for("reference.occupations"))
+
+
+def _occupation_page(form: OccupationForm, occupation: Occupation | None):
+    html = render_template("reference/occupation_form.html", form=form, occupation=occupation)
+    return html, 400 if any(field.errors for field in form) else 200

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.core.time import utcnow
@@ -96,3 +96,21 @@ class Disclosure(db.Model):
     categories: Mapped[list[str]] = mapped_column(JSON, default=list)
     legal_basis: Mapped[str] = mapped_column(String(200))
     consent_id: Mapped[int | None] = mapped_column(ForeignKey("consents.id", ondelete="SET NULL"))
+
+
+class ApprovalRule(db.Model):
+    """Whether a referral of ``kind`` in a region needs an advisor's approval before it is sent.
+    No row: it does (the default). Advisors are concertation and partnership staff (l. 392–411);
+    an administrator may let the agents of a region send some referrals directly."""
+
+    __tablename__ = "referral_approval_rules"
+    __table_args__ = (UniqueConstraint("region_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))  # service | requalification
+    required: Mapped[bool] = mapped_column(default=True)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    audit_type = "referral_approval_rule"

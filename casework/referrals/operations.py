@@ -17,17 +17,16 @@ from casework.cases.retention import ANONYMOUS, run
 from casework.core import audit
 from casework.core.domain import Conflict, DomainError, StaleEdit
 from casework.core.events import ExtensionPoint, emit
-from casework.core.permissions import Scope, scope_for
+from casework.core.permissions import Scope, region_ids, scope_for
 from casework.extensions import db
 from casework.plans.models import PlanAction
 from casework.plans.operations import latest_completed_assessment
 from casework.plans.rules import REFERRABLE_SERVICES
-from casework.reference.models import HostCity, Need, Organisation
+from casework.reference.models import HostCity, Need, Organisation, Region
+from casework.referrals.approval import approval_required
 from casework.referrals.events import ReferralStatusChanged
 from casework.referrals.models import Disclosure, Referral, ReferralEvent
 
-# The Montréal organisations the action plan names for regionalisation services (Encadré 3).
-REGIONALISATION_ORGANISATIONS = ("promis", "cfiq", "alpa", "carrefour_ble")
 DEDICATED_ORGANISATION = {
     "francisation_quebec": "francisation_quebec",
     "mtess": "mtess",
@@ -70,12 +69,17 @@ NOT_COMPLETED_REASONS = {
 class Transition:
     role: str
     needs_comment: bool = False
+    # True: only when the region requires an advisor's approval for the referral's kind;
+    # False: only when it does not (referrals.approval); None: either way.
+    approval: bool | None = None
 
 
 # The lifecycle: which role may move a referral from one status to the next.
 TRANSITIONS: dict[tuple[str, str], Transition] = {
-    ("draft", "submitted"): Transition("agent"),
-    ("returned", "submitted"): Transition("agent"),
+    ("draft", "submitted"): Transition("agent", approval=True),
+    ("returned", "submitted"): Transition("agent", approval=True),
+    ("draft", "sent"): Transition("agent", approval=False),
+    ("returned", "sent"): Transition("agent", approval=False),
     ("submitted", "approved"): Transition("advisor"),
     ("submitted", "returned"): Transition("advisor", needs_comment=True),
     ("approved", "sent"): Transition("agent"),
@@ -116,41 +120,61 @@ def open_loads() -> dict[int, int]:
 
 
 def suggest(case: Case, action: PlanAction) -> list[Suggestion]:
-    """Organisations ranked by fit for ``action``, each with the reasons; same input, same order."""
+    """Organisations ranked by fit for ``action``, each with the reasons; same input, same order.
+
+    Only organisations of a kind allowed for the need's domain are offered (seed/domains.yaml);
+    a PASI action only to PASI partners of the right volet, a regionalisation action only to the
+    regionalisation network."""
     person: Person = case.person
     need = db.session.get(Need, action.need_id) if action.need_id else None
-    domain_code = need.domain.code if need else None
+    domain = need.domain if need else None
     host_city = db.session.scalar(
         select(HostCity.id).where(HostCity.name == person.destination_city)
     )
     organisations = db.session.scalars(
         select(Organisation)
         .options(
-            joinedload(Organisation.region),
+            selectinload(Organisation.regions),
             selectinload(Organisation.volets),
             selectinload(Organisation.domains),
         )
         .where(Organisation.active.is_(True))
     ).all()
+    volets = wanted_volets(person, domain.code if domain else None, host_city)
+    kinds = set(domain.organisation_kinds) if domain is not None else None
     loads = open_loads()
     suggestions = []
     for organisation in organisations:
-        suggestion = _score(
-            organisation, case, person, action.service, domain_code, host_city, loads
+        if not eligible(organisation, action.service, kinds, volets):
+            continue
+        suggestions.append(
+            _score(organisation, case, person, action.service, domain, volets, loads)
         )
-        if suggestion is not None:
-            suggestions.append(suggestion)
     return sorted(suggestions, key=lambda s: (-s.score, s.organisation.name, s.organisation.id))
 
 
-def _score(organisation, case, person, service, domain_code, host_city, loads) -> Suggestion | None:
+def eligible(
+    organisation: Organisation, service: str, kinds: set[str] | None, volets: set[int]
+) -> bool:
+    """Whether ``organisation`` may be offered for an action orienting to ``service`` in a
+    domain that allows ``kinds``; a PASI action wants a partner of one of ``volets``."""
+    if kinds is not None and organisation.kind not in kinds:
+        return False
     dedicated = DEDICATED_ORGANISATION.get(service)
-    if dedicated is not None and organisation.code != dedicated:
-        return None
-    if service == "regionalisation" and organisation.code not in REGIONALISATION_ORGANISATIONS:
-        return None
-    if service == "pasi_partner" and organisation.code in DEDICATED_ORGANISATION.values():
-        return None
+    if dedicated is not None:
+        return organisation.code == dedicated
+    if service == "regionalisation":
+        return organisation.regionalisation
+    if service == "pasi_partner":
+        return organisation.kind == "pasi_partner" and bool(
+            volets.intersection(volet.number for volet in organisation.volets)
+        )
+    return organisation.code not in DEDICATED_ORGANISATION.values()
+
+
+def _score(organisation, case, person, service, domain, volets, loads) -> Suggestion:
+    domain_code = domain.code if domain is not None else None
+    dedicated = DEDICATED_ORGANISATION.get(service)
     suggestion = Suggestion(organisation, 0)
     reasons = suggestion.reasons
     if dedicated is not None:
@@ -159,20 +183,24 @@ def _score(organisation, case, person, service, domain_code, host_city, loads) -
     if service == "regionalisation":
         suggestion.score += 50
         reasons.append(str(_l("Regionalisation services for people settling outside Montréal")))
-    if organisation.region_id is None:
+    if organisation.province_wide:
         suggestion.score += 20
         reasons.append(str(_l("Serves all of Québec")))
-    elif organisation.region_id == case.region_id:
+    elif organisation.serves_region(case.region_id):
         suggestion.score += 40
-        reasons.append(str(_l("Serves the region (%(region)s)", region=organisation.region.label)))
+        region = next(r for r in organisation.regions if r.id == case.region_id)
+        reasons.append(str(_l("Serves the region (%(region)s)", region=region.label)))
     elif service != "regionalisation":
         suggestion.serves_region = False
         reasons.append(str(_l("Outside the person's region")))
     _by_city(suggestion, person)
-    volet = _wanted_volet(person, domain_code, host_city)
-    if volet is not None and volet in {v.number for v in organisation.volets}:
+    matching = sorted(volets.intersection(v.number for v in organisation.volets))
+    if matching:
         suggestion.score += 15
-        reasons.append(str(_l("PASI component %(n)d", n=volet)))
+        reasons.append(str(_l("PASI component %(n)d", n=matching[-1])))
+    if organisation.is_illustrative("placeholder"):
+        suggestion.score -= 30
+        reasons.append(str(_l("Illustrative placeholder: the action plan names no partner here")))
     if domain_code and domain_code in {d.code for d in organisation.domains}:
         suggestion.score += 15
         reasons.append(str(_l("Works in this domain")))
@@ -214,14 +242,22 @@ def _by_city(suggestion: Suggestion, person: Person) -> None:
         suggestion.reasons.append(str(_l("Serves other cities than %(city)s", city=city)))
 
 
-def _wanted_volet(person: Person, domain_code: str | None, host_city: int | None) -> int | None:
+# The PASI volets of each domain's needs: the PASI has organisations take part in
+# Accompagnement Québec « pour les domaines de l'installation et de la vie collective »
+# (l. 603–605), the first through volet 1 (l. 591, 607), the second also through volet 2, the
+# full participation (l. 593). Volet 3 is the reception of government-assisted refugees in
+# their host city (l. 595–596), volet 4 the support of asylum seekers (l. 598).
+DOMAIN_VOLETS = {"settlement": {1}, "community": {1, 2}}
+
+
+def wanted_volets(person: Person, domain_code: str | None, host_city: int | None) -> set[int]:
+    """The PASI volets whose partners may take a PASI action for this person and domain."""
+    volets = set(DOMAIN_VOLETS.get(domain_code or "", set()))
     if person.immigration_category == "gar" and host_city is not None:
-        return 3
+        volets.add(3)
     if person.immigration_category == "asylum":
-        return 4
-    if domain_code in ("settlement", "community"):
-        return 1
-    return None
+        volets.add(4)
+    return volets
 
 
 # --- Creating and moving referrals ------------------------------------------------------------
@@ -247,7 +283,7 @@ def create(
     override_reason = (override_reason or "").strip() or None
     if override_reason and len(override_reason) > 2000:
         raise ReferralError(_l("At most %(max)d characters.", max=2000), "override_reason")
-    outside = organisation.region_id is not None and organisation.region_id != case.region_id
+    outside = not organisation.serves_region(case.region_id)
     # Regionalisation organisations work from Montréal for people settling elsewhere: being
     # outside the person's destination region is their purpose, not an exception.
     if outside and action.service != "regionalisation" and not override_reason:
@@ -323,10 +359,11 @@ def requalification_details(
 ) -> dict | None:
     """What the MTESS referral states (Encadré 8), or None when the assessment records no interest.
 
-    The priority adds the demand for the targeted occupation (its rank in the in-demand list)
-    to the person's interest level.
+    The priority adds the demand for the targeted occupation to the person's interest level:
+    none off the in-demand list, one point on it, more for the ranks an administrator set (the
+    document's list is unranked, « notamment »: no score comes from its printed order).
     """
-    from casework.reference.models import Occupation
+    from casework.reference.lookup import occupation_by_code
 
     assessment = latest_completed_assessment(case)
     if assessment is None or not assessment.requalification_interest:
@@ -338,12 +375,8 @@ def requalification_details(
         raise ReferralError(
             _l("Give the person's availability (at most 300 characters)."), "availability"
         )
-    target = db.session.scalar(select(Occupation).where(Occupation.cnp == assessment.target_cnp))
-    ranked = (
-        db.session.scalar(select(func.count(Occupation.id)).where(Occupation.active.is_(True))) or 1
-    )
-    demand = (ranked - target.priority + 1) if target else 0
-    score = demand + INTEREST_POINTS[interest]
+    target = occupation_by_code(assessment.target_cnp)
+    score = occupation_demand(target) + INTEREST_POINTS[interest]
     person = case.person
     return {
         "current_occupation": assessment.current_occupation,
@@ -355,16 +388,36 @@ def requalification_details(
         "availability": availability,
         "interest": interest,
         "priority_score": score,
-        "priority": "high" if score >= ranked else "medium" if score >= ranked // 2 else "low",
+        "priority": "high" if score >= 4 else "medium" if score >= 2 else "low",
     }
 
 
+def occupation_demand(target: Any) -> int:
+    """0 off the in-demand list; 1 on it, unranked; 1 + the ranks below it when ranked."""
+    from casework.reference.models import Occupation
+
+    if target is None or not target.active:
+        return 0
+    if target.priority is None:
+        return 1
+    ranked = db.session.scalar(
+        select(func.count(Occupation.id)).where(
+            Occupation.active.is_(True), Occupation.priority.is_not(None)
+        )
+    )
+    return 1 + max(0, (ranked or 0) - target.priority + 1)
+
+
 def allowed_moves(user: Any, referral: Referral) -> list[str]:
-    return [
-        to
+    candidates = [
+        (to, rule)
         for (frm, to), rule in TRANSITIONS.items()
         if frm == referral.status and rule.role == user.role
     ]
+    if any(rule.approval is not None for _to, rule in candidates):
+        required = approval_required(referral.region_id, referral.kind)
+        candidates = [(to, r) for to, r in candidates if r.approval in (None, required)]
+    return [to for to, _rule in candidates]
 
 
 def consent_purpose(referral: Referral) -> str:
@@ -384,6 +437,10 @@ def move(
         raise StaleEdit()
     rule = TRANSITIONS.get((referral.status, to_status))
     if rule is None or rule.role != actor.role:
+        raise InvalidTransition()
+    if rule.approval is not None and rule.approval != approval_required(
+        referral.region_id, referral.kind
+    ):
         raise InvalidTransition()
     comment = (comment or "").strip() or None
     if comment and len(comment) > 2000:
@@ -460,7 +517,7 @@ def visible(user: Any) -> Select:
     if scope is Scope.CASELOAD:
         return statement.where(Referral.agent_id == user.id)
     if scope is Scope.REGION:
-        return statement.where(Referral.region_id == user.region_id)
+        return statement.where(Referral.region_id.in_(region_ids(user)))
     if scope is Scope.ORGANISATION:
         return statement.where(
             Referral.organisation_id == user.organisation_id,
@@ -617,12 +674,12 @@ def organisation_loads(user: Any) -> list[OrganisationLoad]:
     """Open referrals against capacity, and the median days from sending to an answer."""
     statement = (
         select(Organisation)
-        .options(joinedload(Organisation.region))
+        .options(selectinload(Organisation.regions))
         .where(Organisation.active.is_(True))
     )
     if scope_for(user.role, "referrals.review") is Scope.REGION:
         statement = statement.where(
-            (Organisation.region_id == user.region_id) | Organisation.region_id.is_(None)
+            Organisation.regions.any(Region.id.in_(region_ids(user))) | ~Organisation.regions.any()
         )
     organisations = db.session.scalars(statement.order_by(Organisation.name)).all()
     loads = open_loads()

@@ -22,8 +22,9 @@ from casework.core.urls import french
 from casework.extensions import db
 from casework.plans import operations as plans
 from casework.reference.lookup import active_organisations as lookup_organisations
+from casework.reference.lookup import regions as lookup_regions
 from casework.reference.models import Organisation
-from casework.referrals import operations
+from casework.referrals import approval, operations
 from casework.referrals.forms import BulkReturnForm, selected_versions
 from casework.referrals.models import Referral
 from casework.referrals.sections import rendered_sections
@@ -254,4 +255,32 @@ def _report_skipped(outcome: operations.BulkOutcome) -> None:
 def loads():
     return render_template(
         "referrals/loads.html", loads=operations.organisation_loads(current_user)
+    )
+
+
+@bp.route("/approbation", methods=["GET", "POST"])
+@requires("referrals.configure")
+def approval_settings():
+    """Per region and kind: does a referral need an advisor's approval before it is sent?"""
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        wanted = dict.fromkeys(approval.settings(), False)
+        for raw in request.form.getlist("required"):
+            region, _, kind = raw.partition(":")
+            if not region.isdigit() or (int(region), kind) not in wanted:
+                abort(400)
+            wanted[(int(region), kind)] = True
+        changed = approval.set_required(current_user, wanted)
+        message = (
+            ngettext("%(num)d setting changed.", "%(num)d settings changed.", len(changed))
+            if changed
+            else _("No change to save.")
+        )
+        return done(message, url_for("referrals.approval_settings"))
+    return render_template(
+        "referrals/approval.html",
+        form=form,
+        regions=lookup_regions(),
+        kinds=approval.KINDS,
+        current=approval.settings(),
     )

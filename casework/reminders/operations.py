@@ -24,9 +24,10 @@ from casework.core import audit
 from casework.core.db import insert_on_conflict
 from casework.core.domain import Conflict, DomainError, StaleEdit
 from casework.core.i18n import format_moment
-from casework.core.permissions import Scope, scope_for
+from casework.core.permissions import Scope, region_ids, scope_for
 from casework.core.time import local_to_utc, local_today, utcnow
 from casework.extensions import db
+from casework.reference.lookup import territory
 from casework.reminders.models import (
     OPEN_STATUSES,
     FollowUpRule,
@@ -351,7 +352,7 @@ def reassign_candidates(reminder: Reminder) -> list[Any]:
             .where(
                 User.role == "agent",
                 User.active.is_(True),
-                User.region_id == reminder.region_id,
+                User.region_id.in_(territory(reminder.region_id)),
                 User.id != reminder.agent_id,
             )
             .order_by(User.full_name)
@@ -432,7 +433,7 @@ def visible(user: Any) -> Select:
     if scope is Scope.SELF:
         return statement.where(Reminder.agent_id == user.id)
     if scope is Scope.REGION:
-        return statement.where(Reminder.region_id == user.region_id)
+        return statement.where(Reminder.region_id.in_(region_ids(user)))
     return statement.where(false())
 
 
@@ -494,7 +495,7 @@ def undelivered_emails(user: Any, now: datetime | None = None) -> list[Any]:
             )
             .join(User, User.id == OutboundEmail.user_id)
             .where(
-                User.region_id == user.region_id,
+                User.region_id.in_(region_ids(user)),
                 OutboundEmail.status == "failed",
                 OutboundEmail.kind != "reminder",
                 OutboundEmail.failed_at > since,

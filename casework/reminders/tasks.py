@@ -33,6 +33,7 @@ from casework.core.events import ExtensionPoint, emit
 from casework.core.i18n import format_clock, format_moment
 from casework.core.time import utc_to_local, utcnow
 from casework.extensions import db
+from casework.reference.lookup import territories
 from casework.reminders.events import ReminderEscalated
 from casework.reminders.mail import new_message_id
 from casework.reminders.models import (
@@ -410,9 +411,12 @@ def _queue_failure_digests(
             User.role == "supervisor", User.active.is_(True), User.email.is_not(None)
         )
     )
+    covering = territories()
     for supervisor_id, region_id in supervisors:
-        if failures[region_id]:
-            message = compose_failures(failures[region_id], sections.pop(supervisor_id, []))
+        rows = [row for r in covering.get(region_id, [region_id]) for row in failures[r]]
+        if rows:
+            rows.sort(key=lambda row: row.failed_at)
+            message = compose_failures(rows, sections.pop(supervisor_id, []))
             key = f"digest:{supervisor_id}:{today.isoformat()}"
             batch.email(key, supervisor_id, None, "digest", message, now)
 

@@ -16,7 +16,7 @@ from casework.core import audit
 from casework.core.forms import submitted
 from casework.core.navigation import done
 from casework.core.pagination import paginate, parse_page_number
-from casework.core.permissions import Scope, load_or_abort, requires, scope_for
+from casework.core.permissions import Scope, load_or_abort, region_ids, requires, scope_for
 from casework.core.time import local_today, utcnow
 from casework.extensions import db
 from casework.reminders import operations, subjects
@@ -86,7 +86,7 @@ def _region_agents() -> list[User]:
     return list(
         db.session.scalars(
             select(User)
-            .where(User.role == "agent", User.region_id == current_user.region_id)
+            .where(User.role == "agent", User.region_id.in_(region_ids(current_user)))
             .order_by(User.full_name)
         )
     )

@@ -22,7 +22,8 @@ class DashboardFilterForm(BaseForm):
     directorate = SelectField(_l("Regional directorate"), validate_choice=False)
 
     def fill_choices(self, regions, directorates, all_regions: bool) -> None:
-        everywhere = [("", _l("All regions"))] if all_regions else []
+        # A directorate covering several regions may show them all together.
+        everywhere = [("", _l("All regions"))] if all_regions or len(regions) > 1 else []
         self.region.choices = everywhere + [(str(r.id), r.label) for r in regions]
         self.directorate.choices = [("", _l("Any"))] + [(str(d.id), d.name) for d in directorates]
 

@@ -25,6 +25,7 @@ from casework.cases import operations as cases
 from casework.cases.models import Case, Person
 from casework.core.domain import DomainError
 from casework.core.permissions import Scope, scope_for
+from casework.core.permissions import region_ids as user_regions
 from casework.core.time import local_today, utc_to_local, utcnow
 from casework.extensions import db
 from casework.messages.models import PersonMessage
@@ -219,7 +220,8 @@ class DashboardScope:
 def resolve_scope(user: Any, region_id: int | None, directorate_id: int | None) -> DashboardScope:
     """The regions ``user`` asks for, checked against what they may see.
 
-    A directorate stands for its region (the reference data ties each directorate to one).
+    A directorate stands for the regions it covers; a region-scoped user sees the regions of
+    the directorate that covers their own (all of them unless they pick one).
     """
     scope = scope_for(user.role, "reports.dashboard")
     if scope is None:
@@ -229,20 +231,27 @@ def resolve_scope(user: Any, region_id: int | None, directorate_id: int | None) 
         directorate = db.session.get(ServicePoint, directorate_id)
         if directorate is None or not directorate.is_directorate:
             raise ReportError(_l("Choose a directorate from the list."), "directorate")
-        if region_id is not None and region_id != directorate.region_id:
+        covered = directorate.covered_region_ids
+        if region_id is not None and region_id not in covered:
             raise ReportError(
-                _l("This directorate is not in the chosen region: choose one or the other."),
+                _l("This directorate does not cover the chosen region: choose one or the other."),
                 "directorate",
             )
-        region_id = directorate.region_id
-    if scope is Scope.REGION:
-        if region_id is not None and region_id != user.region_id:
+    allowed = user_regions(user) if scope is Scope.REGION else None
+    if allowed is not None:
+        asked = [region_id] if region_id is not None else (covered if directorate else [])
+        if any(ident not in allowed for ident in asked):
             raise OutOfScope()
-        region_id = user.region_id
     region = db.session.get(Region, region_id) if region_id is not None else None
     if region_id is not None and region is None:
         raise ReportError(_l("Choose a region from the list."), "region")
-    return DashboardScope([region_id] if region_id is not None else None, region, directorate)
+    if region_id is not None:
+        return DashboardScope([region_id], region, directorate)
+    if directorate is not None:
+        return DashboardScope(covered, None, directorate)
+    if allowed is not None and len(allowed) == 1:
+        return DashboardScope(allowed, db.session.get(Region, allowed[0]), None)
+    return DashboardScope(allowed, None, None)
 
 
 def _in_regions(column: Any, region_ids: list[int] | None) -> Any:
@@ -597,7 +606,7 @@ def selectable_regions(user: Any) -> list[Region]:
     """The regions a user's dashboard may show."""
     statement = select(Region).order_by(Region.code)
     if scope_for(user.role, "reports.dashboard") is not Scope.ALL:
-        statement = statement.where(Region.id == user.region_id)
+        statement = statement.where(Region.id.in_(user_regions(user)))
     return list(db.session.scalars(statement))
 
 
@@ -606,5 +615,5 @@ def selectable_directorates(user: Any) -> list[ServicePoint]:
         select(ServicePoint).where(ServicePoint.kind == "directorate").order_by(ServicePoint.name)
     )
     if scope_for(user.role, "reports.dashboard") is not Scope.ALL:
-        statement = statement.where(ServicePoint.region_id == user.region_id)
+        statement = statement.where(ServicePoint.region_id.in_(user_regions(user)))
     return list(db.session.scalars(statement))

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from casework.core.db import insert_on_conflict
 from casework.core.time import utcnow
 from casework.extensions import db
+from casework.reference.lookup import territories
 from casework.reference.models import Region
 from casework.reports import operations as reports
 from casework.reports.models import DashboardSnapshot
@@ -125,14 +126,17 @@ def from_payload(
 
 
 def refresh_default_dashboards(now: datetime | None = None) -> dict[str, int]:
-    """The scheduler's job: each region's dashboard over the default period, and the
-    province's, computed afresh. Each is read without holding SQLite's write lock (the caller
+    """The scheduler's job: the dashboard of each directorate's territory (what its region-scoped
+    users see first) over the default period, and the province's, computed afresh. Each is read without holding SQLite's write lock (the caller
     runs this inside ``core.db.reads_first``) and kept in a short transaction of its own."""
     now = now or utcnow()
     period = reports.default_period()
     regions = list(db.session.scalars(select(Region).order_by(Region.code)))
+    covering = territories()
+    by_id = {region.id: region for region in regions}
+    shown = sorted({tuple(covering.get(region.id, [region.id])) for region in regions})
     scopes = [reports.DashboardScope(None)] + [
-        reports.DashboardScope([region.id], region) for region in regions
+        reports.DashboardScope(list(ids), by_id[ids[0]] if len(ids) == 1 else None) for ids in shown
     ]
     for scope in scopes:
         keep(replace(reports.dashboard(period, scope, regions), computed_at=now))

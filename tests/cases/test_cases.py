@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from casework.cases import operations
 from casework.cases.models import Case, Consent, HouseholdMember, Interaction, Person
 from casework.core.audit import AuditEvent
 from casework.extensions import db
@@ -409,11 +410,14 @@ def test_transfer_completes_only_when_the_receiver_accepts(
     giver = login(role="agent")
     receiver = make_user(role="agent", region="03")
     case = make_case(giver)
-    response = helpers.post_form(
-        client,
-        f"/dossiers/{case.id}/transfert",
-        {"to_agent_id": str(receiver.id), "reason": "Déménagement à Québec"},
-    )
+    form = {"to_agent_id": str(receiver.id), "reason": "Déménagement à Québec"}
+    # To another region, only with the person's consent for that purpose (issue 18).
+    refused = helpers.post_form(client, f"/dossiers/{case.id}/transfert", form)
+    assert refused.status_code in (200, 400) and "une autre région" in refused.text
+    with app.app_context():
+        assert operations.pending_transfer(db.session.get(Case, case.id)) is None
+        helpers.give_consent(giver.id, case.id, "transfer_region")
+    response = helpers.post_form(client, f"/dossiers/{case.id}/transfert", form)
     assert response.status_code == 302
     with app.app_context():
         assert db.session.get(Case, case.id).agent_id == giver.id

@@ -74,7 +74,7 @@ def test_organisations_from_the_document_with_volets_and_illustrative_values_apa
     ):
         assert code in organisations
     promis = organisations["promis"]
-    assert promis.region.code == "06" and promis.kind == "pasi_partner"
+    assert [r.code for r in promis.regions] == ["06"] and promis.kind == "pasi_partner"
     assert [v.number for v in promis.volets] == [1]
     assert promis.is_illustrative("capacity") and promis.is_illustrative("languages")
     assert not promis.is_illustrative("volets")
@@ -165,8 +165,8 @@ def test_a_new_organisation_in_the_seed_is_added(app, ctx, tmp_path):
         {
             "code": "nouvel_organisme",
             "name": "Nouvel organisme",
-            "region": "05",
-            "kind": "other",
+            "regions": ["05"],
+            "kind": "community",
             "demo": {"capacity": 10},
         }
     )
@@ -211,8 +211,8 @@ def test_illustrative_cities_served_in_a_new_organisation_are_marked(app, ctx, t
         {
             "code": "organisme_local",
             "name": "Organisme local",
-            "region": "05",
-            "kind": "other",
+            "regions": ["05"],
+            "kind": "community",
             "demo": {"cities_served": ["Magog"]},
         }
     )

@@ -102,7 +102,7 @@ def _organisation_id(app, code):
 
 def test_an_organisation_outside_the_region_needs_a_reason(app, client, referral_setup):
     _, case, actions = referral_setup
-    estrie = _organisation_id(app, "sanc")
+    estrie = _organisation_id(app, "placeholder_05")  # the Estrie's PASI partner
     _create(client, case.id, actions["pasi_partner"], estrie)
     with app.app_context():
         assert db.session.scalar(select(Referral).where(Referral.case_id == case.id)) is None
@@ -266,6 +266,8 @@ def test_referrals_follow_their_case_to_its_new_agent(app, client, make_user, re
     _, case, actions = referral_setup
     _create(client, case.id, actions["pasi_partner"], _organisation_id(app, "promis"))
     receiver = make_user(role="agent", region="03")
+    with app.app_context():
+        helpers.give_consent(case.agent_id, case.id, "transfer_region")
     helpers.post_form(
         client,
         f"/dossiers/{case.id}/transfert",
@@ -430,10 +432,11 @@ def test_referral_page_queries_do_not_grow_with_its_history(
 
 
 def _outaouais_suggestions(app, login, make_case, agent=None, **person):
+    """The Outaouais' regionalisation partnership (SITO, CIEL, CJEP) serves some cities only."""
     agent = agent or login(role="agent", region="07")
     case = make_case(agent, immigration_category="economic", **person)
-    actions = _final_plan_with(app, agent, case.id, {("settlement", "housing"): "high"})
-    return case, actions, _suggestions(app, case.id, actions["pasi_partner"])
+    actions = _final_plan_with(app, agent, case.id, {("settlement", "regionalisation"): "high"})
+    return case, actions, _suggestions(app, case.id, actions["regionalisation"])
 
 
 def _by_code(ranked):
@@ -444,13 +447,15 @@ def _by_code(ranked):
 
 def test_an_organisation_serving_the_persons_city_ranks_first(app, client, login, make_case):
     case, actions, ranked = _outaouais_suggestions(app, login, make_case, city="Chelsea")
-    assert ranked == _suggestions(app, case.id, actions["pasi_partner"])  # deterministic
+    assert ranked == _suggestions(app, case.id, actions["regionalisation"])  # deterministic
     found = _by_code(ranked)
     assert found["ciel"][0] < found["sito"][0] and found["ciel"][0] < found["cjep"][0]
     assert "Dessert la ville de Chelsea" in found["ciel"][2]
     assert "Dessert d'autres villes que Chelsea" in found["sito"][2]
     assert "Dessert d'autres villes que Chelsea" in found["cjep"][2]
-    page = client.get(f"/dossiers/{case.id}/plan/actions/{actions['pasi_partner']}/orienter").text
+    page = client.get(
+        f"/dossiers/{case.id}/plan/actions/{actions['regionalisation']}/orienter"
+    ).text
     assert "Dessert la ville de Chelsea" in page and "autres villes que Chelsea" in page
 
 
@@ -499,7 +504,7 @@ def test_advisor_returns_a_selection_with_one_comment(app, client, login, make_u
     elsewhere_agent = make_user(role="agent", region="03")
     helpers.login(elsewhere_browser, elsewhere_agent.username, elsewhere_agent.password)
     (foreign,) = _submitted_referrals(
-        app, elsewhere_browser, elsewhere_agent, make_case, 1, "quebec_international"
+        app, elsewhere_browser, elsewhere_agent, make_case, 1, "placeholder_03"
     )
     advisor_browser = app.test_client()
     advisor = make_user(role="advisor", region="06")

@@ -27,6 +27,10 @@ LIFECYCLE = {
     ("accepted", "completed"): "partner",
     ("accepted", "not_completed"): "partner",
 }
+# Where an administrator lets a region's agents send a kind of referral without an advisor's
+# approval (issue 18), these replace « submitted » for the agent; by default they are refused like
+# any move outside the lifecycle (INVALID below). tests/referrals/test_approval.py walks them.
+WITHOUT_APPROVAL = {("draft", "sent"): "agent", ("returned", "sent"): "agent"}
 # Statuses a partner organisation may see: before them, the referral does not exist for it.
 DISCLOSED = ("sent", "accepted", "declined", "completed", "not_completed")
 INVALID = [
@@ -94,7 +98,17 @@ def _post_move(browser, referral_id: int, target: str, version: int):
 
 
 def test_the_code_has_exactly_the_lifecycle_of_the_issue():
-    assert {pair: rule.role for pair, rule in TRANSITIONS.items()} == LIFECYCLE
+    assert {pair: rule.role for pair, rule in TRANSITIONS.items()} == {
+        **LIFECYCLE,
+        **WITHOUT_APPROVAL,
+    }
+    assert {pair for pair, rule in TRANSITIONS.items() if rule.approval is False} == set(
+        WITHOUT_APPROVAL
+    )
+    assert {pair for pair, rule in TRANSITIONS.items() if rule.approval} == {
+        ("draft", "submitted"),
+        ("returned", "submitted"),
+    }
     assert len(STATUSES) == 9 and len(INVALID) == 9 * 8 - len(LIFECYCLE)
 
 

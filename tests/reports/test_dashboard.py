@@ -88,7 +88,7 @@ def test_admin_sees_every_region_and_may_narrow(app, client, login, activity):
     assert "PROMIS" in by_directorate and "Direction régionale de Montréal ·" in by_directorate
     conflicting = client.get(f"{DASHBOARD}?region={quebec}&directorate={montreal_dr}")
     assert conflicting.status_code == 400
-    assert "pas dans la région choisie" in conflicting.text
+    assert "ne couvre pas la région choisie" in conflicting.text
 
 
 @pytest.mark.parametrize(
@@ -143,8 +143,8 @@ def test_dashboard_queries_are_bounded_and_do_not_grow(
     assert "20" in page or role == "admin"
     assert many.count == few.count, many.statements
     # The figures' SELECTs (the no-shows by reminder one of them), the session, the snapshot's
-    # lookup and its keeping.
-    assert many.count <= 17, many.statements
+    # lookup and its keeping, the territory.
+    assert many.count <= 18, many.statements
 
 
 def test_dashboard_read_is_audited(app, client, login):

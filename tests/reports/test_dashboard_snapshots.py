@@ -97,16 +97,19 @@ def test_a_snapshot_never_opens_a_region_the_user_may_not_see(app, client, login
 
 
 def test_the_scheduler_prepares_every_region_and_the_province(app, client, login, make_user):
-    from casework.reference.models import Region
+    from casework.reference.models import ServicePoint
     from casework.reports import tasks
 
     with app.app_context():
         busy_agent(make_user, 3)
         counts = tasks.dashboards()
-        regions = db.session.scalar(select(func.count()).select_from(Region))
+        directorates = db.session.scalar(
+            select(func.count()).select_from(ServicePoint).where(ServicePoint.kind == "directorate")
+        )
         kept = db.session.scalar(select(func.count()).select_from(DashboardSnapshot))
-    assert counts == {"dashboards": regions + 1}
-    assert kept == regions + 1
+    # Each directorate's territory (every region is covered by one), and the province.
+    assert counts == {"dashboards": directorates + 1}
+    assert kept == directorates + 1
     login(role="supervisor")
     page = client.get(DASHBOARD).text
     assert active_cases_shown(page) == ["3"]
