@@ -102,6 +102,7 @@ def register_listeners() -> None:
     from casework.appointments import listeners as _appointments  # noqa: F401
     from casework.assessments import listeners as _assessments  # noqa: F401
     from casework.attachments import listeners as _attachments  # noqa: F401
+    from casework.cases import listeners as _cases  # noqa: F401
     from casework.plans import listeners as _plans  # noqa: F401
     from casework.referrals import listeners as _referrals  # noqa: F401
     from casework.reminders import listeners as _reminders  # noqa: F401

@@ -66,6 +66,7 @@ def read_on_get() -> str | None:
 
 
 SEARCH_SESSION_KEY = "case_search"
+SEARCH_RUN_KEY = "case_search_run"  # set by a search, taken by the list page that shows it
 
 
 def caseload_filters(
@@ -97,11 +98,16 @@ def index():
     page = operations.caseload_page(
         current_user, filters, parse_page_number(request.args.get("page"))
     )
+    # The search is kept in the session, so the list shows its results again whenever it is
+    # displayed (the menu, the Back button): only the display that follows the search is the
+    # search; the others are listings of what it found.
+    searched = bool(filters.query) and session.pop(SEARCH_RUN_KEY, False)
     audit.record(
         current_user,
-        "cases.searched" if filters.query else "cases.listed",
+        "cases.searched" if searched else "cases.listed",
         target_type="case",
         case_ids=[case.id for case in page.items],
+        **({"search_kept": True} if filters.query and not searched else {}),
     )
     return render_template(
         "cases/index.html",
@@ -124,8 +130,10 @@ def search():
         flash(_("The search was not run: at most 100 characters."), "error")
     elif form.q.data and not request.form.get("clear"):
         session[SEARCH_SESSION_KEY] = form.q.data
+        session[SEARCH_RUN_KEY] = True
     else:
         session.pop(SEARCH_SESSION_KEY, None)
+        session.pop(SEARCH_RUN_KEY, None)
     return redirect(url_for("cases.index"))
 
 

@@ -188,12 +188,12 @@ AUDIT_HEADERS = (
 )
 
 
-def audit_rows(action_prefix: str) -> Iterator[tuple]:
+def audit_rows(filters: audit.TrailFilters) -> Iterator[tuple]:
     """The trail as the administrator filters it; the details column stays out (ids only, and
     the trail's own page is the place to read them)."""
     from casework.core.audit import trail
 
-    for event in db.session.scalars(trail(action_prefix).execution_options(yield_per=BATCH)):
+    for event in db.session.scalars(trail(filters).execution_options(yield_per=BATCH)):
         yield (
             event.occurred_at,
             event.actor.username if event.actor else "",
