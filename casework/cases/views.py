@@ -26,7 +26,7 @@ from casework.cases.models import Case, CaseTransfer
 from casework.cases.sections import rendered_sections
 from casework.core import audit
 from casework.core.forms import ConfirmForm, confirmed, submitted
-from casework.core.navigation import done
+from casework.core.navigation import done, safe_next
 from casework.core.pagination import paginate, parse_page_number
 from casework.core.permissions import Scope, load_or_abort, requires, scope_for
 from casework.core.time import local_today
@@ -303,6 +303,8 @@ def consents(case_id: int):
     case = load_case(case_id, "cases.edit", read=read_on_get())
     form = ConsentForm()
     form.fill_choices()
+    if request.method == "GET" and request.args.get("purpose") in choices.CONSENT_PURPOSES:
+        form.purpose.data = request.args["purpose"]  # asked for by a referral that needs it
 
     def page():
         consents = operations.consents_of(case)
@@ -315,7 +317,8 @@ def consents(case_id: int):
     operations.record_consent(
         current_user, case, form.purpose.data, form.given_on.data, form.method.data
     )
-    return done(_("Consent recorded."), url_for("cases.consents", case_id=case.id))
+    here = url_for("cases.consents", case_id=case.id)
+    return done(_("Consent recorded."), safe_next(request.args.get("next"), here))
 
 
 @bp.post("/<int:case_id>/consentements/<int:consent_id>/retrait")

@@ -75,6 +75,7 @@ ACTION_LABELS = {
     "referral.submitted": _l("Referral submitted for review"),
     "referral.approved": _l("Referral approved"),
     "referral.returned": _l("Referral returned to the agent"),
+    "referral.revised": _l("Referral changed by the agent"),
     "referral.sent": _l("Referral sent to the organisation"),
     "referral.accepted": _l("Referral accepted by the organisation"),
     "referral.declined": _l("Referral declined by the organisation"),

@@ -22,6 +22,7 @@ from casework.extensions import db
 from casework.plans.models import PlanAction
 from casework.plans.operations import latest_completed_assessment
 from casework.plans.rules import REFERRABLE_SERVICES
+from casework.reference.languages import language_name
 from casework.reference.models import HostCity, Need, Organisation
 from casework.referrals.events import ReferralStatusChanged
 from casework.referrals.models import Disclosure, Referral, ReferralEvent
@@ -179,9 +180,8 @@ def _score(organisation, case, person, service, domain_code, host_city, loads) -
     shared = [code for code in person.languages_spoken if code in (organisation.languages or [])]
     if shared and shared != ["fr"]:
         suggestion.score += 10
-        reasons.append(
-            str(_l("Speaks the person's languages (%(codes)s)", codes=", ".join(shared)))
-        )
+        names = ", ".join(language_name(code) for code in shared)
+        reasons.append(str(_l("Speaks the person's languages (%(codes)s)", codes=names)))
     load = loads.get(organisation.id, 0)
     if organisation.capacity:
         ratio = load / organisation.capacity
@@ -235,8 +235,10 @@ def create(
     override_reason: str | None,
     interest: str | None = None,
     availability: str | None = None,
+    note: str | None = None,
 ) -> Referral:
-    """A draft referral for a plan action; an organisation outside the region needs a reason."""
+    """A draft referral for a plan action; an organisation outside the region needs a reason.
+    ``note`` is the agent's word to the reviewer and the organisation (sent with the referral)."""
     if action.plan.case_id != case.id or action.plan.is_draft:
         raise ReferralError(_l("Refer from an action of the finalised plan."))
     if action.service not in REFERRABLE_SERVICES:
@@ -244,9 +246,8 @@ def create(
     offered = {suggestion.organisation.id for suggestion in suggest(case, action)}
     if organisation is None or organisation.id not in offered:
         raise ReferralError(_l("Choose an organisation from the list."), "organisation_id")
-    override_reason = (override_reason or "").strip() or None
-    if override_reason and len(override_reason) > 2000:
-        raise ReferralError(_l("At most %(max)d characters.", max=2000), "override_reason")
+    override_reason = _text(override_reason, "override_reason")
+    note = _text(note, "note")
     outside = organisation.region_id is not None and organisation.region_id != case.region_id
     # Regionalisation organisations work from Montréal for people settling elsewhere: being
     # outside the person's destination region is their purpose, not an exception.
@@ -270,6 +271,7 @@ def create(
         region_id=case.region_id,
         purpose=action.label[:200],
         override_reason=override_reason if outside else None,
+        note=note,
     )
     referral.events.append(ReferralEvent(actor_id=actor.id, from_status=None, to_status="draft"))
     db.session.add(referral)
@@ -278,6 +280,55 @@ def create(
         actor, "referral.created", case, referral_id=referral.id, organisation_id=organisation.id
     )
     return referral
+
+
+def _text(value: str | None, field_name: str, limit: int = 2000) -> str | None:
+    value = (value or "").strip() or None
+    if value and len(value) > limit:
+        raise ReferralError(_l("At most %(max)d characters.", max=limit), field_name)
+    return value
+
+
+# The statuses in which the agent may still change what the referral says.
+REVISABLE = ("draft", "returned")
+
+
+def revise(
+    actor: Any,
+    referral: Referral,
+    note: str | None,
+    override_reason: str | None,
+    expected_version: int,
+) -> list[str]:
+    """The agent changes the note (and the reason for an organisation outside the region) of a
+    draft or returned referral; returns the fields changed. Reviewed referrals stay as reviewed."""
+    if referral.version != expected_version:
+        raise StaleEdit()
+    if referral.status not in REVISABLE or actor.role != "agent":
+        raise InvalidTransition()
+    note = _text(note, "note")
+    override_reason = _text(override_reason, "override_reason")
+    outside = (
+        referral.organisation.region_id is not None
+        and referral.organisation.region_id != referral.region_id
+    )
+    if referral.override_reason and outside and not override_reason:
+        raise ReferralError(
+            _l("Give the reason to refer outside the person's region."), "override_reason"
+        )
+    wanted = {"note": note, "override_reason": override_reason if outside else None}
+    changed = [name for name, value in wanted.items() if getattr(referral, name) != value]
+    for name in changed:
+        setattr(referral, name, wanted[name])
+    if changed:
+        try:
+            db.session.flush()
+        except StaleDataError as error:
+            raise StaleEdit() from error
+        audit.record(
+            actor, "referral.revised", referral.case, referral_id=referral.id, fields=changed
+        )
+    return changed
 
 
 def follow_case(case: Case) -> None:
@@ -357,6 +408,16 @@ def requalification_details(
         "priority_score": score,
         "priority": "high" if score >= ranked else "medium" if score >= ranked // 2 else "low",
     }
+
+
+def todo_statuses(role: str) -> tuple[str, ...]:
+    """The statuses a role has a next step from: its « à traiter »."""
+    return tuple(
+        dict.fromkeys(frm for (frm, _to), rule in TRANSITIONS.items() if rule.role == role)
+    )
+
+
+TODO = "todo"  # the queue's filter for todo_statuses(role)
 
 
 def allowed_moves(user: Any, referral: Referral) -> list[str]:
@@ -501,6 +562,8 @@ def queue(user: Any, filters: QueueFilters, now=None) -> Select:
     statement = visible(user)
     if filters.status in STATUSES:
         statement = statement.where(Referral.status == filters.status)
+    elif filters.status == TODO:
+        statement = statement.where(Referral.status.in_(todo_statuses(user.role)))
     if filters.organisation_id:
         statement = statement.where(Referral.organisation_id == filters.organisation_id)
     if filters.domain:
