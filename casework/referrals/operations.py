@@ -504,24 +504,41 @@ def disclose(actor: Any, referral: Referral, categories: list[str]) -> Disclosur
 
 def visible(user: Any) -> Select:
     """The referrals ``user`` may see, newest first."""
-    statement = (
+    return (
         select(Referral)
         .options(
             joinedload(Referral.organisation), joinedload(Referral.case).joinedload(Case.person)
         )
+        .where(*_scope(user))
         .order_by(Referral.updated_at.desc(), Referral.id.desc())
     )
+
+
+def _scope(user: Any) -> tuple:
     scope = scope_for(user.role, "referrals.read")
     if scope is Scope.CASELOAD:
-        return statement.where(Referral.agent_id == user.id)
+        return (Referral.agent_id == user.id,)
     if scope is Scope.REGION:
-        return statement.where(Referral.region_id == user.region_id)
+        return (Referral.region_id == user.region_id,)
     if scope is Scope.ORGANISATION:
-        return statement.where(
+        return (
             Referral.organisation_id == user.organisation_id,
             Referral.status.in_(("sent", "accepted", "declined", "completed", "not_completed")),
         )
-    return statement.where(Referral.id.is_(None))
+    return (Referral.id.is_(None),)
+
+
+def status_counts(user: Any, unchanged_since: Any = None) -> dict[str, int]:
+    """How many referrals ``user`` sees in each status (one query); with ``unchanged_since``,
+    only those not changed since then (the queue's « unchanged for » filter)."""
+    statement = (
+        select(Referral.status, func.count(Referral.id))
+        .where(*_scope(user))
+        .group_by(Referral.status)
+    )
+    if unchanged_since is not None:
+        statement = statement.where(Referral.updated_at <= unchanged_since)
+    return dict(db.session.execute(statement).all())
 
 
 @dataclass
