@@ -86,6 +86,7 @@ def caseload_filters(
         region_id=parse_id(request.args.get("region")),
         query=search.q.data or "",
         sort=form.sort.data or "recent",
+        agent_id=parse_id(request.args.get("agent")) if regional else None,
     )
     return form, search, filters
 
@@ -116,9 +117,18 @@ def index():
         search=search,
         regional=regional,
         counts=operations.caseload_counts(current_user),
+        agent=agent_in_scope(filters.agent_id),
         transfers=operations.transfers_awaiting(current_user),
         today=local_today(),
     )
+
+
+def agent_in_scope(agent_id: int | None) -> User | None:
+    """The agent a regional reader narrowed the caseload to, when in their region (else None)."""
+    if not agent_id or scope_for(current_user.role, "cases.read") is not Scope.REGION:
+        return None
+    agent = db.session.get(User, agent_id)
+    return agent if agent is not None and agent.region_id == current_user.region_id else None
 
 
 @bp.post("/recherche")

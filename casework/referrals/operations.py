@@ -547,6 +547,38 @@ class QueueFilters:
     organisation_id: int | None = None
     domain: str = ""
     waiting_days: int | None = None
+    # The dashboard's funnel: first submitted between these UTC moments, and a stage reached.
+    submitted_between: tuple[Any, Any] | None = None
+    reached: str = ""
+
+
+# The stages the dashboard's funnel counts, in order. Stage names, not statuses: a column
+# counts the referrals that reached the stage.
+STAGE_LABELS = {
+    "submitted": _l("Submission"),
+    "sent": _l("Sending"),
+    "accepted": _l("Acceptance"),
+    "declined": _l("Refusal"),
+    "completed": _l("Completion"),
+}
+FUNNEL_STAGES = tuple(STAGE_LABELS)
+
+
+def first_submitted_between(start: Any, end: Any) -> Select:
+    """Ids of the referrals first submitted for review in [start, end) (UTC)."""
+    submitted = ReferralEvent.to_status == "submitted"
+    # A referral first submitted in the period was submitted in it: the period's submissions
+    # bound the referrals whose first submission is looked up, whatever the history's length.
+    submitted_then = select(ReferralEvent.referral_id).where(
+        submitted, ReferralEvent.occurred_at >= start, ReferralEvent.occurred_at < end
+    )
+    first = (
+        select(ReferralEvent.referral_id, func.min(ReferralEvent.occurred_at).label("at"))
+        .where(submitted, ReferralEvent.referral_id.in_(submitted_then))
+        .group_by(ReferralEvent.referral_id)
+        .subquery()
+    )
+    return select(first.c.referral_id).where(first.c.at >= start, first.c.at < end)
 
 
 @dataclass(frozen=True)
@@ -595,6 +627,16 @@ def queue(user: Any, filters: QueueFilters, now=None) -> Select:
     if filters.waiting_days:
         limit = (now or utcnow()) - timedelta(days=filters.waiting_days)
         statement = statement.where(Referral.updated_at <= limit)
+    if filters.submitted_between:
+        statement = statement.where(
+            Referral.id.in_(first_submitted_between(*filters.submitted_between))
+        )
+    if filters.reached in FUNNEL_STAGES:
+        statement = statement.where(
+            Referral.id.in_(
+                select(ReferralEvent.referral_id).where(ReferralEvent.to_status == filters.reached)
+            )
+        )
     return statement
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
 from functools import partial
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -19,6 +20,7 @@ from casework.core.forms import ConfirmForm, confirmed, submitted
 from casework.core.navigation import done
 from casework.core.pagination import paginate, parse_page_number
 from casework.core.permissions import load_or_abort, requires
+from casework.core.time import local_to_utc
 from casework.core.unit_of_work import refusals_answered_by, refusals_go_to
 from casework.core.urls import french
 from casework.extensions import db
@@ -214,6 +216,25 @@ def queue_filters() -> operations.QueueFilters:
         organisation_id=parse_id(args.get("organisme")),
         domain=args.get("domaine", "")[:20],
         waiting_days=int(waiting) if waiting in ("3", "7", "14", "30") else None,
+        submitted_between=_submitted_between(args.get("soumises_du"), args.get("soumises_au")),
+        reached=args.get("etape", "") if args.get("etape") in operations.FUNNEL_STAGES else "",
+    )
+
+
+def _submitted_between(first: str | None, last: str | None) -> tuple | None:
+    """The dashboard's period (local days, both included) as UTC bounds; a malformed day is
+    a 400 rather than a wider list than the figure it comes from."""
+    if not first and not last:
+        return None
+    try:
+        start, end = date.fromisoformat(first or ""), date.fromisoformat(last or "")
+    except ValueError:
+        abort(400)
+    if end < start or start.year < 1900:
+        abort(400)
+    return (
+        local_to_utc(datetime.combine(start, time.min)),
+        local_to_utc(datetime.combine(end + timedelta(days=1), time.min)),
     )
 
 
@@ -238,6 +259,7 @@ def _queue_page(bulk: BulkReturnForm):
         selected=set(bulk.selection.data or []),
         reviewer=current_user.role == "advisor",
         todo_statuses=operations.todo_statuses(current_user.role),
+        stage_labels=operations.STAGE_LABELS,
         todo_labels=", ".join(
             str(operations.STATUSES[s]).lower() for s in operations.todo_statuses(current_user.role)
         ),

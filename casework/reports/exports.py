@@ -275,14 +275,7 @@ def _delays_table(board: reports.Dashboard) -> Table:
     )
 
 
-# Stage names, not statuses: a column counts the referrals that reached the stage.
-STAGE_LABELS = {
-    "submitted": _l("Submission"),
-    "sent": _l("Sending"),
-    "accepted": _l("Acceptance"),
-    "declined": _l("Refusal"),
-    "completed": _l("Completion"),
-}
+STAGE_LABELS = referral_operations.STAGE_LABELS
 DASHBOARD_TABLES = {
     "caseload": _caseload_table,
     "needs": _needs_table,

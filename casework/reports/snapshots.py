@@ -88,7 +88,7 @@ def to_payload(board: reports.Dashboard) -> dict[str, Any]:
         ],
         "delays": {stat.key: list(stat.values) for stat in board.delays},
         "reminders": [
-            [row.agent_name, row.region_code, row.count, row.oldest.isoformat()]
+            [row.agent_name, row.region_code, row.count, row.oldest.isoformat(), row.agent_id]
             for row in board.reminders
         ],
     }
@@ -114,8 +114,8 @@ def from_payload(
             for key, values in payload["delays"].items()
         ],
         reminders=[
-            reports.OverdueByAgent(name, code, count, datetime.fromisoformat(oldest))
-            for name, code, count, oldest in payload["reminders"]
+            reports.OverdueByAgent(name, code, count, datetime.fromisoformat(oldest), *agent_id[:1])
+            for name, code, count, oldest, *agent_id in payload["reminders"]
         ],
         computed_at=computed_at,
     )
