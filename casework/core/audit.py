@@ -182,6 +182,10 @@ TARGET_LABELS = {
 }
 
 
+# The details of a list's row that name the objects it showed (a read of each of them).
+LISTED = ("case_ids", "referral_ids", "reminder_ids")
+
+
 class AuditEvent(db.Model):
     __tablename__ = "audit_events"
     __table_args__ = (Index("ix_audit_events_target", "target_type", "target_id"),)
@@ -226,7 +230,7 @@ class AuditEvent(db.Model):
         if not self.target_type:
             return ""
         if self.target_id is None:
-            shown = next((v for k, v in (self.details or {}).items() if k.endswith("_ids")), None)
+            shown = next((v for k, v in (self.details or {}).items() if k in LISTED), None)
             if isinstance(shown, list):
                 return str(_l("%(label)s: %(num)d shown", label=self.target_label, num=len(shown)))
             return self.target_label
