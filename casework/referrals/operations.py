@@ -472,7 +472,9 @@ def move(
 
 
 def _disclose(actor: Any, referral: Referral) -> None:
-    disclose(actor, referral, ["identity", "contact", "languages", "need"])
+    # The agent's note goes with the referral: the register says so when there is one.
+    notes = ["note"] if referral.note else []
+    disclose(actor, referral, ["identity", "contact", "languages", "need", *notes])
 
 
 def disclose(actor: Any, referral: Referral, categories: list[str]) -> Disclosure:

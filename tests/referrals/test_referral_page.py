@@ -212,3 +212,25 @@ def test_a_returned_referral_shows_the_comment_and_is_changed_and_submitted_agai
     assert by_advisor.status_code in (403, 409)
     with app.app_context():
         assert db.session.get(Referral, rid).note == "Secteur Rosemont."
+
+
+def test_the_note_sent_with_a_referral_is_in_the_register_of_disclosures(app, make_user, make_case):
+    from casework.cases.models import Case as CaseModel
+    from casework.referrals import operations
+    from casework.referrals.models import Disclosure
+
+    agent = make_user(role="agent", region="06")
+    record = make_case(agent)
+    with app.app_context():
+        referral_id = helpers.consented_referral(agent.id, record.id, "approved")
+        referral = db.session.get(Referral, referral_id)
+        referral.note = "Préfère le matin."
+        user = db.session.get(User, agent.id)
+        assert db.session.get(CaseModel, record.id) is not None
+        operations.move(user, referral, "sent", None, referral.version)
+        db.session.flush()
+        register = db.session.scalar(
+            select(Disclosure).where(Disclosure.referral_id == referral_id)
+        )
+        assert register.categories == ["identity", "contact", "languages", "need", "note"]
+        db.session.rollback()
