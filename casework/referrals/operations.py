@@ -774,6 +774,6 @@ def anonymise_cases(case_ids: tuple[int, ...]) -> None:
     run(
         update(Referral)
         .where(Referral.id.in_(referrals))
-        .values(purpose=ANONYMOUS, last_comment=None, override_reason=None, details={})
+        .values(purpose=ANONYMOUS, last_comment=None, override_reason=None, note=None, details={})
     )
     run(update(ReferralEvent).where(ReferralEvent.referral_id.in_(referrals)).values(comment=None))

@@ -234,3 +234,18 @@ def test_the_note_sent_with_a_referral_is_in_the_register_of_disclosures(app, ma
         )
         assert register.categories == ["identity", "contact", "languages", "need", "note"]
         db.session.rollback()
+
+
+def test_retention_erases_the_agents_note(app, make_user, make_case):
+    from casework.referrals import operations
+
+    agent = make_user(role="agent", region="06")
+    record = make_case(agent)
+    with app.app_context():
+        referral_id = helpers.consented_referral(agent.id, record.id, "completed")
+        db.session.get(Referral, referral_id).note = "Préfère le matin."
+        db.session.commit()
+        operations.anonymise_cases((record.id,))
+        db.session.commit()
+        db.session.expire_all()
+        assert db.session.get(Referral, referral_id).note is None
