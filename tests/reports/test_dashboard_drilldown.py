@@ -137,3 +137,25 @@ def test_old_snapshots_without_agent_ids_still_load(app, client, login, make_use
         db.session.commit()
     page = client.get(DASHBOARD)
     assert page.status_code == 200
+
+
+def test_overdue_reminders_per_agent_open_that_agents_overdue_list(app, client, login, make_user):
+    from datetime import timedelta
+
+    from casework.cases.models import Case
+    from casework.core.time import utcnow
+    from tests.reminders.conftest import add_reminder
+
+    agent = make_user(role="agent", region="06")
+    with app.app_context():
+        from tests import helpers
+
+        record = helpers.create_case(agent.id)
+        add_reminder(db.session.get(Case, record.id), utcnow() - timedelta(days=3))
+        db.session.commit()
+        forget_snapshots()
+    login(role="supervisor", region="06")
+    page = client.get(DASHBOARD).text
+    href = f"/rappels/?tab=overdue&amp;agent={agent.id}"
+    assert f'<td class="numeric"><a href="{href}">1</a></td>' in page
+    assert record.number in client.get(href.replace("&amp;", "&")).text
