@@ -67,6 +67,7 @@ def test_trail_shows_names_and_case_numbers_never_none(app, client, login, make_
     assert "#None" not in page
     assert f"Dossier {case.number}" in page  # the file read, by its number
     assert "Dossier consulté" in page
+    assert f"Compte {agent.username}" in page  # the sign-in, by the account's name
     assert "<code>case.viewed" not in page.split("<tbody>")[1]  # names, not codes
     assert "Dossier : 1 affiché(s)" in page  # the caseload listed, not « Dossier #None »
 
