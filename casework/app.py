@@ -106,6 +106,7 @@ def register_listeners() -> None:
     from casework.appointments import listeners as _appointments  # noqa: F401
     from casework.assessments import listeners as _assessments  # noqa: F401
     from casework.attachments import listeners as _attachments  # noqa: F401
+    from casework.cases import listeners as _cases  # noqa: F401
     from casework.messages import listeners as _messages  # noqa: F401
     from casework.notifications import listeners as _notifications  # noqa: F401
     from casework.plans import listeners as _plans  # noqa: F401

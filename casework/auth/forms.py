@@ -12,6 +12,7 @@ from wtforms import (
     SelectField,
     SelectMultipleField,
     StringField,
+    TelField,
 )
 from wtforms.validators import Email, EqualTo, InputRequired, Optional, Regexp
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
@@ -93,6 +94,11 @@ class UserForm(BaseForm):
             max_length(254),
             Email(message=_l("Enter a valid e-mail address.")),
         ],
+    )
+    phone = TelField(
+        _l("Work phone"),
+        validators=[Optional(), max_length(40)],
+        description=_l("Partner organisations call this number about the referrals you send."),
     )
     role = SelectField(_l("Role"), validators=[required()])
     region_id = SelectField(_l("Home region"), coerce=_optional_int, validators=[required()])

@@ -24,6 +24,8 @@ class User(db.Model):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     full_name: Mapped[str] = mapped_column(String(120))
     email: Mapped[str | None] = mapped_column(String(254))
+    # Work phone: partner organisations call the agent who referred a person.
+    phone: Mapped[str | None] = mapped_column(String(40))
     role: Mapped[str] = mapped_column(String(20), index=True)
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
     service_point_id: Mapped[int | None] = mapped_column(ForeignKey("service_points.id"))

@@ -58,6 +58,7 @@ class SignInResult:
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9._-]{3,64}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+PHONE_PATTERN = re.compile(r"^\+?[0-9 ().-]{7,30}( ?(poste|ext\.?|x) ?[0-9]{1,6})?$", re.IGNORECASE)
 # Column widths: what a client sends is cut to fit before it is stored.
 USERNAME_WIDTH = 64
 ADDRESS_WIDTH = 64
@@ -229,6 +230,7 @@ class AccountFields:
     region_id: int | None
     service_point_id: int | None = None
     organisation_id: int | None = None
+    phone: str | None = None
 
 
 def _validate_identity(fields: AccountFields) -> None:
@@ -236,6 +238,7 @@ def _validate_identity(fields: AccountFields) -> None:
     fields.username = normalise_username(fields.username)
     fields.full_name = " ".join(fields.full_name.split())
     fields.email = fields.email.strip() if fields.email else None
+    fields.phone = " ".join(fields.phone.split()) if fields.phone else None
     if not USERNAME_PATTERN.match(fields.username):
         raise AccountError(
             str(
@@ -247,6 +250,11 @@ def _validate_identity(fields: AccountFields) -> None:
         raise AccountError(str(_l("Enter a name of at most 120 characters.")), field="full_name")
     if fields.email and (len(fields.email) > 254 or not EMAIL_PATTERN.match(fields.email)):
         raise AccountError(str(_l("Enter a valid e-mail address.")), field="email")
+    if fields.phone and not PHONE_PATTERN.match(fields.phone):
+        raise AccountError(
+            str(_l("Enter a phone number: digits, spaces, +, -, ( ) and an extension.")),
+            field="phone",
+        )
     if fields.role not in {role.value for role in Role}:
         raise AccountError(str(_l("Choose a role.")), field="role")
 

@@ -326,6 +326,7 @@ def _fields_from(form: UserForm) -> operations.AccountFields:
         username=form.username.data,
         full_name=form.full_name.data,
         email=form.email.data or None,
+        phone=form.phone.data or None,
         role=form.role.data,
         region_id=form.region_id.data,
         service_point_id=form.service_point_id.data,

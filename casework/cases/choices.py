@@ -55,6 +55,7 @@ STATUSES = {
     "on_hold": _l("On hold"),
     "closed": _l("Closed"),
 }
+OPEN_STATUS = "open"  # the caseload's filter for every case not closed (the dashboard's total)
 PRIORITIES = {"normal": _l("Normal"), "high": _l("High"), "urgent": _l("Urgent")}
 CLOSING_REASONS = {
     "goals_met": _l("Goals of the plan met"),

@@ -347,7 +347,11 @@ class CaseloadFilterForm(BaseForm):
     sort = SelectField(_l("Sort by"), validate_choice=False)
 
     def fill_choices(self, domains, regions) -> None:
-        self.status.choices = _blank(_l("All")) + _options(choices.STATUSES)
+        self.status.choices = [
+            *_blank(_l("All")),
+            ("open", _l("Open (not closed)")),
+            *_options(choices.STATUSES),
+        ]
         self.priority.choices = _blank(_l("All")) + _options(choices.PRIORITIES)
         self.domain.choices = _blank(_l("Any")) + [(d.code, d.label) for d in domains]
         self.region.choices = _blank(_l("All")) + [(str(r.id), r.label) for r in regions]

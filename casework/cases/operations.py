@@ -618,6 +618,7 @@ class CaseloadFilters:
     region_id: int | None = None
     query: str = ""
     sort: str = "recent"
+    agent_id: int | None = None  # a regional reader's drill-down from the dashboard
 
 
 PRIORITY_RANK = sa_case({"urgent": 0, "high": 1}, value=Case.priority, else_=2)
@@ -693,8 +694,12 @@ def caseload(
         statement = statement.options(
             contains_eager(Case.person), joinedload(Case.agent), joinedload(Case.service_point)
         )
-    if filters.status:
+    if filters.status == choices.OPEN_STATUS:
+        statement = statement.where(Case.status != "closed")
+    elif filters.status:
         statement = statement.where(Case.status == filters.status)
+    if filters.agent_id and scope_for(user.role, "cases.read") is Scope.REGION:
+        statement = statement.where(Case.agent_id == filters.agent_id)
     if filters.priority:
         statement = statement.where(Case.priority == filters.priority)
     if filters.overdue:

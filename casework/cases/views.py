@@ -27,7 +27,7 @@ from casework.cases.models import Case, CaseTransfer
 from casework.cases.sections import rendered_sections
 from casework.core import audit
 from casework.core.forms import ConfirmForm, confirmed, submitted
-from casework.core.navigation import done
+from casework.core.navigation import done, safe_next
 from casework.core.pagination import paginate, parse_page_number
 from casework.core.permissions import Scope, load_or_abort, region_ids, requires, scope_for
 from casework.core.time import local_today, utcnow
@@ -87,6 +87,7 @@ def caseload_filters(
         region_id=parse_id(request.args.get("region")),
         query=search.q.data or "",
         sort=form.sort.data or "recent",
+        agent_id=parse_id(request.args.get("agent")) if regional else None,
     )
     return form, search, filters
 
@@ -107,6 +108,7 @@ def index():
         "cases.searched" if searched else "cases.listed",
         target_type="case",
         case_ids=[case.id for case in page.items],
+        **({"search_kept": True} if filters.query and not searched else {}),
     )
     return render_template(
         "cases/index.html",
@@ -115,9 +117,18 @@ def index():
         search=search,
         regional=regional,
         counts=operations.caseload_counts(current_user),
+        agent=agent_in_scope(filters.agent_id),
         transfers=operations.transfers_awaiting(current_user),
         today=local_today(),
     )
+
+
+def agent_in_scope(agent_id: int | None) -> User | None:
+    """The agent a regional reader narrowed the caseload to, when in their region (else None)."""
+    if not agent_id or scope_for(current_user.role, "cases.read") is not Scope.REGION:
+        return None
+    agent = db.session.get(User, agent_id)
+    return agent if agent is not None and agent.region_id == current_user.region_id else None
 
 
 @bp.post("/recherche")
@@ -135,6 +146,7 @@ def search():
         session[NEW_SEARCH_KEY] = True
     else:
         session.pop(SEARCH_SESSION_KEY, None)
+        session.pop(NEW_SEARCH_KEY, None)
     return redirect(url_for("cases.index"))
 
 
@@ -309,6 +321,8 @@ def consents(case_id: int):
     case = load_case(case_id, "cases.edit", read=read_on_get())
     form = ConsentForm()
     form.fill_choices()
+    if request.method == "GET" and request.args.get("purpose") in choices.CONSENT_PURPOSES:
+        form.purpose.data = request.args["purpose"]  # asked for by a referral that needs it
 
     def page():
         consents = operations.consents_of(case)
@@ -321,7 +335,8 @@ def consents(case_id: int):
     operations.record_consent(
         current_user, case, form.purpose.data, form.given_on.data, form.method.data
     )
-    return done(_("Consent recorded."), url_for("cases.consents", case_id=case.id))
+    here = url_for("cases.consents", case_id=case.id)
+    return done(_("Consent recorded."), safe_next(request.args.get("next"), here))
 
 
 @bp.post("/<int:case_id>/consentements/<int:consent_id>/retrait")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -10,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, Index, Select, String, select
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
+from casework.core.events import ExtensionPoint
 from casework.core.time import utcnow
 from casework.extensions import db
 
@@ -72,6 +75,7 @@ ACTION_LABELS = {
     "referral.submitted": _l("Referral submitted for review"),
     "referral.approved": _l("Referral approved"),
     "referral.returned": _l("Referral returned to the agent"),
+    "referral.revised": _l("Referral changed by the agent"),
     "referral.sent": _l("Referral sent to the organisation"),
     "referral.accepted": _l("Referral accepted by the organisation"),
     "referral.declined": _l("Referral declined by the organisation"),
@@ -154,6 +158,17 @@ ACTION_LABELS = {
     "reports.export_reminders": _l("Reminders export"),
     "reports.export_audit": _l("Audit trail export"),
     "reports.export_file": _l("File export"),
+    # Permissions refused before an object was loaded (their audit rows name the permission).
+    "home.view": _l("Home page"),
+    "account.manage": _l("Own account"),
+    "reference.view": _l("Reference data"),
+    "users.manage": _l("Account administration"),
+    "cases.create": _l("Case opening"),
+    "transfers.respond": _l("Transfer answer"),
+    "referrals.review": _l("Referral review"),
+    "appointments.configure": _l("Appointment types"),
+    "audit.view": _l("Audit trail read"),
+    "reports.confirm": _l("Password for exports"),
 }
 TARGET_LABELS = {
     "user": _l("Account"),
@@ -172,6 +187,10 @@ TARGET_LABELS = {
     "dashboard": _l("Dashboard"),
     "analytics": _l("Analytics extract"),
 }
+
+
+# The details of a list's row that name the objects it showed (a read of each of them).
+LISTED = ("case_ids", "referral_ids", "reminder_ids")
 
 
 class AuditEvent(db.Model):
@@ -213,6 +232,18 @@ class AuditEvent(db.Model):
     def target_label(self) -> str:
         return str(TARGET_LABELS.get(self.target_type or "", self.target_type or ""))
 
+    def target_text(self, names: dict[tuple[str, str], str]) -> str:
+        """« Case 2026-06-000123 », « Referral #12 »; for a list, how many it showed."""
+        if not self.target_type:
+            return ""
+        if self.target_id is None:
+            shown = next((v for k, v in (self.details or {}).items() if k in LISTED), None)
+            if isinstance(shown, list):
+                return str(_l("%(label)s: %(num)d shown", label=self.target_label, num=len(shown)))
+            return self.target_label
+        name = names.get((self.target_type, self.target_id))
+        return f"{self.target_label} {name}" if name else f"{self.target_label} #{self.target_id}"
+
 
 def record(
     actor: Any,
@@ -248,13 +279,74 @@ def record(
     return event
 
 
-def trail(action_prefix: str = "") -> Select:
-    """The audit trail, newest first, optionally narrowed to actions starting with a prefix."""
+@dataclass(frozen=True)
+class AuditTarget:
+    """How the trail names the objects of one ``target_type`` (a case by its number): ``names``
+    gets the page's target ids and returns their names (one query); ``find`` turns what an
+    administrator typed into a target id, or None."""
+
+    target_type: str
+    names: Callable[[list[str]], dict[str, str]]
+    find: Callable[[str], str | None]
+
+
+AUDIT_TARGETS: ExtensionPoint[AuditTarget] = ExtensionPoint(
+    "audit.targets", "how the audit trail names and finds the objects of a feature (cases)"
+)
+
+
+def target_finder(target_type: str) -> AuditTarget | None:
+    return next((t for t in AUDIT_TARGETS if t.target_type == target_type), None)
+
+
+def target_names(events: list[AuditEvent]) -> dict[tuple[str, str], str]:
+    """The names of the events' targets, by (type, id), one query per type that has a namer."""
+    names: dict[tuple[str, str], str] = {}
+    for target in AUDIT_TARGETS:
+        ids = sorted(
+            {e.target_id for e in events if e.target_type == target.target_type and e.target_id}
+        )
+        if ids:
+            found = target.names(ids)
+            names.update({(target.target_type, ident): name for ident, name in found.items()})
+    return names
+
+
+@dataclass(frozen=True)
+class TrailFilters:
+    """What the trail is narrowed to; each part optional. ``start`` and ``end`` are UTC
+    (``end`` excluded)."""
+
+    action: str = ""
+    actor_id: int | None = None
+    target_type: str = ""
+    target_id: str = ""
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+def trail(filters: TrailFilters | None = None) -> Select:
+    """The audit trail, newest first, narrowed by ``filters``. An action ending with a dot is a
+    family (« referral. »)."""
+    filters = filters or TrailFilters()
     statement = (
         select(AuditEvent)
         .options(joinedload(AuditEvent.actor))
         .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
     )
-    if action_prefix:
-        statement = statement.where(AuditEvent.action.startswith(action_prefix, autoescape=True))
+    if filters.action.endswith("."):
+        statement = statement.where(AuditEvent.action.startswith(filters.action, autoescape=True))
+    elif filters.action:
+        statement = statement.where(AuditEvent.action == filters.action)
+    if filters.actor_id is not None:
+        statement = statement.where(AuditEvent.actor_id == filters.actor_id)
+    if filters.target_type:
+        statement = statement.where(
+            AuditEvent.target_type == filters.target_type,
+            AuditEvent.target_id == filters.target_id,
+        )
+    if filters.start is not None:
+        statement = statement.where(AuditEvent.occurred_at >= filters.start)
+    if filters.end is not None:
+        statement = statement.where(AuditEvent.occurred_at < filters.end)
     return statement

@@ -25,6 +25,7 @@ class DemoAccount:
         None  # a code, or None for "the region's directorate or first point"
     )
     organisation: str | None = None
+    phone: str | None = None  # illustrative (555-01xx numbers are reserved for fiction)
 
 
 HOME_AGENT = "agente"  # the documented agent whose working day the demo prepares
@@ -111,6 +112,7 @@ def ensure_account(account: DemoAccount, password: str) -> User:
         username=account.username,
         full_name=account.full_name,
         email=f"{account.username}@{DEMO_EMAIL_DOMAIN}",
+        phone=account.phone,
         role=account.role,
         region_id=region.id,
         service_point_id=point.id if point else None,

@@ -44,12 +44,15 @@ class Referral(db.Model):
     kind: Mapped[str] = mapped_column(String(20), default="service")
     details: Mapped[dict] = mapped_column(JSON, default=dict)
     last_comment: Mapped[str | None] = mapped_column(Text)
+    # The agent's note for the reviewer and the organisation (sent with the referral).
+    note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(default=1)
 
     organisation: Mapped[Organisation] = relationship("Organisation")
     case = relationship("Case")
+    agent = relationship("User", foreign_keys=[agent_id])
     events: Mapped[list[ReferralEvent]] = relationship(
         back_populates="referral", order_by="ReferralEvent.id", cascade="all, delete-orphan"
     )

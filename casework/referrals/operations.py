@@ -22,6 +22,7 @@ from casework.extensions import db
 from casework.plans.models import PlanAction
 from casework.plans.operations import latest_completed_assessment
 from casework.plans.rules import REFERRABLE_SERVICES
+from casework.reference.languages import language_name
 from casework.reference.models import HostCity, Need, Organisation, Region
 from casework.referrals.approval import approval_required
 from casework.referrals.events import ReferralStatusChanged
@@ -207,9 +208,8 @@ def _score(organisation, case, person, service, domain, volets, loads) -> Sugges
     shared = [code for code in person.languages_spoken if code in (organisation.languages or [])]
     if shared and shared != ["fr"]:
         suggestion.score += 10
-        reasons.append(
-            str(_l("Speaks the person's languages (%(codes)s)", codes=", ".join(shared)))
-        )
+        names = ", ".join(language_name(code) for code in shared)
+        reasons.append(str(_l("Speaks the person's languages (%(codes)s)", codes=names)))
     load = loads.get(organisation.id, 0)
     if organisation.capacity:
         ratio = load / organisation.capacity
@@ -271,8 +271,10 @@ def create(
     override_reason: str | None,
     interest: str | None = None,
     availability: str | None = None,
+    note: str | None = None,
 ) -> Referral:
-    """A draft referral for a plan action; an organisation outside the region needs a reason."""
+    """A draft referral for a plan action; an organisation outside the region needs a reason.
+    ``note`` is the agent's word to the reviewer and the organisation (sent with the referral)."""
     if action.plan.case_id != case.id or action.plan.is_draft:
         raise ReferralError(_l("Refer from an action of the finalised plan."))
     if action.service not in REFERRABLE_SERVICES:
@@ -280,9 +282,8 @@ def create(
     offered = {suggestion.organisation.id for suggestion in suggest(case, action)}
     if organisation is None or organisation.id not in offered:
         raise ReferralError(_l("Choose an organisation from the list."), "organisation_id")
-    override_reason = (override_reason or "").strip() or None
-    if override_reason and len(override_reason) > 2000:
-        raise ReferralError(_l("At most %(max)d characters.", max=2000), "override_reason")
+    override_reason = _text(override_reason, "override_reason")
+    note = _text(note, "note")
     outside = not organisation.serves_region(case.region_id)
     # Regionalisation organisations work from Montréal for people settling elsewhere: being
     # outside the person's destination region is their purpose, not an exception.
@@ -306,6 +307,7 @@ def create(
         region_id=case.region_id,
         purpose=action.label[:200],
         override_reason=override_reason if outside else None,
+        note=note,
     )
     referral.events.append(ReferralEvent(actor_id=actor.id, from_status=None, to_status="draft"))
     db.session.add(referral)
@@ -314,6 +316,55 @@ def create(
         actor, "referral.created", case, referral_id=referral.id, organisation_id=organisation.id
     )
     return referral
+
+
+def _text(value: str | None, field_name: str, limit: int = 2000) -> str | None:
+    value = (value or "").strip() or None
+    if value and len(value) > limit:
+        raise ReferralError(_l("At most %(max)d characters.", max=limit), field_name)
+    return value
+
+
+# The statuses in which the agent may still change what the referral says.
+REVISABLE = ("draft", "returned")
+
+
+def revise(
+    actor: Any,
+    referral: Referral,
+    note: str | None,
+    override_reason: str | None,
+    expected_version: int,
+) -> list[str]:
+    """The agent changes the note (and the reason for an organisation outside the region) of a
+    draft or returned referral; returns the fields changed. Reviewed referrals stay as reviewed."""
+    if referral.version != expected_version:
+        raise StaleEdit()
+    if referral.status not in REVISABLE or actor.role != "agent":
+        raise InvalidTransition()
+    note = _text(note, "note")
+    override_reason = _text(override_reason, "override_reason")
+    outside = (
+        referral.organisation.region_id is not None
+        and referral.organisation.region_id != referral.region_id
+    )
+    if referral.override_reason and outside and not override_reason:
+        raise ReferralError(
+            _l("Give the reason to refer outside the person's region."), "override_reason"
+        )
+    wanted = {"note": note, "override_reason": override_reason if outside else None}
+    changed = [name for name, value in wanted.items() if getattr(referral, name) != value]
+    for name in changed:
+        setattr(referral, name, wanted[name])
+    if changed:
+        try:
+            db.session.flush()
+        except StaleDataError as error:
+            raise StaleEdit() from error
+        audit.record(
+            actor, "referral.revised", referral.case, referral_id=referral.id, fields=changed
+        )
+    return changed
 
 
 def follow_case(case: Case) -> None:
@@ -408,6 +459,16 @@ def occupation_demand(target: Any) -> int:
     return 1 + max(0, (ranked or 0) - target.priority + 1)
 
 
+def todo_statuses(role: str) -> tuple[str, ...]:
+    """The statuses a role has a next step from: its « à traiter »."""
+    return tuple(
+        dict.fromkeys(frm for (frm, _to), rule in TRANSITIONS.items() if rule.role == role)
+    )
+
+
+TODO = "todo"  # the queue's filter for todo_statuses(role)
+
+
 def allowed_moves(user: Any, referral: Referral) -> list[str]:
     candidates = [
         (to, rule)
@@ -474,7 +535,9 @@ def move(
 
 
 def _disclose(actor: Any, referral: Referral) -> None:
-    disclose(actor, referral, ["identity", "contact", "languages", "need"])
+    # The agent's note goes with the referral: the register says so when there is one.
+    notes = ["note"] if referral.note else []
+    disclose(actor, referral, ["identity", "contact", "languages", "need", *notes])
 
 
 def disclose(actor: Any, referral: Referral, categories: list[str]) -> Disclosure:
@@ -506,24 +569,41 @@ def disclose(actor: Any, referral: Referral, categories: list[str]) -> Disclosur
 
 def visible(user: Any) -> Select:
     """The referrals ``user`` may see, newest first."""
-    statement = (
+    return (
         select(Referral)
         .options(
             joinedload(Referral.organisation), joinedload(Referral.case).joinedload(Case.person)
         )
+        .where(*_scope(user))
         .order_by(Referral.updated_at.desc(), Referral.id.desc())
     )
+
+
+def _scope(user: Any) -> tuple:
     scope = scope_for(user.role, "referrals.read")
     if scope is Scope.CASELOAD:
-        return statement.where(Referral.agent_id == user.id)
+        return (Referral.agent_id == user.id,)
     if scope is Scope.REGION:
-        return statement.where(Referral.region_id.in_(region_ids(user)))
+        return (Referral.region_id.in_(region_ids(user)),)
     if scope is Scope.ORGANISATION:
-        return statement.where(
+        return (
             Referral.organisation_id == user.organisation_id,
             Referral.status.in_(("sent", "accepted", "declined", "completed", "not_completed")),
         )
-    return statement.where(Referral.id.is_(None))
+    return (Referral.id.is_(None),)
+
+
+def status_counts(user: Any, unchanged_since: Any = None) -> dict[str, int]:
+    """How many referrals ``user`` sees in each status (one query); with ``unchanged_since``,
+    only those not changed since then (the queue's « unchanged for » filter)."""
+    statement = (
+        select(Referral.status, func.count(Referral.id))
+        .where(*_scope(user))
+        .group_by(Referral.status)
+    )
+    if unchanged_since is not None:
+        statement = statement.where(Referral.updated_at <= unchanged_since)
+    return dict(db.session.execute(statement).all())
 
 
 @dataclass
@@ -532,6 +612,38 @@ class QueueFilters:
     organisation_id: int | None = None
     domain: str = ""
     waiting_days: int | None = None
+    # The dashboard's funnel: first submitted between these UTC moments, and a stage reached.
+    submitted_between: tuple[Any, Any] | None = None
+    reached: str = ""
+
+
+# The stages the dashboard's funnel counts, in order. Stage names, not statuses: a column
+# counts the referrals that reached the stage.
+STAGE_LABELS = {
+    "submitted": _l("Submission"),
+    "sent": _l("Sending"),
+    "accepted": _l("Acceptance"),
+    "declined": _l("Refusal"),
+    "completed": _l("Completion"),
+}
+FUNNEL_STAGES = tuple(STAGE_LABELS)
+
+
+def first_submitted_between(start: Any, end: Any) -> Select:
+    """Ids of the referrals first submitted for review in [start, end) (UTC)."""
+    submitted = ReferralEvent.to_status == "submitted"
+    # A referral first submitted in the period was submitted in it: the period's submissions
+    # bound the referrals whose first submission is looked up, whatever the history's length.
+    submitted_then = select(ReferralEvent.referral_id).where(
+        submitted, ReferralEvent.occurred_at >= start, ReferralEvent.occurred_at < end
+    )
+    first = (
+        select(ReferralEvent.referral_id, func.min(ReferralEvent.occurred_at).label("at"))
+        .where(submitted, ReferralEvent.referral_id.in_(submitted_then))
+        .group_by(ReferralEvent.referral_id)
+        .subquery()
+    )
+    return select(first.c.referral_id).where(first.c.at >= start, first.c.at < end)
 
 
 @dataclass(frozen=True)
@@ -564,6 +676,8 @@ def queue(user: Any, filters: QueueFilters, now=None) -> Select:
     statement = visible(user)
     if filters.status in STATUSES:
         statement = statement.where(Referral.status == filters.status)
+    elif filters.status == TODO:
+        statement = statement.where(Referral.status.in_(todo_statuses(user.role)))
     if filters.organisation_id:
         statement = statement.where(Referral.organisation_id == filters.organisation_id)
     if filters.domain:
@@ -578,6 +692,16 @@ def queue(user: Any, filters: QueueFilters, now=None) -> Select:
     if filters.waiting_days:
         limit = (now or utcnow()) - timedelta(days=filters.waiting_days)
         statement = statement.where(Referral.updated_at <= limit)
+    if filters.submitted_between:
+        statement = statement.where(
+            Referral.id.in_(first_submitted_between(*filters.submitted_between))
+        )
+    if filters.reached in FUNNEL_STAGES:
+        statement = statement.where(
+            Referral.id.in_(
+                select(ReferralEvent.referral_id).where(ReferralEvent.to_status == filters.reached)
+            )
+        )
     return statement
 
 
@@ -713,6 +837,6 @@ def anonymise_cases(case_ids: tuple[int, ...]) -> None:
     run(
         update(Referral)
         .where(Referral.id.in_(referrals))
-        .values(purpose=ANONYMOUS, last_comment=None, override_reason=None, details={})
+        .values(purpose=ANONYMOUS, last_comment=None, override_reason=None, note=None, details={})
     )
     run(update(ReferralEvent).where(ReferralEvent.referral_id.in_(referrals)).values(comment=None))

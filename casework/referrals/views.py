@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
 from functools import partial
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -10,21 +11,26 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from casework.assessments import operations as assessments
+from casework.cases import choices as case_choices
 from casework.cases.forms import parse_id
+from casework.cases.operations import current_consent
 from casework.cases.views import load_case
 from casework.core import audit
 from casework.core.forms import ConfirmForm, confirmed, submitted
 from casework.core.navigation import done
 from casework.core.pagination import paginate, parse_page_number
 from casework.core.permissions import load_or_abort, requires
-from casework.core.unit_of_work import refusals_go_to
+from casework.core.time import local_to_utc
+from casework.core.unit_of_work import refusals_answered_by, refusals_go_to
 from casework.core.urls import french
 from casework.extensions import db
 from casework.plans import operations as plans
+from casework.reference.languages import language_name
 from casework.reference.lookup import active_organisations as lookup_organisations
 from casework.reference.lookup import regions as lookup_regions
 from casework.reference.models import Organisation
 from casework.referrals import approval, operations
+from casework.referrals import brief as briefs
 from casework.referrals.forms import BulkReturnForm, selected_versions
 from casework.referrals.models import Referral
 from casework.referrals.sections import rendered_sections
@@ -49,6 +55,10 @@ bp.record_once(lambda state: state.app.url_map.converters.update(referral_move=f
 def _context() -> dict:
     return {
         "statuses": operations.STATUSES,
+        "language_name": language_name,
+        "case_priorities": case_choices.PRIORITIES,
+        "consent_purposes": case_choices.CONSENT_PURPOSES,
+        "level_labels": assessments.LEVEL_LABELS,
         "move_labels": operations.MOVE_LABELS,
         "interest_levels": operations.INTEREST_LEVELS,
         "priority_labels": operations.PRIORITY_LABELS,
@@ -81,11 +91,16 @@ def new(case_id: int, action_id: int):
         request.form.get("override_reason"),
         interest=request.form.get("interest"),
         availability=request.form.get("availability"),
+        note=request.form.get("note"),
     )
-    return done(
-        _("Referral drafted. Submit it for review when it is ready."),
-        url_for("referrals.show", referral_id=referral.id),
-    )
+    purpose = operations.consent_purpose(referral)
+    message = _("Referral drafted. Submit it for review when it is ready.")
+    if current_consent(case, purpose) is None:
+        message += " " + _(
+            "Sending it will need the person's consent « %(purpose)s », not recorded yet.",
+            purpose=case_choices.CONSENT_PURPOSES[purpose],
+        )
+    return done(message, url_for("referrals.show", referral_id=referral.id))
 
 
 def _suggestions_page(case, action, form: ConfirmForm) -> str:
@@ -103,6 +118,8 @@ def _suggestions_page(case, action, form: ConfirmForm) -> str:
         interest_levels=operations.INTEREST_LEVELS,
         interest=request.form.get("interest", ""),
         availability=request.form.get("availability", ""),
+        note=request.form.get("note", ""),
+        consent=briefs.consent_for_service(case, action.service),
     )
 
 
@@ -118,6 +135,13 @@ def _load(referral_id: int, action: str = "referrals.read") -> Referral:
 def show(referral_id: int):
     referral = _load(referral_id)
     audit.record(current_user, "referral.viewed", referral.case, referral_id=referral.id)
+    return _referral_page(referral)
+
+
+def _referral_page(referral: Referral, revision: dict | None = None, status: int = 200):
+    """The referral page; ``revision`` keeps what the agent typed in a refused change."""
+    partner_view = current_user.role == "partner"
+    revisable = current_user.role == "agent" and referral.status in operations.REVISABLE
     return render_template(
         "referrals/show.html",
         referral=referral,
@@ -126,10 +150,37 @@ def show(referral_id: int):
         moves=operations.allowed_moves(current_user, referral),
         history=operations.history(referral),
         form=ConfirmForm(),
-        partner_view=current_user.role == "partner",
-        consent_purpose=operations.consent_purpose(referral),
+        partner_view=partner_view,
+        brief=briefs.brief(referral, with_fit=not partner_view),
+        agent=briefs.agent_of(referral),
+        revisable=revisable,
+        revision=revision or {},
         sections=rendered_sections(referral),
-    )
+    ), status
+
+
+@bp.post("/<int:referral_id>/modifier")
+@requires("referrals.transition")
+def revise(referral_id: int):
+    """The agent changes a draft or returned referral, and may submit it again at once."""
+    referral = _load(referral_id, "referrals.transition")
+    confirmed()
+    version = request.form.get("version", "")
+    if not version.isdigit() or len(version) > 9:
+        abort(400)
+    typed = {key: request.form.get(key, "") for key in ("note", "override_reason")}
+    refusals_answered_by(lambda error: _refused_revision(referral_id, typed, error))
+    operations.revise(current_user, referral, typed["note"], typed["override_reason"], int(version))
+    back = url_for("referrals.show", referral_id=referral_id)
+    if request.form.get("submit"):
+        operations.move(current_user, referral, "submitted", None, referral.version)
+        return done(_("Referral changed and submitted for review."), back)
+    return done(_("Referral changed."), back)
+
+
+def _refused_revision(referral_id: int, typed: dict, error: Exception):
+    referral = _load(referral_id)
+    return _referral_page(referral, {**typed, "error": str(error)}, 400)
 
 
 @bp.post("/<int:referral_id>/<referral_move:to_status>")
@@ -158,15 +209,33 @@ def index():
 def queue_filters() -> operations.QueueFilters:
     """The queue's filters from the query string (the queue and its CSV export read the same)."""
     args = request.args
-    status = args.get(
-        "status", "submitted" if current_user.role == "advisor" and "status" not in args else ""
-    )
+    opening = {"advisor": "submitted", "partner": operations.TODO}.get(current_user.role, "")
+    status = args.get("status", opening)
     waiting = args.get("attente", "")
     return operations.QueueFilters(
         status=status,
         organisation_id=parse_id(args.get("organisme")),
         domain=args.get("domaine", "")[:20],
         waiting_days=int(waiting) if waiting in ("3", "7", "14", "30") else None,
+        submitted_between=_submitted_between(args.get("soumises_du"), args.get("soumises_au")),
+        reached=args.get("etape", "") if args.get("etape") in operations.FUNNEL_STAGES else "",
+    )
+
+
+def _submitted_between(first: str | None, last: str | None) -> tuple | None:
+    """The dashboard's period (local days, both included) as UTC bounds; a malformed day is
+    a 400 rather than a wider list than the figure it comes from."""
+    if not first and not last:
+        return None
+    try:
+        start, end = date.fromisoformat(first or ""), date.fromisoformat(last or "")
+    except ValueError:
+        abort(400)
+    if end < start or start.year < 1900:
+        abort(400)
+    return (
+        local_to_utc(datetime.combine(start, time.min)),
+        local_to_utc(datetime.combine(end + timedelta(days=1), time.min)),
     )
 
 
@@ -190,6 +259,11 @@ def _queue_page(bulk: BulkReturnForm):
         bulk=bulk,
         selected=set(bulk.selection.data or []),
         reviewer=current_user.role == "advisor",
+        todo_statuses=operations.todo_statuses(current_user.role),
+        stage_labels=operations.STAGE_LABELS,
+        todo_labels=", ".join(
+            str(operations.STATUSES[s]).lower() for s in operations.todo_statuses(current_user.role)
+        ),
         badges=operations.queue_badges([r.id for r in page.items]),
     )
 

@@ -7,6 +7,7 @@ stands beside a table with the same numbers, so nothing is said by the picture a
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -19,7 +20,8 @@ BAR_GAP = 2
 GROUP_GAP = 12
 TOP = 8
 LEGEND_HEIGHT = 22
-LABEL_MAX = 32
+LABEL_MAX = 32  # characters on one line of a label; a longer label wraps, never cut
+LINE_HEIGHT = 15
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,11 @@ class Group:
     label: str
     label_y: int
     bars: list[Bar]
+    lines: tuple[str, ...] = ()
+
+    @property
+    def line_height(self) -> int:
+        return LINE_HEIGHT
 
 
 @dataclass(frozen=True)
@@ -64,8 +71,8 @@ class BarChart:
         return self.height - LEGEND_HEIGHT + 14
 
 
-def _short(label: str) -> str:
-    return label if len(label) <= LABEL_MAX else label[: LABEL_MAX - 1] + "…"
+def _lines(label: str) -> tuple[str, ...]:
+    return tuple(textwrap.wrap(label, LABEL_MAX, break_long_words=True)) or ("",)
 
 
 def _text(value: float) -> str:
@@ -88,6 +95,11 @@ def bar_chart(
     room = WIDTH - LABEL_WIDTH - VALUE_ROOM
     groups, y = [], TOP
     for label, row in rows:
+        lines = _lines(label)
+        bars_height = len(row) * (BAR_HEIGHT + BAR_GAP) - BAR_GAP
+        # A label of several lines is centred on its bars; taller than them, it pushes them down.
+        extra = max(0, (len(lines) * LINE_HEIGHT - bars_height) // 2)
+        y += extra
         bars = []
         for index, value in enumerate(row):
             width = 0 if value is None else max(1 if value else 0, round(room * value / largest))
@@ -103,8 +115,9 @@ def bar_chart(
                 )
             )
             y += BAR_HEIGHT + BAR_GAP
-        group_height = len(row) * (BAR_HEIGHT + BAR_GAP) - BAR_GAP
-        groups.append(Group(_short(label), bars[0].y + group_height // 2 + 4 if bars else y, bars))
-        y += GROUP_GAP
+        centre = bars[0].y + bars_height // 2 + 4 if bars else y
+        first_line_y = centre - (len(lines) - 1) * LINE_HEIGHT // 2
+        groups.append(Group(label, first_line_y, bars, lines))
+        y += GROUP_GAP + extra
     height = y + (LEGEND_HEIGHT if len(series) > 1 else 0)
     return BarChart(chart_id, title, description, list(series), groups, height)

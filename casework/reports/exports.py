@@ -188,12 +188,12 @@ AUDIT_HEADERS = (
 )
 
 
-def audit_rows(action_prefix: str) -> Iterator[tuple]:
+def audit_rows(filters: audit.TrailFilters) -> Iterator[tuple]:
     """The trail as the administrator filters it; the details column stays out (ids only, and
     the trail's own page is the place to read them)."""
     from casework.core.audit import trail
 
-    for event in db.session.scalars(trail(action_prefix).execution_options(yield_per=BATCH)):
+    for event in db.session.scalars(trail(filters).execution_options(yield_per=BATCH)):
         yield (
             event.occurred_at,
             event.actor.username if event.actor else "",
@@ -275,14 +275,7 @@ def _delays_table(board: reports.Dashboard) -> Table:
     )
 
 
-# Stage names, not statuses: a column counts the referrals that reached the stage.
-STAGE_LABELS = {
-    "submitted": _l("Submission"),
-    "sent": _l("Sending"),
-    "accepted": _l("Acceptance"),
-    "declined": _l("Refusal"),
-    "completed": _l("Completion"),
-}
+STAGE_LABELS = referral_operations.STAGE_LABELS
 DASHBOARD_TABLES = {
     "caseload": _caseload_table,
     "needs": _needs_table,

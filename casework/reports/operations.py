@@ -35,7 +35,7 @@ from casework.referrals import operations as referrals
 from casework.referrals.models import Referral, ReferralEvent
 
 ACTIVE_STATUSES = ("new", "active", "on_hold")
-FUNNEL_STAGES = ("submitted", "sent", "accepted", "declined", "completed")
+FUNNEL_STAGES = referrals.FUNNEL_STAGES
 DEFAULT_PERIOD_DAYS = 90
 # A dashboard over more than five years would only be slow: the data goes back five years.
 MAX_PERIOD_DAYS = 5 * 366
@@ -78,6 +78,7 @@ class OverdueByAgent:
     region_code: str
     count: int
     oldest: datetime
+    agent_id: int | None = None  # None in snapshots kept before it was (no drill-down link)
 
 
 def overdue_reminders(region_ids: list[int] | None) -> list[OverdueByAgent]:
@@ -88,7 +89,9 @@ def overdue_reminders(region_ids: list[int] | None) -> list[OverdueByAgent]:
 
     start = reminders.day_bounds(local_today())[0]
     statement = (
-        select(User.full_name, Region.code, func.count(Reminder.id), func.min(Reminder.due_at))
+        select(
+            User.full_name, Region.code, func.count(Reminder.id), func.min(Reminder.due_at), User.id
+        )
         .join(User, User.id == Reminder.agent_id)
         .join(Region, Region.id == Reminder.region_id)
         .where(Reminder.status.in_(("pending", "sent")), Reminder.due_at < start)
@@ -374,23 +377,9 @@ class FunnelRow:
 
 def submitted_in(period: Period, region_ids: list[int] | None) -> Select:
     """Ids of the referrals first submitted for review during ``period`` (the funnel's cohort)."""
-    start, end = period.utc_bounds
-    submitted = ReferralEvent.to_status == "submitted"
-    # A referral first submitted in the period was submitted in it: the period's submissions
-    # bound the referrals whose first submission is looked up, whatever the history's length.
-    submitted_then = select(ReferralEvent.referral_id).where(
-        submitted, ReferralEvent.occurred_at >= start, ReferralEvent.occurred_at < end
-    )
-    first = (
-        select(ReferralEvent.referral_id, func.min(ReferralEvent.occurred_at).label("at"))
-        .where(submitted, ReferralEvent.referral_id.in_(submitted_then))
-        .group_by(ReferralEvent.referral_id)
-        .subquery()
-    )
-    return (
-        select(Referral.id)
-        .join(first, first.c.referral_id == Referral.id)
-        .where(first.c.at >= start, first.c.at < end, _in_regions(Referral.region_id, region_ids))
+    first = referrals.first_submitted_between(*period.utc_bounds)
+    return select(Referral.id).where(
+        Referral.id.in_(first), _in_regions(Referral.region_id, region_ids)
     )
 
 

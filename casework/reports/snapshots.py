@@ -89,7 +89,7 @@ def to_payload(board: reports.Dashboard) -> dict[str, Any]:
         ],
         "delays": {stat.key: list(stat.values) for stat in board.delays},
         "reminders": [
-            [row.agent_name, row.region_code, row.count, row.oldest.isoformat()]
+            [row.agent_name, row.region_code, row.count, row.oldest.isoformat(), row.agent_id]
             for row in board.reminders
         ],
         "no_shows": [list(astuple(row)) for row in board.no_shows],
@@ -116,8 +116,8 @@ def from_payload(
             for key, values in payload["delays"].items()
         ],
         reminders=[
-            reports.OverdueByAgent(name, code, count, datetime.fromisoformat(oldest))
-            for name, code, count, oldest in payload["reminders"]
+            reports.OverdueByAgent(name, code, count, datetime.fromisoformat(oldest), *agent_id[:1])
+            for name, code, count, oldest, *agent_id in payload["reminders"]
         ],
         # Snapshots kept before the no-show measure have none: it shows after the next refresh.
         no_shows=[reports.NoShowRow(*row) for row in payload.get("no_shows", [])],

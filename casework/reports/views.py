@@ -187,13 +187,25 @@ def reminders_csv():
 @requires("reports.export_audit")
 def audit_csv():
     """The audit trail with the filter on screen, for the auditors' own tools."""
-    from casework.core.audit_views import action_filter
+    from casework.core.audit_views import trail_filters
 
     if not export_confirmed():
         return _ask_for_password()
-    prefix = action_filter()
-    rows = list(exports.audit_rows(prefix))
-    exports.record_list_export(current_user, "export.audit", "audit", len(rows), prefix=prefix)
+    _form, filters = trail_filters()
+    if filters is None:
+        abort(400)
+    rows = list(exports.audit_rows(filters))
+    exports.record_list_export(
+        current_user,
+        "export.audit",
+        "audit",
+        len(rows),
+        kind=filters.action,
+        actor_id=filters.actor_id,
+        case_id=filters.target_id or None,
+        start=filters.start.isoformat() if filters.start else None,
+        end=filters.end.isoformat() if filters.end else None,
+    )
     return csv_response(_dated("journal"), exports.AUDIT_HEADERS, rows)
 
 

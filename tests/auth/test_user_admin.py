@@ -303,3 +303,23 @@ def test_the_last_active_administrator_cannot_be_removed(app, ctx):
     with pytest.raises(operations.AccountError):
         operations.set_active(other, last, active=False)
     assert last.active
+
+
+def test_a_work_phone_is_kept_when_valid_and_explained_when_not(app, client, login):
+    """Partner organisations call the referring agent: the account carries a work phone."""
+    login(role="admin")
+    region_id, point_id, _, _ = _ids(app)
+    bad = helpers.post_form(
+        client, "/admin/utilisateurs/nouveau", _form(region_id, point_id, phone="appelez-moi")
+    )
+    assert "Entrez un numéro de téléphone" in _error_messages(bad.text).get("phone", "")
+    with app.app_context():
+        assert db.session.scalar(select(User).where(User.username == "nouvelle.agente")) is None
+    helpers.post_form(
+        client,
+        "/admin/utilisateurs/nouveau",
+        _form(region_id, point_id, phone=" 514 555-0142  poste 2104 "),
+    )
+    with app.app_context():
+        created = db.session.scalar(select(User).where(User.username == "nouvelle.agente"))
+        assert created.phone == "514 555-0142 poste 2104"

@@ -44,7 +44,7 @@ def test_nul_bytes_are_refused(client, login):
     )
     login(role="admin")
     assert client.get("/admin/utilisateurs/?q=%00").status_code == 400
-    assert client.get("/admin/journal/?action=%00").status_code == 400
+    assert client.get("/admin/journal/?user=%00").status_code == 400
 
 
 def test_ids_beyond_any_column_are_404(client, login):

@@ -427,7 +427,7 @@ def test_referral_page_queries_do_not_grow_with_its_history(
         _move(advisor_browser, rid, "returned", version, comment="À préciser")
     with count_queries() as long:
         page = client.get(f"/references/{rid}").text
-    assert page.count("À préciser") == 3
+    assert page.count("À préciser") == 4  # the history, and the latest above the summary
     assert long.count == short.count
 
 

@@ -259,15 +259,15 @@ def test_reminders_list_as_csv_for_the_tab_on_screen(app, client, login, make_ca
 
 def test_audit_trail_as_csv_for_administrators(app, client, login, make_user):
     admin = login(role="admin")
-    page = client.get("/admin/journal/?action=login").text
-    assert 'href="/rapports/journal.csv?action=login"' in page
-    response = confirm(client, "/rapports/journal.csv?action=login")
+    page = client.get("/admin/journal/?kind=login.succeeded").text
+    assert 'href="/rapports/journal.csv?kind=login.succeeded"' in page
+    response = confirm(client, "/rapports/journal.csv?kind=login.succeeded")
     rows = read_csv(client.get(response.headers["Location"]))
     assert rows[0][:4] == ["Quand", "Qui", "Rôle", "Action"]
-    assert rows[1:] and all(row[4].startswith("login") for row in rows[1:])
+    assert rows[1:] and all(row[4] == "login.succeeded" for row in rows[1:])
     assert admin.username in {row[1] for row in rows[1:]}
     export = next(d for a, _o, d in actions_of(app, admin.id) if a == "export.audit")
-    assert export["prefix"] == "login"
+    assert export["kind"] == "login.succeeded"
     agent, other = make_user(role="agent"), app.test_client()
     helpers.login(other, agent.username, agent.password)
     assert other.get("/rapports/journal.csv").status_code == 403
