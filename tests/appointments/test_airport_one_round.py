@@ -28,6 +28,8 @@ def test_a_refugee_s_missing_host_city_contact_and_consent_in_one_round(
     ):
         assert f'href="#{field}"' in summary
         assert words in summary.lower()
+    # A checkbox's message stands next to it too, not only in the summary.
+    assert 'id="contact_consent-error"' in page
     assert counts(app) == before
 
 
