@@ -122,6 +122,9 @@ class AirportForm(BaseForm):
         self.all_service_points = [
             (p.id, f"{p.name} ({p.region.code})", p.region_id) for p in service_points
         ]
+        self.service_point_id.choice_message = _l(
+            "Choose a service point of the destination region, or « Any in the region »."
+        )
         self.service_point_id.choices = _blank(_l("Any in the region")) + [
             (p.id, f"{p.name} ({p.region.code})", {"data-region": p.region_id})
             for p in service_points
@@ -135,9 +138,7 @@ class AirportForm(BaseForm):
             and region_id
             and getattr(self, "_point_regions", {}).get(field.data) != region_id
         ):
-            raise ValidationError(
-                _l("Choose a service point of the destination region, or « Any in the region ».")
-            )
+            raise ValidationError(field.choice_message)
 
     def rules(self) -> None:
         """The counter's rules and the person's, on what was typed: every error at once."""

@@ -72,14 +72,15 @@ class BaseForm(FlaskForm):
 
 
 def _check_common(field: Field) -> None:
+    # A list narrowed by another field (the airport's service points, by region) says why with
+    # its own ``choice_message``; otherwise the general one, never WTForms' « could not coerce ».
+    outside = [str(getattr(field, "choice_message", None) or CHOICE_MESSAGE)]
     if field.errors:
         if isinstance(field, SelectFieldBase) and not _within_choices(field):
-            field.errors = [
-                str(CHOICE_MESSAGE)
-            ]  # not WTForms' « Invalid Choice: could not coerce »
+            field.errors = outside
         return
     if isinstance(field, SelectFieldBase) and not _within_choices(field):
-        field.errors = [str(CHOICE_MESSAGE)]
+        field.errors = outside
     elif type(field).__name__ in SINGLE_LINE_TYPES and not formats.is_single_line(
         field.raw_data[0] if field.raw_data else None
     ):
