@@ -16,6 +16,7 @@ from functools import wraps
 from typing import Any
 
 from flask import Flask, Response, abort, current_app, g, make_response, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_smorest import Api, Blueprint
@@ -234,7 +235,13 @@ def authenticate() -> Response | None:
     return None
 
 
-def rate_headers(response: Response) -> Response:
+def api_headers(response: Response) -> Response:
+    """The language the API answered in, and what is left of the token's minute."""
+    if not request.path.startswith("/api/"):
+        return response
+    locale = get_locale()
+    response.headers["Content-Language"] = str(locale).replace("_", "-") if locale else "fr-CA"
+    response.vary.add("Accept-Language")
     allowance = g.get("api_allowance")
     if allowance is not None:
         response.headers["RateLimit-Limit"] = str(allowance.limit)
@@ -324,7 +331,7 @@ def register(app: Flask) -> None:
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": "API token"}
     )
     app.before_request(authenticate)
-    app.after_request(rate_headers)
+    app.after_request(api_headers)
     for module in (referrals, reference):
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp)

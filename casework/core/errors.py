@@ -33,7 +33,6 @@ MESSAGES = {
         _l("The resource changed since you read it: read it again and retry with its new ETag."),
     ),
     413: (_l("Request too large"), _l("What you sent is larger than the allowed maximum.")),
-    415: (_l("Unsupported media type"), _l("Send the body as application/json.")),
     428: (_l("Precondition required"), _l("Send the resource's ETag in an If-Match header.")),
     429: (_l("Too many requests"), _l("Too many requests for this token: retry later.")),
     500: (
