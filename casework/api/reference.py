@@ -56,7 +56,7 @@ def _items(statement: Any) -> dict[str, list]:
 @blp.route("/regions")
 @action("reference.view")
 @blp.response(200, _list_of(RegionOut))
-@problems(blp, 401, 403, 429)
+@problems(blp, 400, 401, 403, 429)
 def regions():
     """Québec's administrative regions."""
     return _items(select(Region).order_by(Region.code))
@@ -65,7 +65,7 @@ def regions():
 @blp.route("/service-points")
 @action("reference.view")
 @blp.response(200, _list_of(schemas.ServicePointOut))
-@problems(blp, 401, 403, 429)
+@problems(blp, 400, 401, 403, 429)
 def service_points():
     """The ministry's service points and directorates."""
     return _items(
@@ -76,7 +76,7 @@ def service_points():
 @blp.route("/organisations")
 @action("reference.view")
 @blp.response(200, _list_of(schemas.OrganisationOut))
-@problems(blp, 401, 403, 429)
+@problems(blp, 400, 401, 403, 429)
 def organisations():
     """Active organisations of the directory."""
     return _items(
@@ -90,7 +90,7 @@ def organisations():
 @blp.route("/needs")
 @action("reference.view")
 @blp.response(200, _list_of(NeedOut))
-@problems(blp, 401, 403, 429)
+@problems(blp, 400, 401, 403, 429)
 def needs():
     """The needs of the assessment, by domain."""
     return _items(
@@ -101,7 +101,7 @@ def needs():
 @blp.route("/occupations")
 @action("reference.view")
 @blp.response(200, _list_of(OccupationOut))
-@problems(blp, 401, 403, 429)
+@problems(blp, 400, 401, 403, 429)
 def occupations():
     """Occupations (CNP codes) in active use."""
     return _items(select(Occupation).where(Occupation.active.is_(True)).order_by(Occupation.cnp))
