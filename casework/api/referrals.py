@@ -19,12 +19,12 @@ from casework.api.web import (
     blueprint,
     etag_of,
     idempotent,
+    load_in_scope,
     problems,
     require_current,
 )
 from casework.core import audit
 from casework.core.errors import problem
-from casework.core.permissions import in_scope, record_denial, scope_for
 from casework.extensions import db
 from casework.referrals import operations
 from casework.referrals.models import Referral
@@ -107,18 +107,9 @@ def list_referrals(
 
 
 def _load(referral_id: int, policy_action: str) -> Referral:
-    """The referral, or 404 — also when it lies outside the caller's scope (the refusal is kept
-    in the audit trail): a client learns nothing about other organisations' referrals."""
-    referral = db.session.get(Referral, referral_id)
-    if referral is None:
-        abort(404)
-    scope = scope_for(current_user.role, policy_action)
-    visible = scope is not None and in_scope(current_user, scope, referral)
-    if visible and current_user.role == "partner" and referral.status not in DISCLOSED:
-        visible = False
-    if not visible:
-        record_denial(policy_action, referral)
-        abort(404)
+    referral = load_in_scope(Referral, referral_id, policy_action)
+    if current_user.role == "partner" and referral.status not in DISCLOSED:
+        abort(404)  # an organisation sees a referral only once it has been sent to it
     return referral
 
 

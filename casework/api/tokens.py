@@ -33,6 +33,7 @@ SCOPES = {
     "referrals:read": _l("Read referrals"),
     "referrals:write": _l("Answer referrals (accept, decline, record the outcome)"),
     "reference:read": _l("Read reference data"),
+    "cases:read": _l("Read case summaries, plans and referrals (agents' tools)"),
 }
 DEFAULT_RATE_LIMIT = 120
 MAX_LIFETIME_DAYS = 366

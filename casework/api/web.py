@@ -19,6 +19,7 @@ from flask import Flask, Response, abort, current_app, g, make_response, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_smorest import Api, Blueprint
 from sqlalchemy import select
 from webargs.flaskparser import FlaskParser
@@ -28,7 +29,14 @@ from casework.api import ratelimit, tokens
 from casework.api.models import ApiIdempotentAnswer
 from casework.core.domain import DomainError
 from casework.core.errors import problem
-from casework.core.permissions import PUBLIC, declared_action, requires
+from casework.core.permissions import (
+    PUBLIC,
+    declared_action,
+    in_scope,
+    record_denial,
+    requires,
+    scope_for,
+)
 from casework.core.unit_of_work import refusals_answered_by
 from casework.extensions import csrf, db
 
@@ -38,6 +46,7 @@ ACTION_SCOPES = {
     "referrals.read": "referrals:read",
     "referrals.transition": "referrals:write",
     "reference.view": "reference:read",
+    "cases.read": "cases:read",
 }
 # Names under which clients try to pass a token in the URL, where it would end up in logs.
 TOKEN_QUERY_NAMES = ("access_token", "token", "api_key", "apikey", "key")
@@ -249,6 +258,23 @@ def api_headers(response: Response) -> Response:
     return response
 
 
+# --- Objects in scope ------------------------------------------------------------------------
+
+
+def load_in_scope(model: type, ident: int, policy_action: str) -> Any:
+    """The object, or 404 — also when it lies outside the caller's scope (the refusal is kept
+    in the audit trail, as ``load_or_abort`` does): a client learns nothing about what it may
+    not see, not even that it exists."""
+    obj = db.session.get(model, ident)
+    if obj is None:
+        abort(404)
+    scope = scope_for(current_user.role, policy_action)
+    if scope is None or not in_scope(current_user, scope, obj):
+        record_denial(policy_action, obj)
+        abort(404)
+    return obj
+
+
 # --- ETags and idempotency ------------------------------------------------------------------
 
 
@@ -319,7 +345,7 @@ def idempotent(view: Callable) -> Callable:
 def register(app: Flask) -> None:
     """Called from ``app.register_blueprints``: before the request guards, so that the token is
     the current user when the policy guard looks."""
-    from casework.api import docs, reference, referrals
+    from casework.api import cases, docs, reference, referrals
     from casework.api.schemas import Problem
 
     for key, value in API_CONFIG.items():
@@ -332,7 +358,7 @@ def register(app: Flask) -> None:
     )
     app.before_request(authenticate)
     app.after_request(api_headers)
-    for module in (referrals, reference):
+    for module in (referrals, cases, reference):
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp)
     app.register_blueprint(docs.bp)

@@ -22,7 +22,7 @@ class Issued:
         return {"Authorization": f"Bearer {self.secret}"}
 
 
-ALL_SCOPES = ("referrals:read", "referrals:write", "reference:read")
+ALL_SCOPES = ("referrals:read", "referrals:write", "reference:read", "cases:read")
 
 
 @pytest.fixture

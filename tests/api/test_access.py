@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from casework.core.permissions import ACTION_ATTRIBUTE, POLICY, PUBLIC
 from casework.core.roles import Role
 from casework.extensions import db
+from tests.api.conftest import ALL_SCOPES
 
 
 def api_rules(app):
@@ -63,11 +64,7 @@ def test_every_endpoint_refuses_a_token_without_its_scope(app, client, issue_tok
     from casework.api.web import ACTION_SCOPES
 
     for endpoint, method, url, action in api_rules(app):
-        others = tuple(
-            s
-            for s in ("referrals:read", "referrals:write", "reference:read")
-            if s != ACTION_SCOPES[action]
-        )
+        others = tuple(s for s in ALL_SCOPES if s != ACTION_SCOPES[action])
         token = issue_token(organisation="promis", scopes=others)
         response = call(client, method, url, endpoint, headers=token.headers)
         assert response.status_code == 403, endpoint
