@@ -34,6 +34,7 @@ SCOPES = {
     "referrals:write": _l("Answer referrals (accept, decline, record the outcome)"),
     "reference:read": _l("Read reference data"),
     "cases:read": _l("Read case summaries, plans and referrals (agents' tools)"),
+    "statistics:read": _l("Read de-identified statistics"),
 }
 DEFAULT_RATE_LIMIT = 120
 MAX_LIFETIME_DAYS = 366

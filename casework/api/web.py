@@ -47,6 +47,7 @@ ACTION_SCOPES = {
     "referrals.transition": "referrals:write",
     "reference.view": "reference:read",
     "cases.read": "cases:read",
+    "reports.dashboard": "statistics:read",
 }
 # Names under which clients try to pass a token in the URL, where it would end up in logs.
 TOKEN_QUERY_NAMES = ("access_token", "token", "api_key", "apikey", "key")
@@ -345,7 +346,7 @@ def idempotent(view: Callable) -> Callable:
 def register(app: Flask) -> None:
     """Called from ``app.register_blueprints``: before the request guards, so that the token is
     the current user when the policy guard looks."""
-    from casework.api import cases, docs, reference, referrals
+    from casework.api import cases, docs, reference, referrals, statistics
     from casework.api.schemas import Problem
 
     for key, value in API_CONFIG.items():
@@ -358,7 +359,7 @@ def register(app: Flask) -> None:
     )
     app.before_request(authenticate)
     app.after_request(api_headers)
-    for module in (referrals, cases, reference):
+    for module in (referrals, cases, reference, statistics):
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp)
     app.register_blueprint(docs.bp)

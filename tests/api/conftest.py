@@ -22,7 +22,13 @@ class Issued:
         return {"Authorization": f"Bearer {self.secret}"}
 
 
-ALL_SCOPES = ("referrals:read", "referrals:write", "reference:read", "cases:read")
+ALL_SCOPES = (
+    "referrals:read",
+    "referrals:write",
+    "reference:read",
+    "cases:read",
+    "statistics:read",
+)
 
 
 @pytest.fixture
