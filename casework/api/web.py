@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 from typing import Any
 
@@ -21,7 +22,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_smorest import Api, Blueprint
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
 
@@ -37,6 +38,7 @@ from casework.core.permissions import (
     requires,
     scope_for,
 )
+from casework.core.time import utcnow
 from casework.core.unit_of_work import refusals_answered_by
 from casework.extensions import csrf, db
 
@@ -52,6 +54,8 @@ ACTION_SCOPES = {
 # Names under which clients try to pass a token in the URL, where it would end up in logs.
 TOKEN_QUERY_NAMES = ("access_token", "token", "api_key", "apikey", "key")
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
+# How long a write's answer is kept for its retries (a client retries within minutes).
+IDEMPOTENCY_WINDOW = timedelta(hours=24)
 JSON_METHODS = ("POST", "PUT", "PATCH")
 
 # Marshmallow's messages, translated (the API answers in French or English).
@@ -188,9 +192,8 @@ def http_error(error: HTTPException) -> Response:
         return problem(status, _("Check these fields: %(fields)s.", fields=fields), errors=errors)
     if status == 413:
         return problem(413, errors=[{"field": "body", "detail": _("The body is too large.")}])
-    headers = {"Allow": error.valid_methods} if getattr(error, "valid_methods", None) else {}
-    if status == 405:
-        headers = {"Allow": ", ".join(error.valid_methods or ())}
+    valid_methods = getattr(error, "valid_methods", None)
+    headers = {"Allow": ", ".join(valid_methods)} if status == 405 and valid_methods else {}
     return problem(status, headers=headers)
 
 
@@ -323,6 +326,12 @@ def idempotent(view: Callable) -> Callable:
             replay.headers.extend({**stored.headers, "Idempotent-Replayed": "true"})
             return replay
         response = make_response(view(*args, **kwargs))
+        db.session.execute(
+            delete(ApiIdempotentAnswer).where(
+                ApiIdempotentAnswer.token_id == g.api_token_id,
+                ApiIdempotentAnswer.created_at < utcnow() - IDEMPOTENCY_WINDOW,
+            )
+        )
         if response.status_code < 300:
             kept = {name: response.headers[name] for name in ("ETag",) if name in response.headers}
             db.session.add(
