@@ -163,3 +163,19 @@ def test_an_agent_token_reads_its_caseload_only(client, issue_token, sent_referr
         f"{one(mine)}/accept", json={}, headers={**token.headers, "If-Match": f'"{mine}-1"'}
     )
     assert answer.status_code == 409
+
+
+def test_the_list_costs_the_same_queries_whatever_its_length(
+    client, issue_token, sent_referral, count_queries
+):
+    token = issue_token(organisation="promis")
+    sent_referral()
+    client.get(LIST, headers=token.headers)  # warm: the token's first use of the minute
+    with count_queries() as one_row:
+        assert client.get(LIST, headers=token.headers).status_code == 200
+    for _ in range(8):
+        sent_referral()
+    with count_queries() as nine_rows:
+        page = client.get(LIST, headers=token.headers)
+    assert len(page.json["items"]) == 9
+    assert nine_rows.count == one_row.count <= 8
