@@ -42,6 +42,9 @@ MAX_LIFETIME_DAYS = 366
 LAST_USE_RESOLUTION = timedelta(minutes=1)
 
 
+ONE_HOLDER = _l("Choose either a user or an organisation.")
+
+
 class TokenError(DomainError):
     """An administrator's request for a token was refused."""
 
@@ -69,9 +72,9 @@ def create(
     """Issue a token for a user or for a partner organisation (exactly one of them)."""
     now = now or utcnow()
     if (user is None) == (organisation is None):
-        raise TokenError(_l("Choose either a user or an organisation."), "holder")
+        raise TokenError(ONE_HOLDER, "organisation_id")
     if user is not None and not user.active:
-        raise TokenError(_l("This account is disabled."), "holder")
+        raise TokenError(_l("This account is disabled."), "user_id")
     unknown = [scope for scope in scopes if scope not in SCOPES]
     if not scopes or unknown:
         raise TokenError(_l("Choose at least one permission."), "scopes")

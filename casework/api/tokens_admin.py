@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms import DateField, IntegerField, SelectField, SelectMultipleField, StringField
-from wtforms.validators import NumberRange, Optional
+from wtforms.validators import DataRequired, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from casework.api import tokens
@@ -50,7 +50,11 @@ class TokenForm(BaseForm):
         validators=[Optional()],
         description=_l("The token acts as this person, with their role and scope."),
     )
-    scopes = SelectMultipleField(_l("Permissions"), widget=ListWidget(prefix_label=False))
+    scopes = SelectMultipleField(
+        _l("Permissions"),
+        widget=ListWidget(prefix_label=False),
+        validators=[DataRequired(message=_l("Choose at least one permission."))],
+    )
     expires_on = DateField(_l("Expires on"), validators=[required()])
     rate_limit = IntegerField(
         _l("Requests a minute"),
@@ -74,6 +78,14 @@ class TokenForm(BaseForm):
         ]
         if self.expires_on.data is None:
             self.expires_on.data = local_today() + timedelta(days=90)
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if bool(self.organisation_id.data) == bool(self.user_id.data):
+            message = str(tokens.ONE_HOLDER)
+            self.organisation_id.errors = [*self.organisation_id.errors, message]
+            return False
+        return valid
 
 
 @bp.get("/")

@@ -78,6 +78,8 @@ def test_a_token_needs_one_holder_and_a_permission(client, login):
     )
     assert response.status_code == 200
     assert "Choisissez soit un utilisateur, soit un organisme." in response.text
+    assert "Choisissez au moins une permission." in response.text  # both said at once
+    assert 'aria-invalid="true"' in response.text
 
 
 def test_only_administrators_manage_tokens(client, login):
