@@ -97,3 +97,12 @@ def test_reference_data(client, issue_token):
         "/api/v1/regions", headers={**token.headers, "Accept-Language": "en"}
     ).json["items"]
     assert any(region["code"] == "06" for region in english)
+
+
+def test_a_forged_cursor_is_a_400_naming_it(client, token):
+    for cursor in ("garbage", "bm90LWEtY3Vyc29y", "%%%"):
+        response = client.get(
+            "/api/v1/referrals", query_string={"cursor": cursor}, headers=token.headers
+        )
+        assert response.status_code == 400, cursor
+        assert response.json["errors"][0]["field"] == "cursor"
