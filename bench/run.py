@@ -86,6 +86,8 @@ def key_pages(region_id: int) -> list[Page]:
             "/rapports/tableau-de-bord",
             cold=True,
         ),
+        # The JSON API (issue 22): a partner's synchronisation, a page of 100 referrals.
+        Page("API: partner referrals (100)", "api-partner", "/api/v1/referrals?limit=100"),
     ]
 
 
@@ -94,6 +96,8 @@ USERS = {
     "supervisor": "bench.supervisor.1",
     "advisor": "bench.advisor.001",
     "airport": "bench.airport.1",
+    "partner": "bench.partner.1",
+    "api-partner": "api-partner",
 }
 
 
@@ -130,7 +134,34 @@ def csrf_token(html: str) -> str:
     return match.group(1)
 
 
+def api_client(app, username: str):
+    """A test client that sends an API token of ``username``'s organisation in every request."""
+    from datetime import datetime as moment
+
+    from casework.api import tokens
+    from casework.auth.models import User
+    from casework.extensions import db
+    from casework.reference.models import Organisation
+
+    with app.app_context():
+        partner = db.session.scalar(select(User).where(User.username == username))
+        issued = tokens.create(
+            partner,
+            "bench",
+            ["referrals:read"],
+            moment.now() + timedelta(days=1),
+            organisation=db.session.get(Organisation, partner.organisation_id),
+            rate_limit=10_000,
+        )
+        db.session.commit()
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {issued.secret}"
+    return client
+
+
 def sign_in(app, username: str):
+    if username == "api-partner":
+        return api_client(app, USERS["partner"])
     client = app.test_client()
     token = csrf_token(client.get("/connexion").get_data(as_text=True))
     response = client.post(
@@ -408,6 +439,9 @@ def main(argv: list[str] | None = None) -> None:
         "--dispatch", type=int, default=10_000, help="reminders for the dispatcher run (0: skip)"
     )
     parser.add_argument("--generate", action="store_true", help="generate missing databases first")
+    parser.add_argument(
+        "--directory", default="/tmp/bench-i9", help="where the SQLite databases are"
+    )
     parser.add_argument("--output", help="write the results as JSON here")
     parser.add_argument(
         "--quick",
@@ -430,7 +464,7 @@ def main(argv: list[str] | None = None) -> None:
     results: dict[int, list[Result]] = {}
     dispatch: dict[int, list[dict]] = {}
     for size in sizes:
-        url = database_url_for(args.engine, size)
+        url = database_url_for(args.engine, size, args.directory)
         if args.generate or (
             args.engine == "sqlite" and not os.path.exists(url.removeprefix("sqlite:///"))
         ):

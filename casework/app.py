@@ -83,6 +83,7 @@ def configure_db(app: Flask) -> None:
 
 def _import_models() -> None:
     """Every model module, so that metadata (and Alembic autogenerate) sees all tables."""
+    from casework.api import models as _api  # noqa: F401
     from casework.appointments import models as _appointments  # noqa: F401
     from casework.assessments import models as _assessments  # noqa: F401
     from casework.attachments import models as _attachments  # noqa: F401
@@ -129,6 +130,8 @@ def configure_auth(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from casework.api.tokens_admin import bp as api_tokens_bp
+    from casework.api.web import register as register_api
     from casework.appointments.views import airport_bp
     from casework.appointments.views import bp as appointments_bp
     from casework.assessments.views import bp as assessments_bp
@@ -175,8 +178,10 @@ def register_blueprints(app: Flask) -> None:
         reports_bp,
         audit_bp,
         ops_bp,
+        api_tokens_bp,
     ):
         app.register_blueprint(blueprint)
+    register_api(app)
 
 
 PASSWORD_CHANGE_EXEMPT = frozenset(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, Index, Select, String, select
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
@@ -23,6 +23,8 @@ ACTION_LABELS = {
     "login.throttled": _l("Sign-in refused (too many attempts)"),
     "login.password_accepted": _l("Password accepted, code asked"),
     "logout": _l("Signed out"),
+    "api_token.created": _l("API token issued"),
+    "api_token.revoked": _l("API token revoked"),
     "user.created": _l("Account created"),
     "user.updated": _l("Account changed"),
     "user.disabled": _l("Account disabled"),
@@ -171,6 +173,7 @@ ACTION_LABELS = {
     "reports.confirm": _l("Password for exports"),
 }
 TARGET_LABELS = {
+    "api_token": _l("API token"),
     "user": _l("Account"),
     "case": _l("Case"),
     "transfer": _l("Transfer"),
@@ -265,6 +268,8 @@ def record(
             target, "audit_type", target.__class__.__name__.lower()
         )
         target_id = target_id if target_id is not None else getattr(target, "id", None)
+    if has_request_context() and g.get("api_token_id"):
+        details.setdefault("api_token", g.api_token_id)  # which machine client did it
     event = AuditEvent(
         actor_id=getattr(actor, "id", actor),
         actor_role=getattr(actor, "role", None),

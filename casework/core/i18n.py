@@ -1,11 +1,12 @@
-"""Locale choice: the user's explicit choice for this session, French otherwise."""
+"""Locale choice: the user's explicit choice for this session (the API: Accept-Language),
+French otherwise."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, time
 
 from babel.dates import format_time as format_wall_clock
-from flask import has_request_context, session
+from flask import has_request_context, request, session
 from flask_babel import format_datetime, format_time, get_locale, ngettext
 from flask_babel import gettext as _
 
@@ -19,6 +20,9 @@ LOCALE_NAMES = {"fr_CA": "Français", "en": "English"}
 def select_locale() -> str:
     if not has_request_context():
         return DEFAULT_LOCALE
+    if request.path.startswith("/api/"):  # machine clients say it with Accept-Language
+        best = request.accept_languages.best_match(("fr", "fr-CA", "en"), default="fr")
+        return "en" if best == "en" else DEFAULT_LOCALE
     chosen = session.get("locale")
     return chosen if chosen in SUPPORTED_LOCALES else DEFAULT_LOCALE
 

@@ -52,6 +52,8 @@ POLICY: dict[str, dict[Role, Scope]] = {
     "notifications.read": _grant(EVERY_ROLE, Scope.SELF),
     "reference.view": _grant(EVERY_ROLE, Scope.ALL),
     "users.manage": {Role.ADMIN: Scope.ALL},
+    # API tokens for machine clients (casework/api): issued and revoked by administrators.
+    "api_tokens.manage": {Role.ADMIN: Scope.ALL},
     # The organisation directory: the region's advisors keep their region's entries up to date.
     "organisations.manage": {Role.ADVISOR: Scope.REGION, Role.ADMIN: Scope.ALL},
     # The in-demand occupations list and its priorities (requalification referrals).

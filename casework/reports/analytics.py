@@ -340,6 +340,11 @@ def _appointments(keys: dict[int, int]) -> Iterator[dict[str, Any]]:
         }
 
 
+def indicator_tables() -> dict[str, list[dict[str, Any]]]:
+    """The extract's de-identified aggregate tables, small cells blanked (the API serves them)."""
+    return _aggregates()
+
+
 def _aggregates() -> dict[str, list[dict[str, Any]]]:
     """Counts by group, each under SMALL_CELL blanked (``n`` NULL, ``suppressed`` 1)."""
     opened: Counter[tuple] = Counter()

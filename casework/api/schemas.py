@@ -1,0 +1,131 @@
+"""The API's marshmallow schemas: they validate what comes in, shape what goes out, and are what
+the OpenAPI document describes (one source for all three)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+from casework.referrals.operations import NOT_COMPLETED_REASONS, STATUSES
+
+MAX_PAGE = 200
+
+
+class UtcDateTime(fields.DateTime):
+    """ISO 8601 in UTC, always with its zone (``2026-12-06T14:05:00Z``). Stored times are naive
+    UTC; an incoming time without a zone is refused rather than guessed."""
+
+    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> str | None:
+        if value is None:
+            return None
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value.replace(microsecond=0).isoformat() + "Z"
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> datetime:
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        if moment.tzinfo is None:
+            raise ValidationError("Not a valid datetime.")
+        return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+class Strict(Schema):
+    class Meta:
+        ordered = True
+
+
+class OrganisationRef(Strict):
+    id = fields.Integer(required=True)
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+
+
+class PersonForPartner(Strict):
+    """The minimum a referral discloses (as on the partner's page): never the case file."""
+
+    given_names = fields.String(required=True)
+    family_name = fields.String(required=True)
+    phone = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    languages_spoken = fields.List(fields.String(), required=True)
+
+
+class ReferralOut(Strict):
+    id = fields.Integer(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(list(STATUSES)))
+    status_label = fields.Function(
+        lambda r: str(STATUSES[r.status]), required=True, metadata={"type": "string"}
+    )
+    kind = fields.String(required=True)
+    purpose = fields.String(required=True)
+    organisation = fields.Nested(OrganisationRef, required=True)
+    person = fields.Nested(PersonForPartner, attribute="case.person", required=True)
+    last_comment = fields.String(allow_none=True)
+    created_at = UtcDateTime(required=True)
+    updated_at = UtcDateTime(required=True)
+    version = fields.Integer(required=True)
+
+
+class ReferralPage(Strict):
+    items = fields.List(fields.Nested(ReferralOut), required=True)
+    next = fields.String(
+        allow_none=True,
+        required=True,
+        metadata={"description": "The next page's URL, or null on the last page."},
+    )
+
+
+class ReferralQuery(Strict):
+    status = fields.String(validate=validate.OneOf(list(STATUSES)))
+    changed_since = UtcDateTime(
+        metadata={"description": "Only referrals changed at or after this time (ISO 8601, UTC)."}
+    )
+    cursor = fields.String(validate=validate.Length(max=200))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PAGE))
+
+
+class Accept(Strict):
+    comment = fields.String(validate=validate.Length(max=2000))
+
+
+class Decline(Strict):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class Outcome(Strict):
+    outcome = fields.String(required=True, validate=validate.OneOf(["completed", "not_completed"]))
+    reason = fields.String(
+        validate=validate.OneOf(list(NOT_COMPLETED_REASONS)),
+        metadata={"description": "Required when the outcome is not_completed."},
+    )
+    comment = fields.String(validate=validate.Length(max=2000))
+
+
+class Problem(Strict):
+    """An error, as application/problem+json (RFC 9457)."""
+
+    type = fields.String(required=True)
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String(required=True)
+    instance = fields.String()
+    reference = fields.String(required=True)
+    errors = fields.List(fields.Dict())
+
+
+class Named(Strict):
+    id = fields.Integer(required=True)
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+
+
+class ServicePointOut(Named):
+    kind = fields.String(required=True)
+    region_code = fields.Function(lambda p: p.region.code, required=True)
+
+
+class OrganisationOut(Named):
+    kind = fields.String(required=True)
+    region_code = fields.Function(lambda o: o.region.code if o.region else None, allow_none=True)

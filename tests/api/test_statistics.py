@@ -1,0 +1,45 @@
+"""Statistics through the API: the extract's de-identified tables, small cells suppressed."""
+
+from __future__ import annotations
+
+from datetime import date
+
+
+def test_the_province_for_an_admin_token_small_cells_blanked(
+    client, issue_token, make_user, make_case
+):
+    agent = make_user(role="agent")
+    for _ in range(6):
+        make_case(agent)
+    make_case(agent, date_of_birth=date(1950, 1, 1))  # alone in its age band
+    token = issue_token(user=make_user(role="admin"), scopes=("statistics:read",))
+    response = client.get("/api/v1/statistics", headers=token.headers)
+    assert response.status_code == 200, response.text
+    body = response.json
+    assert body["small_cell_threshold"] == 5 and body["scope"] == "all"
+    opened = body["tables"]["cases_opened_by_region_month_category"]
+    assert opened["columns"][:3] == ["region", "opened_month", "immigration_category"]
+    rows = opened["rows"]
+    assert any(row["n"] is not None and row["n"] >= 6 for row in rows)
+    assert all((row["n"] is None) == bool(row["suppressed"]) for row in rows)
+    assert all(row["n"] is None or row["n"] >= 5 for row in rows)
+    ages = body["tables"]["cases_by_region_age_band"]["rows"]
+    assert any(row["suppressed"] for row in ages)  # the one older person's band
+    assert "referral_funnel_by_organisation" in body["tables"]
+
+
+def test_a_supervisor_token_gets_its_region_only(client, issue_token, make_user):
+    token = issue_token(user=make_user(role="supervisor", region="06"), scopes=("statistics:read",))
+    body = client.get("/api/v1/statistics", headers=token.headers).json
+    assert body["scope"] == "06"
+    assert "referral_funnel_by_organisation" not in body["tables"]
+    for table in body["tables"].values():
+        assert all(row["region"] == "06" for row in table["rows"])
+
+
+def test_agents_and_partners_are_refused(client, issue_token, make_user):
+    for token in (
+        issue_token(user=make_user(role="agent")),
+        issue_token(organisation="promis"),
+    ):
+        assert client.get("/api/v1/statistics", headers=token.headers).status_code == 403
