@@ -61,7 +61,7 @@ def upload(case_id: int):
     max_mb = current_app.config["ATTACHMENT_MAX_BYTES"] // (1024 * 1024)
     page = partial(render_template, "attachments/upload.html", case=case, form=form, max_mb=max_mb)
     if not submitted(form, page):
-        return page(), 422 if form.is_submitted() else 200
+        return page(), 400 if form.is_submitted() else 200
     received = form.file.data
     outcome = operations.upload(
         current_user,
@@ -76,7 +76,7 @@ def upload(case_id: int):
     if outcome.refusal is not None:
         # The refusal is in the audit trail, which this request's unit of work commits.
         form.file.errors = [str(outcome.refusal)]
-        return page(), 422
+        return page(), 400
     if outcome.attachment.scan_status == "pending":
         message = _(
             "Document attached. It is awaiting its virus scan: it can be opened once the scan is done."

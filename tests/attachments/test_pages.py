@@ -121,7 +121,7 @@ def test_bad_files_get_a_clear_message_and_leave_nothing(
 ):
     _, case = agent_case
     response = _upload(client, case.id, data, name)
-    assert response.status_code == 422
+    assert response.status_code == 400
     assert message in _text(response)
     assert 'aria-invalid="true"' in response.text
     with app.app_context():
