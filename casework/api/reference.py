@@ -8,7 +8,7 @@ from typing import Any
 from flask_babel import get_locale
 from marshmallow import fields
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from casework.api import schemas
 from casework.api.web import action, blueprint, problems
@@ -81,7 +81,7 @@ def organisations():
     """Active organisations of the directory."""
     return _items(
         select(Organisation)
-        .options(joinedload(Organisation.region))
+        .options(selectinload(Organisation.regions))
         .where(Organisation.active.is_(True))
         .order_by(Organisation.code)
     )

@@ -128,4 +128,5 @@ class ServicePointOut(Named):
 
 class OrganisationOut(Named):
     kind = fields.String(required=True)
-    region_code = fields.Function(lambda o: o.region.code if o.region else None, allow_none=True)
+    # The regions served (official codes); empty for a province-wide body.
+    region_codes = fields.Pluck(Named, "code", many=True, attribute="regions", required=True)

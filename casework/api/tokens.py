@@ -148,7 +148,7 @@ class OrganisationClient:
     It has no user id; the audit trail names the token (``details.api_token``)."""
 
     organisation_id: int
-    region_id: int | None = None
+    region_id: None = None  # an organisation serves several regions (or all): none is its own
     id: None = None
     role: str = Role.PARTNER.value
     must_change_password: bool = False
@@ -165,6 +165,4 @@ def principal(token: ApiToken) -> Any:
     """Who the token acts as, for the permissions policy and the operations."""
     if token.user is not None:
         return token.user
-    return OrganisationClient(
-        organisation_id=token.organisation_id, region_id=token.organisation.region_id
-    )
+    return OrganisationClient(organisation_id=token.organisation_id)

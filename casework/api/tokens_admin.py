@@ -69,11 +69,11 @@ class TokenForm(BaseForm):
         organisations = db.session.scalars(
             select(Organisation).where(Organisation.active.is_(True)).order_by(Organisation.name)
         )
-        self.organisation_id.choices = [(None, "—")] + [(o.id, o.name) for o in organisations]
+        self.organisation_id.choices = [("", "—")] + [(o.id, o.name) for o in organisations]
         users = db.session.scalars(
             select(User).where(User.active.is_(True)).order_by(User.username)
         )
-        self.user_id.choices = [(None, "—")] + [
+        self.user_id.choices = [("", "—")] + [
             (u.id, f"{u.username} ({u.role_label})") for u in users
         ]
         if self.expires_on.data is None:

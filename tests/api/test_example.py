@@ -61,7 +61,7 @@ def test_the_documented_partner_synchronisation_runs(client, issue_token, sent_r
 
     later = namespace["synchronise"](session, base, mark)
     again = [line.split() for line in capsys.readouterr().out.splitlines()]
-    assert later > mark
+    assert later >= mark  # times are to the second: both runs may fall within one
     # What the first run accepted changed since, and the mark itself is inclusive: nothing else.
     assert {int(line[0]) for line in again} == {*sent, accepted_before}
     assert all(line[1] == "accepted" for line in again)
