@@ -154,6 +154,11 @@ ACTION_LABELS = {
     "attachments.share": _l("Document sharing"),
     "attachments.manage": _l("Document change"),
     "attachments.partner": _l("Shared document"),
+    "airport_reception.welcomed": _l("Refugee welcomed at the airport"),
+    "airport_reception.left": _l("Refugee left for the host city"),
+    "occupation.created": _l("In-demand occupation added"),
+    "occupation.updated": _l("In-demand occupation changed"),
+    "referral_approval.set": _l("Referral approval rule set"),
     "reports.dashboard": _l("Dashboard"),
     "reports.export_caseload": _l("Caseload export"),
     "reports.export_referrals": _l("Referrals export"),
@@ -171,6 +176,11 @@ ACTION_LABELS = {
     "appointments.configure": _l("Appointment types"),
     "audit.view": _l("Audit trail read"),
     "reports.confirm": _l("Password for exports"),
+    "airport.receptions": _l("Airport receptions"),
+    "api_tokens.manage": _l("API tokens"),
+    "messages.templates": _l("Message templates"),
+    "occupations.manage": _l("In-demand occupations list"),
+    "referrals.configure": _l("Referral approval settings"),
 }
 TARGET_LABELS = {
     "api_token": _l("API token"),
