@@ -16,7 +16,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
-from casework.appointments import operations
+from casework.appointments import operations, receptions
 from casework.appointments.airport import REFUGEE_CATEGORIES
 from casework.appointments.operations import AirportIntake, WindowFields
 from casework.appointments.receptions import ReceptionFields
@@ -295,6 +295,9 @@ class ReceptionForm(BaseForm):
     )
 
     def fill_choices(self, regions, host_cities) -> None:
+        # Outside the lists, the operation's own words (only refugees; a region of the list).
+        self.immigration_category.choice_message = receptions.ONLY_REFUGEES
+        self.destination_region_id.choice_message = receptions.CHOOSE_REGION
         self.immigration_category.choices = _blank() + [
             (code, choices.IMMIGRATION_CATEGORIES[code]) for code in REFUGEE_CATEGORIES
         ]

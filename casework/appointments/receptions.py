@@ -39,14 +39,15 @@ class ReceptionFields:
     destination_city: str | None
 
 
+ONLY_REFUGEES = _l("The airport looks after government-assisted and sponsored refugees only.")
+CHOOSE_REGION = _l("Choose the destination region.")
+
+
 def welcome(actor: Any, fields: ReceptionFields, today: date | None = None) -> AirportReception:
     """Record a refugee welcomed at the airport, in the service's care until they leave."""
     today = today or local_today()
     if fields.immigration_category not in airport.REFUGEE_CATEGORIES:
-        raise ReceptionError(
-            _l("The airport looks after government-assisted and sponsored refugees only."),
-            "immigration_category",
-        )
+        raise ReceptionError(ONLY_REFUGEES, "immigration_category")
     arrival = fields.arrival_date
     if arrival is None or not today - timedelta(days=ARRIVAL_DAYS_BACK) <= arrival <= today:
         raise ReceptionError(
@@ -59,7 +60,7 @@ def welcome(actor: Any, fields: ReceptionFields, today: date | None = None) -> A
         else None
     )
     if region is None:
-        raise ReceptionError(_l("Choose the destination region."), "destination_region_id")
+        raise ReceptionError(CHOOSE_REGION, "destination_region_id")
     problem = airport.refugee_destination_problem(
         fields.immigration_category, fields.host_city, fields.destination_city, region
     )

@@ -344,10 +344,7 @@ def revise(
         raise InvalidTransition()
     note = _text(note, "note")
     override_reason = _text(override_reason, "override_reason")
-    outside = (
-        referral.organisation.region_id is not None
-        and referral.organisation.region_id != referral.region_id
-    )
+    outside = not referral.organisation.serves_region(referral.region_id)
     if referral.override_reason and outside and not override_reason:
         raise ReferralError(
             _l("Give the reason to refer outside the person's region."), "override_reason"

@@ -172,7 +172,11 @@ def revise(referral_id: int):
     refusals_answered_by(lambda error: _refused_revision(referral_id, typed, error))
     operations.revise(current_user, referral, typed["note"], typed["override_reason"], int(version))
     back = url_for("referrals.show", referral_id=referral_id)
-    if request.form.get("submit"):
+    forward = request.form.get("submit")
+    if forward == "sent":
+        operations.move(current_user, referral, "sent", None, referral.version)
+        return done(_("Referral changed and sent to the organisation."), back)
+    if forward:
         operations.move(current_user, referral, "submitted", None, referral.version)
         return done(_("Referral changed and submitted for review."), back)
     return done(_("Referral changed."), back)
@@ -340,7 +344,7 @@ def approval_settings():
     if form.validate_on_submit():
         wanted = dict.fromkeys(approval.settings(), False)
         for raw in request.form.getlist("required"):
-            region, _, kind = raw.partition(":")
+            region, _separator, kind = raw.partition(":")
             if not region.isdigit() or (int(region), kind) not in wanted:
                 abort(400)
             wanted[(int(region), kind)] = True

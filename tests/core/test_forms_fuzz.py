@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -20,16 +21,23 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 
-from casework.appointments.models import Appointment, AvailabilityException, AvailabilityWindow
+from casework.api.models import ApiToken
+from casework.appointments.models import (
+    AirportReception,
+    Appointment,
+    AvailabilityException,
+    AvailabilityWindow,
+)
 from casework.attachments.models import Attachment
 from casework.auth.models import User
 from casework.cases.models import Case, CaseTransfer, Consent, HouseholdMember
 from casework.core.permissions import POLICY, declared_action
 from casework.extensions import db
+from casework.messages.models import CHANNELS, KINDS
 from casework.plans.models import Plan, PlanAction
-from casework.reference.models import Organisation
+from casework.reference.models import HostCity, Occupation, Organisation
 from casework.referrals.models import Referral
-from casework.reminders.models import FollowUpRule, Reminder
+from casework.reminders.models import FollowUpRule, Notification, Reminder
 from tests import helpers
 
 PASSWORD = "Demo-mot-de-passe-2026"
@@ -50,6 +58,9 @@ SESSION_ROUTES = {
     "auth.renew_recovery_codes",
     "core.set_language",
 }
+# Not forms: the JSON API (tests/api/test_fuzz.py fuzzes it from its OpenAPI document), the SMS
+# gateway's signed callback and the person's opt-out link (tests/messages covers both).
+MACHINE_ROUTES = {"messages.sms_webhook", "messages.opt_out"}
 # Tables a refused post may still write: the audit trail records the reads of the page shown.
 WRITTEN_ON_READ = re.compile(r"audit|access|heartbeat|scheduler|metric")
 
@@ -155,6 +166,16 @@ def _owner_route(name: str) -> tuple[int, dict] | None:
         "user_id": lambda: (_admin(), _target_account()),
         "rule_id": lambda: (_admin(), _first(select(FollowUpRule.id))[0]),
         "organisation_id": lambda: (_admin(), _first(select(Organisation.id))[0]),
+        "occupation_id": lambda: (_admin(), _first(select(Occupation.id))[0]),
+        "token_id": lambda: (_admin(), _first(select(ApiToken.id))[0]),
+        "notification_id": lambda: _first(
+            select(Notification.user_id, Notification.id).order_by(Notification.id)
+        ),
+        "reception_id": lambda: _first(
+            select(AirportReception.welcomed_by_id, AirportReception.id).where(
+                AirportReception.left_at.is_(None)
+            )
+        ),
     }
     if name not in owned:
         return None
@@ -182,6 +203,8 @@ def _resolve(rule, action: str) -> tuple[int, str] | None:
     elif "transfer_id" in args:
         row = _first(select(CaseTransfer.to_agent_id, CaseTransfer.id))
         found = (row[0], {"transfer_id": row[1], "answer": "accepter"}) if row else None
+    elif {"language", "name", "channel"} <= args:
+        found = (_admin(), {"language": "fr", "name": KINDS[0], "channel": CHANNELS[0]})
     elif args:
         found = _owner_route(next(iter(args)))
     else:
@@ -220,9 +243,10 @@ def _build_world(app):
     enrol_second_factors(list(db.session.scalars(select(User))))  # the roles that require one
     load_demo_cases_once(40)
     _attach_a_document(app)
+    _add_a_token_and_a_reception()
     routes, unresolved = [], []
     for rule in app.url_map.iter_rules():
-        if "POST" not in rule.methods or rule.endpoint in SESSION_ROUTES:
+        if "POST" not in rule.methods or not _is_form(rule):
             continue
         action = declared_action(rule.endpoint)
         resolved = _resolve(rule, action or "")
@@ -232,6 +256,34 @@ def _build_world(app):
             routes.append((rule.endpoint, *resolved))
     db.session.commit()
     return sorted(routes), unresolved
+
+
+def _is_form(rule) -> bool:
+    return rule.endpoint not in SESSION_ROUTES | MACHINE_ROUTES and not rule.rule.startswith(
+        "/api/"
+    )
+
+
+def _add_a_token_and_a_reception() -> None:
+    """What the demo lacks for the routes that name them: an API token, a refugee in the
+    airport's care."""
+    from casework.api import tokens
+    from casework.appointments import receptions
+    from casework.core.time import local_today, utcnow
+
+    admin = db.session.get(User, _admin())
+    partner = db.session.scalar(select(Organisation).order_by(Organisation.id))
+    tokens.create(
+        admin, "Fuzz", ["referrals:read"], utcnow() + timedelta(days=30), organisation=partner
+    )
+    counter = db.session.scalar(select(User).where(User.role == "airport").order_by(User.id))
+    city = db.session.scalar(select(HostCity).order_by(HostCity.id))
+    receptions.welcome(
+        counter,
+        receptions.ReceptionFields(
+            "Amina", "Diallo", "gar", local_today(), city.region_id, city.name, None
+        ),
+    )
 
 
 def _attach_a_document(app) -> None:
@@ -279,8 +331,8 @@ def _counts(app) -> dict[str, int]:
 def test_every_route_that_takes_a_post_is_exercised(app, world):
     routes, unresolved = world
     assert unresolved == []
-    posting = {rule.endpoint for rule in app.url_map.iter_rules() if "POST" in rule.methods}
-    assert {endpoint for endpoint, _, _ in routes} == posting - SESSION_ROUTES
+    posting = {r.endpoint for r in app.url_map.iter_rules() if "POST" in r.methods and _is_form(r)}
+    assert {endpoint for endpoint, _, _ in routes} == posting
     assert len(routes) > 50
 
 

@@ -168,7 +168,7 @@ def test_a_landline_is_never_texted(agent, gateway):
 
 
 def test_a_malformed_number_is_on_the_timeline_not_sent(agent, gateway, fake_gateway):
-    appointment = book(agent, consents=("contact_sms",), email=None, phone="12")
+    appointment = book(agent, consents=("contact_sms",), email=None, stored_phone="12")
     message = confirmation(appointment)
     assert (message.status, message.last_error) == ("failed", "bad_number")
     assert send_messages(now=daytime(), gateway=gateway) == {}

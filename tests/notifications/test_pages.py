@@ -83,6 +83,8 @@ def test_a_link_to_a_case_transferred_since_is_a_403_that_explains(
     referral_id, notification_id = _returned(app, people)
     receiver = make_user(role="agent", region="03")
     with app.app_context():
+        # Another region: the person consents to their file moving there (issue 18).
+        helpers.give_consent(people.agent.id, case_of(people).id, "transfer_region")
         transfer = cases.request_transfer(
             user(people.agent), case_of(people), user(receiver), "Déménagement à Québec"
         )

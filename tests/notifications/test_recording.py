@@ -19,6 +19,7 @@ from casework.referrals.events import ReferralStatusChanged
 from casework.referrals.models import ReferralEvent
 from casework.reminders import tasks
 from casework.reminders.models import Notification
+from tests import helpers
 from tests.appointments.factories import open_every_day
 from tests.notifications.conftest import (
     case_of,
@@ -126,6 +127,8 @@ def test_the_database_refuses_a_second_row_for_one_event_and_recipient(ctx_peopl
 def test_a_transfer_offered_then_answered_tells_each_side(ctx, make_user, people):
     receiver = make_user(role="agent", region="03")
     case = case_of(people)
+    # Another region: the person consents to their file moving there (issue 18).
+    helpers.give_consent(people.agent.id, case.id, "transfer_region")
     transfer = cases.request_transfer(user(people.agent), case, user(receiver), "Déménagement")
     db.session.commit()
     [offered] = notifications_of(receiver)
