@@ -45,7 +45,7 @@ def test_airport_console_on_a_phone_lands_on_the_slots(browser, live_server, art
         page.get_by_label("Date d'arrivée").fill(TODAY)
         page.get_by_label("Vol").select_option("international")
         page.get_by_label("Catégorie d'immigration").select_option("economic")
-        page.get_by_label("Téléphone").fill("514 555-0142")
+        page.get_by_label("Téléphone", exact=True).fill("514 555-0142")
         page.get_by_label("La personne accepte d'être contactée par le service").check()
         page.get_by_role("button", name="Chercher les premiers créneaux").click()
 

@@ -42,7 +42,7 @@ def test_an_empty_new_case_form_gives_a_focused_error_summary(browser, live_serv
     # Bad formats are named in the summary too, with what is expected.
     page.get_by_label("Prénoms").fill("Nour")
     page.get_by_label("Nom de famille").fill("Haddad")
-    page.get_by_label("Téléphone").fill("abc")
+    page.get_by_label("Téléphone", exact=True).fill("abc")
     page.keyboard.press("Tab")  # leaving the field shows its hint (forms.js)
     expect(page.locator("#phone-live")).to_contain_text("514 555-0123")
     page.locator("details.more-fields > summary").click()  # the seldom-known fields, folded

@@ -57,7 +57,7 @@ def fill_arrival(page, given: str, family: str, phone: str) -> None:
     page.get_by_label("Région de destination").select_option(label="06 Montréal")
     page.get_by_label("Ville de destination").fill("Montréal")
     page.get_by_label("Langue préférée").select_option("fr")
-    page.get_by_label("Téléphone").fill(phone)
+    page.get_by_label("Téléphone", exact=True).fill(phone)
     page.get_by_label("La personne accepte d'être contactée par le service").check()
 
 
@@ -313,7 +313,7 @@ def test_agent_assesses_plans_and_refers(context, live_server, booked_case, arti
     expect(summary.locator("[data-level-list=high]")).to_contain_text("Requalification")
     page.get_by_label("Intérêt pour une requalification vers une profession en demande").check()
     page.get_by_label("Profession actuelle ou dernière profession").fill("Ingénieure civile")
-    page.get_by_label("Profession visée (CNP)").select_option(index=1)
+    page.get_by_label("Profession visée (CNP)").fill("2143")
     pages.check("evaluation-brouillon")
 
     # The draft is saved, left, and resumed as it was.

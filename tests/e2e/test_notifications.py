@@ -60,10 +60,11 @@ def _transfer_away(live_server, case_id: int) -> None:
     from casework.cases import operations as cases
     from casework.cases.models import Case
     from casework.extensions import db
-    from tests.helpers import create_user
+    from tests.helpers import create_user, give_consent
 
     agent = db.session.get(User, live_server.data["users"]["agente"])
     colleague = db.session.get(User, create_user("agent", region="03").id)
+    give_consent(agent.id, case_id, "transfer_region")  # another region (issue 18)
     transfer = cases.request_transfer(agent, db.session.get(Case, case_id), colleague, "Départ")
     cases.answer_transfer(colleague, transfer, accept=True)
 
@@ -112,7 +113,7 @@ def test_agent_is_told_of_a_returned_referral_and_reads_the_comment(
     # Opening it leads to the referral, where the comment is; the count is back to none.
     item.get_by_role("link", name=re.compile("^Référence à PROMIS retournée")).click()
     page.wait_for_url(f"**{referral}")
-    expect(page.get_by_text(COMMENT)).to_be_visible()
+    expect(page.get_by_text(COMMENT).first).to_be_visible()
     expect(header).to_have_text("Notifications")
     pages.check("reference-retournee")
 
