@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import (
     Blueprint,
@@ -248,6 +249,21 @@ def _id_or_400(raw: str | None) -> int | None:
     return ident
 
 
+def list_url_builder() -> Callable[..., str]:
+    """``url_for`` for the drill-down links without its cost per link: the lists' paths are
+    fixed, only their query strings change, and a region's dashboard has a few hundred links
+    (url_for was a third of the page's CPU)."""
+    bases: dict[str, str] = {}
+
+    def build(endpoint: str, **params: Any) -> str:
+        if endpoint not in bases:
+            bases[endpoint] = url_for(endpoint)
+        query = urlencode({name: value for name, value in params.items() if value is not None})
+        return f"{bases[endpoint]}?{query}" if query else bases[endpoint]
+
+    return build
+
+
 @bp.get("/tableau-de-bord")
 @requires("reports.dashboard")
 def dashboard():
@@ -266,6 +282,7 @@ def dashboard():
         "reports/dashboard.html",
         form=form,
         board=board,
+        list_url=list_url_builder(),
         charts=_charts(board),
         stage_labels=exports.STAGE_LABELS,
         max_age_minutes=int(snapshots.MAX_AGE.total_seconds() // 60),
