@@ -269,9 +269,12 @@ class Pages:
 
 
 # The TOTP secrets of the accounts that set up a second factor during the journeys, and the last
-# time step each used (a code is valid once: a second sign-in in the same 30 s takes the next).
+# time step each used. A code is valid once: a second sign-in in the same 30 s takes the next
+# step's code, which the server still accepts (it tolerates one step either side); a third must
+# wait for the clock, as a person would wait for their application's next code.
 TOTP_SECRETS: dict[str, str] = {}
 LAST_STEPS: dict[str, int] = {}
+STEP_SECONDS = 30
 
 
 def totp_code(username: str) -> str:
@@ -279,7 +282,12 @@ def totp_code(username: str) -> str:
 
     import pyotp
 
-    step = max(int(time.time()) // 30, LAST_STEPS.get(username, 0) + 1)
+    while True:
+        current = int(time.time()) // STEP_SECONDS
+        step = max(current, LAST_STEPS.get(username, -1) + 1)
+        if step <= current + 1:
+            break
+        time.sleep(STEP_SECONDS - time.time() % STEP_SECONDS + 0.2)
     LAST_STEPS[username] = step
     return pyotp.TOTP(TOTP_SECRETS[username]).generate_otp(step)
 
