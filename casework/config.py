@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from casework.core.outbox import LEASE_MARGIN_SECONDS
 from casework.core.time import LOCAL_TIMEZONE
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -81,12 +82,9 @@ def _env_bool(name: str, default: bool) -> bool:
     return raw.strip().lower() in ("1", "true", "yes", "oui", "on")
 
 
-# A claim's lease must outlast an SMTP conversation (each of its steps may take the timeout)
-# and the recording of its outcome (reminders.outbox.RECORD_SECONDS).
-LEASE_MARGIN_SECONDS = 10
-
-
 def check_lease(lease_seconds: int, smtp_timeout_seconds: int) -> None:
+    """A claim's lease must outlast an SMTP conversation (each of its steps may take the
+    timeout) and the recording of its outcome (``core.outbox.LEASE_MARGIN_SECONDS``)."""
     minimum = 2 * smtp_timeout_seconds + LEASE_MARGIN_SECONDS + 1
     if lease_seconds < minimum:
         raise ConfigError(

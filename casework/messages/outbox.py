@@ -24,17 +24,17 @@ from email.message import EmailMessage
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from casework.core.db import skip_locked
+from casework.core import outbox
+from casework.core.outbox import DeliveryError, RetryPolicy
 from casework.core.time import LOCAL_TIMEZONE, utcnow
 from casework.extensions import db
 from casework.messages.models import ContactSettings, PersonMessage
 from casework.messages.operations import outside_quiet_hours
-from casework.messages.sms import SmsError, SmsGateway, gateway_from_config
+from casework.messages.sms import SmsGateway, gateway_from_config
 from casework.referrals.models import Disclosure
 from casework.reminders.mail import MailError, SmtpMailer, mailer_from_config
-from casework.reminders.outbox import RetryPolicy
 
 log = logging.getLogger(__name__)
 
@@ -124,30 +124,10 @@ def claim(
     token: str, now: datetime, lease: datetime, batch_size: int, channels: tuple[str, ...]
 ) -> list[Outgoing]:
     """One transaction: due messages of the channels that are configured become this sender's
-    until ``lease``; their content is read as plain values. The caller commits."""
-    due = skip_locked(
-        select(PersonMessage.id)
-        .where(
-            PersonMessage.status.in_(("pending", "claimed")),
-            PersonMessage.next_attempt_at <= now,
-            PersonMessage.channel.in_(channels),
-        )
-        .order_by(PersonMessage.next_attempt_at, PersonMessage.id)
-        .limit(batch_size)
-    )
-    ids = list(
-        db.session.scalars(
-            update(PersonMessage)
-            .where(PersonMessage.id.in_(due.scalar_subquery()))
-            .values(
-                status="claimed",
-                claim_token=token,
-                next_attempt_at=lease,
-                attempts=PersonMessage.attempts + 1,
-            )
-            .returning(PersonMessage.id)
-            .execution_options(synchronize_session=False)
-        )
+    until ``lease`` (``core.outbox.claim_due``); their content is read as plain values. The
+    caller commits."""
+    ids = outbox.claim_due(
+        PersonMessage, token, now, lease, batch_size, PersonMessage.channel.in_(channels)
     )
     if not ids:
         return []
@@ -174,28 +154,13 @@ def claim(
 
 
 def _record(message_id: int, token: str, **values: Any) -> bool:
-    """Write an outcome, only while the claim is still this sender's (a withdrawal of consent
-    meanwhile took it away)."""
-    done = db.session.execute(
-        update(PersonMessage)
-        .where(PersonMessage.id == message_id, PersonMessage.claim_token == token)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    return done.rowcount == 1
+    return outbox.record(PersonMessage, message_id, token, **values)
 
 
 def _put_back(message: Outgoing, token: str, at: datetime) -> int:
-    recorded = _record(
-        message.id,
-        token,
-        status="pending",
-        claim_token=None,
-        next_attempt_at=at,
-        attempts=PersonMessage.attempts - 1,
-    )
+    released = outbox.release(PersonMessage, [message.id], token, at)
     db.session.commit()
-    return int(recorded)
+    return released
 
 
 def _send_one(
@@ -221,7 +186,7 @@ def _send_one(
         if not message.address:
             raise MailError("no_address")
         provider_id = _hand_over(message, senders)
-    except (MailError, SmsError) as error:
+    except DeliveryError as error:
         return _record_failure(message, token, error, now, policy)
     recorded = _record(
         message.id,
@@ -271,15 +236,9 @@ def _register_disclosure(message: Outgoing, now: datetime) -> None:
 
 
 def _record_failure(
-    message: Outgoing, token: str, error: MailError | SmsError, now: datetime, policy: RetryPolicy
+    message: Outgoing, token: str, error: DeliveryError, now: datetime, policy: RetryPolicy
 ) -> str:
-    final = error.permanent or now >= message.expires_at
-    values: dict[str, Any] = {"claim_token": None, "last_error": error.code}
-    if final:
-        values |= {"status": "failed", "failed_at": now}
-    else:
-        retry_at = min(now + policy.backoff(message.attempts), message.expires_at)
-        values |= {"status": "pending", "next_attempt_at": retry_at}
+    final, values = policy.after_failure(error, message.attempts, message.expires_at, now)
     _record(message.id, token, **values)
     db.session.commit()
     log.warning(

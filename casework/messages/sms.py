@@ -21,6 +21,8 @@ from typing import Any, Protocol
 
 import phonenumbers
 
+from casework.core.outbox import DeliveryError
+
 SMS_TIMEOUT_SECONDS = 10
 # Retrying cannot help: the gateway refused the number or the text, or answered nonsense (it
 # may have sent it: a second try could send a copy; the agent sees it failed and calls).
@@ -31,20 +33,11 @@ SIGNATURE_HEADER = "X-Casework-Signature"
 DEFAULT_REGION = "CA"
 
 
-class SmsError(Exception):
+class SmsError(DeliveryError):
     """Not accepted by the gateway; ``code`` is safe to store and show."""
 
-    def __init__(self, code: str):
-        super().__init__(code)
-        self.code = code
-
-    @property
-    def permanent(self) -> bool:
-        return self.code in PERMANENT_ERRORS
-
-    @property
-    def server_down(self) -> bool:
-        return self.code in SERVER_ERRORS
+    PERMANENT = PERMANENT_ERRORS
+    SERVER_DOWN = SERVER_ERRORS
 
 
 class SmsGateway(Protocol):

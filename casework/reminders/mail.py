@@ -10,6 +10,8 @@ from email.message import EmailMessage
 from email.utils import formatdate
 from typing import Any, Protocol
 
+from casework.core.outbox import DeliveryError
+
 SMTP_TIMEOUT_SECONDS = 15
 # The server refused this recipient for good (5xx), or the person has no address: retrying
 # cannot help.
@@ -18,20 +20,11 @@ PERMANENT_ERRORS = frozenset({"smtp_recipient_refused", "no_address"})
 SERVER_ERRORS = frozenset({"smtp_unreachable", "smtp_timeout"})
 
 
-class MailError(Exception):
+class MailError(DeliveryError):
     """The message was not accepted; ``code`` is safe to store and show (no address, no text)."""
 
-    def __init__(self, code: str):
-        super().__init__(code)
-        self.code = code
-
-    @property
-    def permanent(self) -> bool:
-        return self.code in PERMANENT_ERRORS
-
-    @property
-    def server_down(self) -> bool:
-        return self.code in SERVER_ERRORS
+    PERMANENT = PERMANENT_ERRORS
+    SERVER_DOWN = SERVER_ERRORS
 
 
 class Mailer(Protocol):

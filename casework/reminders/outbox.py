@@ -31,13 +31,12 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from flask import current_app
 from sqlalchemy import select, update
 
-from casework.config import LEASE_MARGIN_SECONDS
-from casework.core.db import skip_locked
+from casework.core import outbox
+from casework.core.outbox import RetryPolicy
 from casework.core.time import utcnow
 from casework.extensions import db
 from casework.reminders.mail import Mailer, MailError, mailer_from_config
@@ -46,37 +45,6 @@ from casework.reminders.models import OutboundEmail, Reminder
 log = logging.getLogger(__name__)
 
 EMAIL_BATCH = 100
-# Room left in a lease, after the SMTP conversation's own time, to record its outcome (SQLite's
-# busy timeout is 5 s); the configuration refuses a lease too short for it.
-RECORD_SECONDS = LEASE_MARGIN_SECONDS
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    lease_seconds: int
-    retry_seconds: int
-    retry_cap_seconds: int
-    # How long a dispatcher may go on sending under one claim: an SMTP conversation that starts
-    # before this ends (each step bounded by the client's timeout) is recorded within the lease.
-    sending_seconds: float
-
-    @classmethod
-    def from_config(cls, config: Any, smtp_timeout: float) -> RetryPolicy:
-        lease = int(config["CLAIM_LEASE_SECONDS"])
-        return cls(
-            lease_seconds=lease,
-            retry_seconds=int(config["EMAIL_RETRY_SECONDS"]),
-            retry_cap_seconds=int(config["EMAIL_RETRY_MAX_SECONDS"]),
-            sending_seconds=lease - 2 * smtp_timeout - RECORD_SECONDS,
-        )
-
-    def backoff(self, attempts: int) -> timedelta:
-        return backoff(attempts, self.retry_seconds, self.retry_cap_seconds)
-
-
-def backoff(attempts: int, base_seconds: int, cap_seconds: int) -> timedelta:
-    """1, 2, 4, 8… times the base delay after each failed attempt, never more than the cap."""
-    return timedelta(seconds=min(base_seconds * 2 ** max(0, attempts - 1), cap_seconds))
 
 
 @dataclass(frozen=True)
@@ -123,34 +91,11 @@ def send_emails(
 
 
 def claim_emails(token: str, now: datetime, lease: datetime, batch_size: int) -> list[Outgoing]:
-    """One transaction: the e-mails due at ``now`` — waiting, or claimed by a dispatcher whose
-    lease has run out — become this dispatcher's until ``lease``; their text and addresses are
-    read. The caller commits."""
+    """One transaction: the e-mails due at ``now`` become this dispatcher's until ``lease``
+    (``core.outbox.claim_due``); their text and addresses are read. The caller commits."""
     from casework.auth.models import User
 
-    due = skip_locked(
-        select(OutboundEmail.id)
-        .where(
-            OutboundEmail.status.in_(("pending", "claimed")),
-            OutboundEmail.next_attempt_at <= now,
-        )
-        .order_by(OutboundEmail.next_attempt_at, OutboundEmail.id)
-        .limit(batch_size)
-    )
-    ids = list(
-        db.session.scalars(
-            update(OutboundEmail)
-            .where(OutboundEmail.id.in_(due.scalar_subquery()))
-            .values(
-                status="claimed",
-                claim_token=token,
-                next_attempt_at=lease,
-                attempts=OutboundEmail.attempts + 1,
-            )
-            .returning(OutboundEmail.id)
-            .execution_options(synchronize_session=False)
-        )
-    )
+    ids = outbox.claim_due(OutboundEmail, token, now, lease, batch_size)
     if not ids:
         return []
     rows = db.session.execute(
@@ -226,28 +171,14 @@ def _send_one(
     return ("sent" if recorded else "sent_after_lease"), None
 
 
-def _record(email_id: int, token: str, **values: Any) -> bool:
-    """Write an outcome, only while the claim is still this dispatcher's."""
-    done = db.session.execute(
-        update(OutboundEmail)
-        .where(OutboundEmail.id == email_id, OutboundEmail.claim_token == token)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    return done.rowcount == 1
+def _record(email_id: int, token: str, **values: object) -> bool:
+    return outbox.record(OutboundEmail, email_id, token, **values)
 
 
 def _record_failure(
     email: Outgoing, token: str, error: MailError, now: datetime, policy: RetryPolicy
 ) -> str:
-    final = error.permanent or now >= email.expires_at
-    values: dict[str, Any] = {"claim_token": None, "last_error": error.code}
-    if final:
-        values |= {"status": "failed", "failed_at": now}
-    else:
-        # The last try falls on the lifetime's end, not a whole backoff after it.
-        retry_at = min(now + policy.backoff(email.attempts), email.expires_at)
-        values |= {"status": "pending", "next_attempt_at": retry_at}
+    final, values = policy.after_failure(error, email.attempts, email.expires_at, now)
     recorded = _record(email.id, token, **values)
     if final and recorded and email.reminder_id is not None:
         fail_reminders([email.reminder_id], error.code)
@@ -260,20 +191,7 @@ def release(token: str, emails: list[Outgoing], retry_at: datetime) -> int:
     """Give claimed e-mails back to the queue, their attempt not counted; a failure here only
     leaves them to their lease."""
     try:
-        released = db.session.execute(
-            update(OutboundEmail)
-            .where(
-                OutboundEmail.id.in_([email.id for email in emails]),
-                OutboundEmail.claim_token == token,
-            )
-            .values(
-                status="pending",
-                claim_token=None,
-                next_attempt_at=retry_at,
-                attempts=OutboundEmail.attempts - 1,
-            )
-            .execution_options(synchronize_session=False)
-        ).rowcount
+        released = outbox.release(OutboundEmail, [email.id for email in emails], token, retry_at)
         db.session.commit()
     except Exception:
         db.session.rollback()
