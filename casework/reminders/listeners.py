@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from flask import g
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
@@ -30,7 +31,9 @@ from casework.reference.seed import SEED_LOADERS, SeedLoader
 from casework.referrals.events import ReferralStatusChanged
 from casework.referrals.operations import QUEUE_BADGES, QueueBadge
 from casework.reminders import operations, subjects
+from casework.reminders.models import Reminder
 from casework.reminders.rules import load_follow_up_rules
+from casework.reminders.subjects import Subject
 
 
 @listens_to(CaseStatusChanged)
@@ -73,13 +76,23 @@ def cancel_open(event: CasesAnonymised) -> dict[str, int]:
     return operations.cancel_for_anonymised(event.case_ids)
 
 
+def _named_reminders(case: Case) -> tuple[list[Reminder], dict[int, Subject]]:
+    """The case's reminders and what each is about, loaded once per request: the « next
+    follow-up » card and the timeline both name them."""
+    memo = g.setdefault("named_reminders", {})
+    if case.id not in memo:
+        reminders = operations.of_case(case, limit=None)
+        memo[case.id] = (reminders, subjects.describe(reminders))
+    return memo[case.id]
+
+
 def case_glance(case: Case) -> dict[str, Any]:
     """The case page's « next follow-up » card: the date set on the case, and the first open
     reminder (named), whichever comes first."""
     first, waiting = operations.next_of_case(case)
     return {
         "next_reminder": first,
-        "next_subject": subjects.describe([first]).get(first.id) if first else None,
+        "next_subject": _named_reminders(case)[1].get(first.id) if first else None,
         "waiting_reminders": waiting,
         "reminder_label": operations.reminder_label,
         "now": utcnow(),
@@ -89,8 +102,7 @@ def case_glance(case: Case) -> dict[str, Any]:
 def timeline_entries(case: Case, now: datetime) -> list[TimelineEntry]:
     """The case's reminders, each naming what it is about (one query, and one per kind of
     subject)."""
-    reminders = operations.of_case(case, limit=None)
-    described = subjects.describe(reminders)
+    reminders, described = _named_reminders(case)
     return [operations.timeline_entry(r, described.get(r.id), case, now) for r in reminders]
 
 
