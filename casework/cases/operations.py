@@ -671,7 +671,7 @@ class CaseSet:
 
     key: str
     label: Any
-    case_ids: Callable[[date, date], Select]
+    case_ids: Callable[[date, date], Select | None]  # None: no case to list (yet)
 
 
 CASE_SETS: ExtensionPoint[CaseSet] = ExtensionPoint(
@@ -688,7 +688,8 @@ def _case_set_condition(filters: CaseloadFilters) -> ColumnElement[bool]:
     found = case_set(filters.case_set)
     if found is None or filters.period_start is None or filters.period_end is None:
         return false()
-    return Case.id.in_(found.case_ids(filters.period_start, filters.period_end))
+    ids = found.case_ids(filters.period_start, filters.period_end)
+    return false() if ids is None else Case.id.in_(ids)
 
 
 def _domain_condition(domain_code: str) -> ColumnElement[bool]:

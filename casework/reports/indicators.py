@@ -10,9 +10,9 @@ the caseload (the drill-down), so a figure and its list cannot disagree.
 
 Indicators that need the follow-up interviews and the referral outcomes (issue 19, points 1
 and 4, built elsewhere) are declared now, with their measure, and computed by a function that
-returns ``None`` until those tables exist: the page marks them « available with the follow-ups »
-and never shows a number for them. Filling one such function is all it takes to turn one on
-(see ``PENDING_FUNCTIONS``).
+returns ``None`` until those tables exist (``case_sets.py``, second half): the page marks them
+« available with the follow-ups » and never shows a number for them. Filling one such function
+is all it takes to turn one on (``PENDING_FUNCTIONS`` lists them).
 
 No request, no flash.
 """
@@ -27,18 +27,48 @@ from statistics import median
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, distinct, func, select, true
+from sqlalchemy import Select, distinct, func, select, true
 from sqlalchemy.orm import aliased
 
-from casework.appointments import operations as appointments
-from casework.appointments.models import AirportBooking, AirportReception, Appointment
-from casework.assessments.models import Assessment
-from casework.cases.models import Case, Person
+from casework.appointments.models import AirportReception
+from casework.cases.models import Case
 from casework.core.time import utc_to_local
 from casework.extensions import db
-from casework.plans.models import Plan
-from casework.reference.models import Organisation, Region
-from casework.referrals.models import Referral, ReferralEvent
+from casework.reference.models import Region
+from casework.reports.case_sets import (  # noqa: F401  (the functions the indicators name)
+    DELAY_SETS,
+    airport_booked,
+    airport_booked_held,
+    arrival_to_first_appointment,
+    arrival_to_plan,
+    bounds,
+    destination_outside_cmm,
+    employed_6,
+    employed_12,
+    employed_in_field_6,
+    employed_in_field_12,
+    employment_followed_6,
+    employment_followed_12,
+    followed_at_6,
+    followed_at_12,
+    francisation_enrolled,
+    francisation_enrolled_in_person,
+    francisation_enrolled_online,
+    francisation_level_reached,
+    francisation_referred,
+    opened,
+    pilot_appointments,
+    pilot_interviews,
+    requalification_job_in_target_cnp,
+    requalification_referred,
+    requalification_training_finished,
+    requalification_training_started,
+    served,
+    settled_in_iles_de_la_madeleine,
+    settled_outside_cmm_6,
+    settled_outside_cmm_12,
+    since_arrival,
+)
 
 # Counts under this are shown as « < 5 » outside a user's own caseload (the analytics extract's
 # small-cell threshold, reports.analytics.SMALL_CELL).
@@ -47,11 +77,6 @@ SUPPRESSED = "< 5"
 # The French words of the marks, also used in the CSV.
 PENDING = _l("available with the follow-ups")
 NOT_RECORDED = _l("not recorded")
-
-
-def bounds(start: date, end: date) -> tuple[Any, Any]:
-    """The period's local days as UTC instants [start, end)."""
-    return appointments.local_day_bounds(start, end)
 
 
 # --- The plan's measures, cited by line ----------------------------------------------------
@@ -114,241 +139,6 @@ MEASURES = {
         ),
     )
 }
-
-
-# --- Case sets available today --------------------------------------------------------------
-
-
-def served(start: date, end: date) -> Select:
-    """Cases with an appointment held in the period (measure B.2: persons served)."""
-    low, high = bounds(start, end)
-    return select(Appointment.case_id).where(
-        Appointment.status == "done", Appointment.starts_at >= low, Appointment.starts_at < high
-    )
-
-
-def opened(start: date, end: date) -> Select:
-    """Cases opened in the period."""
-    low, high = bounds(start, end)
-    return select(Case.id).where(Case.opened_at >= low, Case.opened_at < high)
-
-
-def _first_held(start: date, end: date) -> Any:
-    """(case, first appointment held) for the cases whose first held appointment is in the
-    period: only cases with one held in the period can have their first there."""
-    low, high = bounds(start, end)
-    first = (
-        select(Appointment.case_id, func.min(Appointment.starts_at).label("at"))
-        .where(Appointment.status == "done", Appointment.case_id.in_(served(start, end)))
-        .group_by(Appointment.case_id)
-        .subquery()
-    )
-    return first, and_(first.c.at >= low, first.c.at < high)
-
-
-def _first_plan(start: date, end: date) -> Any:
-    low, high = bounds(start, end)
-    finalised_then = select(Plan.case_id).where(Plan.finalised_at >= low, Plan.finalised_at < high)
-    first = (
-        select(Plan.case_id, func.min(Plan.finalised_at).label("at"))
-        .where(Plan.finalised_at.is_not(None), Plan.case_id.in_(finalised_then))
-        .group_by(Plan.case_id)
-        .subquery()
-    )
-    return first, and_(first.c.at >= low, first.c.at < high)
-
-
-def _since_arrival(first: Any, in_period: Any) -> Select:
-    """(case, arrival date, first instant) of the cases whose first is in the period and after
-    the arrival (services given from abroad, before arriving, are left out)."""
-    return (
-        select(Case.id, Person.arrival_date, first.c.at)
-        .join(first, first.c.case_id == Case.id)
-        .join(Person, Person.id == Case.person_id)
-        .where(in_period, Person.arrival_date.is_not(None), Person.arrival_date <= first.c.at)
-    )
-
-
-def arrival_to_first_appointment(start: date, end: date) -> Select:
-    """Cases whose first appointment held is in the period (with a known arrival before it)."""
-    first, in_period = _first_held(start, end)
-    return _since_arrival(first, in_period).with_only_columns(Case.id)
-
-
-def arrival_to_plan(start: date, end: date) -> Select:
-    """Cases whose first plan was finalised in the period (with a known arrival before it)."""
-    first, in_period = _first_plan(start, end)
-    return _since_arrival(first, in_period).with_only_columns(Case.id)
-
-
-DELAY_SETS = {
-    "arrival_to_first_appointment": _first_held,
-    "arrival_to_plan": _first_plan,
-}
-
-
-def _referred(start: date, end: date, condition: Any) -> Select:
-    """Cases with a referral matching ``condition`` that first left its draft in the period
-    (submitted for review, or sent where no review is needed)."""
-    low, high = bounds(start, end)
-    left_draft = ReferralEvent.to_status.in_(("submitted", "sent"))
-    then = select(ReferralEvent.referral_id).where(
-        left_draft, ReferralEvent.occurred_at >= low, ReferralEvent.occurred_at < high
-    )
-    first = (
-        select(ReferralEvent.referral_id, func.min(ReferralEvent.occurred_at).label("at"))
-        .where(left_draft, ReferralEvent.referral_id.in_(then))
-        .group_by(ReferralEvent.referral_id)
-        .subquery()
-    )
-    return (
-        select(Referral.case_id)
-        .join(first, first.c.referral_id == Referral.id)
-        .join(Organisation, Organisation.id == Referral.organisation_id)
-        .where(first.c.at >= low, first.c.at < high, condition)
-    )
-
-
-def francisation_referred(start: date, end: date) -> Select:
-    """Cases referred to Francisation Québec in the period (measure B.3)."""
-    return _referred(start, end, Organisation.code == "francisation_quebec")
-
-
-def requalification_referred(start: date, end: date) -> Select:
-    """Cases referred to MTESS for requalification in the period (Encadré 8: the referral of
-    kind « requalification », made when the assessment records the person's interest)."""
-    return _referred(start, end, Referral.kind == "requalification")
-
-
-def pilot_interviews(start: date, end: date) -> Select:
-    """Cases with a needs assessment interview held in the period under the remote
-    interpretation pilot (measures 4.5.2, 7.6.3, 13.1.2)."""
-    return select(Assessment.case_id).where(
-        Assessment.interpretation_pilot.is_(True),
-        Assessment.interview_date >= start,
-        Assessment.interview_date <= end,
-    )
-
-
-def pilot_appointments(start: date, end: date) -> Select:
-    """Cases with an appointment held in the period under the pilot."""
-    low, high = bounds(start, end)
-    return select(Appointment.case_id).where(
-        Appointment.interpretation_pilot.is_(True),
-        Appointment.status == "done",
-        Appointment.starts_at >= low,
-        Appointment.starts_at < high,
-    )
-
-
-def airport_booked(start: date, end: date) -> Select:
-    """Cases whose first Accompagnement Québec appointment was booked at the airport counter
-    in the period (measure 15.4.1: persons welcomed and offered an appointment)."""
-    low, high = bounds(start, end)
-    return (
-        select(Appointment.case_id)
-        .join(AirportBooking, AirportBooking.appointment_id == Appointment.id)
-        .where(AirportBooking.booked_at >= low, AirportBooking.booked_at < high)
-    )
-
-
-def airport_booked_held(start: date, end: date) -> Select:
-    """Of those, the cases whose airport appointment was held."""
-    return airport_booked(start, end).where(Appointment.status == "done")
-
-
-# --- Indicators waiting for the follow-ups (issue 19, points 1 and 4) ---------------------
-# Each returns the Select of the case ids it counts, or None while the follow-up interviews and
-# the referral outcomes are not in the database. Fill one, and its row is counted, drills down
-# and is exported like the others.
-
-
-def settled_outside_cmm_6(start: date, end: date) -> Select | None:
-    """Persons living outside the Montréal metropolitan community at their 6-month follow-up
-    held in the period (residence region/municipality of the follow-up)."""
-    return None
-
-
-def followed_at_6(start: date, end: date) -> Select | None:
-    """Persons with a 6-month follow-up in the period recording their residence (the rate's
-    denominator)."""
-    return None
-
-
-def settled_outside_cmm_12(start: date, end: date) -> Select | None:
-    return None
-
-
-def followed_at_12(start: date, end: date) -> Select | None:
-    return None
-
-
-def destination_outside_cmm(start: date, end: date) -> Select | None:
-    """Of the persons followed at 6 months, those whose destination at arrival was outside the
-    Montréal metropolitan community (to compare with where they live)."""
-    return None
-
-
-def settled_in_iles_de_la_madeleine(start: date, end: date) -> Select | None:
-    """Counted apart from Gaspésie (region 11 holds both, DESIGN §3)."""
-    return None
-
-
-def employed_6(start: date, end: date) -> Select | None:
-    """In employment at the 6-month follow-up (in their field or not)."""
-    return None
-
-
-def employed_in_field_6(start: date, end: date) -> Select | None:
-    return None
-
-
-def employed_12(start: date, end: date) -> Select | None:
-    return None
-
-
-def employed_in_field_12(start: date, end: date) -> Select | None:
-    return None
-
-
-def employment_followed_6(start: date, end: date) -> Select | None:
-    """Persons whose employment status was recorded at 6 months (the rates' denominator)."""
-    return None
-
-
-def employment_followed_12(start: date, end: date) -> Select | None:
-    return None
-
-
-def francisation_enrolled(start: date, end: date) -> Select | None:
-    """Enrolled in a French course (referral completed « enrolled », or a follow-up)."""
-    return None
-
-
-def francisation_enrolled_online(start: date, end: date) -> Select | None:
-    return None
-
-
-def francisation_enrolled_in_person(start: date, end: date) -> Select | None:
-    return None
-
-
-def francisation_level_reached(start: date, end: date) -> Select | None:
-    """A level on the Québec 1–12 scale recorded by a follow-up in the period."""
-    return None
-
-
-def requalification_training_started(start: date, end: date) -> Select | None:
-    return None
-
-
-def requalification_training_finished(start: date, end: date) -> Select | None:
-    return None
-
-
-def requalification_job_in_target_cnp(start: date, end: date) -> Select | None:
-    """A job obtained whose CNP is the referral's target CNP."""
-    return None
 
 
 # --- The indicators -------------------------------------------------------------------------
@@ -573,7 +363,7 @@ BY_KEY = {indicator.key: indicator for indicator in INDICATORS}
 PENDING_FUNCTIONS = {
     indicator.key: indicator.case_ids.__name__
     for indicator in INDICATORS
-    if indicator.case_ids is not None and indicator.case_ids(date.min, date.min) is None
+    if getattr(indicator.case_ids, "awaiting_follow_ups", False)
 }
 
 
@@ -581,7 +371,7 @@ def drillable(key: str) -> bool:
     """Whether the indicator has a case set today (a link to its cases)."""
     if key in DELAY_SETS:
         return True
-    return key in BY_KEY and BY_KEY[key].case_ids is not None and key not in PENDING_FUNCTIONS
+    return key in BY_KEY and BY_KEY[key].case_ids is not None
 
 
 # --- Figures --------------------------------------------------------------------------------
@@ -699,7 +489,7 @@ def delay_values(key: str, start: date, end: date, region_ids: list[int] | None)
     cases whose first falls in the period: one query (the column of days is small)."""
     first, in_period = DELAY_SETS[key](start, end)
     rows = db.session.execute(
-        _since_arrival(first, in_period).where(_in_regions(Case.region_id, region_ids))
+        since_arrival(first, in_period).where(_in_regions(Case.region_id, region_ids))
     ).all()
     values = tuple(max(0, (utc_to_local(at).date() - arrival).days) for _case, arrival, at in rows)
     return Delay(key, DELAY_LABELS[key], values)

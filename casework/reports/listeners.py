@@ -7,7 +7,7 @@ from casework.cases.operations import CASE_SETS, CaseSet
 from casework.reports import indicators
 
 for _indicator in indicators.INDICATORS:
-    if indicators.drillable(_indicator.key) and _indicator.case_ids is not None:
+    if _indicator.case_ids is not None:  # those waiting for the follow-ups list no case yet
         CASE_SETS.add(CaseSet(_indicator.key, _indicator.label, _indicator.case_ids))
 for _key, _function in (
     ("arrival_to_first_appointment", indicators.arrival_to_first_appointment),

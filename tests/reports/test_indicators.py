@@ -389,3 +389,12 @@ def test_query_count_does_not_grow_with_the_cases(app, client, login, make_user,
         assert client.get(PAGE + query()).status_code == 200
     assert large.count == small.count
     assert small.count < 45
+
+
+def test_a_case_set_waiting_for_follow_ups_lists_no_case(app, client, login, data):
+    """The drill-down of an indicator whose function still returns None is empty, not all."""
+    login(role="supervisor", region="04")
+    start, end = period()
+    assert "francisation_enrolled" in indicators.PENDING_FUNCTIONS
+    href = f"/dossiers/?indicateur=francisation_enrolled&du={start}&au={end}"
+    assert listed(client, href) == set()
