@@ -593,20 +593,6 @@ def csv_rows(board: Indicators, regions: list[Region]) -> list[tuple]:
     rows: list[tuple] = []
     for key in MEASURES:
         measure = MEASURES[key]
-        for figure in board.of_measure(key):
-            rows.append(
-                (
-                    measure.code,
-                    measure.lines,
-                    figure.indicator.label,
-                    scope,
-                    PENDING if figure.pending else shown(figure.count, exact),
-                    figure.rate(exact),
-                    None,
-                    None,
-                    figure.indicator.note,
-                )
-            )
         if key == "airport":
             rows.append(
                 (
@@ -658,6 +644,20 @@ def csv_rows(board: Indicators, regions: list[Region]) -> list[tuple]:
                     None,
                     None,
                     None,
+                )
+            )
+        for figure in board.of_measure(key):
+            rows.append(
+                (
+                    measure.code,
+                    measure.lines,
+                    figure.indicator.label,
+                    scope,
+                    PENDING if figure.pending else shown(figure.count, exact),
+                    figure.rate(exact),
+                    None,
+                    None,
+                    figure.indicator.note,
                 )
             )
         if key == "accompaniment":
