@@ -86,6 +86,10 @@ def key_pages(region_id: int) -> list[Page]:
             "/rapports/tableau-de-bord",
             cold=True,
         ),
+        # The action plan's indicators (issue 19): the current year, a directorate's regions
+        # for a supervisor, the province for an administrator.
+        Page("indicators (supervisor)", "supervisor", "/rapports/indicateurs"),
+        Page("indicators (admin, province)", "admin", "/rapports/indicateurs"),
         # The JSON API (issue 22): a partner's synchronisation, a page of 100 referrals.
         Page("API: partner referrals (100)", "api-partner", "/api/v1/referrals?limit=100"),
     ]
@@ -97,6 +101,7 @@ USERS = {
     "advisor": "bench.advisor.001",
     "airport": "bench.airport.1",
     "partner": "bench.partner.1",
+    "admin": "bench.admin.1",
     "api-partner": "api-partner",
 }
 

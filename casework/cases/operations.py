@@ -619,6 +619,10 @@ class CaseloadFilters:
     query: str = ""
     sort: str = "recent"
     agent_id: int | None = None  # a regional reader's drill-down from the dashboard
+    # A drill-down from a report's figure: the cases a named case set counts in a period.
+    case_set: str = ""
+    period_start: date | None = None
+    period_end: date | None = None
 
 
 PRIORITY_RANK = sa_case({"urgent": 0, "high": 1}, value=Case.priority, else_=2)
@@ -657,6 +661,35 @@ NEEDS_IN_DOMAIN: ExtensionPoint[Callable[[str], ColumnElement[bool]]] = Extensio
     "cases.caseload_needs_in_domain",
     "SQL condition on Case: open needs in a domain (the caseload's domain filter)",
 )
+
+
+@dataclass(frozen=True)
+class CaseSet:
+    """A set of cases a report counts, named in the caseload's query string so that each figure
+    drills down to its cases: ``case_ids(start, end)`` selects their ids for a period (local
+    dates, both included). Reports, built on cases, add them (the indicators page)."""
+
+    key: str
+    label: Any
+    case_ids: Callable[[date, date], Select | None]  # None: no case to list (yet)
+
+
+CASE_SETS: ExtensionPoint[CaseSet] = ExtensionPoint(
+    "cases.caseload_case_sets",
+    "Named sets of cases a report's figure counts (the caseload's drill-down filter)",
+)
+
+
+def case_set(key: str) -> CaseSet | None:
+    return next((item for item in CASE_SETS if item.key == key), None)
+
+
+def _case_set_condition(filters: CaseloadFilters) -> ColumnElement[bool]:
+    found = case_set(filters.case_set)
+    if found is None or filters.period_start is None or filters.period_end is None:
+        return false()
+    ids = found.case_ids(filters.period_start, filters.period_end)
+    return false() if ids is None else Case.id.in_(ids)
 
 
 def _domain_condition(domain_code: str) -> ColumnElement[bool]:
@@ -708,6 +741,8 @@ def caseload(
         statement = statement.where(Case.region_id == filters.region_id)
     if filters.domain:
         statement = statement.where(_domain_condition(filters.domain))
+    if filters.case_set:
+        statement = statement.where(_case_set_condition(filters))
     if filters.query:
         if breadth == "very_wide":
             statement = statement.where(matches_case(filters.query, Case.id))

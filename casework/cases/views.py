@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import partial
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
@@ -88,8 +89,19 @@ def caseload_filters(
         query=search.q.data or "",
         sort=form.sort.data or "recent",
         agent_id=parse_id(request.args.get("agent")) if regional else None,
+        case_set=request.args.get("indicateur", "")[:40],
+        period_start=parse_day(request.args.get("du")),
+        period_end=parse_day(request.args.get("au")),
     )
     return form, search, filters
+
+
+def parse_day(value: str | None) -> date | None:
+    """A date of a drill-down link (ISO); anything else is None."""
+    try:
+        return date.fromisoformat(value) if value and len(value) == 10 else None
+    except ValueError:
+        return None
 
 
 @bp.get("/")
@@ -118,6 +130,8 @@ def index():
         regional=regional,
         counts=operations.caseload_counts(current_user),
         agent=agent_in_scope(filters.agent_id),
+        case_set=operations.case_set(filters.case_set) if filters.case_set else None,
+        filters=filters,
         transfers=operations.transfers_awaiting(current_user),
         today=local_today(),
     )

@@ -141,6 +141,14 @@ POLICY: dict[str, dict[Role, Scope]] = {
         Role.ADVISOR: Scope.REGION,
         Role.ADMIN: Scope.ALL,
     },
+    # The action plan's indicators (issue 19): aggregates of a region, the province for an
+    # administrator; small counts shown as « < 5 »; each figure links to its cases for those
+    # who read them.
+    "reports.indicators": {
+        Role.SUPERVISOR: Scope.REGION,
+        Role.ADVISOR: Scope.REGION,
+        Role.ADMIN: Scope.ALL,
+    },
     # Lists as CSV: the same rows the user already reads on screen, no more.
     "reports.export_caseload": {
         Role.AGENT: Scope.CASELOAD,

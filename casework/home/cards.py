@@ -40,6 +40,13 @@ DASHBOARD = Card(
     _l("Caseloads per agent, open needs by domain, referral funnel, time to service."),
     "reports.dashboard",
 )
+INDICATORS = Card(
+    _l("Action plan indicators"),
+    _l(
+        "The ministry's action plan measures by region and period: airport, accompaniment, francisation, requalification, the interpretation pilot."
+    ),
+    "reports.indicators_page",
+)
 PASSWORD = Card(_l("My password"), _l("Change your password."), "auth.change_password")
 
 CARDS: dict[Role, list[Card]] = {
@@ -101,6 +108,7 @@ CARDS: dict[Role, list[Card]] = {
             "referrals.loads",
         ),
         DASHBOARD,
+        INDICATORS,
         REGION_CASES,
         REFERENCE,
     ],
@@ -119,6 +127,7 @@ CARDS: dict[Role, list[Card]] = {
     ],
     Role.SUPERVISOR: [
         DASHBOARD,
+        INDICATORS,
         Card(
             _l("Reminders of my region"),
             _l("The agents' follow-ups, those escalated to you, and who handles what."),
@@ -156,6 +165,7 @@ CARDS: dict[Role, list[Card]] = {
         ),
         Card(_l("Audit trail"), _l("Who did what, and when."), "audit.index"),
         DASHBOARD,
+        INDICATORS,
         Card(
             _l("Appointment types"),
             _l("The duration of a first interview and of a follow-up meeting."),

@@ -220,13 +220,18 @@ class DashboardScope:
     directorate: ServicePoint | None = None
 
 
-def resolve_scope(user: Any, region_id: int | None, directorate_id: int | None) -> DashboardScope:
+def resolve_scope(
+    user: Any,
+    region_id: int | None,
+    directorate_id: int | None,
+    action: str = "reports.dashboard",
+) -> DashboardScope:
     """The regions ``user`` asks for, checked against what they may see.
 
     A directorate stands for the regions it covers; a region-scoped user sees the regions of
     the directorate that covers their own (all of them unless they pick one).
     """
-    scope = scope_for(user.role, "reports.dashboard")
+    scope = scope_for(user.role, action)
     if scope is None:
         raise OutOfScope()
     directorate = None
@@ -591,18 +596,18 @@ def dashboard(
     )
 
 
-def selectable_regions(user: Any) -> list[Region]:
-    """The regions a user's dashboard may show."""
+def selectable_regions(user: Any, action: str = "reports.dashboard") -> list[Region]:
+    """The regions a user's dashboard (or the report ``action``) may show."""
     statement = select(Region).order_by(Region.code)
-    if scope_for(user.role, "reports.dashboard") is not Scope.ALL:
+    if scope_for(user.role, action) is not Scope.ALL:
         statement = statement.where(Region.id.in_(user_regions(user)))
     return list(db.session.scalars(statement))
 
 
-def selectable_directorates(user: Any) -> list[ServicePoint]:
+def selectable_directorates(user: Any, action: str = "reports.dashboard") -> list[ServicePoint]:
     statement = (
         select(ServicePoint).where(ServicePoint.kind == "directorate").order_by(ServicePoint.name)
     )
-    if scope_for(user.role, "reports.dashboard") is not Scope.ALL:
+    if scope_for(user.role, action) is not Scope.ALL:
         statement = statement.where(ServicePoint.region_id.in_(user_regions(user)))
     return list(db.session.scalars(statement))

@@ -38,7 +38,7 @@ from casework.core.time import local_today
 from casework.core.urls import french
 from casework.referrals.views import queue_filters
 from casework.reminders.views import list_filters as reminder_filters
-from casework.reports import charts, csvfile, exports, snapshots
+from casework.reports import charts, csvfile, exports, indicators, snapshots
 from casework.reports import operations as reports
 from casework.reports.forms import ConfirmExportForm, DashboardFilterForm
 
@@ -146,6 +146,7 @@ def caseload_csv():
         overdue=filters.overdue,
         region_id=filters.region_id,
         searched=bool(filters.query),
+        **({"indicator": filters.case_set} if filters.case_set else {}),
     )
     return csv_response(_dated("dossiers"), exports.CASELOAD_HEADERS, rows)
 
@@ -418,3 +419,111 @@ def person_file_page(case_id: int):
         labels=exports.LABELS,
         level_labels=LEVEL_LABELS,
     )
+
+
+# --- The action plan's indicators (issue 19) -------------------------------------------------
+
+
+def _indicators_from_request() -> tuple[DashboardFilterForm, indicators.Indicators | None, Any]:
+    """The filters and, when valid, the indicators (the current year by default); 403 for a
+    region out of reach."""
+    action = "reports.indicators"
+    everywhere = scope_for(current_user.role, action) is Scope.ALL
+    regions = reports.selectable_regions(current_user, action)
+    form = DashboardFilterForm(request.args)
+    form.fill_choices(regions, reports.selectable_directorates(current_user, action), everywhere)
+    if not form.validate():
+        form.date_errors()
+        return form, None, regions
+    today = local_today()
+    try:
+        period = reports.check_period(
+            form.start.data or today.replace(month=1, day=1), form.end.data or today
+        )
+        scope = reports.resolve_scope(
+            current_user,
+            _id_or_400(request.args.get("region")),
+            _id_or_400(request.args.get("directorate")),
+            action,
+        )
+    except reports.OutOfScope:
+        deny(action, target_type="indicators")
+    except reports.ReportError as error:
+        show_error(form, error, lambda message: form.form_errors.append(message))
+        return form, None, regions
+    form.start.data, form.end.data = period.start, period.end
+    if scope.region is not None and not everywhere:
+        form.region.data = str(scope.region.id)
+    exact = scope_for(current_user.role, action) is Scope.CASELOAD
+    board = indicators.compute(period.start, period.end, scope.region_ids, exact)
+    return form, board, regions
+
+
+@bp.get("/indicateurs")
+@requires("reports.indicators")
+def indicators_page():
+    form, board, regions = _indicators_from_request()
+    if board is None:
+        return render_template("reports/indicators.html", form=form, board=None), 400
+    audit.record(
+        current_user,
+        "indicators.viewed",
+        target_type="indicators",
+        region_ids=board.region_ids,
+        start=board.start.isoformat(),
+        end=board.end.isoformat(),
+    )
+    return render_template(
+        "reports/indicators.html",
+        form=form,
+        board=board,
+        regions=regions,
+        measures=indicators.MEASURES,
+        pilot_rows=indicators.pilot_rows(board, regions),
+        shown=indicators.shown,
+        drillable=indicators.drillable,
+        drill_url=_drill_url_builder(board),
+        pending=indicators.PENDING,
+        not_recorded=indicators.NOT_RECORDED,
+    )
+
+
+def _drill_url_builder(board: indicators.Indicators) -> Callable[..., str | None]:
+    """The caseload's address listing an indicator's cases (None for those who do not read
+    cases: an administrator's province view shows the figures only)."""
+    if scope_for(current_user.role, "cases.read") is None:
+        return lambda *_args, **_kwargs: None
+    build = list_url_builder()
+    only_region = board.region_ids[0] if board.region_ids and len(board.region_ids) == 1 else None
+
+    def url(key: str, region_id: int | None = None) -> str:
+        return build(
+            "cases.index",
+            indicateur=key,
+            du=board.start.isoformat(),
+            au=board.end.isoformat(),
+            region=region_id or only_region,
+        )
+
+    return url
+
+
+@bp.get("/indicateurs.csv")
+@requires("reports.indicators")
+def indicators_csv():
+    if not export_confirmed():
+        return _ask_for_password()
+    _form, board, regions = _indicators_from_request()
+    if board is None:
+        abort(400)
+    rows = indicators.csv_rows(board, regions)
+    exports.record_list_export(
+        current_user,
+        "export.indicators",
+        "indicators",
+        len(rows),
+        region_ids=board.region_ids,
+        start=board.start.isoformat(),
+        end=board.end.isoformat(),
+    )
+    return csv_response(_dated("indicateurs"), indicators.CSV_HEADERS, rows)

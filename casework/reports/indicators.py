@@ -1,0 +1,706 @@
+"""The action plan's indicators (issue 19, point 5): per region and period, each figure tied to
+the measure of the ministry's plan it reports on (``reference/plan-action-ovt-2020-2022.txt``,
+cited by line).
+
+Most indicators are a **case set**: a function ``(start, end) -> Select`` of the ids of the cases
+it counts in the period (local days, both included). One query per indicator counts them by
+region (GROUP BY), so the page's number of queries does not grow with the data; the same
+function, registered in ``cases.operations.CASE_SETS`` (``reports/listeners.py``), lists them in
+the caseload (the drill-down), so a figure and its list cannot disagree.
+
+Indicators that need the follow-up interviews and the referral outcomes (issue 19, points 1
+and 4, built elsewhere) are declared now, with their measure, and computed by a function that
+returns ``None`` until those tables exist (``case_sets.py``, second half): the page marks them
+« available with the follow-ups » and never shows a number for them. Filling one such function
+is all it takes to turn one on (``PENDING_FUNCTIONS`` lists them).
+
+No request, no flash.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from statistics import median
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, distinct, func, select, true
+from sqlalchemy.orm import aliased
+
+from casework.appointments.models import AirportReception
+from casework.cases.models import Case
+from casework.core.time import utc_to_local
+from casework.extensions import db
+from casework.reference.models import Region
+from casework.reports.case_sets import (  # noqa: F401  (the functions the indicators name)
+    DELAY_SETS,
+    airport_booked,
+    airport_booked_held,
+    arrival_to_first_appointment,
+    arrival_to_plan,
+    bounds,
+    destination_outside_cmm,
+    employed_6,
+    employed_12,
+    employed_in_field_6,
+    employed_in_field_12,
+    employment_followed_6,
+    employment_followed_12,
+    followed_at_6,
+    followed_at_12,
+    francisation_enrolled,
+    francisation_enrolled_in_person,
+    francisation_enrolled_online,
+    francisation_level_reached,
+    francisation_referred,
+    opened,
+    pilot_appointments,
+    pilot_interviews,
+    requalification_job_in_target_cnp,
+    requalification_referred,
+    requalification_training_finished,
+    requalification_training_started,
+    served,
+    settled_in_iles_de_la_madeleine,
+    settled_outside_cmm_6,
+    settled_outside_cmm_12,
+    since_arrival,
+)
+
+# Counts under this are shown as « < 5 » outside a user's own caseload (the analytics extract's
+# small-cell threshold, reports.analytics.SMALL_CELL).
+SMALL_COUNT = 5
+SUPPRESSED = "< 5"
+# The French words of the marks, also used in the CSV.
+PENDING = _l("available with the follow-ups")
+NOT_RECORDED = _l("not recorded")
+
+
+# --- The plan's measures, cited by line ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Measure:
+    key: str
+    code: str
+    title: Any
+    lines: str  # where the document says it: « l. 1884 »
+
+
+MEASURES = {
+    measure.key: measure
+    for measure in (
+        Measure(
+            "regionalisation",
+            "C",
+            _l("Decentralisation and regionalisation (general priority C)"),
+            "l. 1037",
+        ),
+        Measure(
+            "employment",
+            "A",
+            _l(
+                "Attraction, retention and development of the immigrant workforce (general priority A)"
+            ),
+            "l. 976",
+        ),
+        Measure(
+            "francisation",
+            "B.3",
+            _l("French courses for immigrants settled in the regions"),
+            "l. 1023",
+        ),
+        Measure(
+            "requalification",
+            _l("Box 8"),
+            _l("Requalification through Accompagnement Québec (MTESS)"),
+            "l. 647–660",
+        ),
+        Measure(
+            "pilot",
+            "4.5.2 · 7.6.3 · 13.1.2",
+            _l("Remote interpretation pilot in needs assessment interviews"),
+            "l. 1278, 1429, 1722",
+        ),
+        Measure(
+            "airport",
+            "15.4.1",
+            _l("Welcome at Montréal-Trudeau airport on arrival (and Box 2)"),
+            "l. 1884; l. 380–390",
+        ),
+        Measure(
+            "accompaniment",
+            "B.2",
+            _l("The tools to settle and integrate, through Accompagnement Québec"),
+            "l. 1019",
+        ),
+    )
+}
+
+
+# --- The indicators -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Indicator:
+    key: str
+    measure: str
+    label: Any
+    case_ids: Callable[[date, date], Select | None] | None = None
+    denominator: str | None = None  # another indicator's key: a rate is shown beside
+    note: Any = None
+    level: int = 0  # 1: a step under the row before (a funnel)
+
+
+INDICATORS: tuple[Indicator, ...] = (
+    # Regionalisation (priority C): waiting for the residence recorded by the follow-ups.
+    Indicator(
+        "followed_6",
+        "regionalisation",
+        _l("Persons followed at 6 months (residence recorded)"),
+        followed_at_6,
+    ),
+    Indicator(
+        "destination_outside_cmm",
+        "regionalisation",
+        _l("Destination at arrival outside the Montréal metropolitan community"),
+        destination_outside_cmm,
+        "followed_6",
+        level=1,
+    ),
+    Indicator(
+        "outside_cmm_6",
+        "regionalisation",
+        _l("Living outside the Montréal metropolitan community at 6 months"),
+        settled_outside_cmm_6,
+        "followed_6",
+        level=1,
+    ),
+    Indicator(
+        "followed_12",
+        "regionalisation",
+        _l("Persons followed at 12 months (residence recorded)"),
+        followed_at_12,
+    ),
+    Indicator(
+        "outside_cmm_12",
+        "regionalisation",
+        _l("Living outside the Montréal metropolitan community at 12 months"),
+        settled_outside_cmm_12,
+        "followed_12",
+        level=1,
+    ),
+    Indicator(
+        "iles_de_la_madeleine",
+        "regionalisation",
+        _l("Settled in Îles-de-la-Madeleine (counted apart from Gaspésie)"),
+        settled_in_iles_de_la_madeleine,
+    ),
+    # Employment (priority A).
+    Indicator(
+        "employment_followed_6",
+        "employment",
+        _l("Persons whose employment was recorded at 6 months"),
+        employment_followed_6,
+    ),
+    Indicator(
+        "employed_6",
+        "employment",
+        _l("In employment at 6 months"),
+        employed_6,
+        "employment_followed_6",
+        level=1,
+    ),
+    Indicator(
+        "employed_in_field_6",
+        "employment",
+        _l("In employment in their field at 6 months"),
+        employed_in_field_6,
+        "employment_followed_6",
+        level=1,
+    ),
+    Indicator(
+        "employment_gap",
+        "employment",
+        _l("Employment rate gap between immigrants and the whole population"),
+        None,
+        note=_l(
+            "Source outside casework: Statistics Canada, Labour Force Survey (to be entered with its year); not computed from the cases"
+        ),
+    ),
+    Indicator(
+        "employment_followed_12",
+        "employment",
+        _l("Persons whose employment was recorded at 12 months"),
+        employment_followed_12,
+    ),
+    Indicator(
+        "employed_12",
+        "employment",
+        _l("In employment at 12 months"),
+        employed_12,
+        "employment_followed_12",
+        level=1,
+    ),
+    Indicator(
+        "employed_in_field_12",
+        "employment",
+        _l("In employment in their field at 12 months"),
+        employed_in_field_12,
+        "employment_followed_12",
+        level=1,
+    ),
+    # Francisation (B.3).
+    Indicator(
+        "francisation_referred",
+        "francisation",
+        _l("Persons referred to Francisation Québec"),
+        francisation_referred,
+    ),
+    Indicator(
+        "francisation_enrolled",
+        "francisation",
+        _l("Enrolled in a French course"),
+        francisation_enrolled,
+        "francisation_referred",
+        level=1,
+    ),
+    Indicator(
+        "francisation_online",
+        "francisation",
+        _l("Enrolled online"),
+        francisation_enrolled_online,
+        "francisation_enrolled",
+        level=1,
+    ),
+    Indicator(
+        "francisation_in_person",
+        "francisation",
+        _l("Enrolled in person"),
+        francisation_enrolled_in_person,
+        "francisation_enrolled",
+        level=1,
+    ),
+    Indicator(
+        "francisation_level",
+        "francisation",
+        _l("Level reached on the Québec scale (1–12) recorded"),
+        francisation_level_reached,
+        "francisation_enrolled",
+        level=1,
+    ),
+    # Requalification (Encadré 8).
+    Indicator(
+        "requalification_referred",
+        "requalification",
+        _l("Persons referred to MTESS for requalification"),
+        requalification_referred,
+    ),
+    Indicator(
+        "requalification_started",
+        "requalification",
+        _l("Training started"),
+        requalification_training_started,
+        "requalification_referred",
+        level=1,
+    ),
+    Indicator(
+        "requalification_finished",
+        "requalification",
+        _l("Training finished"),
+        requalification_training_finished,
+        "requalification_referred",
+        level=1,
+    ),
+    Indicator(
+        "requalification_job",
+        "requalification",
+        _l("Job obtained in the target occupation (CNP)"),
+        requalification_job_in_target_cnp,
+        "requalification_referred",
+        level=1,
+    ),
+    # Remote interpretation pilot (4.5.2, 7.6.3, 13.1.2): by region in its own table as well.
+    Indicator(
+        "pilot_interviews",
+        "pilot",
+        _l("Persons with a needs assessment interview under the pilot"),
+        pilot_interviews,
+    ),
+    Indicator(
+        "pilot_appointments",
+        "pilot",
+        _l("Persons with an appointment held under the pilot"),
+        pilot_appointments,
+    ),
+    # Airport (15.4.1); the refugees in the airport team's care are counted apart (no case).
+    Indicator(
+        "airport_booked",
+        "airport",
+        _l("Persons welcomed who booked a first Accompagnement Québec appointment"),
+        airport_booked,
+    ),
+    Indicator(
+        "airport_booked_held",
+        "airport",
+        _l("Of whom the first appointment was held"),
+        airport_booked_held,
+        "airport_booked",
+        level=1,
+    ),
+    # Accompaniment (B.2).
+    Indicator("opened", "accompaniment", _l("Cases opened"), opened),
+    Indicator(
+        "served", "accompaniment", _l("Persons served (an appointment held in the period)"), served
+    ),
+)
+BY_KEY = {indicator.key: indicator for indicator in INDICATORS}
+
+# What the lead fills when the follow-ups land: indicator key → the function to write.
+PENDING_FUNCTIONS = {
+    indicator.key: indicator.case_ids.__name__
+    for indicator in INDICATORS
+    if getattr(indicator.case_ids, "awaiting_follow_ups", False)
+}
+
+
+def drillable(key: str) -> bool:
+    """Whether the indicator has a case set today (a link to its cases)."""
+    if key in DELAY_SETS:
+        return True
+    return key in BY_KEY and BY_KEY[key].case_ids is not None
+
+
+# --- Figures --------------------------------------------------------------------------------
+
+
+def shown(count: int | None, exact: bool) -> str:
+    """A count as the page and the CSV show it: « < 5 » under five unless ``exact``."""
+    if count is None:
+        return ""
+    if not exact and count < SMALL_COUNT:
+        return SUPPRESSED
+    return str(count)
+
+
+@dataclass
+class Figure:
+    indicator: Indicator
+    count: int | None  # None: waiting for the follow-ups
+    by_region: dict[int, int] = field(default_factory=dict)
+    denominator: int | None = None
+
+    @property
+    def pending(self) -> bool:
+        return self.count is None
+
+    def rate(self, exact: bool) -> float | None:
+        """The share of the denominator, in percent; hidden when either count is small."""
+        if self.count is None or not self.denominator:
+            return None
+        if not exact and (self.count < SMALL_COUNT or self.denominator < SMALL_COUNT):
+            return None
+        return round(100 * self.count / self.denominator, 1)
+
+
+@dataclass(frozen=True)
+class Delay:
+    key: str
+    label: Any
+    values: tuple[int, ...]
+
+    @property
+    def n(self) -> int:
+        return len(self.values)
+
+    @property
+    def median(self) -> float | None:
+        return round(median(self.values), 1) if self.values else None
+
+    @property
+    def p90(self) -> int | None:
+        if not self.values:
+            return None
+        ordered = sorted(self.values)
+        return ordered[math.ceil(0.9 * len(ordered)) - 1]
+
+    def shown_median(self, exact: bool) -> float | None:
+        """The median of fewer than five persons is not shown outside one's own caseload."""
+        return self.median if exact or self.n >= SMALL_COUNT else None
+
+
+DELAY_LABELS = {
+    "arrival_to_first_appointment": _l("From arrival to the first appointment held"),
+    "arrival_to_plan": _l("From arrival to the first finalised plan"),
+}
+
+
+@dataclass(frozen=True)
+class Reception:
+    """The refugees the airport team welcomed (Encadré 2): no case file, counted apart."""
+
+    welcomed: int
+    left_for_host_city: int
+
+
+@dataclass
+class Indicators:
+    start: date
+    end: date
+    region_ids: list[int] | None
+    exact: bool
+    figures: dict[str, Figure]
+    delays: list[Delay]
+    reception: Reception
+    pilot_regions: list[Region]
+
+    def figure(self, key: str) -> Figure:
+        return self.figures[key]
+
+    def of_measure(self, measure: str) -> list[Figure]:
+        return [f for f in self.figures.values() if f.indicator.measure == measure]
+
+    @property
+    def airport_welcomed(self) -> int:
+        """Persons welcomed at the airport and recorded: booked at the counter, or refugees
+        taken into the team's care."""
+        return self.figures["airport_booked"].count + self.reception.welcomed  # type: ignore[operator]
+
+
+def _in_regions(column: Any, region_ids: list[int] | None) -> Any:
+    return true() if region_ids is None else column.in_(region_ids)
+
+
+def count_by_region(case_ids: Select, region_ids: list[int] | None) -> dict[int, int]:
+    """The cases ``case_ids`` selects, by the region of the case: one query."""
+    rows = db.session.execute(
+        select(Case.region_id, func.count(distinct(Case.id)))
+        .where(Case.id.in_(case_ids), _in_regions(Case.region_id, region_ids))
+        .group_by(Case.region_id)
+    ).all()
+    return {region_id: n for region_id, n in rows}
+
+
+def delay_values(key: str, start: date, end: date, region_ids: list[int] | None) -> Delay:
+    """Days from arrival to the first appointment held, or to the first finalised plan, of the
+    cases whose first falls in the period: one query (the column of days is small)."""
+    first, in_period = DELAY_SETS[key](start, end)
+    rows = db.session.execute(
+        since_arrival(first, in_period).where(_in_regions(Case.region_id, region_ids))
+    ).all()
+    values = tuple(max(0, (utc_to_local(at).date() - arrival).days) for _case, arrival, at in rows)
+    return Delay(key, DELAY_LABELS[key], values)
+
+
+def reception(start: date, end: date, region_ids: list[int] | None) -> Reception:
+    """Refugees welcomed at the airport in the period, and those whose departure for their
+    host city was recorded in it, by their destination region: one query."""
+    low, high = bounds(start, end)
+    left = aliased(AirportReception)
+    welcomed = (
+        select(func.count(AirportReception.id))
+        .where(
+            AirportReception.welcomed_at >= low,
+            AirportReception.welcomed_at < high,
+            _in_regions(AirportReception.destination_region_id, region_ids),
+        )
+        .scalar_subquery()
+    )
+    departed = (
+        select(func.count(left.id))
+        .where(
+            left.left_at >= low,
+            left.left_at < high,
+            _in_regions(left.destination_region_id, region_ids),
+        )
+        .scalar_subquery()
+    )
+    row = db.session.execute(select(welcomed, departed)).one()
+    return Reception(int(row[0] or 0), int(row[1] or 0))
+
+
+def compute(
+    start: date, end: date, region_ids: list[int] | None, exact: bool = False
+) -> Indicators:
+    """Every indicator for the regions (None: the province) and period: one query per
+    indicator available today, whatever the number of cases."""
+    figures: dict[str, Figure] = {}
+    for indicator in INDICATORS:
+        statement = indicator.case_ids(start, end) if indicator.case_ids else None
+        if statement is None:
+            figures[indicator.key] = Figure(indicator, None)
+            continue
+        by_region = count_by_region(statement, region_ids)
+        figures[indicator.key] = Figure(indicator, sum(by_region.values()), by_region)
+    for figure in figures.values():
+        if figure.indicator.denominator and figure.count is not None:
+            figure.denominator = figures[figure.indicator.denominator].count
+    pilot_regions = list(
+        db.session.scalars(
+            select(Region)
+            .where(Region.interpretation_pilot.is_(True), _in_regions(Region.id, region_ids))
+            .order_by(Region.code)
+        )
+    )
+    return Indicators(
+        start=start,
+        end=end,
+        region_ids=region_ids,
+        exact=exact,
+        figures=figures,
+        delays=[delay_values(key, start, end, region_ids) for key in DELAY_SETS],
+        reception=reception(start, end, region_ids),
+        pilot_regions=pilot_regions,
+    )
+
+
+def pilot_rows(board: Indicators, regions: list[Region]) -> list[tuple[Region, int, int]]:
+    """The pilot by region: its regions in scope, and any other region with pilot interviews
+    (regions that left the pilot keep their history)."""
+    interviews = board.figure("pilot_interviews").by_region
+    held = board.figure("pilot_appointments").by_region
+    pilot_ids = {region.id for region in board.pilot_regions}
+    shown_ids = pilot_ids | set(interviews) | set(held)
+    return [
+        (region, interviews.get(region.id, 0), held.get(region.id, 0))
+        for region in regions
+        if region.id in shown_ids
+    ]
+
+
+# --- The page's tables as CSV -----------------------------------------------------------------
+
+CSV_HEADERS = (
+    _l("Measure"),
+    _l("Plan lines"),
+    _l("Indicator"),
+    _l("Region"),
+    _l("Count"),
+    _l("Rate (%)"),
+    _l("Median (days)"),
+    _l("90th percentile (days)"),
+    _l("Note"),
+)
+
+
+def csv_rows(board: Indicators, regions: list[Region]) -> list[tuple]:
+    """Every figure of the page, in the page's order, small counts as « < 5 » as on screen."""
+    exact = board.exact
+    scope = _l("Province") if board.region_ids is None else _l("Regions chosen")
+    rows: list[tuple] = []
+    for key in MEASURES:
+        measure = MEASURES[key]
+        if key == "airport":
+            rows.append(
+                (
+                    measure.code,
+                    measure.lines,
+                    _l("Persons welcomed at the airport (recorded)"),
+                    scope,
+                    shown(board.airport_welcomed, exact),
+                    None,
+                    None,
+                    None,
+                    None,
+                )
+            )
+            rows.append(
+                (
+                    measure.code,
+                    measure.lines,
+                    _l("Refugees welcomed into the airport team's care"),
+                    scope,
+                    shown(board.reception.welcomed, exact),
+                    None,
+                    None,
+                    None,
+                    _l("no case file"),
+                )
+            )
+            rows.append(
+                (
+                    measure.code,
+                    measure.lines,
+                    _l("Refugees accompanied until they left for their host city"),
+                    scope,
+                    shown(board.reception.left_for_host_city, exact),
+                    None,
+                    None,
+                    None,
+                    _l("no case file"),
+                )
+            )
+            rows.append(
+                (
+                    measure.code,
+                    measure.lines,
+                    _l("Persons informed at the airport without an appointment"),
+                    scope,
+                    NOT_RECORDED,
+                    None,
+                    None,
+                    None,
+                    None,
+                )
+            )
+        for figure in board.of_measure(key):
+            rows.append(
+                (
+                    measure.code,
+                    measure.lines,
+                    figure.indicator.label,
+                    scope,
+                    PENDING if figure.pending else shown(figure.count, exact),
+                    figure.rate(exact),
+                    None,
+                    None,
+                    figure.indicator.note,
+                )
+            )
+        if key == "accompaniment":
+            for delay in board.delays:
+                rows.append(
+                    (
+                        measure.code,
+                        measure.lines,
+                        delay.label,
+                        scope,
+                        shown(delay.n, exact),
+                        None,
+                        delay.shown_median(exact),
+                        delay.p90 if delay.shown_median(exact) is not None else None,
+                        None,
+                    )
+                )
+        if key == "pilot":
+            for region, interviews, held in pilot_rows(board, regions):
+                rows.append(
+                    (
+                        measure.code,
+                        measure.lines,
+                        BY_KEY["pilot_interviews"].label,
+                        region.label,
+                        shown(interviews, exact),
+                        None,
+                        None,
+                        None,
+                        None,
+                    )
+                )
+                rows.append(
+                    (
+                        measure.code,
+                        measure.lines,
+                        BY_KEY["pilot_appointments"].label,
+                        region.label,
+                        shown(held, exact),
+                        None,
+                        None,
+                        None,
+                        None,
+                    )
+                )
+    return rows

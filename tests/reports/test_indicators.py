@@ -1,0 +1,400 @@
+"""The action plan's indicators (issue 19, points 5 and 8): every indicator on a small
+hand-built set with known answers, the reader's scope, « < 5 », the CSV, the drill-down, and a
+query count that does not grow with the cases."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from casework.appointments.models import (
+    AirportBooking,
+    AirportReception,
+    Appointment,
+    AppointmentType,
+)
+from casework.assessments.models import Assessment
+from casework.cases.models import Case
+from casework.core.audit import AuditEvent
+from casework.core.time import local_to_utc, local_today
+from casework.extensions import db
+from casework.plans.models import Plan
+from casework.reference.models import Organisation, Region
+from casework.referrals.models import Referral, ReferralEvent
+from casework.reports import indicators
+from tests import helpers
+from tests.reports.test_exports import confirm, read_csv
+
+PAGE = "/rapports/indicateurs"
+CSV = "/rapports/indicateurs.csv"
+
+
+def days_ago(days: int, hour: int = 14) -> datetime:
+    """A UTC instant ``days`` local days ago, in the afternoon (Montréal)."""
+    day = local_today() - timedelta(days=days)
+    return local_to_utc(datetime(day.year, day.month, day.day, hour))
+
+
+def region_id(code: str) -> int:
+    return db.session.scalar(select(Region.id).where(Region.code == code))
+
+
+def appointment(case: Case, when: datetime, status: str = "done", **fields) -> Appointment:
+    kind = db.session.scalars(select(AppointmentType).order_by(AppointmentType.id)).first()
+    item = Appointment(
+        case_id=case.id,
+        agent_id=case.agent_id,
+        region_id=case.region_id,
+        service_point_id=case.service_point_id,
+        type_id=kind.id,
+        mode="in_person",
+        starts_at=when,
+        ends_at=when + timedelta(hours=1),
+        status=status,
+        channel=fields.pop("channel", "agent"),
+        booked_by_id=fields.pop("booked_by_id", case.agent_id),
+        **fields,
+    )
+    db.session.add(item)
+    db.session.flush()
+    return item
+
+
+def referral(case: Case, organisation: str, steps, kind: str = "service") -> None:
+    org = db.session.scalar(select(Organisation).where(Organisation.code == organisation))
+    item = Referral(
+        case_id=case.id,
+        organisation_id=org.id,
+        agent_id=case.agent_id,
+        region_id=case.region_id,
+        status=steps[-1][2],
+        purpose="Orientation",
+        kind=kind,
+    )
+    for days, frm, to in steps:
+        item.events.append(ReferralEvent(occurred_at=days_ago(days), from_status=frm, to_status=to))
+    db.session.add(item)
+
+
+def airport_booking(case: Case, airport_user: int, booked_days_ago: int, status: str) -> None:
+    held = appointment(
+        case, days_ago(booked_days_ago - 2), status, channel="airport", booked_by_id=airport_user
+    )
+    db.session.add(
+        AirportBooking(
+            appointment_id=held.id,
+            booked_by_id=airport_user,
+            booked_at=days_ago(booked_days_ago),
+            given_names="X",
+            family_name="Y",
+            flight_type="international",
+            arrival_date=local_today() - timedelta(days=booked_days_ago),
+            immigration_category="economic",
+            destination_region_id=case.region_id,
+            contact="x@example.org",
+        )
+    )
+
+
+def reception(airport_user: int, region: str, welcomed: int, left: int | None) -> None:
+    db.session.add(
+        AirportReception(
+            given_names="R",
+            family_name="S",
+            immigration_category="gar",
+            arrival_date=local_today() - timedelta(days=welcomed),
+            destination_region_id=region_id(region),
+            host_city="Trois-Rivières",
+            welcomed_by_id=airport_user,
+            welcomed_at=days_ago(welcomed),
+            left_at=days_ago(left) if left is not None else None,
+        )
+    )
+
+
+def build_cases(agent_id: int, airport_id: int, other_agent_id: int) -> dict[str, int]:
+    """Region 04 (Mauricie, in the pilot), five cases; region 06, one.
+
+    1. arrived 30 days ago, first appointment held 20 days ago (10 days), plan finalised 10 days
+       ago (20 days after arrival), referred to Francisation Québec 9 days ago, needs interview
+       under the pilot 20 days ago;
+    2. arrived 40 days ago, appointment held 10 days ago under the pilot (30 days), referred to
+       MTESS for requalification 5 days ago (sent without review), plus a plain MTESS referral;
+    3. airport booking 15 days ago, its appointment still booked;
+    4. nothing in the period: a francisation referral 100 days ago, an appointment held 90
+       days ago (before the period);
+    5. arrived 10 days ago, airport booking 5 days ago, its appointment held 3 days ago (7).
+    Region 06: one case with an appointment held and a francisation referral.
+    Receptions: two for 04 in the period (one left 1 day ago), one for 06.
+    """
+    made = {}
+    for number in range(1, 6):
+        made[f"case{number}"] = helpers.create_case(agent_id).id
+    made["other"] = helpers.create_case(other_agent_id).id
+    case = {key: db.session.get(Case, ident) for key, ident in made.items()}
+    today = local_today()
+    case["case1"].person.arrival_date = today - timedelta(days=30)
+    appointment(case["case1"], days_ago(20))
+    db.session.add(Plan(case_id=made["case1"], number=1, status="final", finalised_at=days_ago(10)))
+    referral(
+        case["case1"], "francisation_quebec", [(9, "draft", "submitted"), (8, "approved", "sent")]
+    )
+    db.session.add(
+        Assessment(
+            case_id=made["case1"],
+            number=1,
+            status="completed",
+            interview_date=today - timedelta(days=20),
+            interpretation_pilot=True,
+        )
+    )
+    case["case2"].person.arrival_date = today - timedelta(days=40)
+    appointment(case["case2"], days_ago(10), interpretation_pilot=True)
+    referral(case["case2"], "mtess", [(5, "draft", "sent")], kind="requalification")
+    referral(case["case2"], "mtess", [(4, "draft", "sent")])
+    airport_booking(case["case3"], airport_id, 15, "booked")
+    referral(case["case4"], "francisation_quebec", [(100, "draft", "submitted")])
+    appointment(case["case4"], days_ago(90))
+    case["case5"].person.arrival_date = today - timedelta(days=10)
+    airport_booking(case["case5"], airport_id, 5, "done")
+    case["case5"].status = "active"
+    case["other"].person.arrival_date = today - timedelta(days=12)
+    appointment(case["other"], days_ago(2))
+    referral(case["other"], "francisation_quebec", [(2, "draft", "submitted")])
+    reception(airport_id, "04", 6, 1)
+    reception(airport_id, "04", 3, None)
+    reception(airport_id, "06", 3, 2)
+    db.session.commit()
+    return made
+
+
+@pytest.fixture
+def data(app, make_user):
+    agent = make_user(role="agent", region="04")
+    other = make_user(role="agent", region="06")
+    airport = make_user(role="airport", region="06")
+    with app.app_context():
+        made = build_cases(agent.id, airport.id, other.id)
+    return made
+
+
+def period() -> tuple[date, date]:
+    today = local_today()
+    return today - timedelta(days=60), today
+
+
+def query(extra: str = "") -> str:
+    start, end = period()
+    return f"?start={start.isoformat()}&end={end.isoformat()}{extra}"
+
+
+EXPECTED_04 = {
+    "opened": 5,
+    "served": 3,  # cases 1, 2, 5 (case 4's appointment is before the period)
+    "francisation_referred": 1,
+    "requalification_referred": 1,  # the plain MTESS referral is not a requalification
+    "pilot_interviews": 1,
+    "pilot_appointments": 1,
+    "airport_booked": 2,
+    "airport_booked_held": 1,
+}
+
+
+def test_every_indicator_on_a_hand_built_set(app, data):
+    with app.app_context():
+        board = indicators.compute(*period(), [region_id("04")], exact=True)
+        for key, expected in EXPECTED_04.items():
+            assert board.figure(key).count == expected, key
+        delays = {delay.key: delay for delay in board.delays}
+        assert sorted(delays["arrival_to_first_appointment"].values) == [7, 10, 30]
+        assert delays["arrival_to_first_appointment"].median == 10
+        assert delays["arrival_to_plan"].values == (20,)
+        assert board.reception == indicators.Reception(welcomed=2, left_for_host_city=1)
+        assert board.airport_welcomed == 4
+        assert board.figure("airport_booked_held").rate(exact=True) == 50.0
+        assert [r.code for r in board.pilot_regions] == ["04"]
+        # The province: region 06's case, referral and reception added.
+        province = indicators.compute(*period(), None, exact=True)
+        assert province.figure("opened").count == 6
+        assert province.figure("served").count == 4
+        assert province.figure("francisation_referred").count == 2
+        assert province.figure("served").by_region == {region_id("04"): 3, region_id("06"): 1}
+        assert province.reception.welcomed == 3
+
+
+def test_indicators_waiting_for_follow_ups_have_no_number(app, data):
+    with app.app_context():
+        board = indicators.compute(*period(), None, exact=True)
+    waiting = {key for key, figure in board.figures.items() if figure.pending}
+    assert set(indicators.PENDING_FUNCTIONS) <= waiting
+    assert {
+        "outside_cmm_6",
+        "employed_in_field_12",
+        "francisation_enrolled",
+        "requalification_job",
+        "employment_gap",
+    } <= waiting
+    assert all(board.figure(key).rate(True) is None for key in waiting)
+
+
+def test_supervisor_sees_the_page_with_small_counts_suppressed(app, client, login, data):
+    login(role="supervisor", region="04")
+    page = client.get(PAGE + query())
+    assert page.status_code == 200
+    text = page.text
+    assert "&lt; 5" in text
+    # Five cases opened: shown; three persons served: « < 5 », linked to the list.
+    opened = re.search(
+        r"Dossiers ouverts</th>\s*<td class=\"numeric\"><a href=\"([^\"]+)\">5</a>", text
+    )
+    assert opened, "five cases opened, shown exactly"
+    assert re.search(r"moins d’un rendez-vous|Personnes servies", text)
+    assert "disponible avec les suivis" in text
+    assert "non consigné" in text
+    assert "l. 1884" in text and "l. 1019" in text and "l. 1023" in text
+    assert "l. 1278, 1429, 1722" in text and "l. 647–660" in text
+    assert re.search(r"\b3\b</a>", text) is None  # no count under five escapes as a number
+    with app.app_context():
+        audit = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "indicators.viewed")
+        ).all()
+    assert audit
+
+
+def listed(client, href: str) -> set[str]:
+    page = client.get(href.replace("&amp;", "&")).text
+    return set(re.findall(r'href="/dossiers/(\d+)"', page))
+
+
+def test_each_figure_lists_the_cases_it_counts(app, client, login, data):
+    login(role="supervisor", region="04")
+    text = client.get(PAGE + query()).text
+    links = re.findall(r'<a href="(/dossiers/\?indicateur=([a-z_0-9]+)[^"]*)">([^<]+)</a>', text)
+    keys = {key for _href, key, _value in links}
+    assert set(EXPECTED_04) | {"arrival_to_first_appointment", "arrival_to_plan"} <= keys
+    ours = {str(data[f"case{n}"]) for n in range(1, 6)}
+    expected = {**EXPECTED_04, "arrival_to_first_appointment": 3, "arrival_to_plan": 1}
+    for href, key, value in links:
+        shown = listed(client, href)
+        if key in expected and "region=" in href and f"region={_region(app, '17')}" not in href:
+            assert len(shown) == expected[key], (key, shown)
+        assert value == ("&lt; 5" if len(shown) < 5 else str(len(shown)))
+        assert shown <= ours, key  # never region 06's case
+    # A case set is kept in the list's pagination and in its CSV export.
+    first = links[0][0].replace("&amp;", "&")
+    page = client.get(first).text
+    assert "indicateur" in page and "Dossiers comptés par l’indicateur" in page
+
+
+def _region(app, code: str) -> int:
+    with app.app_context():
+        return region_id(code)
+
+
+def test_drill_down_count_equals_the_list(app, client, login, data):
+    """The case set behind a figure and the caseload it opens are one function."""
+    login(role="supervisor", region="04")
+    start, end = period()
+    with app.app_context():
+        board = indicators.compute(start, end, [region_id("04"), region_id("17")], exact=True)
+    for key in ("opened", "served", "airport_booked", "arrival_to_first_appointment"):
+        count = (
+            board.figure(key).count
+            if key in board.figures
+            else next(d.n for d in board.delays if d.key == key)
+        )
+        href = f"/dossiers/?indicateur={key}&du={start}&au={end}"
+        assert len(listed(client, href)) == count, key
+    # A forged or unknown case set lists nothing, never everything.
+    assert listed(client, f"/dossiers/?indicateur=nope&du={start}&au={end}") == set()
+    assert listed(client, "/dossiers/?indicateur=opened") == set()
+
+
+def test_another_regions_supervisor_sees_none_of_these_cases(app, client, login, data):
+    login(role="supervisor", region="06")
+    start, end = period()
+    with app.app_context():
+        ours = region_id("04")
+    assert client.get(PAGE + query(f"&region={ours}")).status_code == 403
+    text = client.get(PAGE + query()).text
+    assert "Mauricie" not in text.split("</form>")[1]
+    for key in ("opened", "served", "pilot_interviews", "airport_booked"):
+        shown = listed(client, f"/dossiers/?indicateur={key}&du={start}&au={end}")
+        assert shown <= {str(data["other"])}, key
+    assert listed(client, f"/dossiers/?indicateur=opened&du={start}&au={end}") == {
+        str(data["other"])
+    }
+
+
+def test_agents_and_partners_have_no_indicators_page(client, login):
+    login(role="agent", region="04")
+    assert client.get(PAGE).status_code == 403
+
+
+def test_administrator_sees_the_province_without_case_links(app, client, login, data):
+    login(role="admin")
+    text = client.get(PAGE + query()).text
+    assert "Province (toutes les régions)" in text
+    assert "/dossiers/?indicateur" not in text  # administrators do not read case files
+    assert re.search(r"Dossiers ouverts</th>\s*<td class=\"numeric\">6</td>", text)
+
+
+def test_default_period_is_the_current_year(client, login):
+    login(role="advisor", region="04")
+    text = client.get(PAGE).text
+    assert local_today().replace(month=1, day=1).isoformat() in text
+
+
+def test_csv_is_audited_and_keeps_small_counts_suppressed(app, client, login, data):
+    user = login(role="supervisor", region="04")
+    path = CSV + query()
+    assert confirm(client, path).status_code == 302
+    response = client.get(path)
+    assert response.status_code == 200
+    rows = read_csv(response)
+    assert rows[0][:5] == ["Mesure", "Lignes du plan", "Indicateur", "Région", "Nombre"]
+    by_label = {row[2]: row for row in rows[1:]}
+    assert by_label["Dossiers ouverts"][4] == "5"
+    assert by_label["Personnes servies (un rendez-vous tenu dans la période)"][4] == "< 5"
+    assert by_label["Inscrites à un cours de français"][4] == "disponible avec les suivis"
+    assert any(row[4] == "non consigné" for row in rows)
+    values = [row[4] for row in rows[1:]]
+    assert not any(value.isdigit() and int(value) < 5 for value in values)
+    with app.app_context():
+        events = db.session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.action == "export.indicators", AuditEvent.actor_id == user.id
+            )
+        ).all()
+    assert len(events) == 1 and events[0].details["rows"] == len(rows) - 1
+
+
+def test_query_count_does_not_grow_with_the_cases(app, client, login, make_user, count_queries):
+    agent = make_user(role="agent", region="04")
+    airport = make_user(role="airport", region="06")
+    other = make_user(role="agent", region="06")
+    login(role="supervisor", region="04")
+    with app.app_context():
+        build_cases(agent.id, airport.id, other.id)
+    client.get(PAGE + query())
+    with count_queries() as small:
+        assert client.get(PAGE + query()).status_code == 200
+    with app.app_context():
+        for _ in range(3):
+            build_cases(agent.id, airport.id, other.id)
+    with count_queries() as large:
+        assert client.get(PAGE + query()).status_code == 200
+    assert large.count == small.count
+    assert small.count < 45
+
+
+def test_a_case_set_waiting_for_follow_ups_lists_no_case(app, client, login, data):
+    """The drill-down of an indicator whose function still returns None is empty, not all."""
+    login(role="supervisor", region="04")
+    start, end = period()
+    assert "francisation_enrolled" in indicators.PENDING_FUNCTIONS
+    href = f"/dossiers/?indicateur=francisation_enrolled&du={start}&au={end}"
+    assert listed(client, href) == set()
