@@ -13,7 +13,9 @@ from casework.appointments.events import (
     AppointmentCancelled,
     AppointmentOutcomeRecorded,
     AppointmentRescheduled,
+    PhoneMarkedLandline,
 )
+from casework.auth.models import User
 from casework.cases.events import CasesAnonymised, CaseStatusChanged, ConsentWithdrawn
 from casework.cases.models import Case
 from casework.cases.sections import CASE_PAGE_SECTIONS, CaseSection
@@ -37,6 +39,14 @@ def moved(event: AppointmentRescheduled) -> None:
 @listens_to(AppointmentCancelled)
 def cancelled(event: AppointmentCancelled) -> None:
     operations.queue_for_appointment(event.appointment_id, "cancellation")
+
+
+@listens_to(PhoneMarkedLandline)
+def landline(event: PhoneMarkedLandline) -> None:
+    """The landline flag given at the airport counter, as the agent would set it."""
+    case = db.session.get(Case, event.case_id)
+    actor = db.session.get(User, event.actor_id)
+    operations.update_settings(actor, case, True, operations.time_zone_of(case.id))
 
 
 @listens_to(AppointmentOutcomeRecorded)
