@@ -16,6 +16,8 @@ from casework.appointments.events import (
     PhoneMarkedLandline,
 )
 from casework.auth.models import User
+from casework.appointments.lines import APPOINTMENT_LINES, AppointmentLine
+from casework.appointments.models import Appointment
 from casework.cases.events import CasesAnonymised, CaseStatusChanged, ConsentWithdrawn
 from casework.cases.models import Case
 from casework.cases.sections import CASE_PAGE_SECTIONS, CaseSection
@@ -84,6 +86,21 @@ def anonymise(event: CasesAnonymised) -> dict[str, int]:
     return operations.anonymise_cases(event.case_ids)
 
 
+def appointment_line(appointment: Appointment) -> dict[str, Any] | None:
+    """The appointment's « Person reached? » line: the latest message of each channel."""
+    latest = operations.latest_of_appointment(appointment.id)
+    if not latest:
+        return None
+    return {
+        "latest_messages": latest,
+        "reached": operations.reached(latest),
+        "message_labels": operations.STATUS_LABELS,
+        "message_kinds": operations.KIND_LABELS,
+        "message_channels": operations.CHANNEL_LABELS,
+        "message_reasons": operations.REASONS,
+    }
+
+
 def case_section(case: Case) -> dict[str, Any]:
     messages = operations.of_case(case)
     return {
@@ -99,6 +116,9 @@ def case_section(case: Case) -> dict[str, Any]:
     }
 
 
+APPOINTMENT_LINES.add(
+    AppointmentLine("messages", "messages/_appointment_line.html", appointment_line)
+)
 CASE_PAGE_SECTIONS.add(
     CaseSection("messages", "messages/_case_section.html", case_section, slot="timeline", order=50)
 )
