@@ -15,9 +15,9 @@ from casework.appointments.events import (
     AppointmentRescheduled,
     PhoneMarkedLandline,
 )
-from casework.auth.models import User
 from casework.appointments.lines import APPOINTMENT_LINES, AppointmentLine
 from casework.appointments.models import Appointment
+from casework.auth.models import User
 from casework.cases.events import CasesAnonymised, CaseStatusChanged, ConsentWithdrawn
 from casework.cases.models import Case
 from casework.cases.sections import CASE_PAGE_SECTIONS, CaseSection

@@ -171,8 +171,7 @@ def _schedule_kept(case, plan: Plan, form):
         conflicts.note(
             ngettext(
                 "%(num)d action removed meanwhile, with what you had typed for it: %(labels)s.",
-                "%(num)d actions removed meanwhile, with what you had typed for them: "
-                "%(labels)s.",
+                "%(num)d actions removed meanwhile, with what you had typed for them: %(labels)s.",
                 len(removed),
                 labels=", ".join(f"« {label} »" for label in labels if label) or "—",
             )

@@ -3,6 +3,7 @@ the reminder) by SMS through the person-message outbox; without it, no SMS (issu
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from casework.appointments.models import AirportBooking
@@ -20,6 +21,9 @@ from tests.appointments.test_airport import (  # noqa: F401
     intake,
     search,
 )
+
+# An agent with free slots (``agent``) and the counter signed in (``counter``), in every test.
+pytestmark = pytest.mark.usefixtures("agent", "counter")
 
 
 def _booked(app, client, **overrides) -> int:
@@ -40,7 +44,7 @@ def _messages(case_id: int) -> list[PersonMessage]:
 
 
 def test_an_airport_booking_with_sms_consent_texts_one_confirmation(
-    app, client, agent, counter, gateway, fake_gateway
+    app, client, gateway, fake_gateway
 ):
     case_id = _booked(app, client, phone="(514) 555-0123", sms_consent="y")
     with app.app_context():
@@ -71,21 +75,22 @@ def test_an_airport_booking_with_sms_consent_texts_one_confirmation(
         assert db.session.get(PersonMessage, confirmation.id).status == "sent"
 
 
-def test_an_airport_booking_without_sms_consent_texts_nothing(
-    app, client, agent, counter, gateway, fake_gateway
-):
+def test_an_airport_booking_without_sms_consent_texts_nothing(app, client, gateway, fake_gateway):
     case_id = _booked(app, client, phone="514 555-0123")
     with app.app_context():
         assert [m for m in _messages(case_id) if m.channel == "sms"] == []
-        assert db.session.scalars(
-            select(Consent).where(Consent.case_id == case_id, Consent.purpose == "contact_sms")
-        ).all() == []
+        assert (
+            db.session.scalars(
+                select(Consent).where(Consent.case_id == case_id, Consent.purpose == "contact_sms")
+            ).all()
+            == []
+        )
         for message in _messages(case_id):
             send_messages(now=message.next_attempt_at, gateway=gateway)
         assert fake_gateway.requests == []
 
 
-def test_a_landline_is_recorded_and_refuses_the_sms_consent(app, client, agent, counter):
+def test_a_landline_is_recorded_and_refuses_the_sms_consent(app, client):
     data = intake(app, phone="514 555-0123", sms_consent="y", phone_is_landline="y")
     refused = search(client, data)
     assert refused.status_code == 400
@@ -95,7 +100,7 @@ def test_a_landline_is_recorded_and_refuses_the_sms_consent(app, client, agent, 
         assert db.session.get(ContactSettings, case_id).phone_is_landline is True
 
 
-def test_sms_consent_needs_a_valid_mobile_number(app, client, agent, counter):
+def test_sms_consent_needs_a_valid_mobile_number(app, client):
     no_phone = search(client, intake(app, phone=None, email="a@exemple.ca", sms_consent="y"))
     assert no_phone.status_code == 400
     assert "Pour envoyer des SMS, entrez le numéro de cellulaire" in no_phone.text

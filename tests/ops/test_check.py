@@ -178,6 +178,8 @@ def test_the_sms_gateway_is_checked(instance, tmp_path):
     assert list((tmp_path / "sms").iterdir()) == []  # the probe leaves nothing behind
     blocked = tmp_path / "a-file"
     blocked.write_text("not a folder")
-    refused = run(instance, "check", CASEWORK_SMS_DRIVER="file", CASEWORK_SMS_DIR=str(blocked / "sms"))
+    refused = run(
+        instance, "check", CASEWORK_SMS_DRIVER="file", CASEWORK_SMS_DIR=str(blocked / "sms")
+    )
     assert refused.returncode == 1 and lines(refused)["passerelle SMS"] == "ÉCHEC"
     assert "non accessible en écriture" in refused.stdout
