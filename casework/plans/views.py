@@ -150,6 +150,9 @@ def _schedule_kept(case, plan: Plan, form):
     if not plan.is_draft:
         abort(409)
     saved = schedule_form(plan)
+    if {f.name for f in saved} != {f.name for f in form}:
+        # The actions changed during this very request: the posted values, on today's rows.
+        form = schedule_form(plan, formdata=request.form)
     current = {action.id: action for action in plan.actions}
     loaded = _posted_action_ids()
     added = [current[i] for i in current if loaded is not None and i not in loaded]
