@@ -221,6 +221,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["choice_groups"] = choice_groups
     app.jinja_env.globals["original_of"] = conflicts.original_of
     app.jinja_env.globals["changes_meanwhile"] = conflicts.changes_meanwhile
+    app.jinja_env.globals["notes_meanwhile"] = conflicts.notes_meanwhile
 
     @app.context_processor
     def shell_context() -> dict[str, Any]:

@@ -34,3 +34,11 @@ class AppointmentOutcomeRecorded(Event):
     case_id: int
     appointment_id: int
     outcome: str
+
+
+@dataclass(frozen=True)
+class PhoneMarkedLandline(Event):
+    """The airport counter was told the person's phone is a landline (never to be texted)."""
+
+    case_id: int
+    actor_id: int

@@ -97,6 +97,10 @@ class AirportForm(BaseForm):
     phone = phone_field()
     email = email_field()
     contact_consent = BooleanField(_l("The person agrees to be contacted by the service"))
+    sms_consent = BooleanField(
+        _l("The person agrees to receive the confirmation and the reminder by SMS at this number")
+    )
+    phone_is_landline = BooleanField(_l("The phone number is a landline: never send it an SMS"))
     mode = SelectField(_l("Mode"), default="in_person", validate_choice=False)
     service_point_id = SelectField(_l("Service point"), coerce=parse_id, validate_choice=False)
     duplicates_checked = BooleanField(
@@ -174,6 +178,8 @@ class AirportForm(BaseForm):
             contact_consent=bool(self.contact_consent.data),
             host_city=self.host_city.data,
             duplicates_checked=bool(self.duplicates_checked.data),
+            sms_consent=bool(self.sms_consent.data),
+            phone_is_landline=bool(self.phone_is_landline.data),
         )
 
 

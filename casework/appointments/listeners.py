@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from casework.appointments import operations
+from casework.appointments.lines import rendered_lines
 from casework.appointments.seed import load_appointment_types
 from casework.auth.models import User
 from casework.cases.events import CasesAnonymised, CaseTransferred
@@ -37,7 +38,8 @@ def anonymise(event: CasesAnonymised) -> dict[str, int]:
 
 def case_glance(case: Case) -> dict[str, Any]:
     """The case page's « next appointment » card."""
-    return {"next_appointment": operations.next_appointment(case.id)}
+    next_appointment = operations.next_appointment(case.id)
+    return {"next_appointment": next_appointment, "lines": rendered_lines(next_appointment)}
 
 
 def timeline_entries(case: Case, now: datetime) -> list[TimelineEntry]:

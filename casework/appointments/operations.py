@@ -23,6 +23,7 @@ from casework.appointments.events import (
     AppointmentCancelled,
     AppointmentOutcomeRecorded,
     AppointmentRescheduled,
+    PhoneMarkedLandline,
 )
 from casework.appointments.models import (
     AirportBooking,
@@ -48,6 +49,7 @@ from casework.cases.retention import run
 from casework.core import audit
 from casework.core.domain import Checks, Conflict, DomainError, StaleEdit
 from casework.core.events import emit
+from casework.core.formats import PHONE_MESSAGE, normal_phone
 from casework.core.roles import Role
 from casework.core.time import local_today, utcnow
 from casework.extensions import db
@@ -263,6 +265,10 @@ class AirportIntake:
     contact_consent: bool
     host_city: str | None = None
     duplicates_checked: bool = False
+    # The person agrees to receive the confirmation and the reminder by SMS at ``phone``.
+    sms_consent: bool = False
+    # The agent's « landline » flag (messages' contact settings): a landline is never texted.
+    phone_is_landline: bool = False
 
     @property
     def refugee_host_city(self) -> str | None:
@@ -326,8 +332,39 @@ def validate_intake(intake: AirportIntake, today: date | None = None) -> Region:
         _l("Without the person's consent to be contacted, no appointment can be booked."),
         "contact_consent",
     )
+    _validate_sms(checks, intake)
     checks.done()
     return region
+
+
+def _validate_sms(checks: Checks, intake: AirportIntake) -> None:
+    """SMS needs a mobile number: one given, valid, without an extension, not a landline."""
+    if not intake.sms_consent:
+        return
+    if not checks.require(
+        bool(intake.phone),
+        _l("To send SMS, enter the person's mobile number, for example 514 555-0123."),
+        "phone",
+    ):
+        return
+    try:
+        number = normal_phone(intake.phone or "")
+    except ValueError:
+        checks.require(False, PHONE_MESSAGE, "phone")
+        return
+    checks.require(
+        ";ext=" not in number,
+        _l("A number with an extension cannot receive SMS: enter the person's mobile number."),
+        "phone",
+    )
+    checks.require(
+        not intake.phone_is_landline,
+        _l(
+            "A landline cannot receive SMS: uncheck « landline » if the number is a mobile, "
+            "or uncheck the SMS consent."
+        ),
+        "sms_consent",
+    )
 
 
 def _validate_arrival(checks: Checks, arrival: date | None, today: date) -> None:
@@ -399,6 +436,8 @@ def book_from_airport(
     db.session.add(appointment)
     _claim(appointment, query)
     _record_contact_consent(actor, case, intake)
+    if intake.phone and intake.phone_is_landline:
+        emit(PhoneMarkedLandline(case_id=case.id, actor_id=actor.id))
     booking = _booking_snapshot(actor, intake, appointment, duplicates)
     db.session.add(booking)
     db.session.flush()
@@ -421,6 +460,8 @@ def _record_contact_consent(actor: Any, case: Case, intake: AirportIntake) -> No
         record_consent(actor, case, "contact_phone", today, "verbal")
     if intake.email:
         record_consent(actor, case, "contact_email", today, "verbal")
+    if intake.phone and intake.sms_consent:
+        record_consent(actor, case, "contact_sms", today, "verbal")
 
 
 def _booking_snapshot(

@@ -27,6 +27,7 @@ from casework.appointments.forms import (
     TypeForm,
     WindowForm,
 )
+from casework.appointments.lines import rendered_lines
 from casework.appointments.models import (
     AirportBooking,
     AirportReception,
@@ -366,6 +367,7 @@ def show(appointment_id: int):
         started=appointment.starts_at <= utcnow(),
         next_slots=_after_no_show(appointment),
         rebook_form=ConfirmForm(),
+        lines=rendered_lines(appointment),
         **_labels(),
     )
 

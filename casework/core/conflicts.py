@@ -25,6 +25,7 @@ from casework.core.formats import shown_phone
 ORIGINAL = "_original"
 _BASE = "casework_conflict_base"
 _CHANGES = "casework_conflict_changes"
+_NOTES = "casework_conflict_notes"
 NOT_COMPARED = {"csrf_token", "version", "submit", "duplicates_reviewed"}
 
 
@@ -104,6 +105,16 @@ def merged_page(form: Any, page: Callable[[], Any], current: Any) -> Any:
     response = page()
     body = response[0] if isinstance(response, tuple) else response
     return body, 409
+
+
+def note(message: str) -> None:
+    """A change meanwhile that is no field of the form (rows added to or removed from a
+    table, say): the panel of the merged page states it above the fields' changes."""
+    g.setdefault(_NOTES, []).append(message)
+
+
+def notes_meanwhile() -> list[str]:
+    return list(g.get(_NOTES, [])) if g.get("casework_conflicted") else []
 
 
 def changes_meanwhile() -> list[Change] | None:

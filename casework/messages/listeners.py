@@ -13,7 +13,11 @@ from casework.appointments.events import (
     AppointmentCancelled,
     AppointmentOutcomeRecorded,
     AppointmentRescheduled,
+    PhoneMarkedLandline,
 )
+from casework.appointments.lines import APPOINTMENT_LINES, AppointmentLine
+from casework.appointments.models import Appointment
+from casework.auth.models import User
 from casework.cases.events import CasesAnonymised, CaseStatusChanged, ConsentWithdrawn
 from casework.cases.models import Case
 from casework.cases.sections import CASE_PAGE_SECTIONS, CaseSection
@@ -37,6 +41,14 @@ def moved(event: AppointmentRescheduled) -> None:
 @listens_to(AppointmentCancelled)
 def cancelled(event: AppointmentCancelled) -> None:
     operations.queue_for_appointment(event.appointment_id, "cancellation")
+
+
+@listens_to(PhoneMarkedLandline)
+def landline(event: PhoneMarkedLandline) -> None:
+    """The landline flag given at the airport counter, as the agent would set it."""
+    case = db.session.get(Case, event.case_id)
+    actor = db.session.get(User, event.actor_id)
+    operations.update_settings(actor, case, True, operations.time_zone_of(case.id))
 
 
 @listens_to(AppointmentOutcomeRecorded)
@@ -74,6 +86,21 @@ def anonymise(event: CasesAnonymised) -> dict[str, int]:
     return operations.anonymise_cases(event.case_ids)
 
 
+def appointment_line(appointment: Appointment) -> dict[str, Any] | None:
+    """The appointment's « Person reached? » line: the latest message of each channel."""
+    latest = operations.latest_of_appointment(appointment.id)
+    if not latest:
+        return None
+    return {
+        "latest_messages": latest,
+        "reached": operations.reached(latest),
+        "message_labels": operations.STATUS_LABELS,
+        "message_kinds": operations.KIND_LABELS,
+        "message_channels": operations.CHANNEL_LABELS,
+        "message_reasons": operations.REASONS,
+    }
+
+
 def case_section(case: Case) -> dict[str, Any]:
     messages = operations.of_case(case)
     return {
@@ -89,6 +116,9 @@ def case_section(case: Case) -> dict[str, Any]:
     }
 
 
+APPOINTMENT_LINES.add(
+    AppointmentLine("messages", "messages/_appointment_line.html", appointment_line)
+)
 CASE_PAGE_SECTIONS.add(
     CaseSection("messages", "messages/_case_section.html", case_section, slot="timeline", order=50)
 )

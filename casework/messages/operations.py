@@ -425,6 +425,33 @@ def withdrawals(case: Case) -> list[WithdrawalNote]:
     return [WithdrawalNote(*row) for row in rows]
 
 
+def _happened_at(message: PersonMessage) -> datetime | None:
+    return message.delivered_at or message.failed_at or message.sent_at or message.cancelled_at
+
+
+def latest_of_appointment(appointment_id: int) -> list[PersonMessage]:
+    """At a glance, for one appointment: the latest message of each channel (one query).
+
+    The latest is the one whose last event (delivered, failed, sent) is the most recent; a
+    message stopped (the appointment moved, a consent withdrawn) only when nothing else is
+    left; and when nothing has gone yet, the next one queued."""
+    messages = db.session.scalars(
+        select(PersonMessage)
+        .where(PersonMessage.appointment_id == appointment_id)
+        .order_by(PersonMessage.id)
+    ).all()
+    found = []
+    for channel in CHANNEL_LABELS:
+        mine = [m for m in messages if m.channel == channel]
+        live = [m for m in mine if m.status != "cancelled"] or mine
+        happened = [m for m in live if _happened_at(m) is not None]
+        if happened:
+            found.append(max(happened, key=lambda m: (_happened_at(m), m.id)))
+        elif live:
+            found.append(min(live, key=lambda m: (m.next_attempt_at, m.id)))
+    return found
+
+
 def reached(messages: list[PersonMessage]) -> str | None:
     """At a glance: « delivered », « sent », « failed » or « queued » for the latest event."""
     if not messages:

@@ -3,7 +3,9 @@
 The database is reachable, at the head revision, with integrity ok; the scheduler's heartbeat is
 recent; the secret key file is private; cookies are secure behind https; there is free disk for
 the database, the backups and the documents; documents are scanned by a clamd that answers
-(scanning off is the demo's setting alone); optionally, the SMTP server answers.
+(scanning off is the demo's setting alone); the SMS gateway configured can be used (the HTTP
+driver's gateway answers, the file driver's folder is writable); optionally, the SMTP server
+answers.
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ import shutil
 import smtplib
 import ssl
 import stat
+import tempfile
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,7 +85,13 @@ def run_checks(smtp: bool = False) -> list[Result]:
         results = [check_database()]
         if results[0].ok:
             results += [check_revision(), check_integrity(), check_scheduler()]
-    results += [check_secret_key(), check_cookies(), check_scanning(), *check_disk()]
+    results += [
+        check_secret_key(),
+        check_cookies(),
+        check_scanning(),
+        *check_disk(),
+        check_sms(),
+    ]
     if smtp:
         results.append(check_smtp())
     return results
@@ -202,3 +213,47 @@ def check_smtp() -> Result:
     except (OSError, smtplib.SMTPException) as error:
         return Result(False, "SMTP", f"{host}:{port} injoignable ({type(error).__name__})")
     return Result(True, "SMTP", f"{host}:{port} répond")
+
+
+SMS = "passerelle SMS"
+# A proxy's or the gateway's own « down »: the other answers (405, 501, 401…) show it is there.
+GATEWAY_DOWN = frozenset({502, 503, 504})
+
+
+def check_sms() -> Result:
+    """The SMS driver configured can be used. HTTP: a HEAD request to the gateway's URL, without
+    the token (nothing is sent: any answer but 502-504 shows the gateway is there). File: the
+    folder can be written. No driver: no SMS, e-mail only (not a failure)."""
+    config = current_app.config
+    driver = config.get("SMS_DRIVER", "")
+    if driver == "file":
+        return _check_sms_folder(Path(config["SMS_DIR"]))
+    if driver == "http":
+        return _check_sms_gateway(config["SMS_URL"], float(config["SMS_TIMEOUT_SECONDS"]))
+    return Result(True, SMS, "aucune (CASEWORK_SMS_DRIVER vide) : pas de SMS, courriel seulement")
+
+
+def _check_sms_folder(folder: Path) -> Result:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".check-", suffix=".json"):
+            pass
+    except OSError as error:
+        return Result(False, SMS, f"pilote file : {folder} non accessible en écriture ({error})")
+    return Result(True, SMS, f"pilote file : {folder} accessible en écriture")
+
+
+def _check_sms_gateway(url: str, timeout: float) -> Result:
+    request = urllib.request.Request(url, method="HEAD")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            status = response.status
+    except urllib.error.HTTPError as error:
+        status = error.code
+    except (OSError, ValueError) as error:
+        reason = getattr(error, "reason", None)
+        kind = type(reason).__name__ if isinstance(reason, BaseException) else type(error).__name__
+        return Result(False, SMS, f"pilote http : {url} injoignable ({kind})")
+    if status in GATEWAY_DOWN:
+        return Result(False, SMS, f"pilote http : {url} répond HTTP {status} (indisponible)")
+    return Result(True, SMS, f"pilote http : {url} répond (HTTP {status}), jeton et secret fournis")

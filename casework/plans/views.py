@@ -145,11 +145,51 @@ def _on_draft(case_id: int, then, done_message: str | None = None, next_url: str
 
 def _schedule_kept(case, plan: Plan, form):
     """Someone saved the draft meanwhile: the plan again (409) with the dates and assignees
-    typed, theirs merged in; when actions were added or removed meanwhile, the plain 409."""
-    saved = schedule_form(plan)
-    if not plan.is_draft or {f.name for f in saved} != {f.name for f in form}:
+    typed, theirs merged in. Actions added or removed meanwhile are named in the panel: the
+    form holds the actions as they are now, with what was typed for those still there."""
+    if not plan.is_draft:
         abort(409)
+    saved = schedule_form(plan)
+    if {f.name for f in saved} != {f.name for f in form}:
+        # The actions changed during this very request: the posted values, on today's rows.
+        form = schedule_form(plan, formdata=request.form)
+    current = {action.id: action for action in plan.actions}
+    loaded = _posted_action_ids()
+    added = [current[i] for i in current if loaded is not None and i not in loaded]
+    removed = sorted(loaded - current.keys()) if loaded is not None else []
+    english = _english()
+    if added:
+        conflicts.note(
+            ngettext(
+                "%(num)d action added meanwhile: %(labels)s.",
+                "%(num)d actions added meanwhile: %(labels)s.",
+                len(added),
+                labels=", ".join(
+                    f"« {a.label_en if english and a.label_en else a.label} »" for a in added
+                ),
+            )
+        )
+    if removed:
+        labels = [request.form.get(f"label_{i}", "").strip()[:300] for i in removed]
+        conflicts.note(
+            ngettext(
+                "%(num)d action removed meanwhile, with what you had typed for it: %(labels)s.",
+                "%(num)d actions removed meanwhile, with what you had typed for them: %(labels)s.",
+                len(removed),
+                labels=", ".join(f"« {label} »" for label in labels if label) or "—",
+            )
+        )
     return conflicts.merged_page(form, lambda: _show(case, plan, schedule=form), saved)
+
+
+def _posted_action_ids() -> set[int] | None:
+    """The actions the posted schedule was loaded with (its due-date fields)."""
+    ids = set()
+    for name in request.form:
+        number = name.removeprefix("due_")
+        if number != name and number.isdigit() and len(number) < 12:
+            ids.add(int(number))
+    return ids or None
 
 
 @bp.post("/generer")

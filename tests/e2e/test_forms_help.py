@@ -15,6 +15,13 @@ def _focused(page) -> str:
     )
 
 
+def _top(page, selector: str) -> float:
+    """Where the element is on the page (not in the window, which Tab may scroll)."""
+    return page.evaluate(
+        "(s) => document.querySelector(s).getBoundingClientRect().top + window.scrollY", selector
+    )
+
+
 def test_an_empty_new_case_form_gives_a_focused_error_summary(browser, live_server, artifacts):
     context = new_context(browser, live_server)
     page = context.new_page()
@@ -42,13 +49,23 @@ def test_an_empty_new_case_form_gives_a_focused_error_summary(browser, live_serv
     # Bad formats are named in the summary too, with what is expected.
     page.get_by_label("Prénoms").fill("Nour")
     page.get_by_label("Nom de famille").fill("Haddad")
-    page.get_by_label("Téléphone", exact=True).fill("abc")
+    phone = page.get_by_label("Téléphone", exact=True)
+    phone.fill("abc")
+    expect(page.locator("#phone-live")).not_to_be_visible()  # not while typing
+    below = page.evaluate("() => document.querySelector('main form').scrollHeight")
+    at = _top(page, "#phone")
     page.keyboard.press("Tab")  # leaving the field shows its hint (forms.js)
+    expect(page.locator("#phone-live")).to_be_visible()
     expect(page.locator("#phone-live")).to_contain_text("514 555-0123")
+    # In the hint's place: nothing on the page moves (no layout shift on blur).
+    assert _top(page, "#phone") == at
+    assert page.evaluate("() => document.querySelector('main form').scrollHeight") == below
+    assert "phone-live" in (phone.get_attribute("aria-describedby") or "")
     page.locator("details.more-fields > summary").click()  # the seldom-known fields, folded
     page.get_by_label("Code postal").fill("12345")
     page.get_by_label("Code postal").blur()
     # While typing, the same hint as the server's (forms.js), before anything is sent.
+    expect(page.locator("#postal_code-live")).to_be_visible()
     expect(page.locator("#postal_code-live")).to_have_text(
         "Entrez un code postal canadien, par exemple H2X 1Y4."
     )

@@ -50,6 +50,7 @@ def fake_gateway():
 def gateway(fake_gateway, app, monkeypatch):
     fake_gateway.mode = "accept"
     fake_gateway.requests.clear()
+    fake_gateway.counter = 0  # ids from gw-1 in every test, whichever ran before
     monkeypatch.setitem(app.config, "SMS_WEBHOOK_SECRET", SECRET)
     return HttpGateway(url=fake_gateway.url, token="token-for-tests", timeout=0.5)
 

@@ -9,9 +9,10 @@ import pytest
 
 from tests.core.test_cli import run
 from tests.mailsink import SmtpSink, free_port
+from tests.smsgateway import FakeGateway
 
 pytestmark = pytest.mark.no_transaction
-CHECKS = 10  # database, schema, integrity, scheduler, secret key, cookies, scanning, disk ×3
+CHECKS = 11  # database, schema, integrity, scheduler, secret key, cookies, scanning, disk ×3, SMS
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -144,3 +145,41 @@ def test_smtp_is_checked_on_request(instance):
         CASEWORK_SMTP_PORT=str(free_port()),
     )
     assert silent.returncode == 1 and lines(silent)["SMTP"] == "ÉCHEC"
+
+
+def test_the_sms_gateway_is_checked(instance, tmp_path):
+    """The HTTP driver's gateway answers (the fake one of the tests: nothing is sent to it), or
+    the check fails; the file driver's folder is writable, or the check fails."""
+    gateway = FakeGateway().start()
+    http = {
+        "CASEWORK_SMS_DRIVER": "http",
+        "CASEWORK_SMS_TOKEN": "token-for-tests",
+        "CASEWORK_SMS_WEBHOOK_SECRET": "webhook-secret-for-tests",
+        "CASEWORK_SMS_TIMEOUT_SECONDS": "2",
+    }
+    try:
+        answering = run(instance, "check", CASEWORK_SMS_URL=gateway.url, **http)
+        gateway.mode = "error"  # a POST would be answered 503: the check posts nothing
+        still = run(instance, "check", CASEWORK_SMS_URL=gateway.url, **http)
+    finally:
+        gateway.stop()
+    assert answering.returncode == 0, answering.stdout + answering.stderr
+    assert lines(answering)["passerelle SMS"] == "OK" and gateway.requests == []
+    assert "répond (HTTP 501)" in answering.stdout
+    assert lines(still)["passerelle SMS"] == "OK"
+    silent = run(instance, "check", CASEWORK_SMS_URL=f"http://127.0.0.1:{free_port()}/sms", **http)
+    assert silent.returncode == 1 and lines(silent)["passerelle SMS"] == "ÉCHEC"
+    assert "injoignable" in silent.stdout and "Traceback" not in silent.stderr
+
+    writable = run(
+        instance, "check", CASEWORK_SMS_DRIVER="file", CASEWORK_SMS_DIR=str(tmp_path / "sms")
+    )
+    assert writable.returncode == 0 and lines(writable)["passerelle SMS"] == "OK"
+    assert list((tmp_path / "sms").iterdir()) == []  # the probe leaves nothing behind
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    refused = run(
+        instance, "check", CASEWORK_SMS_DRIVER="file", CASEWORK_SMS_DIR=str(blocked / "sms")
+    )
+    assert refused.returncode == 1 and lines(refused)["passerelle SMS"] == "ÉCHEC"
+    assert "non accessible en écriture" in refused.stdout

@@ -39,3 +39,67 @@ def test_a_stale_schedule_comes_back_with_what_was_typed(app, client, assessed_c
     with app.app_context():
         assert db.session.get(PlanAction, second).assignee == second_tab[f"assignee_{second}"]
         assert db.session.get(PlanAction, first).due_on.isoformat() == theirs
+
+
+def _plan_ids(app, case_id):
+    with app.app_context():
+        plan = db.session.scalars(select(Plan).where(Plan.case_id == case_id)).one()
+        return [action.id for action in plan.actions]
+
+
+def test_actions_added_and_removed_meanwhile_keep_the_dates_typed(app, client, assessed_case):  # noqa: F811
+    """Two tabs: the schedule is loaded, the other tab adds one action and removes another,
+    then the first tab is saved: the plan comes back (409) with the actions as they are now,
+    the dates typed kept for those still there, and a summary of what changed, focused."""
+    _, case = assessed_case
+    _generate(client, case.id)
+    url = f"/dossiers/{case.id}/plan"
+    first, second, third = _plan_ids(app, case.id)[:3]
+    first_tab = helpers.form_fields(client.get(f"{url}/").text, "calendrier")
+    # The other tab: one action added, the second removed.
+    other = helpers.form_fields(client.get(f"{url}/").text, "calendrier")
+    added = helpers.post_form(
+        client,
+        f"{url}/actions",
+        {
+            "version": other["version"],
+            "objective": "Réseau",
+            "label": "Appeler la cousine à Laval",
+            "service": "none",
+            "assignee": "person",
+        },
+        token_from=f"{url}/",
+    )
+    assert added.status_code == 302
+    confirm = helpers.form_fields(client.get(f"{url}/actions/{second}/retirer").text)
+    assert client.post(f"{url}/actions/{second}/retirer", data=confirm).status_code == 302
+    new = next(i for i in _plan_ids(app, case.id) if i not in (first, second, third))
+    # The first tab types dates for three actions, one of them gone meanwhile.
+    mine = {
+        first: (date.today() + timedelta(days=20)).isoformat(),
+        second: (date.today() + timedelta(days=21)).isoformat(),
+        third: (date.today() + timedelta(days=22)).isoformat(),
+    }
+    for action_id, typed in mine.items():
+        first_tab[f"due_{action_id}"] = typed
+    response = client.post(f"{url}/echeances", data=first_tab)
+    assert response.status_code == 409
+    assert "data-error-summary" in response.text and "autofocus" in response.text
+    assert "Appeler la cousine à Laval" in response.text.split('id="calendrier"')[0]
+    assert "1 action ajoutée" in response.text
+    assert "1 action retirée" in response.text
+    kept = helpers.form_fields(response.text, "calendrier")
+    assert f"due_{second}" not in kept
+    assert kept[f"due_{first}"] == mine[first]
+    assert kept[f"due_{third}"] == mine[third]
+    assert f"due_{new}" in kept
+    with app.app_context():
+        assert db.session.get(PlanAction, first).due_on is None or (
+            db.session.get(PlanAction, first).due_on.isoformat() != mine[first]
+        )
+    # One click applies the dates on top of the plan as it is now.
+    assert client.post(f"{url}/echeances", data=kept).status_code == 302
+    with app.app_context():
+        assert db.session.get(PlanAction, first).due_on.isoformat() == mine[first]
+        assert db.session.get(PlanAction, third).due_on.isoformat() == mine[third]
+        assert db.session.get(PlanAction, new) is not None

@@ -45,23 +45,35 @@
     }
   };
 
+  /* The field macro wrote the message beside the hint, hidden, in a box sized for the longer of
+     the two (macros/forms.html): showing it moves nothing. A screen reader hears it through the
+     field's live region, and the field is described by it only while it shows. */
   function liveHint(input) {
     var check = CHECKS[input.dataset.format];
-    if (!check) return;
-    var hint = document.createElement("p");
-    hint.className = "hint hint--live";
-    hint.id = input.id + "-live";
-    hint.setAttribute("aria-live", "polite");
-    input.insertAdjacentElement("afterend", hint);
-    var described = input.getAttribute("aria-describedby");
-    input.setAttribute("aria-describedby", (described ? described + " " : "") + hint.id);
+    var field = input.closest(".field");
+    var stack = field && field.querySelector("[data-hint-stack]");
+    var announce = field && field.querySelector("[data-live-announce]");
+    if (!check || !stack || !announce) return;
+    var liveId = input.id + "-live";
+    function describe(on) {
+      var ids = (input.getAttribute("aria-describedby") || "").split(" ").filter(function (id) {
+        return id && id !== liveId;
+      });
+      if (on) ids.push(liveId);
+      if (ids.length) input.setAttribute("aria-describedby", ids.join(" "));
+      else input.removeAttribute("aria-describedby");
+    }
     function update(final) {
       var value = input.value;
       var bad = value.trim() !== "" && !check(value);
       if (bad && final) {
-        hint.textContent = input.dataset.formatMessage;
+        stack.classList.add("hint-stack--bad");
+        announce.textContent = input.dataset.formatMessage;
+        describe(true);
       } else if (!bad) {
-        hint.textContent = "";
+        stack.classList.remove("hint-stack--bad");
+        announce.textContent = "";
+        describe(false);
       }
     }
     input.addEventListener("change", function () { update(true); });
