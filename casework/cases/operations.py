@@ -619,6 +619,8 @@ class CaseloadFilters:
     query: str = ""
     sort: str = "recent"
     agent_id: int | None = None  # a regional reader's drill-down from the dashboard
+    cohort: str = ""  # the cases a dashboard figure counts (``CASELOAD_COHORTS``)...
+    period: tuple[date, date] | None = None  # ...over these local days, both included
 
 
 PRIORITY_RANK = sa_case({"urgent": 0, "high": 1}, value=Case.priority, else_=2)
@@ -666,6 +668,44 @@ def _domain_condition(domain_code: str) -> ColumnElement[bool]:
     return and_(*conditions)
 
 
+@dataclass(frozen=True)
+class Cohort:
+    """The cases one figure of the dashboard counts (a delay's people, a reminder's no-shows),
+    defined by the feature that computes the figure, so that its drill-down lists exactly them.
+    ``condition(first_day, last_day, region_ids)`` is a SQL condition on ``Case``
+    (``region_ids`` None: every region)."""
+
+    code: str
+    label: Any  # a lazy string
+    condition: Callable[[date, date, list[int] | None], ColumnElement[bool]]
+
+
+# Dashboard figures are computed by reports, which builds on every feature; it adds them here.
+CASELOAD_COHORTS: ExtensionPoint[Cohort] = ExtensionPoint(
+    "cases.caseload_cohorts",
+    "the cases a dashboard figure counts, for its drill-down (the caseload's « cohort » filter)",
+)
+COHORT_DEFAULT_DAYS = 90  # the dashboard's default period
+COHORT_MAX_DAYS = 5 * 366  # the dashboard's longest period
+
+
+def cohorts() -> dict[str, Cohort]:
+    return {cohort.code: cohort for cohort in CASELOAD_COHORTS}
+
+
+def _cohort_condition(user: Any, filters: CaseloadFilters) -> ColumnElement[bool]:
+    cohort = cohorts().get(filters.cohort)
+    if cohort is None or filters.period is None:
+        return false()
+    scope = scope_for(user.role, "cases.read")
+    if filters.region_id and scope is Scope.REGION:
+        regions: list[int] | None = [filters.region_id]
+    else:
+        # The reader's scope bounds the work; the scope filter itself still applies.
+        regions = region_ids(user) if scope is Scope.REGION else None
+    return cohort.condition(filters.period[0], filters.period[1], regions)
+
+
 def caseload(
     user: Any,
     filters: CaseloadFilters,
@@ -708,6 +748,8 @@ def caseload(
         statement = statement.where(Case.region_id == filters.region_id)
     if filters.domain:
         statement = statement.where(_domain_condition(filters.domain))
+    if filters.cohort:
+        statement = statement.where(_cohort_condition(user, filters))
     if filters.query:
         if breadth == "very_wide":
             statement = statement.where(matches_case(filters.query, Case.id))

@@ -145,6 +145,8 @@ def caseload_csv():
         priority=filters.priority,
         overdue=filters.overdue,
         region_id=filters.region_id,
+        cohort=filters.cohort or None,
+        period=[day.isoformat() for day in filters.period] if filters.period else None,
         searched=bool(filters.query),
     )
     return csv_response(_dated("dossiers"), exports.CASELOAD_HEADERS, rows)
@@ -283,6 +285,7 @@ def dashboard():
         form=form,
         board=board,
         list_url=list_url_builder(),
+        no_show_cohort=reports.no_show_cohort_code,
         charts=_charts(board),
         stage_labels=exports.STAGE_LABELS,
         max_age_minutes=int(snapshots.MAX_AGE.total_seconds() // 60),
