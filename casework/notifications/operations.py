@@ -408,8 +408,8 @@ def handed_over(notification: Notification, target: Target | None) -> bool:
 def handed_over_message(notification: Notification) -> str:
     values = notification.details or {}
     return _(
-        "Case %(number)s is now in the caseload of %(actor)s: it is no longer in yours, so it "
-        "does not open from here. Its new agent can tell you more.",
+        "%(actor)s accepted case %(number)s: it is no longer in your caseload, so it does not "
+        "open from here. %(actor)s can tell you more about it.",
         number=values.get("number", ""),
         actor=values.get("actor", ""),
     )

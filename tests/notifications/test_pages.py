@@ -217,7 +217,7 @@ def test_a_transfer_accepted_leads_the_giving_agent_to_their_caseload_not_a_403(
     assert opened.status_code == 302 and opened.headers["Location"] == "/dossiers/"
     caseload = client.get("/dossiers/")
     assert caseload.status_code == 200
-    assert f"Le dossier {number} est maintenant dans la charge de" in caseload.text
+    assert f"a accepté le dossier {number} : il n&#39;est plus dans votre charge" in caseload.text
     assert f'href="/dossiers/{people.case.id}"' not in caseload.text
     with app.app_context():
         assert db.session.get(Notification, given_id).read_at is not None
