@@ -672,12 +672,13 @@ def _domain_condition(domain_code: str) -> ColumnElement[bool]:
 class Cohort:
     """The cases one figure of the dashboard counts (a delay's people, a reminder's no-shows),
     defined by the feature that computes the figure, so that its drill-down lists exactly them.
-    ``condition(first_day, last_day, region_ids)`` is a SQL condition on ``Case``
-    (``region_ids`` None: every region)."""
+    ``condition(first_day, last_day, region_ids, readable)`` is a SQL condition on ``Case``
+    (``region_ids`` None: every region; ``readable``: the ids of the cases the reader may read,
+    which bounds work done outside SQL)."""
 
     code: str
     label: Any  # a lazy string
-    condition: Callable[[date, date, list[int] | None], ColumnElement[bool]]
+    condition: Callable[[date, date, list[int] | None, Select], ColumnElement[bool]]
 
 
 # Dashboard figures are computed by reports, which builds on every feature; it adds them here.
@@ -703,7 +704,8 @@ def _cohort_condition(user: Any, filters: CaseloadFilters) -> ColumnElement[bool
     else:
         # The reader's scope bounds the work; the scope filter itself still applies.
         regions = region_ids(user) if scope is Scope.REGION else None
-    return cohort.condition(filters.period[0], filters.period[1], regions)
+    readable = select(Case.id).where(_scope_filter(user))
+    return cohort.condition(filters.period[0], filters.period[1], regions, readable)
 
 
 def caseload(

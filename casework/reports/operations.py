@@ -458,9 +458,12 @@ def delays(period: Period, region_ids: list[int] | None) -> list[DelayStat]:
     ]
 
 
-def delays_by_case(period: Period, region_ids: list[int] | None) -> dict[str, list[tuple]]:
-    """Each measure's (case id, days) of the people it counts: the figures and their
-    drill-down (``delay_cohort``) read the same rows, so the list is the count."""
+def delays_by_case(
+    period: Period, region_ids: list[int] | None, within: Select | None = None
+) -> dict[str, list[tuple]]:
+    """Each measure's (case id, days) of the people it counts (of the cases ``within`` selects,
+    or all): the figures and their drill-down (``delay_cohort``) read the same rows, so the
+    list is the count."""
     start, end = period.utc_bounds
     held = Appointment.status == "done"
     # Only cases with an appointment held or a plan finalised in the period can have their
@@ -472,6 +475,8 @@ def delays_by_case(period: Period, region_ids: list[int] | None) -> dict[str, li
         select(Plan.case_id).where(Plan.finalised_at >= start, Plan.finalised_at < end),
     ).subquery()
     candidates = select(active_then.c.case_id)
+    if within is not None:
+        candidates = candidates.where(active_then.c.case_id.in_(within))
     first_held = (
         select(Appointment.case_id, func.min(Appointment.starts_at).label("at"))
         .where(held, Appointment.case_id.in_(candidates))
@@ -512,15 +517,18 @@ def delays_by_case(period: Period, region_ids: list[int] | None) -> dict[str, li
     return {"arrival_to_first_appointment": to_appointment, "first_appointment_to_plan": to_plan}
 
 
-def delay_cohort(key: str) -> Callable[[date, date, list[int] | None], Any]:
-    """The caseload's condition for the people a delay counts (its drill-down). Whether a day
-    counts is decided on local dates, as the figure does, so the ids come from the same rows;
-    inlined in the SQL (a region's five years may be more ids than SQLite's bound variables)."""
+CohortCondition = Callable[[date, date, list[int] | None, Select], Any]
 
-    def condition(first: date, last: date, region_ids: list[int] | None) -> Any:
-        ids = sorted(
-            {case_id for case_id, _days in delays_by_case(Period(first, last), region_ids)[key]}
-        )
+
+def delay_cohort(key: str) -> CohortCondition:
+    """The caseload's condition for the people a delay counts (its drill-down). Whether a day
+    counts is decided on local dates, as the figure does, so the ids come from the same rows
+    (of the cases the reader may read only: an agent's are a few); inlined in the SQL (a
+    region's five years may be more ids than SQLite's bound variables)."""
+
+    def condition(first: date, last: date, region_ids: list[int] | None, readable: Select) -> Any:
+        rows = delays_by_case(Period(first, last), region_ids, readable)[key]
+        ids = sorted({case_id for case_id, _days in rows})
         if not ids:
             return false()
         return Case.id.in_(bindparam(f"cohort_{key}", ids, expanding=True, literal_execute=True))
@@ -605,13 +613,11 @@ def no_shows_by_reminder(period: Period, region_ids: list[int] | None) -> list[N
     return [NoShowRow(flag, *found.get(flag, (0, 0))) for flag in (True, False)]
 
 
-def first_appointment_cohort(
-    reminded: bool, statuses: tuple[str, ...]
-) -> Callable[[date, date, list[int] | None], Any]:
+def first_appointment_cohort(reminded: bool, statuses: tuple[str, ...]) -> CohortCondition:
     """The caseload's condition for a cell of the no-shows table (its drill-down): the cases
     whose first appointment of the period ended in ``statuses``, reminded or not."""
 
-    def condition(first: date, last: date, region_ids: list[int] | None) -> Any:
+    def condition(first: date, last: date, region_ids: list[int] | None, readable: Select) -> Any:
         reached = _reminder_reached()
         return Case.id.in_(
             select(Appointment.case_id).where(

@@ -108,7 +108,12 @@ def delays_data(app, make_user):
         for case_id in elsewhere:
             add_activity(case_id)
         forget_snapshots()
-    return {"first": {*counted, no_plan}, "plan": {*counted, abroad}, "elsewhere": elsewhere}
+    return {
+        "first": {*counted, no_plan},
+        "plan": {*counted, abroad},
+        "elsewhere": elsewhere,
+        "agent": ours,
+    }
 
 
 def test_each_delay_opens_the_people_it_counts(client, login, delays_data):
@@ -136,8 +141,12 @@ def test_a_delays_list_never_shows_another_regions_cases(
     # Their supervisor sees their own two through the same link, never ours.
     shown = listed(signed_in(app, make_user, "supervisor", "03"), href)
     assert shown == elsewhere and not shown & ours
-    # An agent of region 06 who holds none of them sees none.
+    # An agent of region 06 who holds none of them sees none; the agent who holds them, theirs.
     assert not listed(signed_in(app, make_user, "agent", "06"), href) & (ours | elsewhere)
+    holder = app.test_client()
+    agent = delays_data["agent"]
+    assert helpers.login(holder, agent.username, agent.password).status_code == 302
+    assert listed(holder, href) == ours
 
 
 @pytest.fixture
