@@ -345,8 +345,13 @@ class CaseloadFilterForm(BaseForm):
     region = SelectField(_l("Region"), validate_choice=False)
     overdue = BooleanField(_l("Follow-up overdue"))
     sort = SelectField(_l("Sort by"), validate_choice=False)
+    # A report figure's cases (its drill-down), over the figure's period.
+    cohort = SelectField(_l("Counted in a report"), validate_choice=False)
+    start = DateField(_l("Period from"), validators=[Optional()])
+    end = DateField(_l("Period to"), validators=[Optional()])
 
-    def fill_choices(self, domains, regions) -> None:
+    def fill_choices(self, domains, regions, cohorts=()) -> None:
+        self.cohort.choices = _blank(_l("No")) + [(c.code, c.label) for c in cohorts]
         self.status.choices = [
             *_blank(_l("All")),
             ("open", _l("Open (not closed)")),

@@ -619,10 +619,8 @@ class CaseloadFilters:
     query: str = ""
     sort: str = "recent"
     agent_id: int | None = None  # a regional reader's drill-down from the dashboard
-    # A drill-down from a report's figure: the cases a named case set counts in a period.
-    case_set: str = ""
-    period_start: date | None = None
-    period_end: date | None = None
+    cohort: str = ""  # the cases a dashboard figure counts (``CASELOAD_COHORTS``)...
+    period: tuple[date, date] | None = None  # ...over these local days, both included
 
 
 PRIORITY_RANK = sa_case({"urgent": 0, "high": 1}, value=Case.priority, else_=2)
@@ -663,40 +661,52 @@ NEEDS_IN_DOMAIN: ExtensionPoint[Callable[[str], ColumnElement[bool]]] = Extensio
 )
 
 
-@dataclass(frozen=True)
-class CaseSet:
-    """A set of cases a report counts, named in the caseload's query string so that each figure
-    drills down to its cases: ``case_ids(start, end)`` selects their ids for a period (local
-    dates, both included). Reports, built on cases, add them (the indicators page)."""
-
-    key: str
-    label: Any
-    case_ids: Callable[[date, date], Select | None]  # None: no case to list (yet)
-
-
-CASE_SETS: ExtensionPoint[CaseSet] = ExtensionPoint(
-    "cases.caseload_case_sets",
-    "Named sets of cases a report's figure counts (the caseload's drill-down filter)",
-)
-
-
-def case_set(key: str) -> CaseSet | None:
-    return next((item for item in CASE_SETS if item.key == key), None)
-
-
-def _case_set_condition(filters: CaseloadFilters) -> ColumnElement[bool]:
-    found = case_set(filters.case_set)
-    if found is None or filters.period_start is None or filters.period_end is None:
-        return false()
-    ids = found.case_ids(filters.period_start, filters.period_end)
-    return false() if ids is None else Case.id.in_(ids)
-
-
 def _domain_condition(domain_code: str) -> ColumnElement[bool]:
     conditions = [condition(domain_code) for condition in NEEDS_IN_DOMAIN]
     if not conditions:
         raise LookupError("no feature filters the caseload by domain (app.register_listeners)")
     return and_(*conditions)
+
+
+@dataclass(frozen=True)
+class Cohort:
+    """The cases one figure of a report counts (a dashboard delay's people, a reminder's
+    no-shows, an indicator's persons), defined by the feature that computes the figure, so that
+    its drill-down lists exactly them.
+    ``condition(first_day, last_day, region_ids, readable)`` is a SQL condition on ``Case``
+    (``region_ids`` None: every region; ``readable``: the ids of the cases the reader may read,
+    which bounds work done outside SQL)."""
+
+    code: str
+    label: Any  # a lazy string
+    condition: Callable[[date, date, list[int] | None, Select], ColumnElement[bool]]
+
+
+# Report figures are computed by reports, which builds on every feature; it adds them here.
+CASELOAD_COHORTS: ExtensionPoint[Cohort] = ExtensionPoint(
+    "cases.caseload_cohorts",
+    "the cases a report's figure counts, for its drill-down (the caseload's « cohort » filter)",
+)
+COHORT_DEFAULT_DAYS = 90  # the dashboard's default period
+COHORT_MAX_DAYS = 5 * 366  # the dashboard's longest period
+
+
+def cohorts() -> dict[str, Cohort]:
+    return {cohort.code: cohort for cohort in CASELOAD_COHORTS}
+
+
+def _cohort_condition(user: Any, filters: CaseloadFilters) -> ColumnElement[bool]:
+    cohort = cohorts().get(filters.cohort)
+    if cohort is None or filters.period is None:
+        return false()
+    scope = scope_for(user.role, "cases.read")
+    if filters.region_id and scope is Scope.REGION:
+        regions: list[int] | None = [filters.region_id]
+    else:
+        # The reader's scope bounds the work; the scope filter itself still applies.
+        regions = region_ids(user) if scope is Scope.REGION else None
+    readable = select(Case.id).where(_scope_filter(user))
+    return cohort.condition(filters.period[0], filters.period[1], regions, readable)
 
 
 def caseload(
@@ -741,8 +751,8 @@ def caseload(
         statement = statement.where(Case.region_id == filters.region_id)
     if filters.domain:
         statement = statement.where(_domain_condition(filters.domain))
-    if filters.case_set:
-        statement = statement.where(_case_set_condition(filters))
+    if filters.cohort:
+        statement = statement.where(_cohort_condition(user, filters))
     if filters.query:
         if breadth == "very_wide":
             statement = statement.where(matches_case(filters.query, Case.id))

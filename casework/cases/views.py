@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from functools import partial
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
@@ -77,8 +77,18 @@ def caseload_filters(
     """The caseload's filters from the query string, and the search kept in the session
     (the list and its CSV export read the same ones)."""
     form = CaseloadFilterForm(request.args)
-    form.fill_choices(domains(), regions_of(region_ids(current_user)) if regional else [])
+    cohorts = operations.cohorts()
+    form.fill_choices(
+        domains(), regions_of(region_ids(current_user)) if regional else [], cohorts.values()
+    )
     form.validate()
+    cohort = request.args.get("cohort", "")
+    period = None
+    if cohort:
+        if cohort not in cohorts:
+            abort(400)
+        period = _cohort_period(request.args.get("start"), request.args.get("end"))
+        form.start.data, form.end.data = period
     search = SearchForm(data={"q": session.get(SEARCH_SESSION_KEY, "")})
     filters = operations.CaseloadFilters(
         status=form.status.data or "",
@@ -89,19 +99,25 @@ def caseload_filters(
         query=search.q.data or "",
         sort=form.sort.data or "recent",
         agent_id=parse_id(request.args.get("agent")) if regional else None,
-        case_set=request.args.get("indicateur", "")[:40],
-        period_start=parse_day(request.args.get("du")),
-        period_end=parse_day(request.args.get("au")),
+        cohort=cohort,
+        period=period,
     )
     return form, search, filters
 
 
-def parse_day(value: str | None) -> date | None:
-    """A date of a drill-down link (ISO); anything else is None."""
+def _cohort_period(first: str | None, last: str | None) -> tuple[date, date]:
+    """A dashboard figure's period (local days, both included): the dashboard's default when
+    none is given; a malformed one is a 400 rather than another list than the figure's."""
+    if not first and not last:
+        today = local_today()
+        return today - timedelta(days=operations.COHORT_DEFAULT_DAYS - 1), today
     try:
-        return date.fromisoformat(value) if value and len(value) == 10 else None
+        start, end = date.fromisoformat(first or ""), date.fromisoformat(last or "")
     except ValueError:
-        return None
+        abort(400)
+    if end < start or (end - start).days >= operations.COHORT_MAX_DAYS or start.year < 1900:
+        abort(400)
+    return start, end
 
 
 @bp.get("/")
@@ -130,8 +146,8 @@ def index():
         regional=regional,
         counts=operations.caseload_counts(current_user),
         agent=agent_in_scope(filters.agent_id),
-        case_set=operations.case_set(filters.case_set) if filters.case_set else None,
-        filters=filters,
+        cohort=operations.cohorts().get(filters.cohort),
+        period=filters.period,
         transfers=operations.transfers_awaiting(current_user),
         today=local_today(),
     )

@@ -37,6 +37,8 @@ class PlanTables:
     referral_stops: tuple[str, ...]
     partner_stops: tuple[str, ...]
     comments: Mapping[str, str]  # returned (the advisor's), declined (the organisation's)
+    note_share: float  # the share of referrals that carry the agent's note
+    notes: Mapping[str, tuple[str, ...]]  # the agent's notes, by the action's service
 
     @classmethod
     def read(cls, seed_dir: str | None = None) -> PlanTables:
@@ -48,7 +50,20 @@ class PlanTables:
             referral_stops=tables["referral_stops"],
             partner_stops=tables["partner_stops"],
             comments={key: tables["comments"][key] for key in ("returned", "declined")},
+            note_share=float(tables["referral_notes"]["share"]),
+            notes={
+                service: tuple(notes)
+                for service, notes in tables["referral_notes"].items()
+                if service != "share"
+            },
         )
+
+    def note_for(self, service: str, draw: random.Random, turn: int) -> str | None:
+        """The agent's note for a referral of ``service``: one in ``note_share``, in turn."""
+        notes = self.notes.get(service, ())
+        if not notes or draw.random() >= self.note_share:
+            return None
+        return notes[turn % len(notes)]
 
 
 def load_demo_plans(progress: Callable[[str], None] | None = None, seed: int = 2026) -> int:
@@ -118,6 +133,8 @@ def load_demo_referrals(progress: Callable[[str], None] | None = None, seed: int
         select(Plan).where(Plan.status == "final").order_by(Plan.case_id)
     ).all()
     created = partner_referrals = 0
+    # A draw of its own, so that the notes change nothing of the referrals' other draws.
+    notes = random.Random(seed + 1)
     for plan in finals:
         case = db.session.get(Case, plan.case_id)
         agent = db.session.get(User, case.agent_id)
@@ -136,6 +153,7 @@ def load_demo_referrals(progress: Callable[[str], None] | None = None, seed: int
             None,
             interest=rng.choice(("high", "medium", "low")),
             availability=rng.choice(tables.referral_availabilities),
+            note=tables.note_for(action.service, notes, created),
         )
         if organisation.id in partners:
             stop = tables.partner_stops[partner_referrals % len(tables.partner_stops)]

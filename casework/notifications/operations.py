@@ -393,6 +393,28 @@ def target(user: Any, notification: Notification) -> Target | None:
     return Target(subject_type, obj, action, allowed)
 
 
+def handed_over(notification: Notification, target: Target | None) -> bool:
+    """A transfer accepted, opened by whoever gave the case (or asked for the transfer) and may
+    no longer open it: it is no refusal but the news itself, so it leads to their caseload
+    with a sentence, not to a 403 (issue 16)."""
+    return (
+        notification.kind == "transfer_accepted"
+        and target is not None
+        and target.object is not None
+        and not target.allowed
+    )
+
+
+def handed_over_message(notification: Notification) -> str:
+    values = notification.details or {}
+    return _(
+        "%(actor)s accepted case %(number)s: it is no longer in your caseload, so it does not "
+        "open from here. %(actor)s can tell you more about it.",
+        number=values.get("number", ""),
+        actor=values.get("actor", ""),
+    )
+
+
 # --- E-mail ---------------------------------------------------------------------------------------
 
 

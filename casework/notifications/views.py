@@ -83,6 +83,9 @@ def open_one(notification_id: int):
     if target is not None and target.allowed:
         operations.mark_read(current_user, notification)
         return redirect(_url_of(target, notification))
+    if operations.handed_over(notification, target):
+        operations.mark_read(current_user, notification)
+        return done(operations.handed_over_message(notification), url_for("cases.index"), "info")
     if target is not None and target.object is not None:
         record_denial(target.action, target.object)
     notification = _own(notification_id)  # the refusal's record started a new transaction

@@ -2,7 +2,7 @@
 function ``(start, end) -> Select`` of case ids for a period of local days (both included).
 
 The same function counts a figure (GROUP BY region, one query) and lists its cases in the
-caseload (``cases.operations.CASE_SETS``, registered in ``reports/listeners.py``).
+caseload (a ``cases.operations.Cohort``, registered in ``reports/listeners.py``).
 
 The second half holds the indicators that need the follow-up interviews and the referral
 outcomes (issue 19, points 1 and 4): each returns ``None`` until those tables exist, and the

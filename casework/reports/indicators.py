@@ -5,7 +5,7 @@ cited by line).
 Most indicators are a **case set**: a function ``(start, end) -> Select`` of the ids of the cases
 it counts in the period (local days, both included). One query per indicator counts them by
 region (GROUP BY), so the page's number of queries does not grow with the data; the same
-function, registered in ``cases.operations.CASE_SETS`` (``reports/listeners.py``), lists them in
+function, registered as a ``cases.operations.Cohort`` (``reports/listeners.py``), lists them in
 the caseload (the drill-down), so a figure and its list cannot disagree.
 
 Indicators that need the follow-up interviews and the referral outcomes (issue 19, points 1
@@ -27,15 +27,16 @@ from statistics import median
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, distinct, func, select, true
+from sqlalchemy import Select, distinct, false, func, select, true
 from sqlalchemy.orm import aliased
 
 from casework.appointments.models import AirportReception
 from casework.cases.models import Case
+from casework.cases.operations import Cohort
 from casework.core.time import utc_to_local
 from casework.extensions import db
 from casework.reference.models import Region
-from casework.reports.case_sets import (  # noqa: F401  (the functions the indicators name)
+from casework.reports.case_sets import (
     DELAY_SETS,
     airport_booked,
     airport_booked_held,
@@ -365,6 +366,33 @@ PENDING_FUNCTIONS = {
     for indicator in INDICATORS
     if getattr(indicator.case_ids, "awaiting_follow_ups", False)
 }
+
+
+def cohort_code(key: str) -> str:
+    """The caseload's ``cohort`` of an indicator (its drill-down)."""
+    return f"indicator_{key}"
+
+
+def caseload_cohorts() -> list[Cohort]:
+    """The caseload's drill-down of each indicator with a case set today: the same function
+    selects the ids the figure counts and the cases the list shows."""
+    sets: dict[str, Callable[[date, date], Select | None]] = {
+        "arrival_to_first_appointment": arrival_to_first_appointment,
+        "arrival_to_plan": arrival_to_plan,
+    }
+    labels = dict(DELAY_LABELS)
+    for indicator in INDICATORS:
+        if indicator.case_ids is not None:
+            sets[indicator.key], labels[indicator.key] = indicator.case_ids, indicator.label
+    return [Cohort(cohort_code(key), labels[key], _in_set(sets[key])) for key in sets]
+
+
+def _in_set(case_ids: Callable[[date, date], Select | None]) -> Callable[..., Any]:
+    def condition(first: date, last: date, _region_ids: Any, _readable: Any) -> Any:
+        statement = case_ids(first, last)
+        return false() if statement is None else Case.id.in_(statement)
+
+    return condition
 
 
 def drillable(key: str) -> bool:

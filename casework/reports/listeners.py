@@ -1,16 +1,14 @@
-"""What reports add to the features below: the indicators' case sets, so that the caseload
-lists the cases behind each figure of the indicators page (its drill-down)."""
+"""What reports add to the features they read (imported by ``app.register_listeners``;
+``casework events`` lists it all): the caseload lists the cases behind each figure that is not
+one of its ordinary filters — a dashboard delay's people, a reminder's no-shows, each figure of
+the indicators page."""
 
 from __future__ import annotations
 
-from casework.cases.operations import CASE_SETS, CaseSet
-from casework.reports import indicators
+from casework.cases.operations import CASELOAD_COHORTS
+from casework.reports import indicators, operations
 
-for _indicator in indicators.INDICATORS:
-    if _indicator.case_ids is not None:  # those waiting for the follow-ups list no case yet
-        CASE_SETS.add(CaseSet(_indicator.key, _indicator.label, _indicator.case_ids))
-for _key, _function in (
-    ("arrival_to_first_appointment", indicators.arrival_to_first_appointment),
-    ("arrival_to_plan", indicators.arrival_to_plan),
-):
-    CASE_SETS.add(CaseSet(_key, indicators.DELAY_LABELS[_key], _function))
+for cohort in operations.caseload_cohorts():
+    CASELOAD_COHORTS.add(cohort)
+for cohort in indicators.caseload_cohorts():
+    CASELOAD_COHORTS.add(cohort)

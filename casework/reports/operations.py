@@ -8,13 +8,14 @@ No request, no flash.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from statistics import median
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, distinct, func, or_, select, true, union
+from sqlalchemy import Select, and_, bindparam, distinct, false, func, or_, select, true, union
 from sqlalchemy import case as sa_case
 from sqlalchemy.orm import joinedload
 
@@ -455,6 +456,19 @@ def delays(period: Period, region_ids: list[int] | None) -> list[DelayStat]:
     Appointments before the arrival date (services from abroad) are left out of the first
     measure, and plans finalised before any appointment was held out of the second.
     """
+    found = delays_by_case(period, region_ids)
+    return [
+        DelayStat(key, str(label), tuple(days for _case_id, days in found[key]))
+        for key, label in DELAY_LABELS.items()
+    ]
+
+
+def delays_by_case(
+    period: Period, region_ids: list[int] | None, within: Select | None = None
+) -> dict[str, list[tuple]]:
+    """Each measure's (case id, days) of the people it counts (of the cases ``within`` selects,
+    or all): the figures and their drill-down (``delay_cohort``) read the same rows, so the
+    list is the count."""
     start, end = period.utc_bounds
     held = Appointment.status == "done"
     # Only cases with an appointment held or a plan finalised in the period can have their
@@ -466,6 +480,8 @@ def delays(period: Period, region_ids: list[int] | None) -> list[DelayStat]:
         select(Plan.case_id).where(Plan.finalised_at >= start, Plan.finalised_at < end),
     ).subquery()
     candidates = select(active_then.c.case_id)
+    if within is not None:
+        candidates = candidates.where(active_then.c.case_id.in_(within))
     first_held = (
         select(Appointment.case_id, func.min(Appointment.starts_at).label("at"))
         .where(held, Appointment.case_id.in_(candidates))
@@ -479,7 +495,7 @@ def delays(period: Period, region_ids: list[int] | None) -> list[DelayStat]:
         .subquery()
     )
     rows = db.session.execute(
-        select(Person.arrival_date, first_held.c.at, first_plan.c.at)
+        select(Case.id, Person.arrival_date, first_held.c.at, first_plan.c.at)
         .select_from(Case)
         .join(Person, Person.id == Case.person_id)
         .outerjoin(first_held, first_held.c.case_id == Case.id)
@@ -494,22 +510,35 @@ def delays(period: Period, region_ids: list[int] | None) -> list[DelayStat]:
         )
     ).all()
     to_appointment, to_plan = [], []
-    for arrival, held_at, plan_at in rows:
+    for case_id, arrival, held_at, plan_at in rows:
         if held_at is not None and start <= held_at < end and arrival is not None:
             days = (utc_to_local(held_at).date() - arrival).days
             if days >= 0:
-                to_appointment.append(days)
+                to_appointment.append((case_id, days))
         if plan_at is not None and start <= plan_at < end and held_at is not None:
             days = (utc_to_local(plan_at).date() - utc_to_local(held_at).date()).days
             if days >= 0:
-                to_plan.append(days)
-    return [
-        DelayStat(key, str(DELAY_LABELS[key]), tuple(values))
-        for key, values in (
-            ("arrival_to_first_appointment", to_appointment),
-            ("first_appointment_to_plan", to_plan),
-        )
-    ]
+                to_plan.append((case_id, days))
+    return {"arrival_to_first_appointment": to_appointment, "first_appointment_to_plan": to_plan}
+
+
+CohortCondition = Callable[[date, date, list[int] | None, Select], Any]
+
+
+def delay_cohort(key: str) -> CohortCondition:
+    """The caseload's condition for the people a delay counts (its drill-down). Whether a day
+    counts is decided on local dates, as the figure does, so the ids come from the same rows
+    (of the cases the reader may read only: an agent's are a few); inlined in the SQL (a
+    region's five years may be more ids than SQLite's bound variables)."""
+
+    def condition(first: date, last: date, region_ids: list[int] | None, readable: Select) -> Any:
+        rows = delays_by_case(Period(first, last), region_ids, readable)[key]
+        ids = sorted({case_id for case_id, _days in rows})
+        if not ids:
+            return false()
+        return Case.id.in_(bindparam(f"cohort_{key}", ids, expanding=True, literal_execute=True))
+
+    return condition
 
 
 # --- No-shows and reminders ---------------------------------------------------------------
@@ -529,9 +558,12 @@ class NoShowRow:
         return self.no_shows / self.appointments if self.appointments else None
 
 
-def no_shows_by_reminder(period: Period, region_ids: list[int] | None) -> list[NoShowRow]:
-    start, end = period.utc_bounds
-    reached = (
+HELD_OR_MISSED = ("done", "no_show")
+
+
+def _reminder_reached() -> Any:
+    """Whether the person's reminder of the day before reached them, for an ``Appointment``."""
+    return (
         select(PersonMessage.id)
         .where(
             PersonMessage.appointment_id == Appointment.id,
@@ -540,22 +572,103 @@ def no_shows_by_reminder(period: Period, region_ids: list[int] | None) -> list[N
         )
         .exists()
     )
+
+
+def first_outcomes(period: Period) -> Select:
+    """Ids of each case's first appointment held or missed, when it falls in ``period``
+    (a case counts once: a person who missed their first appointment and came to the next
+    is a first no-show)."""
+    start, end = period.utc_bounds
+    outcome = Appointment.status.in_(HELD_OR_MISSED)
+    in_period = and_(Appointment.starts_at >= start, Appointment.starts_at < end)
+    candidates = select(Appointment.case_id).where(outcome, in_period)
+    first_at = (
+        select(Appointment.case_id, func.min(Appointment.starts_at).label("at"))
+        .where(outcome, Appointment.case_id.in_(candidates))
+        .group_by(Appointment.case_id)
+        .subquery()
+    )
+    return (
+        select(func.min(Appointment.id))
+        .join(
+            first_at,
+            and_(first_at.c.case_id == Appointment.case_id, first_at.c.at == Appointment.starts_at),
+        )
+        .where(outcome, in_period)
+        .group_by(Appointment.case_id)
+    )
+
+
+def no_shows_by_reminder(period: Period, region_ids: list[int] | None) -> list[NoShowRow]:
+    """First appointments held or missed in the period, by whether the reminder reached the
+    person; by the case's region, as the caseload their drill-down opens."""
+    reached = _reminder_reached()
     rows = db.session.execute(
         select(
             reached.label("reminded"),
             func.count(),
             func.sum(sa_case((Appointment.status == "no_show", 1), else_=0)),
         )
-        .where(
-            Appointment.status.in_(("done", "no_show")),
-            Appointment.starts_at >= start,
-            Appointment.starts_at < end,
-            _in_regions(Appointment.region_id, region_ids),
-        )
+        .select_from(Appointment)
+        .join(Case, Case.id == Appointment.case_id)
+        .where(Appointment.id.in_(first_outcomes(period)), _in_regions(Case.region_id, region_ids))
         .group_by(reached)
     ).all()
     found = {bool(reminded): (count, int(missed or 0)) for reminded, count, missed in rows}
     return [NoShowRow(flag, *found.get(flag, (0, 0))) for flag in (True, False)]
+
+
+def first_appointment_cohort(reminded: bool, statuses: tuple[str, ...]) -> CohortCondition:
+    """The caseload's condition for a cell of the no-shows table (its drill-down): the cases
+    whose first appointment of the period ended in ``statuses``, reminded or not."""
+
+    def condition(first: date, last: date, region_ids: list[int] | None, readable: Select) -> Any:
+        reached = _reminder_reached()
+        return Case.id.in_(
+            select(Appointment.case_id).where(
+                Appointment.id.in_(first_outcomes(Period(first, last))),
+                Appointment.status.in_(statuses),
+                reached if reminded else ~reached,
+            )
+        )
+
+    return condition
+
+
+# The caseload's « counted in the dashboard » filter: each figure's code and what it lists.
+COHORT_LABELS = {
+    "arrival_to_first_appointment": _l("Time from arrival to the first appointment held"),
+    "first_appointment_to_plan": _l("Time from the first appointment held to a finalised plan"),
+    "first_appointment_reminded": _l(
+        "First appointment held or missed, the reminder reached the person"
+    ),
+    "first_held_reminded": _l("First appointment held, the reminder reached the person"),
+    "first_no_show_reminded": _l("First appointment missed, the reminder reached the person"),
+    "first_appointment_not_reminded": _l(
+        "First appointment held or missed, reminder not sent or not reached"
+    ),
+    "first_held_not_reminded": _l("First appointment held, reminder not sent or not reached"),
+    "first_no_show_not_reminded": _l("First appointment missed, reminder not sent or not reached"),
+}
+
+
+def no_show_cohort_code(reminded: bool, missed_only: bool) -> str:
+    """The cohort of a no-shows table cell: its row (reminded or not), its column (all, missed)."""
+    return (
+        f"first_{'no_show' if missed_only else 'appointment'}_{'' if reminded else 'not_'}reminded"
+    )
+
+
+def caseload_cohorts() -> list[cases.Cohort]:
+    conditions = {key: delay_cohort(key) for key in DELAY_LABELS}
+    for reminded in (True, False):
+        suffix = "reminded" if reminded else "not_reminded"
+        conditions[f"first_appointment_{suffix}"] = first_appointment_cohort(
+            reminded, HELD_OR_MISSED
+        )
+        conditions[f"first_held_{suffix}"] = first_appointment_cohort(reminded, ("done",))
+        conditions[f"first_no_show_{suffix}"] = first_appointment_cohort(reminded, ("no_show",))
+    return [cases.Cohort(code, COHORT_LABELS[code], conditions[code]) for code in COHORT_LABELS]
 
 
 # --- The dashboard ------------------------------------------------------------------------

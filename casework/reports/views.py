@@ -145,8 +145,9 @@ def caseload_csv():
         priority=filters.priority,
         overdue=filters.overdue,
         region_id=filters.region_id,
+        cohort=filters.cohort or None,
+        period=[day.isoformat() for day in filters.period] if filters.period else None,
         searched=bool(filters.query),
-        **({"indicator": filters.case_set} if filters.case_set else {}),
     )
     return csv_response(_dated("dossiers"), exports.CASELOAD_HEADERS, rows)
 
@@ -284,6 +285,7 @@ def dashboard():
         form=form,
         board=board,
         list_url=list_url_builder(),
+        no_show_cohort=reports.no_show_cohort_code,
         charts=_charts(board),
         stage_labels=exports.STAGE_LABELS,
         max_age_minutes=int(snapshots.MAX_AGE.total_seconds() // 60),
@@ -499,9 +501,9 @@ def _drill_url_builder(board: indicators.Indicators) -> Callable[..., str | None
     def url(key: str, region_id: int | None = None) -> str:
         return build(
             "cases.index",
-            indicateur=key,
-            du=board.start.isoformat(),
-            au=board.end.isoformat(),
+            cohort=indicators.cohort_code(key),
+            start=board.start.isoformat(),
+            end=board.end.isoformat(),
             region=region_id or only_region,
         )
 

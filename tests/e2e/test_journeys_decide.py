@@ -210,7 +210,21 @@ def test_partner_lands_on_what_to_handle_and_knows_who_to_call(context, live_ser
     pages.assert_accessible()
 
 
+def _person_served(live_server) -> None:
+    """A case of « agente » whose person arrived 30 days ago and came to their first
+    appointment 20 days ago (written straight into the tables, as the reports' tests do)."""
+
+    def setup():
+        from tests import helpers
+        from tests.reports.factories import add_activity
+
+        add_activity(helpers.create_case(live_server.data["users"]["agente"]).id)
+
+    live_server.run(setup)
+
+
 def test_supervisor_drills_down_from_the_dashboard(context, live_server, artifacts):
+    _person_served(live_server)
     page = context.new_page()
     page.set_viewport_size({"width": 1366, "height": 768})
     pages = Pages(page, "g-superviseur", artifacts)
@@ -229,6 +243,19 @@ def test_supervisor_drills_down_from_the_dashboard(context, live_server, artifac
     expect(page.locator(".flash--info")).to_contain_text("Dossiers de Amélie Tremblay seulement.")
     assert page.locator("table.data-table tbody tr").count() == expected
     pages.check("dossiers-de-l-agente")
+
+    # « Délais de service »: the people counted open the caseload of exactly those people.
+    page.go_back()
+    delays = page.locator("section[aria-labelledby=delays-title] tbody tr").first
+    counted = delays.locator("td").nth(2).get_by_role("link")
+    expected = int(counted.inner_text())
+    counted.click()
+    expect(page.locator(".flash--info")).to_contain_text("Dossiers comptés dans un rapport")
+    expect(page.get_by_label("Compté dans un rapport")).to_have_value(
+        "arrival_to_first_appointment"
+    )
+    expect(page.locator(".pagination__summary")).to_contain_text(f"sur {expected}")
+    pages.check("dossiers-comptes-delai")
 
     page.set_viewport_size({"width": 390, "height": 844})
     page.go_back()

@@ -193,3 +193,40 @@ def test_a_role_that_receives_nothing_is_told_so(client, login):
     assert page.status_code == 200
     assert "rien à choisir" in page.text
     assert 'type="radio"' not in page.text
+
+
+def test_a_transfer_accepted_leads_the_giving_agent_to_their_caseload_not_a_403(
+    app, client, login, people, make_user
+):
+    """The agent who gave the case may no longer open it: the notification of its acceptance
+    says where it went and opens their caseload; the supervisor who asked opens the case."""
+    receiver = make_user(role="agent", region="06")
+    with app.app_context():
+        transfer = cases.request_transfer(
+            user(people.supervisor), case_of(people), user(receiver), "Charge de travail"
+        )
+        cases.answer_transfer(user(receiver), transfer, accept=True)
+        db.session.commit()
+        [given] = notifications_of(people.agent)
+        [asked] = notifications_of(people.supervisor)
+        assert given.kind == asked.kind == "transfer_accepted"
+        given_id, asked_id, number = given.id, asked.id, case_of(people).number
+    login(user=people.agent)
+    assert f"accepté le transfert du dossier {number}" in client.get("/notifications/").text
+    opened = client.get(f"/notifications/{given_id}")
+    assert opened.status_code == 302 and opened.headers["Location"] == "/dossiers/"
+    caseload = client.get("/dossiers/")
+    assert caseload.status_code == 200
+    assert f"a accepté le dossier {number} : il n&#39;est plus dans votre charge" in caseload.text
+    assert f'href="/dossiers/{people.case.id}"' not in caseload.text
+    with app.app_context():
+        assert db.session.get(Notification, given_id).read_at is not None
+        assert not db.session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.actor_id == people.agent.id, AuditEvent.outcome == "denied"
+            )
+        ).all()
+    supervisor = app.test_client()
+    assert helpers.login(supervisor, people.supervisor.username, people.supervisor.password)
+    opened = supervisor.get(f"/notifications/{asked_id}")
+    assert opened.headers["Location"] == f"/dossiers/{people.case.id}"

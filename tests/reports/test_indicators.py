@@ -272,7 +272,9 @@ def listed(client, href: str) -> set[str]:
 def test_each_figure_lists_the_cases_it_counts(app, client, login, data):
     login(role="supervisor", region="04")
     text = client.get(PAGE + query()).text
-    links = re.findall(r'<a href="(/dossiers/\?indicateur=([a-z_0-9]+)[^"]*)">([^<]+)</a>', text)
+    links = re.findall(
+        r'<a href="(/dossiers/\?cohort=indicator_([a-z_0-9]+)[^"]*)">([^<]+)</a>', text
+    )
     keys = {key for _href, key, _value in links}
     assert set(EXPECTED_04) | {"arrival_to_first_appointment", "arrival_to_plan"} <= keys
     ours = {str(data[f"case{n}"]) for n in range(1, 6)}
@@ -286,7 +288,7 @@ def test_each_figure_lists_the_cases_it_counts(app, client, login, data):
     # A case set is kept in the list's pagination and in its CSV export.
     first = links[0][0].replace("&amp;", "&")
     page = client.get(first).text
-    assert "indicateur" in page and "Dossiers comptés par l’indicateur" in page
+    assert "cohort=indicator_" in page and "Dossiers comptés dans un rapport" in page
 
 
 def _region(app, code: str) -> int:
@@ -306,11 +308,11 @@ def test_drill_down_count_equals_the_list(app, client, login, data):
             if key in board.figures
             else next(d.n for d in board.delays if d.key == key)
         )
-        href = f"/dossiers/?indicateur={key}&du={start}&au={end}"
+        href = f"/dossiers/?cohort=indicator_{key}&start={start}&end={end}"
         assert len(listed(client, href)) == count, key
-    # A forged or unknown case set lists nothing, never everything.
-    assert listed(client, f"/dossiers/?indicateur=nope&du={start}&au={end}") == set()
-    assert listed(client, "/dossiers/?indicateur=opened") == set()
+    # A forged or unknown case set is refused, never everything.
+    unknown = client.get(f"/dossiers/?cohort=indicator_nope&start={start}&end={end}")
+    assert unknown.status_code == 400
 
 
 def test_another_regions_supervisor_sees_none_of_these_cases(app, client, login, data):
@@ -322,9 +324,9 @@ def test_another_regions_supervisor_sees_none_of_these_cases(app, client, login,
     text = client.get(PAGE + query()).text
     assert "Mauricie" not in text.split("</form>")[1]
     for key in ("opened", "served", "pilot_interviews", "airport_booked"):
-        shown = listed(client, f"/dossiers/?indicateur={key}&du={start}&au={end}")
+        shown = listed(client, f"/dossiers/?cohort=indicator_{key}&start={start}&end={end}")
         assert shown <= {str(data["other"])}, key
-    assert listed(client, f"/dossiers/?indicateur=opened&du={start}&au={end}") == {
+    assert listed(client, f"/dossiers/?cohort=indicator_opened&start={start}&end={end}") == {
         str(data["other"])
     }
 
@@ -338,7 +340,7 @@ def test_administrator_sees_the_province_without_case_links(app, client, login, 
     login(role="admin")
     text = client.get(PAGE + query()).text
     assert "Province (toutes les régions)" in text
-    assert "/dossiers/?indicateur" not in text  # administrators do not read case files
+    assert "/dossiers/?cohort=" not in text  # administrators do not read case files
     assert re.search(r"Dossiers ouverts</th>\s*<td class=\"numeric\">6</td>", text)
 
 
@@ -396,5 +398,5 @@ def test_a_case_set_waiting_for_follow_ups_lists_no_case(app, client, login, dat
     login(role="supervisor", region="04")
     start, end = period()
     assert "francisation_enrolled" in indicators.PENDING_FUNCTIONS
-    href = f"/dossiers/?indicateur=francisation_enrolled&du={start}&au={end}"
+    href = f"/dossiers/?cohort=indicator_francisation_enrolled&start={start}&end={end}"
     assert listed(client, href) == set()
