@@ -89,6 +89,7 @@ def _import_models() -> None:
     from casework.attachments import models as _attachments  # noqa: F401
     from casework.auth import models as _auth  # noqa: F401
     from casework.cases import models as _cases  # noqa: F401
+    from casework.followups import models as _followups  # noqa: F401
     from casework.core import audit as _audit  # noqa: F401
     from casework.core import heartbeat as _heartbeat  # noqa: F401
     from casework.messages import models as _messages  # noqa: F401
@@ -108,6 +109,7 @@ def register_listeners() -> None:
     from casework.assessments import listeners as _assessments  # noqa: F401
     from casework.attachments import listeners as _attachments  # noqa: F401
     from casework.cases import listeners as _cases  # noqa: F401
+    from casework.followups import listeners as _followups  # noqa: F401
     from casework.messages import listeners as _messages  # noqa: F401
     from casework.notifications import listeners as _notifications  # noqa: F401
     from casework.plans import listeners as _plans  # noqa: F401
@@ -135,6 +137,7 @@ def register_blueprints(app: Flask) -> None:
     from casework.appointments.views import airport_bp
     from casework.appointments.views import bp as appointments_bp
     from casework.assessments.views import bp as assessments_bp
+    from casework.followups.views import bp as followups_bp
     from casework.attachments.views import bp as attachments_bp
     from casework.attachments.views import partner_bp as partner_documents_bp
     from casework.auth.views import admin_bp
@@ -163,6 +166,7 @@ def register_blueprints(app: Flask) -> None:
         cases_bp,
         transfers_bp,
         assessments_bp,
+        followups_bp,
         attachments_bp,
         partner_documents_bp,
         plans_bp,
