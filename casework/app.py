@@ -89,9 +89,9 @@ def _import_models() -> None:
     from casework.attachments import models as _attachments  # noqa: F401
     from casework.auth import models as _auth  # noqa: F401
     from casework.cases import models as _cases  # noqa: F401
-    from casework.followups import models as _followups  # noqa: F401
     from casework.core import audit as _audit  # noqa: F401
     from casework.core import heartbeat as _heartbeat  # noqa: F401
+    from casework.followups import models as _followups  # noqa: F401
     from casework.messages import models as _messages  # noqa: F401
     from casework.notifications import models as _notifications  # noqa: F401
     from casework.plans import models as _plans  # noqa: F401
@@ -137,7 +137,6 @@ def register_blueprints(app: Flask) -> None:
     from casework.appointments.views import airport_bp
     from casework.appointments.views import bp as appointments_bp
     from casework.assessments.views import bp as assessments_bp
-    from casework.followups.views import bp as followups_bp
     from casework.attachments.views import bp as attachments_bp
     from casework.attachments.views import partner_bp as partner_documents_bp
     from casework.auth.views import admin_bp
@@ -146,6 +145,7 @@ def register_blueprints(app: Flask) -> None:
     from casework.cases.views import transfers_bp
     from casework.core.audit_views import bp as audit_bp
     from casework.core.views import bp as core_bp
+    from casework.followups.views import bp as followups_bp
     from casework.home.views import bp as home_bp
     from casework.messages.views import bp as messages_bp
     from casework.messages.views import case_bp as case_messages_bp

@@ -82,7 +82,10 @@ class FollowUpBaseForm(BaseForm):
     interpretation_pilot = BooleanField(_l("Made under the remote-interpretation pilot"))
     # housing
     housing_status = SelectField(
-        _l("Housing"), filters=[_none_if_empty], validate_choice=False, choices=_blank() + _options(HOUSING_LABELS)
+        _l("Housing"),
+        filters=[_none_if_empty],
+        validate_choice=False,
+        choices=_blank() + _options(HOUSING_LABELS),
     )
     # french
     french_enrolled = SelectField(_l("Enrolled in a French course"), choices=YES_NO)
@@ -107,7 +110,10 @@ class FollowUpBaseForm(BaseForm):
     )
     # employment
     employment_status = SelectField(
-        _l("Employment"), filters=[_none_if_empty], validate_choice=False, choices=_blank() + _options(EMPLOYMENT_LABELS)
+        _l("Employment"),
+        filters=[_none_if_empty],
+        validate_choice=False,
+        choices=_blank() + _options(EMPLOYMENT_LABELS),
     )
     employment_cnp = StringField(
         _l("CNP code of the job"),
@@ -117,7 +123,7 @@ class FollowUpBaseForm(BaseForm):
         render_kw={"class": "input--short", "inputmode": "numeric"},
     )
     employment_cnp_version = SelectField(
-        _l("CNP version"), choices=[(v, v) for v in outcomes.CNP_VERSIONS]
+        _l("CNP version"), choices=[(v, v) for v in outcomes.CNP_VERSIONS], default="2021"
     )
     # residence
     region_id = SelectField(
@@ -131,7 +137,7 @@ class FollowUpBaseForm(BaseForm):
         _l("Children"),
         filters=[_none_if_empty],
         validate_choice=False,
-        choices=[("", _l("— No children, or not asked —"))] + _options(CHILDREN_LABELS),
+        choices=[("", _l("— No children, or not asked —")), *_options(CHILDREN_LABELS)],
     )
     # integration
     integration_status = SelectField(
@@ -178,10 +184,11 @@ class FollowUpBaseForm(BaseForm):
 
     def values(self) -> FollowUpValues:
         reviews = {}
-        for action, _review in self._actions:
-            verdict = self[f"objective_{action.id}"].data
+        for group in self._actions:
+            verdict = self[f"objective_{group.key}"].data
             if verdict:
-                reviews[action.id] = (verdict, self[f"objective_{action.id}_comment"].data)
+                for action in group.actions:
+                    reviews[action.id] = (verdict, self[f"objective_{group.key}_comment"].data)
         checks = []
         for referral, family, _history in self._referrals:
             prefix = f"out_{referral.id}"
@@ -249,18 +256,26 @@ def build_form(
             f"skip_{domain}",
             BooleanField(_l("Not discussed at this follow-up")),
         )
-    verdicts = [("", _l("— Not judged at this follow-up —"))] + _options(VERDICT_LABELS)
-    for action, _review in actions:
-        setattr(FollowUpForm, f"objective_{action.id}", SelectField(action.objective, choices=verdicts))
+    verdicts = [("", _l("— Not judged at this follow-up —")), *_options(VERDICT_LABELS)]
+    for group in actions:
+        setattr(
+            FollowUpForm, f"objective_{group.key}", SelectField(group.objective, choices=verdicts)
+        )
         setattr(
             FollowUpForm,
-            f"objective_{action.id}_comment",
-            StringField(_l("Comment"), validators=[Optional(), max_length(2000)], filters=[_none_if_empty]),
+            f"objective_{group.key}_comment",
+            StringField(
+                _l("Comment"), validators=[Optional(), max_length(2000)], filters=[_none_if_empty]
+            ),
         )
     for referral, family, _history in referrals:
         prefix = f"out_{referral.id}"
         for kind in outcomes.OUTCOME_KINDS[family]:
-            setattr(FollowUpForm, f"{prefix}_{kind}", SelectField(outcomes.OUTCOME_LABELS[kind], choices=YES_NO))
+            setattr(
+                FollowUpForm,
+                f"{prefix}_{kind}",
+                SelectField(outcomes.OUTCOME_LABELS[kind], choices=YES_NO),
+            )
             setattr(FollowUpForm, f"{prefix}_{kind}_on", _date(_l("Date")))
         if family == "francisation":
             setattr(
@@ -287,7 +302,11 @@ def build_form(
             setattr(
                 FollowUpForm,
                 f"{prefix}_cnp_version",
-                SelectField(_l("CNP version"), choices=[(v, v) for v in outcomes.CNP_VERSIONS]),
+                SelectField(
+                    _l("CNP version"),
+                    choices=[(v, v) for v in outcomes.CNP_VERSIONS],
+                    default="2021",
+                ),
             )
     data: dict[str, Any] = {}
     for domain, row in latest.items():
@@ -299,6 +318,8 @@ def build_form(
             elif name == "region_id":
                 value = str(value) if value else ""
             data[name] = value
+    if not data.get("employment_cnp_version"):
+        data.pop("employment_cnp_version", None)
     if "residence" not in latest and case.person.destination_region_id:
         # No follow-up yet: the destination at arrival, to confirm or change.
         data["region_id"] = str(case.person.destination_region_id)
@@ -326,7 +347,10 @@ def build_form(
     form._actions = actions
     form._referrals = referrals
     form.region_id.choices = _blank() + [(str(r.id), r.label) for r in regions]
-    form.interpreter_language.choices = [("", _l("— No interpreter —"))] + choices.language_choices()
+    form.interpreter_language.choices = [
+        ("", _l("— No interpreter —")),
+        *choices.language_choices(),
+    ]
     return form
 
 
@@ -334,4 +358,4 @@ def domain_fields(form: FollowUpBaseForm, domain: str) -> list:
     return [form[name] for name in DOMAIN_FIELDS[domain]]
 
 
-__all__ = ["build_form", "domain_fields", "date"]
+__all__ = ["build_form", "date", "domain_fields"]

@@ -215,12 +215,25 @@ def suggested_milestone(case: Case, held_on: date) -> int | None:
     return None
 
 
-def objectives(case: Case) -> list[tuple[PlanAction, ObjectiveReview | None]]:
-    """The followed plan's actions, each with the latest judgement of its objective."""
+@dataclass
+class ObjectiveGroup:
+    """The followed plan's actions that share one objective (several actions often serve the
+    same one): judged once, recorded for each; ``review`` is the latest judgement of any."""
+
+    objective: str
+    actions: list[PlanAction]
+    review: ObjectiveReview | None = None
+
+    @property
+    def key(self) -> int:
+        return self.actions[0].id
+
+
+def objectives(case: Case) -> list[ObjectiveGroup]:
+    """The followed plan's objectives, in the plan's order, with their latest judgement."""
     plan = latest_final(case)
     if plan is None:
         return []
-    actions = list(plan.actions)
     latest_reviews: dict[int, ObjectiveReview] = {}
     for review in db.session.scalars(
         select(ObjectiveReview)
@@ -228,7 +241,14 @@ def objectives(case: Case) -> list[tuple[PlanAction, ObjectiveReview | None]]:
         .order_by(ObjectiveReview.id)
     ):
         latest_reviews[review.plan_action_id] = review
-    return [(action, latest_reviews.get(action.id)) for action in actions]
+    groups: dict[str, ObjectiveGroup] = {}
+    for action in plan.actions:
+        group = groups.setdefault(action.objective, ObjectiveGroup(action.objective, []))
+        group.actions.append(action)
+        review = latest_reviews.get(action.id)
+        if review is not None and (group.review is None or review.id > group.review.id):
+            group.review = review
+    return list(groups.values())
 
 
 def referrals_with_outcomes(case: Case) -> list[tuple[Referral, str, list[ReferralOutcome]]]:
@@ -295,9 +315,7 @@ def _validate(case: Case, values: FollowUpValues, region_codes: dict[int, str]) 
         _l("At most %(max)d characters.", max=NOTES_MAX),
         "notes",
     )
-    checks.require(
-        set(values.situations) <= set(DOMAINS), _l("Unknown domain."), "situations"
-    )
+    checks.require(set(values.situations) <= set(DOMAINS), _l("Unknown domain."), "situations")
     checks.require(
         bool(values.situations) or bool(values.reviews) or bool(values.outcome_checks),
         _l("Record the situation in at least one domain."),
@@ -305,7 +323,9 @@ def _validate(case: Case, values: FollowUpValues, region_codes: dict[int, str]) 
     )
     _validate_situations(checks, values.situations, region_codes, values.held_on or today)
     for action_id, (verdict, comment) in values.reviews.items():
-        checks.require(verdict in OBJECTIVE_VERDICTS, _l("Not a valid choice."), f"objective_{action_id}")
+        checks.require(
+            verdict in OBJECTIVE_VERDICTS, _l("Not a valid choice."), f"objective_{action_id}"
+        )
         checks.require(
             comment is None or len(comment) <= 2000,
             _l("At most %(max)d characters.", max=2000),
@@ -322,7 +342,9 @@ def _validate_situations(
 
     housing = situations.get("housing")
     if housing:
-        checks.require(housing.housing_status, _l("Choose the housing situation."), "housing_status")
+        checks.require(
+            housing.housing_status, _l("Choose the housing situation."), "housing_status"
+        )
         choice(housing.housing_status, HOUSING_STATUSES, "housing_status")
     french = situations.get("french")
     if french:
@@ -338,9 +360,7 @@ def _validate_situations(
             "french_provider",
         )
         if french.french_enrolled:
-            checks.require(
-                french.french_format, _l("Choose the course format."), "french_format"
-            )
+            checks.require(french.french_format, _l("Choose the course format."), "french_format")
     employment = situations.get("employment")
     if employment:
         checks.require(
@@ -355,9 +375,7 @@ def _validate_situations(
     residence = situations.get("residence")
     if residence:
         checks.require(residence.region_id in region_codes, _l("Choose the region."), "region_id")
-        checks.require(
-            bool(residence.municipality), _l("Give the municipality."), "municipality"
-        )
+        checks.require(bool(residence.municipality), _l("Give the municipality."), "municipality")
         checks.require(
             residence.municipality is None or len(residence.municipality) <= MUNICIPALITY_MAX,
             _l("At most %(max)d characters.", max=MUNICIPALITY_MAX),
@@ -408,11 +426,18 @@ def check(case: Case, values: FollowUpValues) -> tuple[dict, dict, dict]:
     except FollowUpError as error:
         found.found.extend(error.errors)
     referrals = {r.id: (r, family) for r, family, _h in referrals_with_outcomes(case)}
+    standing = outcomes.standing(outcomes.outcomes_of_case(case.id))
     for outcome_check in values.outcome_checks:
         prefix = f"out_{outcome_check.referral_id}"
         if outcome_check.referral_id not in referrals:
             found.require(False, _l("Not a valid choice."), prefix)
             continue
+        before = standing.get((outcome_check.referral_id, outcome_check.values.kind))
+        if before is not None and before.happened and outcome_check.values.happened:
+            # What the agent leaves blank is what was said before.
+            for name in ("occurred_on", "course_format", "cnp", "cnp_version"):
+                if getattr(outcome_check.values, name) is None:
+                    setattr(outcome_check.values, name, getattr(before, name))
         try:
             outcomes.validate(referrals[outcome_check.referral_id][1], outcome_check.values)
         except outcomes.OutcomeError as error:
@@ -422,7 +447,7 @@ def check(case: Case, values: FollowUpValues) -> tuple[dict, dict, dict]:
                 if name == "occurred_on":
                     suffix = f"_{outcome_check.values.kind}_on"
                 found.require(False, message, prefix + suffix)
-    actions = {action.id: action for action, _review in objectives(case)}
+    actions = {action.id: action for group in objectives(case) for action in group.actions}
     found.require(set(values.reviews) <= set(actions), _l("Unknown objective."), "objectives")
     found.done()
     return region_codes, referrals, actions
@@ -482,10 +507,6 @@ def record(actor: Any, case: Case, values: FollowUpValues) -> FollowUp:
         referral = referrals[finding.referral_id][0]
         before = standing.get((referral.id, finding.values.kind))
         verdict = "confirmed" if _same(before, finding.values) else "corrected"
-        if verdict == "confirmed":
-            for name in ("occurred_on", "course_format", "cnp", "cnp_version"):
-                if getattr(finding.values, name) is None:
-                    setattr(finding.values, name, getattr(before, name))
         outcomes.record(actor, referral, finding.values, "follow_up", verdict, follow_up.id)
     audit.record(
         actor,
@@ -509,15 +530,14 @@ def record(actor: Any, case: Case, values: FollowUpValues) -> FollowUp:
 
 
 def _same(before: ReferralOutcome | None, found: outcomes.OutcomeValues) -> bool:
-    """Whether a follow-up's finding says what the standing outcome said (the date and the
-    details it leaves blank are taken as agreeing)."""
+    """Whether a follow-up's finding says what the standing outcome said (``check`` filled
+    what the agent left blank from it)."""
     if before is None or before.happened != found.happened:
         return False
-    for name in ("occurred_on", "course_format", "cnp"):
-        value = getattr(found, name)
-        if value is not None and value != getattr(before, name):
-            return False
-    return True
+    return all(
+        getattr(found, name) == getattr(before, name)
+        for name in ("occurred_on", "course_format", "cnp", "cnp_version")
+    )
 
 
 def situation_from(row: FollowUpSituation | None) -> Situation:
@@ -531,9 +551,7 @@ def anonymise_cases(case_ids: list[int]) -> None:
     """An anonymised case keeps its follow-ups for statistics, without free text."""
     if not case_ids:
         return
-    db.session.execute(
-        update(FollowUp).where(FollowUp.case_id.in_(case_ids)).values(notes=None)
-    )
+    db.session.execute(update(FollowUp).where(FollowUp.case_id.in_(case_ids)).values(notes=None))
     db.session.execute(
         update(FollowUpSituation)
         .where(FollowUpSituation.case_id.in_(case_ids))

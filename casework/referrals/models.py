@@ -153,7 +153,9 @@ class ReferralOutcome(db.Model):
     cnp: Mapped[str | None] = mapped_column(String(8))
     cnp_version: Mapped[str | None] = mapped_column(String(4))
     source: Mapped[str] = mapped_column(String(10))  # partner | follow_up
-    verdict: Mapped[str] = mapped_column(String(10), default="reported")  # reported|confirmed|corrected
+    verdict: Mapped[str] = mapped_column(
+        String(10), default="reported"
+    )  # reported|confirmed|corrected
     follow_up_id: Mapped[int | None] = mapped_column(
         ForeignKey("follow_ups.id", ondelete="SET NULL")
     )

@@ -82,7 +82,8 @@ def cnp_known(code: str | None, version: str | None) -> bool:
         return False
     if version == "2021":
         condition = or_(
-            Occupation.cnp_2021 == code, (Occupation.cnp == code) & (Occupation.cnp_version == "2021")
+            Occupation.cnp_2021 == code,
+            (Occupation.cnp == code) & (Occupation.cnp_version == "2021"),
         )
     else:
         condition = (Occupation.cnp == code) & (Occupation.cnp_version == version)
@@ -104,14 +105,20 @@ def check_cnp(checks: Checks, code: str | None, version: str | None, field: str)
         return
     checks.require(
         cnp_known(code, version),
-        _l("The CNP %(version)s code %(code)s is not in the stored occupations.", version=version, code=code),
+        _l(
+            "The CNP %(version)s code %(code)s is not in the stored occupations.",
+            version=version,
+            code=code,
+        ),
         field,
     )
 
 
 def validate(family: str, values: OutcomeValues, prefix: str = "outcome_") -> None:
     checks = Checks(OutcomeError)
-    checks.require(values.kind in OUTCOME_KINDS.get(family, ()), _l("Not a valid choice."), prefix + "kind")
+    checks.require(
+        values.kind in OUTCOME_KINDS.get(family, ()), _l("Not a valid choice."), prefix + "kind"
+    )
     checks.require(
         values.occurred_on is None or values.occurred_on <= local_today(),
         _l("The date cannot be in the future."),
@@ -119,7 +126,9 @@ def validate(family: str, values: OutcomeValues, prefix: str = "outcome_") -> No
     )
     if values.happened and values.kind == "enrolled":
         checks.require(
-            values.course_format in COURSE_FORMATS, _l("Choose the course format."), prefix + "course_format"
+            values.course_format in COURSE_FORMATS,
+            _l("Choose the course format."),
+            prefix + "course_format",
         )
     if values.happened and values.kind == "job_obtained":
         checks.require(bool(values.cnp), _l("Give the CNP code of the job."), prefix + "cnp")

@@ -250,7 +250,7 @@ def test_a_future_date_in_the_form_says_so_in_french_and_stores_nothing(
 
 
 def test_who_may_read_and_record(app, client, make_user, login, agent_case):
-    agent, case = agent_case
+    _agent, case = agent_case
     new, history = _paths(app, case.id)
     other_agent = make_user(role="agent", region="06")
     login(user=other_agent)
