@@ -94,6 +94,8 @@ def load_demo_follow_ups(
         opened = utc_to_local(case.opened_at).date()
         for milestone in (3, 6):
             held_on = add_months(arrival, milestone) + timedelta(days=rng.randint(0, 12))
+            if (opened - held_on).days > 21:
+                continue  # the case opened too late for this milestone
             held_on = max(held_on, opened)
             if held_on > today or (milestone == 6 and rng.random() >= tables.followed_at_6):
                 break
@@ -198,13 +200,19 @@ class _Story:
         """At 6 months the agent judges the plan's objectives from where its actions stand."""
         if milestone != 6:
             return {}
-        verdicts = {"done": "met", "in_progress": "partly_met", "abandoned": "not_met"}
-        return {
-            action.id: (verdicts[action.status], None)
-            for group in operations.objectives(self.case)
-            for action in group.actions
-            if action.status in verdicts
-        }
+        reviews = {}
+        for group in operations.objectives(self.case):
+            statuses = {action.status for action in group.actions}
+            if statuses == {"done"}:
+                verdict = "met"
+            elif statuses & {"done", "in_progress"}:
+                verdict = "partly_met"
+            elif statuses == {"abandoned"}:
+                verdict = "not_met"
+            else:
+                continue  # not started yet: not judged
+            reviews.update({action.id: (verdict, None) for action in group.actions})
+        return reviews
 
     def _outcome_checks(self, milestone: int) -> list[OutcomeCheck]:
         """At 6 months the agent confirms what the organisations reported."""
