@@ -13,8 +13,8 @@ from casework.followups import operations
 
 
 @listens_to(CasesAnonymised)
-def anonymise(event: CasesAnonymised) -> None:
-    operations.anonymise_cases(list(event.case_ids))
+def anonymise(event: CasesAnonymised) -> dict[str, int]:
+    return operations.anonymise_cases(list(event.case_ids))
 
 
 def case_section(case: Case) -> dict[str, Any]:

@@ -547,19 +547,23 @@ def situation_from(row: FollowUpSituation | None) -> Situation:
     return Situation(**{f.name: getattr(row, f.name) for f in fields(Situation)})
 
 
-def anonymise_cases(case_ids: list[int]) -> None:
-    """An anonymised case keeps its follow-ups for statistics, without free text."""
+def anonymise_cases(case_ids: list[int]) -> dict[str, int]:
+    """An anonymised case keeps its follow-ups for the statistics, without their free text
+    (notes, where the person studies French, comments on objectives)."""
     if not case_ids:
-        return
-    db.session.execute(update(FollowUp).where(FollowUp.case_id.in_(case_ids)).values(notes=None))
-    db.session.execute(
+        return {}
+    notes = db.session.execute(
+        update(FollowUp).where(FollowUp.case_id.in_(case_ids)).values(notes=None)
+    ).rowcount
+    situations = db.session.execute(
         update(FollowUpSituation)
         .where(FollowUpSituation.case_id.in_(case_ids))
         .values(note=None, french_provider=None)
-    )
-    db.session.execute(
+    ).rowcount
+    reviews = db.session.execute(
         update(ObjectiveReview).where(ObjectiveReview.case_id.in_(case_ids)).values(comment=None)
-    )
+    ).rowcount
+    return {"follow_ups": notes, "follow_up_situations": situations, "objective_reviews": reviews}
 
 
 # The labels the pages show, in one mapping for the templates.

@@ -279,3 +279,27 @@ def test_who_may_read_and_record(app, client, make_user, login, agent_case):
         )
     assert denied >= 4
     assert viewed == 1
+
+
+def test_anonymising_a_case_keeps_the_situation_without_free_text(ctx, agent_case):
+    from casework.cases.events import CasesAnonymised
+    from casework.core.events import emit
+    from casework.core.time import utcnow
+
+    agent_record, case_record = agent_case
+    agent, case = db.session.get(User, agent_record.id), db.session.get(Case, case_record.id)
+    values = _values(
+        french=Situation(french_enrolled=True, french_format="online", french_provider="Cégep X")
+    )
+    values.notes = "La personne habite chez sa sœur."
+    operations.record(agent, case, values)
+    emit(CasesAnonymised(case_ids=(case.id,), at=utcnow()))
+    db.session.expire_all()
+    (follow_up,) = operations.history(case.id)
+    assert follow_up.notes is None
+    (french,) = follow_up.situations
+    assert (french.french_enrolled, french.french_format, french.french_provider) == (
+        True,
+        "online",
+        None,
+    )
