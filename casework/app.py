@@ -91,6 +91,7 @@ def _import_models() -> None:
     from casework.cases import models as _cases  # noqa: F401
     from casework.core import audit as _audit  # noqa: F401
     from casework.core import heartbeat as _heartbeat  # noqa: F401
+    from casework.followups import models as _followups  # noqa: F401
     from casework.messages import models as _messages  # noqa: F401
     from casework.notifications import models as _notifications  # noqa: F401
     from casework.plans import models as _plans  # noqa: F401
@@ -108,6 +109,7 @@ def register_listeners() -> None:
     from casework.assessments import listeners as _assessments  # noqa: F401
     from casework.attachments import listeners as _attachments  # noqa: F401
     from casework.cases import listeners as _cases  # noqa: F401
+    from casework.followups import listeners as _followups  # noqa: F401
     from casework.messages import listeners as _messages  # noqa: F401
     from casework.notifications import listeners as _notifications  # noqa: F401
     from casework.plans import listeners as _plans  # noqa: F401
@@ -144,6 +146,7 @@ def register_blueprints(app: Flask) -> None:
     from casework.cases.views import transfers_bp
     from casework.core.audit_views import bp as audit_bp
     from casework.core.views import bp as core_bp
+    from casework.followups.views import bp as followups_bp
     from casework.home.views import bp as home_bp
     from casework.messages.views import bp as messages_bp
     from casework.messages.views import case_bp as case_messages_bp
@@ -164,6 +167,7 @@ def register_blueprints(app: Flask) -> None:
         cases_bp,
         transfers_bp,
         assessments_bp,
+        followups_bp,
         attachments_bp,
         partner_documents_bp,
         plans_bp,

@@ -26,7 +26,7 @@ from casework.api.web import (
 from casework.core import audit
 from casework.core.errors import problem
 from casework.extensions import db
-from casework.referrals import operations
+from casework.referrals import operations, outcomes
 from casework.referrals.models import Referral
 
 blp = blueprint("api_referrals", "Referrals sent to partner organisations, and their answers.")
@@ -163,12 +163,21 @@ def decline(body: dict[str, Any], referral_id: int):
 @blp.response(200, schemas.ReferralOut, headers=ETAG_HEADER)
 @_write_doc
 def outcome(body: dict[str, Any], referral_id: int):
-    """What came of an accepted referral: completed, or not completed and why."""
-    return _move(referral_id, body["outcome"], body.get("comment"), body.get("reason"))
+    """What came of an accepted referral: completed (and what it led to), or not completed and
+    why."""
+    result = body.get("result")
+    values = outcomes.OutcomeValues(**result) if result else None
+    return _move(referral_id, body["outcome"], body.get("comment"), body.get("reason"), values)
 
 
-def _move(referral_id: int, to_status: str, comment: str | None, reason: str | None = None):
+def _move(
+    referral_id: int,
+    to_status: str,
+    comment: str | None,
+    reason: str | None = None,
+    outcome: outcomes.OutcomeValues | None = None,
+):
     referral = _load(referral_id, "referrals.transition")
     version = require_current(referral)
-    operations.move(current_user, referral, to_status, comment, version, reason)
+    operations.move(current_user, referral, to_status, comment, version, reason, outcome=outcome)
     return _answer(referral)

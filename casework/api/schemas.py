@@ -8,7 +8,9 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from casework.referrals.models import OUTCOME_KINDS
 from casework.referrals.operations import NOT_COMPLETED_REASONS, STATUSES
+from casework.referrals.outcomes import CNP_VERSIONS, COURSE_FORMATS
 
 MAX_PAGE = 200
 
@@ -94,8 +96,37 @@ class Decline(Strict):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
 
+class OutcomeResult(Strict):
+    """What a completed referral led to (issue 19): checked as on the referral page."""
+
+    kind = fields.String(
+        required=True,
+        validate=validate.OneOf(sorted({k for kinds in OUTCOME_KINDS.values() for k in kinds})),
+        metadata={
+            "description": "francisation: enrolled; requalification: training_started or "
+            "training_finished; employment: job_obtained."
+        },
+    )
+    occurred_on = fields.Date(metadata={"description": "Not in the future."})
+    course_format = fields.String(
+        validate=validate.OneOf(list(COURSE_FORMATS)),
+        metadata={"description": "Required for enrolled."},
+    )
+    cnp = fields.String(
+        validate=validate.Regexp(r"^[0-9]{4,5}$"),
+        metadata={"description": "Required for job_obtained: a stored occupation's code."},
+    )
+    cnp_version = fields.String(validate=validate.OneOf(list(CNP_VERSIONS)))
+
+
 class Outcome(Strict):
     outcome = fields.String(required=True, validate=validate.OneOf(["completed", "not_completed"]))
+    result = fields.Nested(
+        OutcomeResult,
+        metadata={
+            "description": "With completed, for a francisation, requalification or employment referral."
+        },
+    )
     reason = fields.String(
         validate=validate.OneOf(list(NOT_COMPLETED_REASONS)),
         metadata={"description": "Required when the outcome is not_completed."},

@@ -18,7 +18,8 @@ from wtforms.widgets import HiddenInput
 
 from casework.appointments import operations, receptions
 from casework.appointments.airport import REFUGEE_CATEGORIES
-from casework.appointments.operations import AirportIntake, WindowFields
+from casework.appointments.availability import WindowFields
+from casework.appointments.operations import AirportIntake
 from casework.appointments.receptions import ReceptionFields
 from casework.cases import choices
 from casework.cases.forms import (

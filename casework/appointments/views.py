@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from casework.appointments import airport, ics, operations, receptions
+from casework.appointments import availability as windows
 from casework.appointments.forms import (
     WEEKDAYS,
     AirportForm,
@@ -629,8 +630,8 @@ def _render_availability(owner, window_form, exception_form, status: int = 200):
     return render_template(
         "appointments/availability.html",
         owner=owner,
-        windows=operations.windows_of(owner.id),
-        exceptions=operations.exceptions_of(owner.id, since=local_today()),
+        windows=windows.windows_of(owner.id),
+        exceptions=windows.exceptions_of(owner.id, since=local_today()),
         window_form=window_form,
         exception_form=exception_form,
         confirm=ConfirmForm(),
@@ -649,7 +650,7 @@ def add_window():
     page = partial(_render_availability, owner, form, _exception_form(), 400)
     if not submitted(form, page):
         return page()
-    operations.add_window(current_user, owner, form.values())
+    windows.add_window(current_user, owner, form.values())
     return done(_("Availability added."), url_for("appointments.availability", agent=owner.id))
 
 
@@ -662,8 +663,8 @@ def add_exception():
     if not submitted(form, page):
         return page()
     first, last = form.starts_on.data, form.ends_on.data
-    operations.add_exception(current_user, owner, first, last, form.kind.data, form.note.data)
-    clashes = operations.appointments_during(owner.id, first, last)
+    windows.add_exception(current_user, owner, first, last, form.kind.data, form.note.data)
+    clashes = windows.appointments_during(owner.id, first, last)
     if clashes:
         message = _("%(count)d booked appointment(s) fall on these days: move them.", count=clashes)
         flash(message, "warning")
@@ -686,7 +687,7 @@ def _confirmed_removal(item, remove, done_message: str, template: str, name: str
 def remove_window(window_id: int):
     return _confirmed_removal(
         load_or_abort(AvailabilityWindow, window_id, "availability.manage"),
-        operations.remove_window,
+        windows.remove_window,
         _("Availability removed. Booked appointments are kept."),
         "appointments/remove_window.html",
         "window",
@@ -698,7 +699,7 @@ def remove_window(window_id: int):
 def remove_exception(exception_id: int):
     return _confirmed_removal(
         load_or_abort(AvailabilityException, exception_id, "availability.manage"),
-        operations.remove_exception,
+        windows.remove_exception,
         _("Absence removed."),
         "appointments/remove_exception.html",
         "exception",

@@ -95,6 +95,13 @@ POLICY: dict[str, dict[Role, Scope]] = {
         Role.ADVISOR: Scope.REGION,
     },
     "plans.edit": {Role.AGENT: Scope.CASELOAD},
+    # Follow-up interviews: recorded by the case's agent; read as the case is read.
+    "followups.read": {
+        Role.AGENT: Scope.CASELOAD,
+        Role.SUPERVISOR: Scope.REGION,
+        Role.ADVISOR: Scope.REGION,
+    },
+    "followups.record": {Role.AGENT: Scope.CASELOAD},
     # Referrals: partner users see only those sent to their organisation, with the minimum a
     # referral needs (never the case file).
     "referrals.read": {

@@ -15,6 +15,7 @@ from casework.cases.models import Case
 from casework.demo.accounts import enrol_second_factors, load_demo
 from casework.demo.appointments import CalendarTables, load_demo_appointments
 from casework.demo.cases import load_demo_cases
+from casework.demo.followups import FollowUpTables, load_demo_follow_ups
 from casework.demo.planning import CaseTables
 from casework.demo.plans import PlanTables, load_demo_plans, load_demo_referrals
 from casework.demo.reminders import load_demo_reminders
@@ -28,11 +29,12 @@ def load_demo_cases_once(count: int, progress: Callable[[str], None] | None = No
     if db.session.scalar(select(Case.id).limit(1)) is not None:
         return None
     # Every table is read before a case is written: a bad file stops the demo before it starts.
-    for tables in (CaseTables, PlanTables, CalendarTables):
+    for tables in (CaseTables, PlanTables, CalendarTables, FollowUpTables):
         tables.read()
     created = load_demo_cases(count, progress=progress)
     load_demo_plans(progress=progress)
     load_demo_referrals(progress=progress)
     load_demo_appointments(progress=progress)
+    load_demo_follow_ups(progress=progress)
     load_demo_reminders(progress=progress)
     return created

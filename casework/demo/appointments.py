@@ -23,7 +23,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from casework.appointments import operations
+from casework.appointments import availability, operations
 from casework.appointments.airport import SERVICE_POINT as AIRPORT_POINT
 from casework.appointments.models import (
     Appointment,
@@ -240,7 +240,7 @@ def _availability(
     added = 0
     for agent in agents:
         point = _seat(agent)
-        if point is None or operations.windows_of(agent.id):
+        if point is None or availability.windows_of(agent.id):
             continue  # no service point in the region, or availability already set by hand
         shift = rng.choice(tables.shifts)
         home_afternoon = rng.randrange(5)
@@ -253,7 +253,7 @@ def _availability(
                 if afternoon and weekday == 4 and short_friday:
                     ends = time(15, 0)
                 at_home = afternoon and weekday == home_afternoon
-                fields = operations.WindowFields(
+                fields = availability.WindowFields(
                     weekday=weekday,
                     starts_at=starts,
                     ends_at=ends,
@@ -262,7 +262,7 @@ def _availability(
                     interpreter_languages=languages,
                     remote_interpretation=remote,
                 )
-                operations.add_window(agent, agent, fields)
+                availability.add_window(agent, agent, fields)
                 added += 1
     _exceptions(tables, agents, admin, today)
     return added
@@ -273,15 +273,15 @@ def _exceptions(
 ) -> None:
     holidays = holidays_between(today - timedelta(days=PAST_DAYS), today + timedelta(days=56))
     for agent in agents:
-        if not operations.windows_of(agent.id):
+        if not availability.windows_of(agent.id):
             continue
         for day, name in holidays:
-            operations.add_exception(admin or agent, agent, day, day, "holiday", name)
+            availability.add_exception(admin or agent, agent, day, day, "holiday", name)
     on_leave = next((a for a in agents if a.username == tables.leave_agent), None)
     on_leave = on_leave or next((a for a in reversed(agents) if a.username != HOME_AGENT), None)
-    if on_leave is not None and operations.windows_of(on_leave.id):
+    if on_leave is not None and availability.windows_of(on_leave.id):
         monday = today + timedelta(days=7 - today.weekday() + 7)  # the week after next
-        operations.add_exception(
+        availability.add_exception(
             on_leave, on_leave, monday, monday + timedelta(days=4), "leave", "Vacances"
         )
 

@@ -183,7 +183,10 @@ def _advance(
     """Walk ``referral`` to ``stop`` as its actors would, as far as the demo has those actors."""
 
     def move(actor, to_status, comment=None, reason=None):
-        referrals.move(actor, referral, to_status, comment, referral.version, reason)
+        outcome = _demo_outcome(referral, consent_day) if to_status == "completed" else None
+        referrals.move(
+            actor, referral, to_status, comment, referral.version, reason, outcome=outcome
+        )
         db.session.flush()
 
     if stop == "draft":
@@ -207,3 +210,21 @@ def _advance(
         comment = tables.comments["declined"] if to_status == "declined" else None
         reason = "unreachable" if to_status == "not_completed" else None
         move(partner, to_status, comment, reason)
+
+
+# What a completed demo referral led to, by its family (illustrative): the organisation reports
+# it on completion; the demo's 6-month follow-ups confirm it (demo.followups).
+DEMO_OUTCOMES = {
+    "francisation": {"kind": "enrolled", "course_format": "part_time"},
+    "requalification": {"kind": "training_started"},
+    "employment": {"kind": "job_obtained", "cnp": "4032", "cnp_version": "2016"},
+}
+
+
+def _demo_outcome(referral, day):
+    from casework.referrals import outcomes
+
+    family = outcomes.family_of(referral)
+    if family is None:
+        return None
+    return outcomes.OutcomeValues(occurred_on=day, **DEMO_OUTCOMES[family])

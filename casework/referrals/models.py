@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.core.time import utcnow
@@ -117,3 +117,47 @@ class ApprovalRule(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     audit_type = "referral_approval_rule"
+
+
+# What a completed referral led to (issue 19, point 4), by the referral's outcome family.
+OUTCOME_KINDS = {
+    "francisation": ("enrolled",),
+    "requalification": ("training_started", "training_finished"),
+    "employment": ("job_obtained",),
+}
+
+
+class ReferralOutcome(db.Model):
+    """What happened after a referral, as reported or checked: append-only history, the latest
+    row of a (referral, kind) stands. The partner reports it when marking the referral
+    completed (``source`` partner, ``verdict`` reported); a follow-up confirms it (``confirmed``)
+    or corrects it (``corrected``, with the values found), naming itself in ``follow_up_id``."""
+
+    __tablename__ = "referral_outcomes"
+    __table_args__ = (
+        Index("ix_referral_outcomes_referral_kind", "referral_id", "kind", "id"),
+        Index("ix_referral_outcomes_kind_occurred", "kind", "occurred_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id", ondelete="CASCADE"))
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    # enrolled | training_started | training_finished | job_obtained (OUTCOME_KINDS)
+    kind: Mapped[str] = mapped_column(String(20))
+    # False: the follow-up found it did not happen (a correction).
+    happened: Mapped[bool] = mapped_column(default=True)
+    occurred_on: Mapped[date | None] = mapped_column(Date)
+    # Francisation: the course format (followups.models.FRENCH_FORMATS).
+    course_format: Mapped[str | None] = mapped_column(String(20))
+    # Employment: the job's CNP code and its classification version (2016 | 2021).
+    cnp: Mapped[str | None] = mapped_column(String(8))
+    cnp_version: Mapped[str | None] = mapped_column(String(4))
+    source: Mapped[str] = mapped_column(String(10))  # partner | follow_up
+    verdict: Mapped[str] = mapped_column(
+        String(10), default="reported"
+    )  # reported|confirmed|corrected
+    follow_up_id: Mapped[int | None] = mapped_column(
+        ForeignKey("follow_ups.id", ondelete="SET NULL")
+    )
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -24,6 +24,7 @@ from casework.plans.operations import latest_completed_assessment
 from casework.plans.rules import REFERRABLE_SERVICES
 from casework.reference.languages import language_name
 from casework.reference.models import HostCity, Need, Organisation, Region
+from casework.referrals import outcomes
 from casework.referrals.approval import approval_required
 from casework.referrals.events import ReferralStatusChanged
 from casework.referrals.models import Disclosure, Referral, ReferralEvent
@@ -489,8 +490,11 @@ def move(
     comment: str | None,
     expected_version: int,
     reason: str | None = None,
+    outcome: outcomes.OutcomeValues | None = None,
 ) -> None:
-    """One step of the lifecycle, recorded with who and when; anything else is refused."""
+    """One step of the lifecycle, recorded with who and when; anything else is refused. A
+    completion may carry what it led to (``outcome``: enrolled, training, job), checked before
+    anything is stored."""
     if referral.version != expected_version:
         raise StaleEdit()
     rule = TRANSITIONS.get((referral.status, to_status))
@@ -509,6 +513,11 @@ def move(
         comment = f"{NOT_COMPLETED_REASONS[reason]}{' — ' + comment if comment else ''}"
     if rule.needs_comment and not comment:
         raise ReferralError(_l("A comment is needed for this decision."), "comment")
+    family = outcomes.family_of(referral) if outcome is not None else None
+    if outcome is not None:
+        if to_status != "completed" or family is None:
+            raise ReferralError(_l("This referral has no outcome to record."))
+        outcomes.validate(family, outcome)
     if to_status == "sent":
         _disclose(actor, referral)
     previous = referral.status
@@ -520,6 +529,8 @@ def move(
     referral.last_comment = comment
     db.session.flush()
     audit.record(actor, f"referral.{to_status}", referral.case, referral_id=referral.id)
+    if outcome is not None:
+        outcomes.record(actor, referral, outcome, source="partner")
     emit(
         ReferralStatusChanged(
             case_id=referral.case_id,

@@ -29,10 +29,10 @@ from casework.reference.languages import language_name
 from casework.reference.lookup import active_organisations as lookup_organisations
 from casework.reference.lookup import regions as lookup_regions
 from casework.reference.models import Organisation
-from casework.referrals import approval, operations
+from casework.referrals import approval, operations, outcomes
 from casework.referrals import brief as briefs
 from casework.referrals.forms import BulkReturnForm, selected_versions
-from casework.referrals.models import Referral
+from casework.referrals.models import OUTCOME_KINDS, Referral
 from casework.referrals.sections import rendered_sections
 
 bp = Blueprint("referrals", __name__, url_prefix="/references")
@@ -156,6 +156,13 @@ def _referral_page(referral: Referral, revision: dict | None = None, status: int
         revisable=revisable,
         revision=revision or {},
         sections=rendered_sections(referral),
+        outcome_family=outcomes.family_of(referral),
+        outcome_kinds=OUTCOME_KINDS,
+        outcome_labels=outcomes.OUTCOME_LABELS,
+        verdict_labels=outcomes.VERDICT_LABELS,
+        course_formats=outcomes.COURSE_FORMATS,
+        cnp_versions=outcomes.CNP_VERSIONS,
+        outcomes=outcomes.outcomes_of_referral(referral.id),
     ), status
 
 
@@ -199,9 +206,36 @@ def move(referral_id: int, to_status: str):
     refusals_go_to(back)
     form = request.form
     operations.move(
-        current_user, referral, to_status, form.get("comment"), int(version), form.get("reason")
+        current_user,
+        referral,
+        to_status,
+        form.get("comment"),
+        int(version),
+        form.get("reason"),
+        outcome=_typed_outcome(form) if to_status == "completed" else None,
     )
     return done(_("Referral: %(status)s.", status=operations.STATUSES[to_status]), back)
+
+
+def _typed_outcome(form) -> outcomes.OutcomeValues | None:
+    """What the completion led to, as the partner typed it (nothing chosen: not recorded)."""
+    kind = (form.get("outcome_kind") or "").strip()
+    if not kind:
+        return None
+    typed_date = (form.get("outcome_occurred_on") or "").strip()
+    try:
+        occurred_on = date.fromisoformat(typed_date) if typed_date else None
+    except ValueError:
+        raise outcomes.OutcomeError(
+            _("Enter a valid date, for example 2026-03-31."), "outcome_occurred_on"
+        ) from None
+    return outcomes.OutcomeValues(
+        kind=kind[:20],
+        occurred_on=occurred_on,
+        course_format=(form.get("outcome_course_format") or "").strip()[:20] or None,
+        cnp=(form.get("outcome_cnp") or "").strip()[:8] or None,
+        cnp_version=(form.get("outcome_cnp_version") or "").strip()[:4] or None,
+    )
 
 
 @bp.get("/")

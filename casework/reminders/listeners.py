@@ -25,6 +25,7 @@ from casework.cases.sections import CASE_PAGE_SECTIONS, CaseSection
 from casework.cases.timeline import TIMELINE_SOURCES, TimelineEntry, TimelineSource
 from casework.core.events import listens_to
 from casework.core.time import utcnow
+from casework.followups.events import FollowUpRecorded
 from casework.plans.events import PlanActionStatusChanged
 from casework.plans.operations import OPEN_ACTION_STATUSES
 from casework.reference.seed import SEED_LOADERS, SeedLoader
@@ -69,6 +70,12 @@ def referral_moved(event: ReferralStatusChanged) -> None:
 @listens_to(DocumentExpiryChanged)
 def document_expiry_changed(event: DocumentExpiryChanged) -> None:
     operations.refresh_case_on_commit(event.case_id, triggers=("document_expiring",))
+
+
+@listens_to(FollowUpRecorded)
+def follow_up_held(event: FollowUpRecorded) -> None:
+    """The « follow-up due » reminders the interview answers are done."""
+    operations.complete_follow_ups_held(event.case_id, event.reminder_id, event.agent_id)
 
 
 @listens_to(CasesAnonymised)

@@ -327,6 +327,29 @@ def complete(actor: Any, reminder: Reminder, expected_version: int) -> None:
     audit.record(actor, "reminder.completed", reminder, case_id=reminder.case_id)
 
 
+def complete_follow_ups_held(case_id: int, reminder_id: int | None, agent_id: int) -> int:
+    """A follow-up interview was recorded: the « follow-up due » reminders it answers are done
+    (the one it was opened from, and the case's follow-up reminders already due). Returns how
+    many."""
+    now = utcnow()
+    answered = (Reminder.subject_type == "assessment") & (Reminder.due_at <= now)
+    if reminder_id is not None:
+        answered = answered | (Reminder.id == reminder_id)
+    reminders = list(
+        db.session.scalars(
+            select(Reminder).where(
+                Reminder.case_id == case_id, Reminder.status.in_(OPEN_STATUSES), answered
+            )
+        )
+    )
+    for reminder in reminders:
+        reminder.status = "done"
+        reminder.completed_at = now
+        reminder.completed_by_id = agent_id
+        audit.record(agent_id, "reminder.completed", reminder, case_id=case_id, by="follow_up")
+    return len(reminders)
+
+
 def snooze(
     actor: Any, reminder: Reminder, until: date | None, expected_version: int, today=None
 ) -> None:

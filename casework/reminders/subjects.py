@@ -132,8 +132,10 @@ def _own_subject(reminder: Reminder) -> Subject | None:
     if reminder.case_id is None:
         return None
     if reminder.subject_type == "assessment":
+        # The follow-ups due after the needs assessment (3 and 6 months): the follow-up form.
         return Subject(
-            _("Needs assessment"), url_for("assessments.current", case_id=reminder.case_id)
+            _("Follow-up interview"),
+            url_for("followups.new", case_id=reminder.case_id, rappel=reminder.id),
         )
     if reminder.subject_type == "case":
         return Subject(_("The case file"), url_for("cases.show", case_id=reminder.case_id))

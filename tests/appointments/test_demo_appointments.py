@@ -8,7 +8,7 @@ from itertools import pairwise
 
 from sqlalchemy import func, select
 
-from casework.appointments import operations
+from casework.appointments import availability, operations
 from casework.appointments.models import (
     AirportBooking,
     Appointment,
@@ -43,12 +43,14 @@ def test_demo_fills_every_agents_calendar(ctx):
         select(User).where(User.role == "agent", User.active.is_(True))
     ).all()
     for agent in agents:
-        windows = operations.windows_of(agent.id)
+        windows = availability.windows_of(agent.id)
         assert windows, agent.username
         assert {w.weekday for w in windows} == {0, 1, 2, 3, 4}
-    assert {w.service_point.code for w in operations.windows_of(seated_at_airport.id)} == {"DR-MTL"}
-    assert all(w.remote_interpretation for w in operations.windows_of(_user("agent.estrie").id))
-    assert not any(w.remote_interpretation for w in operations.windows_of(_user("agente").id))
+    assert {w.service_point.code for w in availability.windows_of(seated_at_airport.id)} == {
+        "DR-MTL"
+    }
+    assert all(w.remote_interpretation for w in availability.windows_of(_user("agent.estrie").id))
+    assert not any(w.remote_interpretation for w in availability.windows_of(_user("agente").id))
     assert db.session.scalar(
         select(func.count(AvailabilityException.id)).where(AvailabilityException.kind == "leave")
     )
