@@ -36,6 +36,34 @@ IMMIGRATION_CATEGORIES = {
     "student": _l("International student"),
     "other": _l("Other"),
 }
+# Categories whose stay has an end date: their permit (and, for students, their CAQ) expiry
+# dates are recorded and reminded before they fall.
+TEMPORARY_CATEGORIES = ("temporary_worker", "student")
+# The ministry's attestation of democratic and Québec values is a condition of permanent
+# selection in the economic programs (plan, l. 887–902).
+VALUES_ATTESTATION_CATEGORIES = ("economic",)
+# Highest education level completed. ILLUSTRATIVE list written for casework: the ministry's
+# plan gives none; check it against the Ministère's intake form before use.
+EDUCATION_LEVELS = {
+    "none": _l("No schooling completed"),
+    "primary": _l("Primary school"),
+    "secondary": _l("Secondary school (or vocational training)"),
+    "college": _l("College (CEGEP or equivalent)"),
+    "bachelor": _l("Bachelor's degree"),
+    "master": _l("Master's degree"),
+    "doctorate": _l("Doctorate"),
+}
+# The person's situation in the labour market, at intake and at each follow-up (one list for
+# both, so that they compare). The plan asks whether immigrants find work matching their
+# skills (employment in or outside their field) and whether requalification leads to jobs.
+EMPLOYMENT_STATUSES = {
+    "employed_in_field": _l("Employed in their field"),
+    "employed_outside_field": _l("Employed outside their field"),
+    "requalification": _l("In requalification"),
+    "looking_for_work": _l("Looking for work"),
+    "studying": _l("Studying"),
+    "not_in_labour_force": _l("Not in the labour force"),
+}
 FRENCH_LEVELS = {
     "none": _l("None"),
     "beginner": _l("Beginner"),
