@@ -18,7 +18,7 @@ from casework.appointments.events import (
     AppointmentRescheduled,
 )
 from casework.attachments.events import DocumentExpiryChanged
-from casework.cases.events import CasesAnonymised, CaseStatusChanged
+from casework.cases.events import CasesAnonymised, CaseStatusChanged, StayExpiryChanged
 from casework.cases.models import Case
 from casework.cases.sections import CASE_PAGE_SECTIONS, CaseSection
 from casework.cases.timeline import TIMELINE_SOURCES, TimelineEntry, TimelineSource
@@ -66,6 +66,11 @@ def referral_moved(event: ReferralStatusChanged) -> None:
 @listens_to(DocumentExpiryChanged)
 def document_expiry_changed(event: DocumentExpiryChanged) -> None:
     operations.refresh_case_on_commit(event.case_id, triggers=("document_expiring",))
+
+
+@listens_to(StayExpiryChanged)
+def stay_expiry_changed(event: StayExpiryChanged) -> None:
+    operations.refresh_case_on_commit(event.case_id, triggers=("permit_expiring", "caq_expiring"))
 
 
 @listens_to(CasesAnonymised)

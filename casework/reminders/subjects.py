@@ -135,6 +135,9 @@ def _own_subject(reminder: Reminder) -> Subject | None:
         return Subject(
             _("Needs assessment"), url_for("assessments.current", case_id=reminder.case_id)
         )
+    if reminder.subject_type in ("permit", "caq"):
+        name = _("Permit expiry") if reminder.subject_type == "permit" else _("CAQ expiry")
+        return Subject(name, url_for("cases.show", case_id=reminder.case_id) + "#resume")
     if reminder.subject_type == "case":
         return Subject(_("The case file"), url_for("cases.show", case_id=reminder.case_id))
     return None
