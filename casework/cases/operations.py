@@ -600,8 +600,9 @@ def with_page_details(case: Case) -> Case:
             joinedload(Case.agent),
             joinedload(Case.region),
             joinedload(Case.service_point),
+            # The members' needs come in the household's own query (joined): no query more.
             selectinload(Case.household)
-            .selectinload(HouseholdMember.needs)
+            .joinedload(HouseholdMember.needs)
             .joinedload(HouseholdMemberNeed.need),
         )
         .where(Case.id == case.id)

@@ -151,3 +151,28 @@ def test_another_agents_member_cannot_be_edited(client, login, make_case, make_u
     case = make_case(owner)
     login(role="agent", region="06")
     assert client.get(f"/dossiers/{case.id}/menage/1").status_code in (403, 404)
+
+
+def test_the_case_page_shows_members_and_needs_in_a_fixed_number_of_queries(
+    app, client, login, make_case, count_queries
+):
+    agent = login(role="agent")
+    case = make_case(agent)
+    with app.app_context():
+        needs = _need_ids("objectif_integration", "values_attestation", "enrolment")
+        user, row = db.session.get(User, agent.id), db.session.get(Case, case.id)
+        operations.add_household_member(user, row, "spouse", "A", None, None, None, 3, needs[:1])
+        db.session.commit()
+    with count_queries() as few:
+        client.get(f"/dossiers/{case.id}")
+    with app.app_context():
+        user, row = db.session.get(User, agent.id), db.session.get(Case, case.id)
+        for index in range(6):
+            operations.add_household_member(
+                user, row, "child", f"E{index}", None, None, None, 2, needs
+            )
+        db.session.commit()
+    with count_queries() as many:
+        page = client.get(f"/dossiers/{case.id}").text
+    assert page.count("Besoins :") == 7
+    assert many.count == few.count

@@ -14,6 +14,7 @@ from casework.auth.models import User
 from casework.cases import operations
 from casework.cases.models import Case, Person
 from casework.extensions import db
+from casework.reference.models import Need
 from tests import helpers
 from tests.cases.test_cases import _errors, _new_case_data
 
@@ -241,3 +242,27 @@ def test_a_duplicate_client_number_in_the_form_points_to_the_existing_case(
     assert hidden.number not in response.text and "hors de votre" in unescape(error)
     with app.app_context():
         assert _persons_named("Đặng-Tremblay") == 0
+
+
+def test_the_whole_file_holds_the_intake_and_the_members_as_people(app, client, login, make_case):
+    """The right of access gives the new fields too (page and JSON)."""
+    agent = login(role="agent")
+    case = make_case(
+        agent, mifi_client_number="Q3000003", education_level="master", employment_status="studying"
+    )
+    with app.app_context():
+        row = db.session.get(Case, case.id)
+        user = db.session.get(User, agent.id)
+        need = db.session.scalar(select(Need.id).where(Need.code == "enrolment"))
+        operations.add_household_member(
+            user, row, "spouse", "Fatou", None, None, "student", 5, [need]
+        )
+        db.session.commit()
+    text = unescape(client.get(f"/rapports/dossiers/{case.id}/dossier-complet").text)
+    assert "Q3000003" in text and "Maîtrise" in text and "Aux études" in text
+    assert "Fatou" in text and "niveau 5 sur 12" in text
+    data = client.get(f"/rapports/dossiers/{case.id}/dossier-complet.json").get_json()
+    assert data["person"]["mifi_client_number"] == "Q3000003"
+    (member,) = data["cases"][0]["household"]
+    assert (member["immigration_category"], member["french_level_scale"]) == ("student", 5)
+    assert len(member["needs"]) == 1
