@@ -56,3 +56,19 @@ def test_one_action_per_member_concerned_by_the_attestation(app, login, make_cas
     assert any(label.startswith("Inscrire aussi Awa Diallo") for label in named)
     with app.app_context():
         assert db.session.scalars(select(Plan).where(Plan.case_id == case.id)).one()
+
+
+def test_a_member_action_must_name_the_member(tmp_path):
+    """The rules file is data: a member action whose label cannot name the member is refused."""
+    import pytest
+    import yaml
+
+    from casework.plans.rules import RulesError, load_rules
+    from tests.plans.test_plans import SEED
+
+    document = yaml.safe_load((SEED / "plan_rules.yaml").read_text(encoding="utf-8"))
+    rule = next(r for r in document["rules"] if r.get("member_action"))
+    rule["member_action"]["label"] = "Obtenir l'attestation pour le membre"
+    (tmp_path / "plan_rules.yaml").write_text(yaml.safe_dump(document), encoding="utf-8")
+    with pytest.raises(RulesError):
+        load_rules(tmp_path)
