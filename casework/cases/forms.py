@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
@@ -25,7 +26,7 @@ from wtforms.widgets import HiddenInput
 from casework.cases import choices
 from casework.cases.operations import InteractionFields, PersonFields
 from casework.cases.search import query_terms
-from casework.cases.validation import validate_case_status, validate_person
+from casework.cases.validation import CaseError, validate_case_status, validate_person
 from casework.core import formats
 from casework.core.forms import BaseForm, CachedSelect, Phone, PostalCode, max_length, required
 from casework.core.time import local_now, local_today
@@ -207,8 +208,26 @@ class PersonForm(BaseForm):
             caq_expires_on=self.caq_expires_on.data,
         )
 
+    # Set by the view: refuses a MIFI client number another person has (it knows who asks),
+    # so that this error comes in the same round as the others.
+    client_number_check: Callable[[str | None], None] | None = None
+
     def rules(self) -> None:
-        validate_person(self.values())
+        values = self.values()
+        errors: list[tuple[str | None, str]] = []
+        try:
+            validate_person(values)
+        except CaseError as error:
+            errors.extend(error.errors)
+        number_ok = all(name != "mifi_client_number" for name, _message in errors)
+        if self.client_number_check is not None and values.mifi_client_number and number_ok:
+            try:
+                self.client_number_check(values.mifi_client_number)
+            except CaseError as error:
+                errors.extend(error.errors)
+        if errors:
+            (field, message), *more = errors
+            raise CaseError(message, field, more=tuple(more))
 
     def fill_choices(self, regions) -> None:
         languages = choices.language_choices()

@@ -160,6 +160,7 @@ def search():
 def create():
     form = NewCaseForm()
     form.fill_choices(regions())
+    form.client_number_check = partial(operations.check_client_number, current_user)
     if request.method == "GET":
         form.destination_region_id.data = current_user.region_id
     if not submitted(form, lambda: render_template("cases/new.html", form=form)):
@@ -237,6 +238,9 @@ def edit_person(case_id: int):
     case = load_case(case_id, "cases.edit", read=read_on_get())
     form = EditPersonForm(obj=case.person)
     form.fill_choices(regions())
+    form.client_number_check = partial(
+        operations.check_client_number, current_user, person_id=case.person_id
+    )
     if request.method == "GET":
         form.version.data = case.person.version
     page = partial(render_template, "cases/person_form.html", form=form, case=case)

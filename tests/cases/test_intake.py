@@ -266,3 +266,13 @@ def test_the_whole_file_holds_the_intake_and_the_members_as_people(app, client, 
     (member,) = data["cases"][0]["household"]
     assert (member["immigration_category"], member["french_level_scale"]) == ("student", 5)
     assert len(member["needs"]) == 1
+
+
+def test_a_duplicate_client_number_comes_in_the_same_round_as_the_other_errors(
+    app, client, login, make_case
+):
+    agent = login(role="agent")
+    existing = make_case(agent, mifi_client_number="Q1000009")
+    response = _open(client, mifi_client_number="Q1000009", email="pas-un-courriel")
+    errors = _errors(response.text)
+    assert existing.number in errors["mifi_client_number"] and "email" in errors
