@@ -52,3 +52,11 @@ class ConsentWithdrawn(Event):
     case_id: int
     consent_id: int
     purpose: str
+
+
+@dataclass(frozen=True)
+class StayExpiryChanged(Event):
+    """The person's permit or CAQ expiry date was set, changed or removed (or their category
+    changed, which drops them): the reminders that watch them follow."""
+
+    case_id: int

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
@@ -25,7 +26,7 @@ from wtforms.widgets import HiddenInput
 from casework.cases import choices
 from casework.cases.operations import InteractionFields, PersonFields
 from casework.cases.search import query_terms
-from casework.cases.validation import validate_case_status, validate_person
+from casework.cases.validation import CaseError, validate_case_status, validate_person
 from casework.core import formats
 from casework.core.forms import BaseForm, CachedSelect, Phone, PostalCode, max_length, required
 from casework.core.time import local_now, local_today
@@ -143,6 +144,34 @@ class PersonForm(BaseForm):
         validate_choice=False,
         widget=CachedSelect(),
     )
+    # « Parcours et statut »: what the follow-ups and the indicators compare with.
+    mifi_client_number = StringField(
+        _l("MIFI client number"),
+        validators=[Optional(), max_length(20)],
+        filters=[_none_if_empty],
+        description=_l("The Ministère's client number, when the person has one."),
+    )
+    education_level = SelectField(
+        _l("Highest education level completed"), filters=[_none_if_empty], validate_choice=False
+    )
+    field_of_study = StringField(
+        _l("Field of study"), validators=[Optional(), max_length(200)], filters=[_none_if_empty]
+    )
+    origin_cnp = StringField(
+        _l("Profession in the country of origin (CNP code)"),
+        validators=[Optional(), max_length(5)],
+        filters=[_none_if_empty],
+        render_kw={"list": "stored-occupations", "inputmode": "numeric"},
+        description=_l("A code of the occupations stored in the reference data."),
+    )
+    origin_cnp_version = SelectField(
+        _l("CNP version"), filters=[_none_if_empty], validate_choice=False
+    )
+    employment_status = SelectField(
+        _l("Employment status at intake"), filters=[_none_if_empty], validate_choice=False
+    )
+    permit_expires_on = DateField(_l("Work or study permit expires on"), validators=[Optional()])
+    caq_expires_on = DateField(_l("CAQ expires on"), validators=[Optional()])
 
     def values(self) -> PersonFields:
         return PersonFields(
@@ -169,10 +198,36 @@ class PersonForm(BaseForm):
             destination_city=self.destination_city.data,
             interpreter_needed=bool(self.interpreter_needed.data),
             interpreter_language=self.interpreter_language.data,
+            mifi_client_number=self.mifi_client_number.data,
+            education_level=self.education_level.data,
+            field_of_study=self.field_of_study.data,
+            origin_cnp=self.origin_cnp.data,
+            origin_cnp_version=self.origin_cnp_version.data,
+            employment_status=self.employment_status.data,
+            permit_expires_on=self.permit_expires_on.data,
+            caq_expires_on=self.caq_expires_on.data,
         )
 
+    # Set by the view: refuses a MIFI client number another person has (it knows who asks),
+    # so that this error comes in the same round as the others.
+    client_number_check: Callable[[str | None], None] | None = None
+
     def rules(self) -> None:
-        validate_person(self.values())
+        values = self.values()
+        errors: list[tuple[str | None, str]] = []
+        try:
+            validate_person(values)
+        except CaseError as error:
+            errors.extend(error.errors)
+        number_ok = all(name != "mifi_client_number" for name, _message in errors)
+        if self.client_number_check is not None and values.mifi_client_number and number_ok:
+            try:
+                self.client_number_check(values.mifi_client_number)
+            except CaseError as error:
+                errors.extend(error.errors)
+        if errors:
+            (field, message), *more = errors
+            raise CaseError(message, field, more=tuple(more))
 
     def fill_choices(self, regions) -> None:
         languages = choices.language_choices()
@@ -185,6 +240,13 @@ class PersonForm(BaseForm):
         self.french_level_self.choices = _blank() + _options(choices.FRENCH_LEVELS)
         self.immigration_category.choices = _blank() + _options(choices.IMMIGRATION_CATEGORIES)
         self.destination_region_id.choices = _blank() + [(r.id, r.label) for r in regions]
+        self.education_level.choices = _blank(_l("— Not given —")) + _options(
+            choices.EDUCATION_LEVELS
+        )
+        self.origin_cnp_version.choices = [*_blank(), ("2016", "CNP 2016"), ("2021", "CNP 2021")]
+        self.employment_status.choices = _blank(_l("— Not given —")) + _options(
+            choices.EMPLOYMENT_STATUSES
+        )
 
 
 class NewCaseForm(PersonForm):
@@ -242,9 +304,45 @@ class HouseholdForm(BaseForm):
         _l("Family name"), validators=[Optional(), max_length(200)], filters=[_none_if_empty]
     )
     date_of_birth = DateField(_l("Date of birth"), validators=[Optional()])
+    immigration_category = SelectField(
+        _l("Immigration category"),
+        filters=[_none_if_empty],
+        validate_choice=False,
+        description=_l("Leave empty when it is the person's."),
+    )
+    french_level_scale = IntegerField(
+        _l("French level on the Québec scale (1–12)"),
+        validators=[
+            Optional(),
+            NumberRange(1, 12, message=_l("The Québec scale goes from 1 to 12.")),
+        ],
+        description=_l("Leave empty when not evaluated."),
+    )
+    needs = SelectMultipleField(
+        _l("Needs assessed for this member"), coerce=parse_id, validate_choice=False
+    )
 
-    def fill_choices(self) -> None:
+    def fill_choices(self, domains=()) -> None:
         self.relationship.choices = _blank() + _options(choices.RELATIONSHIPS)
+        self.immigration_category.choices = _blank(_l("— The person's —")) + _options(
+            choices.IMMIGRATION_CATEGORIES
+        )
+        self.needs.choices = [
+            (need.id, f"{domain.label} — {need.label}")
+            for domain in domains
+            for need in domain.needs
+        ]
+
+    def member_values(self) -> dict:
+        return {
+            "relationship": self.relationship.data,
+            "given_names": self.given_names.data,
+            "family_name": self.family_name.data,
+            "born": self.date_of_birth.data,
+            "immigration_category": self.immigration_category.data,
+            "french_level_scale": self.french_level_scale.data,
+            "need_ids": [need_id for need_id in self.needs.data or [] if need_id is not None],
+        }
 
 
 class InteractionForm(BaseForm):

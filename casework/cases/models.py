@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, text
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.core.time import utcnow
 from casework.extensions import db
 
 if TYPE_CHECKING:  # relationships to other packages name their target by string
-    from casework.reference.models import Region, ServicePoint
+    from casework.reference.models import Need, Region, ServicePoint
 
 
 class Person(db.Model):
@@ -22,6 +22,9 @@ class Person(db.Model):
     __table_args__ = (
         Index("ix_persons_family_key_birth", "family_phonetic", "date_of_birth"),
         Index("ix_persons_birth", "date_of_birth"),
+        # One person per MIFI client number; many persons without one (a unique index allows
+        # any number of NULLs on SQLite and PostgreSQL alike).
+        Index("uq_persons_mifi_client_number", "mifi_client_number", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -48,6 +51,18 @@ class Person(db.Model):
     destination_city: Mapped[str | None] = mapped_column(String(120))
     interpreter_needed: Mapped[bool] = mapped_column(default=False)
     interpreter_language: Mapped[str | None] = mapped_column(String(3))
+    # Intake that can be followed (issue 19): the ministry's client number, schooling, the
+    # profession in the country of origin (a CNP code of the stored occupations, with its
+    # classification's version), the situation at intake and, for temporary residents and
+    # students, when their permit and CAQ expire.
+    mifi_client_number: Mapped[str | None] = mapped_column(String(20))
+    education_level: Mapped[str | None] = mapped_column(String(20))
+    field_of_study: Mapped[str | None] = mapped_column(String(200))
+    origin_cnp: Mapped[str | None] = mapped_column(String(5))
+    origin_cnp_version: Mapped[str | None] = mapped_column(String(4))
+    employment_status: Mapped[str | None] = mapped_column(String(30))
+    permit_expires_on: Mapped[date | None] = mapped_column(Date)
+    caq_expires_on: Mapped[date | None] = mapped_column(Date)
     # Folded copies for duplicate detection (accent- and case-insensitive, spelling-tolerant).
     name_key: Mapped[str] = mapped_column(String(400), index=True)
     family_phonetic: Mapped[str] = mapped_column(String(12))
@@ -124,14 +139,42 @@ class HouseholdMember(db.Model):
     given_names: Mapped[str] = mapped_column(String(200))
     family_name: Mapped[str | None] = mapped_column(String(200))
     date_of_birth: Mapped[date | None] = mapped_column(Date)
+    # A member is a person of their own: their immigration category (None: the principal
+    # person's), their French level on the Québec scale (1–12) and their needs where assessed.
+    immigration_category: Mapped[str | None] = mapped_column(String(30))
+    french_level_scale: Mapped[int | None] = mapped_column()
 
     case: Mapped[Case] = relationship(back_populates="household")
+    needs: Mapped[list[HouseholdMemberNeed]] = relationship(
+        back_populates="member", cascade="all, delete-orphan", order_by="HouseholdMemberNeed.id"
+    )
+
+    def category_or(self, principal: str) -> str:
+        """The member's own category, else the principal person's (a family applies together)."""
+        return self.immigration_category or principal
 
     def age_on(self, day: date) -> int | None:
         if self.date_of_birth is None:
             return None
         born = self.date_of_birth
         return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+class HouseholdMemberNeed(db.Model):
+    """A need of a household member, from the same catalogue as the person's assessment."""
+
+    __tablename__ = "household_member_needs"
+    __table_args__ = (UniqueConstraint("member_id", "need_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("household_members.id", ondelete="CASCADE"), index=True
+    )
+    need_id: Mapped[int] = mapped_column(ForeignKey("needs.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    member: Mapped[HouseholdMember] = relationship(back_populates="needs")
+    need: Mapped[Need] = relationship("Need")
 
 
 class Interaction(db.Model):

@@ -31,13 +31,20 @@ from casework.cases.events import (
     CaseStatusChanged,
     CaseTransferred,
     ConsentWithdrawn,
+    StayExpiryChanged,
     TransferChanged,
+)
+from casework.cases.household import (  # noqa: F401  (re-exported: views, demo and tests use them)
+    add_household_member,
+    remove_household_member,
+    update_household_member,
 )
 from casework.cases.models import (
     Case,
     CaseTransfer,
     Consent,
     HouseholdMember,
+    HouseholdMemberNeed,
     Interaction,
     Person,
 )
@@ -226,6 +233,7 @@ def open_case(
     """Create the person and their case, assigned to ``assignee`` (by default ``actor``) at
     ``service_point`` (by default the assignee's)."""
     validate_person(values)
+    check_client_number(actor, values.mifi_client_number)
     _require(origin in choices.ORIGINS, _l("Choose how the person came to the service."), "origin")
     _require(priority in choices.PRIORITIES, _l("Not a valid choice."), "priority")
     agent = assignee or actor
@@ -247,11 +255,13 @@ def open_case(
         opened_at=opened_at or utcnow(),
     )
     db.session.add(case)
-    db.session.flush()
+    _flush_person()
     # The number shows the year and a sequence, nothing about the person.
     case.number = f"AQ-{case.opened_at.year}-{case.id:06d}"
     index_case(case)
     audit.record(actor, "case.opened", case)
+    if person.permit_expires_on or person.caq_expires_on:
+        emit(StayExpiryChanged(case_id=case.id))
     return case
 
 
@@ -260,12 +270,58 @@ def update_person(actor: Any, case: Case, values: PersonFields, expected_version
     if person.version != expected_version:
         raise StaleEdit()
     validate_person(values)
+    check_client_number(actor, values.mifi_client_number, person.id)
     changed = _apply_person(person, values)
     if changed:
-        db.session.flush()
+        _flush_person()
         index_case(case)
         audit.record(actor, "person.updated", case, fields=changed)
+    if {"permit_expires_on", "caq_expires_on", "immigration_category"} & set(changed):
+        emit(StayExpiryChanged(case_id=case.id))
     return changed
+
+
+def check_client_number(actor: Any, number: str | None, person_id: int | None = None) -> None:
+    """A MIFI client number is one person's: refused when another person has it, naming that
+    person's case only to a user who may read it (the number of a file out of scope says
+    nothing of it)."""
+    if not number:
+        return
+    holder = db.session.execute(
+        select(Case.id, Case.number, Case.agent_id, Case.region_id)
+        .join(Person, Person.id == Case.person_id)
+        .where(Person.mifi_client_number == number, Person.id != (person_id or 0))
+        .order_by(Case.id)
+        .limit(1)
+    ).first()
+    if holder is None:
+        return
+    if readable(actor, holder):
+        message = _l(
+            "This MIFI client number is already the one of case %(number)s: open that file "
+            "rather than a second one.",
+            number=holder.number,
+        )
+    else:
+        message = _l(
+            "This MIFI client number is already recorded on a file outside your caseload; "
+            "ask your supervisor for a transfer rather than opening a second file."
+        )
+    raise CaseError(message, "mifi_client_number")
+
+
+def _flush_person() -> None:
+    """Flush the person; two tabs saving the same client number at once: one is refused."""
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError as error:
+        if "mifi_client_number" not in str(error.orig):
+            raise
+        raise CaseError(
+            _l("This MIFI client number is already recorded on another file."),
+            "mifi_client_number",
+        ) from error
 
 
 def update_case(
@@ -301,51 +357,6 @@ def update_case(
     if changed:
         audit.record(actor, "case.updated", case, fields=changed)
     return changed
-
-
-def add_household_member(
-    actor: Any,
-    case: Case,
-    relationship: str,
-    given_names: str,
-    family_name: str | None,
-    born: date | None,
-) -> HouseholdMember:
-    _require(relationship in choices.RELATIONSHIPS, _l("Not a valid choice."), "relationship")
-    given_names = given_names.strip()
-    _require(bool(given_names), _l("This field is required."), "given_names")
-    _require(
-        len(given_names) <= NAME_MAX, _l("At most %(max)d characters.", max=NAME_MAX), "given_names"
-    )
-    _require(
-        family_name is None or len(family_name) <= NAME_MAX,
-        _l("At most %(max)d characters.", max=NAME_MAX),
-        "family_name",
-    )
-    _require(
-        is_plausible(born, local_today()),
-        _l("The date of birth cannot be in the future."),
-        "date_of_birth",
-    )
-    member = HouseholdMember(
-        case=case,
-        relationship_to_person=relationship,
-        given_names=given_names,
-        family_name=(family_name or "").strip() or None,
-        date_of_birth=born,
-    )
-    db.session.add(member)
-    db.session.flush()
-    audit.record(actor, "household.added", case, member_id=member.id)
-    return member
-
-
-def remove_household_member(actor: Any, case: Case, member_id: int) -> None:
-    member = db.session.get(HouseholdMember, member_id)
-    if member is None or member.case_id != case.id:
-        raise CaseError(_l("This household member is not on this case."))
-    db.session.delete(member)
-    audit.record(actor, "household.removed", case, member_id=member_id)
 
 
 @dataclass
@@ -589,7 +600,10 @@ def with_page_details(case: Case) -> Case:
             joinedload(Case.agent),
             joinedload(Case.region),
             joinedload(Case.service_point),
-            selectinload(Case.household),
+            # The members' needs come in the household's own query (joined): no query more.
+            selectinload(Case.household)
+            .joinedload(HouseholdMember.needs)
+            .joinedload(HouseholdMemberNeed.need),
         )
         .where(Case.id == case.id)
         .execution_options(populate_existing=True)

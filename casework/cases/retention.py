@@ -107,6 +107,13 @@ def _anonymise(case_ids: list[int], now: datetime) -> Counter[str]:
             city=None,
             destination_city=None,
             interpreter_language=None,
+            # The client number designates the person; the field of study is free text; the
+            # expiry dates are dates of their file. Schooling, profession and situation at
+            # intake are codes, kept for statistics like the category.
+            mifi_client_number=None,
+            field_of_study=None,
+            permit_expires_on=None,
+            caq_expires_on=None,
             name_key="",
             family_phonetic="",
             given_phonetic="",

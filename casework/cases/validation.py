@@ -3,18 +3,20 @@ them, and the person forms show every broken one in the same round."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from casework.cases import choices
 from casework.core import formats
 from casework.core.domain import Checks, DomainError
 from casework.core.time import is_plausible, local_today
 from casework.extensions import db
-from casework.reference.models import Region
+from casework.reference.models import Occupation, Region
 
 NAME_MAX = 200
 
@@ -48,6 +50,20 @@ class PersonFields:
     destination_city: str | None = None
     interpreter_needed: bool = False
     interpreter_language: str | None = None
+    mifi_client_number: str | None = None
+    education_level: str | None = None
+    field_of_study: str | None = None
+    origin_cnp: str | None = None
+    origin_cnp_version: str | None = None
+    employment_status: str | None = None
+    permit_expires_on: date | None = None
+    caq_expires_on: date | None = None
+
+
+# The MIFI client number's form is not published in the plan: letters, digits and hyphens,
+# up to 20 (an illustrative rule, to set to the Ministère's format).
+CLIENT_NUMBER = re.compile(r"[A-Z0-9][A-Z0-9-]{0,19}")
+CNP_VERSIONS = ("2016", "2021")
 
 
 def visible(text: str | None) -> str:
@@ -79,6 +95,7 @@ def validate_person(values: PersonFields, today: date | None = None) -> None:
         "french_level_scale",
     )
     _check_codes(checks, values)
+    _check_intake(checks, values)
     _check_formats(checks, values)
     check(
         not values.interpreter_needed or values.interpreter_language,
@@ -155,6 +172,94 @@ def _check_codes(checks: Checks, values: PersonFields) -> None:
     )
 
 
+def _check_intake(checks: Checks, values: PersonFields) -> None:
+    """The intake's follow-up fields: client number, schooling, profession of origin (a code
+    of the stored occupations in its version), situation, and permit and CAQ expiry dates."""
+    invalid = _l("Choose one of the options in the list.")
+    check = checks.require
+    number = visible(values.mifi_client_number).upper().replace(" ", "") or None
+    values.mifi_client_number = number
+    check(
+        number is None or CLIENT_NUMBER.fullmatch(number),
+        _l("A MIFI client number has letters, digits and hyphens only (at most 20)."),
+        "mifi_client_number",
+    )
+    check(
+        values.education_level is None or values.education_level in choices.EDUCATION_LEVELS,
+        invalid,
+        "education_level",
+    )
+    values.field_of_study = visible(values.field_of_study) or None
+    check(
+        values.field_of_study is None or len(values.field_of_study) <= 200,
+        _l("At most %(max)d characters.", max=200),
+        "field_of_study",
+    )
+    check(
+        values.employment_status is None or values.employment_status in choices.EMPLOYMENT_STATUSES,
+        invalid,
+        "employment_status",
+    )
+    _check_origin_cnp(checks, values)
+    if values.immigration_category not in choices.TEMPORARY_CATEGORIES:
+        # A permanent category has no permit to expire: what a hidden field kept is dropped.
+        values.permit_expires_on = values.caq_expires_on = None
+    for name in ("permit_expires_on", "caq_expires_on"):
+        moment = getattr(values, name)
+        if moment is None:
+            continue
+        check(
+            values.arrival_date is None or moment >= values.arrival_date,
+            _l("The expiry date cannot be before the arrival date."),
+            name,
+        )
+        check(
+            is_plausible(moment) and moment.year <= local_today().year + 10,
+            _l("Check this date: it must be after 1900 and within ten years."),
+            name,
+        )
+
+
+def _check_origin_cnp(checks: Checks, values: PersonFields) -> None:
+    code = visible(values.origin_cnp) or None
+    values.origin_cnp = code
+    if code is None:
+        values.origin_cnp_version = None
+        return
+    version = values.origin_cnp_version
+    if not checks.require(
+        version in CNP_VERSIONS, _l("Say which CNP version the code is from."), "origin_cnp_version"
+    ):
+        return
+    if not checks.require(
+        re.fullmatch(rf"[0-9]{{{4 if version == '2016' else 5}}}", code),
+        _l(
+            "A CNP %(version)s code has %(n)d digits.",
+            version=version,
+            n=4 if version == "2016" else 5,
+        ),
+        "origin_cnp",
+    ):
+        return
+    checks.require(
+        occupation_in_version(code, version) is not None,
+        _l("This code is not among the stored CNP %(version)s occupations.", version=version),
+        "origin_cnp",
+    )
+
+
+def occupation_in_version(code: str, version: str) -> Occupation | None:
+    """The stored occupation with ``code`` in CNP ``version`` (a CNP 2016 row knows its CNP 2021
+    code too)."""
+    if version == "2021":
+        condition = (Occupation.cnp_2021 == code) | (
+            (Occupation.cnp == code) & (Occupation.cnp_version == "2021")
+        )
+    else:
+        condition = (Occupation.cnp == code) & (Occupation.cnp_version == version)
+    return db.session.scalar(select(Occupation).where(condition).limit(1))
+
+
 def _check_formats(checks: Checks, values: PersonFields) -> None:
     """Phone, postal code and e-mail in the form they are stored in; one line per text."""
     for name, normal in (
@@ -175,6 +280,7 @@ def _check_formats(checks: Checks, values: PersonFields) -> None:
         "address",
         "city",
         "destination_city",
+        "field_of_study",
     ):
         checks.require(
             formats.is_single_line(getattr(values, name)), formats.SINGLE_LINE_MESSAGE, name

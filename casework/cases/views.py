@@ -24,8 +24,10 @@ from casework.cases.forms import (
     TransferForm,
     parse_id,
 )
+from casework.cases.household import needs_catalogue, values_attestation_members
 from casework.cases.models import Case, CaseTransfer
 from casework.cases.sections import rendered_sections
+from casework.cases.validation import occupation_in_version
 from casework.core import audit
 from casework.core.forms import ConfirmForm, confirmed, submitted
 from casework.core.navigation import done, safe_next
@@ -34,7 +36,7 @@ from casework.core.permissions import Scope, load_or_abort, region_ids, requires
 from casework.core.time import local_today, utcnow
 from casework.core.unit_of_work import refusals_go_to
 from casework.extensions import db
-from casework.reference.lookup import domains, regions, regions_of
+from casework.reference.lookup import domains, regions, regions_of, stored_occupations
 
 bp = Blueprint("cases", __name__, url_prefix="/dossiers")
 transfers_bp = Blueprint("transfers", __name__, url_prefix="/transferts")
@@ -42,7 +44,7 @@ transfers_bp = Blueprint("transfers", __name__, url_prefix="/transferts")
 
 def template_context() -> dict:
     """Labels of stored codes, for every page of the case file."""
-    return {"choices": choices}
+    return {"choices": choices, "stored_occupations": stored_occupations}
 
 
 bp.context_processor(template_context)
@@ -188,6 +190,7 @@ def search():
 def create():
     form = NewCaseForm()
     form.fill_choices(regions())
+    form.client_number_check = partial(operations.check_client_number, current_user)
     if request.method == "GET":
         form.destination_region_id.data = current_user.region_id
     if not submitted(form, lambda: render_template("cases/new.html", form=form)):
@@ -250,6 +253,12 @@ def show(case_id: int):
         transfer=operations.pending_transfer(case),
         sections=rendered_sections(case),
         today=local_today(),
+        attestation={due.member.id for due in values_attestation_members(case)},
+        origin_occupation=occupation_in_version(
+            case.person.origin_cnp, case.person.origin_cnp_version or ""
+        )
+        if case.person.origin_cnp
+        else None,
     )
 
 
@@ -259,6 +268,9 @@ def edit_person(case_id: int):
     case = load_case(case_id, "cases.edit", read=read_on_get())
     form = EditPersonForm(obj=case.person)
     form.fill_choices(regions())
+    form.client_number_check = partial(
+        operations.check_client_number, current_user, person_id=case.person_id
+    )
     if request.method == "GET":
         form.version.data = case.person.version
     page = partial(render_template, "cases/person_form.html", form=form, case=case)
@@ -303,19 +315,33 @@ def edit_status(case_id: int):
 def add_household(case_id: int):
     case = load_case(case_id, "cases.edit")
     form = HouseholdForm()
-    form.fill_choices()
+    form.fill_choices(needs_catalogue())
     page = partial(render_template, "cases/household_form.html", form=form, case=case)
     if not submitted(form, page):
         return page()
-    operations.add_household_member(
-        current_user,
-        case,
-        form.relationship.data,
-        form.given_names.data,
-        form.family_name.data,
-        form.date_of_birth.data,
-    )
+    operations.add_household_member(current_user, case, **form.member_values())
     return done(_("Household member added."), url_for("cases.show", case_id=case.id) + "#menage")
+
+
+@bp.route("/<int:case_id>/menage/<int:member_id>", methods=["GET", "POST"])
+@requires("cases.edit")
+def edit_household(case_id: int, member_id: int):
+    case = load_case(case_id, "cases.edit", read=read_on_get())
+    member = next((m for m in case.household if m.id == member_id), None)
+    if member is None:
+        abort(404)
+    form = HouseholdForm(obj=member)
+    form.fill_choices(needs_catalogue())
+    if request.method == "GET":
+        form.relationship.data = member.relationship_to_person
+        form.needs.data = [row.need_id for row in member.needs]
+    page = partial(
+        render_template, "cases/household_form.html", form=form, case=case, member=member
+    )
+    if not submitted(form, page):
+        return page()
+    operations.update_household_member(current_user, case, member.id, **form.member_values())
+    return done(_("Saved."), url_for("cases.show", case_id=case.id) + "#menage")
 
 
 @bp.route("/<int:case_id>/menage/<int:member_id>/retirer", methods=["GET", "POST"])

@@ -44,6 +44,7 @@ ACTION_LABELS = {
     "person.updated": _l("Person's record changed"),
     "household.added": _l("Household member added"),
     "household.removed": _l("Household member removed"),
+    "household.updated": _l("Household member changed"),
     "interaction.added": _l("Timeline entry added"),
     "consent.given": _l("Consent recorded"),
     "consent.withdrawn": _l("Consent withdrawn"),

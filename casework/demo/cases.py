@@ -21,6 +21,7 @@ from casework.cases import operations as cases
 from casework.cases.models import Case
 from casework.core.time import local_today, utc_to_local, utcnow
 from casework.demo.accounts import HOME_AGENT, demo_agents
+from casework.demo.intake import plan_intake
 from casework.demo.people import Identity, household, person_fields, plan_people
 from casework.demo.planning import (
     AgentSeat,
@@ -71,6 +72,7 @@ def plan_cases(count: int, seed: int, setting: Setting) -> list[CasePlan]:
         twin = plans[person.twin_of] if person.twin_of is not None else None
         plans.append(_plan_case(rng, setting, person, draw, twin))
     _plan_transfers(rng, tables, plans, count)
+    plan_intake(seed, plans, setting)
     return plans
 
 
@@ -277,7 +279,15 @@ def _write_case(refs: _Refs, plan: CasePlan) -> Case:
     case = cases.open_case(agent, person, plan.origin, plan.priority, plan.opened_at)
     for member in plan.household:
         cases.add_household_member(
-            agent, case, member.relationship, member.given_names, member.family_name, member.born
+            agent,
+            case,
+            member.relationship,
+            member.given_names,
+            member.family_name,
+            member.born,
+            member.immigration_category,
+            member.french_level_scale,
+            [refs.need_ids[key] for key in member.needs],
         )
     for interaction in plan.interactions:
         # Plans are in UTC; the service layer takes Québec wall-clock time, as an agent types it.

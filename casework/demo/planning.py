@@ -82,6 +82,7 @@ class CaseTables:
     age_at_opening: Mapping[str, tuple[int, int]]
     near_duplicates: tuple[NearDuplicate, ...]
     prior_occupations: tuple[Occupation, ...]
+    intake: Mapping[str, Any]  # what the intake records for the follow-ups (issue 19)
     # places.yaml
     places: Mapping[str, tuple[Place, ...]]
     area_codes: Mapping[str, tuple[str, ...]]
@@ -214,6 +215,9 @@ class MemberPlan:
     given_names: str
     family_name: str | None
     born: date
+    immigration_category: str | None = None  # None: the person's
+    french_level_scale: int | None = None
+    needs: tuple[str, ...] = ()  # "domain.need"
 
 
 @dataclass(frozen=True)

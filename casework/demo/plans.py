@@ -82,6 +82,14 @@ def load_demo_plans(progress: Callable[[str], None] | None = None, seed: int = 2
         )
         .order_by(Case.id)
     ).all()
+    # The actions for household members (issue 19) draw from their own generator, so that the
+    # rest of the demo (which plans are followed how, then the referrals) draws as before.
+    member_rng = random.Random(f"{seed}:members")
+    member_labels = tuple(
+        rule.member_action.label.split("{member}")[0]
+        for rule in plans.rules().rules.values()
+        if rule.member_action is not None
+    )
     created = 0
     for case in assessed:
         if rng.random() < 0.15:
@@ -94,13 +102,14 @@ def load_demo_plans(progress: Callable[[str], None] | None = None, seed: int = 2
             continue  # left as a draft
         plans.finalise(agent, case, plan, plan.version)
         for action in plan.actions:
-            status = rng.choice(tables.action_statuses)
+            draw = member_rng if action.label.startswith(member_labels) else rng
+            status = draw.choice(tables.action_statuses)
             # Done « avec le consentement de la personne »: the consent comes first.
             needed = action.consent_purpose if status == "done" else None
             if needed and cases.current_consent(case, needed) is None:
                 cases.record_consent(agent, case, needed, local_today(), "signed")
             if status != "todo":
-                reason = rng.choice(tables.abandon_reasons) if status == "abandoned" else None
+                reason = draw.choice(tables.abandon_reasons) if status == "abandoned" else None
                 plans.set_action_status(agent, case, plan, action.id, status, reason)
         created += 1
     db.session.commit()

@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from casework.assessments.models import OPEN_LEVELS, Assessment
 from casework.cases.choices import CONSENT_PURPOSES
+from casework.cases.household import values_attestation_members
 from casework.cases.models import Case
 from casework.cases.operations import current_consent
 from casework.cases.retention import run
@@ -25,7 +26,7 @@ from casework.core.time import local_today, utcnow
 from casework.extensions import db
 from casework.plans.events import PlanActionStatusChanged
 from casework.plans.models import ACTION_STATUSES, ASSIGNEES, Plan, PlanAction
-from casework.plans.rules import RuleBook, load_rules
+from casework.plans.rules import Rule, RuleBook, load_rules
 from casework.reference.models import Need
 
 LABEL_MAX = 300
@@ -111,7 +112,7 @@ def generate(actor: Any, case: Case, today: date | None = None) -> tuple[Plan, b
         assessment_id=assessment.id,
         created_by_id=actor.id,
     )
-    plan.actions = _actions_from_rules(assessment, rules(), today)
+    plan.actions = _actions_from_rules(assessment, rules(), today, case)
     _carry_over(current, plan.actions)
     try:
         with db.session.begin_nested():
@@ -124,7 +125,9 @@ def generate(actor: Any, case: Case, today: date | None = None) -> tuple[Plan, b
     return plan, True
 
 
-def _actions_from_rules(assessment: Assessment, book: RuleBook, today: date) -> list[PlanAction]:
+def _actions_from_rules(
+    assessment: Assessment, book: RuleBook, today: date, case: Case | None = None
+) -> list[PlanAction]:
     needs = {
         need.id: need
         for need in db.session.scalars(
@@ -146,7 +149,7 @@ def _actions_from_rules(assessment: Assessment, book: RuleBook, today: date) -> 
         if rule is None:
             continue
         due = today + timedelta(days=book.offsets[row.level])
-        for template in rule.actions:
+        for template, label, label_en in _templates(rule, case, today):
             actions.append(
                 PlanAction(
                     position=len(actions),
@@ -154,8 +157,8 @@ def _actions_from_rules(assessment: Assessment, book: RuleBook, today: date) -> 
                     level=row.level,
                     objective=rule.objective,
                     objective_en=rule.objective_en,
-                    label=template.label,
-                    label_en=template.label_en,
+                    label=label[:LABEL_MAX],
+                    label_en=label_en[:LABEL_MAX] if label_en else None,
                     service=template.service,
                     assignee=template.assignee,
                     consent_purpose=template.consent,
@@ -163,6 +166,24 @@ def _actions_from_rules(assessment: Assessment, book: RuleBook, today: date) -> 
                 )
             )
     return actions
+
+
+def _templates(rule: Rule, case: Case | None, today: date):
+    """The rule's actions, then its member action once for each household member the values
+    attestation concerns (their own age and category: plan, l. 898–902)."""
+    for template in rule.actions:
+        yield template, template.label, template.label_en
+    if rule.member_action is None or case is None:
+        return
+    template = rule.member_action
+    for due in values_attestation_members(case, today):
+        member = due.member
+        name = " ".join(filter(None, (member.given_names, member.family_name)))
+        yield (
+            template,
+            template.label.replace("{member}", name),
+            template.label_en.replace("{member}", name) if template.label_en else None,
+        )
 
 
 def _carry_over(previous: Plan | None, actions: list[PlanAction]) -> None:

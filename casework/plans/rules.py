@@ -37,6 +37,9 @@ class Rule:
     objective: str
     objective_en: str | None
     actions: tuple[ActionTemplate, ...]
+    # One more action for each household member the values attestation concerns (a spouse 16
+    # and over, children 18 and over); its label names the member with « {member} ».
+    member_action: ActionTemplate | None = None
 
 
 @dataclass(frozen=True)
@@ -83,15 +86,30 @@ def _parse(document: dict, path: Path) -> RuleBook:
                 )
                 for a in item["actions"]
             )
-            for action in actions:
+            member = item.get("member_action")
+            member_action = (
+                ActionTemplate(
+                    member["label"], member.get("label_en"), member["service"], member["assignee"]
+                )
+                if member
+                else None
+            )
+            for action in (*actions, *([member_action] if member_action else [])):
                 if (
                     action.service not in services
                     or action.assignee not in ("agent", "person")
                     or (action.consent is not None and action.consent not in CONSENT_PURPOSES)
                 ):
                     raise RulesError(f"{path}: {item['domain']}/{item['need']}: {action.label}")
+            if member_action and "{member}" not in member_action.label:
+                raise RulesError(f"{path}: {item['domain']}/{item['need']}: {{member}}")
             rules[(item["domain"], item["need"])] = Rule(
-                item["domain"], item["need"], item["objective"], item.get("objective_en"), actions
+                item["domain"],
+                item["need"],
+                item["objective"],
+                item.get("objective_en"),
+                actions,
+                member_action,
             )
     except (KeyError, TypeError, ValueError) as error:
         raise RulesError(f"{path}: {error}") from error

@@ -45,6 +45,12 @@ def occupation_by_code(code: str | None) -> Occupation | None:
     )
 
 
+def stored_occupations() -> list[Occupation]:
+    """Every occupation of the reference table, by code (a profession's code is checked
+    against them)."""
+    return list(db.session.scalars(select(Occupation).order_by(Occupation.cnp)))
+
+
 def in_demand_occupations() -> list[Occupation]:
     """The active list: ranked ones first (by rank), then the unranked, by code."""
     return list(

@@ -19,7 +19,7 @@ from casework.appointments.events import (
     AppointmentRescheduled,
 )
 from casework.attachments.events import DocumentExpiryChanged
-from casework.cases.events import CasesAnonymised, CaseStatusChanged
+from casework.cases.events import CasesAnonymised, CaseStatusChanged, StayExpiryChanged
 from casework.cases.models import Case
 from casework.cases.sections import CASE_PAGE_SECTIONS, CaseSection
 from casework.cases.timeline import TIMELINE_SOURCES, TimelineEntry, TimelineSource
@@ -76,6 +76,11 @@ def document_expiry_changed(event: DocumentExpiryChanged) -> None:
 def follow_up_held(event: FollowUpRecorded) -> None:
     """The « follow-up due » reminders the interview answers are done."""
     operations.complete_follow_ups_held(event.case_id, event.reminder_id, event.agent_id)
+
+
+@listens_to(StayExpiryChanged)
+def stay_expiry_changed(event: StayExpiryChanged) -> None:
+    operations.refresh_case_on_commit(event.case_id, triggers=("permit_expiring", "caq_expiring"))
 
 
 @listens_to(CasesAnonymised)

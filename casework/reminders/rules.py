@@ -315,6 +315,28 @@ def document_expiring(rule: FollowUpRule, now: datetime, case_ids: CaseIds) -> W
     )
 
 
+def _stay_expiring(subject_type: str, column_name: str) -> Callable[..., Watch]:
+    def trigger(rule: FollowUpRule, now: datetime, case_ids: CaseIds) -> Watch:
+        from casework.cases.models import Case, Person
+
+        expires_on = getattr(Person, column_name)
+        return Watch(
+            subject_type,
+            select(Case.id, Case.id, Case.agent_id, Case.region_id, expires_on)
+            .join(Person, Person.id == Case.person_id)
+            .where(expires_on.is_not(None)),
+        )
+
+    trigger.__doc__ = f"The person's {subject_type} expiry date (temporary residents, students)."
+    return trigger
+
+
+# A temporary resident's or student's work or study permit, and their CAQ (certificat
+# d'acceptation du Québec): the subject is the case (one person, one date each).
+permit_expiring = _stay_expiring("permit", "permit_expires_on")
+caq_expiring = _stay_expiring("caq", "caq_expires_on")
+
+
 TRIGGERS: dict[str, Callable[[FollowUpRule, datetime, CaseIds], Watch]] = {
     "appointment_upcoming": appointment_upcoming,
     "referral_unanswered": referral_unanswered,
@@ -324,6 +346,8 @@ TRIGGERS: dict[str, Callable[[FollowUpRule, datetime, CaseIds], Watch]] = {
     "no_contact": no_contact,
     "consent_expiring": consent_expiring,
     "document_expiring": document_expiring,
+    "permit_expiring": permit_expiring,
+    "caq_expiring": caq_expiring,
 }
 
 

@@ -137,6 +137,9 @@ def _own_subject(reminder: Reminder) -> Subject | None:
             _("Follow-up interview"),
             url_for("followups.new", case_id=reminder.case_id, rappel=reminder.id),
         )
+    if reminder.subject_type in ("permit", "caq"):
+        name = _("Permit expiry") if reminder.subject_type == "permit" else _("CAQ expiry")
+        return Subject(name, url_for("cases.show", case_id=reminder.case_id) + "#resume")
     if reminder.subject_type == "case":
         return Subject(_("The case file"), url_for("cases.show", case_id=reminder.case_id))
     return None

@@ -26,6 +26,8 @@ from casework.cases.models import (
     Case,
     CaseTransfer,
     Consent,
+    HouseholdMember,
+    HouseholdMemberNeed,
     Interaction,
     Person,
 )
@@ -327,9 +329,25 @@ PERSON_FIELDS = {
     "destination_city": _l("Destination city"),
     "interpreter_needed": _l("Interpreter needed"),
     "interpreter_language": _l("Interpreter language"),
+    "mifi_client_number": _l("MIFI client number"),
+    "education_level": _l("Highest education level completed"),
+    "field_of_study": _l("Field of study"),
+    "origin_cnp": _l("Profession in the country of origin (CNP code)"),
+    "origin_cnp_version": _l("CNP version"),
+    "employment_status": _l("Employment status at intake"),
+    "permit_expires_on": _l("Work or study permit expires on"),
+    "caq_expires_on": _l("CAQ expires on"),
     "created_at": _l("Recorded on"),
     "updated_at": _l("Last changed on"),
 }
+MEMBER_FIELDS = (
+    "relationship_to_person",
+    "given_names",
+    "family_name",
+    "date_of_birth",
+    "immigration_category",
+    "french_level_scale",
+)
 CASE_FIELDS = (
     "number",
     "origin",
@@ -351,7 +369,9 @@ def readable_cases(user: Any, person: Person) -> list[Case]:
             joinedload(Case.agent),
             joinedload(Case.region),
             joinedload(Case.service_point),
-            selectinload(Case.household),
+            selectinload(Case.household)
+            .joinedload(HouseholdMember.needs)
+            .joinedload(HouseholdMemberNeed.need),
         )
         .where(Case.person_id == person.id)
         .order_by(Case.opened_at, Case.id)
@@ -373,7 +393,10 @@ def person_file(user: Any, case: Case) -> dict[str, Any]:
             "region": c.region.label,
             "service_point": c.service_point.name,
             "household": [
-                _plain(m, ("relationship_to_person", "given_names", "family_name", "date_of_birth"))
+                {
+                    **_plain(m, MEMBER_FIELDS),
+                    "needs": [row.need.label for row in m.needs],
+                }
                 for m in c.household
             ],
         }
@@ -716,6 +739,8 @@ LABELS = {
     "consent_methods": choices.CONSENT_METHODS,
     "interaction_kinds": choices.INTERACTION_KINDS,
     "relationships": choices.RELATIONSHIPS,
+    "education_level": choices.EDUCATION_LEVELS,
+    "employment_status": choices.EMPLOYMENT_STATUSES,
     "referral_statuses": referral_operations.STATUSES,
     "appointment_statuses": appointment_operations.STATUSES,
     "modes": appointment_operations.MODES,

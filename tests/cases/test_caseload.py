@@ -208,8 +208,9 @@ def test_caseload_and_case_page_use_a_bounded_number_of_queries(
     assert _caseload_queries(client, count_queries, f"/dossiers/{cases[0].id}") == few_page
     # The case page: its own queries, one or two per summary card (next appointment, next
     # follow-up, plan, referrals) and section (needs, documents), one per timeline source; the
-    # messages to the person add three (their list, the consents withdrawn, how to reach them).
-    assert few_list <= 12 and few_page <= 25, (few_list, few_page)
+    # messages to the person add three (their list, the consents withdrawn, how to reach them);
+    # the follow-ups two (the latest situation per domain, the last interview).
+    assert few_list <= 12 and few_page <= 27, (few_list, few_page)
 
 
 def _add_timeline_and_household(app, agent, case_id):

@@ -129,7 +129,11 @@ def _case_route(rule_args: set[str]) -> tuple[int, dict] | None:
             columns.append((name, column))
         else:
             return None
-    row = _first(statement.add_columns(*(column for _, column in columns)).order_by(Case.id))
+    # A case with a plan first: the plan's routes need one (the demo's first case may have none).
+    has_no_plan = Case.id.not_in(select(Plan.case_id))
+    row = _first(
+        statement.add_columns(*(column for _, column in columns)).order_by(has_no_plan, Case.id)
+    )
     if row is None:
         return None
     values = {"case_id": row[0], **{name: row[2 + i] for i, (name, _) in enumerate(columns)}}

@@ -125,3 +125,35 @@ def test_the_retention_job_logs_counts_only(case, agent, app, caplog):
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "retention.run"))
     assert event.details["cases"] == 1
     assert all(isinstance(value, int) for value in event.details.values())
+
+
+def test_the_intake_identifiers_go_and_its_codes_stay(case, agent):
+    """Issue 19: the client number, field of study and expiry dates designate the person; the
+    codes of schooling, profession and situation at intake stay for statistics. The members'
+    needs go with the members."""
+    from casework.cases.models import HouseholdMemberNeed
+    from casework.reference.models import Need
+
+    person = case.person
+    person.mifi_client_number, person.field_of_study = "Q4000004", "Génie civil"
+    person.education_level, person.employment_status = "bachelor", "looking_for_work"
+    person.origin_cnp, person.origin_cnp_version = "2143", "2016"
+    person.immigration_category, person.permit_expires_on = "student", date(2027, 1, 1)
+    need = db.session.scalar(select(Need.id).where(Need.code == "enrolment"))
+    cases.add_household_member(agent, case, "spouse", "Fatou", None, None, "student", 4, [need])
+    _closed(case, FIVE_YEARS + 1)
+    db.session.flush()
+    anonymise_expired(FROZEN, FIVE_YEARS)
+    db.session.expire_all()
+    kept = db.session.get(Person, case.person_id)
+    assert (kept.mifi_client_number, kept.field_of_study, kept.permit_expires_on) == (
+        None,
+        None,
+        None,
+    )
+    assert (kept.education_level, kept.employment_status, kept.origin_cnp) == (
+        "bachelor",
+        "looking_for_work",
+        "2143",
+    )
+    assert db.session.scalar(select(func.count()).select_from(HouseholdMemberNeed)) == 0

@@ -2,7 +2,9 @@
    - The error summary takes the focus; its links focus their field, label in view.
    - Phone, postal code and e-mail fields say what is expected when left with a bad value:
      the same messages as the server, which checks again (the forms work without this file).
-   - Checkbox lists get a search box that filters them. */
+   - Checkbox lists get a search box that filters them.
+   - Fields that concern some choices only (data-shown-for: a select's id; data-shown-values:
+     the values that show them) are hidden for the others; the server ignores them then. */
 (function () {
   "use strict";
 
@@ -127,10 +129,20 @@
     });
   }
 
+  function shownFor(block) {
+    var select = document.getElementById(block.getAttribute("data-shown-for"));
+    if (!select) return;
+    var values = block.getAttribute("data-shown-values").split(" ");
+    function update() { block.hidden = values.indexOf(select.value) < 0; }
+    select.addEventListener("change", update);
+    update();
+  }
+
   function start() {
     summary();
     Array.prototype.forEach.call(document.querySelectorAll("input[data-format]"), liveHint);
     Array.prototype.forEach.call(document.querySelectorAll("[data-choice-list]"), choiceList);
+    Array.prototype.forEach.call(document.querySelectorAll("[data-shown-for]"), shownFor);
   }
 
   if (document.readyState === "loading") {
