@@ -50,6 +50,7 @@ ACTION_SCOPES = {
     "reference.view": "reference:read",
     "cases.read": "cases:read",
     "reports.dashboard": "statistics:read",
+    "arrivals.announce": "arrivals:write",
 }
 # Names under which clients try to pass a token in the URL, where it would end up in logs.
 TOKEN_QUERY_NAMES = ("access_token", "token", "api_key", "apikey", "key")
@@ -200,7 +201,8 @@ def http_error(error: HTTPException) -> Response:
 def refusal(error: DomainError) -> Response:
     """An operation's refusal: a field at fault is a 400; a rule about the state, a 409."""
     if error.field:
-        return problem(400, str(error), errors=[{"field": error.field, "detail": str(error)}])
+        found = [{"field": name, "detail": detail} for name, detail in error.errors if name]
+        return problem(400, str(error), errors=found)
     return problem(409, str(error))
 
 
@@ -355,7 +357,7 @@ def idempotent(view: Callable) -> Callable:
 def register(app: Flask) -> None:
     """Called from ``app.register_blueprints``: before the request guards, so that the token is
     the current user when the policy guard looks."""
-    from casework.api import cases, docs, reference, referrals, statistics
+    from casework.api import arrivals, cases, docs, reference, referrals, statistics
     from casework.api.schemas import Problem
 
     for key, value in API_CONFIG.items():
@@ -368,7 +370,7 @@ def register(app: Flask) -> None:
     )
     app.before_request(authenticate)
     app.after_request(api_headers)
-    for module in (referrals, cases, reference, statistics):
+    for module in (referrals, cases, reference, statistics, arrivals):
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp)
     app.register_blueprint(docs.bp)
