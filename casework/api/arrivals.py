@@ -18,7 +18,9 @@ from casework.appointments.operations import FLIGHT_TYPES
 from casework.cases.choices import IMMIGRATION_CATEGORIES
 from casework.core.errors import problem
 
-blp = blueprint("api_arrivals", "Persons expected at the airport, posted by the ministry's systems.")
+blp = blueprint(
+    "api_arrivals", "Persons expected at the airport, posted by the ministry's systems."
+)
 
 IDEMPOTENCY_REQUIRED = {
     "in": "header",

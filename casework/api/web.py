@@ -1,5 +1,6 @@
 """The API's machinery: flask-smorest, token authentication, rate limiting, problem+json errors,
-ETags and idempotent writes. The endpoints are in ``referrals.py`` and ``reference.py``.
+ETags and idempotent writes. The endpoints are in ``referrals.py``, ``cases.py``,
+``statistics.py``, ``arrivals.py`` and ``reference.py``.
 
 Every API request goes through the pages' request guards: the permissions policy
 (``core.permissions.enforce_policy``) sees the token's holder as the current user, so the same
@@ -101,7 +102,8 @@ API_CONFIG = {
 }
 SPEC_INFO = {
     "description": (
-        "Referrals for partner organisations, and reference data. Authenticate with "
+        "Referrals for partner organisations, agents' case summaries, statistics, expected "
+        "arrivals posted by the ministry's systems, and reference data. Authenticate with "
         "`Authorization: Bearer <token>`; errors are application/problem+json (RFC 9457)."
     ),
 }

@@ -19,8 +19,8 @@ from wtforms.widgets import HiddenInput
 from casework.appointments import operations, receptions
 from casework.appointments.airport import REFUGEE_CATEGORIES
 from casework.appointments.operations import AirportIntake, WindowFields
-from casework.appointments.slots import to_local
 from casework.appointments.receptions import ReceptionFields
+from casework.appointments.slots import to_local
 from casework.cases import choices
 from casework.cases.forms import (
     _blank,

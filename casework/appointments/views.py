@@ -144,18 +144,14 @@ def _posted_arrival(form: AirportForm) -> ExpectedArrival | None:
     return load_or_abort(ExpectedArrival, form.arrival_id.data, "airport.arrivals")
 
 
-def _console_refused(
-    form: AirportForm, error: DomainError, arrival: ExpectedArrival | None = None
-):
+def _console_refused(form: AirportForm, error: DomainError, arrival: ExpectedArrival | None = None):
     """The console again with the reason: the slots still free when the chosen one was taken
     (409), or the files that look like this person."""
     show_error(form, error, flash_error)
     slots = getattr(error, "alternatives", None)
     duplicates = getattr(error, "count", 0)
     status = 409 if getattr(error, "conflict", False) else 400
-    return _render_console(
-        form, slots=slots, duplicates=duplicates, status=status, arrival=arrival
-    )
+    return _render_console(form, slots=slots, duplicates=duplicates, status=status, arrival=arrival)
 
 
 def _search(

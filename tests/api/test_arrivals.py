@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 from html import unescape
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -211,15 +212,15 @@ def test_an_arrival_long_past_or_far_ahead_is_refused(app, client, ministry):
     recent = post(client, ministry, body(arrives_at=iso(now - timedelta(hours=1))), key="r")
     assert recent.status_code == 201
     # another time zone is converted to UTC
-    montreal = datetime.now(UTC).astimezone(
-        __import__("zoneinfo").ZoneInfo("America/Toronto")
-    ) + timedelta(days=1)
+    montreal = datetime.now(UTC).astimezone(ZoneInfo("America/Toronto")) + timedelta(days=1)
     zoned = post(client, ministry, body(arrives_at=iso(montreal), family_name="Z"), key="z")
     assert zoned.json["arrives_at"] == montreal.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def test_unknown_region_and_impossible_birth_date(client, ministry):
-    fields = _field(post(client, ministry, body(destination_region="99", date_of_birth="2999-01-01")))
+    fields = _field(
+        post(client, ministry, body(destination_region="99", date_of_birth="2999-01-01"))
+    )
     assert set(fields) == {"destination_region", "date_of_birth"}
 
 
