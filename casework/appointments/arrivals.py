@@ -22,7 +22,7 @@ from casework.cases.choices import IMMIGRATION_CATEGORIES
 from casework.core import audit
 from casework.core.domain import Checks, DomainError
 from casework.core.pagination import Page, paginate
-from casework.core.time import local_to_utc, local_today, utc_to_local, utcnow
+from casework.core.time import local_to_utc, local_today, utcnow
 from casework.extensions import db
 from casework.reference.models import Region
 
@@ -71,7 +71,7 @@ def announce(
         "arrives_at",
     )
     checks.require(
-        date(1900, 1, 1) <= fields.date_of_birth <= utc_to_local(fields.arrives_at).date(),
+        date(1900, 1, 1) <= fields.date_of_birth <= fields.arrives_at.date(),
         _l("The date of birth must be before the arrival."),
         "date_of_birth",
     )
