@@ -13,7 +13,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case as when
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import joinedload
 
 from casework.appointments.models import AirportBooking, ExpectedArrival
@@ -165,12 +165,24 @@ def book(
     if not arrival.is_expected:
         raise ArrivalError(_l("This person was already received: their case is open."))
     booking = book_from_airport(actor, intake, ref, mode, service_point_id)
-    arrival.status = "received"
-    arrival.received_at = utcnow()
-    arrival.received_by_id = actor.id
-    arrival.case_id = booking.appointment.case_id
-    arrival.booking_id = booking.id
-    audit.record(actor, "arrival.received", arrival, case_id=arrival.case_id)
+    # Two counters booking the same arrival at once: the second one's UPDATE finds it received
+    # (it waits for the first one's row lock on PostgreSQL, for the write lock on SQLite) and
+    # its whole booking rolls back.
+    received = db.session.execute(
+        update(ExpectedArrival)
+        .where(ExpectedArrival.id == arrival.id, ExpectedArrival.status == "expected")
+        .values(
+            status="received",
+            received_at=utcnow(),
+            received_by_id=actor.id,
+            case_id=booking.appointment.case_id,
+            booking_id=booking.id,
+        )
+        .execution_options(synchronize_session="fetch")
+    )
+    if received.rowcount != 1:
+        raise ArrivalError(_l("This person was already received: their case is open."))
+    audit.record(actor, "arrival.received", arrival, case_id=booking.appointment.case_id)
     return booking
 
 
