@@ -13,7 +13,7 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import InputRequired, Optional, ValidationError
+from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
 from casework.appointments import operations, receptions
@@ -104,7 +104,9 @@ class AirportForm(BaseForm):
         _l("I checked with the person: this is someone else, book anyway")
     )
     # The expected arrival (issue 22) the booking turns into a case, when it started from one.
-    arrival_id = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    arrival_id = IntegerField(
+        widget=HiddenInput(), validators=[Optional(), NumberRange(min=1, max=2**31 - 1)]
+    )
 
     def prefill(self, arrival) -> None:
         """What the ministry's system sent about an expected arrival; the rest is asked."""

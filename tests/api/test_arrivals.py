@@ -363,3 +363,12 @@ def test_retention_purges_arrivals_past_the_period(app):
         assert db.session.scalar(
             select(AuditEvent).where(AuditEvent.action == "retention.arrivals")
         ).details == {"arrivals_expected": 1}
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999", "-4", "abc", "999999"])
+def test_a_forged_arrival_id_on_the_console_is_refused_cleanly(app, client, login, value):
+    login("airport", region="06")
+    response = helpers.post_form(
+        client, "/aeroport/", {"given_names": "A", "arrival_id": value, "step": "search"}
+    )
+    assert response.status_code in (400, 404)
