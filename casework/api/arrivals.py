@@ -34,6 +34,9 @@ IDEMPOTENCY_REQUIRED = {
 }
 
 
+CHOICE = "Not a valid choice."  # translated with the other field messages (web.FIELD_MESSAGES)
+
+
 class ArrivalIn(schemas.Strict):
     """A person expected at the airport. Unknown fields are refused."""
 
@@ -46,7 +49,7 @@ class ArrivalIn(schemas.Strict):
         metadata={"description": "IATA flight number, e.g. « AC 871 »."},
     )
     flight_type = fields.String(
-        load_default="international", validate=validate.OneOf(list(FLIGHT_TYPES))
+        load_default="international", validate=validate.OneOf(list(FLIGHT_TYPES), error=CHOICE)
     )
     arrives_at = schemas.UtcDateTime(
         required=True,
@@ -55,7 +58,7 @@ class ArrivalIn(schemas.Strict):
         },
     )
     immigration_category = fields.String(
-        required=True, validate=validate.OneOf(list(IMMIGRATION_CATEGORIES))
+        required=True, validate=validate.OneOf(list(IMMIGRATION_CATEGORIES), error=CHOICE)
     )
     destination_region = fields.String(
         required=True,

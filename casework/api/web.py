@@ -71,6 +71,9 @@ FIELD_MESSAGES = {
     "Invalid JSON body.": _l("Invalid JSON body."),
     "Invalid input type.": _l("Invalid input type."),
     "Invalid value.": _l("Invalid value."),
+    "Not a valid choice.": _l("Not a valid choice."),
+    "String does not match expected pattern.": _l("Not in the expected format."),
+    "Not a valid date.": _l("Not a valid date (ISO 8601: 2026-12-24)."),
 }
 
 

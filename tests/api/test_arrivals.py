@@ -202,6 +202,15 @@ def test_time_without_zone_and_bad_values_are_named(client, ministry):
     assert set(fields) == {"arrives_at", "immigration_category"}
 
 
+def test_field_messages_are_in_french(client, ministry):
+    response = post(client, ministry, body(flight_number="vol 12", immigration_category="x"))
+    details = {item["field"]: item["detail"] for item in response.json["errors"]}
+    assert details == {
+        "flight_number": "Format non conforme.",
+        "immigration_category": "Choix non valide.",
+    }
+
+
 def test_an_arrival_long_past_or_far_ahead_is_refused(app, client, ministry):
     now = datetime.now(UTC)
     past = post(client, ministry, body(arrives_at=iso(now - timedelta(days=3))), key="p")
