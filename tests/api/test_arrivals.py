@@ -381,3 +381,15 @@ def test_a_forged_arrival_id_on_the_console_is_refused_cleanly(app, client, logi
         client, "/aeroport/", {"given_names": "A", "arrival_id": value, "step": "search"}
     )
     assert response.status_code in (400, 404)
+
+
+def test_the_demo_announces_its_expected_arrivals(app):
+    from casework.appointments import arrivals
+    from casework.core.time import local_today
+    from casework.demo.appointments import CalendarTables, _expected_arrivals
+
+    with app.app_context():
+        assert _expected_arrivals(CalendarTables.read(), local_today()) == 5
+        listed = [a.family_name for a in arrivals.listed(None, 1).items]
+        assert listed[0] == "Benali" and listed[-1] == "Asante"  # yesterday's, not come: last
+        db.session.rollback()
