@@ -115,11 +115,15 @@ def announce(
     return arrival, True
 
 
+def start_of_day(today: date | None = None) -> datetime:
+    """Midnight in Québec, in UTC: arrivals before it are earlier days' (not come yet)."""
+    return local_to_utc(datetime.combine(today or local_today(), time()))
+
+
 def listed(actor: Any, page_number: int, today: date | None = None) -> Page:
     """The arrivals still expected: today's and the next days' first, by arrival time, then
     the earlier ones not received yet (most recent first). The read is audited."""
-    start_of_today = local_to_utc(datetime.combine(today or local_today(), time()))
-    earlier = ExpectedArrival.arrives_at < start_of_today
+    earlier = ExpectedArrival.arrives_at < start_of_day(today)
     statement = (
         select(ExpectedArrival)
         .options(joinedload(ExpectedArrival.destination_region))

@@ -197,7 +197,9 @@ def _book(
 def arrivals_index():
     """The persons the ministry's systems announced, today's and the next days' first."""
     page = arrivals.listed(current_user, parse_page_number(request.args.get("page")))
-    return render_template("appointments/arrivals.html", page=page, **_labels())
+    return render_template(
+        "appointments/arrivals.html", page=page, today_starts=arrivals.start_of_day(), **_labels()
+    )
 
 
 @airport_bp.get("/arrivees-attendues/<int:arrival_id>")

@@ -284,6 +284,7 @@ def test_the_console_lists_them_upcoming_first_and_audits_the_read(app, client, 
     order = [html.index(name) for name in ("Bientot", "Lointain", "Passe")]
     assert order == sorted(order)
     assert "Ouvrir le dossier et réserver" in unescape(html)
+    assert unescape(html).count("Arrivée un jour précédent, pas encore accueillie") == 1
     with app.app_context():
         event = db.session.scalars(
             select(AuditEvent)
