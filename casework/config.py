@@ -167,6 +167,8 @@ def from_environment() -> dict:
         "MIN_FREE_DISK_MB": _env_int("CASEWORK_MIN_FREE_DISK_MB", 1024, minimum=0),
         # Closed cases are anonymised this many days after closing (docs/privacy.md).
         "RETENTION_DAYS": _env_int("CASEWORK_RETENTION_DAYS", 5 * 365 + 1, minimum=30),
+        # Expected arrivals (issue 22) are deleted this many days after their arrival time.
+        "ARRIVAL_RETENTION_DAYS": _env_int("CASEWORK_ARRIVAL_RETENTION_DAYS", 30, minimum=1),
         # Documents attached to cases: outside the database and outside static/ (docs/deployment.md).
         "ATTACHMENTS_DIR": os.environ.get("CASEWORK_ATTACHMENTS_DIR", str(folder / "attachments")),
         "ATTACHMENT_MAX_BYTES": _env_int("CASEWORK_ATTACHMENT_MAX_MB", 15) * 1024 * 1024,

@@ -30,7 +30,10 @@ class UtcDateTime(fields.DateTime):
         moment = super()._deserialize(value, attr, data, **kwargs)
         if moment.tzinfo is None:
             raise ValidationError("Not a valid datetime.")
-        return moment.astimezone(UTC).replace(tzinfo=None)
+        try:
+            return moment.astimezone(UTC).replace(tzinfo=None)
+        except OverflowError:  # « 0001-01-01T00:00:00+01:00 » is before year 1 in UTC
+            raise ValidationError("Not a valid datetime.") from None
 
 
 class Strict(Schema):

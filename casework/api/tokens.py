@@ -35,6 +35,7 @@ SCOPES = {
     "reference:read": _l("Read reference data"),
     "cases:read": _l("Read case summaries, plans and referrals (agents' tools)"),
     "statistics:read": _l("Read de-identified statistics"),
+    "arrivals:write": _l("Announce persons expected at the airport (the ministry's systems)"),
 }
 DEFAULT_RATE_LIMIT = 120
 MAX_LIFETIME_DAYS = 366

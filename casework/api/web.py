@@ -1,5 +1,6 @@
 """The API's machinery: flask-smorest, token authentication, rate limiting, problem+json errors,
-ETags and idempotent writes. The endpoints are in ``referrals.py`` and ``reference.py``.
+ETags and idempotent writes. The endpoints are in ``referrals.py``, ``cases.py``,
+``statistics.py``, ``arrivals.py`` and ``reference.py``.
 
 Every API request goes through the pages' request guards: the permissions policy
 (``core.permissions.enforce_policy``) sees the token's holder as the current user, so the same
@@ -50,6 +51,7 @@ ACTION_SCOPES = {
     "reference.view": "reference:read",
     "cases.read": "cases:read",
     "reports.dashboard": "statistics:read",
+    "arrivals.announce": "arrivals:write",
 }
 # Names under which clients try to pass a token in the URL, where it would end up in logs.
 TOKEN_QUERY_NAMES = ("access_token", "token", "api_key", "apikey", "key")
@@ -69,6 +71,9 @@ FIELD_MESSAGES = {
     "Invalid JSON body.": _l("Invalid JSON body."),
     "Invalid input type.": _l("Invalid input type."),
     "Invalid value.": _l("Invalid value."),
+    "Not a valid choice.": _l("Not a valid choice."),
+    "String does not match expected pattern.": _l("Not in the expected format."),
+    "Not a valid date.": _l("Not a valid date (ISO 8601: 2026-12-24)."),
 }
 
 
@@ -100,7 +105,8 @@ API_CONFIG = {
 }
 SPEC_INFO = {
     "description": (
-        "Referrals for partner organisations, and reference data. Authenticate with "
+        "Referrals for partner organisations, agents' case summaries, statistics, expected "
+        "arrivals posted by the ministry's systems, and reference data. Authenticate with "
         "`Authorization: Bearer <token>`; errors are application/problem+json (RFC 9457)."
     ),
 }
@@ -200,7 +206,8 @@ def http_error(error: HTTPException) -> Response:
 def refusal(error: DomainError) -> Response:
     """An operation's refusal: a field at fault is a 400; a rule about the state, a 409."""
     if error.field:
-        return problem(400, str(error), errors=[{"field": error.field, "detail": str(error)}])
+        found = [{"field": name, "detail": detail} for name, detail in error.errors if name]
+        return problem(400, str(error), errors=found)
     return problem(409, str(error))
 
 
@@ -355,7 +362,7 @@ def idempotent(view: Callable) -> Callable:
 def register(app: Flask) -> None:
     """Called from ``app.register_blueprints``: before the request guards, so that the token is
     the current user when the policy guard looks."""
-    from casework.api import cases, docs, reference, referrals, statistics
+    from casework.api import arrivals, cases, docs, reference, referrals, statistics
     from casework.api.schemas import Problem
 
     for key, value in API_CONFIG.items():
@@ -368,7 +375,7 @@ def register(app: Flask) -> None:
     )
     app.before_request(authenticate)
     app.after_request(api_headers)
-    for module in (referrals, cases, reference, statistics):
+    for module in (referrals, cases, reference, statistics, arrivals):
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp)
     app.register_blueprint(docs.bp)

@@ -13,7 +13,7 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import InputRequired, Optional, ValidationError
+from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
 from casework.appointments import operations, receptions
@@ -21,6 +21,7 @@ from casework.appointments.airport import REFUGEE_CATEGORIES
 from casework.appointments.availability import WindowFields
 from casework.appointments.operations import AirportIntake
 from casework.appointments.receptions import ReceptionFields
+from casework.appointments.slots import to_local
 from casework.cases import choices
 from casework.cases.forms import (
     _blank,
@@ -107,6 +108,22 @@ class AirportForm(BaseForm):
     duplicates_checked = BooleanField(
         _l("I checked with the person: this is someone else, book anyway")
     )
+    # The expected arrival (issue 22) the booking turns into a case, when it started from one.
+    arrival_id = IntegerField(
+        widget=HiddenInput(), validators=[Optional(), NumberRange(min=1, max=2**31 - 1)]
+    )
+
+    def prefill(self, arrival) -> None:
+        """What the ministry's system sent about an expected arrival; the rest is asked."""
+        self.arrival_id.data = arrival.id
+        self.given_names.data = arrival.given_names
+        self.family_name.data = arrival.family_name
+        self.date_of_birth.data = arrival.date_of_birth
+        self.arrival_date.data = to_local(arrival.arrives_at).date()
+        self.flight_type.data = arrival.flight_type
+        self.immigration_category.data = arrival.immigration_category
+        self.destination_region_id.data = arrival.destination_region_id
+        self.destination_city.data = arrival.destination_city
 
     def fill_choices(self, regions, host_cities, service_points) -> None:
         """The lists of the console; the service points are those of the destination region

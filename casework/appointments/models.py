@@ -250,3 +250,47 @@ class AirportReception(db.Model):
     @property
     def full_name(self) -> str:
         return f"{self.given_names} {self.family_name}"
+
+
+class ExpectedArrival(db.Model):
+    """A person the ministry's systems say will land at Montréal-Trudeau (posted through the
+    API, issue 22): the airport console lists them, and one step turns an arrival into a case
+    and a first appointment. Personal data: every read is audited, and an arrival never received
+    is purged after ``ARRIVAL_RETENTION_DAYS`` (docs/privacy.md)."""
+
+    __tablename__ = "expected_arrivals"
+    __table_args__ = (Index("ix_expected_arrivals_status_arrives_at", "status", "arrives_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    given_names: Mapped[str] = mapped_column(String(200))
+    family_name: Mapped[str] = mapped_column(String(200))
+    date_of_birth: Mapped[date] = mapped_column(Date)
+    flight_number: Mapped[str] = mapped_column(String(10))
+    flight_type: Mapped[str] = mapped_column(String(20))  # international | domestic
+    arrives_at: Mapped[datetime] = mapped_column()  # UTC
+    immigration_category: Mapped[str] = mapped_column(String(30))
+    destination_region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    destination_city: Mapped[str | None] = mapped_column(String(120))
+    status: Mapped[str] = mapped_column(String(20), default="expected")  # expected | received
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    received_at: Mapped[datetime | None] = mapped_column()
+    received_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cases.id", ondelete="SET NULL"), index=True
+    )
+    booking_id: Mapped[int | None] = mapped_column(
+        ForeignKey("airport_bookings.id", ondelete="SET NULL")
+    )
+
+    destination_region: Mapped[Region] = relationship("Region")
+
+    audit_type = "expected_arrival"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_names} {self.family_name}"
+
+    @property
+    def is_expected(self) -> bool:
+        return self.status == "expected"

@@ -13,7 +13,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from casework.appointments import airport, ics, operations, receptions
+from casework.appointments import airport, arrivals, ics, operations, receptions
 from casework.appointments import availability as windows
 from casework.appointments.forms import (
     WEEKDAYS,
@@ -36,6 +36,7 @@ from casework.appointments.models import (
     AppointmentType,
     AvailabilityException,
     AvailabilityWindow,
+    ExpectedArrival,
 )
 from casework.appointments.slots import SlotQuery, SlotRef, find_slots, to_local
 from casework.auth.models import User
@@ -46,6 +47,7 @@ from casework.core import audit
 from casework.core.domain import DomainError, show_error
 from casework.core.forms import ConfirmForm, submitted
 from casework.core.navigation import done
+from casework.core.pagination import parse_page_number
 from casework.core.permissions import Scope, load_or_abort, region_ids, requires, scope_for
 from casework.core.roles import Role
 from casework.core.time import local_today, utcnow
@@ -76,8 +78,10 @@ def _labels() -> dict[str, Any]:
 # --- Airport console ------------------------------------------------------------------------
 
 
-def _airport_form() -> AirportForm:
+def _airport_form(arrival: ExpectedArrival | None = None) -> AirportForm:
     form = AirportForm()
+    if arrival is not None:
+        form.prefill(arrival)
     regions = db.session.scalars(select(Region).order_by(Region.code)).all()
     host_cities = db.session.scalars(
         select(HostCity).options(joinedload(HostCity.region)).order_by(HostCity.name)
@@ -91,12 +95,19 @@ def _airport_form() -> AirportForm:
     return form
 
 
-def _render_console(form: AirportForm, slots=None, duplicates: int = 0, status: int = 200):
+def _render_console(
+    form: AirportForm,
+    slots=None,
+    duplicates: int = 0,
+    status: int = 200,
+    arrival: ExpectedArrival | None = None,
+):
     today = local_today()
     return (
         render_template(
             "appointments/airport.html",
             form=form,
+            arrival=arrival,
             slots=slots,
             duplicates=duplicates,
             hours=airport.opening_hours(utcnow()),
@@ -120,24 +131,34 @@ def console_post():
     form = _airport_form()
     if not form.validate_on_submit():
         return _render_console(form, status=400)
-    refusals_answered_by(partial(_console_refused, form))
+    arrival = _posted_arrival(form)
+    refusals_answered_by(partial(_console_refused, form, arrival=arrival))
     intake = form.intake()
     if request.form.get("step") == "book":
-        return _book(form, intake)
-    return _search(form, intake)
+        return _book(form, intake, arrival)
+    return _search(form, intake, arrival)
 
 
-def _console_refused(form: AirportForm, error: DomainError):
+def _posted_arrival(form: AirportForm) -> ExpectedArrival | None:
+    """The expected arrival the console was filled from, if any (the team's shared list)."""
+    if not form.arrival_id.data:
+        return None
+    return load_or_abort(ExpectedArrival, form.arrival_id.data, "airport.arrivals")
+
+
+def _console_refused(form: AirportForm, error: DomainError, arrival: ExpectedArrival | None = None):
     """The console again with the reason: the slots still free when the chosen one was taken
     (409), or the files that look like this person."""
     show_error(form, error, flash_error)
     slots = getattr(error, "alternatives", None)
     duplicates = getattr(error, "count", 0)
     status = 409 if getattr(error, "conflict", False) else 400
-    return _render_console(form, slots=slots, duplicates=duplicates, status=status)
+    return _render_console(form, slots=slots, duplicates=duplicates, status=status, arrival=arrival)
 
 
-def _search(form: AirportForm, intake: operations.AirportIntake):
+def _search(
+    form: AirportForm, intake: operations.AirportIntake, arrival: ExpectedArrival | None = None
+):
     operations.validate_intake(intake)
     kind = operations.appointment_type("first_interview")
     query = operations.airport_slot_query(intake, kind, form.mode.data, form.service_point_id.data)
@@ -152,21 +173,46 @@ def _search(form: AirportForm, intake: operations.AirportIntake):
             ),
             "warning",
         )
-    return _render_console(form, slots=slots, duplicates=duplicates)
+    return _render_console(form, slots=slots, duplicates=duplicates, arrival=arrival)
 
 
-def _book(form: AirportForm, intake: operations.AirportIntake):
-    booking = operations.book_from_airport(
-        current_user,
-        intake,
-        SlotRef.parse(request.form.get("slot")),
-        form.mode.data,
-        form.service_point_id.data,
-    )
+def _book(
+    form: AirportForm, intake: operations.AirportIntake, arrival: ExpectedArrival | None = None
+):
+    slot = SlotRef.parse(request.form.get("slot"))
+    if arrival is not None:
+        booking = arrivals.book(
+            current_user, arrival, intake, slot, form.mode.data, form.service_point_id.data
+        )
+    else:
+        booking = operations.book_from_airport(
+            current_user, intake, slot, form.mode.data, form.service_point_id.data
+        )
     return done(
         _("Appointment booked. Print the slip for the person."),
         url_for("airport.slip", booking_id=booking.id),
     )
+
+
+@airport_bp.get("/arrivees-attendues")
+@requires("airport.arrivals")
+def arrivals_index():
+    """The persons the ministry's systems announced, today's and the next days' first."""
+    page = arrivals.listed(current_user, parse_page_number(request.args.get("page")))
+    return render_template(
+        "appointments/arrivals.html", page=page, today_starts=arrivals.start_of_day(), **_labels()
+    )
+
+
+@airport_bp.get("/arrivees-attendues/<int:arrival_id>")
+@requires("airport.arrivals")
+def arrival_booking(arrival_id: int):
+    """The console filled from an expected arrival: find a slot, and the booking opens the case
+    and marks the arrival received."""
+    arrival = load_or_abort(ExpectedArrival, arrival_id, "airport.arrivals")
+    refusals_go_to(url_for("airport.arrivals_index"))
+    arrivals.opened(current_user, arrival)
+    return _render_console(_airport_form(arrival), arrival=arrival)
 
 
 def _reception_form() -> ReceptionForm:

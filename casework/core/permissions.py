@@ -126,6 +126,12 @@ POLICY: dict[str, dict[Role, Scope]] = {
     # The refugees in the airport service's care until they leave for their host city: the
     # team's shared list (whoever is on shift records the departure), no case file.
     "airport.receptions": {Role.AIRPORT: Scope.ALL},
+    # Persons the ministry's systems announce (issue 22): the team's shared list, and what turns
+    # one into a case and a booking (the console's own rules then apply).
+    "airport.arrivals": {Role.AIRPORT: Scope.ALL},
+    # Posted through the API by a token with the arrivals:write scope, issued by an administrator
+    # for the ministry's system account (an airport or administrator account).
+    "arrivals.announce": {Role.AIRPORT: Scope.ALL, Role.ADMIN: Scope.ALL},
     "appointments.calendar": {Role.AGENT: Scope.SELF, Role.SUPERVISOR: Scope.REGION},
     "appointments.read": {Role.AGENT: Scope.CASELOAD, Role.SUPERVISOR: Scope.REGION},
     # Supervisors may move or cancel an absent agent's appointments.

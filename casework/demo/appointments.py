@@ -45,7 +45,7 @@ from casework.assessments.models import Assessment
 from casework.auth.models import User
 from casework.auth.operations import find_user
 from casework.cases.models import Case
-from casework.core.time import utcnow
+from casework.core.time import local_to_utc, utcnow
 from casework.demo.accounts import HOME_AGENT
 from casework.demo.tables import clock, read_tables, repeated, shaped
 from casework.extensions import db
@@ -81,6 +81,21 @@ class _Arrival:
 
 
 @dataclass(frozen=True)
+class _Expected:
+    """A person the ministry's systems announced at the airport (issue 22)."""
+
+    given_names: str
+    family_name: str
+    born: date
+    flight: str
+    day: int
+    at: str
+    category: str
+    region: str
+    city: str | None = None
+
+
+@dataclass(frozen=True)
 class CalendarTables:
     """seed/demo/appointments.yaml: hours, languages, outcomes, and today's airport arrivals."""
 
@@ -94,6 +109,7 @@ class CalendarTables:
     first_interview_modes: tuple[str, ...]
     follow_up_modes: tuple[str, ...]
     arrivals: tuple[_Arrival, ...]
+    expected: tuple[_Expected, ...] = ()
 
     @classmethod
     def read(cls, seed_dir: str | None = None) -> CalendarTables:
@@ -114,6 +130,7 @@ class CalendarTables:
             first_interview_modes=repeated(tables["first_interview_modes"]),
             follow_up_modes=repeated(tables["follow_up_modes"]),
             arrivals=tuple(shaped(_Arrival, item) for item in tables["airport_arrivals"]),
+            expected=tuple(shaped(_Expected, item) for item in tables.get("expected_arrivals", ())),
         )
 
 
@@ -579,6 +596,29 @@ def _airport_bookings(rng: random.Random, tables: CalendarTables, today: date) -
     return booked
 
 
+def _expected_arrivals(tables: CalendarTables, today: date) -> int:
+    """The persons the ministry's systems announced, as its token would post them."""
+    from casework.appointments import arrivals
+
+    for item in tables.expected:
+        landing = datetime.combine(today + timedelta(days=item.day), clock(item.at))
+        arrivals.announce(
+            None,
+            arrivals.ArrivalFields(
+                given_names=item.given_names,
+                family_name=item.family_name,
+                date_of_birth=item.born,
+                flight_number=item.flight,
+                flight_type="international",
+                arrives_at=local_to_utc(landing),
+                immigration_category=item.category,
+                destination_region=item.region,
+                destination_city=item.city,
+            ),
+        )
+    return len(tables.expected)
+
+
 # --- Entry point ----------------------------------------------------------------------------
 
 
@@ -617,6 +657,7 @@ def load_demo_appointments(progress: Callable[[str], None] | None = None, seed: 
         for case in own:
             calendars.case(agent, case)
     calendars.tally.airport = _airport_bookings(rng, tables, to_local(now).date())
+    _expected_arrivals(tables, to_local(now).date())
     db.session.commit()
     tally = calendars.tally
     step(

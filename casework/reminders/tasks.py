@@ -548,10 +548,14 @@ def _section_lines(extra: list[SectionLines]) -> list[str]:
 
 
 def retention(now: datetime | None = None) -> dict[str, int]:
-    """Anonymise the closed cases past the retention period (docs/privacy.md)."""
+    """Anonymise the closed cases past the retention period, delete the expected arrivals past
+    theirs (docs/privacy.md)."""
+    from casework.appointments.arrivals import purge_expired
     from casework.cases.retention import anonymise_expired
 
-    counts = anonymise_expired(now or utcnow(), current_app.config["RETENTION_DAYS"])
+    now = now or utcnow()
+    counts = anonymise_expired(now, current_app.config["RETENTION_DAYS"])
+    counts.update(purge_expired(now, current_app.config["ARRIVAL_RETENTION_DAYS"]))
     db.session.commit()
     log.info("retention run: %s", " ".join(f"{k}={v}" for k, v in sorted(counts.items())))
     return counts

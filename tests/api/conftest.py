@@ -28,6 +28,7 @@ ALL_SCOPES = (
     "reference:read",
     "cases:read",
     "statistics:read",
+    "arrivals:write",
 )
 
 

@@ -8,6 +8,8 @@ schemathesis' own pytest plugin does not run under this pytest version.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
@@ -58,3 +60,32 @@ def test_the_api_answers_as_its_document_says(mode, app, issue_token, sent_refer
     assert len(statuses) >= 5 * len(found)  # it did send requests, and many
     if mode is GenerationMode.POSITIVE:
         assert statuses.count(200) >= len(found)  # and valid ones got through
+
+
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+def test_expected_arrivals_answer_as_documented(mode, app, issue_token, make_user):
+    """The arrivals' write with the ministry's token (an airport account, arrivals:write): no
+    5xx, every answer as documented, whatever the body and the Idempotency-Key."""
+    headers = issue_token(
+        user=make_user(role="airport"), scopes=("arrivals:write",), rate_limit=10_000
+    ).headers
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    operation = schema["/api/v1/arrivals"]["POST"]
+    statuses: list[int] = []
+
+    @given(case=operation.as_strategy(generation_mode=mode))
+    @settings(
+        max_examples=60, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
+    def fuzz(case):
+        if mode is GenerationMode.POSITIVE and isinstance(case.body, dict):
+            # random times are almost all years away: bring them near, so that 201 and 200
+            # answers are generated and checked against the document too
+            case.body.update(arrives_at=soon, destination_region="06", date_of_birth="1990-01-01")
+        statuses.append(case.call_and_validate(headers=headers, checks=CHECKS).status_code)
+
+    soon = (datetime.now(UTC) + timedelta(days=2)).isoformat(timespec="seconds")
+    fuzz()
+    assert len(statuses) >= 30 and 500 not in statuses
+    if mode is GenerationMode.POSITIVE:
+        assert 201 in statuses
