@@ -225,8 +225,10 @@ class CaseTransfer(db.Model):
 class CaseSearchEntry(db.Model):
     """Folded words of a case (names, number, e-mail, phone) for accent-insensitive search.
 
-    On SQLite an FTS5 index mirrors this table (see the migration); on PostgreSQL a GIN index
-    on ``to_tsvector('simple', document)`` serves the same queries.
+    On SQLite an FTS5 index mirrors this table (see the migration); on PostgreSQL the table has
+    a stored ``search_vector`` column (``to_tsvector('simple', document)``, computed by the
+    database on every write of the row; migration 0032) with a GIN index, serving the same
+    queries. Neither has a model attribute (``setup.HAND_MADE_SEARCH_OBJECTS``).
     """
 
     __tablename__ = "case_search"
