@@ -113,6 +113,7 @@ def register_listeners() -> None:
     from casework.plans import listeners as _plans  # noqa: F401
     from casework.referrals import listeners as _referrals  # noqa: F401
     from casework.reminders import listeners as _reminders  # noqa: F401
+    from casework.reports import listeners as _reports_listeners  # noqa: F401
 
 
 def configure_i18n(app: Flask) -> None:

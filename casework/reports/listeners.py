@@ -1,0 +1,44 @@
+"""How the reports keep the dashboard's aggregates in step with the data (imported by
+``app.register_listeners``; ``casework events`` lists it all).
+
+Each listener recounts the rows of the case or referral that changed (reports/aggregates.py),
+in the transaction of the change: the aggregates commit or roll back with it.
+"""
+
+from __future__ import annotations
+
+from casework.appointments.events import (
+    AppointmentBooked,
+    AppointmentCancelled,
+    AppointmentOutcomeRecorded,
+    AppointmentRescheduled,
+)
+from casework.assessments.events import AssessmentChanged
+from casework.cases.events import CaseStatusChanged, CaseTransferred
+from casework.core.events import listens_to
+from casework.plans.events import PlanFinalised
+from casework.referrals.events import ReferralStatusChanged
+from casework.reports import aggregates
+
+
+@listens_to(
+    AssessmentChanged,
+    CaseStatusChanged,
+    CaseTransferred,
+    AppointmentBooked,
+    AppointmentRescheduled,
+    AppointmentCancelled,
+    AppointmentOutcomeRecorded,
+    PlanFinalised,
+)
+def recount_case(event) -> None:
+    """Open needs (assessment, closing, reopening, region) and the first appointment held and
+    plan finalised (appointments, plans) of the case."""
+    aggregates.refresh_cases([event.case_id])
+
+
+@listens_to(ReferralStatusChanged)
+def recount_referral(event: ReferralStatusChanged) -> None:
+    """A referral submitted for review (again) may start the funnel's cohort."""
+    if event.status == "submitted":
+        aggregates.refresh_referrals([event.referral_id])
