@@ -191,6 +191,10 @@ def differences() -> list[Difference]:
         columns = [getattr(aggregate.model, name) for name in aggregate.columns]
         stored = set(map(tuple, db.session.execute(select(*columns))))
         counted = set(map(tuple, db.session.execute(aggregate.recount(None))))
-        found += [Difference(aggregate.name, row, True) for row in sorted(stored - counted, key=repr)]
-        found += [Difference(aggregate.name, row, False) for row in sorted(counted - stored, key=repr)]
+        found += [
+            Difference(aggregate.name, row, True) for row in sorted(stored - counted, key=repr)
+        ]
+        found += [
+            Difference(aggregate.name, row, False) for row in sorted(counted - stored, key=repr)
+        ]
     return found
