@@ -9,6 +9,9 @@ found, per case or per referral:
 - ``dashboard_case_milestones``: each case's first appointment held and first plan finalised;
 - ``dashboard_referral_cohorts``: when each referral was first submitted for review.
 
+Each row carries its case's or referral's region, so a region's dashboard reads its period's
+rows from one index, without going through the region's 130,000 referrals or 90,000 cases.
+
 Each change of an assessment, appointment, plan, referral or case states a domain event; the
 listeners in ``reports/listeners.py`` call ``refresh_cases`` or ``refresh_referrals``, which
 recount the rows of the cases or referrals concerned in the caller's transaction: they commit
@@ -31,7 +34,7 @@ from casework.cases.models import Case
 from casework.extensions import db
 from casework.plans.models import Plan
 from casework.reference.models import Need
-from casework.referrals.models import ReferralEvent
+from casework.referrals.models import Referral, ReferralEvent
 from casework.reports.models import (
     DashboardCaseMilestones,
     DashboardOpenNeed,
@@ -64,14 +67,14 @@ def _open_needs(case_ids: Select | list[int] | None) -> Select:
 
 
 def _milestones(case_ids: Select | list[int] | None) -> Select:
-    """(case, first appointment held, first plan finalised) of the cases with either."""
+    """(case, region, first appointment held, first plan finalised) of the cases with either."""
     held = select(Appointment.case_id, func.min(Appointment.starts_at).label("at")).where(
         Appointment.status == "done"
     )
     plans = select(Plan.case_id, func.min(Plan.finalised_at).label("at")).where(
         Plan.finalised_at.is_not(None)
     )
-    cases = select(Case.id)
+    cases = select(Case.id, Case.region_id)
     if case_ids is not None:
         held = held.where(Appointment.case_id.in_(case_ids))
         plans = plans.where(Plan.case_id.in_(case_ids))
@@ -80,7 +83,7 @@ def _milestones(case_ids: Select | list[int] | None) -> Select:
     plans = plans.group_by(Plan.case_id).subquery()
     cases = cases.subquery()
     return (
-        select(cases.c.id, held.c.at, plans.c.at)
+        select(cases.c.id, cases.c.region_id, held.c.at, plans.c.at)
         .outerjoin(held, held.c.case_id == cases.c.id)
         .outerjoin(plans, plans.c.case_id == cases.c.id)
         .where(or_(held.c.at.is_not(None), plans.c.at.is_not(None)))
@@ -88,13 +91,15 @@ def _milestones(case_ids: Select | list[int] | None) -> Select:
 
 
 def _cohorts(referral_ids: Select | list[int] | None) -> Select:
-    """(referral, first submission) of the referrals ever submitted for review."""
-    statement = select(ReferralEvent.referral_id, func.min(ReferralEvent.occurred_at)).where(
-        ReferralEvent.to_status == "submitted"
+    """(referral, region, first submission) of the referrals ever submitted for review."""
+    statement = (
+        select(ReferralEvent.referral_id, Referral.region_id, func.min(ReferralEvent.occurred_at))
+        .join(Referral, Referral.id == ReferralEvent.referral_id)
+        .where(ReferralEvent.to_status == "submitted")
     )
     if referral_ids is not None:
         statement = statement.where(ReferralEvent.referral_id.in_(referral_ids))
-    return statement.group_by(ReferralEvent.referral_id)
+    return statement.group_by(ReferralEvent.referral_id, Referral.region_id)
 
 
 @dataclass(frozen=True)
@@ -118,14 +123,14 @@ AGGREGATES = (
         "case_milestones",
         DashboardCaseMilestones,
         DashboardCaseMilestones.case_id,
-        ("case_id", "first_held_at", "first_plan_at"),
+        ("case_id", "region_id", "first_held_at", "first_plan_at"),
         _milestones,
     ),
     Aggregate(
         "referral_cohorts",
         DashboardReferralCohort,
         DashboardReferralCohort.referral_id,
-        ("referral_id", "first_submitted_at"),
+        ("referral_id", "region_id", "first_submitted_at"),
         _cohorts,
     ),
 )
@@ -152,6 +157,11 @@ def _refresh(aggregates: Iterable[Aggregate], ids: Iterable[int]) -> None:
 def refresh_cases(case_ids: Iterable[int]) -> None:
     """Recount the open needs and milestones of these cases (in the caller's transaction)."""
     _refresh(BY_CASE, case_ids)
+
+
+def refresh_referrals_of_case(case_id: int) -> None:
+    """A case moved to another region takes its referrals along: their cohort rows follow."""
+    refresh_referrals(db.session.scalars(select(Referral.id).where(Referral.case_id == case_id)))
 
 
 def refresh_referrals(referral_ids: Iterable[int]) -> None:

@@ -37,6 +37,13 @@ def recount_case(event) -> None:
     aggregates.refresh_cases([event.case_id])
 
 
+@listens_to(CaseTransferred)
+def follow_the_case(event: CaseTransferred) -> None:
+    """Its referrals moved to the case's new region (referrals' listener, registered before
+    this one): their cohort rows follow."""
+    aggregates.refresh_referrals_of_case(event.case_id)
+
+
 @listens_to(ReferralStatusChanged)
 def recount_referral(event: ReferralStatusChanged) -> None:
     """A referral submitted for review (again) may start the funnel's cohort."""

@@ -46,25 +46,27 @@ class DashboardOpenNeed(db.Model):
 
 
 class DashboardCaseMilestones(db.Model):
-    """A case's first appointment held and first plan finalised (the dashboard's delays); a
-    case with neither has no row."""
+    """A case's first appointment held and first plan finalised (the dashboard's delays), with
+    its region; a case with neither has no row."""
 
     __tablename__ = "dashboard_case_milestones"
 
     case_id: Mapped[int] = mapped_column(
         ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
     )
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
     first_held_at: Mapped[datetime | None] = mapped_column(index=True)
     first_plan_at: Mapped[datetime | None] = mapped_column(index=True)
 
 
 class DashboardReferralCohort(db.Model):
-    """When a referral was first submitted for review (the funnel's cohort); a referral never
-    submitted has no row."""
+    """When a referral was first submitted for review (the funnel's cohort), with its region; a
+    referral never submitted has no row."""
 
     __tablename__ = "dashboard_referral_cohorts"
 
     referral_id: Mapped[int] = mapped_column(
         ForeignKey("referrals.id", ondelete="CASCADE"), primary_key=True
     )
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
     first_submitted_at: Mapped[datetime] = mapped_column(index=True)

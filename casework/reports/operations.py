@@ -371,12 +371,10 @@ def submitted_in(period: Period, region_ids: list[int] | None) -> Select:
     """Ids of the referrals first submitted for review during ``period`` (the funnel's cohort),
     from the aggregate kept with each submission (reports/aggregates.py)."""
     start, end = period.utc_bounds
-    first = select(DashboardReferralCohort.referral_id).where(
+    return select(DashboardReferralCohort.referral_id).where(
         DashboardReferralCohort.first_submitted_at >= start,
         DashboardReferralCohort.first_submitted_at < end,
-    )
-    return select(Referral.id).where(
-        Referral.id.in_(first), _in_regions(Referral.region_id, region_ids)
+        _in_regions(DashboardReferralCohort.region_id, region_ids),
     )
 
 
@@ -451,12 +449,13 @@ def delays(period: Period, region_ids: list[int] | None) -> list[DelayStat]:
     # Each case's first appointment held and first plan finalised are kept as they happen
     # (reports/aggregates.py): the period's cases are read from their indexes.
     milestones = DashboardCaseMilestones
+    in_region = _in_regions(milestones.region_id, region_ids)
     in_period = union(
         select(milestones.case_id).where(
-            milestones.first_held_at >= start, milestones.first_held_at < end
+            milestones.first_held_at >= start, milestones.first_held_at < end, in_region
         ),
         select(milestones.case_id).where(
-            milestones.first_plan_at >= start, milestones.first_plan_at < end
+            milestones.first_plan_at >= start, milestones.first_plan_at < end, in_region
         ),
     ).subquery()
     rows = db.session.execute(
@@ -465,7 +464,6 @@ def delays(period: Period, region_ids: list[int] | None) -> list[DelayStat]:
         .join(milestones, milestones.case_id == in_period.c.case_id)
         .join(Case, Case.id == milestones.case_id)
         .join(Person, Person.id == Case.person_id)
-        .where(_in_regions(Case.region_id, region_ids))
     ).all()
     to_appointment, to_plan = [], []
     for arrival, held_at, plan_at in rows:

@@ -30,16 +30,17 @@ FILL = (
     "JOIN needs n ON n.id = an.need_id "
     "WHERE c.status != 'closed' AND an.level IN ('low', 'moderate', 'high', 'urgent') "
     "GROUP BY c.id, n.domain_id, c.region_id",
-    "INSERT INTO dashboard_case_milestones (case_id, first_held_at, first_plan_at) "
-    "SELECT c.id, held.at, plans.at FROM cases c "
+    "INSERT INTO dashboard_case_milestones (case_id, region_id, first_held_at, first_plan_at) "
+    "SELECT c.id, c.region_id, held.at, plans.at FROM cases c "
     "LEFT JOIN (SELECT case_id, min(starts_at) AS at FROM appointments "
     "WHERE status = 'done' GROUP BY case_id) held ON held.case_id = c.id "
     "LEFT JOIN (SELECT case_id, min(finalised_at) AS at FROM plans "
     "WHERE finalised_at IS NOT NULL GROUP BY case_id) plans ON plans.case_id = c.id "
     "WHERE held.at IS NOT NULL OR plans.at IS NOT NULL",
-    "INSERT INTO dashboard_referral_cohorts (referral_id, first_submitted_at) "
-    "SELECT referral_id, min(occurred_at) FROM referral_events "
-    "WHERE to_status = 'submitted' GROUP BY referral_id",
+    "INSERT INTO dashboard_referral_cohorts (referral_id, region_id, first_submitted_at) "
+    "SELECT e.referral_id, r.region_id, min(e.occurred_at) FROM referral_events e "
+    "JOIN referrals r ON r.id = e.referral_id "
+    "WHERE e.to_status = 'submitted' GROUP BY e.referral_id, r.region_id",
 )
 
 
@@ -58,9 +59,11 @@ def upgrade():
 
     op.create_table('dashboard_case_milestones',
     sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('region_id', sa.Integer(), nullable=False),
     sa.Column('first_held_at', sa.DateTime(), nullable=True),
     sa.Column('first_plan_at', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_dashboard_case_milestones_case_id_cases'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['region_id'], ['regions.id'], name=op.f('fk_dashboard_case_milestones_region_id_regions')),
     sa.PrimaryKeyConstraint('case_id', name=op.f('pk_dashboard_case_milestones'))
     )
     with op.batch_alter_table('dashboard_case_milestones', schema=None) as batch_op:
@@ -69,8 +72,10 @@ def upgrade():
 
     op.create_table('dashboard_referral_cohorts',
     sa.Column('referral_id', sa.Integer(), nullable=False),
+    sa.Column('region_id', sa.Integer(), nullable=False),
     sa.Column('first_submitted_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['referral_id'], ['referrals.id'], name=op.f('fk_dashboard_referral_cohorts_referral_id_referrals'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['region_id'], ['regions.id'], name=op.f('fk_dashboard_referral_cohorts_region_id_regions')),
     sa.PrimaryKeyConstraint('referral_id', name=op.f('pk_dashboard_referral_cohorts'))
     )
     with op.batch_alter_table('dashboard_referral_cohorts', schema=None) as batch_op:
