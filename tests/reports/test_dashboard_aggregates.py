@@ -124,17 +124,36 @@ def test_every_change_through_the_operations_keeps_the_aggregates_in_step():
     referrals.move(advisor, referral, "returned", "Précisez le besoin.", referral.version)
     in_step()
 
+    # A transfer to another region moves the case's needs, milestones and referrals there.
+    receiver = db.session.get(User, helpers.create_user("agent", region="03").id)
+    cases.record_consent(agent, other, "transfer_region", date.today(), "signed")
+    transfer = cases.request_transfer(agent, other, receiver, "Déménagement à Québec")
+    cases.answer_transfer(receiver, transfer, accept=True)
+    in_step()
+    moved = {
+        db.session.get(DashboardReferralCohort, referral.id).region_id,
+        db.session.get(DashboardCaseMilestones, other.id).region_id,
+        *db.session.scalars(
+            select(DashboardOpenNeed.region_id).where(DashboardOpenNeed.case_id == other.id)
+        ),
+    }
+    assert moved == {receiver.region_id} != {case.region_id}
+
     # Closing a case takes its open needs out; reopening brings them back.
-    cases.update_case(agent, other, "closed", "normal", None, other.version, "goals_met", "Fini.")
+    cases.update_case(
+        receiver, other, "closed", "normal", None, other.version, "goals_met", "Fini."
+    )
     in_step()
     assert open_needs_of(other) == set()
-    cases.update_case(agent, other, "active", "normal", None, other.version)
+    cases.update_case(receiver, other, "active", "normal", None, other.version)
     in_step()
     assert open_needs_of(other) == {"settlement", "francisation"}
 
     # The dashboard reads the same figures as the recount.
     board = reports.dashboard(
-        reports.default_period(), reports.DashboardScope([case.region_id]), []
+        reports.default_period(),
+        reports.DashboardScope([case.region_id, receiver.region_id]),
+        [],
     )
     assert sum(board.needs.domain_total(d.id) for d in board.needs.domains) == 3
     assert sum(row.stage("submitted") for row in board.funnel) == 1
