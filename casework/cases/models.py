@@ -76,6 +76,14 @@ class Case(db.Model):
         Index("ix_cases_region_opened", "region_id", "opened_at", "id"),
         # An agent's overdue follow-ups (home, caseload filter): a range, not the whole caseload.
         Index("ix_cases_agent_follow_up", "agent_id", "next_follow_up_on"),
+        # The dashboard's caseload by agent: a region's active cases counted from the index alone.
+        Index(
+            "ix_cases_region_status_agent_follow_up",
+            "region_id",
+            "status",
+            "agent_id",
+            "next_follow_up_on",
+        ),
         # The public number is built from the id: SQLite must never reuse one after a deletion.
         {"sqlite_autoincrement": True},
     )
