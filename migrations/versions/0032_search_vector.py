@@ -1,6 +1,5 @@
 """PostgreSQL's case search reads a stored, indexed tsvector column instead of computing
-to_tsvector row by row; the supervisor dashboard's aggregates are kept per case and per
-referral as the data changes (issue 23)
+to_tsvector row by row (issue 23); nothing changes on SQLite
 
 Revision ID: 0032
 Revises: 0027
