@@ -464,6 +464,34 @@ def _existing_user(username: str):
     return user
 
 
+@cli.command("dashboard-aggregates")
+@click.option(
+    "--rebuild", is_flag=True, help="Recount every aggregate from the data first, then check."
+)
+@with_app
+def dashboard_aggregates_command(rebuild: bool) -> None:
+    """Check the dashboard's aggregates against a full recount; exits 1 on any difference
+    (--rebuild recounts them first, after a bulk load or a restore)."""
+    from casework.extensions import db
+    from casework.reports import aggregates
+
+    if rebuild:
+        counts = aggregates.rebuild()
+        db.session.commit()
+        for name, count in counts.items():
+            click.echo(f"  {name:<20} {count:>9} lignes recomptées")
+    found = aggregates.differences()
+    db.session.rollback()
+    for difference in found[:50]:
+        click.echo(difference.line())
+    if found:
+        raise CommandError(
+            f"{len(found)} différence(s) entre les agrégats du tableau de bord et un recomptage "
+            "complet ; « casework dashboard-aggregates --rebuild » les recompte."
+        )
+    click.echo("Agrégats du tableau de bord conformes à un recomptage complet.")
+
+
 @cli.command("events")
 @with_app
 def events_command() -> None:

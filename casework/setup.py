@@ -43,9 +43,14 @@ def known_revision(revision: str) -> bool:
         return False
 
 
-# Search structures the migrations create by hand (FTS5 on SQLite, an expression index on
-# PostgreSQL); they have no model, so comparisons with the models must leave them out.
-HAND_MADE_SEARCH_OBJECTS = ("case_search_fts", "ix_case_search_tsv")
+# Search structures the migrations create by hand (FTS5 on SQLite; on PostgreSQL the stored
+# ``search_vector`` column and its GIN index, earlier an expression index); they have no model, so comparisons with the models must leave them out.
+HAND_MADE_SEARCH_OBJECTS = (
+    "case_search_fts",
+    "ix_case_search_tsv",
+    "ix_case_search_vector",
+    "search_vector",
+)
 
 
 def include_name(name: str | None, type_: str, _parent_names) -> bool:

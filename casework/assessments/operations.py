@@ -12,12 +12,14 @@ from sqlalchemy import exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, selectinload
 
+from casework.assessments.events import AssessmentChanged
 from casework.assessments.models import LEVELS, OPEN_LEVELS, AssessedNeed, Assessment, DomainAssets
 from casework.cases import choices
 from casework.cases.models import Case
 from casework.cases.retention import run
 from casework.core import audit
 from casework.core.domain import DomainError, StaleEdit
+from casework.core.events import emit
 from casework.core.time import is_plausible, local_today, utcnow
 from casework.extensions import db
 from casework.reference.lookup import in_demand_occupations
@@ -137,6 +139,7 @@ def start(actor: Any, case: Case) -> Assessment:
     except IntegrityError:
         # Another tab started this version a moment ago: work on that draft.
         return latest(case)
+    emit(AssessmentChanged(case_id=case.id, assessment_id=assessment.id))
     audit.record(actor, "assessment.started", case, assessment_id=assessment.id, number=number)
     return assessment
 
@@ -236,6 +239,7 @@ def _mark_completed(actor: Any, assessment: Assessment) -> None:
     if case.status == "new":
         case.status = "active"
     db.session.flush()
+    emit(AssessmentChanged(case_id=case.id, assessment_id=assessment.id))
     audit.record(
         actor, "assessment.completed", case, assessment_id=assessment.id, number=assessment.number
     )
@@ -287,6 +291,7 @@ def save(
     if complete:
         _mark_completed(actor, assessment)
         return
+    emit(AssessmentChanged(case_id=case.id, assessment_id=assessment.id))
     audit.record(
         actor, "assessment.saved", case, assessment_id=assessment.id, number=assessment.number
     )

@@ -91,6 +91,14 @@ class Case(db.Model):
         Index("ix_cases_region_opened", "region_id", "opened_at", "id"),
         # An agent's overdue follow-ups (home, caseload filter): a range, not the whole caseload.
         Index("ix_cases_agent_follow_up", "agent_id", "next_follow_up_on"),
+        # The dashboard's caseload by agent: a region's active cases counted from the index alone.
+        Index(
+            "ix_cases_region_status_agent_follow_up",
+            "region_id",
+            "status",
+            "agent_id",
+            "next_follow_up_on",
+        ),
         # The public number is built from the id: SQLite must never reuse one after a deletion.
         {"sqlite_autoincrement": True},
     )
@@ -268,8 +276,10 @@ class CaseTransfer(db.Model):
 class CaseSearchEntry(db.Model):
     """Folded words of a case (names, number, e-mail, phone) for accent-insensitive search.
 
-    On SQLite an FTS5 index mirrors this table (see the migration); on PostgreSQL a GIN index
-    on ``to_tsvector('simple', document)`` serves the same queries.
+    On SQLite an FTS5 index mirrors this table (see the migration); on PostgreSQL the table has
+    a stored ``search_vector`` column (``to_tsvector('simple', document)``, computed by the
+    database on every write of the row; migration 0032) with a GIN index, serving the same
+    queries. Neither has a model attribute (``setup.HAND_MADE_SEARCH_OBJECTS``).
     """
 
     __tablename__ = "case_search"

@@ -771,8 +771,8 @@ def caseload(
         if breadth == "very_wide":
             statement = statement.where(matches_case(filters.query, Case.id))
         elif from_matches and not sqlite:
-            # PostgreSQL misjudges how many cases a prefix query matches and would compute
-            # to_tsvector row by row along the region: its few matches are read first instead.
+            # PostgreSQL misjudges how many cases a prefix query matches and would probe the
+            # search column row by row along the region: its few matches are read first instead.
             ids = list(db.session.scalars(matching_case_ids(filters.query)))
             statement = statement.where(Case.id.in_(ids))
         else:

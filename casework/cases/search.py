@@ -2,7 +2,9 @@
 
 Each case has one row in ``case_search`` holding the folded words of its person's names,
 e-mail and phone, and of the case number. SQLite answers through the FTS5 index the migration
-built over that table; PostgreSQL through ``to_tsvector('simple', …)`` and its GIN index.
+built over that table; PostgreSQL through the table's ``search_vector`` column (migration 0032:
+``to_tsvector('simple', document)``, stored and kept in step by PostgreSQL itself on every write
+of the row) and its GIN index, so no query computes ``to_tsvector`` row by row.
 Both receive words already folded, so « helene » finds « Hélène » on either engine.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Select, column, exists, func, literal_column, select, table, text
+from sqlalchemy.dialects.postgresql import TSVECTOR
 
 from casework.cases.models import Case, CaseSearchEntry, Person
 from casework.core.text import digits, tokens
@@ -25,6 +28,10 @@ MAX_TERMS = 8
 NARROW = 5_000
 WIDE = 20_000
 WIDE_COUNT = 100
+
+# PostgreSQL only: the stored search column has no model attribute, since SQLite has no such
+# column (its FTS5 table plays that part).
+_search_table = table("case_search", column("case_id"), column("search_vector", TSVECTOR))
 
 
 def document_for(case: Case, person: Person) -> str:
@@ -74,12 +81,13 @@ def matching_case_ids(query: str) -> Select | None:
             .select_from(text("case_search_fts"))
             .where(text("case_search_fts MATCH :expression").bindparams(expression=expression))
         )
+    return select(_search_table.c.case_id).where(_vector_matches(terms))
+
+
+def _vector_matches(terms: list[str]) -> Any:
+    """PostgreSQL: the stored column matches every term as a prefix."""
     expression = " & ".join(f"{term}:*" for term in terms)
-    return select(CaseSearchEntry.case_id).where(
-        func.to_tsvector("simple", CaseSearchEntry.document).op("@@")(
-            func.to_tsquery("simple", expression)
-        )
-    )
+    return _search_table.c.search_vector.op("@@")(func.to_tsquery("simple", expression))
 
 
 def _fts_expression(terms: list[str]) -> str:
@@ -117,10 +125,7 @@ def matches_case(query: str, case_id) -> Any:
             )
         )
     return exists(
-        select(CaseSearchEntry.case_id).where(
-            CaseSearchEntry.case_id == case_id,
-            func.to_tsvector("simple", CaseSearchEntry.document).op("@@")(
-                func.to_tsquery("simple", " & ".join(f"{term}:*" for term in terms))
-            ),
+        select(_search_table.c.case_id).where(
+            _search_table.c.case_id == case_id, _vector_matches(terms)
         )
     )

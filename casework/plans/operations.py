@@ -24,7 +24,7 @@ from casework.core.domain import DomainError, StaleEdit
 from casework.core.events import ExtensionPoint, emit
 from casework.core.time import local_today, utcnow
 from casework.extensions import db
-from casework.plans.events import PlanActionStatusChanged
+from casework.plans.events import PlanActionStatusChanged, PlanFinalised
 from casework.plans.models import ACTION_STATUSES, ASSIGNEES, Plan, PlanAction
 from casework.plans.rules import Rule, RuleBook, load_rules
 from casework.reference.models import Need
@@ -348,6 +348,7 @@ def finalise(actor: Any, case: Case, plan: Plan, expected_version: int) -> None:
     plan.status = "final"
     plan.finalised_at = utcnow()
     plan.finalised_by_id = actor.id
+    emit(PlanFinalised(case_id=case.id, plan_id=plan.id))
     audit.record(actor, "plan.finalised", case, plan_id=plan.id, number=plan.number)
 
 

@@ -1,12 +1,59 @@
 """What reports add to the features they read (imported by ``app.register_listeners``;
-``casework events`` lists it all): the caseload lists the cases behind each figure that is not
-one of its ordinary filters — a dashboard delay's people, a reminder's no-shows, each figure of
-the indicators page."""
+``casework events`` lists it all).
+
+- The dashboard's aggregates kept in step with the data: each listener recounts the rows of the
+  case or referral that changed (``reports/aggregates.py``), in the transaction of the change,
+  so the aggregates commit or roll back with it.
+- The caseload lists the cases behind each figure that is not one of its ordinary filters: a
+  dashboard delay's people, a reminder's no-shows, each figure of the indicators page.
+"""
 
 from __future__ import annotations
 
+from casework.appointments.events import (
+    AppointmentBooked,
+    AppointmentCancelled,
+    AppointmentOutcomeRecorded,
+    AppointmentRescheduled,
+)
+from casework.assessments.events import AssessmentChanged
+from casework.cases.events import CaseStatusChanged, CaseTransferred
 from casework.cases.operations import CASELOAD_COHORTS
-from casework.reports import indicators, operations
+from casework.core.events import listens_to
+from casework.plans.events import PlanFinalised
+from casework.referrals.events import ReferralStatusChanged
+from casework.reports import aggregates, indicators, operations
+
+
+@listens_to(
+    AssessmentChanged,
+    CaseStatusChanged,
+    CaseTransferred,
+    AppointmentBooked,
+    AppointmentRescheduled,
+    AppointmentCancelled,
+    AppointmentOutcomeRecorded,
+    PlanFinalised,
+)
+def recount_case(event) -> None:
+    """Open needs (assessment, closing, reopening, region) and the first appointment held and
+    plan finalised (appointments, plans) of the case."""
+    aggregates.refresh_cases([event.case_id])
+
+
+@listens_to(CaseTransferred)
+def follow_the_case(event: CaseTransferred) -> None:
+    """Its referrals moved to the case's new region (referrals' listener, registered before
+    this one): their cohort rows follow."""
+    aggregates.refresh_referrals_of_case(event.case_id)
+
+
+@listens_to(ReferralStatusChanged)
+def recount_referral(event: ReferralStatusChanged) -> None:
+    """A referral submitted for review (again) may start the funnel's cohort."""
+    if event.status == "submitted":
+        aggregates.refresh_referrals([event.referral_id])
+
 
 for cohort in operations.caseload_cohorts():
     CASELOAD_COHORTS.add(cohort)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, String, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from casework.extensions import db
@@ -24,3 +24,49 @@ class DashboardSnapshot(db.Model):
     period_end: Mapped[date] = mapped_column(Date)
     computed_at: Mapped[datetime] = mapped_column()
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+# --- The dashboard's aggregates (reports/aggregates.py) ------------------------------------
+# Kept in the transaction of each change that moves them, by the listeners of the domain
+# events; ``casework dashboard-aggregates`` rebuilds them and checks them against a recount.
+
+
+class DashboardOpenNeed(db.Model):
+    """A case that is not closed whose latest assessment has an open need in ``domain_id``:
+    one row per case and domain, with the case's region (« open needs by region and domain »)."""
+
+    __tablename__ = "dashboard_open_needs"
+    __table_args__ = (Index("ix_dashboard_open_needs_region_domain", "region_id", "domain_id"),)
+
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
+    )
+    domain_id: Mapped[int] = mapped_column(ForeignKey("domains.id"), primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+
+
+class DashboardCaseMilestones(db.Model):
+    """A case's first appointment held and first plan finalised (the dashboard's delays), with
+    its region; a case with neither has no row."""
+
+    __tablename__ = "dashboard_case_milestones"
+
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
+    )
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    first_held_at: Mapped[datetime | None] = mapped_column(index=True)
+    first_plan_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
+class DashboardReferralCohort(db.Model):
+    """When a referral was first submitted for review (the funnel's cohort), with its region; a
+    referral never submitted has no row."""
+
+    __tablename__ = "dashboard_referral_cohorts"
+
+    referral_id: Mapped[int] = mapped_column(
+        ForeignKey("referrals.id", ondelete="CASCADE"), primary_key=True
+    )
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    first_submitted_at: Mapped[datetime] = mapped_column(index=True)

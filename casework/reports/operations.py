@@ -15,13 +15,13 @@ from statistics import median
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, bindparam, distinct, false, func, or_, select, true, union
+from sqlalchemy import Select, and_, bindparam, distinct, false, func, select, true, union
 from sqlalchemy import case as sa_case
 from sqlalchemy.orm import joinedload
 
 from casework.appointments import operations as appointments
 from casework.appointments.models import Appointment
-from casework.assessments.models import OPEN_LEVELS, AssessedNeed, Assessment
+from casework.assessments.models import Assessment
 from casework.cases import operations as cases
 from casework.cases.models import Case, Person
 from casework.core.domain import DomainError
@@ -30,10 +30,14 @@ from casework.core.permissions import region_ids as user_regions
 from casework.core.time import local_today, utc_to_local, utcnow
 from casework.extensions import db
 from casework.messages.models import PersonMessage
-from casework.plans.models import Plan
-from casework.reference.models import Domain, Need, Organisation, Region, ServicePoint
+from casework.reference.models import Domain, Organisation, Region, ServicePoint
 from casework.referrals import operations as referrals
 from casework.referrals.models import Referral, ReferralEvent
+from casework.reports.models import (
+    DashboardCaseMilestones,
+    DashboardOpenNeed,
+    DashboardReferralCohort,
+)
 
 ACTIVE_STATUSES = ("new", "active", "on_hold")
 FUNNEL_STAGES = referrals.FUNNEL_STAGES
@@ -337,24 +341,12 @@ def latest_assessments(case_ids: Select | None = None) -> Any:
 
 
 def open_needs(region_ids: list[int] | None, regions: list[Region]) -> NeedsTable:
-    latest = latest_assessments(
-        select(Case.id).where(Case.status != "closed", _in_regions(Case.region_id, region_ids))
-    )
+    """Open cases with an open need in their latest assessment, by region and domain: counted
+    from the aggregate kept with each assessment and case change (reports/aggregates.py)."""
     rows = db.session.execute(
-        select(Case.region_id, Need.domain_id, func.count(distinct(Case.id)))
-        .join(latest, latest.c.case_id == Case.id)
-        .join(
-            Assessment,
-            and_(Assessment.case_id == Case.id, Assessment.number == latest.c.number),
-        )
-        .join(AssessedNeed, AssessedNeed.assessment_id == Assessment.id)
-        .join(Need, Need.id == AssessedNeed.need_id)
-        .where(
-            Case.status != "closed",
-            AssessedNeed.level.in_(OPEN_LEVELS),
-            _in_regions(Case.region_id, region_ids),
-        )
-        .group_by(Case.region_id, Need.domain_id)
+        select(DashboardOpenNeed.region_id, DashboardOpenNeed.domain_id, func.count())
+        .where(_in_regions(DashboardOpenNeed.region_id, region_ids))
+        .group_by(DashboardOpenNeed.region_id, DashboardOpenNeed.domain_id)
     ).all()
     return needs_table({(region_id, domain_id): n for region_id, domain_id, n in rows}, regions)
 
@@ -382,10 +374,13 @@ class FunnelRow:
 
 
 def submitted_in(period: Period, region_ids: list[int] | None) -> Select:
-    """Ids of the referrals first submitted for review during ``period`` (the funnel's cohort)."""
-    first = referrals.first_submitted_between(*period.utc_bounds)
-    return select(Referral.id).where(
-        Referral.id.in_(first), _in_regions(Referral.region_id, region_ids)
+    """Ids of the referrals first submitted for review during ``period`` (the funnel's cohort),
+    from the aggregate kept with each submission (reports/aggregates.py)."""
+    start, end = period.utc_bounds
+    return select(DashboardReferralCohort.referral_id).where(
+        DashboardReferralCohort.first_submitted_at >= start,
+        DashboardReferralCohort.first_submitted_at < end,
+        _in_regions(DashboardReferralCohort.region_id, region_ids),
     )
 
 
@@ -470,45 +465,33 @@ def delays_by_case(
     or all): the figures and their drill-down (``delay_cohort``) read the same rows, so the
     list is the count."""
     start, end = period.utc_bounds
-    held = Appointment.status == "done"
-    # Only cases with an appointment held or a plan finalised in the period can have their
-    # first one in it: the period's activity bounds the work, not the years of history.
-    active_then = union(
-        select(Appointment.case_id).where(
-            held, Appointment.starts_at >= start, Appointment.starts_at < end
+    # Each case's first appointment held and first plan finalised are kept as they happen
+    # (reports/aggregates.py): the period's cases are read from their indexes.
+    milestones = DashboardCaseMilestones
+    in_region = _in_regions(milestones.region_id, region_ids)
+    in_period = union(
+        select(milestones.case_id).where(
+            milestones.first_held_at >= start, milestones.first_held_at < end, in_region
         ),
-        select(Plan.case_id).where(Plan.finalised_at >= start, Plan.finalised_at < end),
+        select(milestones.case_id).where(
+            milestones.first_plan_at >= start, milestones.first_plan_at < end, in_region
+        ),
     ).subquery()
-    candidates = select(active_then.c.case_id)
-    if within is not None:
-        candidates = candidates.where(active_then.c.case_id.in_(within))
-    first_held = (
-        select(Appointment.case_id, func.min(Appointment.starts_at).label("at"))
-        .where(held, Appointment.case_id.in_(candidates))
-        .group_by(Appointment.case_id)
-        .subquery()
-    )
-    first_plan = (
-        select(Plan.case_id, func.min(Plan.finalised_at).label("at"))
-        .where(Plan.finalised_at.is_not(None), Plan.case_id.in_(candidates))
-        .group_by(Plan.case_id)
-        .subquery()
-    )
-    rows = db.session.execute(
-        select(Case.id, Person.arrival_date, first_held.c.at, first_plan.c.at)
-        .select_from(Case)
-        .join(Person, Person.id == Case.person_id)
-        .outerjoin(first_held, first_held.c.case_id == Case.id)
-        .outerjoin(first_plan, first_plan.c.case_id == Case.id)
-        .where(
-            Case.id.in_(candidates),
-            _in_regions(Case.region_id, region_ids),
-            or_(
-                and_(first_held.c.at >= start, first_held.c.at < end),
-                and_(first_plan.c.at >= start, first_plan.c.at < end),
-            ),
+    statement = (
+        select(
+            milestones.case_id,
+            Person.arrival_date,
+            milestones.first_held_at,
+            milestones.first_plan_at,
         )
-    ).all()
+        .select_from(in_period)
+        .join(milestones, milestones.case_id == in_period.c.case_id)
+        .join(Case, Case.id == milestones.case_id)
+        .join(Person, Person.id == Case.person_id)
+    )
+    if within is not None:
+        statement = statement.where(milestones.case_id.in_(within))
+    rows = db.session.execute(statement).all()
     to_appointment, to_plan = [], []
     for case_id, arrival, held_at, plan_at in rows:
         if held_at is not None and start <= held_at < end and arrival is not None:

@@ -1,6 +1,7 @@
 """Activity for the reports: cases with needs, a held appointment, a finalised plan and a
 referral that went through submitted → sent → accepted, written straight into the tables
-(the lifecycles themselves are tested in their own features)."""
+(the lifecycles themselves are tested in their own features), then the dashboard's aggregates
+of the case recounted."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from casework.extensions import db
 from casework.plans.models import Plan
 from casework.reference.models import Need, Organisation
 from casework.referrals.models import Referral, ReferralEvent
+from casework.reports import aggregates
 from tests import helpers
 
 
@@ -70,6 +72,11 @@ def add_activity(case_id: int, now: datetime | None = None, organisation: str = 
             ReferralEvent(occurred_at=now - timedelta(days=days), from_status=frm, to_status=to)
         )
     db.session.add(referral)
+    db.session.flush()
+    # Written straight into the tables, past the operations and their events: the dashboard's
+    # aggregates are recounted for this case as the listeners would have.
+    aggregates.refresh_cases([case.id])
+    aggregates.refresh_referrals([referral.id])
     db.session.commit()
 
 

@@ -16,6 +16,7 @@ from casework.cases.models import Case
 from casework.core.time import utcnow
 from casework.extensions import db
 from casework.messages.models import PersonMessage
+from casework.reports import aggregates
 from tests import helpers
 from tests.reports.factories import add_activity
 from tests.reports.test_dashboard import DASHBOARD, forget_snapshots
@@ -57,6 +58,8 @@ def appointment(case_id: int, days_ago: int, status: str, reminder: str | None =
                 expires_at=at,
             )
         )
+    # Written past the operations: the dashboard's aggregates recounted as the listeners would.
+    aggregates.refresh_cases([case.id])
     db.session.commit()
 
 
