@@ -8,11 +8,13 @@ region (GROUP BY), so the page's number of queries does not grow with the data; 
 function, registered as a ``cases.operations.Cohort`` (``reports/listeners.py``), lists them in
 the caseload (the drill-down), so a figure and its list cannot disagree.
 
-Indicators that need the follow-up interviews and the referral outcomes (issue 19, points 1
-and 4, built elsewhere) are declared now, with their measure, and computed by a function that
-returns ``None`` until those tables exist (``case_sets.py``, second half): the page marks them
-« available with the follow-ups » and never shows a number for them. Filling one such function
-is all it takes to turn one on (``PENDING_FUNCTIONS`` lists them).
+Indicators that read the follow-up interviews and the referral outcomes (issue 19, points 1
+and 4) are case sets too (``case_sets.py``, second half). An indicator declared before its data
+exists has a function that returns ``None`` (``PENDING_FUNCTIONS`` lists them; none today): the
+page marks it « available with the follow-ups » and never shows a number for it.
+
+Regionalisation is also shown by region of arrival (the destination) × region of settlement,
+at 6 and at 12 months (``settlement_table``): one GROUP BY per milestone.
 
 No request, no flash.
 """
@@ -40,6 +42,7 @@ from casework.reports.case_sets import (
     DELAY_SETS,
     airport_booked,
     airport_booked_held,
+    arrival_and_settlement,
     arrival_to_first_appointment,
     arrival_to_plan,
     bounds,
@@ -197,7 +200,7 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator(
         "iles_de_la_madeleine",
         "regionalisation",
-        _l("Settled in Îles-de-la-Madeleine (counted apart from Gaspésie)"),
+        _l("Settled in Îles-de-la-Madeleine at 6 months (counted apart from Gaspésie)"),
         settled_in_iles_de_la_madeleine,
     ),
     # Employment (priority A).
@@ -423,7 +426,13 @@ class Figure:
 
     @property
     def pending(self) -> bool:
-        return self.count is None
+        """Declared, its function waiting for data (it returned None)."""
+        return self.count is None and self.indicator.case_ids is not None
+
+    @property
+    def external(self) -> bool:
+        """Not computed from the cases (its source is named in its note)."""
+        return self.indicator.case_ids is None
 
     def rate(self, exact: bool) -> float | None:
         """The share of the denominator, in percent; hidden when either count is small."""
@@ -474,6 +483,26 @@ class Reception:
     left_for_host_city: int
 
 
+@dataclass(frozen=True)
+class SettlementRow:
+    """Persons of one region of arrival (destination) living in one region of settlement, at
+    6 and at 12 months; the rates are shares of the persons of that destination followed at
+    that milestone."""
+
+    destination: Any  # a label
+    settlement: Any
+    at_6: int
+    of_6: int
+    at_12: int
+    of_12: int
+
+    def rate(self, milestone: int, exact: bool) -> float | None:
+        count, total = (self.at_6, self.of_6) if milestone == 6 else (self.at_12, self.of_12)
+        if not total or (not exact and (count < SMALL_COUNT or total < SMALL_COUNT)):
+            return None
+        return round(100 * count / total, 1)
+
+
 @dataclass
 class Indicators:
     start: date
@@ -484,6 +513,7 @@ class Indicators:
     delays: list[Delay]
     reception: Reception
     pilot_regions: list[Region]
+    settlement: list[SettlementRow] = field(default_factory=list)
 
     def figure(self, key: str) -> Figure:
         return self.figures[key]
@@ -566,13 +596,12 @@ def compute(
     for figure in figures.values():
         if figure.indicator.denominator and figure.count is not None:
             figure.denominator = figures[figure.indicator.denominator].count
-    pilot_regions = list(
-        db.session.scalars(
-            select(Region)
-            .where(Region.interpretation_pilot.is_(True), _in_regions(Region.id, region_ids))
-            .order_by(Region.code)
-        )
-    )
+    every_region = list(db.session.scalars(select(Region).order_by(Region.code)))
+    pilot_regions = [
+        region
+        for region in every_region
+        if region.interpretation_pilot and (region_ids is None or region.id in region_ids)
+    ]
     return Indicators(
         start=start,
         end=end,
@@ -582,7 +611,59 @@ def compute(
         delays=[delay_values(key, start, end, region_ids) for key in DELAY_SETS],
         reception=reception(start, end, region_ids),
         pilot_regions=pilot_regions,
+        settlement=settlement_table(start, end, region_ids, every_region),
     )
+
+
+NO_DESTINATION = _l("Destination not recorded")
+GASPESIE = _l("Gaspésie")
+ILES = _l("Îles-de-la-Madeleine")
+
+
+def settlement_table(
+    start: date, end: date, region_ids: list[int] | None, regions: list[Region]
+) -> list[SettlementRow]:
+    """The persons followed at 6 and at 12 months in the period (their residence recorded), by
+    region of arrival (``persons.destination_region_id``) and region of settlement (the
+    follow-up's residence; region 11 split into Gaspésie and Îles-de-la-Madeleine), in the
+    regions of the cases: two queries."""
+    counts: dict[int, dict[tuple[Any, Any], int]] = {}
+    totals: dict[int, dict[Any, int]] = {}
+    for milestone in (6, 12):
+        rows = db.session.execute(
+            arrival_and_settlement(milestone, start, end).where(
+                _in_regions(Case.region_id, region_ids)
+            )
+        ).all()
+        counts[milestone], totals[milestone] = {}, {}
+        for destination, settled, iles, n in rows:
+            key = (destination, (settled, bool(iles)))
+            counts[milestone][key] = counts[milestone].get(key, 0) + n
+            totals[milestone][destination] = totals[milestone].get(destination, 0) + n
+    by_id = {region.id: region for region in regions}
+    order = {region.id: index for index, region in enumerate(regions)}
+
+    def settlement_label(settled: tuple[int, bool]) -> Any:
+        region = by_id[settled[0]]
+        if region.code == "11":
+            return ILES if settled[1] else GASPESIE
+        return region.label
+
+    keys = sorted(
+        set(counts[6]) | set(counts[12]),
+        key=lambda k: (order.get(k[0], len(order)), order[k[1][0]], k[1][1]),
+    )
+    return [
+        SettlementRow(
+            destination=by_id[destination].label if destination in by_id else NO_DESTINATION,
+            settlement=settlement_label(settled),
+            at_6=counts[6].get((destination, settled), 0),
+            of_6=totals[6].get(destination, 0),
+            at_12=counts[12].get((destination, settled), 0),
+            of_12=totals[12].get(destination, 0),
+        )
+        for destination, settled in keys
+    ]
 
 
 def pilot_rows(board: Indicators, regions: list[Region]) -> list[tuple[Region, int, int]]:
@@ -612,6 +693,12 @@ CSV_HEADERS = (
     _l("90th percentile (days)"),
     _l("Note"),
 )
+
+
+SETTLEMENT_LABEL = {
+    6: _l("Region of arrival → region of settlement, at 6 months"),
+    12: _l("Region of arrival → region of settlement, at 12 months"),
+}
 
 
 def csv_rows(board: Indicators, regions: list[Region]) -> list[tuple]:
@@ -681,13 +768,37 @@ def csv_rows(board: Indicators, regions: list[Region]) -> list[tuple]:
                     measure.lines,
                     figure.indicator.label,
                     scope,
-                    PENDING if figure.pending else shown(figure.count, exact),
+                    PENDING
+                    if figure.pending
+                    else NOT_RECORDED
+                    if figure.external
+                    else shown(figure.count, exact),
                     figure.rate(exact),
                     None,
                     None,
                     figure.indicator.note,
                 )
             )
+        if key == "regionalisation":
+            for row in board.settlement:
+                for milestone, count in ((6, row.at_6), (12, row.at_12)):
+                    rows.append(
+                        (
+                            measure.code,
+                            measure.lines,
+                            SETTLEMENT_LABEL[milestone],
+                            _l(
+                                "%(destination)s → %(settlement)s",
+                                destination=row.destination,
+                                settlement=row.settlement,
+                            ),
+                            shown(count, exact),
+                            row.rate(milestone, exact),
+                            None,
+                            None,
+                            _l("rate: share of the persons of that destination followed"),
+                        )
+                    )
         if key == "accompaniment":
             for delay in board.delays:
                 rows.append(
