@@ -14,7 +14,7 @@ exists has a function that returns ``None`` (``PENDING_FUNCTIONS`` lists them; n
 page marks it « available with the follow-ups » and never shows a number for it.
 
 Regionalisation is also shown by region of arrival (the destination) × region of settlement,
-at 6 and at 12 months (``settlement_table``): one GROUP BY per milestone.
+at 6 and at 12 months (``settlement_counts``): one GROUP BY per milestone.
 
 No request, no flash.
 """
@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from statistics import median
 from typing import Any
 
@@ -514,6 +514,7 @@ class Indicators:
     reception: Reception
     pilot_regions: list[Region]
     settlement: list[SettlementRow] = field(default_factory=list)
+    computed_at: datetime | None = None  # from a snapshot (reports/snapshots.py)
 
     def figure(self, key: str) -> Figure:
         return self.figures[key]
@@ -580,19 +581,54 @@ def reception(start: date, end: date, region_ids: list[int] | None) -> Reception
     return Reception(int(row[0] or 0), int(row[1] or 0))
 
 
+@dataclass
+class Counts:
+    """What the queries give, before labels (what a snapshot keeps): per indicator the counts by
+    region (None: waiting), the delays' days, the receptions, the settlement rows
+    (destination, region of residence, in Îles-de-la-Madeleine, persons) per milestone."""
+
+    by_region: dict[str, dict[int, int] | None]
+    delays: dict[str, tuple[int, ...]]
+    reception: tuple[int, int]
+    settlement: dict[int, list[tuple[int | None, int, bool, int]]]
+
+
+def measure(start: date, end: date, region_ids: list[int] | None) -> Counts:
+    """Run the queries: one per indicator available today, one per delay, one for the
+    receptions, two for the settlement table, whatever the number of cases."""
+    by_region: dict[str, dict[int, int] | None] = {}
+    for indicator in INDICATORS:
+        statement = indicator.case_ids(start, end) if indicator.case_ids else None
+        by_region[indicator.key] = (
+            None if statement is None else count_by_region(statement, region_ids)
+        )
+    arrived = reception(start, end, region_ids)
+    return Counts(
+        by_region=by_region,
+        delays={key: delay_values(key, start, end, region_ids).values for key in DELAY_SETS},
+        reception=(arrived.welcomed, arrived.left_for_host_city),
+        settlement=settlement_counts(start, end, region_ids),
+    )
+
+
 def compute(
     start: date, end: date, region_ids: list[int] | None, exact: bool = False
 ) -> Indicators:
-    """Every indicator for the regions (None: the province) and period: one query per
-    indicator available today, whatever the number of cases."""
+    """Every indicator for the regions (None: the province) and period, computed now."""
+    return assemble(start, end, region_ids, exact, measure(start, end, region_ids))
+
+
+def assemble(
+    start: date, end: date, region_ids: list[int] | None, exact: bool, counts: Counts
+) -> Indicators:
+    """The page's figures from the counts (one query: the regions, for labels and the pilot)."""
     figures: dict[str, Figure] = {}
     for indicator in INDICATORS:
-        statement = indicator.case_ids(start, end) if indicator.case_ids else None
-        if statement is None:
+        by_region = counts.by_region.get(indicator.key)
+        if by_region is None:
             figures[indicator.key] = Figure(indicator, None)
-            continue
-        by_region = count_by_region(statement, region_ids)
-        figures[indicator.key] = Figure(indicator, sum(by_region.values()), by_region)
+        else:
+            figures[indicator.key] = Figure(indicator, sum(by_region.values()), by_region)
     for figure in figures.values():
         if figure.indicator.denominator and figure.count is not None:
             figure.denominator = figures[figure.indicator.denominator].count
@@ -608,10 +644,12 @@ def compute(
         region_ids=region_ids,
         exact=exact,
         figures=figures,
-        delays=[delay_values(key, start, end, region_ids) for key in DELAY_SETS],
-        reception=reception(start, end, region_ids),
+        delays=[
+            Delay(key, DELAY_LABELS[key], tuple(counts.delays.get(key, ()))) for key in DELAY_SETS
+        ],
+        reception=Reception(*counts.reception),
         pilot_regions=pilot_regions,
-        settlement=settlement_table(start, end, region_ids, every_region),
+        settlement=settlement_rows(counts.settlement, every_region),
     )
 
 
@@ -620,23 +658,36 @@ GASPESIE = _l("Gaspésie")
 ILES = _l("Îles-de-la-Madeleine")
 
 
-def settlement_table(
-    start: date, end: date, region_ids: list[int] | None, regions: list[Region]
-) -> list[SettlementRow]:
+def settlement_counts(
+    start: date, end: date, region_ids: list[int] | None
+) -> dict[int, list[tuple[int | None, int, bool, int]]]:
     """The persons followed at 6 and at 12 months in the period (their residence recorded), by
     region of arrival (``persons.destination_region_id``) and region of settlement (the
-    follow-up's residence; region 11 split into Gaspésie and Îles-de-la-Madeleine), in the
-    regions of the cases: two queries."""
+    follow-up's residence), in Îles-de-la-Madeleine or not, in the regions of the cases: two
+    queries."""
+    return {
+        milestone: [
+            (destination, settled, bool(iles), n)
+            for destination, settled, iles, n in db.session.execute(
+                arrival_and_settlement(milestone, start, end).where(
+                    _in_regions(Case.region_id, region_ids)
+                )
+            ).all()
+        ]
+        for milestone in (6, 12)
+    }
+
+
+def settlement_rows(
+    found: dict[int, list[tuple[int | None, int, bool, int]]], regions: list[Region]
+) -> list[SettlementRow]:
+    """The table by region of arrival × region of settlement (region 11 split into Gaspésie
+    and Îles-de-la-Madeleine), rates against the persons of each destination followed."""
     counts: dict[int, dict[tuple[Any, Any], int]] = {}
     totals: dict[int, dict[Any, int]] = {}
     for milestone in (6, 12):
-        rows = db.session.execute(
-            arrival_and_settlement(milestone, start, end).where(
-                _in_regions(Case.region_id, region_ids)
-            )
-        ).all()
         counts[milestone], totals[milestone] = {}, {}
-        for destination, settled, iles, n in rows:
+        for destination, settled, iles, n in found.get(milestone, []):
             key = (destination, (settled, bool(iles)))
             counts[milestone][key] = counts[milestone].get(key, 0) + n
             totals[milestone][destination] = totals[milestone].get(destination, 0) + n

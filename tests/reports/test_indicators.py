@@ -372,6 +372,15 @@ def test_csv_is_audited_and_keeps_small_counts_suppressed(app, client, login, da
     assert len(events) == 1 and events[0].details["rows"] == len(rows) - 1
 
 
+def forget_snapshots(app) -> None:
+    """The next view computes the figures (not read from a snapshot)."""
+    from casework.reports.models import DashboardSnapshot
+
+    with app.app_context():
+        db.session.execute(DashboardSnapshot.__table__.delete())
+        db.session.commit()
+
+
 def test_query_count_does_not_grow_with_the_cases(app, client, login, make_user, count_queries):
     agent = make_user(role="agent", region="04")
     airport = make_user(role="airport", region="06")
@@ -380,15 +389,41 @@ def test_query_count_does_not_grow_with_the_cases(app, client, login, make_user,
     with app.app_context():
         build_cases(agent.id, airport.id, other.id)
     client.get(PAGE + query())
+    forget_snapshots(app)
     with count_queries() as small:
         assert client.get(PAGE + query()).status_code == 200
     with app.app_context():
         for _ in range(3):
             build_cases(agent.id, airport.id, other.id)
+    forget_snapshots(app)
     with count_queries() as large:
         assert client.get(PAGE + query()).status_code == 200
     assert large.count == small.count
-    assert small.count < 45
+    assert small.count < 50
+    with count_queries() as kept:  # read from the snapshot just kept
+        assert client.get(PAGE + query()).status_code == 200
+    assert kept.count < small.count - 25
+
+
+def test_figures_are_kept_for_fifteen_minutes(app, make_user, data):
+    """A second view within MAX_AGE reads the snapshot; after it, the figures are recounted."""
+    from casework.reports import snapshots
+
+    agent = make_user(role="agent", region="04")
+    start, end = period()
+    with app.app_context():
+        ours = [region_id("04")]
+        first = snapshots.current_indicators(start, end, ours, True)
+        db.session.commit()
+        helpers.create_case(agent.id)
+        kept = snapshots.current_indicators(start, end, ours, True)
+        assert kept.figure("opened").count == first.figure("opened").count == 5
+        assert kept.computed_at == first.computed_at
+        assert kept.figure("served").by_region == first.figure("served").by_region
+        assert [d.values for d in kept.delays] == [d.values for d in first.delays]
+        later = first.computed_at + snapshots.MAX_AGE
+        again = snapshots.current_indicators(start, end, ours, True, now=later)
+        assert again.figure("opened").count == 6 and again.computed_at == later
 
 
 # --- The indicators that read the follow-ups and the referral outcomes -----------------------
@@ -663,11 +698,13 @@ def test_follow_up_indicators_keep_a_constant_query_count(
     with app.app_context():
         build_followed(agent.id)
     client.get(PAGE + query())
+    forget_snapshots(app)
     with count_queries() as small:
         assert client.get(PAGE + query()).status_code == 200
     with app.app_context():
         for _ in range(2):
             build_followed(agent.id)
+    forget_snapshots(app)
     with count_queries() as large:
         assert client.get(PAGE + query()).status_code == 200
     assert large.count == small.count
