@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import select
 
 from casework.core.db import insert_on_conflict
-from casework.core.time import utcnow
+from casework.core.time import utc_to_local, utcnow
 from casework.extensions import db
 from casework.reference.lookup import territories
 from casework.reference.models import Region
@@ -142,7 +142,14 @@ def refresh_default_dashboards(now: datetime | None = None) -> dict[str, int]:
     for scope in scopes:
         keep(replace(reports.dashboard(period, scope, regions), computed_at=now))
         db.session.commit()
-    return {"dashboards": len(scopes)}
+    # The indicators' default view (the current year) for the same scopes.
+    today = utc_to_local(now).date()
+    for scope in scopes:
+        current_indicators(
+            today.replace(month=1, day=1), today, scope.region_ids, now=now, force=True
+        )
+        db.session.commit()
+    return {"dashboards": len(scopes), "indicators": len(scopes)}
 
 
 # --- The action plan's indicators (issue 19): the same table, the same 15 minutes -------------
@@ -163,6 +170,7 @@ def current_indicators(
     region_ids: list[int] | None,
     exact: bool = False,
     now: datetime | None = None,
+    force: bool = False,
 ) -> indicators.Indicators:
     """The indicators from their snapshot when it is under ``MAX_AGE``, else computed and kept
     (counts by region and the delays' days: no person). Who may see which regions is decided
@@ -170,7 +178,7 @@ def current_indicators(
     now = now or utcnow()
     key = indicators_key(region_ids)
     snapshot = None
-    if key is not None:
+    if key is not None and not force:
         snapshot = db.session.scalar(
             select(DashboardSnapshot).where(
                 DashboardSnapshot.scope_key == key,
