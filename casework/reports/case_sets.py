@@ -395,33 +395,48 @@ def standing_outcomes(referral_ids: Select, kinds: tuple[str, ...]) -> Any:
     )
 
 
-def _francisation_referrals(start: date, end: date) -> Select:
-    return _referred(start, end, Organisation.code == "francisation_quebec").with_only_columns(
-        Referral.id
-    )
-
-
 ONLINE_FORMATS = ("online",)
 IN_PERSON_FORMATS = ("full_time", "part_time", "distance", "workplace")
 
 
-def _enrolled(start: date, end: date, formats: tuple[str, ...] | None) -> Select:
+def _enrolled(
+    start: date, end: date, formats: tuple[str, ...] | None, levelled: bool = False
+) -> Select:
     """Of the persons referred to Francisation Québec in the period, those enrolled: the
     standing « enrolled » outcome of such a referral says it happened (reported by the partner,
     confirmed or corrected by a follow-up), or a follow-up recorded them enrolled in a course.
-    ``formats``: only enrolments in one of these course formats."""
-    outcome = standing_outcomes(_francisation_referrals(start, end), ("enrolled",))
+    ``formats``: only enrolments in one of these course formats; ``levelled``: only persons
+    with a level recorded by a follow-up."""
+    referred = (
+        _referred(start, end, Organisation.code == "francisation_quebec")
+        .with_only_columns(Referral.id, Referral.case_id)
+        .cte("referred")
+    )
+    cases = select(referred.c.case_id)
+    outcome = standing_outcomes(select(referred.c.id), ("enrolled",))
     by_outcome = select(outcome.c.case_id).where(outcome.c.rank == 1, outcome.c.happened.is_(True))
     by_follow_up = select(Situation.case_id).where(
-        Situation.domain == "french", Situation.french_enrolled.is_(True)
+        Situation.case_id.in_(cases),
+        Situation.domain == "french",
+        Situation.french_enrolled.is_(True),
     )
     if formats is not None:
         by_outcome = by_outcome.where(outcome.c.course_format.in_(formats))
         by_follow_up = by_follow_up.where(Situation.french_format.in_(formats))
-    referred = francisation_referred(start, end)
-    return select(Case.id).where(
-        Case.id.in_(referred), or_(Case.id.in_(by_outcome), Case.id.in_(by_follow_up))
+    statement = select(referred.c.case_id).where(
+        or_(referred.c.case_id.in_(by_outcome), referred.c.case_id.in_(by_follow_up))
     )
+    if levelled:
+        statement = statement.where(
+            referred.c.case_id.in_(
+                select(Situation.case_id).where(
+                    Situation.case_id.in_(cases),
+                    Situation.domain == "french",
+                    Situation.french_level.is_not(None),
+                )
+            )
+        )
+    return statement
 
 
 def francisation_enrolled(start: date, end: date) -> Select:
@@ -443,10 +458,7 @@ def francisation_enrolled_in_person(start: date, end: date) -> Select:
 def francisation_level_reached(start: date, end: date) -> Select:
     """Of the persons enrolled, those with a level on the Québec 1–12 scale recorded by a
     follow-up (any level: the action plan sets no level to reach, measure B.3 l. 1023–1030)."""
-    levelled = select(Situation.case_id).where(
-        Situation.domain == "french", Situation.french_level.is_not(None)
-    )
-    return francisation_enrolled(start, end).where(Case.id.in_(levelled))
+    return _enrolled(start, end, None, levelled=True)
 
 
 def _requalification_referrals(start: date, end: date) -> Select:
@@ -487,28 +499,33 @@ def requalification_job_in_target_cnp(start: date, end: date) -> Select:
     a standing « job obtained » outcome of any of their referrals with that CNP, or a
     follow-up recording them employed with that CNP."""
     target = Referral.details["target_cnp"].as_string()
-    referrals = (
+    cohort = (
         select(Referral.case_id, target.label("target"))
         .where(Referral.id.in_(_requalification_referrals(start, end)), target.is_not(None))
-        .subquery()
+        .cte("requalified")
     )
-    jobs = standing_outcomes(
-        select(Referral.id).where(Referral.case_id.in_(select(referrals.c.case_id))),
-        ("job_obtained",),
+    cases = select(cohort.c.case_id)
+    outcome = standing_outcomes(
+        select(Referral.id).where(Referral.case_id.in_(cases)), ("job_obtained",)
     )
-    by_outcome = exists().where(
-        jobs.c.case_id == referrals.c.case_id,
-        jobs.c.rank == 1,
-        jobs.c.happened.is_(True),
-        same_occupation(jobs.c.cnp, referrals.c.target),
+    jobs = (
+        select(outcome.c.case_id, outcome.c.cnp.label("cnp"))
+        .where(outcome.c.rank == 1, outcome.c.happened.is_(True), outcome.c.cnp.is_not(None))
+        .union_all(
+            select(Situation.case_id, Situation.employment_cnp).where(
+                Situation.case_id.in_(cases),
+                Situation.domain == "employment",
+                Situation.employment_status.in_(EMPLOYED),
+                Situation.employment_cnp.is_not(None),
+            )
+        )
+        .cte("jobs")
     )
-    by_follow_up = exists().where(
-        Situation.case_id == referrals.c.case_id,
-        Situation.domain == "employment",
-        Situation.employment_status.in_(EMPLOYED),
-        same_occupation(Situation.employment_cnp, referrals.c.target),
+    return (
+        select(cohort.c.case_id)
+        .join(jobs, jobs.c.case_id == cohort.c.case_id)
+        .where(same_occupation(jobs.c.cnp, cohort.c.target))
     )
-    return select(referrals.c.case_id).where(or_(by_outcome, by_follow_up))
 
 
 # --- Regionalisation by region of arrival and of settlement ----------------------------------
