@@ -682,6 +682,9 @@ def test_follow_up_figures_list_the_cases_they_count(app, client, login, followe
     for key, cases in members.items():
         href = f"/dossiers/?cohort=indicator_{key}&start={start}&end={end}"
         assert listed(client, href) == {str(followed[c]) for c in cases}, key
+    for key, count in EXPECTED_FOLLOWED.items():  # every figure: its list is its count
+        href = f"/dossiers/?cohort=indicator_{key}&start={start}&end={end}"
+        assert len(listed(client, href)) == count, key
     text = client.get(PAGE + query()).text
     assert "disponible avec les suivis" not in text
     assert "Par région d’arrivée et d’établissement" in text
