@@ -4,7 +4,7 @@ situation, the history, and what a follow-up may judge (plan objectives, referra
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -16,7 +16,7 @@ from casework.cases.models import Case
 from casework.core import audit
 from casework.core.domain import Checks, DomainError
 from casework.core.events import emit
-from casework.core.time import local_today, utc_to_local
+from casework.core.time import local_today, utc_to_local, utcnow
 from casework.extensions import db
 from casework.followups import cmm
 from casework.followups.events import FollowUpRecorded
@@ -419,6 +419,10 @@ OUTCOME_FIELD_SUFFIX = {
 def check(case: Case, values: FollowUpValues) -> tuple[dict, dict, dict]:
     """Every check of ``record``, with nothing stored: the form runs it to show every error at
     once. Returns what ``record`` needs (region codes, referrals, plan actions)."""
+    # A closed case may still be followed (what became of the person); an anonymised one has
+    # no person left to follow.
+    if case.anonymised_at is not None:
+        raise FollowUpError(_l("This case was anonymised: no follow-up can be recorded."))
     region_codes = {row.id: row.code for row in db.session.execute(select(Region.id, Region.code))}
     found = Checks(FollowUpError)
     try:
@@ -453,6 +457,58 @@ def check(case: Case, values: FollowUpValues) -> tuple[dict, dict, dict]:
     return region_codes, referrals, actions
 
 
+# A second post of the same form (a double click, a reload that resends) within this time is
+# the same interview, not a new one.
+RESUBMIT_WINDOW = timedelta(minutes=10)
+
+
+def _just_recorded(actor: Any, case: Case, values: FollowUpValues) -> bool:
+    """Whether the same agent recorded this very interview (same date, milestone, notes and
+    situation) a moment ago: the form posted twice."""
+    recent = db.session.scalar(
+        select(FollowUp)
+        .where(
+            FollowUp.case_id == case.id,
+            FollowUp.agent_id == actor.id,
+            FollowUp.held_on == values.held_on,
+            FollowUp.created_at >= utcnow() - RESUBMIT_WINDOW,
+        )
+        .order_by(FollowUp.id.desc())
+        .limit(1)
+    )
+    if recent is None or (recent.milestone, recent.notes or None) != (
+        values.milestone,
+        values.notes or None,
+    ):
+        return False
+    stored = {row.domain: row for row in recent.situations}
+    if set(stored) != set(values.situations) or any(
+        getattr(stored[domain], name) != getattr(situation, name)
+        for domain, situation in values.situations.items()
+        for name in DOMAIN_FIELDS[domain]
+    ):
+        return False
+    judged = {review.plan_action_id: review.verdict for review in recent.reviews}
+    if judged != {action_id: verdict for action_id, (verdict, _c) in values.reviews.items()}:
+        return False
+    said = (ReferralOutcome.kind, ReferralOutcome.happened, ReferralOutcome.course_format)
+    checked = db.session.execute(
+        select(ReferralOutcome.referral_id, *said, ReferralOutcome.cnp).where(
+            ReferralOutcome.follow_up_id == recent.id
+        )
+    ).all()
+    return set(checked) == {
+        (
+            check.referral_id,
+            check.values.kind,
+            check.values.happened,
+            check.values.course_format,
+            check.values.cnp,
+        )
+        for check in values.outcome_checks
+    }
+
+
 def record(actor: Any, case: Case, values: FollowUpValues) -> FollowUp:
     """Record a follow-up and what it observed; every check runs before anything is stored.
     Nothing earlier is changed: the situation is new rows, judgements are new rows, an
@@ -460,6 +516,8 @@ def record(actor: Any, case: Case, values: FollowUpValues) -> FollowUp:
     region_codes, referrals, actions = check(case, values)
     held_on = values.held_on
     assert held_on is not None
+    if _just_recorded(actor, case, values):
+        raise FollowUpError(_l("This follow-up was just recorded: see the case's follow-ups."))
     follow_up = FollowUp(
         case_id=case.id,
         held_on=held_on,

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from casework.auth.models import User
 from casework.cases.models import Case
 from casework.core.audit import AuditEvent
-from casework.core.time import local_today
+from casework.core.time import local_today, utcnow
 from casework.extensions import db
 from casework.followups import cmm, operations
 from casework.followups.models import FollowUp, FollowUpSituation
@@ -303,3 +303,41 @@ def test_anonymising_a_case_keeps_the_situation_without_free_text(ctx, agent_cas
         "online",
         None,
     )
+
+
+def test_the_form_posted_twice_records_one_follow_up(app, client, login, agent_case):
+    agent, case = agent_case
+    login(user=agent)
+    new, _history = _paths(app, case.id)
+    fields = {**_filled(client, new), "housing_status": "stable"}
+    assert client.post(new, data=fields).status_code == 302
+    again = client.post(new, data=fields)
+    assert again.status_code == 200 and "vient d’être consigné" in again.text.replace("'", "’")
+    with app.app_context():
+        assert len(operations.history(case.id)) == 1
+    # Another situation the same day is a new interview (a correction), not a copy.
+    assert client.post(new, data={**fields, "housing_status": "temporary"}).status_code == 302
+    with app.app_context():
+        assert len(operations.history(case.id)) == 2
+
+
+@pytest.mark.parametrize("query, posted", [("?rappel=²", {}), ("", {"milestone": "abc"})])
+def test_a_malformed_reminder_or_milestone_is_no_500(app, client, login, agent_case, query, posted):
+    agent, case = agent_case
+    login(user=agent)
+    new, _history = _paths(app, case.id)
+    fields = {**_filled(client, new), "housing_status": "stable", **posted}
+    response = client.post(new + query, data=fields)
+    assert response.status_code in (200, 302)
+    if posted:
+        assert response.status_code == 200 and "Il y a un problème" in response.text
+
+
+def test_no_follow_up_on_an_anonymised_case(ctx, agent_case):
+    agent_record, case_record = agent_case
+    agent, case = db.session.get(User, agent_record.id), db.session.get(Case, case_record.id)
+    case.anonymised_at = utcnow()
+    db.session.flush()
+    with pytest.raises(FollowUpError):
+        operations.record(agent, case, _values(housing=Situation(housing_status="stable")))
+    assert _count(FollowUp) == 0
