@@ -162,7 +162,7 @@ def _referral_page(referral: Referral, revision: dict | None = None, status: int
         verdict_labels=outcomes.VERDICT_LABELS,
         course_formats=outcomes.COURSE_FORMATS,
         cnp_versions=outcomes.CNP_VERSIONS,
-        outcomes=outcomes.outcomes_of_referral(referral.id),
+        outcomes=_outcomes_shown(referral, partner_view),
     ), status
 
 
@@ -215,6 +215,13 @@ def move(referral_id: int, to_status: str):
         outcome=_typed_outcome(form) if to_status == "completed" else None,
     )
     return done(_("Referral: %(status)s.", status=operations.STATUSES[to_status]), back)
+
+
+def _outcomes_shown(referral: Referral, partner_view: bool) -> list:
+    """The outcomes recorded; the organisation sees only what it reported itself: what the
+    agent learnt at a follow-up belongs to the case file, not to the referral's partner."""
+    recorded = outcomes.outcomes_of_referral(referral.id)
+    return [row for row in recorded if row.source == "partner"] if partner_view else recorded
 
 
 def _typed_outcome(form) -> outcomes.OutcomeValues | None:

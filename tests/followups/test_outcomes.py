@@ -221,3 +221,49 @@ def test_a_follow_up_closes_the_follow_up_due_reminders(app, make_user, make_cas
         reminder = db.session.get(Reminder, due.id)
         assert reminder.status == "done"
         assert operations.last_follow_up(case_record.id).reminder_id == due.id
+
+
+def test_the_partner_sees_what_it_reported_not_what_a_follow_up_found(app, client, login, accepted):
+    agent_record, partner_record, case_record, referral_id = accepted
+    with app.test_request_context():
+        partner = db.session.get(User, partner_record.id)
+        referral = db.session.get(Referral, referral_id)
+        referrals.move(
+            partner,
+            referral,
+            "completed",
+            None,
+            referral.version,
+            outcome=outcomes.OutcomeValues(
+                kind="enrolled", occurred_on=local_today(), course_format="online"
+            ),
+        )
+        db.session.commit()
+        agent, case = db.session.get(User, agent_record.id), db.session.get(Case, case_record.id)
+        operations.record(
+            agent,
+            case,
+            FollowUpValues(
+                held_on=local_today(),
+                outcome_checks=[
+                    OutcomeCheck(
+                        referral_id, outcomes.OutcomeValues(kind="enrolled", happened=False)
+                    )
+                ],
+            ),
+        )
+        db.session.commit()
+        from flask import url_for
+
+        path = url_for("referrals.show", referral_id=referral_id)
+    login(user=partner_record)
+    page = client.get(path)
+    assert page.status_code == 200
+    assert "lors d’un suivi" not in page.text.replace("'", "’")
+    assert "corrigé" not in page.text
+    agent_browser = app.test_client()
+    assert (
+        helpers.login(agent_browser, agent_record.username, agent_record.password).status_code
+        == 302
+    )
+    assert "corrigé" in agent_browser.get(path).text
