@@ -4,11 +4,14 @@ French otherwise."""
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from typing import Any
 
 from babel.dates import format_time as format_wall_clock
 from flask import has_request_context, request, session
 from flask_babel import format_datetime, format_time, get_locale, ngettext
 from flask_babel import gettext as _
+from jinja2 import pass_context
+from markupsafe import Markup
 
 from casework.core.time import local_today, utc_to_local
 
@@ -25,6 +28,31 @@ def select_locale() -> str:
         return "en" if best == "en" else DEFAULT_LOCALE
     chosen = session.get("locale")
     return chosen if chosen in SUPPORTED_LOCALES else DEFAULT_LOCALE
+
+
+def template_gettext(translations: Any) -> dict[str, Any]:
+    """``_``, ``gettext`` and ``ngettext`` for one template render, bound to ``translations``
+    (those of the render's locale): the same results as the Jinja i18n extension's new-style
+    callables that Flask-Babel installs (Markup when autoescaping, ``%`` formatting with the
+    keyword arguments, ``num`` given to plural forms), without looking the translations up
+    again on every call. Macros imported without context keep the environment's callables."""
+
+    @pass_context
+    def gettext(context: Any, string: str, **variables: Any) -> str:
+        result = translations.ugettext(string)
+        if context.eval_ctx.autoescape:
+            result = Markup(result)
+        return result % variables
+
+    @pass_context
+    def ngettext(context: Any, singular: str, plural: str, num: int, **variables: Any) -> str:
+        variables.setdefault("num", num)
+        result = translations.ungettext(singular, plural, num)
+        if context.eval_ctx.autoescape:
+            result = Markup(result)
+        return result % variables
+
+    return {"_": gettext, "gettext": gettext, "ngettext": ngettext}
 
 
 def html_lang(locale: str) -> str:
