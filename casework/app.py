@@ -24,6 +24,7 @@ from casework.core.i18n import (
     relative_day,
     select_locale,
     template_gettext,
+    translated,
 )
 from casework.core.metrics import register_request_timing
 from casework.core.navigation import main_navigation
@@ -212,6 +213,7 @@ def register_request_guards(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals["page_url"] = page_url
+    app.jinja_env.globals["translated"] = translated
     app.jinja_env.globals["query_string"] = query_string
     app.jinja_env.filters["moment"] = format_moment
     app.jinja_env.filters["clock"] = format_clock
