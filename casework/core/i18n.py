@@ -3,8 +3,8 @@ French otherwise."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
 from collections.abc import Mapping
+from datetime import date, datetime, time
 from typing import Any
 
 from babel.dates import format_time as format_wall_clock
