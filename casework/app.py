@@ -233,7 +233,7 @@ def register_template_helpers(app: Flask) -> None:
         # through Flask-Login's and Flask-Babel's context lookups.
         user = current_user._get_current_object()
         locale = str(get_locale() or "fr_CA")
-        role = getattr(user, "role", None) if user.is_authenticated else None
+        role = user.role if getattr(user, "is_authenticated", False) else None
         return {
             "can": lambda action: can(user, action),
             "current_locale": locale,
