@@ -88,7 +88,7 @@ class FollowUpBaseForm(BaseForm):
         choices=_blank() + _options(HOUSING_LABELS),
     )
     # french
-    french_enrolled = SelectField(_l("Enrolled in a French course"), choices=YES_NO)
+    french_enrolled = SelectField(_l("Enrolment in a French course"), choices=YES_NO)
     french_level = IntegerField(
         _l("Level on the Québec scale (1 to 12)"),
         validators=[

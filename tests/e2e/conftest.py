@@ -109,7 +109,7 @@ def _seed_accounts() -> dict[str, int]:
     every day from 08:00 to 20:00 at the Montréal directorate."""
     from sqlalchemy import select
 
-    from casework.appointments import operations as appointments
+    from casework.appointments import availability as appointments
     from casework.demo.accounts import documented_accounts, ensure_account
     from casework.extensions import db
     from casework.reference.models import ServicePoint
