@@ -37,6 +37,7 @@ from casework.followups.models import (
 )
 from casework.plans.models import PlanAction
 from casework.plans.operations import latest_final
+from casework.reference import occupations
 from casework.reference.models import Region
 from casework.referrals import outcomes
 from casework.referrals.models import Referral, ReferralOutcome
@@ -371,7 +372,7 @@ def _validate_situations(
             "employment_status",
         )
         choice(employment.employment_status, EMPLOYMENT_STATUSES, "employment_status")
-        outcomes.check_cnp(
+        occupations.check_cnp(
             checks, employment.employment_cnp, employment.employment_cnp_version, "employment_cnp"
         )
     residence = situations.get("residence")

@@ -244,7 +244,7 @@ def test_a_future_date_in_the_form_says_so_in_french_and_stores_nothing(
     assert response.status_code == 200
     assert "Il y a un problème" in response.text
     assert "ne peut pas être daté dans le futur" in response.text
-    assert "n&#39;est pas dans les professions enregistrées" in response.text
+    assert "ne figure pas parmi les professions CNP 2021 enregistrées" in response.text
     with app.app_context():
         assert operations.history(case.id) == []
 
