@@ -11,6 +11,7 @@ from casework.cases.models import Case
 from casework.core.time import local_today
 from casework.extensions import db
 from casework.followups import operations
+from casework.followups.models import DOMAINS
 from casework.followups.operations import FollowUpError, FollowUpValues, OutcomeCheck
 from casework.reference.models import Organisation
 from casework.referrals import operations as referrals
@@ -336,3 +337,31 @@ def test_only_the_partner_adds_to_a_completed_referral(app, accepted, requalific
         assert [r.kind for r in _history(referral_id)] == ["training_started"]
         assert _history(accepted_id) == []
         assert db.session.get(Referral, accepted_id).status == "accepted"
+
+
+def test_a_follow_up_records_the_job_a_requalification_led_to(app, requalification):
+    """The follow-up form asks a requalification's job with its CNP, as an employment's."""
+    agent, _partner, case, referral_id = requalification
+    browser = helpers.signed_in(app, agent)
+    path = f"/dossiers/{case.id}/suivis/nouveau"
+    page = browser.get(path)
+    fields = helpers.form_fields(page.text)
+    assert f"out_{referral_id}_cnp" in fields and f"out_{referral_id}_job_obtained" in fields
+    for domain in DOMAINS:
+        fields[f"skip_{domain}"] = "y"  # the outcome only
+    fields.update(
+        {
+            f"out_{referral_id}_job_obtained": "yes",
+            f"out_{referral_id}_job_obtained_on": local_today().isoformat(),
+            f"out_{referral_id}_cnp": "31301",
+            f"out_{referral_id}_cnp_version": "2021",
+        }
+    )
+    answer = browser.post(path, data=fields)
+    assert answer.status_code == 302, answer.text
+    with app.app_context():
+        rows = _history(referral_id)
+        assert [(r.kind, r.cnp, r.source, r.verdict) for r in rows] == [
+            ("training_started", None, "partner", "reported"),
+            ("job_obtained", "31301", "follow_up", "corrected"),
+        ]
