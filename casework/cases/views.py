@@ -27,7 +27,6 @@ from casework.cases.forms import (
 from casework.cases.household import needs_catalogue, values_attestation_members
 from casework.cases.models import Case, CaseTransfer
 from casework.cases.sections import rendered_sections
-from casework.cases.validation import occupation_in_version
 from casework.core import audit
 from casework.core.forms import ConfirmForm, confirmed, submitted
 from casework.core.navigation import done, safe_next
@@ -36,6 +35,7 @@ from casework.core.permissions import Scope, load_or_abort, region_ids, requires
 from casework.core.time import local_today, utcnow
 from casework.core.unit_of_work import refusals_go_to
 from casework.extensions import db
+from casework.reference import occupations
 from casework.reference.lookup import domains, regions, regions_of, stored_occupations
 
 bp = Blueprint("cases", __name__, url_prefix="/dossiers")
@@ -254,11 +254,9 @@ def show(case_id: int):
         sections=rendered_sections(case),
         today=local_today(),
         attestation={due.member.id for due in values_attestation_members(case)},
-        origin_occupation=occupation_in_version(
-            case.person.origin_cnp, case.person.origin_cnp_version or ""
-        )
-        if case.person.origin_cnp
-        else None,
+        origin_occupation=occupations.occupation_in_version(
+            case.person.origin_cnp, case.person.origin_cnp_version
+        ),
     )
 
 

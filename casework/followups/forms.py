@@ -95,7 +95,7 @@ class FollowUpBaseForm(BaseForm):
         choices=_blank() + _options(HOUSING_LABELS),
     )
     # french
-    french_enrolled = SelectField(_l("Enrolled in a French course"), choices=YES_NO)
+    french_enrolled = SelectField(_l("Enrolment in a French course"), choices=YES_NO)
     french_level = IntegerField(
         _l("Level on the Québec scale (1 to 12)"),
         validators=[
@@ -211,13 +211,13 @@ class FollowUpBaseForm(BaseForm):
                             happened=happened,
                             occurred_on=self[f"{prefix}_{kind}_on"].data,
                             course_format=self[f"{prefix}_format"].data
-                            if family == "francisation" and happened
+                            if kind == "enrolled" and happened
                             else None,
                             cnp=self[f"{prefix}_cnp"].data
-                            if family == "employment" and happened
+                            if kind == "job_obtained" and happened
                             else None,
                             cnp_version=self[f"{prefix}_cnp_version"].data
-                            if family == "employment" and happened
+                            if kind == "job_obtained" and happened
                             else None,
                         ),
                     )
@@ -295,7 +295,7 @@ def build_form(
                     choices=_blank() + _options(outcomes.COURSE_FORMATS),
                 ),
             )
-        if family == "employment":
+        if "job_obtained" in outcomes.OUTCOME_KINDS[family]:  # employment, requalification
             setattr(
                 FollowUpForm,
                 f"{prefix}_cnp",

@@ -224,6 +224,21 @@ def _outcomes_shown(referral: Referral, partner_view: bool) -> list:
     return [row for row in recorded if row.source == "partner"] if partner_view else recorded
 
 
+@bp.post("/<int:referral_id>/resultat")
+@requires("referrals.transition")
+def add_outcome(referral_id: int):
+    """The organisation reports what a completed referral led to later."""
+    referral = _load(referral_id, "referrals.transition")
+    confirmed()
+    back = url_for("referrals.show", referral_id=referral_id)
+    refusals_go_to(back)
+    outcome = _typed_outcome(request.form)
+    if outcome is None:
+        raise outcomes.OutcomeError(_("Choose what the referral led to."), "outcome_kind")
+    operations.add_outcome(current_user, referral, outcome)
+    return done(_("Outcome recorded: %(kind)s.", kind=outcomes.OUTCOME_LABELS[outcome.kind]), back)
+
+
 def _typed_outcome(form) -> outcomes.OutcomeValues | None:
     """What the completion led to, as the partner typed it (nothing chosen: not recorded)."""
     kind = (form.get("outcome_kind") or "").strip()
