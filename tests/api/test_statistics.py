@@ -26,13 +26,21 @@ def test_the_province_for_an_admin_token_small_cells_blanked(
     ages = body["tables"]["cases_by_region_age_band"]["rows"]
     assert any(row["suppressed"] for row in ages)  # the one older person's band
     assert "referral_funnel_by_organisation" in body["tables"]
+    # The indicators page's figures by quarter and region (the extract's table).
+    figures = body["tables"]["indicators_by_region_quarter"]
+    assert figures["columns"] == ["quarter", "region", "measure", "indicator", "n", "suppressed"]
+    opened = [row for row in figures["rows"] if row["indicator"] == "opened"]
+    assert [(row["region"], row["n"]) for row in opened] == [("06", 7)]
 
 
-def test_a_supervisor_token_gets_its_region_only(client, issue_token, make_user):
+def test_a_supervisor_token_gets_its_region_only(client, issue_token, make_user, make_case):
+    for region in ("06", "06", "06", "06", "06", "11"):
+        make_case(make_user(role="agent", region=region))
     token = issue_token(user=make_user(role="supervisor", region="06"), scopes=("statistics:read",))
     body = client.get("/api/v1/statistics", headers=token.headers).json
     assert body["scope"] == "06"
     assert "referral_funnel_by_organisation" not in body["tables"]
+    assert body["tables"]["indicators_by_region_quarter"]["rows"]  # its five cases opened
     for table in body["tables"].values():
         assert all(row["region"] == "06" for row in table["rows"])
 
