@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from datetime import date
+from datetime import date, datetime, timedelta
+from itertools import pairwise
 
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
 from casework.cli import cli
-from casework.core.time import local_today
+from casework.core.time import local_today, utcnow
 from casework.reports import analytics, indicators
 from tests import helpers
 from tests.reports.factories import add_activity
@@ -388,33 +389,49 @@ def test_the_outcome_history_and_intake_are_in_the_extract_de_identified(
 
 
 def test_the_indicator_tables_by_region_and_quarter_small_cells_blanked(
-    ctx, people, followed, tmp_path
+    app, ctx, make_user, tmp_path
 ):
+    agents = {region: make_user(role="agent", region=region) for region in ("06", "11")}
+    # Activity shifted so that the appointment held is now, in the current quarter.
+    shifted = utcnow() + timedelta(days=20)
+    for region in ("06",) * 5 + ("11",):
+        add_activity(helpers.create_case(agents[region].id).id, now=shifted)
     out = tmp_path / "analytics.db"
     analytics.write_extract(out)
     connection = sqlite3.connect(out)
     rows = connection.execute(
         "select quarter, region, measure, indicator, n, suppressed "
-        "from indicators_by_region_quarter where indicator = 'opened'"
+        "from indicators_by_region_quarter where indicator = 'served'"
     ).fetchall()
     current = analytics.quarter(local_today())
-    # Six cases opened in Montréal this quarter: shown; one in Gaspésie–Îles: blanked.
-    assert (current, "06", "accompaniment", "opened", 6, 0) in rows
-    assert (current, "11", "accompaniment", "opened", None, 1) in rows
+    # Five persons served in Montréal this quarter: shown; one in Gaspésie–Îles: blanked.
+    assert sorted(rows) == [
+        (current, "06", "accompaniment", "served", 5, 0),
+        (current, "11", "accompaniment", "served", None, 1),
+    ]
     keys = {r[0] for r in connection.execute("select indicator from indicators_by_region_quarter")}
-    assert keys <= {indicator.key for indicator in indicators.INDICATORS}
+    assert keys and keys <= {indicator.key for indicator in indicators.INDICATORS}
+    assert "opened" not in keys  # cases_opened_by_region_month_category holds it, by month
     assert all(
         (n is None) == bool(hidden) and (n is None or n >= analytics.SMALL_CELL)
-        for n, hidden in connection.execute("select n, suppressed from indicators_by_region_quarter")
+        for n, hidden in connection.execute(
+            "select n, suppressed from indicators_by_region_quarter"
+        )
     )
 
 
 def test_quarters_run_from_the_first_case_to_today(ctx, people):
+    from casework.cases.models import Case
+    from casework.extensions import db
+
+    first = db.session.scalars(select(Case).order_by(Case.id)).first()
+    first.opened_at = datetime(2025, 11, 15, 12)
+    db.session.commit()
     periods = analytics.quarters()
+    assert periods[0] == ("2025-Q4", date(2025, 10, 1), date(2025, 12, 31))
+    assert periods[1] == ("2026-Q1", date(2026, 1, 1), date(2026, 3, 31))
     assert periods[-1][0] == analytics.quarter(local_today())
-    label, start, end = periods[-1]
-    assert start.day == 1 and start.month in (1, 4, 7, 10)
-    assert start <= local_today() <= end and (end.month - start.month) == 2
+    assert all(earlier[2] + timedelta(days=1) == later[1] for earlier, later in pairwise(periods))
     assert analytics.quarter(date(2026, 12, 31)) == "2026-Q4"
 
 
@@ -422,3 +439,27 @@ def test_cnp_major_group():
     assert analytics.cnp_major_group("21330") == "21"
     assert analytics.cnp_major_group("2143") == "21"
     assert analytics.cnp_major_group(None) is None
+
+
+def test_docs_name_each_new_table_and_column():
+    from pathlib import Path
+
+    docs = (Path(__file__).parents[2] / "docs" / "analytics.md").read_text()
+    new_tables = (
+        "household_members",
+        "household_member_needs",
+        "follow_up_situations",
+        "objective_reviews",
+        "referral_outcomes",
+    )
+    named = {f"`{table}`" for table in (*new_tables, "indicators_by_region_quarter")}
+    for table in new_tables:
+        named |= {f"`{column}`" for column in analytics.SCHEMAS[table] if column != "case_key"}
+    named |= {
+        f"`{column}`"
+        for column in list(analytics.SCHEMAS["cases"])[
+            list(analytics.SCHEMAS["cases"]).index("destination_region") :
+        ]
+    }
+    named |= {f"`{c}`" for c in analytics.AGGREGATE_COLUMNS["indicators_by_region_quarter"]}
+    assert not {name for name in named if name not in docs}
