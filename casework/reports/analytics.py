@@ -591,18 +591,20 @@ LEFT_OUT_INDICATORS = frozenset({"opened"})
 
 
 def _indicator_counts() -> Counter[tuple]:
-    """The indicators page's figures (``reports.indicators.compute``) for each quarter, by
-    region of the case: indicators still waiting for their data give no row."""
+    """The indicators page's figures for each quarter, by region of the case, counted as the
+    page counts them (``reports.indicators``: each indicator's case set, one GROUP BY region
+    query); an indicator still waiting for its data gives no row."""
     codes = _region_codes()
     counts: Counter[tuple] = Counter()
     for label, start, end in quarters():
-        board = indicators.compute(start, end, None, exact=True)
-        for figure in board.figures.values():
-            if figure.pending or figure.indicator.key in LEFT_OUT_INDICATORS:
+        for indicator in indicators.INDICATORS:
+            if indicator.case_ids is None or indicator.key in LEFT_OUT_INDICATORS:
                 continue
-            for region_id, n in figure.by_region.items():
-                key = (label, codes[region_id], figure.indicator.measure, figure.indicator.key)
-                counts[key] = n
+            statement = indicator.case_ids(start, end)
+            if statement is None:
+                continue
+            for region_id, n in indicators.count_by_region(statement, None).items():
+                counts[(label, codes[region_id], indicator.measure, indicator.key)] = n
     return counts
 
 

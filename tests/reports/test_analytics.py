@@ -6,13 +6,19 @@ import re
 import sqlite3
 from datetime import date, datetime, timedelta
 from itertools import pairwise
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
+from casework.cases.models import Case, HouseholdMember, HouseholdMemberNeed
 from casework.cli import cli
 from casework.core.time import local_today, utcnow
+from casework.extensions import db
+from casework.followups.models import FollowUp, FollowUpSituation, ObjectiveReview
+from casework.reference.models import Need, Region
+from casework.referrals.models import Referral, ReferralOutcome
 from casework.reports import analytics, indicators
 from tests import helpers
 from tests.reports.factories import add_activity
@@ -201,12 +207,6 @@ SECRETS = (
 def followed(app, make_user):
     """One person with the intake's fields, a household member with a need, a 6-month follow-up
     recording every domain, an objective judged and a referral outcome."""
-    from casework.cases.models import Case, HouseholdMember, HouseholdMemberNeed
-    from casework.extensions import db
-    from casework.followups.models import FollowUp, FollowUpSituation, ObjectiveReview
-    from casework.reference.models import Need, Region
-    from casework.referrals.models import Referral, ReferralOutcome
-
     agent = make_user(role="agent", region="11")
     with app.app_context():
         record = helpers.create_case(agent.id, **FOLLOWED)
@@ -412,6 +412,22 @@ def test_the_indicator_tables_by_region_and_quarter_small_cells_blanked(
     keys = {r[0] for r in connection.execute("select indicator from indicators_by_region_quarter")}
     assert keys and keys <= {indicator.key for indicator in indicators.INDICATORS}
     assert "opened" not in keys  # cases_opened_by_region_month_category holds it, by month
+    # The page's figures, region by region, small ones blanked.
+    _label, start, end = analytics.quarters()[-1]
+    board = indicators.compute(start, end, None, exact=True)
+    codes = {r.id: r.code for r in db.session.scalars(select(Region))}
+    expected = {
+        (key, codes[region_id], n if n >= analytics.SMALL_CELL else None)
+        for key, figure in board.figures.items()
+        if not figure.pending and key != "opened"
+        for region_id, n in figure.by_region.items()
+    }
+    assert expected == set(
+        connection.execute(
+            "select indicator, region, n from indicators_by_region_quarter where quarter = ?",
+            (current,),
+        ).fetchall()
+    )
     assert all(
         (n is None) == bool(hidden) and (n is None or n >= analytics.SMALL_CELL)
         for n, hidden in connection.execute(
@@ -421,9 +437,6 @@ def test_the_indicator_tables_by_region_and_quarter_small_cells_blanked(
 
 
 def test_quarters_run_from_the_first_case_to_today(ctx, people):
-    from casework.cases.models import Case
-    from casework.extensions import db
-
     first = db.session.scalars(select(Case).order_by(Case.id)).first()
     first.opened_at = datetime(2025, 11, 15, 12)
     db.session.commit()
@@ -442,8 +455,6 @@ def test_cnp_major_group():
 
 
 def test_docs_name_each_new_table_and_column():
-    from pathlib import Path
-
     docs = (Path(__file__).parents[2] / "docs" / "analytics.md").read_text()
     new_tables = (
         "household_members",
