@@ -346,6 +346,12 @@ class HouseholdForm(BaseForm):
         }
 
 
+class EditHouseholdForm(HouseholdForm):
+    """A member's own page: the version it was read at (two tabs: the second save is a 409)."""
+
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+
+
 class InteractionForm(BaseForm):
     kind = SelectField(_l("Kind"), validators=[required()], validate_choice=False)
     occurred_at = DateTimeLocalField(
