@@ -78,8 +78,6 @@ VERDICT_LABELS = {
     "partly_met": _l("Partly met"),
     "not_met": _l("Not met"),
 }
-assert set(EMPLOYMENT_LABELS) == set(EMPLOYMENT_STATUSES)
-assert set(outcomes.COURSE_FORMATS) == set(FRENCH_FORMATS)
 
 
 class FollowUpError(DomainError):
@@ -118,7 +116,6 @@ DOMAIN_FIELDS = {
     "integration": ("integration_status", "integration_attested_on"),
     "immigration": ("permanent_resident", "permanent_residence_on"),
 }
-assert set(DOMAIN_FIELDS) == set(DOMAINS)
 
 
 @dataclass
@@ -654,7 +651,6 @@ INTEGRATION_CHANGES = {
     "session_enrolled": _l("enrolled in Objectif Intégration"),
     "not_started": _l("Objectif Intégration not started"),
 }
-assert set(EMPLOYMENT_CHANGES) == set(EMPLOYMENT_STATUSES)
 
 
 def change_phrase(row: FollowUpSituation) -> str:

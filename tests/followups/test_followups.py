@@ -381,3 +381,15 @@ def test_no_follow_up_on_an_anonymised_case(ctx, agent_case):
     with pytest.raises(FollowUpError):
         operations.record(agent, case, _values(housing=Situation(housing_status="stable")))
     assert _count(FollowUp) == 0
+
+
+def test_the_labels_cover_every_code():
+    """Every employment status, French format and domain has its words (a code added to one
+    list and not the other would show a raw code, or raise, on a page)."""
+    from casework.followups.models import DOMAINS, EMPLOYMENT_STATUSES, FRENCH_FORMATS
+    from casework.referrals import outcomes
+
+    assert set(operations.EMPLOYMENT_LABELS) == set(EMPLOYMENT_STATUSES)
+    assert set(operations.EMPLOYMENT_CHANGES) == set(EMPLOYMENT_STATUSES)
+    assert set(outcomes.COURSE_FORMATS) == set(FRENCH_FORMATS)
+    assert set(operations.DOMAIN_FIELDS) == set(DOMAINS)
