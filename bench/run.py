@@ -63,6 +63,8 @@ def airport_form(region_id: int) -> dict[str, str]:
 
 def key_pages(region_id: int) -> list[Page]:
     return [
+        # The framework floor (issue 23): the lightest signed-in page, the layout and little else.
+        Page("lightest signed-in page (password form)", "agent", "/compte/mot-de-passe"),
         Page("caseload (agent)", "agent", "/dossiers/"),
         Page("caseload (supervisor, region)", "supervisor", "/dossiers/"),
         Page("caseload page 2000 (beyond the end)", "agent", "/dossiers/?page=2000"),

@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from flask import Flask, redirect, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, get_translations
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -23,8 +23,11 @@ from casework.core.i18n import (
     html_lang,
     relative_day,
     select_locale,
+    template_gettext,
+    translated,
 )
 from casework.core.metrics import register_request_timing
+from casework.core.navigation import main_navigation
 from casework.core.pagination import page_url, query_string
 from casework.core.permissions import can, enforce_policy
 from casework.core.unit_of_work import CaseworkFlask
@@ -214,6 +217,7 @@ def register_request_guards(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals["page_url"] = page_url
+    app.jinja_env.globals["translated"] = translated
     app.jinja_env.globals["query_string"] = query_string
     app.jinja_env.filters["moment"] = format_moment
     app.jinja_env.filters["clock"] = format_clock
@@ -229,12 +233,19 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def shell_context() -> dict[str, Any]:
+        # Once per render: the user behind the proxy and the translations of the render's locale
+        # (force_locale included), so that the layout's many `can` and `_` calls do not each go
+        # through Flask-Login's and Flask-Babel's context lookups.
+        user = current_user._get_current_object()
         locale = str(get_locale() or "fr_CA")
+        role = user.role if getattr(user, "is_authenticated", False) else None
         return {
-            "can": lambda action: can(current_user, action),
+            "can": lambda action: can(user, action),
             "current_locale": locale,
             "html_lang": html_lang(locale),
             "other_locales": {k: v for k, v in LOCALE_NAMES.items() if k != locale},
+            "main_navigation": main_navigation(role, locale) if role else (),
+            **template_gettext(get_translations()),
         }
 
 

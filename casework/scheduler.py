@@ -17,6 +17,7 @@ from datetime import datetime
 from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 
+from casework.api.web import purge_idempotent_answers
 from casework.attachments import tasks as attachment_tasks
 from casework.core.heartbeat import beat
 from casework.core.time import LOCAL_TIMEZONE
@@ -49,6 +50,8 @@ JOBS: dict[str, tuple[Job, dict]] = {
     "attachments": (attachment_tasks.rescan, {"trigger": "interval", "minutes": 5}),
     "attachments_sweep": (attachment_tasks.sweep, {"trigger": "cron", "hour": 3, "minute": 45}),
     "backup": (nightly_backup, {"trigger": "cron", "hour": 1, "minute": 45}),
+    # The API's stored answers (Idempotency-Key) are deleted once their 24 hours are over.
+    "idempotency": (purge_idempotent_answers, {"trigger": "interval", "hours": 1}),
 }
 # Run at start-up too, so that a scheduler that was down catches up at once (the digest only
 # queues what is due: nothing before 07:00, nothing twice the same day).

@@ -164,9 +164,16 @@ def decline(body: dict[str, Any], referral_id: int):
 @_write_doc
 def outcome(body: dict[str, Any], referral_id: int):
     """What came of an accepted referral: completed (and what it led to), or not completed and
-    why."""
+    why. On a referral already completed, ``completed`` with a ``result`` adds what it led to
+    since (training finished, job obtained); the earlier outcomes stay."""
     result = body.get("result")
     values = outcomes.OutcomeValues(**result) if result else None
+    if values is not None and body["outcome"] == "completed":
+        referral = _load(referral_id, "referrals.transition")
+        if referral.status == "completed":
+            require_current(referral)
+            operations.add_outcome(current_user, referral, values)
+            return _answer(referral)
     return _move(referral_id, body["outcome"], body.get("comment"), body.get("reason"), values)
 
 

@@ -106,8 +106,8 @@ class OutcomeResult(Strict):
         required=True,
         validate=validate.OneOf(sorted({k for kinds in OUTCOME_KINDS.values() for k in kinds})),
         metadata={
-            "description": "francisation: enrolled; requalification: training_started or "
-            "training_finished; employment: job_obtained."
+            "description": "francisation: enrolled; requalification: training_started, "
+            "training_finished or job_obtained; employment: job_obtained."
         },
     )
     occurred_on = fields.Date(metadata={"description": "Not in the future."})

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any
 
@@ -322,7 +322,9 @@ def idempotent(view: Callable) -> Callable:
         ).hexdigest()
         stored = db.session.scalar(
             select(ApiIdempotentAnswer).where(
-                ApiIdempotentAnswer.token_id == g.api_token_id, ApiIdempotentAnswer.key == key
+                ApiIdempotentAnswer.token_id == g.api_token_id,
+                ApiIdempotentAnswer.key == key,
+                ApiIdempotentAnswer.created_at >= utcnow() - IDEMPOTENCY_WINDOW,
             )
         )
         if stored is not None:
@@ -379,3 +381,16 @@ def register(app: Flask) -> None:
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp)
     app.register_blueprint(docs.bp)
+
+
+def purge_idempotent_answers(now: datetime | None = None) -> dict[str, int]:
+    """Delete the stored answers past their window, of every token (the scheduler's
+    ``idempotency`` job): a token that stopped writing must not keep the persons' data its
+    answers carry (an expected arrival's name and date of birth) past it."""
+    deleted = db.session.execute(
+        delete(ApiIdempotentAnswer).where(
+            ApiIdempotentAnswer.created_at < (now or utcnow()) - IDEMPOTENCY_WINDOW
+        )
+    ).rowcount
+    db.session.commit()
+    return {"idempotent_answers_deleted": deleted}

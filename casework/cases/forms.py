@@ -29,6 +29,7 @@ from casework.cases.search import query_terms
 from casework.cases.validation import CaseError, validate_case_status, validate_person
 from casework.core import formats
 from casework.core.forms import BaseForm, CachedSelect, Phone, PostalCode, max_length, required
+from casework.core.i18n import translated
 from casework.core.time import local_now, local_today
 
 
@@ -345,6 +346,12 @@ class HouseholdForm(BaseForm):
         }
 
 
+class EditHouseholdForm(HouseholdForm):
+    """A member's own page: the version it was read at (two tabs: the second save is a 409)."""
+
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+
+
 class InteractionForm(BaseForm):
     kind = SelectField(_l("Kind"), validators=[required()], validate_choice=False)
     occurred_at = DateTimeLocalField(
@@ -453,9 +460,9 @@ class CaseloadFilterForm(BaseForm):
         self.status.choices = [
             *_blank(_l("All")),
             ("open", _l("Open (not closed)")),
-            *_options(choices.STATUSES),
+            *_options(translated(choices.STATUSES)),
         ]
-        self.priority.choices = _blank(_l("All")) + _options(choices.PRIORITIES)
+        self.priority.choices = _blank(_l("All")) + _options(translated(choices.PRIORITIES))
         self.domain.choices = _blank(_l("Any")) + [(d.code, d.label) for d in domains]
         self.region.choices = _blank(_l("All")) + [(str(r.id), r.label) for r in regions]
         self.sort.choices = [

@@ -15,7 +15,7 @@ from casework.cases import choices
 from casework.cases.models import Case, HouseholdMember, HouseholdMemberNeed
 from casework.cases.validation import NAME_MAX, CaseError, visible
 from casework.core import audit
-from casework.core.domain import Checks
+from casework.core.domain import Checks, StaleEdit
 from casework.core.time import is_plausible, local_today
 from casework.extensions import db
 from casework.reference.models import Domain, Need
@@ -99,10 +99,13 @@ def update_household_member(
     immigration_category: str | None = None,
     french_level_scale: int | None = None,
     need_ids: list[int] | None = None,
+    expected_version: int | None = None,
 ) -> HouseholdMember:
     member = db.session.get(HouseholdMember, member_id)
     if member is None or member.case_id != case.id:
         raise CaseError(_l("This household member is not on this case."))
+    if expected_version is not None and member.version != expected_version:
+        raise StaleEdit()
     changed = _apply_member(
         member,
         relationship,

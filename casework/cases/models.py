@@ -151,6 +151,8 @@ class HouseholdMember(db.Model):
     # person's), their French level on the Québec scale (1–12) and their needs where assessed.
     immigration_category: Mapped[str | None] = mapped_column(String(30))
     french_level_scale: Mapped[int | None] = mapped_column()
+    # An edit made in two tabs: the second is refused (409), not silently laid over the first.
+    version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
 
     case: Mapped[Case] = relationship(back_populates="household")
     needs: Mapped[list[HouseholdMemberNeed]] = relationship(
@@ -166,6 +168,8 @@ class HouseholdMember(db.Model):
             return None
         born = self.date_of_birth
         return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class HouseholdMemberNeed(db.Model):

@@ -307,6 +307,17 @@ def check_client_number(actor: Any, number: str | None, person_id: int | None = 
             "This MIFI client number is already recorded on a file outside your caseload; "
             "ask your supervisor for a transfer rather than opening a second file."
         )
+        # Typing numbers to learn whether a person is known elsewhere is a lookup of a file
+        # out of scope: the audit trail keeps it, as a refused read (committed with the form's
+        # page, which shows the refusal).
+        audit.record(
+            actor,
+            "cases.read",
+            target_type="case",
+            target_id=holder.id,
+            outcome="denied",
+            via="client_number",
+        )
     raise CaseError(message, "mifi_client_number")
 
 

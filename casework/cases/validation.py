@@ -9,14 +9,14 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from casework.cases import choices
 from casework.core import formats
 from casework.core.domain import Checks, DomainError
 from casework.core.time import is_plausible, local_today
 from casework.extensions import db
-from casework.reference.models import Occupation, Region
+from casework.reference import occupations
+from casework.reference.models import Region
 
 NAME_MAX = 200
 
@@ -63,7 +63,6 @@ class PersonFields:
 # The MIFI client number's form is not published in the plan: letters, digits and hyphens,
 # up to 20 (an illustrative rule, to set to the Ministère's format).
 CLIENT_NUMBER = re.compile(r"[A-Z0-9][A-Z0-9-]{0,19}")
-CNP_VERSIONS = ("2016", "2021")
 
 
 def visible(text: str | None) -> str:
@@ -226,38 +225,7 @@ def _check_origin_cnp(checks: Checks, values: PersonFields) -> None:
     if code is None:
         values.origin_cnp_version = None
         return
-    version = values.origin_cnp_version
-    if not checks.require(
-        version in CNP_VERSIONS, _l("Say which CNP version the code is from."), "origin_cnp_version"
-    ):
-        return
-    if not checks.require(
-        re.fullmatch(rf"[0-9]{{{4 if version == '2016' else 5}}}", code),
-        _l(
-            "A CNP %(version)s code has %(n)d digits.",
-            version=version,
-            n=4 if version == "2016" else 5,
-        ),
-        "origin_cnp",
-    ):
-        return
-    checks.require(
-        occupation_in_version(code, version) is not None,
-        _l("This code is not among the stored CNP %(version)s occupations.", version=version),
-        "origin_cnp",
-    )
-
-
-def occupation_in_version(code: str, version: str) -> Occupation | None:
-    """The stored occupation with ``code`` in CNP ``version`` (a CNP 2016 row knows its CNP 2021
-    code too)."""
-    if version == "2021":
-        condition = (Occupation.cnp_2021 == code) | (
-            (Occupation.cnp == code) & (Occupation.cnp_version == "2021")
-        )
-    else:
-        condition = (Occupation.cnp == code) & (Occupation.cnp_version == version)
-    return db.session.scalar(select(Occupation).where(condition).limit(1))
+    occupations.check_cnp(checks, code, values.origin_cnp_version, "origin_cnp")
 
 
 def _check_formats(checks: Checks, values: PersonFields) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from functools import partial
+from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -16,6 +17,7 @@ from casework.cases.forms import (
     CaseloadFilterForm,
     CaseStatusForm,
     ConsentForm,
+    EditHouseholdForm,
     EditPersonForm,
     HouseholdForm,
     InteractionForm,
@@ -25,9 +27,8 @@ from casework.cases.forms import (
     parse_id,
 )
 from casework.cases.household import needs_catalogue, values_attestation_members
-from casework.cases.models import Case, CaseTransfer
+from casework.cases.models import Case, CaseTransfer, HouseholdMember
 from casework.cases.sections import rendered_sections
-from casework.cases.validation import occupation_in_version
 from casework.core import audit
 from casework.core.forms import ConfirmForm, confirmed, submitted
 from casework.core.navigation import done, safe_next
@@ -36,6 +37,7 @@ from casework.core.permissions import Scope, load_or_abort, region_ids, requires
 from casework.core.time import local_today, utcnow
 from casework.core.unit_of_work import refusals_go_to
 from casework.extensions import db
+from casework.reference import occupations
 from casework.reference.lookup import domains, regions, regions_of, stored_occupations
 
 bp = Blueprint("cases", __name__, url_prefix="/dossiers")
@@ -254,11 +256,9 @@ def show(case_id: int):
         sections=rendered_sections(case),
         today=local_today(),
         attestation={due.member.id for due in values_attestation_members(case)},
-        origin_occupation=occupation_in_version(
-            case.person.origin_cnp, case.person.origin_cnp_version or ""
-        )
-        if case.person.origin_cnp
-        else None,
+        origin_occupation=occupations.occupation_in_version(
+            case.person.origin_cnp, case.person.origin_cnp_version
+        ),
     )
 
 
@@ -330,18 +330,33 @@ def edit_household(case_id: int, member_id: int):
     member = next((m for m in case.household if m.id == member_id), None)
     if member is None:
         abort(404)
-    form = HouseholdForm(obj=member)
-    form.fill_choices(needs_catalogue())
+    form = _member_form(member)
     if request.method == "GET":
-        form.relationship.data = member.relationship_to_person
-        form.needs.data = [row.need_id for row in member.needs]
+        form = _member_form(member, formdata=None)
     page = partial(
         render_template, "cases/household_form.html", form=form, case=case, member=member
     )
-    if not submitted(form, page):
+    if not submitted(form, page, lambda: _member_form(member, formdata=None)):
         return page()
-    operations.update_household_member(current_user, case, member.id, **form.member_values())
+    operations.update_household_member(
+        current_user,
+        case,
+        member.id,
+        **form.member_values(),
+        expected_version=form.version.data,
+    )
     return done(_("Saved."), url_for("cases.show", case_id=case.id) + "#menage")
+
+
+def _member_form(member: HouseholdMember, **kwargs: Any) -> EditHouseholdForm:
+    """The member's form; with ``formdata=None``, as stored now (its version included)."""
+    form = EditHouseholdForm(obj=member, **kwargs)
+    form.fill_choices(needs_catalogue())
+    if kwargs.get("formdata", "") is None:
+        form.relationship.data = member.relationship_to_person
+        form.needs.data = [row.need_id for row in member.needs]
+        form.version.data = member.version
+    return form
 
 
 @bp.route("/<int:case_id>/menage/<int:member_id>/retirer", methods=["GET", "POST"])

@@ -238,6 +238,10 @@ def _options_key(field: Any) -> tuple | None:
         return None
     choices = []
     for choice in field.choices:
+        if type(choice) is tuple and len(choice) == 2 and type(choice[1]) is str:
+            # Most options (the 600 languages): a plain (value, label) pair is its own key.
+            choices.append(choice)
+            continue
         if not isinstance(choice, tuple) or len(choice) not in (2, 3):
             return None
         value, label = choice[0], str(choice[1])

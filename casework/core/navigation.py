@@ -1,11 +1,16 @@
-"""Where a request goes next: redirect targets that stay on this site, and « done »."""
+"""Where a request goes next: redirect targets that stay on this site, « done », and the
+layout's main navigation."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from flask import flash, redirect
+from flask import current_app, flash, redirect, request, url_for
+from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
+
+from casework.core.permissions import scope_for
 
 
 def safe_next(target: str | None, fallback: str) -> str:
@@ -22,3 +27,48 @@ def done(message: str, url: str, category: str = "success") -> Response:
     """The change is made (the unit of work commits it): say so, and go to ``url``."""
     flash(message, category)
     return redirect(url)
+
+
+# The layout's main navigation (base.html): endpoint, label, the action that shows it, and the
+# other blueprints whose pages it marks as current.
+MAIN_NAVIGATION = (
+    ("home.index", _l("Home"), "home.view", ()),
+    ("airport.console", _l("Airport console"), "airport.use", ()),
+    ("cases.index", _l("Cases"), "cases.read", ("assessments", "plans", "transfers")),
+    ("appointments.calendar", _l("Calendar"), "appointments.calendar", ()),
+    ("referrals.index", _l("Referrals"), "referrals.read", ()),
+    ("reminders.index", _l("Reminders"), "reminders.read", ()),
+    ("reports.dashboard", _l("Dashboard"), "reports.dashboard", ()),
+    ("reference.index", _l("Reference data"), "reference.view", ()),
+    ("users.index", _l("Users"), "users.manage", ()),
+    ("audit.index", _l("Audit trail"), "audit.view", ()),
+)
+
+
+@dataclass(frozen=True)
+class NavigationLink:
+    url: str
+    label: str
+    blueprints: frozenset[str]  # a page of one of these is the link's current page
+
+
+def main_navigation(role: str, locale: str) -> tuple[NavigationLink, ...]:
+    """The links of the layout's navigation for ``role``, in ``locale``: built once per role,
+    locale and script root, then reused by every page. They depend only on the permissions
+    policy (code), the labels' translations (compiled at deployment) and the URL map, none of
+    which change while the application runs; nothing personal is in them."""
+    cache = current_app.extensions.setdefault("casework.navigation", {})
+    key = (role, locale, request.script_root)
+    links = cache.get(key)
+    if links is None:
+        links = tuple(
+            NavigationLink(
+                url_for(endpoint),
+                str(label),  # in this request's locale
+                frozenset((endpoint.split(".")[0], *others)),
+            )
+            for endpoint, label, action, others in MAIN_NAVIGATION
+            if scope_for(role, action) is not None
+        )
+        cache[key] = links
+    return links

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import NumberRange, Optional
+from wtforms.validators import AnyOf, NumberRange, Optional
 
 from casework.cases import choices
 from casework.core.forms import BaseForm, CachedSelect, max_length
@@ -57,12 +57,19 @@ def _date(label: Any) -> DateField:
     return DateField(label, validators=[Optional()], render_kw={"class": "input--date"})
 
 
+MILESTONE_CHOICES = {str(m) for m in MILESTONES}
+
+
 class FollowUpBaseForm(BaseForm):
     held_on = DateField(_l("Date of the follow-up"), validators=[Optional()], default=local_today)
     milestone = SelectField(
         _l("Milestone"),
         description=_l("The follow-ups of the rules fall 3 and 6 months after arrival."),
         filters=[_none_if_empty],
+        validators=[
+            Optional(),
+            AnyOf([str(m) for m in MILESTONES], message=_l("Not a valid choice.")),
+        ],
         validate_choice=False,
         choices=[("", _l("— At any time (no milestone) —"))]
         + [(str(m), MILESTONE_LABELS[m]) for m in MILESTONES],
@@ -88,7 +95,7 @@ class FollowUpBaseForm(BaseForm):
         choices=_blank() + _options(HOUSING_LABELS),
     )
     # french
-    french_enrolled = SelectField(_l("Enrolled in a French course"), choices=YES_NO)
+    french_enrolled = SelectField(_l("Enrolment in a French course"), choices=YES_NO)
     french_level = IntegerField(
         _l("Level on the Québec scale (1 to 12)"),
         validators=[
@@ -204,13 +211,13 @@ class FollowUpBaseForm(BaseForm):
                             happened=happened,
                             occurred_on=self[f"{prefix}_{kind}_on"].data,
                             course_format=self[f"{prefix}_format"].data
-                            if family == "francisation" and happened
+                            if kind == "enrolled" and happened
                             else None,
                             cnp=self[f"{prefix}_cnp"].data
-                            if family == "employment" and happened
+                            if kind == "job_obtained" and happened
                             else None,
                             cnp_version=self[f"{prefix}_cnp_version"].data
-                            if family == "employment" and happened
+                            if kind == "job_obtained" and happened
                             else None,
                         ),
                     )
@@ -218,7 +225,7 @@ class FollowUpBaseForm(BaseForm):
         milestone = self.milestone.data
         return FollowUpValues(
             held_on=self.held_on.data,
-            milestone=int(milestone) if milestone else None,
+            milestone=int(milestone) if milestone in MILESTONE_CHOICES else None,
             mode=self.mode.data,
             interpreter_language=self.interpreter_language.data,
             interpretation_pilot=bool(self.interpretation_pilot.data),
@@ -230,7 +237,7 @@ class FollowUpBaseForm(BaseForm):
 
     def rules(self) -> None:
         """The operation's checks on what was typed (dates, CNP codes, levels), all at once."""
-        if self.held_on.errors:
+        if self.held_on.errors or self.milestone.errors:
             return
         operations.check(self._case, self.values())
 
@@ -288,7 +295,7 @@ def build_form(
                     choices=_blank() + _options(outcomes.COURSE_FORMATS),
                 ),
             )
-        if family == "employment":
+        if "job_obtained" in outcomes.OUTCOME_KINDS[family]:  # employment, requalification
             setattr(
                 FollowUpForm,
                 f"{prefix}_cnp",

@@ -4,19 +4,21 @@ situation, the history, and what a follow-up may judge (plan objectives, referra
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
+from flask import has_request_context, request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from casework.cases import choices
 from casework.cases.models import Case
 from casework.core import audit
 from casework.core.domain import Checks, DomainError
 from casework.core.events import emit
-from casework.core.time import local_today, utc_to_local
+from casework.core.time import local_today, utc_to_local, utcnow
 from casework.extensions import db
 from casework.followups import cmm
 from casework.followups.events import FollowUpRecorded
@@ -35,6 +37,7 @@ from casework.followups.models import (
 )
 from casework.plans.models import PlanAction
 from casework.plans.operations import latest_final
+from casework.reference import occupations
 from casework.reference.models import Region
 from casework.referrals import outcomes
 from casework.referrals.models import Referral, ReferralOutcome
@@ -75,8 +78,6 @@ VERDICT_LABELS = {
     "partly_met": _l("Partly met"),
     "not_met": _l("Not met"),
 }
-assert set(EMPLOYMENT_LABELS) == set(EMPLOYMENT_STATUSES)
-assert set(outcomes.COURSE_FORMATS) == set(FRENCH_FORMATS)
 
 
 class FollowUpError(DomainError):
@@ -115,7 +116,6 @@ DOMAIN_FIELDS = {
     "integration": ("integration_status", "integration_attested_on"),
     "immigration": ("permanent_resident", "permanent_residence_on"),
 }
-assert set(DOMAIN_FIELDS) == set(DOMAINS)
 
 
 @dataclass
@@ -369,7 +369,7 @@ def _validate_situations(
             "employment_status",
         )
         choice(employment.employment_status, EMPLOYMENT_STATUSES, "employment_status")
-        outcomes.check_cnp(
+        occupations.check_cnp(
             checks, employment.employment_cnp, employment.employment_cnp_version, "employment_cnp"
         )
     residence = situations.get("residence")
@@ -419,6 +419,10 @@ OUTCOME_FIELD_SUFFIX = {
 def check(case: Case, values: FollowUpValues) -> tuple[dict, dict, dict]:
     """Every check of ``record``, with nothing stored: the form runs it to show every error at
     once. Returns what ``record`` needs (region codes, referrals, plan actions)."""
+    # A closed case may still be followed (what became of the person); an anonymised one has
+    # no person left to follow.
+    if case.anonymised_at is not None:
+        raise FollowUpError(_l("This case was anonymised: no follow-up can be recorded."))
     region_codes = {row.id: row.code for row in db.session.execute(select(Region.id, Region.code))}
     found = Checks(FollowUpError)
     try:
@@ -453,6 +457,58 @@ def check(case: Case, values: FollowUpValues) -> tuple[dict, dict, dict]:
     return region_codes, referrals, actions
 
 
+# A second post of the same form (a double click, a reload that resends) within this time is
+# the same interview, not a new one.
+RESUBMIT_WINDOW = timedelta(minutes=10)
+
+
+def _just_recorded(actor: Any, case: Case, values: FollowUpValues) -> bool:
+    """Whether the same agent recorded this very interview (same date, milestone, notes and
+    situation) a moment ago: the form posted twice."""
+    recent = db.session.scalar(
+        select(FollowUp)
+        .where(
+            FollowUp.case_id == case.id,
+            FollowUp.agent_id == actor.id,
+            FollowUp.held_on == values.held_on,
+            FollowUp.created_at >= utcnow() - RESUBMIT_WINDOW,
+        )
+        .order_by(FollowUp.id.desc())
+        .limit(1)
+    )
+    if recent is None or (recent.milestone, recent.notes or None) != (
+        values.milestone,
+        values.notes or None,
+    ):
+        return False
+    stored = {row.domain: row for row in recent.situations}
+    if set(stored) != set(values.situations) or any(
+        getattr(stored[domain], name) != getattr(situation, name)
+        for domain, situation in values.situations.items()
+        for name in DOMAIN_FIELDS[domain]
+    ):
+        return False
+    judged = {review.plan_action_id: review.verdict for review in recent.reviews}
+    if judged != {action_id: verdict for action_id, (verdict, _c) in values.reviews.items()}:
+        return False
+    said = (ReferralOutcome.kind, ReferralOutcome.happened, ReferralOutcome.course_format)
+    checked = db.session.execute(
+        select(ReferralOutcome.referral_id, *said, ReferralOutcome.cnp).where(
+            ReferralOutcome.follow_up_id == recent.id
+        )
+    ).all()
+    return set(checked) == {
+        (
+            check.referral_id,
+            check.values.kind,
+            check.values.happened,
+            check.values.course_format,
+            check.values.cnp,
+        )
+        for check in values.outcome_checks
+    }
+
+
 def record(actor: Any, case: Case, values: FollowUpValues) -> FollowUp:
     """Record a follow-up and what it observed; every check runs before anything is stored.
     Nothing earlier is changed: the situation is new rows, judgements are new rows, an
@@ -460,6 +516,8 @@ def record(actor: Any, case: Case, values: FollowUpValues) -> FollowUp:
     region_codes, referrals, actions = check(case, values)
     held_on = values.held_on
     assert held_on is not None
+    if _just_recorded(actor, case, values):
+        raise FollowUpError(_l("This follow-up was just recorded: see the case's follow-ups."))
     follow_up = FollowUp(
         case_id=case.id,
         held_on=held_on,
@@ -564,6 +622,142 @@ def anonymise_cases(case_ids: list[int]) -> dict[str, int]:
         update(ObjectiveReview).where(ObjectiveReview.case_id.in_(case_ids)).values(comment=None)
     ).rowcount
     return {"follow_ups": notes, "follow_up_situations": situations, "objective_reviews": reviews}
+
+
+# --- The case's timeline -----------------------------------------------------------------------
+
+# What a timeline line says of a domain that changed (short, after « Follow-up at 6 months: »).
+HOUSING_CHANGES = {
+    "stable": _l("stable housing"),
+    "temporary": _l("temporary housing"),
+    "at_risk": _l("housing at risk"),
+}
+EMPLOYMENT_CHANGES = {
+    "employed_in_field": _l("employed in their field"),
+    "employed_outside_field": _l("employed outside their field"),
+    "requalification": _l("in requalification"),
+    "looking_for_work": _l("looking for work"),
+    "studying": _l("studying"),
+    "not_in_labour_force": _l("not in the labour force"),
+}
+CHILDREN_CHANGES = {
+    "all_in_school_or_daycare": _l("children in school or daycare"),
+    "some": _l("some children in school or daycare"),
+    "none": _l("children not in school or daycare"),
+    "waiting_list": _l("children on a waiting list"),
+}
+INTEGRATION_CHANGES = {
+    "attestation_obtained": _l("Objectif Intégration attestation obtained"),
+    "session_enrolled": _l("enrolled in Objectif Intégration"),
+    "not_started": _l("Objectif Intégration not started"),
+}
+
+
+def change_phrase(row: FollowUpSituation) -> str:
+    """A domain's situation in a few words, for the timeline (« employed in their field »)."""
+    if row.domain == "housing":
+        return str(HOUSING_CHANGES.get(row.housing_status or "", _l("housing")))
+    if row.domain == "french":
+        if row.french_level:
+            return _("French level %(n)d", n=row.french_level)
+        if row.french_enrolled:
+            return _("enrolled in French courses")
+        return _("not enrolled in French courses")
+    if row.domain == "employment":
+        words = str(EMPLOYMENT_CHANGES.get(row.employment_status or "", _l("employment")))
+        if row.employment_cnp:
+            words += " " + _("(CNP %(code)s)", code=row.employment_cnp)
+        return words
+    if row.domain == "residence":
+        return _("lives in %(municipality)s", municipality=row.municipality or "—")
+    if row.domain == "children":
+        return str(CHILDREN_CHANGES.get(row.children_status or "", _l("children")))
+    if row.domain == "integration":
+        return str(
+            INTEGRATION_CHANGES.get(row.integration_status or "", _l("Objectif Intégration"))
+        )
+    if row.permanent_resident:
+        return _("permanent resident")
+    return _("not yet a permanent resident")
+
+
+def _said(row: FollowUpSituation) -> tuple:
+    return tuple(getattr(row, name) for name in DOMAIN_FIELDS[row.domain])
+
+
+@dataclass(frozen=True)
+class FollowUpLine:
+    """One follow-up as the timeline tells it: what changed since the one before."""
+
+    follow_up: FollowUp
+    title: str
+    detail: str
+
+
+def with_situations(case_id: int) -> list[FollowUp]:
+    """Every follow-up of the case with what it recorded, oldest first (one query). The case
+    page reads it once per request for its situation section and its timeline."""
+    cache = getattr(request, "_casework_follow_ups", None) if has_request_context() else None
+    if cache is not None and case_id in cache:
+        return cache[case_id]
+    found = list(
+        db.session.scalars(
+            select(FollowUp)
+            .options(
+                joinedload(FollowUp.situations).joinedload(FollowUpSituation.region),
+                joinedload(FollowUp.agent),
+            )
+            .where(FollowUp.case_id == case_id)
+            .order_by(FollowUp.held_on, FollowUp.id)
+        ).unique()
+    )
+    if has_request_context():
+        if cache is None:
+            cache = request._casework_follow_ups = {}  # type: ignore[attr-defined]
+        cache[case_id] = found
+    return found
+
+
+def situation_of(follow_ups: list[FollowUp]) -> dict[str, FollowUpSituation]:
+    """``latest_situation`` from follow-ups already read (``with_situations``)."""
+    latest: dict[str, FollowUpSituation] = {}
+    for follow_up in follow_ups:
+        for row in follow_up.situations:
+            if row.domain not in latest or row.id > latest[row.domain].id:
+                latest[row.domain] = row
+    return latest
+
+
+def timeline_lines(case_id: int) -> list[FollowUpLine]:
+    """Each follow-up of the case named by what changed since the previous one, per domain
+    (the first follow-up: everything it recorded), oldest first (``with_situations``)."""
+    follow_ups = with_situations(case_id)
+    before: dict[str, tuple] = {}
+    lines = []
+    for follow_up in follow_ups:
+        changes = []
+        for row in sorted(follow_up.situations, key=lambda r: DOMAINS.index(r.domain)):
+            said = _said(row)
+            if before.get(row.domain) != said:
+                changes.append(change_phrase(row))
+            before[row.domain] = said
+        changed = ", ".join(changes) if changes else _("no change")
+        if follow_up.milestone:
+            title = _(
+                "Follow-up at %(n)d months: %(changes)s", n=follow_up.milestone, changes=changed
+            )
+        else:
+            title = _("Follow-up: %(changes)s", changes=changed)
+        detail = " · ".join(
+            part
+            for part in (
+                follow_up.agent.full_name if follow_up.agent else "",
+                str(choices.MODES.get(follow_up.mode, "")) if follow_up.mode else "",
+            )
+            if part
+        )
+        lines.append(FollowUpLine(follow_up, title, detail))
+    return lines
 
 
 # The labels the pages show, in one mapping for the templates.

@@ -9,6 +9,7 @@ from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from casework.cases.forms import parse_id
 from casework.cases.views import load_case, read_on_get
 from casework.cases.views import template_context as case_file_context
 from casework.core import audit
@@ -32,7 +33,7 @@ bp.context_processor(template_context)
 
 def _reminder_id() -> int | None:
     value = request.args.get("rappel", "")
-    return int(value) if value.isdigit() and len(value) < 10 else None
+    return parse_id(value)
 
 
 @bp.route("/nouveau", methods=["GET", "POST"])

@@ -11,13 +11,52 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from casework.core import audit
-from casework.core.domain import DomainError, StaleEdit
+from casework.core.domain import Checks, DomainError, StaleEdit
 from casework.extensions import db
 from casework.reference.models import Occupation
 
 # The classification's versions: CNP 2016 codes have 4 digits, CNP 2021 codes 5.
 CODE_DIGITS = {"2016": 4, "2021": 5}
+CNP_VERSIONS = ("2021", "2016")  # as forms offer them: the current version first
 PRIORITY_MAX = 999
+
+
+def occupation_in_version(code: str | None, version: str | None) -> Occupation | None:
+    """The stored occupation with ``code`` in CNP ``version`` (a CNP 2016 row knows its CNP 2021
+    code too), or None."""
+    if not code or version not in CODE_DIGITS:
+        return None
+    if version == "2021":
+        condition = (Occupation.cnp_2021 == code) | (
+            (Occupation.cnp == code) & (Occupation.cnp_version == "2021")
+        )
+    else:
+        condition = (Occupation.cnp == code) & (Occupation.cnp_version == version)
+    return db.session.scalar(select(Occupation).where(condition).limit(1))
+
+
+def check_cnp(checks: Checks, code: str | None, version: str | None, field: str) -> None:
+    """A CNP code typed anywhere (the intake's profession, a follow-up's job, a referral's
+    outcome): its version (``field`` + "_version"), the version's number of digits, then the
+    stored occupations. No code, nothing to check."""
+    if not code:
+        return
+    digits = CODE_DIGITS.get(version or "")
+    if not checks.require(
+        digits is not None, _l("Say which CNP version the code is from."), field + "_version"
+    ):
+        return
+    if not checks.require(
+        re.fullmatch(rf"[0-9]{{{digits}}}", code) is not None,
+        _l("A CNP %(version)s code has %(n)d digits.", version=version, n=digits),
+        field,
+    ):
+        return
+    checks.require(
+        occupation_in_version(code, version) is not None,
+        _l("This code is not among the stored CNP %(version)s occupations.", version=version),
+        field,
+    )
 
 
 class OccupationError(DomainError):

@@ -122,7 +122,8 @@ class ApprovalRule(db.Model):
 # What a completed referral led to (issue 19, point 4), by the referral's outcome family.
 OUTCOME_KINDS = {
     "francisation": ("enrolled",),
-    "requalification": ("training_started", "training_finished"),
+    # Encadré 8: training started, then finished, then a job in the target occupation.
+    "requalification": ("training_started", "training_finished", "job_obtained"),
     "employment": ("job_obtained",),
 }
 

@@ -483,6 +483,18 @@ def consent_purpose(referral: Referral) -> str:
     return "share_mtess" if referral.organisation.code == "mtess" else "share_partner"
 
 
+def add_outcome(actor: Any, referral: Referral, outcome: outcomes.OutcomeValues) -> None:
+    """What a completed referral led to later (« training finished » months after the
+    completion, then « job obtained »), reported by the organisation that completed it: the
+    same checks and audit as at completion, a new row (the earlier ones stay)."""
+    if referral.status != "completed" or actor.role != TRANSITIONS[("accepted", "completed")].role:
+        raise InvalidTransition()
+    family = outcomes.family_of(referral)
+    if family is None:
+        raise ReferralError(_l("This referral has no outcome to record."))
+    outcomes.record(actor, referral, outcome, source="partner")
+
+
 def move(
     actor: Any,
     referral: Referral,

@@ -4,20 +4,20 @@ history of a (referral, kind) is its rows in order, the last one stands."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from casework.core import audit
 from casework.core.domain import Checks, DomainError
 from casework.core.time import local_today
 from casework.extensions import db
 from casework.plans.models import PlanAction
-from casework.reference.models import Domain, Need, Occupation
+from casework.reference import occupations
+from casework.reference.models import Domain, Need
 from casework.referrals.models import OUTCOME_KINDS, Referral, ReferralOutcome
 
 OUTCOME_LABELS = {
@@ -40,8 +40,7 @@ COURSE_FORMATS = {
     "distance": _l("Distance class (several sites)"),
     "workplace": _l("At the workplace"),
 }
-CNP_VERSIONS = ("2021", "2016")
-CNP_DIGITS = {"2016": 4, "2021": 5}
+CNP_VERSIONS = occupations.CNP_VERSIONS
 
 
 class OutcomeError(DomainError):
@@ -76,44 +75,6 @@ def family_of(referral: Referral) -> str | None:
     return code if code in ("francisation", "employment") else None
 
 
-def cnp_known(code: str | None, version: str | None) -> bool:
-    """Whether ``code`` is a stored occupation in classification ``version``."""
-    if not code or version not in CNP_DIGITS:
-        return False
-    if version == "2021":
-        condition = or_(
-            Occupation.cnp_2021 == code,
-            (Occupation.cnp == code) & (Occupation.cnp_version == "2021"),
-        )
-    else:
-        condition = (Occupation.cnp == code) & (Occupation.cnp_version == version)
-    return db.session.scalar(select(Occupation.id).where(condition).limit(1)) is not None
-
-
-def check_cnp(checks: Checks, code: str | None, version: str | None, field: str) -> None:
-    """A CNP code typed in a form: the version's number of digits, then the stored list."""
-    if not code:
-        return
-    digits = CNP_DIGITS.get(version or "")
-    if not checks.require(digits is not None, _l("Choose the CNP version."), field + "_version"):
-        return
-    if not checks.require(
-        re.fullmatch(rf"[0-9]{{{digits}}}", code) is not None,
-        _l("A CNP %(version)s code has %(n)d digits.", version=version, n=digits),
-        field,
-    ):
-        return
-    checks.require(
-        cnp_known(code, version),
-        _l(
-            "The CNP %(version)s code %(code)s is not in the stored occupations.",
-            version=version,
-            code=code,
-        ),
-        field,
-    )
-
-
 def validate(family: str, values: OutcomeValues, prefix: str = "outcome_") -> None:
     checks = Checks(OutcomeError)
     checks.require(
@@ -132,7 +93,7 @@ def validate(family: str, values: OutcomeValues, prefix: str = "outcome_") -> No
         )
     if values.happened and values.kind == "job_obtained":
         checks.require(bool(values.cnp), _l("Give the CNP code of the job."), prefix + "cnp")
-        check_cnp(checks, values.cnp, values.cnp_version, prefix + "cnp")
+        occupations.check_cnp(checks, values.cnp, values.cnp_version, prefix + "cnp")
     checks.done()
 
 

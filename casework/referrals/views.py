@@ -162,7 +162,7 @@ def _referral_page(referral: Referral, revision: dict | None = None, status: int
         verdict_labels=outcomes.VERDICT_LABELS,
         course_formats=outcomes.COURSE_FORMATS,
         cnp_versions=outcomes.CNP_VERSIONS,
-        outcomes=outcomes.outcomes_of_referral(referral.id),
+        outcomes=_outcomes_shown(referral, partner_view),
     ), status
 
 
@@ -215,6 +215,28 @@ def move(referral_id: int, to_status: str):
         outcome=_typed_outcome(form) if to_status == "completed" else None,
     )
     return done(_("Referral: %(status)s.", status=operations.STATUSES[to_status]), back)
+
+
+def _outcomes_shown(referral: Referral, partner_view: bool) -> list:
+    """The outcomes recorded; the organisation sees only what it reported itself: what the
+    agent learnt at a follow-up belongs to the case file, not to the referral's partner."""
+    recorded = outcomes.outcomes_of_referral(referral.id)
+    return [row for row in recorded if row.source == "partner"] if partner_view else recorded
+
+
+@bp.post("/<int:referral_id>/resultat")
+@requires("referrals.transition")
+def add_outcome(referral_id: int):
+    """The organisation reports what a completed referral led to later."""
+    referral = _load(referral_id, "referrals.transition")
+    confirmed()
+    back = url_for("referrals.show", referral_id=referral_id)
+    refusals_go_to(back)
+    outcome = _typed_outcome(request.form)
+    if outcome is None:
+        raise outcomes.OutcomeError(_("Choose what the referral led to."), "outcome_kind")
+    operations.add_outcome(current_user, referral, outcome)
+    return done(_("Outcome recorded: %(kind)s.", kind=outcomes.OUTCOME_LABELS[outcome.kind]), back)
 
 
 def _typed_outcome(form) -> outcomes.OutcomeValues | None:

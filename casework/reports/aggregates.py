@@ -138,11 +138,19 @@ BY_CASE = tuple(a for a in AGGREGATES if a.name != "referral_cohorts")
 BY_REFERRAL = tuple(a for a in AGGREGATES if a.name == "referral_cohorts")
 
 
-def _refresh(aggregates: Iterable[Aggregate], ids: Iterable[int]) -> None:
+def _refresh(aggregates: Iterable[Aggregate], owner: Any, ids: Iterable[int]) -> None:
     ids = sorted(set(ids))
     if not ids:
         return
     db.session.flush()  # the change being counted is in the rows the recount reads
+    # Two transactions recounting the same case at once (a plan finalised while an outcome is
+    # recorded) would each delete the rows, then insert theirs: on PostgreSQL the second insert
+    # would break the primary key. The owner's row lock, taken in id order, makes them wait in
+    # turn, and the second recount then reads what the first committed. (SQLite's writers are
+    # one at a time already; the dialect drops FOR UPDATE.)
+    db.session.execute(
+        select(owner.id).where(owner.id.in_(ids)).order_by(owner.id).with_for_update()
+    ).all()
     for aggregate in aggregates:
         db.session.execute(
             delete(aggregate.model)
@@ -156,7 +164,7 @@ def _refresh(aggregates: Iterable[Aggregate], ids: Iterable[int]) -> None:
 
 def refresh_cases(case_ids: Iterable[int]) -> None:
     """Recount the open needs and milestones of these cases (in the caller's transaction)."""
-    _refresh(BY_CASE, case_ids)
+    _refresh(BY_CASE, Case, case_ids)
 
 
 def refresh_referrals_of_case(case_id: int) -> None:
@@ -166,7 +174,7 @@ def refresh_referrals_of_case(case_id: int) -> None:
 
 def refresh_referrals(referral_ids: Iterable[int]) -> None:
     """Recount when these referrals were first submitted (in the caller's transaction)."""
-    _refresh(BY_REFERRAL, referral_ids)
+    _refresh(BY_REFERRAL, Referral, referral_ids)
 
 
 def rebuild() -> dict[str, int]:
@@ -195,7 +203,10 @@ class Difference:
 
 
 def differences() -> list[Difference]:
-    """What the stored aggregates and a full recount disagree on (empty when in step)."""
+    """What the stored aggregates and a full recount disagree on (empty when in step), read in
+    the caller's transaction: ``casework dashboard-aggregates`` opens a repeatable-read one on
+    PostgreSQL, so that a change committed between reading the stored rows and recounting them
+    is no false difference."""
     found = []
     for aggregate in AGGREGATES:
         columns = [getattr(aggregate.model, name) for name in aggregate.columns]

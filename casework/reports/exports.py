@@ -34,10 +34,13 @@ from casework.cases.models import (
 from casework.core import audit
 from casework.core.time import utcnow
 from casework.extensions import db
+from casework.followups import operations as follow_ups
+from casework.followups.models import FollowUp
 from casework.plans.models import Plan
 from casework.reference.models import Need, Organisation
 from casework.referrals import operations as referral_operations
-from casework.referrals.models import Disclosure, Referral
+from casework.referrals import outcomes
+from casework.referrals.models import Disclosure, Referral, ReferralOutcome
 from casework.reports import operations as reports
 
 # Lists are read in batches: a region's caseload can hold tens of thousands of cases.
@@ -408,6 +411,7 @@ def person_file(user: Any, case: Case) -> dict[str, Any]:
     _add_referrals(by_case, ids)
     _add_appointments(by_case, ids)
     _add_attachments(by_case, ids)
+    _add_follow_ups(by_case, ids)
     return {
         "generated_at": _json_value(utcnow().replace(microsecond=0)),
         "person": {
@@ -558,6 +562,19 @@ def _add_plans(by_case: dict[int, dict], ids: list[int]) -> None:
     )
 
 
+OUTCOME_FIELDS = (
+    "kind",
+    "happened",
+    "occurred_on",
+    "course_format",
+    "cnp",
+    "cnp_version",
+    "source",
+    "verdict",
+    "recorded_at",
+)
+
+
 def _add_referrals(by_case: dict[int, dict], ids: list[int]) -> None:
     rows = db.session.scalars(
         select(Referral)
@@ -568,6 +585,11 @@ def _add_referrals(by_case: dict[int, dict], ids: list[int]) -> None:
         .where(Referral.case_id.in_(ids))
         .order_by(Referral.id)
     )
+    outcomes_by_referral: dict[int, list[ReferralOutcome]] = {}
+    for outcome in db.session.scalars(
+        select(ReferralOutcome).where(ReferralOutcome.case_id.in_(ids)).order_by(ReferralOutcome.id)
+    ):
+        outcomes_by_referral.setdefault(outcome.referral_id, []).append(outcome)
     disclosures = db.session.execute(
         select(Disclosure, Organisation.name)
         .outerjoin(Organisation, Organisation.id == Disclosure.organisation_id)
@@ -587,6 +609,9 @@ def _add_referrals(by_case: dict[int, dict], ids: list[int]) -> None:
                         _plain(e, ("occurred_at", "from_status", "to_status", "comment"))
                         for e in r.events
                     ],
+                    "outcomes": [
+                        _plain(o, OUTCOME_FIELDS) for o in outcomes_by_referral.get(r.id, [])
+                    ],
                 },
             )
             for r in rows
@@ -604,6 +629,41 @@ def _add_referrals(by_case: dict[int, dict], ids: list[int]) -> None:
                 },
             )
             for d, organisation_name in disclosures
+        ),
+    )
+
+
+def _add_follow_ups(by_case: dict[int, dict], ids: list[int]) -> None:
+    """The follow-up interviews: what each found per domain (in words, with its note), the
+    plan's objectives it judged."""
+    rows = db.session.scalars(
+        select(FollowUp)
+        .options(selectinload(FollowUp.situations), selectinload(FollowUp.reviews))
+        .where(FollowUp.case_id.in_(ids))
+        .order_by(FollowUp.held_on, FollowUp.id)
+    )
+    _grouped(
+        by_case,
+        "follow_ups",
+        (
+            (
+                f.case_id,
+                {
+                    **_plain(f, ("held_on", "milestone", "mode", "notes")),
+                    "situation": [
+                        {
+                            "domain": row.domain,
+                            "found": follow_ups.change_phrase(row),
+                            "note": row.note,
+                        }
+                        for row in f.situations
+                    ],
+                    "objectives": [
+                        _plain(review, ("objective", "verdict", "comment")) for review in f.reviews
+                    ],
+                },
+            )
+            for f in rows
         ),
     )
 
@@ -745,6 +805,12 @@ LABELS = {
     "appointment_statuses": appointment_operations.STATUSES,
     "modes": appointment_operations.MODES,
     "document_types": attachment_operations.DOCUMENT_TYPES,
+    "follow_up_domains": follow_ups.DOMAIN_LABELS,
+    "milestones": follow_ups.MILESTONE_LABELS,
+    "objective_verdicts": follow_ups.VERDICT_LABELS,
+    "outcomes": outcomes.OUTCOME_LABELS,
+    "outcome_verdicts": outcomes.VERDICT_LABELS,
+    "course_formats": outcomes.COURSE_FORMATS,
 }
 
 

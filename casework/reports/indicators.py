@@ -21,11 +21,9 @@ No request, no flash.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from statistics import median
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -73,6 +71,7 @@ from casework.reports.case_sets import (
     settled_outside_cmm_12,
     since_arrival,
 )
+from casework.reports.operations import DelayStat
 
 # Counts under this are shown as « < 5 » outside a user's own caseload (the analytics extract's
 # small-cell threshold, reports.analytics.SMALL_CELL).
@@ -444,25 +443,8 @@ class Figure:
 
 
 @dataclass(frozen=True)
-class Delay:
-    key: str
-    label: Any
-    values: tuple[int, ...]
-
-    @property
-    def n(self) -> int:
-        return len(self.values)
-
-    @property
-    def median(self) -> float | None:
-        return round(median(self.values), 1) if self.values else None
-
-    @property
-    def p90(self) -> int | None:
-        if not self.values:
-            return None
-        ordered = sorted(self.values)
-        return ordered[math.ceil(0.9 * len(ordered)) - 1]
+class Delay(DelayStat):
+    """The dashboard's delay (count, median, 90th percentile), shown with small counts hidden."""
 
     def shown_median(self, exact: bool) -> float | None:
         """The median of fewer than five persons is not shown outside one's own caseload."""

@@ -151,6 +151,26 @@ def test_idempotency_key_replays_the_first_answer(client, issue_token, sent_refe
         assert moves == 1
 
 
+def test_stored_answers_are_deleted_after_their_window(client, issue_token, sent_referral, app):
+    from datetime import timedelta
+
+    from casework.api.models import ApiIdempotentAnswer
+    from casework.api.web import IDEMPOTENCY_WINDOW, purge_idempotent_answers
+    from casework.core.time import utcnow
+
+    referral_id = sent_referral()
+    token = issue_token(organisation="promis")
+    headers = {**token.headers, "If-Match": f'"{referral_id}-1"', "Idempotency-Key": "sync-7"}
+    assert client.post(f"{one(referral_id)}/accept", json={}, headers=headers).status_code == 200
+    with app.app_context():
+        stored = select(func.count()).select_from(ApiIdempotentAnswer)
+        assert purge_idempotent_answers()["idempotent_answers_deleted"] == 0
+        later = utcnow() + IDEMPOTENCY_WINDOW + timedelta(minutes=1)
+        # Whoever wrote it, a token that stopped writing included.
+        assert purge_idempotent_answers(later)["idempotent_answers_deleted"] == 1
+        assert db.session.scalar(stored) == 0
+
+
 def test_an_agent_token_reads_its_caseload_only(client, issue_token, sent_referral, make_user):
     agent = make_user(role="agent")
     mine = sent_referral(agent=agent)

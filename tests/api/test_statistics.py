@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
+
+from casework.core.time import utcnow
+from tests import helpers
+from tests.reports.factories import add_activity
 
 
 def test_the_province_for_an_admin_token_small_cells_blanked(
@@ -26,13 +30,28 @@ def test_the_province_for_an_admin_token_small_cells_blanked(
     ages = body["tables"]["cases_by_region_age_band"]["rows"]
     assert any(row["suppressed"] for row in ages)  # the one older person's band
     assert "referral_funnel_by_organisation" in body["tables"]
+    # The indicators page's figures by quarter and region (the extract's table).
+    figures = body["tables"]["indicators_by_region_quarter"]
+    assert figures["columns"] == ["quarter", "region", "measure", "indicator", "n", "suppressed"]
+    assert all(row["n"] is None or row["n"] >= 5 for row in figures["rows"])
 
 
-def test_a_supervisor_token_gets_its_region_only(client, issue_token, make_user):
+def test_a_supervisor_token_gets_its_region_only(app, client, issue_token, make_user):
+    with app.app_context():
+        for region in ("06",) * 5 + ("11",):
+            agent = make_user(role="agent", region=region)
+            # The appointment held now: served in the current quarter.
+            add_activity(helpers.create_case(agent.id).id, now=utcnow() + timedelta(days=20))
     token = issue_token(user=make_user(role="supervisor", region="06"), scopes=("statistics:read",))
     body = client.get("/api/v1/statistics", headers=token.headers).json
     assert body["scope"] == "06"
     assert "referral_funnel_by_organisation" not in body["tables"]
+    served = [
+        row
+        for row in body["tables"]["indicators_by_region_quarter"]["rows"]
+        if row["indicator"] == "served"
+    ]
+    assert [(row["region"], row["n"], row["suppressed"]) for row in served] == [("06", 5, 0)]
     for table in body["tables"].values():
         assert all(row["region"] == "06" for row in table["rows"])
 

@@ -139,7 +139,12 @@ def test_the_household_pages_record_and_show_a_member_as_a_person(app, client, l
     response = helpers.post_form(
         client,
         f"/dossiers/{case.id}/menage/{member_id}",
-        {"relationship": "spouse", "given_names": "Fatou", "french_level_scale": "13"},
+        {
+            "relationship": "spouse",
+            "given_names": "Fatou",
+            "french_level_scale": "13",
+            "version": helpers.form_fields(edit)["version"],
+        },
     )
     assert response.status_code == 200 and "1 à 12" in response.text
     with app.app_context():

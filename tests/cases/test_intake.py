@@ -242,6 +242,17 @@ def test_a_duplicate_client_number_in_the_form_points_to_the_existing_case(
     assert hidden.number not in response.text and "hors de votre" in unescape(error)
     with app.app_context():
         assert _persons_named("Đặng-Tremblay") == 0
+        # The lookup of a file out of scope is in the audit trail, as a refused read.
+        from casework.core.audit import AuditEvent
+
+        refused = db.session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.outcome == "denied", AuditEvent.target_id == str(hidden.id)
+            )
+        ).all()
+        assert [(e.action, e.details.get("via")) for e in refused] == [
+            ("cases.read", "client_number")
+        ]
 
 
 def test_the_whole_file_holds_the_intake_and_the_members_as_people(app, client, login, make_case):

@@ -87,3 +87,39 @@ def test_a_stale_status_edit_comes_back_with_what_was_typed(app, client, login, 
     with app.app_context():
         stored = db.session.get(Case, case.id)
         assert (stored.status, stored.priority) == ("closed", "urgent")
+
+
+def test_a_household_member_edited_in_two_tabs_is_a_409_that_keeps_what_was_typed(
+    app, client, login, make_case
+):
+    from datetime import date
+
+    from casework.auth.models import User
+    from casework.cases import operations
+
+    agent = login(role="agent")
+    case = make_case(agent)
+    with app.app_context():
+        member = operations.add_household_member(
+            db.session.get(User, agent.id),
+            db.session.get(Case, case.id),
+            "child",
+            "Awa",
+            "Diallo",
+            date(2012, 5, 1),
+        )
+        db.session.commit()
+        path = f"/dossiers/{case.id}/menage/{member.id}"
+    first_tab = _page_fields(client, path)
+    second_tab = dict(first_tab)
+    first_tab["french_level_scale"] = "4"
+    assert helpers.post_form(client, path, first_tab).status_code == 302
+    second_tab["given_names"] = "Awa-Marie"
+    response = helpers.post_form(client, path, second_tab)
+    assert response.status_code == 409
+    kept = helpers.form_fields(response.text)
+    assert kept["given_names"] == "Awa-Marie" and kept["french_level_scale"] == "4"
+    assert helpers.post_form(client, path, {**kept, "csrf_token": ""}).status_code == 302
+    with app.app_context():
+        (stored,) = db.session.get(Case, case.id).household
+        assert (stored.given_names, stored.french_level_scale) == ("Awa-Marie", 4)

@@ -109,7 +109,7 @@ def _seed_accounts() -> dict[str, int]:
     every day from 08:00 to 20:00 at the Montréal directorate."""
     from sqlalchemy import select
 
-    from casework.appointments import operations as appointments
+    from casework.appointments import availability
     from casework.demo.accounts import documented_accounts, ensure_account
     from casework.extensions import db
     from casework.reference.models import ServicePoint
@@ -121,10 +121,10 @@ def _seed_accounts() -> dict[str, int]:
     point = db.session.scalar(select(ServicePoint).where(ServicePoint.code == "DR-MTL"))
     agent.service_point_id = point.id
     for weekday in range(7):
-        appointments.add_window(
+        availability.add_window(
             agent,
             agent,
-            appointments.WindowFields(
+            availability.WindowFields(
                 weekday=weekday,
                 starts_at=time(8, 0),
                 ends_at=time(20, 0),

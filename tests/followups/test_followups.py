@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from casework.auth.models import User
 from casework.cases.models import Case
 from casework.core.audit import AuditEvent
-from casework.core.time import local_today
+from casework.core.time import local_today, utcnow
 from casework.extensions import db
 from casework.followups import cmm, operations
 from casework.followups.models import FollowUp, FollowUpSituation
@@ -244,7 +244,7 @@ def test_a_future_date_in_the_form_says_so_in_french_and_stores_nothing(
     assert response.status_code == 200
     assert "Il y a un problème" in response.text
     assert "ne peut pas être daté dans le futur" in response.text
-    assert "n&#39;est pas dans les professions enregistrées" in response.text
+    assert "ne figure pas parmi les professions CNP 2021 enregistrées" in response.text
     with app.app_context():
         assert operations.history(case.id) == []
 
@@ -303,3 +303,93 @@ def test_anonymising_a_case_keeps_the_situation_without_free_text(ctx, agent_cas
         "online",
         None,
     )
+
+
+def test_each_follow_up_is_on_the_case_timeline_naming_what_changed(app, client, login, agent_case):
+    agent, case = agent_case
+    with app.app_context():
+        agent_row, case_row = db.session.get(User, agent.id), db.session.get(Case, case.id)
+        first = operations.record(
+            agent_row,
+            case_row,
+            _values(
+                housing=Situation(housing_status="temporary"),
+                employment=Situation(employment_status="looking_for_work"),
+                residence=Situation(region_id=_region_id("06"), municipality="Montréal"),
+            ),
+        )
+        second_values = _values(
+            housing=Situation(housing_status="temporary"),  # unchanged: not named
+            employment=Situation(
+                employment_status="employed_in_field",
+                employment_cnp="4032",
+                employment_cnp_version="2016",
+            ),
+            residence=Situation(region_id=_region_id("04"), municipality="Trois-Rivières"),
+        )
+        second_values.milestone = 6
+        second = operations.record(agent_row, case_row, second_values)
+        third = operations.record(
+            agent_row, case_row, _values(housing=Situation(housing_status="temporary"))
+        )
+        db.session.commit()
+        ids = (first.id, second.id, third.id)
+    login(user=agent)
+    page = client.get(f"/dossiers/{case.id}?type=followup")
+    assert page.status_code == 200
+    text = re.sub(r"\s+", " ", page.text.replace("&#39;", "'"))
+    assert "Suivi : logement temporaire, en recherche d'emploi, réside à Montréal" in text, text
+    assert "Suivi à 6 mois : emploi dans son domaine (CNP 4032), réside à Trois-Rivières" in text
+    assert "Suivi : aucun changement" in text
+    for follow_up_id in ids:
+        assert f"/dossiers/{case.id}/suivis/#suivi-{follow_up_id}" in page.text
+
+
+def test_the_form_posted_twice_records_one_follow_up(app, client, login, agent_case):
+    agent, case = agent_case
+    login(user=agent)
+    new, _history = _paths(app, case.id)
+    fields = {**_filled(client, new), "housing_status": "stable"}
+    assert client.post(new, data=fields).status_code == 302
+    again = client.post(new, data=fields)
+    assert again.status_code == 200 and "vient d’être consigné" in again.text.replace("'", "’")
+    with app.app_context():
+        assert len(operations.history(case.id)) == 1
+    # Another situation the same day is a new interview (a correction), not a copy.
+    assert client.post(new, data={**fields, "housing_status": "temporary"}).status_code == 302
+    with app.app_context():
+        assert len(operations.history(case.id)) == 2
+
+
+@pytest.mark.parametrize("query, posted", [("?rappel=²", {}), ("", {"milestone": "abc"})])
+def test_a_malformed_reminder_or_milestone_is_no_500(app, client, login, agent_case, query, posted):
+    agent, case = agent_case
+    login(user=agent)
+    new, _history = _paths(app, case.id)
+    fields = {**_filled(client, new), "housing_status": "stable", **posted}
+    response = client.post(new + query, data=fields)
+    assert response.status_code in (200, 302)
+    if posted:
+        assert response.status_code == 200 and "Il y a un problème" in response.text
+
+
+def test_no_follow_up_on_an_anonymised_case(ctx, agent_case):
+    agent_record, case_record = agent_case
+    agent, case = db.session.get(User, agent_record.id), db.session.get(Case, case_record.id)
+    case.anonymised_at = utcnow()
+    db.session.flush()
+    with pytest.raises(FollowUpError):
+        operations.record(agent, case, _values(housing=Situation(housing_status="stable")))
+    assert _count(FollowUp) == 0
+
+
+def test_the_labels_cover_every_code():
+    """Every employment status, French format and domain has its words (a code added to one
+    list and not the other would show a raw code, or raise, on a page)."""
+    from casework.followups.models import DOMAINS, EMPLOYMENT_STATUSES, FRENCH_FORMATS
+    from casework.referrals import outcomes
+
+    assert set(operations.EMPLOYMENT_LABELS) == set(EMPLOYMENT_STATUSES)
+    assert set(operations.EMPLOYMENT_CHANGES) == set(EMPLOYMENT_STATUSES)
+    assert set(outcomes.COURSE_FORMATS) == set(FRENCH_FORMATS)
+    assert set(operations.DOMAIN_FIELDS) == set(DOMAINS)

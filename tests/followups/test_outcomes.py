@@ -11,6 +11,7 @@ from casework.cases.models import Case
 from casework.core.time import local_today
 from casework.extensions import db
 from casework.followups import operations
+from casework.followups.models import DOMAINS
 from casework.followups.operations import FollowUpError, FollowUpValues, OutcomeCheck
 from casework.reference.models import Organisation
 from casework.referrals import operations as referrals
@@ -221,3 +222,192 @@ def test_a_follow_up_closes_the_follow_up_due_reminders(app, make_user, make_cas
         reminder = db.session.get(Reminder, due.id)
         assert reminder.status == "done"
         assert operations.last_follow_up(case_record.id).reminder_id == due.id
+
+
+@pytest.fixture
+def requalification(app, make_user, make_case):
+    """A requalification referral (Encadré 8) completed by MTESS with « training started »."""
+    agent = make_user(role="agent", region="06")
+    partner = make_user(role="partner", organisation="mtess")
+    case = make_case(agent)
+    with app.test_request_context():
+        organisation = db.session.scalar(select(Organisation).where(Organisation.code == "mtess"))
+        referral = Referral(
+            case_id=case.id,
+            organisation_id=organisation.id,
+            agent_id=agent.id,
+            region_id=db.session.get(Case, case.id).region_id,
+            kind="requalification",
+            purpose="Requalification : préposé aux bénéficiaires",
+            status="accepted",
+        )
+        referral.events.append(ReferralEvent(actor_id=agent.id, to_status="accepted"))
+        db.session.add(referral)
+        db.session.flush()
+        referrals.move(
+            db.session.get(User, partner.id),
+            referral,
+            "completed",
+            None,
+            referral.version,
+            outcome=outcomes.OutcomeValues(
+                kind="training_started", occurred_on=local_today() - timedelta(days=200)
+            ),
+        )
+        db.session.commit()
+        return agent, partner, case, referral.id
+
+
+def _later(browser, referral_id, **typed):
+    return helpers.post_form(
+        browser,
+        f"/references/{referral_id}/resultat",
+        {f"outcome_{name}": value for name, value in typed.items()},
+        token_from=f"/references/{referral_id}",
+    )
+
+
+def test_the_partner_adds_later_outcomes_to_a_completed_referral(app, requalification):
+    from casework.core.audit import AuditEvent
+
+    _agent, partner, _case, referral_id = requalification
+    browser = helpers.signed_in(app, partner)
+    page = browser.get(f"/references/{referral_id}")
+    assert "Signaler ce que la référence a donné depuis" in page.text
+    finished_on = local_today() - timedelta(days=10)
+    answer = _later(browser, referral_id, kind="training_finished", occurred_on=str(finished_on))
+    assert answer.status_code == 302, answer.text
+    answer = _later(
+        browser,
+        referral_id,
+        kind="job_obtained",
+        occurred_on=local_today().isoformat(),
+        cnp="3012",
+        cnp_version="2016",
+    )
+    assert answer.status_code == 302
+    with app.app_context():
+        rows = _history(referral_id)
+        assert [(r.kind, r.occurred_on, r.cnp, r.source, r.verdict) for r in rows] == [
+            ("training_started", local_today() - timedelta(days=200), None, "partner", "reported"),
+            ("training_finished", finished_on, None, "partner", "reported"),
+            ("job_obtained", local_today(), "3012", "partner", "reported"),
+        ]
+        audited = db.session.scalars(
+            select(AuditEvent.action).where(AuditEvent.action == "referral.outcome_reported")
+        ).all()
+        assert len(audited) == 3
+    shown = browser.get(f"/references/{referral_id}")
+    assert "Formation terminée" in shown.text and "Emploi obtenu" in shown.text
+
+
+@pytest.mark.parametrize(
+    "typed, message",
+    [
+        ({"kind": "job_obtained", "cnp": "99999", "cnp_version": "2021"}, "professions"),
+        ({"kind": "job_obtained"}, "Indiquez le code CNP"),
+        ({"kind": "training_finished", "occurred_on": "2999-01-01"}, "dans le futur"),
+        ({"kind": "enrolled"}, "Choix non valide"),
+        ({"kind": ""}, "Choisissez ce que la référence a donné"),
+    ],
+)
+def test_a_later_outcome_is_checked_as_at_completion(app, requalification, typed, message):
+    _agent, partner, _case, referral_id = requalification
+    browser = helpers.signed_in(app, partner)
+    answer = _later(browser, referral_id, **typed)
+    assert answer.status_code == 302
+    page = browser.get(answer.headers["Location"])
+    assert message in page.text.replace("&#39;", "'"), page.text
+    with app.app_context():
+        assert [r.kind for r in _history(referral_id)] == ["training_started"]
+
+
+def test_only_the_partner_adds_to_a_completed_referral(app, accepted, requalification):
+    agent, _partner, _case, referral_id = requalification
+    # The case's agent: the follow-up is their way to confirm or correct, not this form.
+    browser = helpers.signed_in(app, agent)
+    answer = _later(browser, referral_id, kind="training_finished")
+    assert answer.status_code == 409
+    # A referral not completed yet: the outcome comes with the completion.
+    _a, francisation_partner, _c, accepted_id = accepted
+    browser = helpers.signed_in(app, francisation_partner)
+    answer = _later(browser, accepted_id, kind="enrolled", course_format="online")
+    assert answer.status_code == 409
+    with app.app_context():
+        assert [r.kind for r in _history(referral_id)] == ["training_started"]
+        assert _history(accepted_id) == []
+        assert db.session.get(Referral, accepted_id).status == "accepted"
+
+
+def test_a_follow_up_records_the_job_a_requalification_led_to(app, requalification):
+    """The follow-up form asks a requalification's job with its CNP, as an employment's."""
+    agent, _partner, case, referral_id = requalification
+    browser = helpers.signed_in(app, agent)
+    path = f"/dossiers/{case.id}/suivis/nouveau"
+    page = browser.get(path)
+    fields = helpers.form_fields(page.text)
+    assert f"out_{referral_id}_cnp" in fields and f"out_{referral_id}_job_obtained" in fields
+    for domain in DOMAINS:
+        fields[f"skip_{domain}"] = "y"  # the outcome only
+    fields.update(
+        {
+            f"out_{referral_id}_job_obtained": "yes",
+            f"out_{referral_id}_job_obtained_on": local_today().isoformat(),
+            f"out_{referral_id}_cnp": "31301",
+            f"out_{referral_id}_cnp_version": "2021",
+        }
+    )
+    answer = browser.post(path, data=fields)
+    assert answer.status_code == 302, answer.text
+    with app.app_context():
+        rows = _history(referral_id)
+        assert [(r.kind, r.cnp, r.source, r.verdict) for r in rows] == [
+            ("training_started", None, "partner", "reported"),
+            ("job_obtained", "31301", "follow_up", "corrected"),
+        ]
+
+
+def test_the_partner_sees_what_it_reported_not_what_a_follow_up_found(app, client, login, accepted):
+    agent_record, partner_record, case_record, referral_id = accepted
+    with app.test_request_context():
+        partner = db.session.get(User, partner_record.id)
+        referral = db.session.get(Referral, referral_id)
+        referrals.move(
+            partner,
+            referral,
+            "completed",
+            None,
+            referral.version,
+            outcome=outcomes.OutcomeValues(
+                kind="enrolled", occurred_on=local_today(), course_format="online"
+            ),
+        )
+        db.session.commit()
+        agent, case = db.session.get(User, agent_record.id), db.session.get(Case, case_record.id)
+        operations.record(
+            agent,
+            case,
+            FollowUpValues(
+                held_on=local_today(),
+                outcome_checks=[
+                    OutcomeCheck(
+                        referral_id, outcomes.OutcomeValues(kind="enrolled", happened=False)
+                    )
+                ],
+            ),
+        )
+        db.session.commit()
+        from flask import url_for
+
+        path = url_for("referrals.show", referral_id=referral_id)
+    login(user=partner_record)
+    page = client.get(path)
+    assert page.status_code == 200
+    assert "lors d’un suivi" not in page.text.replace("'", "’")
+    assert "corrigé" not in page.text
+    agent_browser = app.test_client()
+    assert (
+        helpers.login(agent_browser, agent_record.username, agent_record.password).status_code
+        == 302
+    )
+    assert "corrigé" in agent_browser.get(path).text

@@ -143,3 +143,36 @@ def test_an_assessment_may_target_an_occupation_off_the_list(app, ctx):
     )
     assessments.save(user, draft, values, draft.version)
     assert draft.target_cnp == "21231"
+
+
+@pytest.mark.parametrize(
+    "code, version, errors",
+    [
+        (None, None, []),
+        ("4032", "2016", []),
+        ("41221", "2021", []),  # the CNP 2021 code of 4032, known through its 2016 row
+        ("4032", None, [("employment_cnp_version", "Say which CNP version")]),
+        ("4032", "2021", [("employment_cnp", "has 5 digits")]),
+        ("41221", "2016", [("employment_cnp", "has 4 digits")]),
+        ("9999", "2016", [("employment_cnp", "not among the stored CNP 2016")]),
+    ],
+)
+def test_one_cnp_check_for_the_intake_the_follow_ups_and_the_outcomes(ctx, code, version, errors):
+    """The intake's profession, a follow-up's job and a referral's outcome all call it."""
+    from flask_babel import force_locale
+
+    from casework.cases import validation
+    from casework.core.domain import Checks, DomainError
+    from casework.followups import operations as followups
+    from casework.reference import occupations
+    from casework.referrals import outcomes
+
+    checks = Checks(DomainError)
+    with force_locale("en"):
+        occupations.check_cnp(checks, code, version, "employment_cnp")
+    found = checks.found
+    assert len(found) == len(errors), found
+    for (name, message), (wanted_name, words) in zip(found, errors, strict=True):
+        assert name == wanted_name and words in message, found
+    for module in (validation, followups, outcomes):
+        assert module.occupations.check_cnp is occupations.check_cnp

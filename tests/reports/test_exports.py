@@ -194,6 +194,35 @@ def test_the_whole_file_as_json_holds_everything_and_is_audited(app, client, log
     assert export == [{"output": "json", "cases": 1}]
 
 
+def test_the_whole_file_holds_the_follow_ups_and_the_outcomes(app, client, login):
+    from casework.auth.models import User
+    from casework.cases.models import Case
+    from casework.core.time import local_today
+    from casework.followups import operations as follow_ups
+    from casework.followups.operations import FollowUpValues, Situation
+
+    agent = login(role="agent")
+    with app.app_context():
+        record = helpers.create_case(agent.id, given_names="Mariam", family_name="Diallo")
+        follow_ups.record(
+            db.session.get(User, agent.id),
+            db.session.get(Case, record.id),
+            FollowUpValues(
+                held_on=local_today(),
+                notes="Trouvé un logement près du travail.",
+                situations={"housing": Situation(housing_status="stable")},
+            ),
+        )
+        db.session.commit()
+    data = json.loads(client.get(f"/rapports/dossiers/{record.id}/dossier-complet.json").data)
+    (file,) = data["cases"]
+    (follow_up,) = file["follow_ups"]
+    assert follow_up["notes"] == "Trouvé un logement près du travail."
+    assert [s["domain"] for s in follow_up["situation"]] == ["housing"]
+    page = client.get(f"/rapports/dossiers/{record.id}/dossier-complet").text
+    assert "Trouvé un logement près du travail." in page
+
+
 def sign_out(client) -> None:
     helpers.post_form(client, "/deconnexion", token_from="/")
 

@@ -1,0 +1,53 @@
+"""The layout's per-render shortcuts (issue 23): the navigation built once per role and locale,
+the translations bound once per render, the page's reads counted."""
+
+from flask import render_template_string
+from flask_babel import force_locale
+
+from tests import helpers
+
+
+def test_navigation_follows_the_role_the_locale_and_the_current_page(client, login):
+    login(role="agent")
+    page = client.get("/dossiers/").text
+    assert '<a href="/dossiers/" aria-current="page">Dossiers</a>' in page
+    assert 'href="/admin/utilisateurs/"' not in page  # not an agent's
+    helpers.post_form(client, "/langue", {"locale": "en", "next": "/"})
+    page = client.get("/").text
+    assert '<a href="/" aria-current="page">Home</a>' in page
+    assert '<a href="/dossiers/">Cases</a>' in page
+    helpers.post_form(client, "/langue", {"locale": "fr_CA", "next": "/"})
+    assert '<a href="/dossiers/">Dossiers</a>' in client.get("/").text
+
+
+def test_navigation_of_another_role_is_its_own(client, login):
+    login(role="admin")
+    page = client.get("/admin/utilisateurs/").text
+    assert 'href="/admin/utilisateurs/" aria-current="page"' in page
+    assert 'href="/dossiers/"' not in page  # administrators read no case files
+
+
+def test_template_translations_follow_a_forced_locale_and_format_like_jinjas(app):
+    source = (
+        "{{ _('Home') }}|{{ _('The search was not run. %(reason)s', reason='<b>') }}|"
+        "{{ ngettext('%(num)d day ago', '%(num)d days ago', 3) }}"
+    )
+    with app.test_request_context("/"):
+        french = render_template_string(source)
+        with force_locale("en"):
+            english = render_template_string(source)
+    assert french == "Accueil|La recherche n'a pas été lancée. &lt;b&gt;|il y a 3 jours"
+    assert english == "Home|The search was not run. &lt;b&gt;|3 days ago"
+
+
+def test_the_lightest_signed_in_page_reads_twice(client, login, count_queries):
+    login(role="agent")
+    client.get(
+        "/compte/mot-de-passe"
+    )  # the session's last_seen_at is written at most once a minute
+    with count_queries() as counter:
+        response = client.get("/compte/mot-de-passe")
+    assert response.status_code == 200
+    # The session with its user (one query) and the header's unread count.
+    reads = [sql for sql in counter.statements if sql.startswith("SELECT")]
+    assert len(reads) == 2, counter.statements
