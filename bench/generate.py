@@ -376,6 +376,19 @@ class Calendar:
 # --- The generator -----------------------------------------------------------------------------
 
 
+# The action plan's in-demand occupations (CNP 2016, DESIGN §3), follow-ups' formats, statuses.
+IN_DEMAND_CNP = ("4032", "3012", "5241", "7237", "2281", "7201", "2143", "7312", "7242")
+FRENCH_FORMATS = ("full_time", "part_time", "online", "distance", "workplace")
+EMPLOYMENT = (
+    "employed_in_field",
+    "employed_outside_field",
+    "requalification",
+    "looking_for_work",
+    "studying",
+    "not_in_labour_force",
+)
+
+
 class Generator:
     def __init__(self, connection, metadata, cases: int, seed: int, now: datetime):
         self.rng = random.Random(seed)
@@ -413,6 +426,10 @@ class Generator:
             )
         }
         self.rules = dict(c.execute(text("SELECT code, id FROM follow_up_rules")).all())
+        self.region_codes = {ident: code for code, ident in self.regions.items()}
+        self.francisation = c.execute(
+            text("SELECT id FROM organisations WHERE code = 'francisation_quebec'")
+        ).scalar()
 
     def users(self) -> None:
         from casework.auth.passwords import hash_password
@@ -629,6 +646,7 @@ class Generator:
         appointments = self.appointments(ctx, origin, given, family, arrival, reminders)
         actions = self.assessments_and_plans(ctx, appointments, reminders)
         self.referrals(ctx, actions, reminders)
+        self.follow_ups(ctx, arrival)
         for consent_id, given_on in consents:
             reminders.append(
                 ("consent_expiring", "consent", consent_id, given_on + timedelta(days=335), 0)
@@ -842,18 +860,21 @@ class Generator:
                     ("submitted", "approved", "sent", "accepted"),
                 ))  # fmt: skip
             final = path[-1] if path else "draft"
+            kind = "requalification" if rng.random() < 0.05 else "service"
+            organisation_id = rng.choice(self.organisations)
+            target = rng.choice(IN_DEMAND_CNP) if kind == "requalification" else None
             self.out.add(
                 "referrals",
                 id=referral_id,
                 case_id=case_id,
                 plan_action_id=action_id,
-                organisation_id=rng.choice(self.organisations),
+                organisation_id=organisation_id,
                 agent_id=agent_id,
                 region_id=region_id,
                 status=final,
                 purpose="Soutien à l'installation et à la recherche de logement",
-                kind="requalification" if rng.random() < 0.05 else "service",
-                details={},
+                kind=kind,
+                details={"target_cnp": target} if target else {},
                 created_at=created,
                 updated_at=created + timedelta(days=len(path)),
             )
@@ -873,6 +894,8 @@ class Generator:
                 )
                 previous = step
                 moment += timedelta(days=1)
+            if final == "completed":
+                self.outcomes(case_id, referral_id, kind, organisation_id, target, moment)
             if "sent" in path:
                 sent_day = (created + timedelta(days=path.index("sent") + 1)).date()
                 reminders.append(
@@ -883,6 +906,102 @@ class Generator:
                         sent_day + timedelta(days=14),
                         0,
                     )
+                )
+
+    def outcomes(self, case_id, referral_id, kind, organisation_id, target, moment) -> None:
+        """What a completed referral led to (referral_outcomes, issue 19 point 4): the
+        partner's report, sometimes confirmed by a follow-up."""
+        rng = self.rng
+        found: list[dict[str, Any]] = []
+        if kind == "requalification":
+            if rng.random() < 0.8:
+                found.append({"kind": "training_started"})
+                if rng.random() < 0.6:
+                    found.append({"kind": "training_finished"})
+                    if rng.random() < 0.5:
+                        cnp = target if rng.random() < 0.7 else rng.choice(IN_DEMAND_CNP)
+                        found.append({"kind": "job_obtained", "cnp": cnp, "cnp_version": "2016"})
+        elif organisation_id == self.francisation:
+            found.append(
+                {
+                    "kind": "enrolled",
+                    "happened": rng.random() < 0.85,
+                    "course_format": rng.choice(FRENCH_FORMATS),
+                }
+            )
+        for values in found:
+            self.out.add(
+                "referral_outcomes",
+                id=self.next_id("referral_outcomes"),
+                referral_id=referral_id,
+                case_id=case_id,
+                happened=values.pop("happened", True),
+                occurred_on=moment.date(),
+                source="partner",
+                verdict="reported",
+                recorded_at=moment,
+                **values,
+            )
+
+    def follow_ups(self, ctx, arrival: date) -> None:
+        """Follow-ups at 6 and 12 months for some of the cases that reached them (issue 19,
+        point 1): residence, employment and French, so that the indicators have data."""
+        rng = self.rng
+        case_id, agent_id, region_id, point_id, status, opened, last_day = ctx  # noqa: RUF059
+        for milestone, share in ((6, 0.6), (12, 0.4)):
+            held_on = arrival + timedelta(days=30 * milestone + rng.randint(-10, 20))
+            if held_on > last_day.date() or held_on < opened.date() or rng.random() > share:
+                continue
+            follow_up_id = self.next_id("follow_ups")
+            self.out.add(
+                "follow_ups",
+                id=follow_up_id,
+                case_id=case_id,
+                held_on=held_on,
+                milestone=milestone,
+                months_since_arrival=milestone,
+                agent_id=agent_id,
+                region_id=region_id,
+                mode="in_person",
+                interpretation_pilot=False,
+                created_at=to_utc(held_on, time(15)),
+            )
+            settled = region_id if rng.random() < 0.8 else rng.choice(list(self.region_codes))
+            code = self.region_codes[settled]
+            municipality = None
+            if code == "11" and rng.random() < 0.2:
+                municipality = "Les Îles-de-la-Madeleine"
+            in_cmm = code in ("06", "13") or (code in ("14", "15", "16") and rng.random() < 0.5)
+            rows = [
+                {
+                    "domain": "residence",
+                    "region_id": settled,
+                    "municipality": municipality,
+                    "in_montreal_cmm": in_cmm,
+                },
+                {
+                    "domain": "employment",
+                    "employment_status": rng.choices(EMPLOYMENT, (30, 25, 5, 25, 10, 5))[0],
+                },
+            ]
+            if rng.random() < 0.5:
+                rows.append(
+                    {
+                        "domain": "french",
+                        "french_enrolled": True,
+                        "french_level": rng.randint(1, 9),
+                        "french_format": rng.choice(FRENCH_FORMATS),
+                    }
+                )
+            for values in rows:
+                self.out.add(
+                    "follow_up_situations",
+                    id=self.next_id("follow_up_situations"),
+                    follow_up_id=follow_up_id,
+                    case_id=case_id,
+                    observed_on=held_on,
+                    milestone=milestone,
+                    **values,
                 )
 
     def reminders(self, ctx, wanted) -> None:

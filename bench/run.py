@@ -89,9 +89,17 @@ def key_pages(region_id: int) -> list[Page]:
             cold=True,
         ),
         # The action plan's indicators (issue 19): the current year, a directorate's regions
-        # for a supervisor, the province for an administrator.
+        # for a supervisor, the province for an administrator; read from their snapshot.
         Page("indicators (supervisor)", "supervisor", "/rapports/indicateurs"),
         Page("indicators (admin, province)", "admin", "/rapports/indicateurs"),
+        # Kept 15 minutes like the dashboard: the view that computes them, measured apart.
+        Page(
+            "indicators computed (supervisor)",
+            "supervisor",
+            "/rapports/indicateurs",
+            cold=True,
+        ),
+        Page("indicators computed (admin, province)", "admin", "/rapports/indicateurs", cold=True),
         # The JSON API (issue 22): a partner's synchronisation, a page of 100 referrals.
         Page("API: partner referrals (100)", "api-partner", "/api/v1/referrals?limit=100"),
     ]

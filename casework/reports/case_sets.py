@@ -4,26 +4,31 @@ function ``(start, end) -> Select`` of case ids for a period of local days (both
 The same function counts a figure (GROUP BY region, one query) and lists its cases in the
 caseload (a ``cases.operations.Cohort``, registered in ``reports/listeners.py``).
 
-The second half holds the indicators that need the follow-up interviews and the referral
-outcomes (issue 19, points 1 and 4): each returns ``None`` until those tables exist, and the
-page marks it « available with the follow-ups ». Writing one of them turns its row on.
+The second half holds the indicators that read the follow-up interviews and the referral
+outcomes (issue 19, points 1 and 4); their definitions are in docs/reports.md
+(« Action plan indicators »). ``awaiting_follow_ups`` stays for an indicator declared before
+its data exists: it returns ``None`` and the page marks it « available with the follow-ups ».
 """
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, and_, exists, func, literal, or_, select
+from sqlalchemy.orm import aliased
 
 from casework.appointments import operations as appointments
 from casework.appointments.models import AirportBooking, Appointment
 from casework.assessments.models import Assessment
 from casework.cases.models import Case, Person
+from casework.followups import cmm
+from casework.followups.models import FollowUpSituation
 from casework.plans.models import Plan
-from casework.reference.models import Organisation
-from casework.referrals.models import Referral, ReferralEvent
+from casework.reference.models import Occupation, Organisation, Region
+from casework.referrals.models import Referral, ReferralEvent, ReferralOutcome
 
 
 def bounds(start: date, end: date) -> tuple[Any, Any]:
@@ -172,120 +177,373 @@ def airport_booked_held(start: date, end: date) -> Select:
     return airport_booked(start, end).where(Appointment.status == "done")
 
 
-# --- Indicators waiting for the follow-ups (issue 19, points 1 and 4) ---------------------
-# Each returns the Select of the case ids it counts, or None while the follow-up interviews and
-# the referral outcomes are not in the database. Write one (and drop its decorator, which only
-# lists it as waiting), and its row is counted, drills down and is exported like the others.
+# --- Indicators that read the follow-ups and the referral outcomes (issue 19, points 1, 4) --
 
 
 def awaiting_follow_ups(function: Callable[[date, date], Select | None]) -> Any:
-    """Marks a case set still waiting for the follow-ups' tables (it returns None)."""
+    """Marks a case set declared before its data exists (it returns None): the page says
+    « available with the follow-ups ». None is marked today."""
     function.awaiting_follow_ups = True  # type: ignore[attr-defined]
     return function
 
 
-@awaiting_follow_ups
-def settled_outside_cmm_6(start: date, end: date) -> Select | None:
-    """Persons living outside the Montréal metropolitan community at their 6-month follow-up
-    held in the period (residence region/municipality of the follow-up)."""
-    return None
+Situation = FollowUpSituation
 
 
-@awaiting_follow_ups
-def followed_at_6(start: date, end: date) -> Select | None:
-    """Persons with a 6-month follow-up in the period recording their residence (the rate's
-    denominator)."""
-    return None
+def situation_at(domain: str, milestone: int, start: date, end: date) -> Any:
+    """The situation at ``milestone`` months (followups.models' docstring): per case, the row
+    of ``domain`` with the greatest (observed_on, id) among the follow-ups of that milestone;
+    kept when it was observed in the period. Only cases with such a row in the period are
+    ranked. A subquery with ``case_id``, ``observed_on`` and the domain's columns, ``rank`` 1
+    being the one that stands; callers filter ``rank == 1`` (``standing_situations``)."""
+    then = select(Situation.case_id).where(
+        Situation.domain == domain,
+        Situation.milestone == milestone,
+        Situation.observed_on >= start,
+        Situation.observed_on <= end,
+    )
+    rank = (
+        func.row_number()
+        .over(
+            partition_by=Situation.case_id,
+            order_by=(Situation.observed_on.desc(), Situation.id.desc()),
+        )
+        .label("rank")
+    )
+    return (
+        select(
+            Situation.case_id,
+            Situation.observed_on,
+            Situation.region_id,
+            Situation.municipality,
+            Situation.in_montreal_cmm,
+            Situation.employment_status,
+            rank,
+        )
+        .where(
+            Situation.domain == domain,
+            Situation.milestone == milestone,
+            Situation.case_id.in_(then),
+        )
+        .subquery()
+    )
 
 
-@awaiting_follow_ups
-def settled_outside_cmm_12(start: date, end: date) -> Select | None:
-    return None
+def standing_situations(domain: str, milestone: int, start: date, end: date) -> Any:
+    """(subquery, condition): the standing row per case at the milestone, observed in the
+    period (a later correction moves the case to the period of the correction)."""
+    ranked = situation_at(domain, milestone, start, end)
+    return ranked, and_(
+        ranked.c.rank == 1, ranked.c.observed_on >= start, ranked.c.observed_on <= end
+    )
 
 
-@awaiting_follow_ups
-def followed_at_12(start: date, end: date) -> Select | None:
-    return None
+Where = Callable[[Any], Any]  # a condition on the standing row (the subquery's columns)
 
 
-@awaiting_follow_ups
-def destination_outside_cmm(start: date, end: date) -> Select | None:
-    """Of the persons followed at 6 months, those whose destination at arrival was outside the
-    Montréal metropolitan community (to compare with where they live)."""
-    return None
+def _residence(milestone: int, start: date, end: date, where: Where | None = None) -> Select:
+    ranked, stands = standing_situations("residence", milestone, start, end)
+    statement = select(ranked.c.case_id).where(stands, ranked.c.region_id.is_not(None))
+    return statement if where is None else statement.where(where(ranked.c))
 
 
-@awaiting_follow_ups
-def settled_in_iles_de_la_madeleine(start: date, end: date) -> Select | None:
-    """Counted apart from Gaspésie (region 11 holds both, DESIGN §3)."""
-    return None
+def _employment(milestone: int, start: date, end: date, where: Where | None = None) -> Select:
+    ranked, stands = standing_situations("employment", milestone, start, end)
+    statement = select(ranked.c.case_id).where(stands, ranked.c.employment_status.is_not(None))
+    return statement if where is None else statement.where(where(ranked.c))
 
 
-@awaiting_follow_ups
-def employed_6(start: date, end: date) -> Select | None:
-    """In employment at the 6-month follow-up (in their field or not)."""
-    return None
+EMPLOYED = ("employed_in_field", "employed_outside_field")
 
 
-@awaiting_follow_ups
-def employed_in_field_6(start: date, end: date) -> Select | None:
-    return None
+def followed_at_6(start: date, end: date) -> Select:
+    """Persons whose residence was recorded at their 6-month follow-up, observed in the period
+    (the regionalisation rates' denominator; a follow-up that did not ask is left out)."""
+    return _residence(6, start, end)
 
 
-@awaiting_follow_ups
-def employed_12(start: date, end: date) -> Select | None:
-    return None
+def settled_outside_cmm_6(start: date, end: date) -> Select:
+    """Of those, living outside the Montréal metropolitan community (``in_montreal_cmm`` false,
+    computed when recorded, followups/cmm.py)."""
+    return _residence(6, start, end, lambda row: row.in_montreal_cmm.is_(False))
 
 
-@awaiting_follow_ups
-def employed_in_field_12(start: date, end: date) -> Select | None:
-    return None
+def followed_at_12(start: date, end: date) -> Select:
+    return _residence(12, start, end)
 
 
-@awaiting_follow_ups
-def employment_followed_6(start: date, end: date) -> Select | None:
+def settled_outside_cmm_12(start: date, end: date) -> Select:
+    return _residence(12, start, end, lambda row: row.in_montreal_cmm.is_(False))
+
+
+def _variants(names: Any) -> list[str]:
+    """A municipality's name as typed: as written, lower case, and lower case without accents
+    (SQL's ``lower`` folds ASCII letters only)."""
+    found = set()
+    for name in names:
+        plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+        found |= {name.lower(), plain.lower()}
+    return sorted(found)
+
+
+CMM_NAMES = _variants(name for names in cmm.MUNICIPALITIES.values() for name in names)
+
+
+def destination_in_cmm() -> Any:
+    """Whether the person's destination at arrival lies in the CMM, in SQL: region 06 or 13;
+    or region 14, 15 or 16 with a destination city named in followups/cmm.py (compared in lower
+    case, with or without its accents). NULL destination region: unknown (not outside)."""
+    code = select(Region.code).where(Region.id == Person.destination_region_id).scalar_subquery()
+    city = func.lower(func.trim(Person.destination_city))
+    return or_(
+        code.in_(sorted(cmm.WHOLLY_IN_CMM)),
+        and_(code.in_(sorted(cmm.PARTLY_IN_CMM)), city.in_(CMM_NAMES)),
+    )
+
+
+def destination_outside_cmm(start: date, end: date) -> Select:
+    """Of the persons followed at 6 months, those whose destination at arrival
+    (``persons.destination_region_id`` and ``destination_city``) was outside the CMM."""
+    return (
+        select(Case.id)
+        .join(Person, Person.id == Case.person_id)
+        .where(
+            Case.id.in_(followed_at_6(start, end)),
+            Person.destination_region_id.is_not(None),
+            ~destination_in_cmm(),
+        )
+    )
+
+
+ILES_CODE = "11"
+
+
+def in_iles_de_la_madeleine(code: Any, municipality: Any) -> Any:
+    """Region 11 holds Gaspésie and Îles-de-la-Madeleine (DESIGN §3): the islands are the
+    municipalities of Les Îles-de-la-Madeleine and Grosse-Île (``code``: the region's code)."""
+    name = func.lower(func.coalesce(municipality, ""))
+    return and_(
+        code == ILES_CODE,
+        or_(name.like("%madeleine%"), name.like("grosse%le")),
+    )
+
+
+def settled_in_iles_de_la_madeleine(start: date, end: date) -> Select:
+    """Of the persons followed at 6 months, living in Îles-de-la-Madeleine (counted apart from
+    Gaspésie; region 11 holds both)."""
+
+    def iles(row: Any) -> Any:
+        code = select(Region.code).where(Region.id == row.region_id).scalar_subquery()
+        return in_iles_de_la_madeleine(code, row.municipality)
+
+    return _residence(6, start, end, iles)
+
+
+def employment_followed_6(start: date, end: date) -> Select:
     """Persons whose employment status was recorded at 6 months (the rates' denominator)."""
-    return None
+    return _employment(6, start, end)
 
 
-@awaiting_follow_ups
-def employment_followed_12(start: date, end: date) -> Select | None:
-    return None
+def employed_6(start: date, end: date) -> Select:
+    """In employment at the 6-month follow-up, in their field or not."""
+    return _employment(6, start, end, lambda row: row.employment_status.in_(EMPLOYED))
 
 
-@awaiting_follow_ups
-def francisation_enrolled(start: date, end: date) -> Select | None:
-    """Enrolled in a French course (referral completed « enrolled », or a follow-up)."""
-    return None
+def employed_in_field_6(start: date, end: date) -> Select:
+    return _employment(6, start, end, lambda row: row.employment_status == "employed_in_field")
 
 
-@awaiting_follow_ups
-def francisation_enrolled_online(start: date, end: date) -> Select | None:
-    return None
+def employment_followed_12(start: date, end: date) -> Select:
+    return _employment(12, start, end)
 
 
-@awaiting_follow_ups
-def francisation_enrolled_in_person(start: date, end: date) -> Select | None:
-    return None
+def employed_12(start: date, end: date) -> Select:
+    return _employment(12, start, end, lambda row: row.employment_status.in_(EMPLOYED))
 
 
-@awaiting_follow_ups
-def francisation_level_reached(start: date, end: date) -> Select | None:
-    """A level on the Québec 1–12 scale recorded by a follow-up in the period."""
-    return None
+def employed_in_field_12(start: date, end: date) -> Select:
+    return _employment(12, start, end, lambda row: row.employment_status == "employed_in_field")
 
 
-@awaiting_follow_ups
-def requalification_training_started(start: date, end: date) -> Select | None:
-    return None
+# The funnels (francisation, requalification) follow the persons referred in the period: a
+# step counts them when it has happened since, whenever it was recorded.
 
 
-@awaiting_follow_ups
-def requalification_training_finished(start: date, end: date) -> Select | None:
-    return None
+def standing_outcomes(referral_ids: Select, kinds: tuple[str, ...]) -> Any:
+    """The outcome that stands per (referral, kind), the last recorded (``referrals.outcomes.
+    standing``), of the referrals ``referral_ids``: a subquery, rank 1 standing."""
+    rank = (
+        func.row_number()
+        .over(
+            partition_by=(ReferralOutcome.referral_id, ReferralOutcome.kind),
+            order_by=ReferralOutcome.id.desc(),
+        )
+        .label("rank")
+    )
+    return (
+        select(
+            ReferralOutcome.case_id,
+            ReferralOutcome.referral_id,
+            ReferralOutcome.kind,
+            ReferralOutcome.happened,
+            ReferralOutcome.course_format,
+            ReferralOutcome.cnp,
+            rank,
+        )
+        .where(ReferralOutcome.referral_id.in_(referral_ids), ReferralOutcome.kind.in_(kinds))
+        .subquery()
+    )
 
 
-@awaiting_follow_ups
-def requalification_job_in_target_cnp(start: date, end: date) -> Select | None:
-    """A job obtained whose CNP is the referral's target CNP."""
-    return None
+ONLINE_FORMATS = ("online",)
+IN_PERSON_FORMATS = ("full_time", "part_time", "distance", "workplace")
+
+
+def _enrolled(
+    start: date, end: date, formats: tuple[str, ...] | None, levelled: bool = False
+) -> Select:
+    """Of the persons referred to Francisation Québec in the period, those enrolled: the
+    standing « enrolled » outcome of such a referral says it happened (reported by the partner,
+    confirmed or corrected by a follow-up), or a follow-up recorded them enrolled in a course.
+    ``formats``: only enrolments in one of these course formats; ``levelled``: only persons
+    with a level recorded by a follow-up."""
+    referred = (
+        _referred(start, end, Organisation.code == "francisation_quebec")
+        .with_only_columns(Referral.id, Referral.case_id)
+        .cte("referred")
+    )
+    cases = select(referred.c.case_id)
+    outcome = standing_outcomes(select(referred.c.id), ("enrolled",))
+    by_outcome = select(outcome.c.case_id).where(outcome.c.rank == 1, outcome.c.happened.is_(True))
+    by_follow_up = select(Situation.case_id).where(
+        Situation.case_id.in_(cases),
+        Situation.domain == "french",
+        Situation.french_enrolled.is_(True),
+    )
+    if formats is not None:
+        by_outcome = by_outcome.where(outcome.c.course_format.in_(formats))
+        by_follow_up = by_follow_up.where(Situation.french_format.in_(formats))
+    statement = select(referred.c.case_id).where(
+        or_(referred.c.case_id.in_(by_outcome), referred.c.case_id.in_(by_follow_up))
+    )
+    if levelled:
+        statement = statement.where(
+            referred.c.case_id.in_(
+                select(Situation.case_id).where(
+                    Situation.case_id.in_(cases),
+                    Situation.domain == "french",
+                    Situation.french_level.is_not(None),
+                )
+            )
+        )
+    return statement
+
+
+def francisation_enrolled(start: date, end: date) -> Select:
+    """Enrolled in a French course (referral outcome « enrolled », or a follow-up)."""
+    return _enrolled(start, end, None)
+
+
+def francisation_enrolled_online(start: date, end: date) -> Select:
+    """Enrolled in the online format (Francisation Québec's asynchronous courses)."""
+    return _enrolled(start, end, ONLINE_FORMATS)
+
+
+def francisation_enrolled_in_person(start: date, end: date) -> Select:
+    """Enrolled in a class: full or part time, distance classes shared by several sites, or at
+    the workplace (every format but online). A person enrolled in both counts in both."""
+    return _enrolled(start, end, IN_PERSON_FORMATS)
+
+
+def francisation_level_reached(start: date, end: date) -> Select:
+    """Of the persons enrolled, those with a level on the Québec 1–12 scale recorded by a
+    follow-up (any level: the action plan sets no level to reach, measure B.3 l. 1023–1030)."""
+    return _enrolled(start, end, None, levelled=True)
+
+
+def _requalification_referrals(start: date, end: date) -> Select:
+    return _referred(start, end, Referral.kind == "requalification").with_only_columns(Referral.id)
+
+
+def _training(start: date, end: date, kind: str) -> Select:
+    outcome = standing_outcomes(_requalification_referrals(start, end), (kind,))
+    return select(outcome.c.case_id).where(outcome.c.rank == 1, outcome.c.happened.is_(True))
+
+
+def requalification_training_started(start: date, end: date) -> Select:
+    """Of the persons referred to MTESS for requalification in the period, those whose
+    referral's standing « training started » outcome says it happened."""
+    return _training(start, end, "training_started")
+
+
+def requalification_training_finished(start: date, end: date) -> Select:
+    return _training(start, end, "training_finished")
+
+
+def same_occupation(job_cnp: Any, target_cnp: Any) -> Any:
+    """A job's CNP is the target's: the same code, or the target occupation's code in the
+    other CNP version (``occupations.cnp`` / ``cnp_2021``)."""
+    return or_(
+        job_cnp == target_cnp,
+        exists().where(
+            Occupation.cnp == target_cnp,
+            Occupation.cnp_2021 == job_cnp,
+        ),
+        exists().where(Occupation.cnp == job_cnp, Occupation.cnp_2021 == target_cnp),
+    )
+
+
+def requalification_job_in_target_cnp(start: date, end: date) -> Select:
+    """Of the persons referred to MTESS for requalification in the period, those with a job
+    in the referral's target CNP (``referrals.details['target_cnp']``, from the assessment):
+    a standing « job obtained » outcome of any of their referrals with that CNP, or a
+    follow-up recording them employed with that CNP."""
+    target = Referral.details["target_cnp"].as_string()
+    cohort = (
+        select(Referral.case_id, target.label("target"))
+        .where(Referral.id.in_(_requalification_referrals(start, end)), target.is_not(None))
+        .cte("requalified")
+    )
+    cases = select(cohort.c.case_id)
+    outcome = standing_outcomes(
+        select(Referral.id).where(Referral.case_id.in_(cases)), ("job_obtained",)
+    )
+    jobs = (
+        select(outcome.c.case_id, outcome.c.cnp.label("cnp"))
+        .where(outcome.c.rank == 1, outcome.c.happened.is_(True), outcome.c.cnp.is_not(None))
+        .union_all(
+            select(Situation.case_id, Situation.employment_cnp).where(
+                Situation.case_id.in_(cases),
+                Situation.domain == "employment",
+                Situation.employment_status.in_(EMPLOYED),
+                Situation.employment_cnp.is_not(None),
+            )
+        )
+        .cte("jobs")
+    )
+    return (
+        select(cohort.c.case_id)
+        .join(jobs, jobs.c.case_id == cohort.c.case_id)
+        .where(same_occupation(jobs.c.cnp, cohort.c.target))
+    )
+
+
+# --- Regionalisation by region of arrival and of settlement ----------------------------------
+
+
+def arrival_and_settlement(milestone: int, start: date, end: date) -> Select:
+    """(destination region at arrival, region of residence, in Îles-de-la-Madeleine, persons)
+    of the persons followed at ``milestone`` months in the period: one GROUP BY. The caller
+    adds the scope (the case's region)."""
+    ranked, stands = standing_situations("residence", milestone, start, end)
+    settled = aliased(Region)
+    iles = in_iles_de_la_madeleine(settled.code, ranked.c.municipality)
+    return (
+        select(Person.destination_region_id, ranked.c.region_id, iles, func.count(literal(1)))
+        .select_from(ranked)
+        .join(settled, settled.id == ranked.c.region_id)
+        .join(Case, Case.id == ranked.c.case_id)
+        .join(Person, Person.id == Case.person_id)
+        .where(stands)
+        .group_by(Person.destination_region_id, ranked.c.region_id, iles)
+    )

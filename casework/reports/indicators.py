@@ -8,11 +8,13 @@ region (GROUP BY), so the page's number of queries does not grow with the data; 
 function, registered as a ``cases.operations.Cohort`` (``reports/listeners.py``), lists them in
 the caseload (the drill-down), so a figure and its list cannot disagree.
 
-Indicators that need the follow-up interviews and the referral outcomes (issue 19, points 1
-and 4, built elsewhere) are declared now, with their measure, and computed by a function that
-returns ``None`` until those tables exist (``case_sets.py``, second half): the page marks them
-« available with the follow-ups » and never shows a number for them. Filling one such function
-is all it takes to turn one on (``PENDING_FUNCTIONS`` lists them).
+Indicators that read the follow-up interviews and the referral outcomes (issue 19, points 1
+and 4) are case sets too (``case_sets.py``, second half). An indicator declared before its data
+exists has a function that returns ``None`` (``PENDING_FUNCTIONS`` lists them; none today): the
+page marks it « available with the follow-ups » and never shows a number for it.
+
+Regionalisation is also shown by region of arrival (the destination) × region of settlement,
+at 6 and at 12 months (``settlement_counts``): one GROUP BY per milestone.
 
 No request, no flash.
 """
@@ -21,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -38,6 +40,7 @@ from casework.reports.case_sets import (
     DELAY_SETS,
     airport_booked,
     airport_booked_held,
+    arrival_and_settlement,
     arrival_to_first_appointment,
     arrival_to_plan,
     bounds,
@@ -196,7 +199,7 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator(
         "iles_de_la_madeleine",
         "regionalisation",
-        _l("Settled in Îles-de-la-Madeleine (counted apart from Gaspésie)"),
+        _l("Settled in Îles-de-la-Madeleine at 6 months (counted apart from Gaspésie)"),
         settled_in_iles_de_la_madeleine,
     ),
     # Employment (priority A).
@@ -422,7 +425,13 @@ class Figure:
 
     @property
     def pending(self) -> bool:
-        return self.count is None
+        """Declared, its function waiting for data (it returned None)."""
+        return self.count is None and self.indicator.case_ids is not None
+
+    @property
+    def external(self) -> bool:
+        """Not computed from the cases (its source is named in its note)."""
+        return self.indicator.case_ids is None
 
     def rate(self, exact: bool) -> float | None:
         """The share of the denominator, in percent; hidden when either count is small."""
@@ -456,6 +465,26 @@ class Reception:
     left_for_host_city: int
 
 
+@dataclass(frozen=True)
+class SettlementRow:
+    """Persons of one region of arrival (destination) living in one region of settlement, at
+    6 and at 12 months; the rates are shares of the persons of that destination followed at
+    that milestone."""
+
+    destination: Any  # a label
+    settlement: Any
+    at_6: int
+    of_6: int
+    at_12: int
+    of_12: int
+
+    def rate(self, milestone: int, exact: bool) -> float | None:
+        count, total = (self.at_6, self.of_6) if milestone == 6 else (self.at_12, self.of_12)
+        if not total or (not exact and (count < SMALL_COUNT or total < SMALL_COUNT)):
+            return None
+        return round(100 * count / total, 1)
+
+
 @dataclass
 class Indicators:
     start: date
@@ -466,6 +495,8 @@ class Indicators:
     delays: list[Delay]
     reception: Reception
     pilot_regions: list[Region]
+    settlement: list[SettlementRow] = field(default_factory=list)
+    computed_at: datetime | None = None  # from a snapshot (reports/snapshots.py)
 
     def figure(self, key: str) -> Figure:
         return self.figures[key]
@@ -532,39 +563,140 @@ def reception(start: date, end: date, region_ids: list[int] | None) -> Reception
     return Reception(int(row[0] or 0), int(row[1] or 0))
 
 
+@dataclass
+class Counts:
+    """What the queries give, before labels (what a snapshot keeps): per indicator the counts by
+    region (None: waiting), the delays' days, the receptions, the settlement rows
+    (destination, region of residence, in Îles-de-la-Madeleine, persons) per milestone."""
+
+    by_region: dict[str, dict[int, int] | None]
+    delays: dict[str, tuple[int, ...]]
+    reception: tuple[int, int]
+    settlement: dict[int, list[tuple[int | None, int, bool, int]]]
+
+
+def measure(start: date, end: date, region_ids: list[int] | None) -> Counts:
+    """Run the queries: one per indicator available today, one per delay, one for the
+    receptions, two for the settlement table, whatever the number of cases."""
+    by_region: dict[str, dict[int, int] | None] = {}
+    for indicator in INDICATORS:
+        statement = indicator.case_ids(start, end) if indicator.case_ids else None
+        by_region[indicator.key] = (
+            None if statement is None else count_by_region(statement, region_ids)
+        )
+    arrived = reception(start, end, region_ids)
+    return Counts(
+        by_region=by_region,
+        delays={key: delay_values(key, start, end, region_ids).values for key in DELAY_SETS},
+        reception=(arrived.welcomed, arrived.left_for_host_city),
+        settlement=settlement_counts(start, end, region_ids),
+    )
+
+
 def compute(
     start: date, end: date, region_ids: list[int] | None, exact: bool = False
 ) -> Indicators:
-    """Every indicator for the regions (None: the province) and period: one query per
-    indicator available today, whatever the number of cases."""
+    """Every indicator for the regions (None: the province) and period, computed now."""
+    return assemble(start, end, region_ids, exact, measure(start, end, region_ids))
+
+
+def assemble(
+    start: date, end: date, region_ids: list[int] | None, exact: bool, counts: Counts
+) -> Indicators:
+    """The page's figures from the counts (one query: the regions, for labels and the pilot)."""
     figures: dict[str, Figure] = {}
     for indicator in INDICATORS:
-        statement = indicator.case_ids(start, end) if indicator.case_ids else None
-        if statement is None:
+        by_region = counts.by_region.get(indicator.key)
+        if by_region is None:
             figures[indicator.key] = Figure(indicator, None)
-            continue
-        by_region = count_by_region(statement, region_ids)
-        figures[indicator.key] = Figure(indicator, sum(by_region.values()), by_region)
+        else:
+            figures[indicator.key] = Figure(indicator, sum(by_region.values()), by_region)
     for figure in figures.values():
         if figure.indicator.denominator and figure.count is not None:
             figure.denominator = figures[figure.indicator.denominator].count
-    pilot_regions = list(
-        db.session.scalars(
-            select(Region)
-            .where(Region.interpretation_pilot.is_(True), _in_regions(Region.id, region_ids))
-            .order_by(Region.code)
-        )
-    )
+    every_region = list(db.session.scalars(select(Region).order_by(Region.code)))
+    pilot_regions = [
+        region
+        for region in every_region
+        if region.interpretation_pilot and (region_ids is None or region.id in region_ids)
+    ]
     return Indicators(
         start=start,
         end=end,
         region_ids=region_ids,
         exact=exact,
         figures=figures,
-        delays=[delay_values(key, start, end, region_ids) for key in DELAY_SETS],
-        reception=reception(start, end, region_ids),
+        delays=[
+            Delay(key, DELAY_LABELS[key], tuple(counts.delays.get(key, ()))) for key in DELAY_SETS
+        ],
+        reception=Reception(*counts.reception),
         pilot_regions=pilot_regions,
+        settlement=settlement_rows(counts.settlement, every_region),
     )
+
+
+NO_DESTINATION = _l("Destination not recorded")
+GASPESIE = _l("Gaspésie")
+ILES = _l("Îles-de-la-Madeleine")
+
+
+def settlement_counts(
+    start: date, end: date, region_ids: list[int] | None
+) -> dict[int, list[tuple[int | None, int, bool, int]]]:
+    """The persons followed at 6 and at 12 months in the period (their residence recorded), by
+    region of arrival (``persons.destination_region_id``) and region of settlement (the
+    follow-up's residence), in Îles-de-la-Madeleine or not, in the regions of the cases: two
+    queries."""
+    return {
+        milestone: [
+            (destination, settled, bool(iles), n)
+            for destination, settled, iles, n in db.session.execute(
+                arrival_and_settlement(milestone, start, end).where(
+                    _in_regions(Case.region_id, region_ids)
+                )
+            ).all()
+        ]
+        for milestone in (6, 12)
+    }
+
+
+def settlement_rows(
+    found: dict[int, list[tuple[int | None, int, bool, int]]], regions: list[Region]
+) -> list[SettlementRow]:
+    """The table by region of arrival × region of settlement (region 11 split into Gaspésie
+    and Îles-de-la-Madeleine), rates against the persons of each destination followed."""
+    counts: dict[int, dict[tuple[Any, Any], int]] = {}
+    totals: dict[int, dict[Any, int]] = {}
+    for milestone in (6, 12):
+        counts[milestone], totals[milestone] = {}, {}
+        for destination, settled, iles, n in found.get(milestone, []):
+            key = (destination, (settled, bool(iles)))
+            counts[milestone][key] = counts[milestone].get(key, 0) + n
+            totals[milestone][destination] = totals[milestone].get(destination, 0) + n
+    by_id = {region.id: region for region in regions}
+    order = {region.id: index for index, region in enumerate(regions)}
+
+    def settlement_label(settled: tuple[int, bool]) -> Any:
+        region = by_id[settled[0]]
+        if region.code == "11":
+            return ILES if settled[1] else GASPESIE
+        return region.label
+
+    keys = sorted(
+        set(counts[6]) | set(counts[12]),
+        key=lambda k: (order.get(k[0], len(order)), order[k[1][0]], k[1][1]),
+    )
+    return [
+        SettlementRow(
+            destination=by_id[destination].label if destination in by_id else NO_DESTINATION,
+            settlement=settlement_label(settled),
+            at_6=counts[6].get((destination, settled), 0),
+            of_6=totals[6].get(destination, 0),
+            at_12=counts[12].get((destination, settled), 0),
+            of_12=totals[12].get(destination, 0),
+        )
+        for destination, settled in keys
+    ]
 
 
 def pilot_rows(board: Indicators, regions: list[Region]) -> list[tuple[Region, int, int]]:
@@ -594,6 +726,12 @@ CSV_HEADERS = (
     _l("90th percentile (days)"),
     _l("Note"),
 )
+
+
+SETTLEMENT_LABEL = {
+    6: _l("Region of arrival → region of settlement, at 6 months"),
+    12: _l("Region of arrival → region of settlement, at 12 months"),
+}
 
 
 def csv_rows(board: Indicators, regions: list[Region]) -> list[tuple]:
@@ -663,13 +801,37 @@ def csv_rows(board: Indicators, regions: list[Region]) -> list[tuple]:
                     measure.lines,
                     figure.indicator.label,
                     scope,
-                    PENDING if figure.pending else shown(figure.count, exact),
+                    PENDING
+                    if figure.pending
+                    else NOT_RECORDED
+                    if figure.external
+                    else shown(figure.count, exact),
                     figure.rate(exact),
                     None,
                     None,
                     figure.indicator.note,
                 )
             )
+        if key == "regionalisation":
+            for row in board.settlement:
+                for milestone, count in ((6, row.at_6), (12, row.at_12)):
+                    rows.append(
+                        (
+                            measure.code,
+                            measure.lines,
+                            SETTLEMENT_LABEL[milestone],
+                            _l(
+                                "%(destination)s → %(settlement)s",
+                                destination=row.destination,
+                                settlement=row.settlement,
+                            ),
+                            shown(count, exact),
+                            row.rate(milestone, exact),
+                            None,
+                            None,
+                            _l("rate: share of the persons of that destination followed"),
+                        )
+                    )
         if key == "accompaniment":
             for delay in board.delays:
                 rows.append(

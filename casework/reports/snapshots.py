@@ -13,16 +13,17 @@ one scope and period; who may read which scope is decided before a snapshot is l
 from __future__ import annotations
 
 from dataclasses import astuple, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 
 from casework.core.db import insert_on_conflict
-from casework.core.time import utcnow
+from casework.core.time import utc_to_local, utcnow
 from casework.extensions import db
 from casework.reference.lookup import territories
 from casework.reference.models import Region
+from casework.reports import indicators
 from casework.reports import operations as reports
 from casework.reports.models import DashboardSnapshot
 
@@ -141,4 +142,99 @@ def refresh_default_dashboards(now: datetime | None = None) -> dict[str, int]:
     for scope in scopes:
         keep(replace(reports.dashboard(period, scope, regions), computed_at=now))
         db.session.commit()
-    return {"dashboards": len(scopes)}
+    # The indicators' default view (the current year) for the same scopes.
+    today = utc_to_local(now).date()
+    for scope in scopes:
+        current_indicators(
+            today.replace(month=1, day=1), today, scope.region_ids, now=now, force=True
+        )
+        db.session.commit()
+    return {"dashboards": len(scopes), "indicators": len(scopes)}
+
+
+# --- The action plan's indicators (issue 19): the same table, the same 15 minutes -------------
+
+
+def indicators_key(region_ids: list[int] | None) -> str | None:
+    """The indicators' scope key in ``dashboard_snapshots`` (None: too many regions to key,
+    computed on each view)."""
+    key = "indicators:" + (
+        "all" if region_ids is None else ",".join(str(i) for i in sorted(region_ids))
+    )
+    return key if len(key) <= 60 else None
+
+
+def current_indicators(
+    start: date,
+    end: date,
+    region_ids: list[int] | None,
+    exact: bool = False,
+    now: datetime | None = None,
+    force: bool = False,
+) -> indicators.Indicators:
+    """The indicators from their snapshot when it is under ``MAX_AGE``, else computed and kept
+    (counts by region and the delays' days: no person). Who may see which regions is decided
+    before (the view)."""
+    now = now or utcnow()
+    key = indicators_key(region_ids)
+    snapshot = None
+    if key is not None and not force:
+        snapshot = db.session.scalar(
+            select(DashboardSnapshot).where(
+                DashboardSnapshot.scope_key == key,
+                DashboardSnapshot.period_start == start,
+                DashboardSnapshot.period_end == end,
+            )
+        )
+    if snapshot is not None and timedelta(0) <= now - snapshot.computed_at < MAX_AGE:
+        counts, computed_at = indicator_counts(snapshot.payload), snapshot.computed_at
+    else:
+        counts, computed_at = indicators.measure(start, end, region_ids), now
+        if key is not None:
+            values = {
+                "scope_key": key,
+                "period_start": start,
+                "period_end": end,
+                "computed_at": now,
+                "payload": indicator_payload(counts),
+            }
+            db.session.execute(
+                insert_on_conflict(DashboardSnapshot)
+                .values(**values)
+                .on_conflict_do_update(
+                    index_elements=["scope_key", "period_start", "period_end"],
+                    set_={"computed_at": now, "payload": values["payload"]},
+                )
+            )
+    board = indicators.assemble(start, end, region_ids, exact, counts)
+    board.computed_at = computed_at
+    return board
+
+
+def indicator_payload(counts: indicators.Counts) -> dict[str, Any]:
+    return {
+        "by_region": {
+            key: None if found is None else [[region, n] for region, n in found.items()]
+            for key, found in counts.by_region.items()
+        },
+        "delays": {key: list(values) for key, values in counts.delays.items()},
+        "reception": list(counts.reception),
+        "settlement": {
+            str(m): [list(row) for row in rows] for m, rows in counts.settlement.items()
+        },
+    }
+
+
+def indicator_counts(payload: dict[str, Any]) -> indicators.Counts:
+    return indicators.Counts(
+        by_region={
+            key: None if found is None else {region: n for region, n in found}
+            for key, found in payload["by_region"].items()
+        },
+        delays={key: tuple(values) for key, values in payload["delays"].items()},
+        reception=tuple(payload["reception"]),  # type: ignore[arg-type]
+        settlement={
+            int(m): [tuple(row) for row in rows]  # type: ignore[misc]
+            for m, rows in payload["settlement"].items()
+        },
+    )

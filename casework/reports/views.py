@@ -457,7 +457,7 @@ def _indicators_from_request() -> tuple[DashboardFilterForm, indicators.Indicato
     if scope.region is not None and not everywhere:
         form.region.data = str(scope.region.id)
     exact = scope_for(current_user.role, action) is Scope.CASELOAD
-    board = indicators.compute(period.start, period.end, scope.region_ids, exact)
+    board = snapshots.current_indicators(period.start, period.end, scope.region_ids, exact)
     return form, board, regions
 
 
@@ -487,6 +487,7 @@ def indicators_page():
         drill_url=_drill_url_builder(board),
         pending=indicators.PENDING,
         not_recorded=indicators.NOT_RECORDED,
+        max_age_minutes=int(snapshots.MAX_AGE.total_seconds() // 60),
     )
 
 

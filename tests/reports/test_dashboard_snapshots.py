@@ -107,9 +107,10 @@ def test_the_scheduler_prepares_every_region_and_the_province(app, client, login
             select(func.count()).select_from(ServicePoint).where(ServicePoint.kind == "directorate")
         )
         kept = db.session.scalar(select(func.count()).select_from(DashboardSnapshot))
-    # Each directorate's territory (every region is covered by one), and the province.
-    assert counts == {"dashboards": directorates + 1}
-    assert kept == directorates + 1
+    # Each directorate's territory (every region is covered by one), and the province; the
+    # action plan's indicators for the same scopes (their scope keys start « indicators: »).
+    assert counts == {"dashboards": directorates + 1, "indicators": directorates + 1}
+    assert kept == 2 * (directorates + 1)
     login(role="supervisor")
     page = client.get(DASHBOARD).text
     assert active_cases_shown(page) == ["3"]
