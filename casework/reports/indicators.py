@@ -78,6 +78,9 @@ from casework.reports.operations import DelayStat
 SMALL_COUNT = 5
 SUPPRESSED = "< 5"
 # The French words of the marks, also used in the CSV.
+# A count of five or more hidden so that a small one beside it cannot be worked out by
+# subtracting the others from their total (complementary suppression).
+HIDDEN = _l("hidden")
 PENDING = _l("available with the follow-ups")
 NOT_RECORDED = _l("not recorded")
 
@@ -408,9 +411,10 @@ def drillable(key: str) -> bool:
 
 
 def shown(count: int | None, exact: bool) -> str:
-    """A count as the page and the CSV show it: « < 5 » under five unless ``exact``."""
+    """A count as the page and the CSV show it: « < 5 » under five unless ``exact``; a count
+    hidden beside a small one (``None`` from ``protected``) reads « hidden »."""
     if count is None:
-        return ""
+        return str(HIDDEN)
     if not exact and count < SMALL_COUNT:
         return SUPPRESSED
     return str(count)
@@ -505,10 +509,14 @@ class Indicators:
         return [f for f in self.figures.values() if f.indicator.measure == measure]
 
     @property
-    def airport_welcomed(self) -> int:
+    def airport_welcomed(self) -> int | None:
         """Persons welcomed at the airport and recorded: booked at the counter, or refugees
-        taken into the team's care."""
-        return self.figures["airport_booked"].count + self.reception.welcomed  # type: ignore[operator]
+        taken into the team's care. Both parts are shown beside it: when one is under five, the
+        sum is hidden (None), or it would give that one away."""
+        parts = [self.figures["airport_booked"].count or 0, self.reception.welcomed]
+        if not self.exact and min(parts) < SMALL_COUNT <= sum(parts):
+            return None
+        return sum(parts)
 
 
 def _in_regions(column: Any, region_ids: list[int] | None) -> Any:
@@ -699,18 +707,33 @@ def settlement_rows(
     ]
 
 
-def pilot_rows(board: Indicators, regions: list[Region]) -> list[tuple[Region, int, int]]:
+def protected(counts: list[int], exact: bool) -> list[int | None]:
+    """Counts shown beside their total: when exactly one is under five, the smallest other is
+    hidden too (None), or the total minus the others would give the small one away."""
+    if exact:
+        return list(counts)
+    small = [i for i, count in enumerate(counts) if count < SMALL_COUNT]
+    others = sorted((count, i) for i, count in enumerate(counts) if count >= SMALL_COUNT)
+    if len(small) != 1 or not others:
+        return list(counts)
+    hidden = others[0][1]
+    return [None if i == hidden else count for i, count in enumerate(counts)]
+
+
+def pilot_rows(
+    board: Indicators, regions: list[Region]
+) -> list[tuple[Region, int | None, int | None]]:
     """The pilot by region: its regions in scope, and any other region with pilot interviews
-    (regions that left the pilot keep their history)."""
+    (regions that left the pilot keep their history); protected against subtraction from the
+    totals shown above them."""
     interviews = board.figure("pilot_interviews").by_region
     held = board.figure("pilot_appointments").by_region
     pilot_ids = {region.id for region in board.pilot_regions}
     shown_ids = pilot_ids | set(interviews) | set(held)
-    return [
-        (region, interviews.get(region.id, 0), held.get(region.id, 0))
-        for region in regions
-        if region.id in shown_ids
-    ]
+    listed = [region for region in regions if region.id in shown_ids]
+    by_interviews = protected([interviews.get(r.id, 0) for r in listed], board.exact)
+    by_held = protected([held.get(r.id, 0) for r in listed], board.exact)
+    return list(zip(listed, by_interviews, by_held, strict=True))
 
 
 # --- The page's tables as CSV -----------------------------------------------------------------

@@ -711,3 +711,13 @@ def test_follow_up_indicators_keep_a_constant_query_count(
     with count_queries() as large:
         assert client.get(PAGE + query()).status_code == 200
     assert large.count == small.count
+
+
+def test_a_small_count_cannot_be_worked_out_from_a_total():
+    """Complementary suppression: beside their total, one count under five hides the smallest
+    other too; exact figures (one's own caseload) are never hidden."""
+    assert indicators.protected([12, 3, 40], exact=False) == [None, 3, 40]
+    assert indicators.protected([12, 3, 2, 40], exact=False) == [12, 3, 2, 40]  # two small
+    assert indicators.protected([12, 30], exact=False) == [12, 30]
+    assert indicators.protected([12, 3], exact=True) == [12, 3]
+    assert indicators.shown(None, exact=False) == str(indicators.HIDDEN)
