@@ -17,7 +17,12 @@ from casework.demo.appointments import CalendarTables, load_demo_appointments
 from casework.demo.cases import load_demo_cases
 from casework.demo.followups import FollowUpTables, load_demo_follow_ups
 from casework.demo.planning import CaseTables
-from casework.demo.plans import PlanTables, load_demo_plans, load_demo_referrals
+from casework.demo.plans import (
+    PlanTables,
+    date_plans_after_first_interviews,
+    load_demo_plans,
+    load_demo_referrals,
+)
 from casework.demo.reminders import load_demo_reminders
 from casework.extensions import db
 from casework.reports.aggregates import rebuild as rebuild_dashboard_aggregates
@@ -36,6 +41,7 @@ def load_demo_cases_once(count: int, progress: Callable[[str], None] | None = No
     load_demo_plans(progress=progress)
     load_demo_referrals(progress=progress)
     load_demo_appointments(progress=progress)
+    date_plans_after_first_interviews()
     load_demo_follow_ups(progress=progress)
     load_demo_reminders(progress=progress)
     # Some demo rows are written straight into their tables: the dashboard's aggregates are

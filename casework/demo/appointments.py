@@ -52,6 +52,9 @@ from casework.extensions import db
 from casework.reference.models import HostCity, Region, ServicePoint
 
 PAST_DAYS = 42
+# An older case's first interview falls within this many days of its opening.
+EARLY_INTERVIEW_DAYS = 21
+EARLY_SEED = 19
 UPCOMING_DAYS = 21
 # Bounds the work on a large demo: an agent's calendar only holds so many meetings anyway.
 MAX_CASES_PER_AGENT = 40
@@ -338,6 +341,9 @@ class _Calendars:
             ).all()
         )
         self.tally = _Tally()
+        # Older cases' first interviews draw from a stream of their own: the rest of the demo
+        # (and what its tests count) stays as it was.
+        self.early_rng = random.Random(EARLY_SEED)
         self.outcomes: dict[int, int] = defaultdict(int)
         self.booked: set[int] = set()  # cases with an upcoming appointment
 
@@ -440,6 +446,28 @@ class _Calendars:
             return None
         return self._write_past(agent, case, slot, code, status)
 
+    def _early_interview(self, agent: User, case: Case, mode: str) -> Appointment | None:
+        """An older case's first interview, held in the weeks after it opened (its other past
+        appointments fall in the last weeks only): the time from arrival to the first
+        appointment is then days or weeks, as the service works (issue 19)."""
+        opened = to_local(case.opened_at).date()
+        before_recent = self.today - timedelta(days=PAST_DAYS)
+        soon = (opened + timedelta(days=n) for n in range(1, EARLY_INTERVIEW_DAYS + 1))
+        choices = [[day for day in soon if day.weekday() < 5 and day < before_recent]]
+        interviewed = self.interviews.get(case.id)
+        if interviewed is not None and opened < interviewed < before_recent:
+            choices.insert(0, [interviewed])  # the day its assessment says, when a slot is free
+        main, self.rng = self.rng, self.early_rng
+        try:
+            query = self._query(agent, case, "first_interview", mode, days=1)
+            for days in choices:
+                slot = self._past_slot(query, days) if days else None
+                if slot is not None:
+                    return self._write_past(agent, case, slot, "first_interview", "done")
+            return None
+        finally:
+            self.rng = main
+
     def _next_outcome(self, agent: User) -> str:
         index = self.outcomes[agent.id]
         self.outcomes[agent.id] += 1
@@ -507,7 +535,9 @@ class _Calendars:
                 self._past(agent, case, "follow_up", follow_mode, status)
             return
         interview = (
-            self._past(agent, case, "first_interview", first_mode, "done") if recent else None
+            self._past(agent, case, "first_interview", first_mode, "done")
+            if recent
+            else self._early_interview(agent, case, first_mode)
         )
         after = to_local(interview.starts_at).date() if interview else None
         for _ in range(self.rng.choice((0, 1, 1, 2))):

@@ -237,3 +237,40 @@ def _demo_outcome(referral, day):
     if family is None:
         return None
     return outcomes.OutcomeValues(occurred_on=day, **DEMO_OUTCOMES[family])
+
+
+# Plans are finalised as the demo loads, before its calendar exists; the story wants each one
+# finalised in the weeks after the person's first interview. Its own stream: nothing else moves.
+PLAN_DATES_SEED = 23
+
+
+def date_plans_after_first_interviews() -> int:
+    """Each finalised plan dated 5 to 21 days after its case's first appointment held (never
+    after now); plans of cases with no appointment held keep their date. Returns how many."""
+    from datetime import timedelta
+
+    from sqlalchemy import func
+
+    from casework.appointments.models import Appointment
+    from casework.core.time import utcnow
+    from casework.plans.models import Plan
+
+    rng = random.Random(PLAN_DATES_SEED)
+    first_held = (
+        select(Appointment.case_id, func.min(Appointment.starts_at).label("at"))
+        .where(Appointment.status == "done")
+        .group_by(Appointment.case_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Plan, first_held.c.at)
+        .join(first_held, first_held.c.case_id == Plan.case_id)
+        .where(Plan.finalised_at.is_not(None))
+        .order_by(Plan.id)
+    ).all()
+    now = utcnow()
+    for plan, held_at in rows:
+        later = timedelta(days=rng.randint(5, 21), hours=rng.randint(0, 8))
+        plan.finalised_at = min(now, held_at + later)
+    db.session.flush()
+    return len(rows)
