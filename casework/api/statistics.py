@@ -14,7 +14,8 @@ from casework.api.web import action, blueprint, problems
 from casework.core.permissions import Scope, scope_for
 from casework.extensions import db
 from casework.reference.models import Region
-from casework.reports.analytics import AGGREGATE_COLUMNS, SMALL_CELL, indicator_tables
+from casework.reports.analytics import AGGREGATE_COLUMNS, SMALL_CELL
+from casework.reports.snapshots import current_statistics
 
 blp = blueprint("api_statistics", "De-identified indicator tables, small cells suppressed.")
 
@@ -44,7 +45,7 @@ class Statistics(schemas.Strict):
 def statistics() -> dict[str, Any]:
     """The indicator tables for the caller's scope: the province for an administrator's token,
     the region for a supervisor's or an advisor's (tables without a region are then left out)."""
-    tables = indicator_tables()
+    tables = current_statistics()
     region = None
     if scope_for(current_user.role, "reports.dashboard") is not Scope.ALL:
         region = db.session.scalar(select(Region.code).where(Region.id == current_user.region_id))

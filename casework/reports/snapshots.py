@@ -238,3 +238,45 @@ def indicator_counts(payload: dict[str, Any]) -> indicators.Counts:
             for m, rows in payload["settlement"].items()
         },
     )
+
+
+# --- The API's statistics: the extract's aggregate tables, the same 15 minutes -------------------
+
+STATISTICS_KEY = "statistics:all"
+
+
+def current_statistics(now: datetime | None = None) -> dict[str, list[dict[str, Any]]]:
+    """The analytics extract's aggregate tables (de-identified, small cells blanked: nothing of
+    any one person, and nothing that depends on who asks) from a snapshot under ``MAX_AGE``,
+    else computed and kept: they count every indicator for every quarter, seconds of work that
+    a ministry system polling the API must not repeat on each call."""
+    from casework.reports.analytics import indicator_tables
+
+    now = now or utcnow()
+    day = utc_to_local(now).date()
+    snapshot = db.session.scalar(
+        select(DashboardSnapshot).where(
+            DashboardSnapshot.scope_key == STATISTICS_KEY,
+            DashboardSnapshot.period_start == day,
+            DashboardSnapshot.period_end == day,
+        )
+    )
+    if snapshot is not None and timedelta(0) <= now - snapshot.computed_at < MAX_AGE:
+        return snapshot.payload
+    tables = indicator_tables()
+    values = {
+        "scope_key": STATISTICS_KEY,
+        "period_start": day,
+        "period_end": day,
+        "computed_at": now,
+        "payload": tables,
+    }
+    db.session.execute(
+        insert_on_conflict(DashboardSnapshot)
+        .values(**values)
+        .on_conflict_do_update(
+            index_elements=["scope_key", "period_start", "period_end"],
+            set_={"computed_at": now, "payload": tables},
+        )
+    )
+    return tables

@@ -62,3 +62,23 @@ def test_agents_and_partners_are_refused(client, issue_token, make_user):
         issue_token(organisation="promis"),
     ):
         assert client.get("/api/v1/statistics", headers=token.headers).status_code == 403
+
+
+def test_the_tables_are_kept_fifteen_minutes_like_the_dashboards(
+    app, client, issue_token, make_user, make_case, count_queries
+):
+    """Counting every indicator of every quarter takes seconds on a real database: a system
+    polling the API reads the snapshot (the tables are de-identified and the same for every
+    caller; the caller's scope is applied after)."""
+    agent = make_user(role="agent")
+    for _ in range(6):
+        make_case(agent)
+    token = issue_token(user=make_user(role="admin"), scopes=("statistics:read",))
+    with count_queries() as computed:
+        first = client.get("/api/v1/statistics", headers=token.headers)
+    make_case(agent)
+    with count_queries() as kept:
+        second = client.get("/api/v1/statistics", headers=token.headers)
+    assert first.status_code == second.status_code == 200
+    assert second.json == first.json  # the new case shows at the next computation
+    assert kept.count + 10 < computed.count
