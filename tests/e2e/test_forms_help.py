@@ -61,7 +61,7 @@ def test_an_empty_new_case_form_gives_a_focused_error_summary(browser, live_serv
     assert _top(page, "#phone") == at
     assert page.evaluate("() => document.querySelector('main form').scrollHeight") == below
     assert "phone-live" in (phone.get_attribute("aria-describedby") or "")
-    page.locator("details.more-fields > summary").click()  # the seldom-known fields, folded
+    page.locator("details.more-fields > summary").first.click()  # the seldom-known fields
     page.get_by_label("Code postal").fill("12345")
     page.get_by_label("Code postal").blur()
     # While typing, the same hint as the server's (forms.js), before anything is sent.

@@ -55,6 +55,7 @@ def test_the_scheduler_runs_every_job_in_montreal_time(app):
         "attachments",
         "attachments_sweep",
         "backup",
+        "idempotency",
     }
     assert built.get_job("dispatch").trigger.interval <= timedelta(minutes=1)
 
