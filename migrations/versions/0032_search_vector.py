@@ -12,7 +12,6 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0032'
-# Renumber at merge: the lead re-chains the revisions of issue 23.
 down_revision = '0031'
 branch_labels = None
 depends_on = None
