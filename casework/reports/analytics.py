@@ -593,7 +593,7 @@ LEFT_OUT_INDICATORS = frozenset({"opened"})
 def _indicator_counts() -> Counter[tuple]:
     """The indicators page's figures for each quarter, by region of the case, counted as the
     page counts them (``reports.indicators``: each indicator's case set, one GROUP BY region
-    query); an indicator still waiting for its data gives no row."""
+    query); an indicator declared before its data exists (none is today) gives no row."""
     codes = _region_codes()
     counts: Counter[tuple] = Counter()
     for label, start, end in quarters():

@@ -162,7 +162,7 @@ class Indicator:
 
 
 INDICATORS: tuple[Indicator, ...] = (
-    # Regionalisation (priority C): waiting for the residence recorded by the follow-ups.
+    # Regionalisation (priority C): the residence recorded by the follow-ups.
     Indicator(
         "followed_6",
         "regionalisation",
