@@ -38,7 +38,7 @@ from casework.core.time import local_today
 from casework.core.urls import french
 from casework.referrals.views import queue_filters
 from casework.reminders.views import list_filters as reminder_filters
-from casework.reports import charts, csvfile, exports, indicators, snapshots
+from casework.reports import charts, csvfile, exports, indicators, indicators_export, snapshots
 from casework.reports import operations as reports
 from casework.reports.forms import ConfirmExportForm, DashboardFilterForm
 
@@ -519,7 +519,7 @@ def indicators_csv():
     _form, board, regions = _indicators_from_request()
     if board is None:
         abort(400)
-    rows = indicators.csv_rows(board, regions)
+    rows = indicators_export.csv_rows(board, regions)
     exports.record_list_export(
         current_user,
         "export.indicators",
@@ -529,4 +529,4 @@ def indicators_csv():
         start=board.start.isoformat(),
         end=board.end.isoformat(),
     )
-    return csv_response(_dated("indicateurs"), indicators.CSV_HEADERS, rows)
+    return csv_response(_dated("indicateurs"), indicators_export.CSV_HEADERS, rows)
