@@ -11,6 +11,7 @@ from wtforms import BooleanField, DateField, IntegerField, SelectField, StringFi
 from wtforms.validators import AnyOf, NumberRange, Optional
 
 from casework.cases import choices
+from casework.cases.forms import _blank, _options
 from casework.core.forms import BaseForm, CachedSelect, max_length
 from casework.core.time import local_today
 from casework.followups import operations
@@ -35,14 +36,6 @@ DATE_MESSAGE = _l("Enter a valid date, for example 2026-03-31.")
 
 def _none_if_empty(value: Any) -> Any:
     return None if value in ("", None) else value
-
-
-def _blank(label: Any = None) -> list[tuple[str, Any]]:
-    return [("", label or _l("— Choose —"))]
-
-
-def _options(mapping: Any) -> list[tuple[str, Any]]:
-    return [(str(code), label) for code, label in mapping.items()]
 
 
 def _yes_no(value: bool | None) -> str:
