@@ -14,7 +14,12 @@ from casework import config as settings
 from casework.core import conflicts, errors, security
 from casework.core.db import configure_engine, register_page_reads
 from casework.core.formats import shown_phone
-from casework.core.forms import choice_groups, forms_in_error, forms_script_needed
+from casework.core.forms import (
+    choice_groups,
+    forms_in_error,
+    forms_script_needed,
+    install_html_params,
+)
 from casework.core.i18n import (
     LOCALE_NAMES,
     due_in_words,
@@ -27,7 +32,7 @@ from casework.core.i18n import (
     translated,
 )
 from casework.core.metrics import register_request_timing
-from casework.core.navigation import main_navigation
+from casework.core.navigation import fixed_url, main_navigation
 from casework.core.pagination import page_url, query_string
 from casework.core.permissions import can, enforce_policy
 from casework.core.unit_of_work import CaseworkFlask
@@ -216,6 +221,7 @@ def register_request_guards(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
+    install_html_params()
     app.jinja_env.globals["page_url"] = page_url
     app.jinja_env.globals["translated"] = translated
     app.jinja_env.globals["query_string"] = query_string
@@ -224,6 +230,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["relative_day"] = relative_day
     app.jinja_env.filters["due_in_words"] = due_in_words
     app.jinja_env.filters["phone"] = shown_phone
+    app.jinja_env.globals["fixed_url"] = fixed_url
     app.jinja_env.globals["forms_in_error"] = forms_in_error
     app.jinja_env.globals["forms_script_needed"] = forms_script_needed
     app.jinja_env.globals["choice_groups"] = choice_groups

@@ -7,8 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy import bindparam, select, update
 
 from casework.auth.models import User, UserSession
 from casework.core.time import utcnow
@@ -63,21 +62,22 @@ def _expired(user_session: UserSession, now: datetime, limits: SessionLimits) ->
     )
 
 
+# Built once: the lookup runs on every request, and building the statement cost about as much
+# as running it. The user's region, service point and organisation are not loaded with it: few
+# pages read them (they go through the ids), and those load them when first read.
+_SESSION_AND_USER = (
+    select(UserSession, User)
+    .join(User, User.id == UserSession.user_id)
+    .where(UserSession.token_hash == bindparam("token_hash"))
+)
+
+
 def resume_session(token: str, limits: SessionLimits) -> tuple[User | None, bool]:
     """The user behind ``token``, and whether the session has just expired.
 
     Expiry is recorded (the row is revoked) so the same cookie can never come back.
     """
-    # The header and the guards read the user's region, service point and organisation on
-    # every page: loaded here, in the same query, rather than one by one when first read.
-    row = db.session.execute(
-        select(UserSession, User)
-        .join(User, User.id == UserSession.user_id)
-        .options(
-            joinedload(User.region), joinedload(User.service_point), joinedload(User.organisation)
-        )
-        .where(UserSession.token_hash == hash_token(token))
-    ).first()
+    row = db.session.execute(_SESSION_AND_USER, {"token_hash": hash_token(token)}).first()
     if row is None:
         return None, False
     user_session, user = row

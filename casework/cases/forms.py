@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
@@ -440,6 +441,21 @@ class SearchForm(BaseForm):
             raise ValidationError(_l("Type at least two letters or digits."))
 
 
+# The caseload filters' fixed words and sort orders, translated once per locale (issue 23).
+FILTER_WORDS = {
+    "no": _l("No"),
+    "all": _l("All"),
+    "any": _l("Any"),
+    "open": _l("Open (not closed)"),
+}
+CASELOAD_SORTS = {
+    "recent": _l("Most recent"),
+    "name": _l("Name"),
+    "follow_up": _l("Next follow-up"),
+    "priority": _l("Priority"),
+}
+
+
 class CaseloadFilterForm(BaseForm):
     class Meta:
         csrf = False
@@ -455,19 +471,15 @@ class CaseloadFilterForm(BaseForm):
     start = DateField(_l("Period from"), validators=[Optional()])
     end = DateField(_l("Period to"), validators=[Optional()])
 
-    def fill_choices(self, domains, regions, cohorts=()) -> None:
-        self.cohort.choices = _blank(_l("No")) + [(c.code, c.label) for c in cohorts]
+    def fill_choices(self, domains, regions, cohort_labels: Mapping[str, Any]) -> None:
+        words = translated(FILTER_WORDS)
+        self.cohort.choices = [("", words["no"]), *_options(translated(cohort_labels))]
         self.status.choices = [
-            *_blank(_l("All")),
-            ("open", _l("Open (not closed)")),
+            ("", words["all"]),
+            ("open", words["open"]),
             *_options(translated(choices.STATUSES)),
         ]
-        self.priority.choices = _blank(_l("All")) + _options(translated(choices.PRIORITIES))
-        self.domain.choices = _blank(_l("Any")) + [(d.code, d.label) for d in domains]
-        self.region.choices = _blank(_l("All")) + [(str(r.id), r.label) for r in regions]
-        self.sort.choices = [
-            ("recent", _l("Most recent")),
-            ("name", _l("Name")),
-            ("follow_up", _l("Next follow-up")),
-            ("priority", _l("Priority")),
-        ]
+        self.priority.choices = [("", words["all"]), *_options(translated(choices.PRIORITIES))]
+        self.domain.choices = [("", words["any"])] + [(d.code, d.label) for d in domains]
+        self.region.choices = [("", words["all"])] + [(str(r.id), r.label) for r in regions]
+        self.sort.choices = _options(translated(CASELOAD_SORTS))

@@ -720,6 +720,19 @@ def cohorts() -> dict[str, Cohort]:
     return {cohort.code: cohort for cohort in CASELOAD_COHORTS}
 
 
+_cohort_labels: dict[str, Any] = {}
+
+
+def cohort_labels() -> dict[str, Any]:
+    """Each cohort's lazy label by code: the same dict while no cohort is added (they are added
+    at import), so that ``core.i18n.translated`` resolves the forty labels once per locale
+    rather than on every caseload page (issue 23)."""
+    global _cohort_labels
+    if len(_cohort_labels) != len(CASELOAD_COHORTS):
+        _cohort_labels = {cohort.code: cohort.label for cohort in CASELOAD_COHORTS}
+    return _cohort_labels
+
+
 def _cohort_condition(user: Any, filters: CaseloadFilters) -> ColumnElement[bool]:
     cohort = cohorts().get(filters.cohort)
     if cohort is None or filters.period is None:

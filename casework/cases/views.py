@@ -83,7 +83,9 @@ def caseload_filters(
     form = CaseloadFilterForm(request.args)
     cohorts = operations.cohorts()
     form.fill_choices(
-        domains(), regions_of(region_ids(current_user)) if regional else [], cohorts.values()
+        domains(),
+        regions_of(region_ids(current_user)) if regional else [],
+        operations.cohort_labels(),
     )
     form.validate()
     cohort = request.args.get("cohort", "")

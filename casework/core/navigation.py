@@ -72,3 +72,15 @@ def main_navigation(role: str, locale: str) -> tuple[NavigationLink, ...]:
         )
         cache[key] = links
     return links
+
+
+def fixed_url(endpoint: str, **values: str) -> str:
+    """``url_for`` for the layout's URLs that depend on nothing of the request but its script
+    root (the stylesheet, the sign-out form's target…): built once, then reused by every page,
+    which rendered about a dozen of them each time (issue 23)."""
+    cache = current_app.extensions.setdefault("casework.fixed_urls", {})
+    key = (request.script_root, endpoint, *sorted(values.items()))
+    url = cache.get(key)
+    if url is None:
+        url = cache[key] = url_for(endpoint, **values)
+    return url

@@ -14,7 +14,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, event, false, func, select, update
+from sqlalchemy import Select, bindparam, event, false, func, select, update
 from sqlalchemy import case as sa_case
 from sqlalchemy.orm import Session, joinedload
 
@@ -618,15 +618,23 @@ def unanswered_referrals(referral_ids: Iterable[int], now: datetime | None = Non
 # --- Notifications ------------------------------------------------------------------------------
 
 
-def unread_count(user: Any) -> int:
-    """Unread notifications, counted up to ``UNREAD_CAP`` (the header shows « 99+ » beyond)."""
+def _unread_statement() -> Any:
     capped = (
         select(Notification.id)
-        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .where(Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None))
         .limit(UNREAD_CAP)
         .subquery()
     )
-    return db.session.scalar(select(func.count()).select_from(capped)) or 0
+    return select(func.count()).select_from(capped)
+
+
+# Built once: every page's header runs it, and building it cost as much as running it.
+_UNREAD = _unread_statement()
+
+
+def unread_count(user: Any) -> int:
+    """Unread notifications, counted up to ``UNREAD_CAP`` (the header shows « 99+ » beyond)."""
+    return db.session.scalar(_UNREAD, {"user_id": user.id}) or 0
 
 
 # --- Rules (administrators) ---------------------------------------------------------------------
