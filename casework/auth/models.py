@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from sqlalchemy import BigInteger, ForeignKey, Index, String
@@ -48,6 +49,8 @@ class User(db.Model):
     audit_type = "user"
     # Set when the user is loaded from a server-side session; Flask-Login stores this id.
     session_token = None
+    # Read with the session (auth.sessions.SESSION_FIGURES); replaced, never changed in place.
+    session_figures = MappingProxyType({})
 
     # Flask-Login protocol, written out so that the session token, not the user id, is stored.
     @property

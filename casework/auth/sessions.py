@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, select, update
 
 from casework.auth.models import User, UserSession
+from casework.core.events import ExtensionPoint
 from casework.core.time import utcnow
 from casework.extensions import db
 
@@ -62,14 +65,37 @@ def _expired(user_session: UserSession, now: datetime, limits: SessionLimits) ->
     )
 
 
-# Built once: the lookup runs on every request, and building the statement cost about as much
-# as running it. The user's region, service point and organisation are not loaded with it: few
-# pages read them (they go through the ids), and those load them when first read.
-_SESSION_AND_USER = (
-    select(UserSession, User)
-    .join(User, User.id == UserSession.user_id)
-    .where(UserSession.token_hash == bindparam("token_hash"))
+@dataclass(frozen=True)
+class SessionFigure:
+    """A figure every page's header shows (the unread notifications), read by the session
+    lookup's query rather than by a query of its own. ``column()`` is a scalar subquery
+    correlated on ``User.id``; the value is in ``user.session_figures[name]``."""
+
+    name: str
+    column: Callable[[], ColumnElement[Any]]
+
+
+# Features that put a figure in the header add it here (notifications): auth cannot import them.
+SESSION_FIGURES: ExtensionPoint[SessionFigure] = ExtensionPoint(
+    "auth.session_figures",
+    "figures the layout's header shows, read with the session on every request",
 )
+
+# Built once per set of figures: the lookup runs on every request, and building the statement
+# cost about as much as running it. The user's region, service point and organisation are not
+# loaded with it: few pages read them (they go through the ids), and those load them when read.
+_statements: dict[tuple[SessionFigure, ...], Select] = {}
+
+
+def _session_and_user(figures: tuple[SessionFigure, ...]) -> Select:
+    statement = _statements.get(figures)
+    if statement is None:
+        statement = _statements[figures] = (
+            select(UserSession, User, *(figure.column().label(figure.name) for figure in figures))
+            .join(User, User.id == UserSession.user_id)
+            .where(UserSession.token_hash == bindparam("token_hash"))
+        )
+    return statement
 
 
 def resume_session(token: str, limits: SessionLimits) -> tuple[User | None, bool]:
@@ -77,10 +103,11 @@ def resume_session(token: str, limits: SessionLimits) -> tuple[User | None, bool
 
     Expiry is recorded (the row is revoked) so the same cookie can never come back.
     """
-    row = db.session.execute(_SESSION_AND_USER, {"token_hash": hash_token(token)}).first()
+    figures = tuple(SESSION_FIGURES)
+    row = db.session.execute(_session_and_user(figures), {"token_hash": hash_token(token)}).first()
     if row is None:
         return None, False
-    user_session, user = row
+    user_session, user, *values = row
     if user_session.revoked_at is not None or not user.active:
         return None, False
     now = utcnow()
@@ -90,4 +117,7 @@ def resume_session(token: str, limits: SessionLimits) -> tuple[User | None, bool
     if now - user_session.last_seen_at > TOUCH_INTERVAL:
         user_session.last_seen_at = now
     user.session_token = token
+    user.session_figures = {
+        figure.name: value for figure, value in zip(figures, values, strict=True)
+    }
     return user, False

@@ -22,6 +22,7 @@ from wtforms.widgets import core as wtforms_widgets
 
 from casework.core import conflicts, formats
 from casework.core.domain import DomainError
+from casework.core.i18n import resolved
 from casework.core.unit_of_work import conflicts_answered_by, refusals_show
 
 CHOICE_MESSAGE = _l("Choose one of the options in the list.")
@@ -44,7 +45,10 @@ class BaseForm(FlaskForm):
                 filters.insert(0, _strip)
             if _plain_select(unbound_field):
                 options = dict(options, widget=_CACHED_SELECT)
-            return unbound_field.bind(form=form, filters=filters, **options)
+            field = unbound_field.bind(form=form, filters=filters, **options)
+            field.label.text = resolved(field.label.text)
+            field.description = resolved(field.description)
+            return field
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -11,6 +11,7 @@ from babel.dates import format_time as format_wall_clock
 from flask import has_request_context, request, session
 from flask_babel import format_datetime, format_time, get_locale, ngettext
 from flask_babel import gettext as _
+from flask_babel.speaklater import LazyString
 from jinja2 import pass_context
 from markupsafe import Markup
 
@@ -72,6 +73,26 @@ def translated(labels: Mapping[str, Any]) -> dict[str, str]:
     if hit is None or hit[0] is not labels:
         hit = (labels, {code: str(label) for code, label in labels.items()})
         _translated[key] = hit
+    return hit[1]
+
+
+_resolved: dict[tuple[int, str], tuple[Any, str]] = {}
+RESOLVED_KEPT = 4096
+
+
+def resolved(label: Any) -> Any:
+    """``label`` in the current locale when it is a lazy string, as is otherwise. Meant for the
+    lazy labels of class attributes (form fields' labels and hints), which live as long as the
+    process: each is resolved once per locale, where a field's template read it three or four
+    times per render, each a lookup of the locale and the catalogue (issue 23)."""
+    if not isinstance(label, LazyString):
+        return label
+    key = (id(label), str(get_locale() or DEFAULT_LOCALE))
+    hit = _resolved.get(key)
+    if hit is None or hit[0] is not label:
+        if len(_resolved) >= RESOLVED_KEPT:  # labels made per request would otherwise pile up
+            _resolved.clear()
+        hit = _resolved[key] = (label, str(label))
     return hit[1]
 
 

@@ -10,11 +10,13 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
+from casework.auth.sessions import SESSION_FIGURES, SessionFigure
 from casework.core import audit
 from casework.core.forms import confirmed, submitted
 from casework.core.navigation import done
 from casework.core.pagination import paginate, parse_page_number
 from casework.core.permissions import can, record_denial, requires
+from casework.extensions import db
 from casework.notifications import operations
 from casework.notifications.forms import PreferencesForm
 from casework.reminders import operations as reminders
@@ -24,20 +26,31 @@ from casework.reminders.tasks import mail_enabled
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
 
+UNREAD = "unread_notifications"
+SESSION_FIGURES.add(SessionFigure(UNREAD, reminders.unread_column))
+
+
 @bp.app_context_processor
 def header_counter() -> dict:
-    """The header's count of unread notifications: one bounded query, only when a page shows it."""
+    """The header's count of unread notifications, only when a page shows it."""
 
     def unread_notifications() -> int:
-        if "unread_notifications" not in g:
-            g.unread_notifications = (
-                reminders.unread_count(current_user)
-                if can(current_user, "notifications.read")
-                else 0
-            )
+        if UNREAD not in g:
+            g.unread_notifications = _unread()
         return g.unread_notifications
 
     return {"unread_notifications": unread_notifications}
+
+
+def _unread() -> int:
+    if not can(current_user, "notifications.read"):
+        return 0
+    counted = current_user.session_figures.get(UNREAD)
+    # Counted with the session, before the view: right unless the view changed them, as the
+    # notifications' own pages do (read on opening) before some of them render.
+    if counted is not None and request.blueprint != bp.name:
+        return counted
+    return reminders.unread_count(current_user)
 
 
 @bp.context_processor
@@ -90,6 +103,7 @@ def open_one(notification_id: int):
         record_denial(target.action, target.object)
     notification = _own(notification_id)  # the refusal's record started a new transaction
     operations.mark_read(current_user, notification)
+    db.session.flush()  # a page's writes wait for its commit: the header counts it read already
     status = 403 if target is not None and target.object is not None else 404
     page = render_template(
         "notifications/unavailable.html",

@@ -18,6 +18,7 @@ from sqlalchemy import Select, bindparam, event, false, func, select, update
 from sqlalchemy import case as sa_case
 from sqlalchemy.orm import Session, joinedload
 
+from casework.auth.models import User
 from casework.cases.models import Case
 from casework.cases.timeline import TimelineEntry
 from casework.core import audit
@@ -630,6 +631,19 @@ def _unread_statement() -> Any:
 
 # Built once: every page's header runs it, and building it cost as much as running it.
 _UNREAD = _unread_statement()
+
+
+def unread_column() -> Any:
+    """The same count as a column of a query on users (the session lookup reads it with the
+    user: auth.sessions.SESSION_FIGURES)."""
+    capped = (
+        select(Notification.id)
+        .where(Notification.user_id == User.id, Notification.read_at.is_(None))
+        .correlate(User)
+        .limit(UNREAD_CAP)
+        .subquery()
+    )
+    return select(func.count()).select_from(capped).scalar_subquery()
 
 
 def unread_count(user: Any) -> int:

@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, Length
 
 from casework.core import forms
 
+
 @pytest.mark.parametrize(
     "attributes",
     [

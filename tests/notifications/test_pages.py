@@ -98,6 +98,7 @@ def test_a_link_to_a_case_transferred_since_is_a_403_that_explains(
     assert 'href="/notifications/"' in page.text
     with app.app_context():
         assert db.session.get(Notification, notification_id).read_at is not None
+        unread = len([n for n in notifications_of(people.agent) if n.read_at is None])
         denial = db.session.scalar(
             select(AuditEvent).where(
                 AuditEvent.actor_id == people.agent.id,
@@ -106,6 +107,9 @@ def test_a_link_to_a_case_transferred_since_is_a_403_that_explains(
             )
         )
         assert denial is not None and denial.target_id == str(referral_id)
+    # Read on opening, before the page renders: its header no longer counts it, although the
+    # count read with the session, before the view, did (issue 23).
+    assert f'>{unread}<span class="visually-hidden"> non lue' in page.text
 
 
 def test_a_link_to_something_deleted_since_is_a_404_that_explains(app, client, login, people):
@@ -230,3 +234,12 @@ def test_a_transfer_accepted_leads_the_giving_agent_to_their_caseload_not_a_403(
     assert helpers.login(supervisor, people.supervisor.username, people.supervisor.password)
     opened = supervisor.get(f"/notifications/{asked_id}")
     assert opened.headers["Location"] == f"/dossiers/{people.case.id}"
+
+
+def test_the_header_counts_what_the_session_lookup_read(app, client, login, people):
+    # Counted by the session's query before the view (issue 23), on any page with the header.
+    login(user=people.agent)
+    assert "Notifications <span" not in client.get("/compte/mot-de-passe").text
+    with app.app_context():
+        return_referral(people, "Précisez.")
+    assert '>1<span class="visually-hidden"> non lue' in client.get("/compte/mot-de-passe").text
