@@ -24,6 +24,7 @@ from casework.core.i18n import (
     LOCALE_NAMES,
     due_in_words,
     format_clock,
+    format_day,
     format_moment,
     html_lang,
     relative_day,
@@ -227,6 +228,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["query_string"] = query_string
     app.jinja_env.filters["moment"] = format_moment
     app.jinja_env.filters["clock"] = format_clock
+    app.jinja_env.filters["dateformat"] = format_day  # Flask-Babel's, a day formatted once
     app.jinja_env.filters["relative_day"] = relative_day
     app.jinja_env.filters["due_in_words"] = due_in_words
     app.jinja_env.filters["phone"] = shown_phone

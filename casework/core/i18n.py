@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime, time
+from functools import lru_cache
 from typing import Any
 
+from babel.dates import format_date as format_babel_date
 from babel.dates import format_time as format_wall_clock
 from flask import has_request_context, request, session
-from flask_babel import format_datetime, format_time, get_locale, ngettext
+from flask_babel import format_date, format_datetime, format_time, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel.speaklater import LazyString
 from jinja2 import pass_context
@@ -132,6 +134,26 @@ def relative_day(value: date | datetime, today: date | None = None) -> str:
     """How far a day is from today, in words: « aujourd'hui », « demain », « hier »,
     « dans 3 jours », « il y a 2 jours ». A datetime is UTC, taken on Québec's calendar."""
     days = (_day(value) - (today or local_today())).days
+    return _days_in_words("relative", days, _locale())
+
+
+def due_in_words(value: date | datetime, today: date | None = None) -> str:
+    """When something is due, in words: « aujourd'hui », « demain », « dans 3 jours », and for
+    what is past due « en retard de 2 jours » (never « late » for a day still to come)."""
+    days = (_day(value) - (today or local_today())).days
+    return _days_in_words("due", days, _locale())
+
+
+def _locale() -> str:
+    return str(get_locale() or DEFAULT_LOCALE)
+
+
+# Lists show a day in words on every row: the words for a number of days, in a locale, are the
+# same every time (code and compiled catalogues), so they are looked up once (issue 23).
+@lru_cache(maxsize=2048)
+def _days_in_words(kind: str, days: int, locale: str) -> str:
+    if kind == "due" and days < 0:
+        return ngettext("%(num)d day late", "%(num)d days late", -days)
     if days == 0:
         return _("today")
     if days == 1:
@@ -143,10 +165,15 @@ def relative_day(value: date | datetime, today: date | None = None) -> str:
     return ngettext("%(num)d day ago", "%(num)d days ago", -days)
 
 
-def due_in_words(value: date | datetime, today: date | None = None) -> str:
-    """When something is due, in words: « aujourd'hui », « demain », « dans 3 jours », and for
-    what is past due « en retard de 2 jours » (never « late » for a day still to come)."""
-    days = (_day(value) - (today or local_today())).days
-    if days < 0:
-        return ngettext("%(num)d day late", "%(num)d days late", -days)
-    return relative_day(value, today)
+def format_day(value: date | datetime | None, format: str = "medium") -> str:
+    """Flask-Babel's ``dateformat`` filter, a day (not a moment) formatted once per day,
+    pattern and locale: a list of 25 cases formatted each follow-up day through Babel (issue
+    23). A datetime still goes through Flask-Babel, for the user's time zone."""
+    if type(value) is not date:
+        return format_date(value, format)
+    return _formatted_day(value, format, _locale())
+
+
+@lru_cache(maxsize=4096)
+def _formatted_day(day: date, pattern: str, locale: str) -> str:
+    return format_babel_date(day, pattern, locale=locale)

@@ -55,3 +55,28 @@ def test_days_in_words_in_english(app):
     with app.test_request_context(), force_locale("en"):
         assert due_in_words(date(2026, 12, 4), TODAY) == "2 days late"
         assert relative_day(date(2026, 12, 9), TODAY) == "in 3 days"
+
+
+def test_a_day_is_formatted_as_flask_babel_formats_it_in_either_locale(app):
+    """The layout's ``dateformat`` keeps formatted days (issue 23): the same text as
+    Flask-Babel's, in the locale of the render, and a datetime still in Québec's time."""
+    from datetime import date, datetime
+
+    from flask import render_template_string
+    from flask_babel import format_date
+
+    days = [date(2026, 1, 31), date(2026, 12, 6), date(2027, 7, 1)]
+    patterns = ["medium", "long", "full", "EEEE d MMM"]
+    with app.test_request_context("/"):
+        for locale in ("fr_CA", "en"):
+            with force_locale(locale):
+                for day in days:
+                    for pattern in patterns:
+                        shown = render_template_string(
+                            "{{ day|dateformat(pattern) }}", day=day, pattern=pattern
+                        )
+                        assert shown == format_date(day, pattern)
+        late_evening = datetime(2026, 12, 7, 3, 30)  # UTC: still the 6th in Montréal
+        assert render_template_string("{{ d|dateformat('long') }}", d=late_evening) == (
+            "6 décembre 2026"
+        )
