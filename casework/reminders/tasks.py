@@ -25,7 +25,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import aliased, joinedload
 
 from casework.core.db import refresh_statistics, skip_locked
@@ -172,10 +172,12 @@ class Batch:
     def write(self, now: datetime | None = None) -> None:
         now = now or utcnow()
         table = Reminder.__table__
+        # One UPDATE per outcome (and error) for the whole batch, not one per reminder: the rows
+        # are this transaction's (claimed FOR UPDATE), and the new values the same for all.
         if self.delivered:
             db.session.execute(
                 update(table)
-                .where(table.c.id == bindparam("reminder_id"))
+                .where(table.c.id.in_([row["reminder_id"] for row in self.delivered]))
                 .values(
                     deliveries=table.c.deliveries + 1,
                     status="sent",
@@ -183,20 +185,21 @@ class Batch:
                     snoozed_until=None,
                     version=table.c.version + 1,
                     updated_at=now,
-                ),
-                self.delivered,
+                )
             )
-        if self.cancelled:
+        by_error: dict[str, list[int]] = {}
+        for row in self.cancelled:
+            by_error.setdefault(row["error"], []).append(row["reminder_id"])
+        for error, ids in by_error.items():
             db.session.execute(
                 update(table)
-                .where(table.c.id == bindparam("reminder_id"))
+                .where(table.c.id.in_(ids))
                 .values(
                     status="cancelled",
-                    last_error=bindparam("error"),
+                    last_error=error,
                     version=table.c.version + 1,
                     updated_at=now,
-                ),
-                self.cancelled,
+                )
             )
         insert_ignoring_duplicates(Notification, self.notifications)
         insert_ignoring_duplicates(OutboundEmail, self.emails)
