@@ -149,6 +149,49 @@ def test_supervisor_sees_the_region_with_the_agent_column(client, login, make_us
     assert not listed(client.get("/dossiers/?region=5").text, other)
 
 
+def test_a_directorates_caseload_is_its_regions_newest_first(
+    app, client, login, make_user, make_case
+):
+    """DR-MCQ covers Mauricie (04) and Centre-du-Québec (17): its caseload walks every case in
+    opening order (issue 23) and keeps its regions' only, with the filters still applied."""
+    from datetime import datetime
+
+    supervisor = login(role="supervisor", region="04")
+    mauricie, centre = make_user(role="agent", region="04"), make_user(role="agent", region="17")
+    estrie = make_user(role="agent", region="05")
+    older, newer, outside = make_case(mauricie), make_case(centre), make_case(estrie)
+    urgent = make_case(centre)
+    with app.app_context():
+        for record, day in ((older, 1), (newer, 3), (outside, 4), (urgent, 2)):
+            db.session.execute(
+                update(Case).where(Case.id == record.id).values(opened_at=datetime(2026, 5, day))
+            )
+        db.session.execute(update(Case).where(Case.id == urgent.id).values(priority="urgent"))
+        db.session.commit()
+    page = client.get("/dossiers/").text
+    assert not listed(page, outside)
+    positions = [page.index(f'href="/dossiers/{c.id}"') for c in (newer, urgent, older)]
+    assert positions == sorted(positions)
+    page = client.get("/dossiers/?priority=urgent").text
+    assert listed(page, urgent) and not listed(page, newer) and not listed(page, outside)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            from sqlalchemy import text
+
+            from casework.auth.models import User
+            from casework.cases import operations
+
+            reader = db.session.get(User, supervisor.id)
+            statement = operations.caseload(reader, operations.CaseloadFilters(), ids_only=True)
+            compiled = statement.limit(26).compile(
+                db.engine, compile_kwargs={"literal_binds": True}
+            )
+            plan = " ".join(
+                row[-1] for row in db.session.execute(text(f"EXPLAIN QUERY PLAN {compiled}"))
+            )
+            assert "ix_cases_opened" in plan and "TEMP B-TREE" not in plan, plan
+
+
 def test_priority_sort_puts_urgent_first(app, client, login, make_case):
     agent = login(role="agent")
     normal, urgent, high = make_case(agent), make_case(agent), make_case(agent)
