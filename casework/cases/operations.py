@@ -159,11 +159,12 @@ def find_duplicates(
         for row in db.session.execute(variants):
             candidates.setdefault(row.id, row)
     scored, hidden = [], 0
-    # A score depends on the folded name, its sounds and the birth date only: the candidates
-    # of a common name share a few dozen of them.
+    # A score depends on the folded name, its sounds and whether the birth date is known and
+    # the same: the candidates of a common sound share a few dozen of them.
     scores: dict[tuple, tuple[str | None, float]] = {}
     for row in candidates.values():
-        key = (row.name_key, row.family_phonetic, row.given_phonetic, row.date_of_birth)
+        born_same = None if row.date_of_birth is None else row.date_of_birth == born
+        key = (row.name_key, row.family_phonetic, row.given_phonetic, born_same)
         if key not in scores:
             scores[key] = _score(probe, born, row)
         kind, score = scores[key]
