@@ -49,7 +49,13 @@ from casework.cases.models import (
     Interaction,
     Person,
 )
-from casework.cases.search import WIDE_COUNT, index_case, matches_case, matching_case_ids
+from casework.cases.search import (
+    WIDE_COUNT,
+    counted_page,
+    index_case,
+    matches_case,
+    matching_case_ids,
+)
 from casework.cases.search import breadth as search_breadth
 from casework.cases.validation import (  # noqa: F401  (re-exported: forms and tests use them)
     FOLLOW_UP_HORIZON,
@@ -857,12 +863,11 @@ def caseload_page(user: Any, filters: CaseloadFilters, number: int) -> Page:
     """One page of the caseload. A search that matches most cases is counted up to 100 only."""
     breadth = search_breadth(filters.query) if filters.query else None
     limit = WIDE_COUNT if breadth == "very_wide" else COUNT_LIMIT
-    page = paginate(
-        caseload(user, filters, breadth=breadth, ids_only=True),
-        number,
-        count_limit=limit,
-        count_statement=caseload(user, filters, breadth=breadth, for_count=True),
-    )
+    ids = caseload(user, filters, breadth=breadth, ids_only=True)
+    page = counted_page(ids, number, limit) if filters.query else None
+    if page is None:
+        count = caseload(user, filters, breadth=breadth, for_count=True)
+        page = paginate(ids, number, count_limit=limit, count_statement=count)
     # The sort carries ids only (a region's search sorts a thousand matches to show 25); the
     # cases shown are then read with their person and agent (the list shows no service point).
     return replace(page, items=cases_in_order(page.items))

@@ -321,3 +321,35 @@ def _add_timeline_and_household(app, agent, case_id):
                 )
             db.session.add(follow_up)
         db.session.commit()
+
+
+def test_a_search_page_and_its_count_read_at_once_are_the_paginated_ones(app, make_user, make_case):
+    """A search's ids are read once with their count (issue 23): the same pages, totals and
+    « more » as a count and a page read apart, including past the end."""
+    from casework.auth.models import User
+    from casework.cases import operations
+    from casework.core.pagination import paginate
+
+    agent = make_user(role="agent")
+    made = [make_case(agent, family_name="Tremblay") for _ in range(27)]
+    make_case(agent, family_name="Kovalenko")
+    with app.app_context():
+        reader = db.session.get(User, agent.id)
+        filters = operations.CaseloadFilters(query="tremblay")
+        for number in (1, 2, 3, 40, 41, 99999):
+            page = operations.caseload_page(reader, filters, number)
+            expected = paginate(
+                operations.caseload(reader, filters, ids_only=True),
+                number,
+                count_statement=operations.caseload(reader, filters, for_count=True),
+            )
+            assert [case.id for case in page.items] == expected.items, number
+            assert (page.total, page.total_exact, page.more, page.pages) == (
+                expected.total,
+                expected.total_exact,
+                expected.more,
+                expected.pages,
+            ), number
+        first = operations.caseload_page(reader, filters, 1)
+        assert first.total == 27 and first.more and len(first.items) == 25
+        assert {case.id for case in first.items} <= {record.id for record in made}
