@@ -10,13 +10,14 @@ at its first occurrence.
 from __future__ import annotations
 
 import heapq
+import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Text, select, type_coerce
 
 from casework.appointments.models import AvailabilityException, AvailabilityWindow, SlotClaim
 from casework.auth.models import User
@@ -161,8 +162,9 @@ def _windows(query: SlotQuery) -> list[_Window]:
             AvailabilityWindow.weekday,
             AvailabilityWindow.starts_at,
             AvailabilityWindow.ends_at,
-            AvailabilityWindow.modes,
-            AvailabilityWindow.interpreter_languages,
+            # Decoded here, once per distinct list: a region's 360 periods share a few.
+            type_coerce(AvailabilityWindow.modes, Text),
+            type_coerce(AvailabilityWindow.interpreter_languages, Text),
             AvailabilityWindow.remote_interpretation,
             AvailabilityWindow.valid_from,
             AvailabilityWindow.valid_until,
@@ -178,8 +180,22 @@ def _windows(query: SlotQuery) -> list[_Window]:
         statement = statement.where(AvailabilityWindow.service_point_id == query.service_point_id)
     if query.region_id is not None:
         statement = statement.where(AvailabilityWindow.region_id == query.region_id)
-    windows = (_Window(*row) for row in db.session.execute(statement))
+    lists: dict[str, list[str] | None] = {}
+    windows = (
+        _Window(*row[:7], _decoded(lists, row[7]), _decoded(lists, row[8]), *row[9:])
+        for row in db.session.execute(statement)
+    )
     return [window for window in windows if _fits(window, query)]
+
+
+def _decoded(decoded: dict[str, list[str] | None], value: str | list[str] | None):
+    """A JSON list column read as text, decoded as the column type would (PostgreSQL's driver
+    hands it over decoded already); equal texts give the same list, which is only read."""
+    if not isinstance(value, str):
+        return value
+    if value not in decoded:
+        decoded[value] = json.loads(value)
+    return decoded[value]
 
 
 def _fits(window: _Window, query: SlotQuery) -> bool:
