@@ -68,18 +68,12 @@ class AirportForm(BaseForm):
     family_name = StringField(_l("Family name"), validators=[required(), max_length(200)])
     date_of_birth = DateField(_l("Date of birth"), validators=[Optional(), PlausibleDay(1900)])
     arrival_date = DateField(_l("Arrival date"), validators=[_required_date(), PlausibleDay()])
-    # Every select of the console renders its options once per choices and value (CachedSelect).
-    flight_type = SelectField(
-        _l("Flight"), validators=[required()], validate_choice=False, widget=CachedSelect()
-    )
+    flight_type = SelectField(_l("Flight"), validators=[required()], validate_choice=False)
     immigration_category = SelectField(
-        _l("Immigration category"),
-        validators=[required()],
-        validate_choice=False,
-        widget=CachedSelect(),
+        _l("Immigration category"), validators=[required()], validate_choice=False
     )
     destination_region_id = SelectField(
-        _l("Destination region"), coerce=parse_id, validate_choice=False, widget=CachedSelect()
+        _l("Destination region"), coerce=parse_id, validate_choice=False
     )
     destination_city = StringField(
         _l("Destination city"), validators=[Optional(), max_length(120)], filters=[_none_if_empty]
@@ -88,7 +82,6 @@ class AirportForm(BaseForm):
         _l("Host city (government-assisted refugees)"),
         filters=[_none_if_empty],
         validate_choice=False,
-        widget=CachedSelect(),
     )
     preferred_language = SelectField(
         _l("Preferred language"),
@@ -110,12 +103,8 @@ class AirportForm(BaseForm):
         _l("The person agrees to receive the confirmation and the reminder by SMS at this number")
     )
     phone_is_landline = BooleanField(_l("The phone number is a landline: never send it an SMS"))
-    mode = SelectField(
-        _l("Mode"), default="in_person", validate_choice=False, widget=CachedSelect()
-    )
-    service_point_id = SelectField(
-        _l("Service point"), coerce=parse_id, validate_choice=False, widget=CachedSelect()
-    )
+    mode = SelectField(_l("Mode"), default="in_person", validate_choice=False)
+    service_point_id = SelectField(_l("Service point"), coerce=parse_id, validate_choice=False)
     duplicates_checked = BooleanField(
         _l("I checked with the person: this is someone else, book anyway")
     )

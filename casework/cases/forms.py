@@ -444,16 +444,14 @@ class CaseloadFilterForm(BaseForm):
     class Meta:
         csrf = False
 
-    # Five selects on every caseload page: their options are rendered once per choices and
-    # selected value (CachedSelect), not object by object on each request.
-    status = SelectField(_l("Status"), validate_choice=False, widget=CachedSelect())
-    domain = SelectField(_l("Open needs in"), validate_choice=False, widget=CachedSelect())
-    priority = SelectField(_l("Priority"), validate_choice=False, widget=CachedSelect())
-    region = SelectField(_l("Region"), validate_choice=False, widget=CachedSelect())
+    status = SelectField(_l("Status"), validate_choice=False)
+    domain = SelectField(_l("Open needs in"), validate_choice=False)
+    priority = SelectField(_l("Priority"), validate_choice=False)
+    region = SelectField(_l("Region"), validate_choice=False)
     overdue = BooleanField(_l("Follow-up overdue"))
-    sort = SelectField(_l("Sort by"), validate_choice=False, widget=CachedSelect())
+    sort = SelectField(_l("Sort by"), validate_choice=False)
     # A report figure's cases (its drill-down), over the figure's period.
-    cohort = SelectField(_l("Counted in a report"), validate_choice=False, widget=CachedSelect())
+    cohort = SelectField(_l("Counted in a report"), validate_choice=False)
     start = DateField(_l("Period from"), validators=[Optional()])
     end = DateField(_l("Period to"), validators=[Optional()])
 
