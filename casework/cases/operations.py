@@ -153,11 +153,9 @@ def find_duplicates(
         alike.append(Person.date_of_birth == born)
     candidates = {row.id: row for row in db.session.execute(same_name)}
     if alike:
-        # The most recent cases are chosen from the indexes alone (persons by sound or birth
-        # date, cases by person), then only they are read: a common sound is thousands of
-        # persons (« dl »: 2,228 at 200,000 cases), each once read from the table to be sorted.
-        # PostgreSQL is given the persons as an array: as a subquery it walks every case
-        # backwards looking for them (150 ms).
+        # The most recent cases are chosen from the indexes alone, then read: a common sound is
+        # thousands of persons (« dl »: 2,228 at 200,000 cases). PostgreSQL is given them as
+        # an array: as a subquery it walked every case backwards looking for them (150 ms).
         recent, persons = aliased(Case), select(Person.id).where(or_(*alike))
         chosen = (
             select(recent.id)
@@ -173,8 +171,7 @@ def find_duplicates(
         for row in db.session.execute(variants):
             candidates.setdefault(row.id, row)
     scored, hidden = [], 0
-    # A score depends on the folded name, its sounds and whether the birth date is known and
-    # the same: the candidates of a common sound share a few dozen of them.
+    # One score per name, sounds and « same birth date »: a common sound's share a few dozen.
     scores: dict[tuple, tuple[str | None, float]] = {}
     for row in candidates.values():
         born_same = None if row.date_of_birth is None else row.date_of_birth == born
@@ -244,9 +241,8 @@ def _score(probe: Person, born: date | None, person: Any) -> tuple[str | None, f
 
 
 def _quick_ratio(first: str, second: str) -> float:
-    """``difflib.SequenceMatcher(None, first, second).quick_ratio()`` (twice the letters the
-    two have in common, over their lengths) without building the matcher, which indexes
-    ``second`` for the full comparison most candidates never reach."""
+    """``difflib.SequenceMatcher(None, first, second).quick_ratio()`` without building the
+    matcher (which indexes ``second`` for a full comparison most candidates never reach)."""
     length = len(first) + len(second)
     if not length:
         return 1.0
@@ -847,17 +843,11 @@ def caseload(
 
 
 def _walks_in_opening_order(user: Any, filters: CaseloadFilters, breadth: str | None) -> bool:
-    """Whether a directorate's caseload, newest first, is read by walking every case in opening
-    order (``ix_cases_opened``) and keeping its regions' — rather than from each region's index.
-
-    The per-region index cannot give several regions in one order: SQLite then sorted every
-    case of Montréal's four regions to show 25 (135 ms at 200,000 cases), and its sampled
-    statistics (about 1,000 cases a region) hide that. The walk stops at the page's last case:
-    7 ms at worst at 200,000 cases (the smallest directorate's urgent cases, one case walked in
-    700), where the sort took 17–240 ms. Filters that narrow to an agent, a region, overdue
-    follow-ups, a domain or a report's cohort keep their own index, as does a narrow search
-    (read from its matches).
-    """
+    """Whether a directorate's caseload, newest first, walks every case in opening order
+    (``ix_cases_opened``) keeping its regions' (issue 23): the per-region index cannot give
+    several regions in one order, and SQLite sorted Montréal's 120,000 cases to show 25 (135 ms
+    at 200,000 cases; 7 ms walked at worst, docs/performance.md). Narrower filters and a narrow
+    search keep their own index."""
     if scope_for(user.role, "cases.read") is not Scope.REGION or len(region_ids(user)) < 2:
         return False
     narrowed = (
