@@ -89,6 +89,8 @@ class Case(db.Model):
         # The caseload's default order (newest first), per agent and per region.
         Index("ix_cases_agent_opened", "agent_id", "opened_at", "id"),
         Index("ix_cases_region_opened", "region_id", "opened_at", "id"),
+        # ...and across regions: a directorate's several regions are walked in that order.
+        Index("ix_cases_opened", "opened_at", "id"),
         # An agent's overdue follow-ups (home, caseload filter): a range, not the whole caseload.
         Index("ix_cases_agent_follow_up", "agent_id", "next_follow_up_on"),
         # The dashboard's caseload by agent: a region's active cases counted from the index alone.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, timedelta
@@ -14,6 +15,7 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     and_,
+    any_,
     false,
     func,
     literal,
@@ -24,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import case as sa_case
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 
 from casework.cases import choices
 from casework.cases.events import (
@@ -48,7 +50,13 @@ from casework.cases.models import (
     Interaction,
     Person,
 )
-from casework.cases.search import WIDE_COUNT, index_case, matches_case, matching_case_ids
+from casework.cases.search import (
+    WIDE_COUNT,
+    counted_page,
+    index_case,
+    matches_case,
+    matching_case_ids,
+)
 from casework.cases.search import breadth as search_breadth
 from casework.cases.validation import (  # noqa: F401  (re-exported: forms and tests use them)
     FOLLOW_UP_HORIZON,
@@ -145,12 +153,32 @@ def find_duplicates(
         alike.append(Person.date_of_birth == born)
     candidates = {row.id: row for row in db.session.execute(same_name)}
     if alike:
-        variants = columns.where(or_(*alike)).order_by(Case.id.desc()).limit(FUZZY_CANDIDATES)
+        # The most recent cases are chosen from the indexes alone, then read: a common sound is
+        # thousands of persons (« dl »: 2,228 at 200,000 cases). PostgreSQL is given them as
+        # an array: as a subquery it walked every case backwards looking for them (150 ms).
+        recent, persons = aliased(Case), select(Person.id).where(or_(*alike))
+        chosen = (
+            select(recent.id)
+            .where(
+                recent.person_id.in_(persons)
+                if db.engine.dialect.name == "sqlite"
+                else recent.person_id == any_(func.array(persons.scalar_subquery()))
+            )
+            .order_by(recent.id.desc())
+            .limit(FUZZY_CANDIDATES)
+        )
+        variants = columns.where(Case.id.in_(chosen)).order_by(Case.id.desc())
         for row in db.session.execute(variants):
             candidates.setdefault(row.id, row)
     scored, hidden = [], 0
+    # One score per name, sounds and « same birth date »: a common sound's share a few dozen.
+    scores: dict[tuple, tuple[str | None, float]] = {}
     for row in candidates.values():
-        kind, score = _score(probe, born, row)
+        born_same = None if row.date_of_birth is None else row.date_of_birth == born
+        key = (row.name_key, row.family_phonetic, row.given_phonetic, born_same)
+        if key not in scores:
+            scores[key] = _score(probe, born, row)
+        kind, score = scores[key]
         if kind is None:
             continue
         if readable(user, row):
@@ -199,16 +227,26 @@ def _score(probe: Person, born: date | None, person: Any) -> tuple[str | None, f
         person.family_phonetic == probe.family_phonetic
         and person.given_phonetic == probe.given_phonetic
     )
-    matcher = difflib.SequenceMatcher(None, probe.name_key, person.name_key)
     # quick_ratio() bounds ratio() from above for a fraction of its cost: most of the 300
     # candidates of a common name are ruled out without the full comparison.
-    if not sounds_alike and matcher.quick_ratio() < (0.6 if same_birth else 0.85):
+    if not sounds_alike and _quick_ratio(probe.name_key, person.name_key) < (
+        0.6 if same_birth else 0.85
+    ):
         return None, 0.0
-    similarity = matcher.ratio()
+    similarity = difflib.SequenceMatcher(None, probe.name_key, person.name_key).ratio()
     bonus = 0.1 if same_birth else 0.0
     if sounds_alike or similarity >= 0.85 or (same_birth and similarity >= 0.6):
         return "likely", min(0.99, max(similarity, 0.8 if sounds_alike else 0.0) + bonus)
     return None, 0.0
+
+
+def _quick_ratio(first: str, second: str) -> float:
+    """``difflib.SequenceMatcher(None, first, second).quick_ratio()`` without building the
+    matcher (which indexes ``second`` for a full comparison most candidates never reach)."""
+    length = len(first) + len(second)
+    if not length:
+        return 1.0
+    return 2.0 * (Counter(first) & Counter(second)).total() / length
 
 
 # --- Cases ----------------------------------------------------------------------------------
@@ -764,8 +802,13 @@ def caseload(
     # narrow search's matches; a region's (up to 90,000) are read from the matches instead.
     sqlite = db.engine.dialect.name == "sqlite"
     from_matches = breadth == "narrow" and scope_for(user.role, "cases.read") is Scope.REGION
+    in_opening_order = not for_count and _walks_in_opening_order(user, filters, breadth)
     statement = visible_cases(
-        user, indexed=not (from_matches and sqlite), with_person=not for_count
+        user,
+        indexed=not ((from_matches or in_opening_order) and sqlite),
+        # The ids of a page need the person only to sort by name: without the join, SQLite
+        # walks the scope's index alone (every walked case otherwise read from the table).
+        with_person=not for_count and (not ids_only or filters.sort == "name"),
     )
     if ids_only:
         statement = statement.with_only_columns(Case.id)
@@ -801,29 +844,43 @@ def caseload(
             statement = statement.where(Case.id.in_(ids))
         else:
             ids = matching_case_ids(filters.query)
-            # A wide search walks the scope's cases in page order and probes the matches; with
-            # statistics SQLite would rather read the matches (« + 0 » keeps it from the key)
-            # and sort thousands of cases to show 25.
-            walked = Case.id + 0 if sqlite and breadth == "wide" else Case.id
+            # A wide search, and any search of an agent's own cases, walks the scope's cases
+            # in page order and probes the matches; with statistics SQLite would rather read
+            # the matches (« + 0 » keeps it from the key), each from the table (an agent's
+            # « diallo »: 2,200 matches read to keep 30), and sort them.
+            walked = Case.id + 0 if sqlite and not from_matches else Case.id
             statement = statement.where(walked.in_(ids) if ids is not None else false())
     if for_count:
         return statement
     return statement.order_by(*SORTS.get(filters.sort, SORTS["recent"]))
 
 
+def _walks_in_opening_order(user: Any, filters: CaseloadFilters, breadth: str | None) -> bool:
+    """Whether a directorate's caseload, newest first, walks every case in opening order
+    (``ix_cases_opened``) keeping its regions' (issue 23): the per-region index cannot give
+    several regions in one order, and SQLite sorted Montréal's 120,000 cases to show 25 (135 ms
+    at 200,000 cases; 7 ms walked at worst, docs/performance.md). Narrower filters and a narrow
+    search keep their own index."""
+    if scope_for(user.role, "cases.read") is not Scope.REGION or len(region_ids(user)) < 2:
+        return False
+    narrowed = (
+        filters.agent_id or filters.region_id or filters.overdue or filters.domain or filters.cohort
+    )
+    return filters.sort == "recent" and not narrowed and breadth != "narrow"
+
+
 def caseload_page(user: Any, filters: CaseloadFilters, number: int) -> Page:
     """One page of the caseload. A search that matches most cases is counted up to 100 only."""
     breadth = search_breadth(filters.query) if filters.query else None
     limit = WIDE_COUNT if breadth == "very_wide" else COUNT_LIMIT
-    page = paginate(
-        caseload(user, filters, breadth=breadth, ids_only=True),
-        number,
-        count_limit=limit,
-        count_statement=caseload(user, filters, breadth=breadth, for_count=True),
-    )
+    ids = caseload(user, filters, breadth=breadth, ids_only=True)
+    page = counted_page(ids, number, limit) if filters.query else None
+    if page is None:
+        count = caseload(user, filters, breadth=breadth, for_count=True)
+        page = paginate(ids, number, count_limit=limit, count_statement=count)
     # The sort carries ids only (a region's search sorts a thousand matches to show 25); the
-    # cases shown are then read with their person, agent and service point.
-    return replace(page, items=cases_in_order(page.items, Case.service_point))
+    # cases shown are then read with their person and agent (the list shows no service point).
+    return replace(page, items=cases_in_order(page.items))
 
 
 def caseload_counts(user: Any, limit: int = COUNT_LIMIT) -> dict[str, int | str]:

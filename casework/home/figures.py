@@ -79,7 +79,7 @@ def _agent(user: Any, summary: Any) -> list[FigureGroup]:
             alert=bool(summary.overdue_follow_ups),
         )
     )
-    tabs = reminders.tab_counts(user, reminders.ListFilters(), local_today())
+    tabs = reminders.waiting_counts(user, local_today())
     by_status = referrals.status_counts(user)
     todo = sum(by_status.get(status, 0) for status in referrals.todo_statuses(user.role))
     work = [
@@ -179,7 +179,7 @@ def _partner(user: Any, _summary: Any) -> list[FigureGroup]:
 
 
 def _supervisor(user: Any, _summary: Any) -> list[FigureGroup]:
-    tabs = reminders.tab_counts(user, reminders.ListFilters(), local_today())
+    tabs = reminders.waiting_counts(user, local_today())
     by_status = referrals.status_counts(user)
     # Counted from the very statement the linked list shows (the caseload with its filter).
     listed = cases.caseload(user, cases.CaseloadFilters(overdue=True), for_count=True)

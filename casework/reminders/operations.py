@@ -496,6 +496,21 @@ def tab_counts(user: Any, filters: ListFilters, today: date | None = None) -> di
     return {tab: int(value or 0) for tab, value in zip(conditions, row, strict=True)}
 
 
+def waiting_counts(user: Any, today: date | None = None) -> dict[str, int]:
+    """The « due » and « overdue » tabs' counts only (a home page's figures), read from the
+    waiting reminders' index range: ``tab_counts`` reads every reminder of the scope, the
+    done ones of five years included."""
+    start, end = day_bounds(today or local_today())
+    statement = visible(user).with_only_columns(
+        func.sum(sa_case((Reminder.due_at >= start, 1), else_=0)),
+        func.sum(sa_case((Reminder.due_at < start, 1), else_=0)),
+    )
+    row = db.session.execute(
+        statement.where(Reminder.status.in_(("pending", "sent")), Reminder.due_at < end)
+    ).one()
+    return {"due": int(row[0] or 0), "overdue": int(row[1] or 0)}
+
+
 UNDELIVERED_WINDOW = timedelta(days=30)
 UNDELIVERED_LIMIT = 50
 

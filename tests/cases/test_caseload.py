@@ -149,6 +149,49 @@ def test_supervisor_sees_the_region_with_the_agent_column(client, login, make_us
     assert not listed(client.get("/dossiers/?region=5").text, other)
 
 
+def test_a_directorates_caseload_is_its_regions_newest_first(
+    app, client, login, make_user, make_case
+):
+    """DR-MCQ covers Mauricie (04) and Centre-du-Québec (17): its caseload walks every case in
+    opening order (issue 23) and keeps its regions' only, with the filters still applied."""
+    from datetime import datetime
+
+    supervisor = login(role="supervisor", region="04")
+    mauricie, centre = make_user(role="agent", region="04"), make_user(role="agent", region="17")
+    estrie = make_user(role="agent", region="05")
+    older, newer, outside = make_case(mauricie), make_case(centre), make_case(estrie)
+    urgent = make_case(centre)
+    with app.app_context():
+        for record, day in ((older, 1), (newer, 3), (outside, 4), (urgent, 2)):
+            db.session.execute(
+                update(Case).where(Case.id == record.id).values(opened_at=datetime(2026, 5, day))
+            )
+        db.session.execute(update(Case).where(Case.id == urgent.id).values(priority="urgent"))
+        db.session.commit()
+    page = client.get("/dossiers/").text
+    assert not listed(page, outside)
+    positions = [page.index(f'href="/dossiers/{c.id}"') for c in (newer, urgent, older)]
+    assert positions == sorted(positions)
+    page = client.get("/dossiers/?priority=urgent").text
+    assert listed(page, urgent) and not listed(page, newer) and not listed(page, outside)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            from sqlalchemy import text
+
+            from casework.auth.models import User
+            from casework.cases import operations
+
+            reader = db.session.get(User, supervisor.id)
+            statement = operations.caseload(reader, operations.CaseloadFilters(), ids_only=True)
+            compiled = statement.limit(26).compile(
+                db.engine, compile_kwargs={"literal_binds": True}
+            )
+            plan = " ".join(
+                row[-1] for row in db.session.execute(text(f"EXPLAIN QUERY PLAN {compiled}"))
+            )
+            assert "ix_cases_opened" in plan and "TEMP B-TREE" not in plan, plan
+
+
 def test_priority_sort_puts_urgent_first(app, client, login, make_case):
     agent = login(role="agent")
     normal, urgent, high = make_case(agent), make_case(agent), make_case(agent)
@@ -278,3 +321,35 @@ def _add_timeline_and_household(app, agent, case_id):
                 )
             db.session.add(follow_up)
         db.session.commit()
+
+
+def test_a_search_page_and_its_count_read_at_once_are_the_paginated_ones(app, make_user, make_case):
+    """A search's ids are read once with their count (issue 23): the same pages, totals and
+    « more » as a count and a page read apart, including past the end."""
+    from casework.auth.models import User
+    from casework.cases import operations
+    from casework.core.pagination import paginate
+
+    agent = make_user(role="agent")
+    made = [make_case(agent, family_name="Tremblay") for _ in range(27)]
+    make_case(agent, family_name="Kovalenko")
+    with app.app_context():
+        reader = db.session.get(User, agent.id)
+        filters = operations.CaseloadFilters(query="tremblay")
+        for number in (1, 2, 3, 40, 41, 99999):
+            page = operations.caseload_page(reader, filters, number)
+            expected = paginate(
+                operations.caseload(reader, filters, ids_only=True),
+                number,
+                count_statement=operations.caseload(reader, filters, for_count=True),
+            )
+            assert [case.id for case in page.items] == expected.items, number
+            assert (page.total, page.total_exact, page.more, page.pages) == (
+                expected.total,
+                expected.total_exact,
+                expected.more,
+                expected.pages,
+            ), number
+        first = operations.caseload_page(reader, filters, 1)
+        assert first.total == 27 and first.more and len(first.items) == 25
+        assert {case.id for case in first.items} <= {record.id for record in made}

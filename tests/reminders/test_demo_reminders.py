@@ -20,3 +20,5 @@ def test_demo_has_reminders_in_every_state(ctx):
     assert {"pending", "sent", "snoozed", "done", "failed"} <= statuses
     counts = operations.tab_counts(agente, operations.ListFilters())
     assert all(counts[tab] > 0 for tab in ("due", "overdue", "snoozed", "done", "failed")), counts
+    # The home's two figures, read from the waiting reminders only, are the same counts.
+    assert operations.waiting_counts(agente) == {"due": counts["due"], "overdue": counts["overdue"]}
