@@ -47,7 +47,9 @@ class DashboardOpenNeed(db.Model):
 
 class DashboardCaseMilestones(db.Model):
     """A case's first appointment held and first plan finalised (the dashboard's delays), with
-    its region; a case with neither has no row."""
+    its region; a case with neither has no row. Each moment is kept with its local day too:
+    the delays are counted in Québec's days, and converting thousands of moments per dashboard
+    was half of their time."""
 
     __tablename__ = "dashboard_case_milestones"
 
@@ -57,11 +59,14 @@ class DashboardCaseMilestones(db.Model):
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
     first_held_at: Mapped[datetime | None] = mapped_column(index=True)
     first_plan_at: Mapped[datetime | None] = mapped_column(index=True)
+    first_held_on: Mapped[date | None] = mapped_column()
+    first_plan_on: Mapped[date | None] = mapped_column()
 
 
 class DashboardReferralCohort(db.Model):
-    """When a referral was first submitted for review (the funnel's cohort), with its region; a
-    referral never submitted has no row."""
+    """When a referral was first submitted for review (the funnel's cohort), with its region
+    and organisation, the later stages it reached and the days its organisation took to answer
+    (from sending to acceptance or refusal); a referral never submitted has no row."""
 
     __tablename__ = "dashboard_referral_cohorts"
 
@@ -69,4 +74,10 @@ class DashboardReferralCohort(db.Model):
         ForeignKey("referrals.id", ondelete="CASCADE"), primary_key=True
     )
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     first_submitted_at: Mapped[datetime] = mapped_column(index=True)
+    reached_sent: Mapped[bool] = mapped_column(default=False)
+    reached_accepted: Mapped[bool] = mapped_column(default=False)
+    reached_declined: Mapped[bool] = mapped_column(default=False)
+    reached_completed: Mapped[bool] = mapped_column(default=False)
+    answer_days: Mapped[float | None] = mapped_column()

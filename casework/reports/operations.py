@@ -15,7 +15,7 @@ from statistics import median
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, bindparam, distinct, false, func, select, true, union
+from sqlalchemy import Select, and_, bindparam, false, func, select, true, union
 from sqlalchemy import case as sa_case
 from sqlalchemy.orm import joinedload
 
@@ -27,7 +27,7 @@ from casework.cases.models import Case, Person
 from casework.core.domain import DomainError
 from casework.core.permissions import Scope, scope_for
 from casework.core.permissions import region_ids as user_regions
-from casework.core.time import local_today, utc_to_local, utcnow
+from casework.core.time import local_today, utcnow
 from casework.extensions import db
 from casework.messages.models import PersonMessage
 from casework.reference.models import Domain, Organisation, Region, ServicePoint
@@ -373,46 +373,54 @@ class FunnelRow:
         return self.stages.get(name, 0)
 
 
-def submitted_in(period: Period, region_ids: list[int] | None) -> Select:
-    """Ids of the referrals first submitted for review during ``period`` (the funnel's cohort),
-    from the aggregate kept with each submission (reports/aggregates.py)."""
-    start, end = period.utc_bounds
-    return select(DashboardReferralCohort.referral_id).where(
-        DashboardReferralCohort.first_submitted_at >= start,
-        DashboardReferralCohort.first_submitted_at < end,
-        _in_regions(DashboardReferralCohort.region_id, region_ids),
-    )
-
-
 def referral_funnel(period: Period, region_ids: list[int] | None) -> list[FunnelRow]:
     """For the referrals submitted in the period: how many reached each stage, by organisation,
-    and the median days from sending to the organisation's answer."""
-    cohort = submitted_in(period, region_ids)
-    rows = db.session.execute(
+    and the median days from sending to the organisation's answer. Each referral's stages and
+    answer are kept in its cohort row (reports/aggregates.py): two queries over the period's
+    rows, whatever the length of the referrals' histories."""
+    start, end = period.utc_bounds
+    cohort = DashboardReferralCohort
+    in_cohort = (
+        cohort.first_submitted_at >= start,
+        cohort.first_submitted_at < end,
+        _in_regions(cohort.region_id, region_ids),
+    )
+    counts = db.session.execute(
         select(
             Organisation.id,
             Organisation.name,
-            ReferralEvent.to_status,
-            func.count(distinct(ReferralEvent.referral_id)),
+            func.count(),
+            *(func.sum(sa_case((flag, 1), else_=0)) for flag in _REACHED.values()),
         )
-        .join(Referral, Referral.id == ReferralEvent.referral_id)
-        .join(Organisation, Organisation.id == Referral.organisation_id)
-        .where(ReferralEvent.referral_id.in_(cohort), ReferralEvent.to_status.in_(FUNNEL_STAGES))
-        .group_by(Organisation.id, Organisation.name, ReferralEvent.to_status)
+        .select_from(cohort)
+        .join(Organisation, Organisation.id == cohort.organisation_id)
+        .where(*in_cohort)
+        .group_by(Organisation.id, Organisation.name)
     ).all()
-    delays = referrals.response_days(cohort)
-    by_organisation: dict[int, FunnelRow] = {}
-    for organisation_id, name, stage, n in rows:
-        row = by_organisation.setdefault(
-            organisation_id,
-            FunnelRow(
-                organisation_id, name, {}, referrals.median_days(delays.get(organisation_id))
-            ),
+    delays: dict[int, list[float]] = {}
+    for organisation_id, days in db.session.execute(
+        select(cohort.organisation_id, cohort.answer_days).where(
+            *in_cohort, cohort.answer_days.is_not(None)
         )
-        row.stages[stage] = n
-    return sorted(
-        by_organisation.values(), key=lambda r: (-r.stage("submitted"), r.organisation_name)
-    )
+    ):
+        delays.setdefault(organisation_id, []).append(days)
+    rows = []
+    for organisation_id, name, submitted, *reached in counts:
+        stages = {"submitted": submitted}
+        stages.update((stage, n) for stage, n in zip(_REACHED, reached, strict=True) if n)
+        rows.append(
+            FunnelRow(
+                organisation_id, name, stages, referrals.median_days(delays.get(organisation_id))
+            )
+        )
+    return sorted(rows, key=lambda r: (-r.stage("submitted"), r.organisation_name))
+
+
+# The funnel's stages after the submission (every cohort row has that one), each a column of
+# the cohort row: a new stage needs its column (and its recount, in reports/aggregates.py).
+_REACHED = {
+    stage: getattr(DashboardReferralCohort, f"reached_{stage}") for stage in FUNNEL_STAGES[1:]
+}
 
 
 @dataclass(frozen=True)
@@ -465,24 +473,24 @@ def delays_by_case(
     or all): the figures and their drill-down (``delay_cohort``) read the same rows, so the
     list is the count."""
     start, end = period.utc_bounds
-    # Each case's first appointment held and first plan finalised are kept as they happen
-    # (reports/aggregates.py): the period's cases are read from their indexes.
+    # Each case's first appointment held and first plan finalised are kept as they happen, with
+    # their local days (reports/aggregates.py): the period's cases are read from their indexes.
     milestones = DashboardCaseMilestones
     in_region = _in_regions(milestones.region_id, region_ids)
+    held_then = and_(milestones.first_held_at >= start, milestones.first_held_at < end)
+    plan_then = and_(milestones.first_plan_at >= start, milestones.first_plan_at < end)
     in_period = union(
-        select(milestones.case_id).where(
-            milestones.first_held_at >= start, milestones.first_held_at < end, in_region
-        ),
-        select(milestones.case_id).where(
-            milestones.first_plan_at >= start, milestones.first_plan_at < end, in_region
-        ),
+        select(milestones.case_id).where(held_then, in_region),
+        select(milestones.case_id).where(plan_then, in_region),
     ).subquery()
     statement = (
         select(
             milestones.case_id,
             Person.arrival_date,
-            milestones.first_held_at,
-            milestones.first_plan_at,
+            milestones.first_held_on,
+            milestones.first_plan_on,
+            sa_case((held_then, 1), else_=0),
+            sa_case((plan_then, 1), else_=0),
         )
         .select_from(in_period)
         .join(milestones, milestones.case_id == in_period.c.case_id)
@@ -493,13 +501,13 @@ def delays_by_case(
         statement = statement.where(milestones.case_id.in_(within))
     rows = db.session.execute(statement).all()
     to_appointment, to_plan = [], []
-    for case_id, arrival, held_at, plan_at in rows:
-        if held_at is not None and start <= held_at < end and arrival is not None:
-            days = (utc_to_local(held_at).date() - arrival).days
+    for case_id, arrival, held_on, plan_on, held_in_period, plan_in_period in rows:
+        if held_in_period and arrival is not None:
+            days = (held_on - arrival).days
             if days >= 0:
                 to_appointment.append((case_id, days))
-        if plan_at is not None and start <= plan_at < end and held_at is not None:
-            days = (utc_to_local(plan_at).date() - utc_to_local(held_at).date()).days
+        if plan_in_period and held_on is not None:
+            days = (plan_on - held_on).days
             if days >= 0:
                 to_plan.append((case_id, days))
     return {"arrival_to_first_appointment": to_appointment, "first_appointment_to_plan": to_plan}
