@@ -7,7 +7,8 @@ found, per case or per referral:
 
 - ``dashboard_open_needs``: the open cases' open needs by domain (from the latest assessment);
 - ``dashboard_case_milestones``: each case's first appointment held and first plan finalised,
-  with the local day of each (the delays are counted in days in Québec);
+  with the local day of each (the delays are counted in days in Québec), and its first
+  appointment held or missed (the no-shows table);
 - ``dashboard_referral_cohorts``: when each referral was first submitted for review, its
   organisation, the later stages it reached and the days its organisation took to answer (the
   funnel read them from the cohort's referral events, four to five per referral).
@@ -75,27 +76,49 @@ def _open_needs(case_ids: Select | list[int] | None) -> Select:
     return statement
 
 
+# An appointment's outcome: the person came, or did not (the no-shows table's first appointments).
+HELD_OR_MISSED = ("done", "no_show")
+
+
 def _milestones(case_ids: Select | list[int] | None) -> Select:
-    """(case, region, first appointment held, first plan finalised) of the cases with either."""
+    """(case, region, first appointment held, first plan finalised, first appointment held or
+    missed: its start and id) of the cases with any of them. Of a case's appointments held or
+    missed at the same first moment, the first booked (lowest id) is its first."""
+    outcome = Appointment.status.in_(HELD_OR_MISSED)
     held = select(Appointment.case_id, func.min(Appointment.starts_at).label("at")).where(
         Appointment.status == "done"
     )
     plans = select(Plan.case_id, func.min(Plan.finalised_at).label("at")).where(
         Plan.finalised_at.is_not(None)
     )
+    ended = select(Appointment.case_id, func.min(Appointment.starts_at).label("at")).where(outcome)
     cases = select(Case.id, Case.region_id)
     if case_ids is not None:
         held = held.where(Appointment.case_id.in_(case_ids))
         plans = plans.where(Plan.case_id.in_(case_ids))
+        ended = ended.where(Appointment.case_id.in_(case_ids))
         cases = cases.where(Case.id.in_(case_ids))
     held = held.group_by(Appointment.case_id).subquery()
     plans = plans.group_by(Plan.case_id).subquery()
+    ended = ended.group_by(Appointment.case_id).subquery()
+    first_ended = (
+        select(Appointment.case_id, func.min(Appointment.id).label("id"))
+        .join(
+            ended,
+            and_(ended.c.case_id == Appointment.case_id, ended.c.at == Appointment.starts_at),
+        )
+        .where(outcome)
+        .group_by(Appointment.case_id)
+        .subquery()
+    )
     cases = cases.subquery()
     return (
-        select(cases.c.id, cases.c.region_id, held.c.at, plans.c.at)
+        select(cases.c.id, cases.c.region_id, held.c.at, plans.c.at, ended.c.at, first_ended.c.id)
         .outerjoin(held, held.c.case_id == cases.c.id)
         .outerjoin(plans, plans.c.case_id == cases.c.id)
-        .where(or_(held.c.at.is_not(None), plans.c.at.is_not(None)))
+        .outerjoin(ended, ended.c.case_id == cases.c.id)
+        .outerjoin(first_ended, first_ended.c.case_id == cases.c.id)
+        .where(or_(held.c.at.is_not(None), plans.c.at.is_not(None), ended.c.at.is_not(None)))
     )
 
 
@@ -104,8 +127,9 @@ def _local_day(moment: datetime | None) -> date | None:
 
 
 def _milestone_days(row: Any) -> tuple:
-    case_id, region_id, held_at, plan_at = row
-    return (case_id, region_id, held_at, plan_at, _local_day(held_at), _local_day(plan_at))
+    """The recounted row, then the local days of the first appointment held and first plan."""
+    _case_id, _region_id, held_at, plan_at, _ended_at, _ended_id = row
+    return (*row, _local_day(held_at), _local_day(plan_at))
 
 
 def _first(status: str | tuple[str, ...]) -> Any:
@@ -219,6 +243,8 @@ AGGREGATES = (
             "region_id",
             "first_held_at",
             "first_plan_at",
+            "first_outcome_at",
+            "first_outcome_id",
             "first_held_on",
             "first_plan_on",
         ),

@@ -15,7 +15,7 @@ from statistics import median
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, bindparam, false, func, select, true, union
+from sqlalchemy import Select, bindparam, false, func, literal, select, true, union_all
 from sqlalchemy import case as sa_case
 from sqlalchemy.orm import joinedload
 
@@ -33,6 +33,7 @@ from casework.messages.models import PersonMessage
 from casework.reference.models import Domain, Organisation, Region, ServicePoint
 from casework.referrals import operations as referrals
 from casework.referrals.models import Referral, ReferralEvent
+from casework.reports.aggregates import HELD_OR_MISSED
 from casework.reports.models import (
     DashboardCaseMilestones,
     DashboardOpenNeed,
@@ -385,17 +386,27 @@ def referral_funnel(period: Period, region_ids: list[int] | None) -> list[Funnel
         cohort.first_submitted_at < end,
         _in_regions(cohort.region_id, region_ids),
     )
+    # Counted per organisation first, then named: a few dozen names, not one per referral.
+    by_organisation = (
+        select(
+            cohort.organisation_id,
+            func.count().label("submitted"),
+            *(
+                func.sum(sa_case((flag, 1), else_=0)).label(stage)
+                for stage, flag in _REACHED.items()
+            ),
+        )
+        .where(*in_cohort)
+        .group_by(cohort.organisation_id)
+        .subquery()
+    )
     counts = db.session.execute(
         select(
             Organisation.id,
             Organisation.name,
-            func.count(),
-            *(func.sum(sa_case((flag, 1), else_=0)) for flag in _REACHED.values()),
-        )
-        .select_from(cohort)
-        .join(Organisation, Organisation.id == cohort.organisation_id)
-        .where(*in_cohort)
-        .group_by(Organisation.id, Organisation.name)
+            by_organisation.c.submitted,
+            *(by_organisation.c[stage] for stage in _REACHED),
+        ).join(by_organisation, by_organisation.c.organisation_id == Organisation.id)
     ).all()
     delays: dict[int, list[float]] = {}
     for organisation_id, days in db.session.execute(
@@ -474,43 +485,43 @@ def delays_by_case(
     list is the count."""
     start, end = period.utc_bounds
     # Each case's first appointment held and first plan finalised are kept as they happen, with
-    # their local days (reports/aggregates.py): the period's cases are read from their indexes.
+    # their local days (reports/aggregates.py): each measure reads its period's rows from an
+    # index that holds what it needs (the first reads the arrival date from the person).
     milestones = DashboardCaseMilestones
     in_region = _in_regions(milestones.region_id, region_ids)
-    held_then = and_(milestones.first_held_at >= start, milestones.first_held_at < end)
-    plan_then = and_(milestones.first_plan_at >= start, milestones.first_plan_at < end)
-    in_period = union(
-        select(milestones.case_id).where(held_then, in_region),
-        select(milestones.case_id).where(plan_then, in_region),
-    ).subquery()
-    statement = (
+    to_appointment = (
         select(
+            literal(0).label("measure"),
             milestones.case_id,
-            Person.arrival_date,
-            milestones.first_held_on,
-            milestones.first_plan_on,
-            sa_case((held_then, 1), else_=0),
-            sa_case((plan_then, 1), else_=0),
+            Person.arrival_date.label("since"),
+            milestones.first_held_on.label("on"),
         )
-        .select_from(in_period)
-        .join(milestones, milestones.case_id == in_period.c.case_id)
         .join(Case, Case.id == milestones.case_id)
         .join(Person, Person.id == Case.person_id)
+        .where(
+            milestones.first_held_at >= start,
+            milestones.first_held_at < end,
+            in_region,
+            Person.arrival_date.is_not(None),
+        )
+    )
+    to_plan = select(
+        literal(1), milestones.case_id, milestones.first_held_on, milestones.first_plan_on
+    ).where(
+        milestones.first_plan_at >= start,
+        milestones.first_plan_at < end,
+        in_region,
+        milestones.first_held_on.is_not(None),
     )
     if within is not None:
-        statement = statement.where(milestones.case_id.in_(within))
-    rows = db.session.execute(statement).all()
-    to_appointment, to_plan = [], []
-    for case_id, arrival, held_on, plan_on, held_in_period, plan_in_period in rows:
-        if held_in_period and arrival is not None:
-            days = (held_on - arrival).days
-            if days >= 0:
-                to_appointment.append((case_id, days))
-        if plan_in_period and held_on is not None:
-            days = (plan_on - held_on).days
-            if days >= 0:
-                to_plan.append((case_id, days))
-    return {"arrival_to_first_appointment": to_appointment, "first_appointment_to_plan": to_plan}
+        to_appointment = to_appointment.where(milestones.case_id.in_(within))
+        to_plan = to_plan.where(milestones.case_id.in_(within))
+    found: tuple[list[tuple], list[tuple]] = ([], [])
+    for measure, case_id, since, on in db.session.execute(union_all(to_appointment, to_plan)):
+        days = (on - since).days
+        if days >= 0:
+            found[measure].append((case_id, days))
+    return {"arrival_to_first_appointment": found[0], "first_appointment_to_plan": found[1]}
 
 
 CohortCondition = Callable[[date, date, list[int] | None, Select], Any]
@@ -549,9 +560,6 @@ class NoShowRow:
         return self.no_shows / self.appointments if self.appointments else None
 
 
-HELD_OR_MISSED = ("done", "no_show")
-
-
 def _reminder_reached() -> Any:
     """Whether the person's reminder of the day before reached them, for an ``Appointment``."""
     return (
@@ -568,31 +576,19 @@ def _reminder_reached() -> Any:
 def first_outcomes(period: Period) -> Select:
     """Ids of each case's first appointment held or missed, when it falls in ``period``
     (a case counts once: a person who missed their first appointment and came to the next
-    is a first no-show)."""
+    is a first no-show); kept with each appointment's change (reports/aggregates.py)."""
     start, end = period.utc_bounds
-    outcome = Appointment.status.in_(HELD_OR_MISSED)
-    in_period = and_(Appointment.starts_at >= start, Appointment.starts_at < end)
-    candidates = select(Appointment.case_id).where(outcome, in_period)
-    first_at = (
-        select(Appointment.case_id, func.min(Appointment.starts_at).label("at"))
-        .where(outcome, Appointment.case_id.in_(candidates))
-        .group_by(Appointment.case_id)
-        .subquery()
-    )
-    return (
-        select(func.min(Appointment.id))
-        .join(
-            first_at,
-            and_(first_at.c.case_id == Appointment.case_id, first_at.c.at == Appointment.starts_at),
-        )
-        .where(outcome, in_period)
-        .group_by(Appointment.case_id)
+    milestones = DashboardCaseMilestones
+    return select(milestones.first_outcome_id).where(
+        milestones.first_outcome_at >= start, milestones.first_outcome_at < end
     )
 
 
 def no_shows_by_reminder(period: Period, region_ids: list[int] | None) -> list[NoShowRow]:
     """First appointments held or missed in the period, by whether the reminder reached the
     person; by the case's region, as the caseload their drill-down opens."""
+    start, end = period.utc_bounds
+    milestones = DashboardCaseMilestones
     reached = _reminder_reached()
     rows = db.session.execute(
         select(
@@ -600,9 +596,13 @@ def no_shows_by_reminder(period: Period, region_ids: list[int] | None) -> list[N
             func.count(),
             func.sum(sa_case((Appointment.status == "no_show", 1), else_=0)),
         )
-        .select_from(Appointment)
-        .join(Case, Case.id == Appointment.case_id)
-        .where(Appointment.id.in_(first_outcomes(period)), _in_regions(Case.region_id, region_ids))
+        .select_from(milestones)
+        .join(Appointment, Appointment.id == milestones.first_outcome_id)
+        .where(
+            milestones.first_outcome_at >= start,
+            milestones.first_outcome_at < end,
+            _in_regions(milestones.region_id, region_ids),
+        )
         .group_by(reached)
     ).all()
     found = {bool(reminded): (count, int(missed or 0)) for reminded, count, missed in rows}
