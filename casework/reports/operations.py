@@ -11,6 +11,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from statistics import median
 from typing import Any
 
@@ -444,11 +445,12 @@ class DelayStat:
     def n(self) -> int:
         return len(self.values)
 
-    @property
+    # Computed once: a region's measure has thousands of values, and the page reads each twice.
+    @cached_property
     def median(self) -> float | None:
         return round(median(self.values), 1) if self.values else None
 
-    @property
+    @cached_property
     def p90(self) -> int | None:
         """Nearest-rank 90th percentile: 9 people in 10 waited this long or less."""
         if not self.values:
