@@ -190,6 +190,9 @@ def _cohort_stages(row: Any) -> tuple:
     )
 
 
+BATCH = 5000  # rows per INSERT when a recount is derived in Python
+
+
 @dataclass(frozen=True)
 class Aggregate:
     name: str
@@ -201,7 +204,10 @@ class Aggregate:
 
     def counted(self, ids: list[int] | None) -> Iterator[tuple]:
         """The rows a recount stores (in ``columns`` order), streamed."""
-        rows = db.session.execute(self.recount(ids).execution_options(yield_per=BATCH))
+        statement = self.recount(ids)
+        if ids is None:  # every row: streamed (a server-side cursor on PostgreSQL)
+            statement = statement.execution_options(yield_per=BATCH)
+        rows = db.session.execute(statement)
         if self.derive is None:
             return (tuple(row) for row in rows)
         return (self.derive(row) for row in rows)
@@ -222,8 +228,6 @@ class Aggregate:
         if batch:
             db.session.execute(insert(self.model), batch)
 
-
-BATCH = 5000
 
 
 AGGREGATES = (
