@@ -229,7 +229,6 @@ class Aggregate:
             db.session.execute(insert(self.model), batch)
 
 
-
 AGGREGATES = (
     Aggregate(
         "open_needs",

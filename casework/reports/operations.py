@@ -491,22 +491,20 @@ def delays_by_case(
     # index that holds what it needs (the first reads the arrival date from the person).
     milestones = DashboardCaseMilestones
     in_region = _in_regions(milestones.region_id, region_ids)
-    to_appointment = (
-        select(
-            literal(0).label("measure"),
-            milestones.case_id,
-            Person.arrival_date.label("since"),
-            milestones.first_held_on.label("on"),
-        )
-        .join(Case, Case.id == milestones.case_id)
-        .join(Person, Person.id == Case.person_id)
-        .where(
-            milestones.first_held_at >= start,
-            milestones.first_held_at < end,
-            in_region,
-            Person.arrival_date.is_not(None),
-        )
+    # Looked up row by row (a subquery, not a join): PostgreSQL would otherwise hash the
+    # province's 200,000 cases to find a region's few thousand.
+    arrival = (
+        select(Person.arrival_date)
+        .join(Case, Case.person_id == Person.id)
+        .where(Case.id == milestones.case_id)
+        .scalar_subquery()
     )
+    to_appointment = select(
+        literal(0).label("measure"),
+        milestones.case_id,
+        arrival.label("since"),
+        milestones.first_held_on.label("on"),
+    ).where(milestones.first_held_at >= start, milestones.first_held_at < end, in_region)
     to_plan = select(
         literal(1), milestones.case_id, milestones.first_held_on, milestones.first_plan_on
     ).where(
@@ -520,7 +518,7 @@ def delays_by_case(
         to_plan = to_plan.where(milestones.case_id.in_(within))
     found: tuple[list[tuple], list[tuple]] = ([], [])
     for measure, case_id, since, on in db.session.execute(union_all(to_appointment, to_plan)):
-        days = (on - since).days
+        days = (on - since).days if since is not None else -1
         if days >= 0:
             found[measure].append((case_id, days))
     return {"arrival_to_first_appointment": found[0], "first_appointment_to_plan": found[1]}
@@ -562,12 +560,13 @@ class NoShowRow:
         return self.no_shows / self.appointments if self.appointments else None
 
 
-def _reminder_reached() -> Any:
-    """Whether the person's reminder of the day before reached them, for an ``Appointment``."""
+def _reminder_reached(appointment_id: Any = Appointment.id) -> Any:
+    """Whether the person's reminder of the day before reached them, for an ``Appointment``
+    (or the appointment ``appointment_id`` names)."""
     return (
         select(PersonMessage.id)
         .where(
-            PersonMessage.appointment_id == Appointment.id,
+            PersonMessage.appointment_id == appointment_id,
             PersonMessage.kind == "reminder",
             PersonMessage.status.in_(("sent", "delivered")),
         )
@@ -591,15 +590,21 @@ def no_shows_by_reminder(period: Period, region_ids: list[int] | None) -> list[N
     person; by the case's region, as the caseload their drill-down opens."""
     start, end = period.utc_bounds
     milestones = DashboardCaseMilestones
-    reached = _reminder_reached()
+    # The appointment's outcome and reminder looked up row by row (subqueries, not a join):
+    # PostgreSQL would otherwise hash every appointment to find a region's few thousand.
+    reached = _reminder_reached(milestones.first_outcome_id)
+    status = (
+        select(Appointment.status)
+        .where(Appointment.id == milestones.first_outcome_id)
+        .scalar_subquery()
+    )
     rows = db.session.execute(
         select(
             reached.label("reminded"),
             func.count(),
-            func.sum(sa_case((Appointment.status == "no_show", 1), else_=0)),
+            func.sum(sa_case((status == "no_show", 1), else_=0)),
         )
         .select_from(milestones)
-        .join(Appointment, Appointment.id == milestones.first_outcome_id)
         .where(
             milestones.first_outcome_at >= start,
             milestones.first_outcome_at < end,

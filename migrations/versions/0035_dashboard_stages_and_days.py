@@ -162,6 +162,10 @@ def upgrade():
         batch_op.create_index('ix_dashboard_referral_cohorts_funnel', ['region_id', 'first_submitted_at', 'organisation_id', 'reached_sent', 'reached_accepted', 'reached_declined', 'reached_completed', 'answer_days'], unique=False)
     fill(milestones, MILESTONES, milestone_row)
     fill(cohorts, COHORTS, cohort_row)
+    if op.get_bind().dialect.name == 'postgresql':
+        # Both tables were emptied and filled again: the planner's statistics of them are new.
+        op.execute("ANALYZE dashboard_case_milestones")
+        op.execute("ANALYZE dashboard_referral_cohorts")
 
 
 def downgrade():
