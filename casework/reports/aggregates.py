@@ -6,11 +6,18 @@ on PostgreSQL for Montréal at 200,000 cases). Three small tables now hold what 
 found, per case or per referral:
 
 - ``dashboard_open_needs``: the open cases' open needs by domain (from the latest assessment);
-- ``dashboard_case_milestones``: each case's first appointment held and first plan finalised;
-- ``dashboard_referral_cohorts``: when each referral was first submitted for review.
+- ``dashboard_case_milestones``: each case's first appointment held and first plan finalised,
+  with the local day of each (the delays are counted in days in Québec), and its first
+  appointment held or missed (the no-shows table);
+- ``dashboard_referral_cohorts``: when each referral was first submitted for review, its
+  organisation, the later stages it reached and the days its organisation took to answer (the
+  funnel read them from the cohort's referral events, four to five per referral).
 
 Each row carries its case's or referral's region, so a region's dashboard reads its period's
 rows from one index, without going through the region's 130,000 referrals or 90,000 cases.
+What SQL cannot compute the same way on both engines (local days: SQLite knows no time zone;
+the answer's days as Python counts them) is derived from each recounted row in Python
+(``Aggregate.derive``), in the refresh, the rebuild and the check alike.
 
 Each change of an assessment, appointment, plan, referral or case states a domain event; the
 listeners in ``reports/listeners.py`` call ``refresh_cases`` or ``refresh_referrals``, which
@@ -22,15 +29,18 @@ recount (``casework dashboard-aggregates``, which exits 1 on any difference).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, delete, func, insert, or_, select
+from sqlalchemy import case as sa_case
 
 from casework.appointments.models import Appointment
 from casework.assessments.models import OPEN_LEVELS, AssessedNeed, Assessment
 from casework.cases.models import Case
+from casework.core.time import utc_to_local
 from casework.extensions import db
 from casework.plans.models import Plan
 from casework.reference.models import Need
@@ -66,40 +76,121 @@ def _open_needs(case_ids: Select | list[int] | None) -> Select:
     return statement
 
 
+# An appointment's outcome: the person came, or did not (the no-shows table's first appointments).
+HELD_OR_MISSED = ("done", "no_show")
+
+
 def _milestones(case_ids: Select | list[int] | None) -> Select:
-    """(case, region, first appointment held, first plan finalised) of the cases with either."""
+    """(case, region, first appointment held, first plan finalised, first appointment held or
+    missed: its start and id) of the cases with any of them. Of a case's appointments held or
+    missed at the same first moment, the first booked (lowest id) is its first."""
+    outcome = Appointment.status.in_(HELD_OR_MISSED)
     held = select(Appointment.case_id, func.min(Appointment.starts_at).label("at")).where(
         Appointment.status == "done"
     )
     plans = select(Plan.case_id, func.min(Plan.finalised_at).label("at")).where(
         Plan.finalised_at.is_not(None)
     )
+    ended = select(Appointment.case_id, func.min(Appointment.starts_at).label("at")).where(outcome)
     cases = select(Case.id, Case.region_id)
     if case_ids is not None:
         held = held.where(Appointment.case_id.in_(case_ids))
         plans = plans.where(Plan.case_id.in_(case_ids))
+        ended = ended.where(Appointment.case_id.in_(case_ids))
         cases = cases.where(Case.id.in_(case_ids))
     held = held.group_by(Appointment.case_id).subquery()
     plans = plans.group_by(Plan.case_id).subquery()
+    ended = ended.group_by(Appointment.case_id).subquery()
+    first_ended = (
+        select(Appointment.case_id, func.min(Appointment.id).label("id"))
+        .join(
+            ended,
+            and_(ended.c.case_id == Appointment.case_id, ended.c.at == Appointment.starts_at),
+        )
+        .where(outcome)
+        .group_by(Appointment.case_id)
+        .subquery()
+    )
     cases = cases.subquery()
     return (
-        select(cases.c.id, cases.c.region_id, held.c.at, plans.c.at)
+        select(cases.c.id, cases.c.region_id, held.c.at, plans.c.at, ended.c.at, first_ended.c.id)
         .outerjoin(held, held.c.case_id == cases.c.id)
         .outerjoin(plans, plans.c.case_id == cases.c.id)
-        .where(or_(held.c.at.is_not(None), plans.c.at.is_not(None)))
+        .outerjoin(ended, ended.c.case_id == cases.c.id)
+        .outerjoin(first_ended, first_ended.c.case_id == cases.c.id)
+        .where(or_(held.c.at.is_not(None), plans.c.at.is_not(None), ended.c.at.is_not(None)))
     )
+
+
+def _local_day(moment: datetime | None) -> date | None:
+    return utc_to_local(moment).date() if moment is not None else None
+
+
+def _milestone_days(row: Any) -> tuple:
+    """The recounted row, then the local days of the first appointment held and first plan."""
+    _case_id, _region_id, held_at, plan_at, _ended_at, _ended_id = row
+    return (*row, _local_day(held_at), _local_day(plan_at))
+
+
+def _first(status: str | tuple[str, ...]) -> Any:
+    """The first moment a referral reached ``status`` (one of them), NULL if it never did."""
+    statuses = (status,) if isinstance(status, str) else status
+    return func.min(
+        sa_case((ReferralEvent.to_status.in_(statuses), ReferralEvent.occurred_at), else_=None)
+    )
+
+
+def _reached(status: str) -> Any:
+    return func.max(sa_case((ReferralEvent.to_status == status, 1), else_=0))
 
 
 def _cohorts(referral_ids: Select | list[int] | None) -> Select:
-    """(referral, region, first submission) of the referrals ever submitted for review."""
+    """Of the referrals ever submitted for review: (referral, region, organisation, first
+    submission, first sending, first answer, accepted, declined, completed). Once sent, a
+    referral is answered once at most (referrals.TRANSITIONS), so the answer's delay is that
+    of the first answer after the first sending."""
     statement = (
-        select(ReferralEvent.referral_id, Referral.region_id, func.min(ReferralEvent.occurred_at))
+        select(
+            ReferralEvent.referral_id,
+            Referral.region_id,
+            Referral.organisation_id,
+            _first("submitted"),
+            _first("sent"),
+            _first(("accepted", "declined")),
+            _reached("accepted"),
+            _reached("declined"),
+            _reached("completed"),
+        )
         .join(Referral, Referral.id == ReferralEvent.referral_id)
-        .where(ReferralEvent.to_status == "submitted")
+        .where(
+            ReferralEvent.to_status.in_(("submitted", "sent", "accepted", "declined", "completed"))
+        )
     )
     if referral_ids is not None:
         statement = statement.where(ReferralEvent.referral_id.in_(referral_ids))
-    return statement.group_by(ReferralEvent.referral_id, Referral.region_id)
+    return statement.group_by(
+        ReferralEvent.referral_id, Referral.region_id, Referral.organisation_id
+    ).having(_first("submitted").is_not(None))
+
+
+def _cohort_stages(row: Any) -> tuple:
+    referral, region, organisation, submitted, sent, answered, accepted, declined, completed = row
+    # As referrals.response_days counts it (days and their fractions, in UTC).
+    days = (answered - sent).total_seconds() / 86400 if sent and answered else None
+    return (
+        referral,
+        region,
+        organisation,
+        submitted,
+        sent is not None,
+        bool(accepted),
+        bool(declined),
+        bool(completed),
+        days,
+    )
+
+
+BATCH = 5000  # rows per INSERT when a recount is derived in Python
 
 
 @dataclass(frozen=True)
@@ -108,7 +199,34 @@ class Aggregate:
     model: Any
     key: Any  # the column that names a case or a referral
     columns: tuple[str, ...]
-    recount: Any  # ids (or None: all) → SELECT of rows in ``columns`` order
+    recount: Any  # ids (or None: all) → SELECT of rows (``columns`` order, unless derived)
+    derive: Callable[[Any], tuple] | None = None  # a recounted row → the stored row
+
+    def counted(self, ids: list[int] | None) -> Iterator[tuple]:
+        """The rows a recount stores (in ``columns`` order), streamed."""
+        statement = self.recount(ids)
+        if ids is None:  # every row: streamed (a server-side cursor on PostgreSQL)
+            statement = statement.execution_options(yield_per=BATCH)
+        rows = db.session.execute(statement)
+        if self.derive is None:
+            return (tuple(row) for row in rows)
+        return (self.derive(row) for row in rows)
+
+    def store(self, ids: list[int] | None) -> None:
+        """Insert the recounted rows (of ``ids``, or all) in the caller's transaction."""
+        if self.derive is None:
+            db.session.execute(
+                insert(self.model).from_select(list(self.columns), self.recount(ids))
+            )
+            return
+        batch: list[dict[str, Any]] = []
+        for row in self.counted(ids):
+            batch.append(dict(zip(self.columns, row, strict=True)))
+            if len(batch) == BATCH:
+                db.session.execute(insert(self.model), batch)
+                batch = []
+        if batch:
+            db.session.execute(insert(self.model), batch)
 
 
 AGGREGATES = (
@@ -123,15 +241,36 @@ AGGREGATES = (
         "case_milestones",
         DashboardCaseMilestones,
         DashboardCaseMilestones.case_id,
-        ("case_id", "region_id", "first_held_at", "first_plan_at"),
+        (
+            "case_id",
+            "region_id",
+            "first_held_at",
+            "first_plan_at",
+            "first_outcome_at",
+            "first_outcome_id",
+            "first_held_on",
+            "first_plan_on",
+        ),
         _milestones,
+        _milestone_days,
     ),
     Aggregate(
         "referral_cohorts",
         DashboardReferralCohort,
         DashboardReferralCohort.referral_id,
-        ("referral_id", "region_id", "first_submitted_at"),
+        (
+            "referral_id",
+            "region_id",
+            "organisation_id",
+            "first_submitted_at",
+            "reached_sent",
+            "reached_accepted",
+            "reached_declined",
+            "reached_completed",
+            "answer_days",
+        ),
         _cohorts,
+        _cohort_stages,
     ),
 )
 BY_CASE = tuple(a for a in AGGREGATES if a.name != "referral_cohorts")
@@ -157,9 +296,7 @@ def _refresh(aggregates: Iterable[Aggregate], owner: Any, ids: Iterable[int]) ->
             .where(aggregate.key.in_(ids))
             .execution_options(synchronize_session=False)
         )
-        db.session.execute(
-            insert(aggregate.model).from_select(list(aggregate.columns), aggregate.recount(ids))
-        )
+        aggregate.store(ids)
 
 
 def refresh_cases(case_ids: Iterable[int]) -> None:
@@ -173,7 +310,8 @@ def refresh_referrals_of_case(case_id: int) -> None:
 
 
 def refresh_referrals(referral_ids: Iterable[int]) -> None:
-    """Recount when these referrals were first submitted (in the caller's transaction)."""
+    """Recount when these referrals were first submitted, and the stages they reached since
+    (in the caller's transaction)."""
     _refresh(BY_REFERRAL, Referral, referral_ids)
 
 
@@ -182,9 +320,7 @@ def rebuild() -> dict[str, int]:
     counts = {}
     for aggregate in AGGREGATES:
         db.session.execute(delete(aggregate.model))
-        db.session.execute(
-            insert(aggregate.model).from_select(list(aggregate.columns), aggregate.recount(None))
-        )
+        aggregate.store(None)
         counts[aggregate.name] = db.session.scalar(
             select(func.count()).select_from(aggregate.model)
         )
@@ -211,7 +347,7 @@ def differences() -> list[Difference]:
     for aggregate in AGGREGATES:
         columns = [getattr(aggregate.model, name) for name in aggregate.columns]
         stored = set(map(tuple, db.session.execute(select(*columns))))
-        counted = set(map(tuple, db.session.execute(aggregate.recount(None))))
+        counted = set(aggregate.counted(None))
         found += [
             Difference(aggregate.name, row, True) for row in sorted(stored - counted, key=repr)
         ]

@@ -50,8 +50,9 @@ def follow_the_case(event: CaseTransferred) -> None:
 
 @listens_to(ReferralStatusChanged)
 def recount_referral(event: ReferralStatusChanged) -> None:
-    """A referral submitted for review (again) may start the funnel's cohort."""
-    if event.status == "submitted":
+    """A referral submitted for review (again) may start the funnel's cohort; a later step
+    (sent, answered, completed) is a stage its cohort row counts."""
+    if event.status in operations.FUNNEL_STAGES:
         aggregates.refresh_referrals([event.referral_id])
 
 

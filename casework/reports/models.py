@@ -46,10 +46,37 @@ class DashboardOpenNeed(db.Model):
 
 
 class DashboardCaseMilestones(db.Model):
-    """A case's first appointment held and first plan finalised (the dashboard's delays), with
-    its region; a case with neither has no row."""
+    """A case's first appointment held and first plan finalised (the dashboard's delays), and
+    its first appointment held or missed (the no-shows table), with its region; a case with
+    none of them has no row. The delays' moments are kept with their local days too: the delays
+    are counted in Québec's days, and converting thousands of moments per dashboard was half of
+    their time."""
 
     __tablename__ = "dashboard_case_milestones"
+    # A region's period read from the index alone, for each measure (the delays, the no-shows).
+    __table_args__ = (
+        Index(
+            "ix_dashboard_case_milestones_region_held",
+            "region_id",
+            "first_held_at",
+            "first_held_on",
+            "case_id",
+        ),
+        Index(
+            "ix_dashboard_case_milestones_region_plan",
+            "region_id",
+            "first_plan_at",
+            "first_plan_on",
+            "first_held_on",
+            "case_id",
+        ),
+        Index(
+            "ix_dashboard_case_milestones_region_outcome",
+            "region_id",
+            "first_outcome_at",
+            "first_outcome_id",
+        ),
+    )
 
     case_id: Mapped[int] = mapped_column(
         ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
@@ -57,16 +84,43 @@ class DashboardCaseMilestones(db.Model):
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
     first_held_at: Mapped[datetime | None] = mapped_column(index=True)
     first_plan_at: Mapped[datetime | None] = mapped_column(index=True)
+    first_outcome_at: Mapped[datetime | None] = mapped_column(index=True)
+    first_outcome_id: Mapped[int | None] = mapped_column(
+        ForeignKey("appointments.id", ondelete="SET NULL")
+    )
+    first_held_on: Mapped[date | None] = mapped_column()
+    first_plan_on: Mapped[date | None] = mapped_column()
 
 
 class DashboardReferralCohort(db.Model):
-    """When a referral was first submitted for review (the funnel's cohort), with its region; a
-    referral never submitted has no row."""
+    """When a referral was first submitted for review (the funnel's cohort), with its region
+    and organisation, the later stages it reached and the days its organisation took to answer
+    (from sending to acceptance or refusal); a referral never submitted has no row."""
 
     __tablename__ = "dashboard_referral_cohorts"
+    # A region's funnel read from the index alone.
+    __table_args__ = (
+        Index(
+            "ix_dashboard_referral_cohorts_funnel",
+            "region_id",
+            "first_submitted_at",
+            "organisation_id",
+            "reached_sent",
+            "reached_accepted",
+            "reached_declined",
+            "reached_completed",
+            "answer_days",
+        ),
+    )
 
     referral_id: Mapped[int] = mapped_column(
         ForeignKey("referrals.id", ondelete="CASCADE"), primary_key=True
     )
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     first_submitted_at: Mapped[datetime] = mapped_column(index=True)
+    reached_sent: Mapped[bool] = mapped_column(default=False)
+    reached_accepted: Mapped[bool] = mapped_column(default=False)
+    reached_declined: Mapped[bool] = mapped_column(default=False)
+    reached_completed: Mapped[bool] = mapped_column(default=False)
+    answer_days: Mapped[float | None] = mapped_column()

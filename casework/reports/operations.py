@@ -11,11 +11,12 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from statistics import median
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, bindparam, distinct, false, func, select, true, union
+from sqlalchemy import Select, bindparam, false, func, literal, select, true, union_all
 from sqlalchemy import case as sa_case
 from sqlalchemy.orm import joinedload
 
@@ -27,12 +28,13 @@ from casework.cases.models import Case, Person
 from casework.core.domain import DomainError
 from casework.core.permissions import Scope, scope_for
 from casework.core.permissions import region_ids as user_regions
-from casework.core.time import local_today, utc_to_local, utcnow
+from casework.core.time import local_today, utcnow
 from casework.extensions import db
 from casework.messages.models import PersonMessage
 from casework.reference.models import Domain, Organisation, Region, ServicePoint
 from casework.referrals import operations as referrals
 from casework.referrals.models import Referral, ReferralEvent
+from casework.reports.aggregates import HELD_OR_MISSED
 from casework.reports.models import (
     DashboardCaseMilestones,
     DashboardOpenNeed,
@@ -373,46 +375,64 @@ class FunnelRow:
         return self.stages.get(name, 0)
 
 
-def submitted_in(period: Period, region_ids: list[int] | None) -> Select:
-    """Ids of the referrals first submitted for review during ``period`` (the funnel's cohort),
-    from the aggregate kept with each submission (reports/aggregates.py)."""
-    start, end = period.utc_bounds
-    return select(DashboardReferralCohort.referral_id).where(
-        DashboardReferralCohort.first_submitted_at >= start,
-        DashboardReferralCohort.first_submitted_at < end,
-        _in_regions(DashboardReferralCohort.region_id, region_ids),
-    )
-
-
 def referral_funnel(period: Period, region_ids: list[int] | None) -> list[FunnelRow]:
     """For the referrals submitted in the period: how many reached each stage, by organisation,
-    and the median days from sending to the organisation's answer."""
-    cohort = submitted_in(period, region_ids)
-    rows = db.session.execute(
+    and the median days from sending to the organisation's answer. Each referral's stages and
+    answer are kept in its cohort row (reports/aggregates.py): two queries over the period's
+    rows, whatever the length of the referrals' histories."""
+    start, end = period.utc_bounds
+    cohort = DashboardReferralCohort
+    in_cohort = (
+        cohort.first_submitted_at >= start,
+        cohort.first_submitted_at < end,
+        _in_regions(cohort.region_id, region_ids),
+    )
+    # Counted per organisation first, then named: a few dozen names, not one per referral.
+    by_organisation = (
+        select(
+            cohort.organisation_id,
+            func.count().label("submitted"),
+            *(
+                func.sum(sa_case((flag, 1), else_=0)).label(stage)
+                for stage, flag in _REACHED.items()
+            ),
+        )
+        .where(*in_cohort)
+        .group_by(cohort.organisation_id)
+        .subquery()
+    )
+    counts = db.session.execute(
         select(
             Organisation.id,
             Organisation.name,
-            ReferralEvent.to_status,
-            func.count(distinct(ReferralEvent.referral_id)),
-        )
-        .join(Referral, Referral.id == ReferralEvent.referral_id)
-        .join(Organisation, Organisation.id == Referral.organisation_id)
-        .where(ReferralEvent.referral_id.in_(cohort), ReferralEvent.to_status.in_(FUNNEL_STAGES))
-        .group_by(Organisation.id, Organisation.name, ReferralEvent.to_status)
+            by_organisation.c.submitted,
+            *(by_organisation.c[stage] for stage in _REACHED),
+        ).join(by_organisation, by_organisation.c.organisation_id == Organisation.id)
     ).all()
-    delays = referrals.response_days(cohort)
-    by_organisation: dict[int, FunnelRow] = {}
-    for organisation_id, name, stage, n in rows:
-        row = by_organisation.setdefault(
-            organisation_id,
-            FunnelRow(
-                organisation_id, name, {}, referrals.median_days(delays.get(organisation_id))
-            ),
+    delays: dict[int, list[float]] = {}
+    for organisation_id, days in db.session.execute(
+        select(cohort.organisation_id, cohort.answer_days).where(
+            *in_cohort, cohort.answer_days.is_not(None)
         )
-        row.stages[stage] = n
-    return sorted(
-        by_organisation.values(), key=lambda r: (-r.stage("submitted"), r.organisation_name)
-    )
+    ):
+        delays.setdefault(organisation_id, []).append(days)
+    rows = []
+    for organisation_id, name, submitted, *reached in counts:
+        stages = {"submitted": submitted}
+        stages.update((stage, n) for stage, n in zip(_REACHED, reached, strict=True) if n)
+        rows.append(
+            FunnelRow(
+                organisation_id, name, stages, referrals.median_days(delays.get(organisation_id))
+            )
+        )
+    return sorted(rows, key=lambda r: (-r.stage("submitted"), r.organisation_name))
+
+
+# The funnel's stages after the submission (every cohort row has that one), each a column of
+# the cohort row: a new stage needs its column (and its recount, in reports/aggregates.py).
+_REACHED = {
+    stage: getattr(DashboardReferralCohort, f"reached_{stage}") for stage in FUNNEL_STAGES[1:]
+}
 
 
 @dataclass(frozen=True)
@@ -425,11 +445,12 @@ class DelayStat:
     def n(self) -> int:
         return len(self.values)
 
-    @property
+    # Computed once: a region's measure has thousands of values, and the page reads each twice.
+    @cached_property
     def median(self) -> float | None:
         return round(median(self.values), 1) if self.values else None
 
-    @property
+    @cached_property
     def p90(self) -> int | None:
         """Nearest-rank 90th percentile: 9 people in 10 waited this long or less."""
         if not self.values:
@@ -465,44 +486,42 @@ def delays_by_case(
     or all): the figures and their drill-down (``delay_cohort``) read the same rows, so the
     list is the count."""
     start, end = period.utc_bounds
-    # Each case's first appointment held and first plan finalised are kept as they happen
-    # (reports/aggregates.py): the period's cases are read from their indexes.
+    # Each case's first appointment held and first plan finalised are kept as they happen, with
+    # their local days (reports/aggregates.py): each measure reads its period's rows from an
+    # index that holds what it needs (the first reads the arrival date from the person).
     milestones = DashboardCaseMilestones
     in_region = _in_regions(milestones.region_id, region_ids)
-    in_period = union(
-        select(milestones.case_id).where(
-            milestones.first_held_at >= start, milestones.first_held_at < end, in_region
-        ),
-        select(milestones.case_id).where(
-            milestones.first_plan_at >= start, milestones.first_plan_at < end, in_region
-        ),
-    ).subquery()
-    statement = (
-        select(
-            milestones.case_id,
-            Person.arrival_date,
-            milestones.first_held_at,
-            milestones.first_plan_at,
-        )
-        .select_from(in_period)
-        .join(milestones, milestones.case_id == in_period.c.case_id)
-        .join(Case, Case.id == milestones.case_id)
-        .join(Person, Person.id == Case.person_id)
+    # Looked up row by row (a subquery, not a join): PostgreSQL would otherwise hash the
+    # province's 200,000 cases to find a region's few thousand.
+    arrival = (
+        select(Person.arrival_date)
+        .join(Case, Case.person_id == Person.id)
+        .where(Case.id == milestones.case_id)
+        .scalar_subquery()
+    )
+    to_appointment = select(
+        literal(0).label("measure"),
+        milestones.case_id,
+        arrival.label("since"),
+        milestones.first_held_on.label("on"),
+    ).where(milestones.first_held_at >= start, milestones.first_held_at < end, in_region)
+    to_plan = select(
+        literal(1), milestones.case_id, milestones.first_held_on, milestones.first_plan_on
+    ).where(
+        milestones.first_plan_at >= start,
+        milestones.first_plan_at < end,
+        in_region,
+        milestones.first_held_on.is_not(None),
     )
     if within is not None:
-        statement = statement.where(milestones.case_id.in_(within))
-    rows = db.session.execute(statement).all()
-    to_appointment, to_plan = [], []
-    for case_id, arrival, held_at, plan_at in rows:
-        if held_at is not None and start <= held_at < end and arrival is not None:
-            days = (utc_to_local(held_at).date() - arrival).days
-            if days >= 0:
-                to_appointment.append((case_id, days))
-        if plan_at is not None and start <= plan_at < end and held_at is not None:
-            days = (utc_to_local(plan_at).date() - utc_to_local(held_at).date()).days
-            if days >= 0:
-                to_plan.append((case_id, days))
-    return {"arrival_to_first_appointment": to_appointment, "first_appointment_to_plan": to_plan}
+        to_appointment = to_appointment.where(milestones.case_id.in_(within))
+        to_plan = to_plan.where(milestones.case_id.in_(within))
+    found: tuple[list[tuple], list[tuple]] = ([], [])
+    for measure, case_id, since, on in db.session.execute(union_all(to_appointment, to_plan)):
+        days = (on - since).days if since is not None else -1
+        if days >= 0:
+            found[measure].append((case_id, days))
+    return {"arrival_to_first_appointment": found[0], "first_appointment_to_plan": found[1]}
 
 
 CohortCondition = Callable[[date, date, list[int] | None, Select], Any]
@@ -541,15 +560,13 @@ class NoShowRow:
         return self.no_shows / self.appointments if self.appointments else None
 
 
-HELD_OR_MISSED = ("done", "no_show")
-
-
-def _reminder_reached() -> Any:
-    """Whether the person's reminder of the day before reached them, for an ``Appointment``."""
+def _reminder_reached(appointment_id: Any = Appointment.id) -> Any:
+    """Whether the person's reminder of the day before reached them, for an ``Appointment``
+    (or the appointment ``appointment_id`` names)."""
     return (
         select(PersonMessage.id)
         .where(
-            PersonMessage.appointment_id == Appointment.id,
+            PersonMessage.appointment_id == appointment_id,
             PersonMessage.kind == "reminder",
             PersonMessage.status.in_(("sent", "delivered")),
         )
@@ -560,41 +577,39 @@ def _reminder_reached() -> Any:
 def first_outcomes(period: Period) -> Select:
     """Ids of each case's first appointment held or missed, when it falls in ``period``
     (a case counts once: a person who missed their first appointment and came to the next
-    is a first no-show)."""
+    is a first no-show); kept with each appointment's change (reports/aggregates.py)."""
     start, end = period.utc_bounds
-    outcome = Appointment.status.in_(HELD_OR_MISSED)
-    in_period = and_(Appointment.starts_at >= start, Appointment.starts_at < end)
-    candidates = select(Appointment.case_id).where(outcome, in_period)
-    first_at = (
-        select(Appointment.case_id, func.min(Appointment.starts_at).label("at"))
-        .where(outcome, Appointment.case_id.in_(candidates))
-        .group_by(Appointment.case_id)
-        .subquery()
-    )
-    return (
-        select(func.min(Appointment.id))
-        .join(
-            first_at,
-            and_(first_at.c.case_id == Appointment.case_id, first_at.c.at == Appointment.starts_at),
-        )
-        .where(outcome, in_period)
-        .group_by(Appointment.case_id)
+    milestones = DashboardCaseMilestones
+    return select(milestones.first_outcome_id).where(
+        milestones.first_outcome_at >= start, milestones.first_outcome_at < end
     )
 
 
 def no_shows_by_reminder(period: Period, region_ids: list[int] | None) -> list[NoShowRow]:
     """First appointments held or missed in the period, by whether the reminder reached the
     person; by the case's region, as the caseload their drill-down opens."""
-    reached = _reminder_reached()
+    start, end = period.utc_bounds
+    milestones = DashboardCaseMilestones
+    # The appointment's outcome and reminder looked up row by row (subqueries, not a join):
+    # PostgreSQL would otherwise hash every appointment to find a region's few thousand.
+    reached = _reminder_reached(milestones.first_outcome_id)
+    status = (
+        select(Appointment.status)
+        .where(Appointment.id == milestones.first_outcome_id)
+        .scalar_subquery()
+    )
     rows = db.session.execute(
         select(
             reached.label("reminded"),
             func.count(),
-            func.sum(sa_case((Appointment.status == "no_show", 1), else_=0)),
+            func.sum(sa_case((status == "no_show", 1), else_=0)),
         )
-        .select_from(Appointment)
-        .join(Case, Case.id == Appointment.case_id)
-        .where(Appointment.id.in_(first_outcomes(period)), _in_regions(Case.region_id, region_ids))
+        .select_from(milestones)
+        .where(
+            milestones.first_outcome_at >= start,
+            milestones.first_outcome_at < end,
+            _in_regions(milestones.region_id, region_ids),
+        )
         .group_by(reached)
     ).all()
     found = {bool(reminded): (count, int(missed or 0)) for reminded, count, missed in rows}

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 from flask import (
     Blueprint,
@@ -23,6 +24,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from casework.assessments.operations import LEVEL_LABELS
 from casework.attachments import operations as attachment_operations
@@ -251,19 +253,47 @@ def _id_or_400(raw: str | None) -> int | None:
     return ident
 
 
+# What ``quote_plus`` leaves as it is: most query values (ids, codes, ISO dates) need no quoting.
+_PLAIN = re.compile(r"[A-Za-z0-9_.~-]*")
+
+
+def _query_value(value: Any) -> str:
+    text = str(value)
+    return text if _PLAIN.fullmatch(text) else quote_plus(text)
+
+
 def list_url_builder() -> Callable[..., str]:
     """``url_for`` for the drill-down links without its cost per link: the lists' paths are
     fixed, only their query strings change, and a region's dashboard has a few hundred links
-    (url_for was a third of the page's CPU)."""
+    (url_for was a third of the page's CPU). The query is ``urlencode``'s, quoting only the
+    values that need it (``urlencode`` was a third of what was left)."""
     bases: dict[str, str] = {}
 
     def build(endpoint: str, **params: Any) -> str:
         if endpoint not in bases:
             bases[endpoint] = url_for(endpoint)
-        query = urlencode({name: value for name, value in params.items() if value is not None})
+        query = "&".join(
+            f"{_query_value(name)}={_query_value(value)}"
+            for name, value in params.items()
+            if value is not None
+        )
         return f"{bases[endpoint]}?{query}" if query else bases[endpoint]
 
     return build
+
+
+def drill_link(build: Callable[..., str]) -> Callable[..., Markup]:
+    """A dashboard figure as a link to the list it counts (``build``'s address for ``endpoint``
+    and ``params``), or as a number alone: a zero has nothing behind it, and a reader without
+    the list's permission gets the number. A function rather than a template macro: a region's
+    dashboard has hundreds of figures, and a macro call costs several times a function's."""
+
+    def drill(value: Any, allowed: Any, endpoint: str, **params: Any) -> Markup:
+        if value and allowed:
+            return Markup(f'<a href="{escape(build(endpoint, **params))}">{escape(value)}</a>')
+        return escape(value)
+
+    return drill
 
 
 @bp.get("/tableau-de-bord")
@@ -284,7 +314,7 @@ def dashboard():
         "reports/dashboard.html",
         form=form,
         board=board,
-        list_url=list_url_builder(),
+        drill=drill_link(list_url_builder()),
         no_show_cohort=reports.no_show_cohort_code,
         charts=_charts(board),
         stage_labels=exports.STAGE_LABELS,

@@ -2,7 +2,7 @@
 four regions are walked in page order instead of sorting their 120,000 cases (issue 23)
 
 Revision ID: 0036
-Revises: 0034
+Revises: 0035
 Create Date: 2026-12-06 19:30:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 # revision identifiers, used by Alembic.
 revision = '0036'
 # 0035 is another branch's, landing at the same time: re-chain to it at merge.
-down_revision = '0034'
+down_revision = '0035'
 branch_labels = None
 depends_on = None
 

@@ -16,10 +16,12 @@ from casework.auth.models import User
 from casework.cases import operations as cases
 from casework.cases.models import Case
 from casework.cli import cli
+from casework.core.time import local_today, utc_to_local
 from casework.extensions import db
 from casework.plans import operations as plans
 from casework.reference.models import Domain, Need, Organisation
 from casework.referrals import operations as referrals
+from casework.referrals.models import ReferralEvent
 from casework.reports import aggregates
 from casework.reports import operations as reports
 from casework.reports.models import (
@@ -52,6 +54,11 @@ def open_needs_of(case: Case) -> set[str]:
             .where(DashboardOpenNeed.case_id == case.id)
         )
     )
+
+
+def cohort_of(referral_id: int) -> DashboardReferralCohort:
+    """The row as stored now (the recounts write past the session's identity map)."""
+    return db.session.get(DashboardReferralCohort, referral_id, populate_existing=True)
 
 
 def assess(user: User, case: Case, levels: dict[int, str], complete: bool = True) -> None:
@@ -109,7 +116,10 @@ def test_every_change_through_the_operations_keeps_the_aggregates_in_step():
         agent, booked, "done", booked.version, now=booked.starts_at + timedelta(hours=1)
     )
     in_step()
-    assert db.session.get(DashboardCaseMilestones, case.id).first_held_at == booked.starts_at
+    milestones = db.session.get(DashboardCaseMilestones, case.id)
+    assert milestones.first_held_at == booked.starts_at
+    assert milestones.first_held_on == utc_to_local(booked.starts_at).date()
+    assert db.session.get(DashboardCaseMilestones, other.id).first_plan_on == local_today()
 
     # A referral submitted for review starts the funnel's cohort.
     promis = db.session.scalar(select(Organisation).where(Organisation.code == "promis"))
@@ -123,6 +133,36 @@ def test_every_change_through_the_operations_keeps_the_aggregates_in_step():
     assert db.session.get(DashboardReferralCohort, referral.id) is not None
     referrals.move(advisor, referral, "returned", "Précisez le besoin.", referral.version)
     in_step()
+
+    # Submitted again, approved, sent, accepted and completed: each stage reached is counted.
+    partner = db.session.get(User, helpers.create_user("partner", organisation="promis").id)
+    cases.record_consent(agent, other, "share_partner", date.today(), "signed")
+    for actor, status in (
+        (agent, "submitted"),
+        (advisor, "approved"),
+        (agent, "sent"),
+        (partner, "accepted"),
+    ):
+        referrals.move(actor, referral, status, None, referral.version)
+        in_step()
+    cohort = cohort_of(referral.id)
+    assert (cohort.reached_sent, cohort.reached_accepted, cohort.reached_completed) == (
+        True,
+        True,
+        False,
+    )
+    assert cohort.organisation_id == promis.id
+    moments = dict(
+        db.session.execute(
+            select(ReferralEvent.to_status, ReferralEvent.occurred_at).where(
+                ReferralEvent.referral_id == referral.id
+            )
+        ).all()
+    )
+    assert cohort.answer_days == ((moments["accepted"] - moments["sent"]).total_seconds() / 86400)
+    referrals.move(partner, referral, "completed", None, referral.version)
+    in_step()
+    assert cohort_of(referral.id).reached_completed
 
     # A transfer to another region moves the case's needs, milestones and referrals there.
     receiver = db.session.get(User, helpers.create_user("agent", region="03").id)
@@ -156,7 +196,44 @@ def test_every_change_through_the_operations_keeps_the_aggregates_in_step():
         [],
     )
     assert sum(board.needs.domain_total(d.id) for d in board.needs.domains) == 3
-    assert sum(row.stage("submitted") for row in board.funnel) == 1
+    assert [(row.stages, row.median_response_days) for row in board.funnel] == [
+        (
+            {"submitted": 1, "sent": 1, "accepted": 1, "completed": 1},
+            round(cohort.answer_days, 1),
+        )
+    ]
+
+
+def test_a_referral_declined_counts_its_stages_and_its_answer():
+    agent = db.session.get(User, helpers.create_user("agent", region="06").id)
+    advisor = db.session.get(User, helpers.create_user("advisor", region="06").id)
+    partner = db.session.get(User, helpers.create_user("partner", organisation="promis").id)
+    case = db.session.get(Case, helpers.create_case(agent.id).id)
+    assess(agent, case, {need("settlement", "housing"): "high"})
+    plan, _ = plans.generate(agent, case)
+    db.session.flush()
+    plans.finalise(agent, case, plan, plan.version)
+    cases.record_consent(agent, case, "share_partner", date.today(), "signed")
+    promis = db.session.scalar(select(Organisation).where(Organisation.code == "promis"))
+    action = next(a for a in plan.actions if a.service == "pasi_partner")
+    referral = referrals.create(agent, case, action, promis, None)
+    db.session.flush()
+    for actor, status, comment in (
+        (agent, "submitted", None),
+        (advisor, "approved", None),
+        (agent, "sent", None),
+        (partner, "declined", "Plus de place."),
+    ):
+        referrals.move(actor, referral, status, comment, referral.version)
+        in_step()
+    cohort = cohort_of(referral.id)
+    stages = (cohort.reached_sent, cohort.reached_accepted, cohort.reached_declined)
+    assert stages == (True, False, True)
+    assert cohort.answer_days is not None and cohort.answer_days >= 0
+    board = reports.dashboard(
+        reports.default_period(), reports.DashboardScope([case.region_id]), []
+    )
+    assert [row.stages for row in board.funnel] == [{"submitted": 1, "sent": 1, "declined": 1}]
 
 
 def test_a_change_past_the_operations_is_found_and_rebuilt():

@@ -15,7 +15,7 @@ from tests import helpers
 from tests.reports.factories import busy_agent
 
 DASHBOARD = "/rapports/tableau-de-bord"
-HEAVY = "referral_events"  # the funnel's and delays' tables: read only when computing
+HEAVY = "dashboard_referral_cohorts"  # the funnel's aggregate: read only when computing
 
 
 def active_cases_shown(page: str) -> list[str]:
