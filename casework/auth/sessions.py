@@ -68,7 +68,8 @@ def _expired(user_session: UserSession, now: datetime, limits: SessionLimits) ->
 @dataclass(frozen=True)
 class SessionFigure:
     """A figure every page's header shows (the unread notifications), read by the session
-    lookup's query rather than by a query of its own. ``column()`` is a scalar subquery
+    lookup's query on every signed-in request rather than by a query of its own when a page
+    renders (a subquery on an index costs less than a round trip). ``column()`` is a scalar subquery
     correlated on ``User.id``; the value is in ``user.session_figures[name]``."""
 
     name: str

@@ -8,6 +8,7 @@ reported in the same round. Forms with errors are noted for the page's error sum
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from typing import Any
 
 import wtforms.widgets
@@ -226,7 +227,7 @@ class CachedSelect(Select):
             options = "".join(render(choice) for choice in field._iter_choices_normalized())
             _OPTIONS[key] = options
             if len(_OPTIONS) > OPTIONS_CACHED:
-                _OPTIONS.pop(next(iter(_OPTIONS)))
+                _forget_oldest_options()
         kwargs.setdefault("id", field.id)
         if self.multiple:
             kwargs["multiple"] = True
@@ -243,9 +244,20 @@ OPTIONS_CACHED = 512
 _CACHED_SELECT = CachedSelect()
 
 
+def _forget_oldest_options() -> None:
+    # Two threads of a worker may both find the cache full: either may evict, neither fails.
+    with suppress(RuntimeError):  # the dict changed size under another thread's insert
+        _OPTIONS.pop(next(iter(_OPTIONS), None), None)
+
+
 def _plain_select(unbound_field: Any) -> bool:
-    return issubclass(unbound_field.field_class, SelectField) and (
-        "widget" not in unbound_field.kwargs
+    # Radio buttons and multiple choices are select fields too, with other widgets: not these.
+    widget = getattr(unbound_field.field_class, "widget", None)
+    return (
+        issubclass(unbound_field.field_class, SelectField)
+        and type(widget) is Select
+        and not widget.multiple
+        and "widget" not in unbound_field.kwargs
     )
 
 
@@ -278,8 +290,8 @@ def _options_key(field: Any) -> tuple | None:
 
 
 def html_params(**kwargs: Any) -> Markup:
-    """WTForms' ``html_params``, the same output (tests/core/test_forms_html_params.py), four
-    times faster: WTForms formats each attribute through ``Markup.format``, a
+    """WTForms' ``html_params``, the same output (tests/core/test_forms_html_params.py), about
+    four times faster: WTForms formats each attribute through ``Markup.format``, a
     ``string.Formatter``, and every field of every form goes through it (issue 23)."""
     params = []
     for key, value in sorted(kwargs.items()):
@@ -287,7 +299,9 @@ def html_params(**kwargs: Any) -> Markup:
         if value is True:
             params.append(key)
         elif value is not False:
-            params.append(f'{escape(key)}="{escape(value)}"')
+            # A Markup value is not escaped again, but its quotes must not end the attribute.
+            text = str(escape(value)).replace('"', "&quot;")
+            params.append(f'{escape(key)}="{text}"')
     return Markup(" ".join(params))
 
 

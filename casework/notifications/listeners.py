@@ -12,6 +12,7 @@ from sqlalchemy import select
 from casework.appointments.events import AppointmentBooked
 from casework.appointments.models import Appointment
 from casework.auth.models import User
+from casework.auth.sessions import SESSION_FIGURES, SessionFigure
 from casework.cases.events import CasesAnonymised, TransferChanged
 from casework.cases.models import Case, CaseTransfer
 from casework.core.events import listens_to
@@ -23,6 +24,7 @@ from casework.referrals.events import ReferralStatusChanged
 from casework.referrals.models import Referral, ReferralEvent
 from casework.reminders.events import ReminderEscalated
 from casework.reminders.models import Reminder
+from casework.reminders.operations import unread_column
 from casework.reminders.tasks import DIGEST_SECTIONS, DigestSection
 
 
@@ -115,3 +117,7 @@ def erase_details(event: CasesAnonymised) -> dict[str, int]:
 
 
 DIGEST_SECTIONS.add(DigestSection("notifications", operations.digest_lines))
+
+# The header's unread count, read by the session lookup's query rather than a query of its own.
+UNREAD = "unread_notifications"
+SESSION_FIGURES.add(SessionFigure(UNREAD, unread_column))

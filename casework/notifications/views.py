@@ -10,7 +10,6 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from casework.auth.sessions import SESSION_FIGURES, SessionFigure
 from casework.core import audit
 from casework.core.forms import confirmed, submitted
 from casework.core.navigation import done
@@ -19,6 +18,7 @@ from casework.core.permissions import can, record_denial, requires
 from casework.extensions import db
 from casework.notifications import operations
 from casework.notifications.forms import PreferencesForm
+from casework.notifications.listeners import UNREAD
 from casework.reminders import operations as reminders
 from casework.reminders.models import Notification
 from casework.reminders.tasks import mail_enabled
@@ -26,13 +26,10 @@ from casework.reminders.tasks import mail_enabled
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
 
-UNREAD = "unread_notifications"
-SESSION_FIGURES.add(SessionFigure(UNREAD, reminders.unread_column))
-
-
 @bp.app_context_processor
 def header_counter() -> dict:
-    """The header's count of unread notifications, only when a page shows it."""
+    """The header's count of unread notifications: the session lookup's figure (counted with
+    the session, on every signed-in request, listeners.py), counted again where it may be stale."""
 
     def unread_notifications() -> int:
         if UNREAD not in g:

@@ -11,7 +11,6 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0036'
-# 0035 is another branch's, landing at the same time: re-chain to it at merge.
 down_revision = '0035'
 branch_labels = None
 depends_on = None

@@ -20,6 +20,7 @@ from casework.core import forms
         {"data_format_message": 'Say "yes" <now>', "aria_describedby": "a-hint a-error"},
         {"required": True, "readonly": False, "maxlength": 100, "autofocus": True},
         {"value": 0, "min": -1, "step": 0.5},
+        {"title": Markup('say "hi"'), "placeholder": Markup("« <i>déjà</i> »")},
     ],
 )
 def test_same_attributes_as_wtforms(attributes):
@@ -42,6 +43,26 @@ def wtforms_html_params(**kwargs):
             v = escape(v).replace(Markup('"'), Markup("&quot;"))
             params.append(Markup('{k}="{v}"').format(k=k, v=v))
     return Markup(" ").join(params)
+
+
+def test_radio_buttons_and_multiple_choices_keep_their_widgets(app):
+    from wtforms import RadioField, SelectMultipleField
+
+    from casework.core.forms import BaseForm, CachedSelect
+
+    class Choices(BaseForm):
+        class Meta:
+            csrf = False
+
+        one = SelectField("Un", choices=[("a", "A")])
+        some = SelectMultipleField("Plusieurs", choices=[("a", "A"), ("b", "B")])
+        either = RadioField("L'un ou l'autre", choices=[("a", "A"), ("b", "B")])
+
+    with app.test_request_context("/"):
+        form = Choices()
+    assert isinstance(form.one.widget, CachedSelect)
+    assert not isinstance(form.some.widget, CachedSelect) and "multiple" in str(form.some())
+    assert 'type="radio"' in str(form.either())
 
 
 class Sample(Form):
