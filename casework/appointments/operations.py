@@ -41,8 +41,9 @@ from casework.appointments.slots import (
     units,
 )
 from casework.cases import choices as case_choices
+from casework.cases.duplicates import find_duplicates
 from casework.cases.models import Case
-from casework.cases.operations import PersonFields, find_duplicates, open_case, record_consent
+from casework.cases.operations import PersonFields, open_case, record_consent
 from casework.cases.retention import run
 from casework.core import audit
 from casework.core.domain import Checks, Conflict, DomainError, StaleEdit

@@ -13,6 +13,7 @@ from flask_login import current_user
 from casework.auth.models import User
 from casework.cases import choices, operations
 from casework.cases import timeline as case_timeline
+from casework.cases.duplicates import duplicate_check_key, find_duplicates
 from casework.cases.forms import (
     CaseloadFilterForm,
     CaseStatusForm,
@@ -214,12 +215,10 @@ def create():
 def _duplicates_to_review(form: NewCaseForm, values: operations.PersonFields):
     """The files that look like this person, the first time the form is sent with these names
     and date of birth (the agent then confirms); None when there are none or they were seen."""
-    key = operations.duplicate_check_key(
-        values.given_names, values.family_name, values.date_of_birth
-    )
+    key = duplicate_check_key(values.given_names, values.family_name, values.date_of_birth)
     if form.duplicates_reviewed.data == key:
         return None
-    duplicates = operations.find_duplicates(
+    duplicates = find_duplicates(
         current_user, values.given_names, values.family_name, values.date_of_birth
     )
     if not duplicates.any:

@@ -139,7 +139,7 @@ def test_duplicate_check_shows_likely_matches_before_creating(app, client, login
 
 def test_spelling_variants_are_likely_matches(app, ctx, make_user, make_case):
     from casework.auth.models import User
-    from casework.cases.operations import find_duplicates
+    from casework.cases.duplicates import find_duplicates
 
     agent = make_user(role="agent")
     make_case(agent, given_names="Mohammed", family_name="Benali", date_of_birth=date(1980, 2, 2))
@@ -151,7 +151,7 @@ def test_spelling_variants_are_likely_matches(app, ctx, make_user, make_case):
 
 def test_same_name_born_another_day_is_still_shown(app, ctx, make_user, make_case):
     from casework.auth.models import User
-    from casework.cases.operations import find_duplicates
+    from casework.cases.duplicates import find_duplicates
 
     agent = make_user(role="agent")
     make_case(agent, given_names="Wei", family_name="Zhang", date_of_birth=date(1990, 1, 1))
@@ -161,7 +161,7 @@ def test_same_name_born_another_day_is_still_shown(app, ctx, make_user, make_cas
 
 def test_duplicates_outside_my_scope_are_counted_not_shown(app, ctx, make_user, make_case):
     from casework.auth.models import User
-    from casework.cases.operations import find_duplicates
+    from casework.cases.duplicates import find_duplicates
 
     other = make_user(role="agent", region="03")
     make_case(other, given_names="Farida", family_name="Haidari", date_of_birth=date(1990, 9, 9))
@@ -211,7 +211,7 @@ def test_hostile_values_never_give_a_500(client, login, make_case):
 
 def test_names_in_other_scripts_do_not_all_match_each_other(app, ctx, make_user, make_case):
     from casework.auth.models import User
-    from casework.cases.operations import find_duplicates
+    from casework.cases.duplicates import find_duplicates
 
     agent = make_user(role="agent")
     make_case(agent, given_names="秀英", family_name="王", date_of_birth=date(1980, 1, 1))
