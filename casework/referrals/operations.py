@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -17,6 +17,7 @@ from casework.cases.retention import ANONYMOUS, run
 from casework.core import audit
 from casework.core.domain import Conflict, DomainError, StaleEdit
 from casework.core.events import ExtensionPoint, emit
+from casework.core.pagination import Page, paginate
 from casework.core.permissions import Scope, region_ids, scope_for
 from casework.extensions import db
 from casework.plans.models import PlanAction
@@ -587,16 +588,29 @@ def disclose(actor: Any, referral: Referral, categories: list[str]) -> Disclosur
 # --- Lists ----------------------------------------------------------------------------------
 
 
-def visible(user: Any) -> Select:
-    """The referrals ``user`` may see, newest first."""
-    return (
+def visible(user: Any, ids_only: bool = False) -> Select:
+    """The referrals ``user`` may see, newest first (their ids only, when ``ids_only``)."""
+    if ids_only:
+        statement = select(Referral.id)
+    else:
+        statement = select(Referral).options(
+            joinedload(Referral.organisation), joinedload(Referral.case).joinedload(Case.person)
+        )
+    return statement.where(*_scope(user)).order_by(Referral.updated_at.desc(), Referral.id.desc())
+
+
+def referrals_in_order(referral_ids: list[int]) -> list[Referral]:
+    """The referrals ``referral_ids`` names, in that order, with their organisation, case and
+    person: one query for a page of ids chosen by a cheaper one."""
+    loaded = db.session.scalars(
         select(Referral)
         .options(
             joinedload(Referral.organisation), joinedload(Referral.case).joinedload(Case.person)
         )
-        .where(*_scope(user))
-        .order_by(Referral.updated_at.desc(), Referral.id.desc())
-    )
+        .where(Referral.id.in_(referral_ids))
+    ).unique()
+    by_id = {referral.id: referral for referral in loaded}
+    return [by_id[referral_id] for referral_id in referral_ids]
 
 
 def _scope(user: Any) -> tuple:
@@ -686,14 +700,22 @@ def queue_badges(referral_ids: list[int]) -> list[tuple[Any, set[int]]]:
     return [(badge.label, badge.find(referral_ids)) for badge in QUEUE_BADGES]
 
 
-def queue(user: Any, filters: QueueFilters, now=None) -> Select:
+def queue_page(user: Any, filters: QueueFilters, number: int) -> Page:
+    """One page of the queue. The sort reads ids only (a directorate's advisor sorts the 3,400
+    submitted referrals of four regions to show 25); the referrals shown are then read with
+    their organisation, case and person (issue 23)."""
+    page = paginate(queue(user, filters, ids_only=True), number)
+    return replace(page, items=referrals_in_order(page.items))
+
+
+def queue(user: Any, filters: QueueFilters, now=None, ids_only: bool = False) -> Select:
     """``visible(user)`` narrowed by the queue's filters."""
     from datetime import timedelta
 
     from casework.core.time import utcnow
     from casework.reference.models import Domain
 
-    statement = visible(user)
+    statement = visible(user, ids_only)
     if filters.status in STATUSES:
         statement = statement.where(Referral.status == filters.status)
     elif filters.status == TODO:

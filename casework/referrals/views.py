@@ -18,7 +18,7 @@ from casework.cases.views import load_case
 from casework.core import audit
 from casework.core.forms import ConfirmForm, confirmed, submitted
 from casework.core.navigation import done
-from casework.core.pagination import paginate, parse_page_number
+from casework.core.pagination import parse_page_number
 from casework.core.permissions import load_or_abort, requires
 from casework.core.time import local_to_utc
 from casework.core.unit_of_work import refusals_answered_by, refusals_go_to
@@ -303,7 +303,7 @@ def _queue_page(bulk: BulkReturnForm):
     """The queue with its filters; ``bulk`` carries a rejected selection and its errors."""
     args = request.args
     filters = queue_filters()
-    page = paginate(operations.queue(current_user, filters), parse_page_number(args.get("page")))
+    page = operations.queue_page(current_user, filters, parse_page_number(args.get("page")))
     audit.record(
         current_user,
         "referrals.listed",
