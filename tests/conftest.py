@@ -245,3 +245,24 @@ def forget_scheduler_runs(app) -> None:
         db.session.execute(delete(SchedulerHeartbeat))
         db.session.commit()
         db.session.remove()
+
+
+@pytest.fixture
+def migration_app(tmp_path):
+    """An application on a database of its own for migration tests, which run Alembic up and
+    down: SQLite in ``tmp_path``, or the PostgreSQL database named by
+    CASEWORK_MIGRATION_TEST_URL (emptied first). Yields the application and its URL."""
+    from casework.app import create_app
+
+    url = os.environ.get("CASEWORK_MIGRATION_TEST_URL") or f"sqlite:///{tmp_path / 'm.sqlite3'}"
+    if url.startswith("postgresql"):
+        reset_postgres(url)
+    application = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "migration-test"}
+    )
+    yield application, url
+    from casework.extensions import db
+
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()

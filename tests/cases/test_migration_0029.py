@@ -4,14 +4,10 @@ The unique index on the MIFI client number lets any number of persons go without
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.exc import IntegrityError
-
-from tests.conftest import reset_postgres
 
 PERSON = (
     "INSERT INTO persons (given_names, family_name, immigration_category, citizenships,"
@@ -20,19 +16,6 @@ PERSON = (
     " VALUES ('A', 'B', 'economic', '[]', '[]', false, 'a b', 'B', 'A',"
     " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1, :number)"
 )
-
-
-@pytest.fixture
-def migration_app(tmp_path):
-    from casework.app import create_app
-
-    url = os.environ.get("CASEWORK_MIGRATION_TEST_URL") or f"sqlite:///{tmp_path / 'm.sqlite3'}"
-    if url.startswith("postgresql"):
-        reset_postgres(url)
-    application = create_app(
-        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "migration-test"}
-    )
-    yield application, url
 
 
 def _columns(url: str, table: str) -> set[str]:

@@ -5,9 +5,6 @@ tests of their own."""
 
 from __future__ import annotations
 
-import os
-
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -16,22 +13,8 @@ from sqlalchemy import create_engine
 
 from casework.extensions import db
 from casework.setup import include_name
-from tests.conftest import reset_postgres
 
 FLOOR = "0029"
-
-
-@pytest.fixture
-def migration_app(tmp_path):
-    from casework.app import create_app
-
-    url = os.environ.get("CASEWORK_MIGRATION_TEST_URL") or f"sqlite:///{tmp_path / 'm.sqlite3'}"
-    if url.startswith("postgresql"):
-        reset_postgres(url)
-    application = create_app(
-        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "migration-test"}
-    )
-    return application, url
 
 
 def _differences_with_the_models(url: str) -> list:

@@ -5,8 +5,6 @@ What it fills agrees with the application's recount (reports/aggregates.py); goi
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, func, inspect, select
@@ -15,26 +13,9 @@ from casework.extensions import db
 from casework.reports import aggregates
 from casework.reports.models import DashboardCaseMilestones, DashboardReferralCohort
 from tests import helpers
-from tests.conftest import reset_postgres
 from tests.reports.factories import add_activity
 
 pytestmark = pytest.mark.no_transaction
-
-
-@pytest.fixture
-def migration_app(tmp_path):
-    from casework.app import create_app
-
-    url = os.environ.get("CASEWORK_MIGRATION_TEST_URL") or f"sqlite:///{tmp_path / 'm.sqlite3'}"
-    if url.startswith("postgresql"):
-        reset_postgres(url)
-    application = create_app(
-        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "migration-test"}
-    )
-    yield application, url
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
 def _columns(url: str, table: str) -> set[str]:
