@@ -47,7 +47,6 @@ from casework.cases.models import (
 )
 from casework.cases.search import (
     WIDE_COUNT,
-    counted_page,
     index_case,
     matches_case,
     matching_case_ids,
@@ -66,7 +65,7 @@ from casework.core import audit
 from casework.core.audit import AuditEvent
 from casework.core.domain import StaleEdit
 from casework.core.events import ExtensionPoint, emit
-from casework.core.pagination import COUNT_LIMIT, Page, paginate
+from casework.core.pagination import COUNT_LIMIT, Page, counted_page, paginate
 from casework.core.permissions import Scope, region_ids, scope_for
 from casework.core.text import phonetic_key, tokens
 from casework.core.time import is_plausible, local_to_utc, local_today, utcnow
