@@ -437,9 +437,12 @@ def day_bounds(today: date) -> tuple[datetime, datetime]:
     )
 
 
+WAITING = ("pending", "sent")
+
+
 def _tab_conditions(today: date) -> dict[str, Any]:
     start, end = day_bounds(today)
-    waiting = Reminder.status.in_(("pending", "sent"))
+    waiting = Reminder.status.in_(WAITING)
     return {
         "due": waiting & (Reminder.due_at >= start) & (Reminder.due_at < end),
         "overdue": waiting & (Reminder.due_at < start),
@@ -487,28 +490,30 @@ def listing(user: Any, filters: ListFilters, today: date | None = None) -> Selec
 def tab_counts(user: Any, filters: ListFilters, today: date | None = None) -> dict[str, int]:
     """How many reminders each tab holds, in one query."""
     conditions = _tab_conditions(today or local_today())
-    statement = visible(user).with_only_columns(
-        *(func.sum(sa_case((condition, 1), else_=0)) for condition in conditions.values())
-    )
     if filters.agent_id:
-        statement = statement.where(Reminder.agent_id == filters.agent_id)
-    row = db.session.execute(statement).one()
-    return {tab: int(value or 0) for tab, value in zip(conditions, row, strict=True)}
+        return _counts(visible(user).where(Reminder.agent_id == filters.agent_id), conditions)
+    return _counts(visible(user), conditions)
 
 
 def waiting_counts(user: Any, today: date | None = None) -> dict[str, int]:
     """The « due » and « overdue » tabs' counts only (a home page's figures), read from the
     waiting reminders' index range: ``tab_counts`` reads every reminder of the scope, the
     done ones of five years included."""
-    start, end = day_bounds(today or local_today())
-    statement = visible(user).with_only_columns(
-        func.sum(sa_case((Reminder.due_at >= start, 1), else_=0)),
-        func.sum(sa_case((Reminder.due_at < start, 1), else_=0)),
-    )
+    today = today or local_today()
+    conditions = _tab_conditions(today)
+    _start, end = day_bounds(today)
+    waiting = visible(user).where(Reminder.status.in_(WAITING), Reminder.due_at < end)
+    return _counts(waiting, {tab: conditions[tab] for tab in ("due", "overdue")})
+
+
+def _counts(statement: Select, conditions: dict[str, Any]) -> dict[str, int]:
+    """How many of ``statement``'s reminders meet each condition, in one query."""
     row = db.session.execute(
-        statement.where(Reminder.status.in_(("pending", "sent")), Reminder.due_at < end)
+        statement.with_only_columns(
+            *(func.sum(sa_case((condition, 1), else_=0)) for condition in conditions.values())
+        )
     ).one()
-    return {"due": int(row[0] or 0), "overdue": int(row[1] or 0)}
+    return {tab: int(value or 0) for tab, value in zip(conditions, row, strict=True)}
 
 
 UNDELIVERED_WINDOW = timedelta(days=30)
