@@ -61,7 +61,8 @@ def _seconds_since(moment) -> float:
 
 
 class DatabaseCollector:
-    """Figures read from the database when Prometheus asks (the same on every node)."""
+    """Figures read from the database when Prometheus asks (the same on every node), in the
+    request's transaction: the unit of work ends it, as for any view."""
 
     def collect(self):
         from casework.auth.models import LoginAttempt
@@ -112,7 +113,6 @@ class DatabaseCollector:
             "Sign-in attempts refused in the last hour, every node together.",
             value=failures or 0,
         )
-        session.rollback()
 
     def _jobs(self, session):
         duration = GaugeMetricFamily(
