@@ -170,6 +170,11 @@ def test_a_region_covered_by_no_directorate_is_refused(app, ctx, tmp_path):
     replace_in(tmp_path / "service_points.yaml", 'covers: ["16"]', "covers: []")
     with pytest.raises(SeedError, match=r"service_points\.yaml:\d+: .*16.*aucune direction"):
         load_reference_data(tmp_path)
+    text = (tmp_path / "service_points.yaml").read_text(encoding="utf-8")
+    first = text[: text.index("  - code: DR-MTL\n")].count("\n") + 1  # the list's first item
+    assert_refused_loading_nothing(
+        app, tmp_path, "service_points.yaml", first, "couverte(s) par aucune direction"
+    )
 
 
 def test_an_organisation_kind_not_allowed_for_a_need_is_refused(app, ctx, tmp_path):
@@ -229,3 +234,24 @@ def test_the_shipped_seed_has_no_broken_rule():
     for item in documents["organisations.yaml"]["organisations"]:
         for domain in item.get("domains", []) + item.get("demo", {}).get("domains", []):
             assert item["kind"] in kinds[domain], item["code"]
+
+
+def test_the_words_are_quebec_s(app):
+    """Point 9: « parrainage collectif », not « parrainé par le secteur privé »; the economic
+    category names business immigration too, in French and in English."""
+    from flask_babel import force_locale
+
+    from casework.cases.choices import IMMIGRATION_CATEGORIES
+
+    with app.test_request_context():
+        with force_locale("fr_CA"):
+            french = {code: str(label) for code, label in IMMIGRATION_CATEGORIES.items()}
+        with force_locale("en"):
+            english = {code: str(label) for code, label in IMMIGRATION_CATEGORIES.items()}
+    assert "parrainage collectif" in french["psr"]
+    assert "gens d'affaires" in french["economic"] and "PRTQ" in french["economic"]
+    assert "business immigration" in english["economic"]
+    package = Path(__file__).resolve().parents[2] / "casework"
+    for path in [*package.rglob("*.po"), *package.rglob("*.html"), *SEED.rglob("*.yaml")]:
+        text = path.read_text(encoding="utf-8").lower()
+        assert "secteur privé" not in text and "privately sponsored" not in text, path
