@@ -444,6 +444,11 @@ def pending_transfer(case: Case) -> CaseTransfer | None:
 def answer_transfer(actor: Any, transfer: CaseTransfer, accept: bool) -> None:
     """The receiving agent accepts (the case moves to them, their region and point) or declines."""
     outcome = "accepted" if accept else "declined"
+    case = transfer.case
+    # The consent to another region is checked again: withdrawn since the request, it stops it.
+    elsewhere = accept and actor.region_id != case.region_id
+    if elsewhere and current_consent(case, "transfer_region") is None:
+        raise CaseError(TRANSFER_CONSENT)
     # Conditional update: of two answers sent at once, only one finds the transfer pending.
     answered = db.session.execute(
         update(CaseTransfer)
@@ -455,7 +460,6 @@ def answer_transfer(actor: Any, transfer: CaseTransfer, accept: bool) -> None:
         raise CaseError(_l("This transfer was already answered."))
     if accept and transfer.case.is_closed:
         raise CaseError(_l("A closed case cannot be transferred; reopen it first."))
-    case = transfer.case
     if accept:
         case.agent_id = actor.id
         case.region_id = actor.region_id

@@ -158,3 +158,21 @@ def test_a_missing_file_stops_the_demo_before_any_case(app, ctx, tmp_path, monke
     with pytest.raises(SeedError, match=r"demo/appointments\.yaml"):
         load_demo_cases_once(5)
     assert db.session.scalar(select(func.count(Case.id))) == 0
+
+
+def test_the_demo_marks_the_pilot_in_the_cited_regions_only(ctx):
+    """Issue 18, point 3: the demo's interviews under the remote-interpretation pilot are in its
+    cited regions (04, 05, 17: seed/regions.yaml), none in Chaudière-Appalaches (12)."""
+    from casework.reference.models import Region
+
+    load_demo(password=DEMO_PASSWORD)
+    load_demo_cases(120)  # `casework demo`'s default
+    marked = db.session.execute(
+        select(Region.code, func.count())
+        .select_from(Assessment)
+        .join(Case, Case.id == Assessment.case_id)
+        .join(Region, Region.id == Case.region_id)
+        .where(Assessment.interpretation_pilot)
+        .group_by(Region.code)
+    ).all()
+    assert marked and {code for code, _ in marked} <= {"04", "05", "17"}, marked

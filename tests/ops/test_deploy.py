@@ -128,3 +128,16 @@ def test_every_postgresql_setting_exists(app, ctx):
     ]
     known = set(db.session.scalars(text("SELECT name FROM pg_settings")))
     assert names and set(names) <= known, set(names) - known
+
+
+def test_the_readme_says_each_thing_once():
+    """Issue 18, point 10: no setting row twice (the SMTP row was), no paragraph repeated (one
+    under « Documentation » was), each document listed once."""
+    rows = re.findall(r"^\| (`[^|]+`) \|", README, re.M)
+    assert len(rows) == len(set(rows)), sorted(r for r in rows if rows.count(r) > 1)
+    assert sum("CASEWORK_SMTP_HOST" in row for row in rows) == 1
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", README) if len(p.strip()) > 40]
+    assert len(paragraphs) == len(set(paragraphs))
+    documentation = README.split("## Documentation", 1)[1].split("\n## ", 1)[0]
+    links = re.findall(r"\]\((docs/[^)#]+|CHANGELOG\.md)\)", documentation)
+    assert links and len(links) == len(set(links))

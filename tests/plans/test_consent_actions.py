@@ -76,3 +76,27 @@ def test_a_transfer_within_the_region_needs_no_such_consent(app, ctx):
         cases.request_transfer(user, case, db.session.get(User, elsewhere.id), "Déménagement")
     assert cases.pending_transfer(case) is None
     assert cases.request_transfer(user, case, db.session.get(User, colleague.id), "Congé")
+
+
+def test_a_consent_withdrawn_before_the_answer_stops_the_transfer(app, ctx):
+    """The consent to another region is checked when the receiver accepts as well: withdrawn
+    since the request, the case stays where it is (the receiver may still decline)."""
+    from casework.auth.models import User
+    from casework.cases import operations as cases
+    from casework.cases.models import Case, CaseTransfer, Consent
+
+    agent = helpers.create_user("agent", region="06")
+    receiver = helpers.create_user("agent", region="17")
+    record = helpers.create_case(agent.id)
+    user, case = db.session.get(User, agent.id), db.session.get(Case, record.id)
+    region_before = case.region_id
+    helpers.give_consent(agent.id, case.id, "transfer_region")
+    transfer = cases.request_transfer(user, case, db.session.get(User, receiver.id), "Déménagement")
+    consent = db.session.scalars(select(Consent).where(Consent.case_id == case.id)).one()
+    cases.withdraw_consent(user, case, consent.id)
+    with pytest.raises(cases.CaseError, match="une autre région"):
+        cases.answer_transfer(db.session.get(User, receiver.id), transfer, accept=True)
+    assert db.session.get(CaseTransfer, transfer.id).status == "pending"
+    assert (case.agent_id, case.region_id) == (agent.id, region_before)
+    cases.answer_transfer(db.session.get(User, receiver.id), transfer, accept=False)
+    assert db.session.get(CaseTransfer, transfer.id).status == "declined"

@@ -170,6 +170,11 @@ def test_a_region_covered_by_no_directorate_is_refused(app, ctx, tmp_path):
     replace_in(tmp_path / "service_points.yaml", 'covers: ["16"]', "covers: []")
     with pytest.raises(SeedError, match=r"service_points\.yaml:\d+: .*16.*aucune direction"):
         load_reference_data(tmp_path)
+    text = (tmp_path / "service_points.yaml").read_text(encoding="utf-8")
+    first = text[: text.index("  - code: DR-MTL\n")].count("\n") + 1  # the list's first item
+    assert_refused_loading_nothing(
+        app, tmp_path, "service_points.yaml", first, "couverte(s) par aucune direction"
+    )
 
 
 def test_an_organisation_kind_not_allowed_for_a_need_is_refused(app, ctx, tmp_path):
@@ -199,25 +204,60 @@ def test_an_unknown_region_code_in_an_organisation_s_regions_is_refused(app, ctx
     )
 
 
+# Each rule broken in the seed: (file, old text, new text, the item whose line is named, rule).
+BROKEN = {
+    "region_covered_twice": (
+        "service_points.yaml",
+        'covers: ["04", "17"]',
+        'covers: ["04", "17", "05"]',
+        "  - code: DR-MCQ\n",
+        "la région 05 est couverte par deux directions régionales",
+    ),
+    "region_covered_by_none": (
+        "service_points.yaml",
+        'covers: ["16"]',
+        "covers: []",
+        "  - code: DR-MTL\n",
+        "région(s) 16 couverte(s) par aucune direction régionale",
+    ),
+    "kind_not_allowed": (
+        "organisations.yaml",
+        "    domains: [employment]\n    # l. 1244",
+        "    domains: [settlement]\n    # l. 1244",
+        "  - code: sded\n",
+        "un organisme de type economic_development n'est pas permis",
+    ),
+    "unknown_region": (
+        "organisations.yaml",
+        'regions: ["17", "04"]',
+        'regions: ["99"]',
+        "  - code: sded\n",
+        "code de région inconnu « 99 »",
+    ),
+}
+
+
 @pytest.mark.no_transaction
-def test_the_cli_init_names_the_file_line_and_rule(tmp_path):
+@pytest.mark.parametrize("broken", sorted(BROKEN))
+def test_the_cli_init_names_the_file_line_and_rule(tmp_path, broken):
     """`casework init` with a bad seed: one line naming the file, the line and the rule; the
     database keeps no reference data (a fresh SQLite database, in its own process)."""
     import sqlite3
 
     from tests.core.test_cli import run
 
-    seed = copy_seed(tmp_path / "seed") if (tmp_path / "seed").mkdir() is None else None
-    line = replace_in(seed / "organisations.yaml", 'regions: ["17", "04"]', 'regions: ["99"]')
-    text = (seed / "organisations.yaml").read_text(encoding="utf-8")
-    item_line = text[: text.index("  - code: sded\n")].count("\n") + 1
-    assert line > item_line
+    file, old, new, item, rule = BROKEN[broken]
+    (tmp_path / "seed").mkdir()
+    seed = copy_seed(tmp_path / "seed")
+    replace_in(seed / file, old, new)
+    text = (seed / file).read_text(encoding="utf-8")
+    item_line = text[: text.index(item)].count("\n") + 1
     result = run(tmp_path, "init", CASEWORK_SEED_DIR=str(seed))
     assert result.returncode != 0
-    assert f"organisations.yaml:{item_line}:" in result.stderr
-    assert "code de région inconnu « 99 »" in result.stderr
+    assert f"{file}:{item_line}:" in result.stderr and rule in result.stderr, result.stderr
     with sqlite3.connect(tmp_path / "casework.sqlite3") as connection:
-        assert connection.execute("SELECT count(*) FROM regions").fetchone() == (0,)
+        for table in ("regions", "service_points", "organisations", "occupations"):
+            assert connection.execute(f"SELECT count(*) FROM {table}").fetchone() == (0,), table
 
 
 def test_the_shipped_seed_has_no_broken_rule():
@@ -229,3 +269,24 @@ def test_the_shipped_seed_has_no_broken_rule():
     for item in documents["organisations.yaml"]["organisations"]:
         for domain in item.get("domains", []) + item.get("demo", {}).get("domains", []):
             assert item["kind"] in kinds[domain], item["code"]
+
+
+def test_the_words_are_quebec_s(app):
+    """Point 9: « parrainage collectif », not « parrainé par le secteur privé »; the economic
+    category names business immigration too, in French and in English."""
+    from flask_babel import force_locale
+
+    from casework.cases.choices import IMMIGRATION_CATEGORIES
+
+    with app.test_request_context():
+        with force_locale("fr_CA"):
+            french = {code: str(label) for code, label in IMMIGRATION_CATEGORIES.items()}
+        with force_locale("en"):
+            english = {code: str(label) for code, label in IMMIGRATION_CATEGORIES.items()}
+    assert "parrainage collectif" in french["psr"]
+    assert "gens d'affaires" in french["economic"] and "PRTQ" in french["economic"]
+    assert "business immigration" in english["economic"]
+    package = Path(__file__).resolve().parents[2] / "casework"
+    for path in [*package.rglob("*.po"), *package.rglob("*.html"), *SEED.rglob("*.yaml")]:
+        text = path.read_text(encoding="utf-8").lower()
+        assert "secteur privé" not in text and "privately sponsored" not in text, path
