@@ -180,16 +180,35 @@ def with_extension(name: str, kind: Kind) -> str:
     return f"{name[: NAME_MAX - 5]}{kind.extensions[0]}"
 
 
+# ISO-BMFF brands of HEIF images coded in HEVC: what phones save as « .heic ». Some write the
+# generic « mif1 » (or « msf1 ») as the major brand and say HEVC in the compatible brands, which
+# puremagic does not read.
+_HEIC_BRANDS = frozenset({b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs"})
+
+
+def _is_heic(head: bytes) -> bool:
+    """Whether ``head`` opens with an « ftyp » box that names a HEVC-coded HEIF image."""
+    size = int.from_bytes(head[:4], "big")
+    if len(head) < 16 or head[4:8] != b"ftyp" or not 16 <= size <= len(head):
+        return False
+    major = head[8:12]
+    compatible = {head[at : at + 4] for at in range(16, size - 3, 4)}
+    return major in _HEIC_BRANDS or (
+        major in (b"mif1", b"msf1") and bool(compatible & _HEIC_BRANDS)
+    )
+
+
 def _guess(path: Path, head: bytes) -> Kind | None:
     """puremagic reads the bytes only (no file name, so the name cannot sway it); among its most
     likely answers, the first that is a kind we keep."""
+    fallback = KINDS["heic"] if _is_heic(head) else None
     try:
         with path.open("rb") as handle:
             matches = puremagic.magic_stream(handle)
     except (puremagic.PureError, ValueError, OSError):
-        return None
+        return fallback
     if not matches:
-        return None
+        return fallback
     best = max(match.confidence for match in matches)
     for match in matches:
         if match.confidence < best:
@@ -204,7 +223,7 @@ def _guess(path: Path, head: bytes) -> Kind | None:
             return None
         if code is not None:
             return KINDS[code]
-    return None
+    return fallback
 
 
 def _package_kind(path: Path) -> Kind | None:

@@ -58,7 +58,14 @@ def _case_page(case_id: int) -> str:
 def upload(case_id: int):
     case = load_or_abort(Case, case_id, "attachments.upload")
     form = UploadForm()
-    max_mb = current_app.config["ATTACHMENT_MAX_BYTES"] // (1024 * 1024)
+    max_bytes = current_app.config["ATTACHMENT_MAX_BYTES"]
+    max_mb = max_bytes // (1024 * 1024)
+    # forms.js says at once when the chosen file is over the limit, and does not send it: the
+    # server would only answer 413 once the browser had sent it (it checks again, regardless).
+    form.file.render_kw = {
+        "data-max-bytes": str(max_bytes),
+        "data-too-large": str(operations.too_large(max_bytes)),
+    }
     page = partial(render_template, "attachments/upload.html", case=case, form=form, max_mb=max_mb)
     if not submitted(form, page):
         return page(), 400 if form.is_submitted() else 200

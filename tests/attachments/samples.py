@@ -26,10 +26,11 @@ def image(kind: str = "JPEG") -> bytes:
     return buffer.getvalue()
 
 
-def heic() -> bytes:
+def heic(major: bytes = b"heic", compatible: bytes = b"mif1heicmiaf") -> bytes:
     """The start of an iPhone photo: an ISO-BMFF « ftyp » box of brand heic (what identifies
-    the format; decoding it is the reader's business)."""
-    ftyp = b"ftypheic" + b"\x00\x00\x00\x00" + b"mif1heicmiaf"
+    the format; decoding it is the reader's business). Other phones write the generic brand
+    « mif1 » first, and HEVC among the compatible brands."""
+    ftyp = b"ftyp" + major + b"\x00\x00\x00\x00" + compatible
     box = len(ftyp) + 4
     return box.to_bytes(4, "big") + ftyp + b"\x00\x00\x00\x08free" + bytes(200)
 

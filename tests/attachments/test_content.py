@@ -16,6 +16,8 @@ from tests.attachments import samples
         ("photo.JPEG", lambda: samples.image("JPEG"), "jpeg"),
         ("releve.png", lambda: samples.image("PNG"), "png"),
         ("IMG_0042.HEIC", samples.heic, "heic"),
+        ("photo.heic", lambda: samples.heic(b"mif1", b"mif1heic"), "heic"),
+        ("photo.heif", lambda: samples.heic(b"mif1", b"mif1miafhevc"), "heic"),
         ("bail.docx", samples.docx, "docx"),
         ("consentement.odt", samples.odt, "odt"),
         ("scan sans extension", samples.pdf, "pdf"),
@@ -42,6 +44,9 @@ def test_accepted_kinds_are_read_from_the_content(tmp_path, name, make, kind):
         ("notes.txt", lambda: b"du texte " * 50, "type"),
         ("programme.exe", lambda: b"MZ\x90\x00" + bytes(400), "type"),
         ("tronque.docx", lambda: samples.docx()[:200], "type"),
+        # A HEIF that is not HEVC (an AVIF photo) is not one of the kinds kept.
+        ("photo.heic", lambda: samples.heic(b"mif1", b"mif1miafavif"), "type"),
+        ("photo.heic", lambda: samples.heic(b"avif", b"mif1avif"), "type"),
     ],
 )
 def test_content_that_is_not_an_accepted_kind_is_refused(tmp_path, name, make, reason):

@@ -293,3 +293,24 @@ def test_the_whole_file_page_lists_documents_and_the_zip_holds_them(app, client,
     with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
         assert archive.read(f"documents/{document.id}-diplome.pdf") == data
         assert "dossier-complet.json" in archive.namelist()
+
+
+def test_with_scanning_off_every_document_says_non_analyse(app, client, agent_case, monkeypatch):
+    """The demo's explicit setting: documents are served, and labelled « Non analysé » wherever
+    they are shown (the case page, the preview)."""
+    monkeypatch.setitem(app.config, "SCANNING", "off")
+    _, case = agent_case
+    assert _upload(client, case.id, samples.pdf(), "diplome.pdf").status_code == 302
+    photo = samples.image("PNG")
+    assert _upload(client, case.id, photo, "permis.png", document_type="permit").status_code == 302
+    with app.app_context():
+        pdf_id, png_id = db.session.scalars(select(Attachment.id).order_by(Attachment.id)).all()
+        statuses = set(db.session.scalars(select(Attachment.scan_status)))
+    assert statuses == {"not_scanned"}
+    documents = _text(client.get(f"/dossiers/{case.id}")).split('id="documents"', 1)[1]
+    assert documents.count("Non analysé") == 2
+    preview = client.get(f"/dossiers/{case.id}/documents/{png_id}/apercu")
+    assert "Non analysé" in _text(preview)
+    download = client.get(f"/dossiers/{case.id}/documents/{pdf_id}/telecharger")
+    assert download.status_code == 200  # served, as the label says, without a scan
+    assert client.get(f"/dossiers/{case.id}/documents/{png_id}/image").data == photo

@@ -123,3 +123,63 @@ def test_the_language_list_with_the_keyboard_only(browser, live_server, artifact
     expect(languages.get_by_role("checkbox", name="swahili")).to_be_checked()
     pages.check("langues-gardees")
     context.close()
+
+
+def test_a_file_over_the_limit_is_named_when_chosen_and_not_sent(browser, live_server, artifacts):
+    """A 2 GB scan would cross the network before the server's 413: forms.js names it as soon as
+    it is chosen and keeps the form from sending it; a file within the limit then goes through."""
+    from sqlalchemy import func, select
+
+    from casework.attachments.models import Attachment
+    from casework.extensions import db
+    from tests import helpers
+    from tests.attachments import samples
+
+    case = live_server.run(helpers.create_case, live_server.data["users"]["agente"])
+    config = live_server.app.config
+    limit, config["ATTACHMENT_MAX_BYTES"] = config["ATTACHMENT_MAX_BYTES"], 1024 * 1024
+    posted = []
+    context = new_context(browser, live_server)
+    try:
+        page = context.new_page()
+        pages = Pages(page, "g-document-trop-gros", artifacts)
+        sign_in(page, "agente")
+        page.goto(f"/dossiers/{case.id}/documents/nouveau")
+        page.on("request", lambda request: posted.append(request.method == "POST"))
+        file = page.get_by_label("Fichier")
+        big = samples.pdf() + bytes(1024 * 1024)
+        file.set_input_files(
+            files=[{"name": "scan.pdf", "mimeType": "application/pdf", "buffer": big}]
+        )
+        error = page.locator("#file-size-error")
+        expect(error).to_be_visible()
+        expect(error).to_have_text(
+            "Le fichier dépasse 1 Mo. Envoyez un fichier plus petit (une numérisation en plus "
+            "basse résolution, ou un document à la fois)."
+        )
+        assert file.get_attribute("aria-invalid") == "true"
+        assert "file-size-error" in file.get_attribute("aria-describedby")
+        pages.check("fichier-trop-gros")
+        page.get_by_label("Type de document").select_option("diploma")
+        page.get_by_label("Description").fill("Diplôme numérisé")
+        page.get_by_role("button", name="Joindre", exact=True).click()
+        page.wait_for_timeout(300)
+        assert not any(posted)  # nothing was sent
+        assert _focused(page).startswith("file|")
+        # A smaller file clears the message, and the form goes.
+        small = [{"name": "scan.pdf", "mimeType": "application/pdf", "buffer": samples.pdf()}]
+        file.set_input_files(files=small)
+        expect(error).to_be_hidden()
+        page.get_by_role("button", name="Joindre", exact=True).click()
+        expect(page.locator(".flash--success")).to_have_text("Document joint.")
+        pages.assert_accessible()
+    finally:
+        config["ATTACHMENT_MAX_BYTES"] = limit
+        context.close()
+
+    def count():
+        return db.session.scalar(
+            select(func.count(Attachment.id)).where(Attachment.case_id == case.id)
+        )
+
+    assert live_server.run(count) == 1

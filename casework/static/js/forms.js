@@ -4,7 +4,8 @@
      the same messages as the server, which checks again (the forms work without this file).
    - Checkbox lists get a search box that filters them.
    - Fields that concern some choices only (data-shown-for: a select's id; data-shown-values:
-     the values that show them) are hidden for the others; the server ignores them then. */
+     the values that show them) are hidden for the others; the server ignores them then.
+   - A file over the upload limit is named as such when chosen, and not sent. */
 (function () {
   "use strict";
 
@@ -138,11 +139,53 @@
     update();
   }
 
+  /* A file field with data-max-bytes: a file over the limit is named as such when chosen (the
+     server's own message, data-too-large), and the form is not sent with it. Without this file
+     the server refuses it all the same, with a 413 once the browser has sent it. */
+  function fileLimit(input) {
+    var max = parseInt(input.dataset.maxBytes, 10);
+    var field = input.closest(".field");
+    if (!max || !field || !input.form) return;
+    var message = document.createElement("p");
+    message.className = "error-message";
+    message.id = input.id + "-size-error";
+    message.setAttribute("role", "alert");
+    message.hidden = true;
+    field.insertBefore(message, input);
+    var hadError = field.classList.contains("field--error");
+    var invalid = input.getAttribute("aria-invalid");
+    function tooLarge() {
+      return Array.prototype.some.call(input.files || [], function (file) { return file.size > max; });
+    }
+    function update() {
+      var bad = tooLarge();
+      var ids = (input.getAttribute("aria-describedby") || "").split(" ").filter(function (id) {
+        return id && id !== message.id;
+      });
+      if (bad) ids.push(message.id);
+      if (ids.length) input.setAttribute("aria-describedby", ids.join(" "));
+      else input.removeAttribute("aria-describedby");
+      message.textContent = bad ? input.dataset.tooLarge : "";
+      message.hidden = !bad;
+      field.classList.toggle("field--error", bad || hadError);
+      if (bad) input.setAttribute("aria-invalid", "true");
+      else if (invalid === null) input.removeAttribute("aria-invalid");
+      return bad;
+    }
+    input.addEventListener("change", update);
+    input.form.addEventListener("submit", function (event) {
+      if (!update()) return;
+      event.preventDefault();
+      input.focus();
+    });
+  }
+
   function start() {
     summary();
     Array.prototype.forEach.call(document.querySelectorAll("input[data-format]"), liveHint);
     Array.prototype.forEach.call(document.querySelectorAll("[data-choice-list]"), choiceList);
     Array.prototype.forEach.call(document.querySelectorAll("[data-shown-for]"), shownFor);
+    Array.prototype.forEach.call(document.querySelectorAll("input[type=file][data-max-bytes]"), fileLimit);
   }
 
   if (document.readyState === "loading") {
