@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -12,6 +13,7 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     and_,
+    bindparam,
     false,
     func,
     literal,
@@ -754,8 +756,41 @@ def caseload_page(user: Any, filters: CaseloadFilters, number: int) -> Page:
         count = caseload(user, filters, breadth=breadth, for_count=True)
         page = paginate(ids, number, count_limit=limit, count_statement=count)
     # The sort carries ids only (a region's search sorts a thousand matches to show 25); the
-    # cases shown are then read with their person and agent (the list shows no service point).
-    return replace(page, items=cases_in_order(page.items))
+    # cases shown are then read with their person's and agent's names.
+    return replace(page, items=caseload_rows(page.items))
+
+
+def caseload_rows(case_ids: list[int]) -> list[Any]:
+    """The caseload's rows for ``case_ids``, in that order: only the columns the list shows, as
+    plain rows (``id``, ``number``, ``status``, ``priority``, ``next_follow_up_on``,
+    ``family_name``, ``given_names``, ``immigration_category``, ``agent_name``). Loading each
+    case, person and agent as objects was a fifth of the page's CPU (issue 23)."""
+    if not case_ids:
+        return []
+    rows = {row.id: row for row in db.session.execute(_caseload_row_statement(), {"ids": case_ids})}
+    return [rows[case_id] for case_id in case_ids]
+
+
+@cache
+def _caseload_row_statement() -> Select:
+    from casework.auth.models import User
+
+    return (
+        select(
+            Case.id,
+            Case.number,
+            Case.status,
+            Case.priority,
+            Case.next_follow_up_on,
+            Person.family_name,
+            Person.given_names,
+            Person.immigration_category,
+            User.full_name.label("agent_name"),
+        )
+        .join(Case.person)
+        .outerjoin(User, User.id == Case.agent_id)
+        .where(Case.id.in_(bindparam("ids", expanding=True)))
+    )
 
 
 def caseload_counts(user: Any, limit: int = COUNT_LIMIT) -> dict[str, int | str]:
