@@ -20,6 +20,7 @@ from pathlib import Path
 from bench.bare import bare_app
 from bench.generate import bench_app, database_url_for
 from bench.run import measure_pages
+from casework.core.runtime import settle_heap
 
 QUICK_CASES = 10_000
 BASELINE = Path(__file__).with_name("baseline.json")
@@ -62,6 +63,7 @@ def measure(url: str, runs: int, only: str | None = None) -> tuple[dict[str, flo
     """Each key page's CPU time over the bare page's, and the bare page's CPU time (ms)."""
     bare = BarePage(url)
     app = bench_app(url)
+    settle_heap()  # as `casework serve` does before its first request
     current: dict[str, float] = {}
     bare_all: list[float] = []
 

@@ -26,6 +26,7 @@ import pyotp
 from sqlalchemy import event, select, text
 
 from bench.generate import PASSWORD, TOTP_SECRET, bench_app, database_url_for
+from casework.core.runtime import settle_heap
 
 RESULTS_DIR = "/tmp/bench-i9"
 
@@ -489,6 +490,7 @@ def main(argv: list[str] | None = None) -> None:
                 ["--cases", str(size), "--engine", args.engine, "--force", "--database-url", url]
             )
         app = bench_app(url)
+        settle_heap()  # as `casework serve` does before its first request
         print(f"== {size:,} cases, {args.engine}: {url}", flush=True)
         results[size] = measure_pages(app, size, args.runs, args.warmup, args.page)
         for result in results[size]:

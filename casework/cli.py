@@ -23,6 +23,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from casework.config import ConfigError
 from casework.core.roles import Role
+from casework.core.runtime import settle_heap
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5000
@@ -193,6 +194,7 @@ def serve_app(app: Flask, host: str, port: int, threads: int = 8) -> None:
     # The command's own session may hold a transaction (on SQLite, the write lock): end it, or
     # every request would wait for a lock this thread never releases.
     db.session.remove()
+    settle_heap()
     click.echo(f"casework : http://{host}:{port}/ (Ctrl+C pour arrêter)")
     from casework.attachments.operations import upload_request_limit
 
@@ -250,6 +252,7 @@ def scheduler_command(once: bool, only: tuple[str, ...], skip: tuple[str, ...]) 
         if any(counts is None for counts in results.values()):
             raise CommandError("au moins une tâche a échoué ; voir le journal.")
         return
+    settle_heap()
     click.echo("Planificateur démarré (fuseau America/Toronto). Ctrl+C pour arrêter.")
     # SIGTERM (systemd, `casework demo`) stops it like Ctrl+C: the running job finishes first.
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
