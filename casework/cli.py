@@ -155,10 +155,10 @@ def demo_command(cases: int, password: str | None, no_serve: bool, host: str, po
 
         with scheduler_beside() as scheduler:
             click.echo(f"Planificateur : processus {scheduler.pid}, arrêté avec le serveur.")
-            try:
+            # waitress returns on Ctrl+C once serving; an interrupt before that lands here.
+            with contextlib.suppress(KeyboardInterrupt):
                 serve_app(current_app._get_current_object(), host, port)
-            except KeyboardInterrupt:
-                click.echo("Arrêt du serveur et du planificateur.")
+            click.echo("Arrêt du serveur et du planificateur.")
 
 
 def _demo_configuration(config: dict) -> None:
