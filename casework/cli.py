@@ -207,6 +207,10 @@ def serve_app(app: Flask, host: str, port: int, threads: int = 8) -> None:
             threads=threads,
             ident="casework",
             max_request_body_size=body_limit,
+            # waitress drops X-Forwarded-For by default: behind nginx every client would be the
+            # proxy's 127.0.0.1 (one throttle for everyone, /metrics open to all). The
+            # application decides: ProxyFix trusts CASEWORK_TRUSTED_PROXIES hops, else none.
+            clear_untrusted_proxy_headers=False,
         )
     except OSError as error:
         raise CommandError(f"impossible d'écouter sur {host}:{port} ({error.strerror}).") from error
