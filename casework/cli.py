@@ -156,10 +156,10 @@ def demo_command(cases: int, password: str | None, no_serve: bool, host: str, po
 
         with scheduler_beside() as scheduler:
             click.echo(f"Planificateur : processus {scheduler.pid}, arrêté avec le serveur.")
-            try:
+            # waitress returns on Ctrl+C once serving; an interrupt before that lands here.
+            with contextlib.suppress(KeyboardInterrupt):
                 serve_app(current_app._get_current_object(), host, port)
-            except KeyboardInterrupt:
-                click.echo("Arrêt du serveur et du planificateur.")
+            click.echo("Arrêt du serveur et du planificateur.")
 
 
 def _demo_configuration(config: dict) -> None:
@@ -209,6 +209,10 @@ def serve_app(app: Flask, host: str, port: int, threads: int = 8) -> None:
             threads=threads,
             ident="casework",
             max_request_body_size=body_limit,
+            # waitress drops X-Forwarded-For by default: behind nginx every client would be the
+            # proxy's 127.0.0.1 (one throttle for everyone, /metrics open to all). The
+            # application decides: ProxyFix trusts CASEWORK_TRUSTED_PROXIES hops, else none.
+            clear_untrusted_proxy_headers=False,
         )
     except OSError as error:
         raise CommandError(f"impossible d'écouter sur {host}:{port} ({error.strerror}).") from error

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -99,6 +101,27 @@ def test_a_scheduler_that_never_ran_fails(tmp_path):
     assert run(tmp_path, "init").returncode == 0
     result = run(tmp_path, "check")
     assert result.returncode == 1 and lines(result)["planificateur"] == "ÉCHEC"
+
+
+def test_a_scheduler_that_stopped_fails(instance):
+    """It ran, then stopped: a heartbeat older than five minutes is not a running scheduler."""
+    database = instance / "casework.sqlite3"
+    with sqlite3.connect(database) as connection:
+        kept = connection.execute("SELECT job, finished_at FROM scheduler_heartbeats").fetchall()
+        stopped_at = (datetime.now(UTC).replace(tzinfo=None) - timedelta(minutes=6)).isoformat(" ")
+        connection.execute("UPDATE scheduler_heartbeats SET finished_at = ?", (stopped_at,))
+    try:
+        result = run(instance, "check")
+    finally:
+        with sqlite3.connect(database) as connection:
+            connection.executemany(
+                "UPDATE scheduler_heartbeats SET finished_at = ? WHERE job = ?",
+                [(finished_at, job) for job, finished_at in kept],
+            )
+    assert kept and result.returncode == 1
+    assert lines(result)["planificateur"] == "ÉCHEC"
+    age = re.search(r"planificateur : dernier passage il y a (\d+) s", result.stdout)
+    assert age and 360 <= int(age.group(1)) < 600, result.stdout
 
 
 def test_a_schema_behind_and_broken_integrity_fail(tmp_path):

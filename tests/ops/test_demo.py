@@ -1,5 +1,6 @@
 """``casework demo`` runs the whole product (issue 14, point 9): the web server, and the
-scheduler in a second process; Ctrl+C stops both."""
+scheduler in a second process; Ctrl+C stops both, and so does SIGTERM (``kill``; SIGHUP, the
+terminal closed, takes the same path): the scheduler never outlives the demo."""
 
 from __future__ import annotations
 
@@ -35,7 +36,8 @@ def alive(pid: int) -> bool:
     return True
 
 
-def test_demo_serves_with_its_scheduler_and_ctrl_c_stops_both(tmp_path):
+@pytest.mark.parametrize("stop_with", [signal.SIGINT, signal.SIGTERM], ids=["ctrl_c", "sigterm"])
+def test_demo_serves_with_its_scheduler_and_ctrl_c_or_sigterm_stops_both(tmp_path, stop_with):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CASEWORK_")}
     env["CASEWORK_INSTANCE_PATH"] = str(tmp_path)
@@ -70,7 +72,7 @@ def test_demo_serves_with_its_scheduler_and_ctrl_c_stops_both(tmp_path):
             assert "Mot de passe : Demo-mot-de-passe-2026" in text
             scheduler_pid = int(re.search(r"Planificateur : processus (\d+)", text).group(1))
             assert scheduler_pid != demo.pid and alive(scheduler_pid)
-            demo.send_signal(signal.SIGINT)  # Ctrl+C
+            demo.send_signal(stop_with)
             demo.wait(30)
         finally:
             if demo.poll() is None:
@@ -79,4 +81,8 @@ def test_demo_serves_with_its_scheduler_and_ctrl_c_stops_both(tmp_path):
     deadline = time.monotonic() + 10
     while alive(scheduler_pid) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert not alive(scheduler_pid), "the scheduler outlived the demo"
+    outlived = alive(scheduler_pid)
+    if outlived:
+        os.kill(scheduler_pid, signal.SIGKILL)
+    assert not outlived, "the scheduler outlived the demo"
+    assert "Arrêt du serveur et du planificateur." in output.read_text()

@@ -5,10 +5,16 @@ every command and setting they name known to casework."""
 from __future__ import annotations
 
 import configparser
+import http.cookiejar
+import os
 import re
 import shlex
 import shutil
+import sqlite3
 import subprocess
+import urllib.error
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -16,6 +22,10 @@ from sqlalchemy import text
 
 from casework.cli import cli
 from casework.config import PROJECT_ROOT
+from tests.core.test_cli import CASEWORK, run
+from tests.helpers import csrf_from
+from tests.mailsink import free_port
+from tests.reminders.test_crash import wait_for
 
 DEPLOY = PROJECT_ROOT / "deploy"
 UNITS = sorted((DEPLOY / "systemd").glob("*.service"))
@@ -141,3 +151,57 @@ def test_the_readme_says_each_thing_once():
     documentation = README.split("## Documentation", 1)[1].split("\n## ", 1)[0]
     links = re.findall(r"\]\((docs/[^)#]+|CHANGELOG\.md)\)", documentation)
     assert links and len(links) == len(set(links))
+
+
+def test_casework_serve_behind_nginx_sees_the_client_not_the_proxy(tmp_path):
+    """The real server (waitress), as the units run it behind deploy/nginx with
+    CASEWORK_TRUSTED_PROXIES=1: the client's address set by nginx in X-Forwarded-For reaches the
+    application (sign-in throttling and the audit trail), and /metrics asked through the proxy
+    without the token is refused. waitress drops that header unless told not to: every client
+    was then nginx's 127.0.0.1."""
+    assert run(tmp_path, "init").returncode == 0
+    env = {key: value for key, value in os.environ.items() if not key.startswith("CASEWORK_")}
+    env.update(CASEWORK_INSTANCE_PATH=str(tmp_path), CASEWORK_TRUSTED_PROXIES="1")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    client = {"X-Forwarded-For": "203.0.113.7"}  # as nginx sets it: the client's address
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+    )
+
+    def status(path: str, headers: dict, data: dict | None = None) -> int:
+        body = urllib.parse.urlencode(data).encode() if data is not None else None
+        try:
+            with opener.open(urllib.request.Request(base + path, body, headers), timeout=10) as r:
+                return r.status
+        except urllib.error.HTTPError as error:
+            return error.code
+        except OSError:
+            return 0
+
+    with (tmp_path / "serve.log").open("w") as log:
+        server = subprocess.Popen(
+            [CASEWORK, "serve", "--port", str(port)],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            assert wait_for(lambda: status("/healthz", {}) == 200, timeout=60, step=0.3)
+            proxied_metrics = status("/metrics", client)
+            local_metrics = status("/metrics", {})  # Prometheus on the machine itself
+            with opener.open(urllib.request.Request(base + "/connexion", headers=client)) as page:
+                token = csrf_from(page.read().decode())
+            signed_in = status(
+                "/connexion",
+                client,
+                {"username": "personne", "password": "pas le bon", "csrf_token": token},
+            )
+        finally:
+            server.terminate()
+            server.wait(30)
+    assert (proxied_metrics, local_metrics, signed_in) == (403, 200, 401)
+    with sqlite3.connect(tmp_path / "casework.sqlite3") as connection:
+        addresses = connection.execute("SELECT remote_addr FROM login_attempts").fetchall()
+    assert addresses == [("203.0.113.7",)]
