@@ -13,7 +13,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from casework.cases.models import Case
-from casework.core import audit
 from casework.core.forms import ConfirmForm, submitted
 from casework.core.navigation import done
 from casework.core.permissions import load_or_abort, public, requires
@@ -58,21 +57,10 @@ def templates():
     )
 
 
-@bp.route("/modeles/<language>/<name>/<channel>", methods=["GET", "POST"])
-@requires("messages.templates")
-def edit_template(language: str, name: str, channel: str):
-    _known(language, name, channel)
-    form = TemplateForm()
-    if request.method == "GET":
-        form.text.data = wording.source(language, name, channel)
-        audit.record(
-            current_user,
-            "messages.template_read",
-            target_type="message_template",
-            target_id=f"{language}/{name}.{channel}",
-        )
+def _template_page(form: TemplateForm, language: str, name: str, channel: str):
+    """The template's edit page, ready to render (with the form as it stands)."""
     placeholders = wording.FOOTER_PLACEHOLDERS if name == wording.FOOTER else wording.PLACEHOLDERS
-    page = partial(
+    return partial(
         render_template,
         "messages/template_form.html",
         form=form,
@@ -83,17 +71,19 @@ def edit_template(language: str, name: str, channel: str):
         placeholders=placeholders,
         edited=wording.is_edited(language, name, channel),
     )
+
+
+@bp.route("/modeles/<language>/<name>/<channel>", methods=["GET", "POST"])
+@requires("messages.templates")
+def edit_template(language: str, name: str, channel: str):
+    _known(language, name, channel)
+    form = TemplateForm()
+    if request.method == "GET":
+        form.text.data = operations.read_template(current_user, language, name, channel)
+    page = _template_page(form, language, name, channel)
     if not submitted(form, page):
         return page()
-    before = wording.source(language, name, channel)
-    after = wording.save(language, name, channel, form.text.data or "")
-    audit.record(
-        current_user,
-        "messages.template_saved",
-        target_type="message_template",
-        target_id=f"{language}/{name}.{channel}",
-        changed=before != after,
-    )
+    operations.save_template(current_user, language, name, channel, form.text.data or "")
     return done(_("Template saved. New messages use it."), url_for("messages.templates"))
 
 
@@ -103,13 +93,7 @@ def reset_template(language: str, name: str, channel: str):
     _known(language, name, channel)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    if wording.reset(language, name, channel):
-        audit.record(
-            current_user,
-            "messages.template_reset",
-            target_type="message_template",
-            target_id=f"{language}/{name}.{channel}",
-        )
+    operations.reset_template(current_user, language, name, channel)
     return done(_("The original text is back."), url_for("messages.templates"))
 
 
