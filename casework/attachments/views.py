@@ -83,6 +83,12 @@ def upload(case_id: int):
     outcome = operations.upload(
         current_user, case, received.stream, received.filename, fields, _services()
     )
+    return _upload_answer(outcome, form, page, case_id)
+
+
+def _upload_answer(outcome: operations.Upload, form: UploadForm, page: partial, case_id: int):
+    """The form again with the refusal under the file (400), or the case: attached, or
+    attached and awaiting its scan."""
     if outcome.refusal is not None:
         # The refusal is in the audit trail, which this request's unit of work commits.
         form.file.errors = [str(outcome.refusal)]

@@ -134,6 +134,23 @@ def opt_out(token: str):
 # --- The SMS gateway -----------------------------------------------------------------------
 
 
+def _signed_payload() -> tuple[dict, None] | tuple[None, tuple[dict, int]]:
+    """The webhook's JSON object, or the problem to answer: a bad signature (401), a body that
+    is not a JSON object (400)."""
+    body = request.get_data(cache=False)
+    secret = current_app.config.get("SMS_WEBHOOK_SECRET", "")
+    if not signature_is_valid(secret, body, request.headers.get(SIGNATURE_HEADER)):
+        log.warning("SMS webhook: bad signature; refused")
+        return None, ({"title": "bad signature", "status": 401}, 401)
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return None, ({"title": "not JSON", "status": 400}, 400)
+    if not isinstance(payload, dict):
+        return None, ({"title": "not an object", "status": 400}, 400)
+    return payload, None
+
+
 @bp.post("/sms/webhook")
 @public
 @csrf.exempt
@@ -141,17 +158,9 @@ def sms_webhook():
     """Delivery receipts and replies, signed by the gateway: a bad signature is 401 and nothing
     is recorded; a receipt for a message we do not know is acknowledged and ignored (a retry
     would change nothing)."""
-    body = request.get_data(cache=False)
-    secret = current_app.config.get("SMS_WEBHOOK_SECRET", "")
-    if not signature_is_valid(secret, body, request.headers.get(SIGNATURE_HEADER)):
-        log.warning("SMS webhook: bad signature; refused")
-        return {"title": "bad signature", "status": 401}, 401
-    try:
-        payload = json.loads(body)
-    except ValueError:
-        return {"title": "not JSON", "status": 400}, 400
-    if not isinstance(payload, dict):
-        return {"title": "not an object", "status": 400}, 400
+    payload, refusal = _signed_payload()
+    if refusal is not None:
+        return refusal
     if payload.get("type") == "inbound":
         result = operations.record_sms_reply(payload.get("from"), payload.get("text"))
     else:
