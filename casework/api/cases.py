@@ -4,6 +4,8 @@ reads them (and audited the same way)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_login import current_user
 from marshmallow import fields
 
@@ -70,7 +72,11 @@ def get_case(case_id: int):
     plan = plans.latest(case)
     audit.record(current_user, "case.viewed", case)
     audit.record(current_user, "plan.viewed", case, number=plan.number if plan else None)
-    summary = {
+    return _summary(case, plan), 200, {"ETag": etag_of(case)}
+
+
+def _summary(case: Case, plan: Any) -> dict[str, Any]:
+    return {
         "case": case,
         "id": case.id,
         "number": case.number,
@@ -84,4 +90,3 @@ def get_case(case_id: int):
         "referrals": referrals.of_case(case),
         "version": case.version,
     }
-    return summary, 200, {"ETag": etag_of(case)}

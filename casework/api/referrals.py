@@ -10,7 +10,6 @@ from typing import Any
 from flask import abort, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import and_, or_
 
 from casework.api import schemas
 from casework.api.web import (
@@ -26,7 +25,7 @@ from casework.api.web import (
 from casework.core import audit
 from casework.core.errors import problem
 from casework.extensions import db
-from casework.referrals import operations, outcomes
+from casework.referrals import feed, operations, outcomes
 from casework.referrals.models import Referral
 
 blp = blueprint("api_referrals", "Referrals sent to partner organisations, and their answers.")
@@ -78,25 +77,8 @@ def list_referrals(
 ) -> dict[str, Any]:
     """The referrals in the caller's scope, oldest change first; follow `next` to the end, then
     keep the last `updated_at` as the next synchronisation's `changed_since`."""
-    statement = operations.visible(current_user).order_by(None)
-    statement = statement.order_by(Referral.updated_at, Referral.id)
-    if status:
-        statement = statement.where(Referral.status == status)
-    if changed_since is not None:
-        statement = statement.where(Referral.updated_at >= changed_since)
-    if cursor:
-        moment, ident = _after(cursor)
-        statement = statement.where(
-            or_(
-                Referral.updated_at > moment,
-                and_(Referral.updated_at == moment, Referral.id > ident),
-            )
-        )
-    rows = list(db.session.scalars(statement.limit(limit + 1)).unique())
-    items, more = rows[:limit], len(rows) > limit
-    audit.record(
-        current_user, "referrals.listed", target_type="referral", referral_ids=[r.id for r in items]
-    )
+    after = _after(cursor) if cursor else None
+    items, more = feed.changed_page(current_user, limit, status, changed_since, after)
     following = None
     if more:
         arguments = {k: v for k, v in request.args.items() if k != "cursor"}

@@ -38,6 +38,18 @@ class Statistics(schemas.Strict):
     tables = fields.Dict(keys=fields.String(), values=fields.Nested(IndicatorTable), required=True)
 
 
+def _in_scope(tables: dict[str, list]) -> tuple[str | None, dict[str, list]]:
+    """The caller's region's code and its rows, or (None, every table) for the province."""
+    if scope_for(current_user.role, "reports.dashboard") is Scope.ALL:
+        return None, tables
+    region = db.session.scalar(select(Region.code).where(Region.id == current_user.region_id))
+    return region, {
+        name: [row for row in rows if row["region"] == region]
+        for name, rows in tables.items()
+        if "region" in AGGREGATE_COLUMNS[name]
+    }
+
+
 @blp.route("/statistics")
 @action("reports.dashboard")
 @blp.response(200, Statistics)
@@ -45,15 +57,7 @@ class Statistics(schemas.Strict):
 def statistics() -> dict[str, Any]:
     """The indicator tables for the caller's scope: the province for an administrator's token,
     the region for a supervisor's or an advisor's (tables without a region are then left out)."""
-    tables = current_statistics()
-    region = None
-    if scope_for(current_user.role, "reports.dashboard") is not Scope.ALL:
-        region = db.session.scalar(select(Region.code).where(Region.id == current_user.region_id))
-        tables = {
-            name: [row for row in rows if row["region"] == region]
-            for name, rows in tables.items()
-            if "region" in AGGREGATE_COLUMNS[name]
-        }
+    region, tables = _in_scope(current_statistics())
     return {
         "small_cell_threshold": SMALL_CELL,
         "scope": region or "all",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 from functools import partial
+from typing import Any
 
 from flask import Blueprint, render_template, url_for
 from flask_babel import gettext as _
@@ -96,6 +97,21 @@ def index():
     )
 
 
+def _issued_to(form: TokenForm) -> dict[str, Any]:
+    """Whom the token is for, until when (the end of the chosen day) and at what rate."""
+    end_of_day = datetime.combine(form.expires_on.data + timedelta(days=1), time())
+    return {
+        "expires_at": local_to_utc(end_of_day),
+        "user": db.session.get(User, form.user_id.data) if form.user_id.data else None,
+        "organisation": (
+            db.session.get(Organisation, form.organisation_id.data)
+            if form.organisation_id.data
+            else None
+        ),
+        "rate_limit": form.rate_limit.data,
+    }
+
+
 @bp.route("/nouveau", methods=["GET", "POST"])
 @requires("api_tokens.manage")
 def create():
@@ -103,19 +119,8 @@ def create():
     page = partial(render_template, "api/token_form.html", form=form)
     if not submitted(form, page):
         return page()
-    end_of_day = datetime.combine(form.expires_on.data + timedelta(days=1), time())
     issued = tokens.create(
-        current_user,
-        form.name.data,
-        list(form.scopes.data or ()),
-        local_to_utc(end_of_day),
-        user=db.session.get(User, form.user_id.data) if form.user_id.data else None,
-        organisation=(
-            db.session.get(Organisation, form.organisation_id.data)
-            if form.organisation_id.data
-            else None
-        ),
-        rate_limit=form.rate_limit.data,
+        current_user, form.name.data, list(form.scopes.data or ()), **_issued_to(form)
     )
     # Shown once; the unit of work commits after rendering (as a temporary password).
     return render_template("api/token_issued.html", token=issued.token, secret=issued.secret)

@@ -402,6 +402,11 @@ LEVEL_LABELS = {
 }
 
 
+def compared(actor: Any, case: Case, older: Assessment, newer: Assessment) -> None:
+    """Audit that ``actor`` read two versions side by side."""
+    audit.record(actor, "assessment.compared", case, versions=[older.number, newer.number])
+
+
 def occupations() -> list[Occupation]:
     return in_demand_occupations()
 

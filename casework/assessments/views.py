@@ -88,18 +88,8 @@ def start(case_id: int):
     return redirect(url_for("assessments.edit", case_id=case.id))
 
 
-@bp.route("/modifier", methods=["GET", "POST"])
-@requires("assessments.edit")
-def edit(case_id: int):
-    case = load_case(case_id, "assessments.edit", read=read_on_get())
-    draft = _draft_or_none(case)
-    if draft is None:
-        return _no_draft(case)
-    domains = operations.catalogue()
-    posted = request.form if request.method == "POST" else None
-    occupations = operations.occupations()
-    form = build_form(domains, occupations, draft, formdata=posted)
-    page = partial(
+def _edit_page(case: Case, draft: Assessment, form, domains: list, occupations: list) -> partial:
+    return partial(
         render_template,
         "assessments/edit.html",
         case=case,
@@ -109,11 +99,30 @@ def edit(case_id: int):
         highlighted=highlighted(form, domains),
         occupations=occupations,
     )
+
+
+@bp.route("/modifier", methods=["GET", "POST"])
+@requires("assessments.edit")
+def edit(case_id: int):
+    case = load_case(case_id, "assessments.edit", read=read_on_get())
+    draft = _draft_or_none(case)
+    if draft is None:
+        return _no_draft(case)
+    domains, occupations = operations.catalogue(), operations.occupations()
+    posted = request.form if request.method == "POST" else None
+    form = build_form(domains, occupations, draft, formdata=posted)
+    page = _edit_page(case, draft, form, domains, occupations)
     if not submitted(form, page, lambda: build_form(domains, operations.occupations(), draft)):
         if form.is_submitted():
             flash(_("The assessment was not saved: correct the fields marked below."), "error")
         return page()
     operations.save(current_user, draft, values_from(form, domains), form.version.data)
+    return _after_save(case, draft)
+
+
+def _after_save(case: Case, draft: Assessment):
+    """On to the confirmation when the agent asked to review (if the draft is ready for it),
+    else back to the draft."""
     if request.form.get("action") == "review":
         operations.check_ready(draft)
         return redirect(url_for("assessments.confirm", case_id=case.id))
@@ -130,6 +139,18 @@ def _no_draft(case: Case):
     return done(message, url_for("assessments.current", case_id=case.id), "info")
 
 
+def _confirm_page(case: Case, draft: Assessment, form: CompleteForm) -> partial:
+    return partial(
+        render_template,
+        "assessments/confirm.html",
+        case=case,
+        draft=draft,
+        form=form,
+        needs=operations.open_needs(draft, operations.catalogue()),
+        occupations={o.cnp: o for o in operations.occupations()},
+    )
+
+
 @bp.route("/terminer", methods=["GET", "POST"])
 @requires("assessments.edit")
 def confirm(case_id: int):
@@ -139,16 +160,7 @@ def confirm(case_id: int):
     if draft is None:
         return _no_draft(case)
     form = CompleteForm(data={"version": draft.version})
-    domains = operations.catalogue()
-    page = partial(
-        render_template,
-        "assessments/confirm.html",
-        case=case,
-        draft=draft,
-        form=form,
-        needs=operations.open_needs(draft, domains),
-        occupations={o.cnp: o for o in operations.occupations()},
-    )
+    page = _confirm_page(case, draft, form)
     if not submitted(form, page):
         if request.method == "GET":
             refusals_go_to(url_for("assessments.edit", case_id=case.id))
@@ -176,6 +188,15 @@ def completed(case_id: int):
     )
 
 
+def _chosen_versions(numbers: list[int]) -> tuple[int, int]:
+    """The newer and the older version asked for (the two latest by default; 404 if unknown)."""
+    newer_number = request.args.get("a", type=int) or numbers[0]
+    older_number = request.args.get("de", type=int) or numbers[1]
+    if newer_number not in numbers or older_number not in numbers:
+        abort(404)
+    return newer_number, older_number
+
+
 @bp.get("/comparer")
 @requires("assessments.read")
 def compare(case_id: int):
@@ -185,12 +206,13 @@ def compare(case_id: int):
         flash(_("There is only one version: nothing to compare yet."), "info")
         return redirect(url_for("assessments.current", case_id=case.id))
     numbers = [v.number for v in versions]
-    newer_number = request.args.get("a", type=int) or numbers[0]
-    older_number = request.args.get("de", type=int) or numbers[1]
-    if newer_number not in numbers or older_number not in numbers:
-        abort(404)
+    newer_number, older_number = _chosen_versions(numbers)
     older, newer = _version(case, older_number), _version(case, newer_number)
-    audit.record(current_user, "assessment.compared", case, versions=[older_number, newer_number])
+    operations.compared(current_user, case, older, newer)
+    return _compare_page(case, older, newer, numbers)
+
+
+def _compare_page(case: Case, older: Assessment, newer: Assessment, numbers: list[int]) -> str:
     domains = operations.catalogue()
     return render_template(
         "assessments/compare.html",

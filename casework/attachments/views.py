@@ -52,34 +52,43 @@ def _case_page(case_id: int) -> str:
     return url_for("cases.show", case_id=case_id) + "#documents"
 
 
-@bp.route("/nouveau", methods=["GET", "POST"])
-@requires("attachments.upload")
-@accepts_upload(operations.upload_request_limit)
-def upload(case_id: int):
-    case = load_or_abort(Case, case_id, "attachments.upload")
+def _upload_page(case: Case) -> tuple[UploadForm, partial]:
+    """The upload form and its page, the size limit named on both."""
     form = UploadForm()
     max_bytes = current_app.config["ATTACHMENT_MAX_BYTES"]
-    max_mb = max_bytes // (1024 * 1024)
     # forms.js says at once when the chosen file is over the limit, and does not send it: the
     # server would only answer 413 once the browser had sent it (it checks again, regardless).
     form.file.render_kw = {
         "data-max-bytes": str(max_bytes),
         "data-too-large": str(operations.too_large(max_bytes)),
     }
-    page = partial(render_template, "attachments/upload.html", case=case, form=form, max_mb=max_mb)
+    max_mb = max_bytes // (1024 * 1024)
+    return form, partial(
+        render_template, "attachments/upload.html", case=case, form=form, max_mb=max_mb
+    )
+
+
+@bp.route("/nouveau", methods=["GET", "POST"])
+@requires("attachments.upload")
+@accepts_upload(operations.upload_request_limit)
+def upload(case_id: int):
+    case = load_or_abort(Case, case_id, "attachments.upload")
+    form, page = _upload_page(case)
     if not submitted(form, page):
         return page(), 400 if form.is_submitted() else 200
     received = form.file.data
-    outcome = operations.upload(
-        current_user,
-        case,
-        received.stream,
-        received.filename,
-        operations.UploadFields(
-            form.document_type.data, form.description.data, form.expires_on.data
-        ),
-        _services(),
+    fields = operations.UploadFields(
+        form.document_type.data, form.description.data, form.expires_on.data
     )
+    outcome = operations.upload(
+        current_user, case, received.stream, received.filename, fields, _services()
+    )
+    return _upload_answer(outcome, form, page, case_id)
+
+
+def _upload_answer(outcome: operations.Upload, form: UploadForm, page: partial, case_id: int):
+    """The form again with the refusal under the file (400), or the case: attached, or
+    attached and awaiting its scan."""
     if outcome.refusal is not None:
         # The refusal is in the audit trail, which this request's unit of work commits.
         form.file.errors = [str(outcome.refusal)]
@@ -134,15 +143,11 @@ def image(case_id: int, attachment_id: int):
     return _send(document, "previewed", True)
 
 
-@bp.route("/<int:attachment_id>/partager", methods=["GET", "POST"])
-@requires("attachments.share")
-def share(case_id: int, attachment_id: int):
-    document = _document(case_id, attachment_id, "attachments.share")
-    referrals = operations.shareable_referrals(document)
-    form = ShareForm()
+def _share_page(document: Attachment, referrals: list[Referral], form: ShareForm) -> partial:
+    """The share page: the referrals to choose from, and whether consent allows any."""
     form.referral_id.choices = [(r.id, f"{r.organisation.name} — {r.purpose}") for r in referrals]
     consent = any(current_consent(document.case, consent_purpose(r)) for r in referrals)
-    page = partial(
+    return partial(
         render_template,
         "attachments/share.html",
         case=document.case,
@@ -150,6 +155,15 @@ def share(case_id: int, attachment_id: int):
         form=form,
         consent=consent or not referrals,
     )
+
+
+@bp.route("/<int:attachment_id>/partager", methods=["GET", "POST"])
+@requires("attachments.share")
+def share(case_id: int, attachment_id: int):
+    document = _document(case_id, attachment_id, "attachments.share")
+    referrals = operations.shareable_referrals(document)
+    form = ShareForm()
+    page = _share_page(document, referrals, form)
     if not submitted(form, page):
         return page()
     chosen = next((r for r in referrals if r.id == form.referral_id.data), None)

@@ -73,12 +73,17 @@ def login():
             return _await_second_step(result.user, result.second_step, target)
         if result.user is not None:
             return redirect(_start_session(result.user, target))
-        if result.locked:
-            flash(lockout_message(), "error")
-        else:
-            flash(_("Incorrect username or password."), "error")
-        return render_template("auth/login.html", form=form), 401 if not result.locked else 429
+        return _refused_sign_in(form, locked=result.locked)
     return render_template("auth/login.html", form=form)
+
+
+def _refused_sign_in(form: LoginForm, locked: bool):
+    """The sign-in page again: locked out for a while (429), or not the right pair (401)."""
+    if locked:
+        flash(lockout_message(), "error")
+    else:
+        flash(_("Incorrect username or password."), "error")
+    return render_template("auth/login.html", form=form), 401 if not locked else 429
 
 
 def lockout_message() -> str:
@@ -199,15 +204,19 @@ def second_factor_code():
     if outcome.check is not second_factor.CodeCheck.ACCEPTED:
         return _refused_code(outcome, form, page)
     target = _finish_sign_in(user, "recovery_code" if outcome.recovery_code_used else "totp")
-    if outcome.recovery_code_used:
-        left = second_factor.recovery_codes_left(user)
-        flash(
-            ngettext(
-                "Recovery code used: %(num)d left.", "Recovery code used: %(num)d left.", left
-            ),
-            "warning",
-        )
+    _warn_when_recovery_code_used(user, outcome)
     return redirect(target)
+
+
+def _warn_when_recovery_code_used(user: User, outcome) -> None:
+    """Signed in with a recovery code: say how many are left."""
+    if not outcome.recovery_code_used:
+        return
+    left = second_factor.recovery_codes_left(user)
+    flash(
+        ngettext("Recovery code used: %(num)d left.", "Recovery code used: %(num)d left.", left),
+        "warning",
+    )
 
 
 def _enrol_page(user: User, form: EnrolForm, at_sign_in: bool):
@@ -366,6 +375,16 @@ def create():
     )
 
 
+def _user_page(form, user: User) -> partial:
+    return partial(
+        render_template,
+        "auth/user_form.html",
+        form=form,
+        user=user,
+        has_second_factor=second_factor.factor_of(user) is not None,
+    )
+
+
 @admin_bp.route("/<int:user_id>/modifier", methods=["GET", "POST"])
 @requires("users.manage")
 def edit(user_id: int):
@@ -373,13 +392,7 @@ def edit(user_id: int):
     form = _user_form(obj=user)
     if request.method == "GET":
         form.version.data = user.version
-    page = partial(
-        render_template,
-        "auth/user_form.html",
-        form=form,
-        user=user,
-        has_second_factor=second_factor.factor_of(user) is not None,
-    )
+    page = _user_page(form, user)
     if not submitted(form, page):
         return page()
     changed = operations.update_user(current_user, user, _fields_from(form), form.version.data)

@@ -4,6 +4,7 @@ and the history of the person's situation."""
 from __future__ import annotations
 
 from functools import partial
+from typing import Any
 
 from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
@@ -36,16 +37,15 @@ def _reminder_id() -> int | None:
     return parse_id(value)
 
 
-@bp.route("/nouveau", methods=["GET", "POST"])
-@requires("followups.record")
-def new(case_id: int):
-    case = load_case(case_id, "followups.record", read=read_on_get())
+def _form_page(case) -> tuple[Any, partial]:
+    """The follow-up form, filled from the latest situation, the plan's objectives and the
+    referrals with outcomes (or as posted), and its page."""
     latest = operations.latest_situation(case.id)
     actions = operations.objectives(case)
     referrals = operations.referrals_with_outcomes(case)
     posted = request.form if request.method == "POST" else None
     form = build_form(case, regions(), latest, actions, referrals, formdata=posted)
-    page = partial(
+    return form, partial(
         render_template,
         "followups/form.html",
         case=case,
@@ -57,6 +57,13 @@ def new(case_id: int):
         referrals=referrals,
         opened_on=operations.opened_on(case),
     )
+
+
+@bp.route("/nouveau", methods=["GET", "POST"])
+@requires("followups.record")
+def new(case_id: int):
+    case = load_case(case_id, "followups.record", read=read_on_get())
+    form, page = _form_page(case)
     if not submitted(form, page):
         return page()
     values = form.values()

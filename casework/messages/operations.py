@@ -100,6 +100,50 @@ class MessageError(DomainError):
     pass
 
 
+# --- Templates -----------------------------------------------------------------------------
+
+
+def _template_id(language: str, name: str, channel: str) -> str:
+    return f"{language}/{name}.{channel}"
+
+
+def read_template(actor: Any, language: str, name: str, channel: str) -> str:
+    """A template's text as an administrator opens it to edit (the read is audited)."""
+    text = wording.source(language, name, channel)
+    audit.record(
+        actor,
+        "messages.template_read",
+        target_type="message_template",
+        target_id=_template_id(language, name, channel),
+    )
+    return text
+
+
+def save_template(actor: Any, language: str, name: str, channel: str, text: str) -> None:
+    """Save an administrator's edit (refused with the line at fault); audited, with whether
+    the text changed."""
+    before = wording.source(language, name, channel)
+    after = wording.save(language, name, channel, text)
+    audit.record(
+        actor,
+        "messages.template_saved",
+        target_type="message_template",
+        target_id=_template_id(language, name, channel),
+        changed=before != after,
+    )
+
+
+def reset_template(actor: Any, language: str, name: str, channel: str) -> None:
+    """Back to the packaged default; audited when there was an edit to drop."""
+    if wording.reset(language, name, channel):
+        audit.record(
+            actor,
+            "messages.template_reset",
+            target_type="message_template",
+            target_id=_template_id(language, name, channel),
+        )
+
+
 # --- Contact settings ----------------------------------------------------------------------
 
 

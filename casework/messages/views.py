@@ -13,7 +13,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from casework.cases.models import Case
-from casework.core import audit
 from casework.core.forms import ConfirmForm, submitted
 from casework.core.navigation import done
 from casework.core.permissions import load_or_abort, public, requires
@@ -58,21 +57,10 @@ def templates():
     )
 
 
-@bp.route("/modeles/<language>/<name>/<channel>", methods=["GET", "POST"])
-@requires("messages.templates")
-def edit_template(language: str, name: str, channel: str):
-    _known(language, name, channel)
-    form = TemplateForm()
-    if request.method == "GET":
-        form.text.data = wording.source(language, name, channel)
-        audit.record(
-            current_user,
-            "messages.template_read",
-            target_type="message_template",
-            target_id=f"{language}/{name}.{channel}",
-        )
+def _template_page(form: TemplateForm, language: str, name: str, channel: str):
+    """The template's edit page, ready to render (with the form as it stands)."""
     placeholders = wording.FOOTER_PLACEHOLDERS if name == wording.FOOTER else wording.PLACEHOLDERS
-    page = partial(
+    return partial(
         render_template,
         "messages/template_form.html",
         form=form,
@@ -83,17 +71,19 @@ def edit_template(language: str, name: str, channel: str):
         placeholders=placeholders,
         edited=wording.is_edited(language, name, channel),
     )
+
+
+@bp.route("/modeles/<language>/<name>/<channel>", methods=["GET", "POST"])
+@requires("messages.templates")
+def edit_template(language: str, name: str, channel: str):
+    _known(language, name, channel)
+    form = TemplateForm()
+    if request.method == "GET":
+        form.text.data = operations.read_template(current_user, language, name, channel)
+    page = _template_page(form, language, name, channel)
     if not submitted(form, page):
         return page()
-    before = wording.source(language, name, channel)
-    after = wording.save(language, name, channel, form.text.data or "")
-    audit.record(
-        current_user,
-        "messages.template_saved",
-        target_type="message_template",
-        target_id=f"{language}/{name}.{channel}",
-        changed=before != after,
-    )
+    operations.save_template(current_user, language, name, channel, form.text.data or "")
     return done(_("Template saved. New messages use it."), url_for("messages.templates"))
 
 
@@ -103,13 +93,7 @@ def reset_template(language: str, name: str, channel: str):
     _known(language, name, channel)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    if wording.reset(language, name, channel):
-        audit.record(
-            current_user,
-            "messages.template_reset",
-            target_type="message_template",
-            target_id=f"{language}/{name}.{channel}",
-        )
+    operations.reset_template(current_user, language, name, channel)
     return done(_("The original text is back."), url_for("messages.templates"))
 
 
@@ -150,6 +134,23 @@ def opt_out(token: str):
 # --- The SMS gateway -----------------------------------------------------------------------
 
 
+def _signed_payload() -> tuple[dict, None] | tuple[None, tuple[dict, int]]:
+    """The webhook's JSON object, or the problem to answer: a bad signature (401), a body that
+    is not a JSON object (400)."""
+    body = request.get_data(cache=False)
+    secret = current_app.config.get("SMS_WEBHOOK_SECRET", "")
+    if not signature_is_valid(secret, body, request.headers.get(SIGNATURE_HEADER)):
+        log.warning("SMS webhook: bad signature; refused")
+        return None, ({"title": "bad signature", "status": 401}, 401)
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return None, ({"title": "not JSON", "status": 400}, 400)
+    if not isinstance(payload, dict):
+        return None, ({"title": "not an object", "status": 400}, 400)
+    return payload, None
+
+
 @bp.post("/sms/webhook")
 @public
 @csrf.exempt
@@ -157,17 +158,9 @@ def sms_webhook():
     """Delivery receipts and replies, signed by the gateway: a bad signature is 401 and nothing
     is recorded; a receipt for a message we do not know is acknowledged and ignored (a retry
     would change nothing)."""
-    body = request.get_data(cache=False)
-    secret = current_app.config.get("SMS_WEBHOOK_SECRET", "")
-    if not signature_is_valid(secret, body, request.headers.get(SIGNATURE_HEADER)):
-        log.warning("SMS webhook: bad signature; refused")
-        return {"title": "bad signature", "status": 401}, 401
-    try:
-        payload = json.loads(body)
-    except ValueError:
-        return {"title": "not JSON", "status": 400}, 400
-    if not isinstance(payload, dict):
-        return {"title": "not an object", "status": 400}, 400
+    payload, refusal = _signed_payload()
+    if refusal is not None:
+        return refusal
     if payload.get("type") == "inbound":
         result = operations.record_sms_reply(payload.get("from"), payload.get("text"))
     else:

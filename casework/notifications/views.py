@@ -96,6 +96,12 @@ def open_one(notification_id: int):
     if operations.handed_over(notification, target):
         operations.mark_read(current_user, notification)
         return done(operations.handed_over_message(notification), url_for("cases.index"), "info")
+    return _unavailable(notification_id, target)
+
+
+def _unavailable(notification_id: int, target: operations.Target | None):
+    """The notification, read, on a page that says why its object is out of reach (403, the
+    refusal recorded) or gone (404)."""
     if target is not None and target.object is not None:
         record_denial(target.action, target.object)
     notification = _own(notification_id)  # the refusal's record started a new transaction

@@ -305,6 +305,10 @@ def finalise(case_id: int):
     plan = operations.latest(case)
     if plan is None or not plan.is_draft:
         return _back(case_id)
+    return _finalise_page(case, plan)
+
+
+def _finalise_page(case, plan: Plan) -> str:
     return render_template(
         "plans/finalise.html",
         case=case,
@@ -328,15 +332,8 @@ def action_statuses(case_id: int):
     form.fill_choices(plan)
     if not _valid(form, case_id):
         return _back(case_id)
-    changed = operations.set_statuses(
-        current_user,
-        case,
-        plan,
-        form.actions.data,
-        form.status.data,
-        form.reason.data,
-        form.version.data,
-    )
+    chosen = (form.actions.data, form.status.data, form.reason.data, form.version.data)
+    changed = operations.set_statuses(current_user, case, plan, *chosen)
     message = ngettext("%(num)d action updated.", "%(num)d actions updated.", changed)
     return done(message, url_for("plans.current", case_id=case_id))
 
@@ -441,17 +438,19 @@ def printable(case_id: int):
     """The plan for the person: French by default, English on request (``?langue=en``)."""
     case, plan, language, referred, upcoming = _for_the_person(case_id, "html")
     with force_locale(language):
-        page = render_template(
-            "plans/print.html",
-            case=case,
-            person=case.person,
-            plan=plan,
-            english=language == "en",
-            objectives=for_the_person(
-                plan, operations.rules().services, referred, language == "en"
-            ),
-            print_language=language,
-            upcoming=upcoming,
-            modes=appointment_operations.MODES,
-        )
-    return page
+        return _print_page(case, plan, language, referred, upcoming)
+
+
+def _print_page(case, plan: Plan, language: str, referred, upcoming) -> str:
+    """The printable plan in ``language`` (the caller forces the locale)."""
+    return render_template(
+        "plans/print.html",
+        case=case,
+        person=case.person,
+        plan=plan,
+        english=language == "en",
+        objectives=for_the_person(plan, operations.rules().services, referred, language == "en"),
+        print_language=language,
+        upcoming=upcoming,
+        modes=appointment_operations.MODES,
+    )

@@ -35,6 +35,12 @@ bp = Blueprint("reference", __name__, url_prefix="/referentiel")
 @bp.get("/")
 @requires("reference.view")
 def index():
+    return render_template("reference/index.html", **_overview())
+
+
+def _overview() -> dict:
+    """What the reference page lists: regions with their service points' count, host cities,
+    the occupations in demand, the PASI volets."""
     service_point_counts = dict(
         db.session.execute(
             select(ServicePoint.region_id, func.count(ServicePoint.id)).group_by(
@@ -42,16 +48,15 @@ def index():
             )
         ).all()
     )
-    return render_template(
-        "reference/index.html",
-        regions=db.session.scalars(select(Region).order_by(Region.code)).all(),
-        service_point_counts=service_point_counts,
-        host_cities=db.session.scalars(
+    return {
+        "regions": db.session.scalars(select(Region).order_by(Region.code)).all(),
+        "service_point_counts": service_point_counts,
+        "host_cities": db.session.scalars(
             select(HostCity).options(joinedload(HostCity.region)).order_by(HostCity.name)
         ).all(),
-        occupations=in_demand_occupations(),
-        volets=db.session.scalars(select(PasiVolet).order_by(PasiVolet.number)).all(),
-    )
+        "occupations": in_demand_occupations(),
+        "volets": db.session.scalars(select(PasiVolet).order_by(PasiVolet.number)).all(),
+    }
 
 
 @bp.get("/organismes")
@@ -109,14 +114,8 @@ def edit_organisation(organisation_id: int):
     )
     if not submitted(form, page):
         return page()
-    changed = operations.update_organisation(
-        current_user,
-        organisation,
-        form.values(),
-        form.volet_numbers(),
-        form.domain_codes(),
-        form.version.data,
-    )
+    typed = (form.values(), form.volet_numbers(), form.domain_codes(), form.version.data)
+    changed = operations.update_organisation(current_user, organisation, *typed)
     message = _("Saved.") if changed else _("No change to save.")
     return done(message, url_for("reference.organisations"))
 

@@ -70,29 +70,30 @@ bp.context_processor(_context)
 case_bp.context_processor(_context)
 
 
-@case_bp.route("/<int:action_id>/orienter", methods=["GET", "POST"])
-@requires("referrals.create")
-def new(case_id: int, action_id: int):
-    case = load_case(case_id, "referrals.create")
+def _followed_action(case, action_id: int):
+    """The action ``action_id`` of the case's finalised plan (404 when it has none such)."""
     plan = plans.latest_final(case)
     action = next((a for a in (plan.actions if plan else []) if a.id == action_id), None)
     if action is None:
         abort(404)
-    form = ConfirmForm()
-    page = partial(_suggestions_page, case, action, form)
-    if not submitted(form, page):
-        return page()
+    return action
+
+
+def _typed_choice() -> dict:
+    """The organisation the agent chose and what they wrote, as ``operations.create`` takes
+    them."""
     chosen = parse_id(request.form.get("organisation_id"))
-    referral = operations.create(
-        current_user,
-        case,
-        action,
-        db.session.get(Organisation, chosen) if chosen else None,
-        request.form.get("override_reason"),
-        interest=request.form.get("interest"),
-        availability=request.form.get("availability"),
-        note=request.form.get("note"),
-    )
+    return {
+        "organisation": db.session.get(Organisation, chosen) if chosen else None,
+        "override_reason": request.form.get("override_reason"),
+        "interest": request.form.get("interest"),
+        "availability": request.form.get("availability"),
+        "note": request.form.get("note"),
+    }
+
+
+def _drafted_message(case, referral: Referral) -> str:
+    """« Drafted », and the consent sending it will need when it is not recorded yet."""
     purpose = operations.consent_purpose(referral)
     message = _("Referral drafted. Submit it for review when it is ready.")
     if current_consent(case, purpose) is None:
@@ -100,6 +101,20 @@ def new(case_id: int, action_id: int):
             "Sending it will need the person's consent « %(purpose)s », not recorded yet.",
             purpose=case_choices.CONSENT_PURPOSES[purpose],
         )
+    return message
+
+
+@case_bp.route("/<int:action_id>/orienter", methods=["GET", "POST"])
+@requires("referrals.create")
+def new(case_id: int, action_id: int):
+    case = load_case(case_id, "referrals.create")
+    action = _followed_action(case, action_id)
+    form = ConfirmForm()
+    page = partial(_suggestions_page, case, action, form)
+    if not submitted(form, page):
+        return page()
+    referral = operations.create(current_user, case, action, **_typed_choice())
+    message = _drafted_message(case, referral)
     return done(message, url_for("referrals.show", referral_id=referral.id))
 
 
@@ -166,18 +181,24 @@ def _referral_page(referral: Referral, revision: dict | None = None, status: int
     ), status
 
 
+def _posted_version() -> int:
+    """The confirmed form's ``version`` of the referral (400 when missing or not a number)."""
+    confirmed()
+    version = request.form.get("version", "")
+    if not version.isdigit() or len(version) > 9:
+        abort(400)
+    return int(version)
+
+
 @bp.post("/<int:referral_id>/modifier")
 @requires("referrals.transition")
 def revise(referral_id: int):
     """The agent changes a draft or returned referral, and may submit it again at once."""
     referral = _load(referral_id, "referrals.transition")
-    confirmed()
-    version = request.form.get("version", "")
-    if not version.isdigit() or len(version) > 9:
-        abort(400)
+    version = _posted_version()
     typed = {key: request.form.get(key, "") for key in ("note", "override_reason")}
     refusals_answered_by(lambda error: _refused_revision(referral_id, typed, error))
-    operations.revise(current_user, referral, typed["note"], typed["override_reason"], int(version))
+    operations.revise(current_user, referral, typed["note"], typed["override_reason"], version)
     back = url_for("referrals.show", referral_id=referral_id)
     forward = request.form.get("submit")
     if forward == "sent":
@@ -198,10 +219,7 @@ def _refused_revision(referral_id: int, typed: dict, error: Exception):
 @requires("referrals.transition")
 def move(referral_id: int, to_status: str):
     referral = _load(referral_id, "referrals.transition")
-    confirmed()
-    version = request.form.get("version", "")
-    if not version.isdigit() or len(version) > 9:
-        abort(400)
+    version = _posted_version()
     back = url_for("referrals.show", referral_id=referral_id)
     refusals_go_to(back)
     form = request.form
@@ -210,7 +228,7 @@ def move(referral_id: int, to_status: str):
         referral,
         to_status,
         form.get("comment"),
-        int(version),
+        version,
         form.get("reason"),
         outcome=_typed_outcome(form) if to_status == "completed" else None,
     )
@@ -335,16 +353,14 @@ def approve_selected():
     outcome = operations.approve_many(
         current_user, selected_versions(request.form.getlist("selection"))
     )
-    flash(
+    return _reported(
+        outcome,
         _(
             "%(approved)d approved, %(skipped)d left as they were.",
             approved=len(outcome.done),
             skipped=len(outcome.skipped),
         ),
-        "success",
     )
-    _report_skipped(outcome)
-    return redirect(url_for("referrals.index"))
 
 
 @bp.post("/retourner")
@@ -360,14 +376,17 @@ def return_selected():
     outcome = operations.return_many(
         current_user, selected_versions(form.selection.data or []), form.comment.data
     )
-    flash(
-        ngettext(
-            "%(num)d referral returned to its agent with the comment.",
-            "%(num)d referrals returned to their agents with the comment.",
-            len(outcome.done),
-        ),
-        "success",
+    message = ngettext(
+        "%(num)d referral returned to its agent with the comment.",
+        "%(num)d referrals returned to their agents with the comment.",
+        len(outcome.done),
     )
+    return _reported(outcome, message)
+
+
+def _reported(outcome: operations.BulkOutcome, message: str):
+    """Back to the queue, saying what the bulk action did and what it left as it was."""
+    flash(message, "success")
     _report_skipped(outcome)
     return redirect(url_for("referrals.index"))
 
@@ -392,25 +411,35 @@ def loads():
     )
 
 
+def _wanted_approvals() -> dict:
+    """The posted settings: (region, kind) → whether approval is required (400 when one is not
+    a known setting)."""
+    wanted = dict.fromkeys(approval.settings(), False)
+    for raw in request.form.getlist("required"):
+        region, _separator, kind = raw.partition(":")
+        if not region.isdigit() or (int(region), kind) not in wanted:
+            abort(400)
+        wanted[(int(region), kind)] = True
+    return wanted
+
+
 @bp.route("/approbation", methods=["GET", "POST"])
 @requires("referrals.configure")
 def approval_settings():
     """Per region and kind: does a referral need an advisor's approval before it is sent?"""
     form = ConfirmForm()
     if form.validate_on_submit():
-        wanted = dict.fromkeys(approval.settings(), False)
-        for raw in request.form.getlist("required"):
-            region, _separator, kind = raw.partition(":")
-            if not region.isdigit() or (int(region), kind) not in wanted:
-                abort(400)
-            wanted[(int(region), kind)] = True
-        changed = approval.set_required(current_user, wanted)
+        changed = approval.set_required(current_user, _wanted_approvals())
         message = (
             ngettext("%(num)d setting changed.", "%(num)d settings changed.", len(changed))
             if changed
             else _("No change to save.")
         )
         return done(message, url_for("referrals.approval_settings"))
+    return _approval_page(form)
+
+
+def _approval_page(form: ConfirmForm) -> str:
     return render_template(
         "referrals/approval.html",
         form=form,

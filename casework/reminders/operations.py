@@ -25,6 +25,7 @@ from casework.core import audit
 from casework.core.db import insert_on_conflict
 from casework.core.domain import Conflict, DomainError, StaleEdit
 from casework.core.i18n import format_moment
+from casework.core.pagination import Page, paginate
 from casework.core.permissions import Scope, region_ids, scope_for
 from casework.core.time import local_to_utc, local_today, utcnow
 from casework.extensions import db
@@ -485,6 +486,14 @@ def listing(user: Any, filters: ListFilters, today: date | None = None) -> Selec
         joinedload(Reminder.case).joinedload(Case.person),
         joinedload(Reminder.agent),
     ).order_by(*order)
+
+
+def listed_page(user: Any, filters: ListFilters, today: date, number: int) -> Page:
+    """Page ``number`` of the tab ``filters`` chose; the reminders read are audited."""
+    page = paginate(listing(user, filters, today), number)
+    ids = [reminder.id for reminder in page.items]
+    audit.record(user, "reminders.read", target_type="reminder", reminder_ids=ids)
+    return page
 
 
 def tab_counts(user: Any, filters: ListFilters, today: date | None = None) -> dict[str, int]:

@@ -12,10 +12,9 @@ from sqlalchemy import select
 from casework.auth.models import User
 from casework.cases.forms import parse_id
 from casework.cases.operations import readable
-from casework.core import audit
 from casework.core.forms import submitted
 from casework.core.navigation import done
-from casework.core.pagination import paginate, parse_page_number
+from casework.core.pagination import parse_page_number
 from casework.core.permissions import Scope, load_or_abort, region_ids, requires, scope_for
 from casework.core.time import local_today, utcnow
 from casework.extensions import db
@@ -49,9 +48,11 @@ def _back() -> str:
 def index():
     filters, today = list_filters(), local_today()
     number = parse_page_number(request.args.get("page"))
-    page = paginate(operations.listing(current_user, filters, today), number)
-    ids = [reminder.id for reminder in page.items]
-    audit.record(current_user, "reminders.read", target_type="reminder", reminder_ids=ids)
+    page = operations.listed_page(current_user, filters, today, number)
+    return _index_page(page, filters, today)
+
+
+def _index_page(page, filters: operations.ListFilters, today) -> str:
     return render_template(
         "reminders/index.html",
         page=page,

@@ -32,7 +32,6 @@ from casework.auth.operations import Reauthentication, reauthenticate
 from casework.auth.views import lockout_message, throttle_policy
 from casework.cases.forms import parse_id
 from casework.cases.views import caseload_filters, load_case
-from casework.core import audit
 from casework.core.domain import show_error
 from casework.core.navigation import safe_next
 from casework.core.permissions import Scope, deny, requires, scope_for
@@ -40,7 +39,15 @@ from casework.core.time import local_today
 from casework.core.urls import french
 from casework.referrals.views import queue_filters
 from casework.reminders.views import list_filters as reminder_filters
-from casework.reports import charts, csvfile, exports, indicators, indicators_export, snapshots
+from casework.reports import (
+    charts,
+    csvfile,
+    exports,
+    indicators,
+    indicators_export,
+    recorded,
+    snapshots,
+)
 from casework.reports import operations as reports
 from casework.reports.forms import ConfirmExportForm, DashboardFilterForm
 
@@ -102,16 +109,21 @@ def confirm():
     outcome = reauthenticate(
         current_user, form.password.data, request.remote_addr or "-", throttle_policy(), "export"
     )
-    if outcome is Reauthentication.THROTTLED:
-        form.password.errors = [lockout_message()]
-        return _confirmation_page(form, 429)
-    if outcome is Reauthentication.REFUSED:
-        form.password.errors = [_("This is not your password.")]
-        return _confirmation_page(form, 401)
+    if outcome is not Reauthentication.CONFIRMED:
+        return _refused_confirmation(form, outcome)
     session[CONFIRMATION_KEY] = exports.Confirmation.starting_now(
         current_user.id, _confirmation_lifetime()
     ).to_session()
     return redirect(safe_next(form.next.data, url_for("home.index")))
+
+
+def _refused_confirmation(form: ConfirmExportForm, outcome: Reauthentication):
+    """The confirmation page again: too many tries (429), or not the password (401)."""
+    if outcome is Reauthentication.THROTTLED:
+        form.password.errors = [lockout_message()]
+        return _confirmation_page(form, 429)
+    form.password.errors = [_("This is not your password.")]
+    return _confirmation_page(form, 401)
 
 
 def csv_response(filename: str, headers: Iterable[Any], rows: Iterable[tuple]) -> Response:
@@ -137,20 +149,7 @@ def caseload_csv():
     regional = scope_for(current_user.role, "cases.read") is Scope.REGION
     _form, _search, filters = caseload_filters(regional)
     rows = list(exports.caseload_rows(current_user, filters))
-    exports.record_list_export(
-        current_user,
-        "export.caseload",
-        "case",
-        len(rows),
-        status=filters.status,
-        domain=filters.domain,
-        priority=filters.priority,
-        overdue=filters.overdue,
-        region_id=filters.region_id,
-        cohort=filters.cohort or None,
-        period=[day.isoformat() for day in filters.period] if filters.period else None,
-        searched=bool(filters.query),
-    )
+    recorded.caseload_exported(current_user, filters, len(rows))
     return csv_response(_dated("dossiers"), exports.CASELOAD_HEADERS, rows)
 
 
@@ -200,17 +199,7 @@ def audit_csv():
     if filters is None:
         abort(400)
     rows = list(exports.audit_rows(filters))
-    exports.record_list_export(
-        current_user,
-        "export.audit",
-        "audit",
-        len(rows),
-        kind=filters.action,
-        actor_id=filters.actor_id,
-        case_id=filters.target_id or None,
-        start=filters.start.isoformat() if filters.start else None,
-        end=filters.end.isoformat() if filters.end else None,
-    )
+    recorded.audit_exported(current_user, filters, len(rows))
     return csv_response(_dated("journal"), exports.AUDIT_HEADERS, rows)
 
 
@@ -302,14 +291,11 @@ def dashboard():
     form, board = _dashboard_from_request()
     if board is None:
         return render_template("reports/dashboard.html", form=form, board=None), 400
-    audit.record(
-        current_user,
-        "dashboard.viewed",
-        target_type="dashboard",
-        region_ids=board.scope.region_ids,
-        start=board.period.start.isoformat(),
-        end=board.period.end.isoformat(),
-    )
+    recorded.dashboard_viewed(current_user, board)
+    return _dashboard_page(form, board)
+
+
+def _dashboard_page(form: DashboardFilterForm, board: reports.Dashboard) -> str:
     return render_template(
         "reports/dashboard.html",
         form=form,
@@ -333,16 +319,7 @@ def dashboard_csv(table: str):
     if board is None:
         abort(400)
     exported = exports.dashboard_table(board, table)
-    exports.record_list_export(
-        current_user,
-        "export.dashboard",
-        "dashboard",
-        len(exported.rows),
-        table=table,
-        region_ids=board.scope.region_ids,
-        start=board.period.start.isoformat(),
-        end=board.period.end.isoformat(),
-    )
+    recorded.dashboard_exported(current_user, board, table, len(exported.rows))
     filename = _dated(f"tableau-de-bord-{TABLE_PATHS[table]}")
     return csv_response(filename, exported.headers, exported.rows)
 
@@ -414,6 +391,16 @@ def person_file_json(case_id: int):
     return response
 
 
+def _archive(data: dict, documents: list) -> Any:
+    """The zip of the file and its documents, ready to read from the start."""
+    storage = attachment_operations.services_from(current_app.config).storage
+    # Closed by send_file once the response is sent; past 8 MB it spills to a temporary file.
+    archive = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
+    exports.write_archive(data, documents, storage.open, archive)
+    archive.seek(0)
+    return archive
+
+
 @bp.get("/dossiers/<int:case_id>/dossier-complet.zip")
 @requires("reports.export_file")
 def person_file_zip(case_id: int):
@@ -421,11 +408,7 @@ def person_file_zip(case_id: int):
     case = load_case(case_id, "reports.export_file")
     data = exports.person_file(current_user, case)
     documents = exports.archive_documents(current_user, case)
-    storage = attachment_operations.services_from(current_app.config).storage
-    # Closed by send_file once the response is sent; past 8 MB it spills to a temporary file.
-    archive = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
-    exports.write_archive(data, documents, storage.open, archive)
-    archive.seek(0)
+    archive = _archive(data, documents)
     exports.record_file_export(
         current_user, case, "zip", len(data["cases"]), documents=len(documents)
     )
@@ -497,14 +480,11 @@ def indicators_page():
     form, board, regions = _indicators_from_request()
     if board is None:
         return render_template("reports/indicators.html", form=form, board=None), 400
-    audit.record(
-        current_user,
-        "indicators.viewed",
-        target_type="indicators",
-        region_ids=board.region_ids,
-        start=board.start.isoformat(),
-        end=board.end.isoformat(),
-    )
+    recorded.indicators_viewed(current_user, board)
+    return _indicators_page(form, board, regions)
+
+
+def _indicators_page(form: DashboardFilterForm, board: indicators.Indicators, regions: Any) -> str:
     return render_template(
         "reports/indicators.html",
         form=form,
@@ -550,13 +530,5 @@ def indicators_csv():
     if board is None:
         abort(400)
     rows = indicators_export.csv_rows(board, regions)
-    exports.record_list_export(
-        current_user,
-        "export.indicators",
-        "indicators",
-        len(rows),
-        region_ids=board.region_ids,
-        start=board.start.isoformat(),
-        end=board.end.isoformat(),
-    )
+    recorded.indicators_exported(current_user, board, len(rows))
     return csv_response(_dated("indicateurs"), indicators_export.CSV_HEADERS, rows)
