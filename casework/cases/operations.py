@@ -760,6 +760,18 @@ def caseload_page(user: Any, filters: CaseloadFilters, number: int) -> Page:
     return replace(page, items=caseload_rows(page.items))
 
 
+def record_caseload_read(user: Any, page: Page, filters: CaseloadFilters, searched: bool) -> None:
+    """The audit row of a caseload page: the cases it shows, as a search when its results are
+    first shown (``searched``), else as a listing (a search kept from before says so)."""
+    audit.record(
+        user,
+        "cases.searched" if searched else "cases.listed",
+        target_type="case",
+        case_ids=[case.id for case in page.items],
+        **({"search_kept": True} if filters.query and not searched else {}),
+    )
+
+
 def caseload_rows(case_ids: list[int]) -> list[Any]:
     """The caseload's rows for ``case_ids``, in that order: only the columns the list shows, as
     plain rows (``id``, ``number``, ``status``, ``priority``, ``next_follow_up_on``,

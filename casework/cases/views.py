@@ -138,26 +138,27 @@ def index():
     # A search is recorded once, when its results are first shown; coming back to the list,
     # or to another page of it, is a listing (still recorded, with the cases shown).
     searched = bool(filters.query) and session.pop(NEW_SEARCH_KEY, False)
-    audit.record(
-        current_user,
-        "cases.searched" if searched else "cases.listed",
-        target_type="case",
-        case_ids=[case.id for case in page.items],
-        **({"search_kept": True} if filters.query and not searched else {}),
-    )
+    operations.record_caseload_read(current_user, page, filters, searched)
     return render_template(
-        "cases/index.html",
-        page=page,
-        form=form,
-        search=search,
-        regional=regional,
-        counts=operations.caseload_counts(current_user),
-        agent=agent_in_scope(filters.agent_id),
-        cohort=operations.cohorts().get(filters.cohort),
-        period=filters.period,
-        transfers=operations.transfers_awaiting(current_user),
-        today=local_today(),
+        "cases/index.html", **_caseload_context(page, form, search, filters, regional)
     )
+
+
+def _caseload_context(
+    page: Any, form: CaseloadFilterForm, search: SearchForm, filters: Any, regional: bool
+) -> dict[str, Any]:
+    return {
+        "page": page,
+        "form": form,
+        "search": search,
+        "regional": regional,
+        "counts": operations.caseload_counts(current_user),
+        "agent": agent_in_scope(filters.agent_id),
+        "cohort": operations.cohorts().get(filters.cohort),
+        "period": filters.period,
+        "transfers": operations.transfers_awaiting(current_user),
+        "today": local_today(),
+    }
 
 
 def agent_in_scope(agent_id: int | None) -> User | None:
@@ -193,23 +194,29 @@ def search():
 @bp.route("/nouveau", methods=["GET", "POST"])
 @requires("cases.create")
 def create():
-    form = NewCaseForm()
-    form.fill_choices(regions())
-    form.client_number_check = partial(operations.check_client_number, current_user)
-    if request.method == "GET":
-        form.destination_region_id.data = current_user.region_id
-    if not submitted(form, lambda: render_template("cases/new.html", form=form)):
-        return render_template("cases/new.html", form=form)
+    form = _new_case_form()
+    page = partial(render_template, "cases/new.html", form=form)
+    if not submitted(form, page):
+        return page()
     values = form.values()
     duplicates = _duplicates_to_review(form, values)
     if duplicates is not None:
-        return render_template("cases/new.html", form=form, duplicates=duplicates)
+        return page(duplicates=duplicates)
     case = operations.open_case(
         current_user, values, form.origin.data, form.priority.data or "normal"
     )
     return done(
         _("Case %(number)s opened.", number=case.number), url_for("cases.show", case_id=case.id)
     )
+
+
+def _new_case_form() -> NewCaseForm:
+    form = NewCaseForm()
+    form.fill_choices(regions())
+    form.client_number_check = partial(operations.check_client_number, current_user)
+    if request.method == "GET":
+        form.destination_region_id.data = current_user.region_id
+    return form
 
 
 def _duplicates_to_review(form: NewCaseForm, values: operations.PersonFields):
@@ -241,26 +248,30 @@ def _duplicates_to_review(form: NewCaseForm, values: operations.PersonFields):
 @requires("cases.read")
 def show(case_id: int):
     case = load_case(case_id, "cases.read", read="case.viewed")
-    case = operations.with_page_details(case)
-    return render_template(
-        "cases/show.html",
-        case=case,
-        person=case.person,
-        timeline=case_timeline.build(
-            case,
-            utcnow(),
-            kind=request.args.get("type", ""),
-            whole_history=request.args.get("historique") == "tout",
-        ),
-        consents=operations.consents_of(case),
-        transfer=operations.pending_transfer(case),
-        sections=rendered_sections(case),
-        today=local_today(),
-        attestation={due.member.id for due in values_attestation_members(case)},
-        origin_occupation=occupations.occupation_in_version(
+    return render_template("cases/show.html", **_case_page(operations.with_page_details(case)))
+
+
+def _case_page(case: Case) -> dict[str, Any]:
+    """What the case page (the hub) shows besides the case, its sections included."""
+    timeline = case_timeline.build(
+        case,
+        utcnow(),
+        kind=request.args.get("type", ""),
+        whole_history=request.args.get("historique") == "tout",
+    )
+    return {
+        "case": case,
+        "person": case.person,
+        "timeline": timeline,
+        "consents": operations.consents_of(case),
+        "transfer": operations.pending_transfer(case),
+        "sections": rendered_sections(case),
+        "today": local_today(),
+        "attestation": {due.member.id for due in values_attestation_members(case)},
+        "origin_occupation": occupations.occupation_in_version(
             case.person.origin_cnp, case.person.origin_cnp_version
         ),
-    )
+    }
 
 
 @bp.route("/<int:case_id>/personne", methods=["GET", "POST"])
@@ -298,7 +309,11 @@ def edit_status(case_id: int):
     page = partial(render_template, "cases/status_form.html", form=form, case=case)
     if not submitted(form, page, lambda: CaseStatusForm(formdata=None, obj=case)):
         return page()
-    changed = operations.update_case(
+    return _saved(case, _save_status(case, form))
+
+
+def _save_status(case: Case, form: CaseStatusForm) -> list[str]:
+    return operations.update_case(
         current_user,
         case,
         form.status.data,
@@ -308,7 +323,6 @@ def edit_status(case_id: int):
         form.closing_reason.data,
         form.closing_summary.data,
     )
-    return _saved(case, changed)
 
 
 @bp.route("/<int:case_id>/menage", methods=["GET", "POST"])
@@ -328,25 +342,23 @@ def add_household(case_id: int):
 @requires("cases.edit")
 def edit_household(case_id: int, member_id: int):
     case = load_case(case_id, "cases.edit", read=read_on_get())
-    member = next((m for m in case.household if m.id == member_id), None)
-    if member is None:
-        abort(404)
-    form = _member_form(member)
-    if request.method == "GET":
-        form = _member_form(member, formdata=None)
-    page = partial(
-        render_template, "cases/household_form.html", form=form, case=case, member=member
-    )
+    member = _member_of(case, member_id)
+    form = _member_form(member, **({"formdata": None} if request.method == "GET" else {}))
+    template = "cases/household_form.html"
+    page = partial(render_template, template, form=form, case=case, member=member)
     if not submitted(form, page, lambda: _member_form(member, formdata=None)):
         return page()
     operations.update_household_member(
-        current_user,
-        case,
-        member.id,
-        **form.member_values(),
-        expected_version=form.version.data,
+        current_user, case, member.id, **form.member_values(), expected_version=form.version.data
     )
     return done(_("Saved."), url_for("cases.show", case_id=case.id) + "#menage")
+
+
+def _member_of(case: Case, member_id: int) -> HouseholdMember:
+    member = next((m for m in case.household if m.id == member_id), None)
+    if member is None:
+        abort(404)
+    return member
 
 
 def _member_form(member: HouseholdMember, **kwargs: Any) -> EditHouseholdForm:
@@ -364,9 +376,7 @@ def _member_form(member: HouseholdMember, **kwargs: Any) -> EditHouseholdForm:
 @requires("cases.edit")
 def remove_household(case_id: int, member_id: int):
     case = load_case(case_id, "cases.edit")
-    member = next((m for m in case.household if m.id == member_id), None)
-    if member is None:
-        abort(404)
+    member = _member_of(case, member_id)
     form = ConfirmForm()
     if not form.validate_on_submit():
         return render_template("cases/household_remove.html", form=form, case=case, member=member)
@@ -395,13 +405,7 @@ def consents(case_id: int):
     form.fill_choices()
     if request.method == "GET" and request.args.get("purpose") in choices.CONSENT_PURPOSES:
         form.purpose.data = request.args["purpose"]  # asked for by a referral that needs it
-
-    def page():
-        consents = operations.consents_of(case)
-        return render_template(
-            "cases/consents.html", form=form, case=case, consents=consents, withdraw=ConfirmForm()
-        )
-
+    page = partial(_consents_page, case, form)
     if not submitted(form, page):
         return page()
     operations.record_consent(
@@ -409,6 +413,13 @@ def consents(case_id: int):
     )
     here = url_for("cases.consents", case_id=case.id)
     return done(_("Consent recorded."), safe_next(request.args.get("next"), here))
+
+
+def _consents_page(case: Case, form: ConsentForm) -> str:
+    consents = operations.consents_of(case)
+    return render_template(
+        "cases/consents.html", form=form, case=case, consents=consents, withdraw=ConfirmForm()
+    )
 
 
 @bp.post("/<int:case_id>/consentements/<int:consent_id>/retrait")
