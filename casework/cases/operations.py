@@ -13,6 +13,7 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     and_,
+    any_,
     bindparam,
     false,
     func,
@@ -24,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy import case as sa_case
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.types import ARRAY, Integer
 
 from casework.cases import choices
 from casework.cases.events import (
@@ -49,6 +51,7 @@ from casework.cases.models import (
 )
 from casework.cases.search import (
     WIDE_COUNT,
+    breadth_and_matches,
     index_case,
     matches_case,
     matching_case_ids,
@@ -669,9 +672,11 @@ def caseload(
     breadth: str | None = None,
     for_count: bool = False,
     ids_only: bool = False,
+    matches: list[int] | None = None,
 ) -> Select:
     """The cases of the caseload page, in its order (``ids_only``: their ids, in that order;
-    ``for_count``: their ids, unordered)."""
+    ``for_count``: their ids, unordered). ``matches``: a narrow search's matching ids, when
+    already read (``search.breadth_and_matches``)."""
     today = today or local_today()
     if filters.query and breadth is None:
         breadth = search_breadth(filters.query)
@@ -717,8 +722,14 @@ def caseload(
         elif from_matches and not sqlite:
             # PostgreSQL misjudges how many cases a prefix query matches and would probe the
             # search column row by row along the region: its few matches are read first instead.
-            ids = list(db.session.scalars(matching_case_ids(filters.query)))
-            statement = statement.where(Case.id.in_(ids))
+            ids = (
+                matches
+                if matches is not None
+                else list(db.session.scalars(matching_case_ids(filters.query)))
+            )
+            # As one array, not one parameter per match: « tremblay » is 3,000 of them, each
+            # bound, sent and parsed (12 ms at 200,000 cases).
+            statement = statement.where(Case.id == any_(bindparam(None, ids, ARRAY(Integer))))
         else:
             ids = matching_case_ids(filters.query)
             # A wide search, and any search of an agent's own cases, walks the scope's cases
@@ -748,12 +759,12 @@ def _walks_in_opening_order(user: Any, filters: CaseloadFilters, breadth: str | 
 
 def caseload_page(user: Any, filters: CaseloadFilters, number: int) -> Page:
     """One page of the caseload. A search that matches most cases is counted up to 100 only."""
-    breadth = search_breadth(filters.query) if filters.query else None
+    breadth, matches = breadth_and_matches(filters.query) if filters.query else (None, None)
     limit = WIDE_COUNT if breadth == "very_wide" else COUNT_LIMIT
-    ids = caseload(user, filters, breadth=breadth, ids_only=True)
+    ids = caseload(user, filters, breadth=breadth, ids_only=True, matches=matches)
     page = counted_page(ids, number, limit) if filters.query else None
     if page is None:
-        count = caseload(user, filters, breadth=breadth, for_count=True)
+        count = caseload(user, filters, breadth=breadth, for_count=True, matches=matches)
         page = paginate(ids, number, count_limit=limit, count_statement=count)
     # The sort carries ids only (a region's search sorts a thousand matches to show 25); the
     # cases shown are then read with their person's and agent's names.

@@ -108,6 +108,19 @@ def breadth(query: str) -> str:
     return "wide" if matches <= WIDE else "very_wide"
 
 
+def breadth_and_matches(query: str) -> tuple[str, list[int] | None]:
+    """``breadth``, and on PostgreSQL the ids of a narrow search's matches, read once: its
+    region-wide page is chosen among them (``caseload``), which read them a second time after
+    counting them (4 ms each for « tremblay » at 200,000 cases). SQLite probes its FTS5 table
+    from the page's query instead: None."""
+    if db.engine.dialect.name == "sqlite" or not query_terms(query):
+        return breadth(query), None
+    ids = list(db.session.scalars(matching_case_ids(query).limit(NARROW + 1)))
+    if len(ids) <= NARROW:
+        return "narrow", ids
+    return breadth(query), None
+
+
 def matches_case(query: str, case_id) -> Any:
     """A condition: the case ``case_id`` (a column) matches ``query`` — probed one case at a
     time, for queries that match most cases."""

@@ -353,3 +353,24 @@ def test_a_search_page_and_its_count_read_at_once_are_the_paginated_ones(app, ma
         first = operations.caseload_page(reader, filters, 1)
         assert first.total == 27 and first.more and len(first.items) == 25
         assert {case.id for case in first.items} <= {record.id for record in made}
+
+
+def test_a_supervisor_s_narrow_search_reads_its_matches_once(
+    app, client, login, make_user, make_case, count_queries
+):
+    """A region's narrow search is chosen among its matches: on PostgreSQL they are read once
+    (counted and then listed before, issue 23) and passed as one array; SQLite probes its FTS5
+    index from the page's query. Either way the page lists what the search finds."""
+    supervisor = login(role="supervisor", region="06")
+    agent = make_user(role="agent", region="06")
+    found = [make_case(agent, family_name="Kovalenko") for _ in range(3)]
+    other = make_case(agent, family_name="Tremblay")
+    search(client, "kovalenko")
+    with count_queries() as counter:
+        page = client.get("/dossiers/").text
+    assert all(listed(page, case) for case in found) and not listed(page, other)
+    reads = [statement for statement in counter.statements if "case_search" in statement]
+    with app.app_context():
+        postgresql = db.engine.dialect.name == "postgresql"
+    assert len(reads) == (1 if postgresql else 2), reads
+    assert supervisor.region_id is not None
