@@ -149,7 +149,7 @@ class _Calendar:
     """Everything slot generation needs for a set of agents, loaded in three queries."""
 
     windows: list[_Window]
-    exceptions: dict[int, list[AvailabilityException]] = field(default_factory=dict)
+    exceptions: dict[int, list[_Absence]] = field(default_factory=dict)
     claimed: dict[int, set[datetime]] = field(default_factory=dict)  # agent → quarter hours
     claims_loaded_until: datetime | None = None
 
@@ -217,17 +217,33 @@ def interpretation_for(window: _Window, language: str | None) -> tuple | bool:
     return False
 
 
+@dataclass(slots=True)
+class _Absence:
+    """What slot generation reads of an availability exception: its agent and days."""
+
+    agent_id: int
+    starts_on: date
+    ends_on: date
+
+    # The model's own rule, read from the same attributes.
+    covers = AvailabilityException.covers
+
+
 def _load_exceptions(calendar: _Calendar, first: date, last: date) -> None:
     agent_ids = {w.agent_id for w in calendar.windows}
-    rows = db.session.scalars(
-        select(AvailabilityException).where(
+    rows = db.session.execute(
+        select(
+            AvailabilityException.agent_id,
+            AvailabilityException.starts_on,
+            AvailabilityException.ends_on,
+        ).where(
             AvailabilityException.agent_id.in_(agent_ids),
             AvailabilityException.starts_on <= last,
             AvailabilityException.ends_on >= first,
         )
     )
     for row in rows:
-        calendar.exceptions.setdefault(row.agent_id, []).append(row)
+        calendar.exceptions.setdefault(row.agent_id, []).append(_Absence(*row))
 
 
 def _load_claims(calendar: _Calendar, start: datetime, end: datetime, ignore: int | None) -> None:
