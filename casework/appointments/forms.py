@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -33,7 +34,8 @@ from casework.cases.forms import (
 )
 from casework.cases.validation import validate_person
 from casework.core.domain import DomainError
-from casework.core.forms import BaseForm, CachedSelect, max_length, required
+from casework.core.forms import BaseForm, CachedSelect, FixedChoices, max_length, required
+from casework.reference.places import PlaceChoices
 
 WEEKDAYS = {
     0: _l("Monday"),
@@ -59,6 +61,19 @@ class PlausibleDay:
 
 def _required_date() -> InputRequired:
     return InputRequired(message=_l("This field is required."))
+
+
+_LANGUAGE_OPTIONS: dict[str, FixedChoices] = {}
+
+
+def _language_options() -> FixedChoices:
+    """The empty option then the languages, in the request's language: one list per language,
+    shared by the console's two language fields and every request."""
+    locale = str(get_locale())
+    options = _LANGUAGE_OPTIONS.get(locale)
+    if options is None:
+        options = _LANGUAGE_OPTIONS[locale] = FixedChoices((*_blank(), *choices.language_choices()))
+    return options
 
 
 class AirportForm(BaseForm):
@@ -125,33 +140,28 @@ class AirportForm(BaseForm):
         self.destination_region_id.data = arrival.destination_region_id
         self.destination_city.data = arrival.destination_city
 
-    def fill_choices(self, regions, host_cities, service_points) -> None:
-        """The lists of the console; the service points are those of the destination region
-        once one is chosen (each option says its region, for the script that filters them as
-        the region changes)."""
-        languages = choices.language_choices()
+    def fill_choices(self, places: PlaceChoices, leave_out: str) -> None:
+        """The lists of the console (the places: reference/places.py, kept per revision of the
+        reference data); the service points are those of the destination region once one is
+        chosen, but ``leave_out`` (each option says its region, for the script that filters
+        them as the region changes)."""
+        languages = _language_options()
         self.flight_type.choices = _blank() + _options(operations.FLIGHT_TYPES)
         self.immigration_category.choices = _blank() + _options(choices.IMMIGRATION_CATEGORIES)
-        self.destination_region_id.choices = _blank() + [(r.id, r.label) for r in regions]
-        self.host_city.choices = _blank(_l("— Not applicable —")) + [
-            (city.name, f"{city.name} ({city.region.display_name})") for city in host_cities
-        ]
-        self.preferred_language.choices = _blank() + languages
-        self.interpreter_language.choices = _blank() + languages
+        self.destination_region_id.choices = places.regions(*_blank())
+        self.host_city.choices = places.host_cities(*_blank(_l("— Not applicable —")))
+        self.preferred_language.choices = languages
+        self.interpreter_language.choices = languages
         self.mode.choices = _options(operations.MODES)
-        region_id = self.destination_region_id.data
-        self._point_regions = {p.id: p.region_id for p in service_points}
-        self.all_service_points = [
-            (p.id, f"{p.name} ({p.region.code})", p.region_id) for p in service_points
-        ]
+        points = places.service_points(leave_out)
+        self._point_regions = {ident: region_id for ident, _label, region_id in points}
+        self.all_service_points = points
         self.service_point_id.choice_message = _l(
             "Choose a service point of the destination region, or « Any in the region »."
         )
-        self.service_point_id.choices = _blank(_l("Any in the region")) + [
-            (p.id, f"{p.name} ({p.region.code})", {"data-region": p.region_id})
-            for p in service_points
-            if not region_id or p.region_id == region_id
-        ]
+        self.service_point_id.choices = places.point_choices(
+            leave_out, self.destination_region_id.data, *_blank(_l("Any in the region"))
+        )
 
     def validate_service_point_id(self, field) -> None:
         region_id = self.destination_region_id.data

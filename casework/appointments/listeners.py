@@ -15,6 +15,7 @@ from casework.appointments import operations
 from casework.appointments.lines import rendered_lines
 from casework.appointments.seed import load_appointment_types
 from casework.auth.models import User
+from casework.auth.sessions import SESSION_FIGURES, SessionFigure
 from casework.cases.events import CasesAnonymised, CaseTransferred
 from casework.cases.models import Case
 from casework.cases.sections import CASE_PAGE_SECTIONS, CaseSection
@@ -22,7 +23,12 @@ from casework.cases.timeline import TIMELINE_SOURCES, TimelineEntry, TimelineSou
 from casework.core.events import listens_to
 from casework.core.permissions import can
 from casework.extensions import db
+from casework.reference.revision import REFERENCE_REVISION, revision_column
 from casework.reference.seed import SEED_LOADERS, SeedLoader
+
+# The reference data's revision, read with the session on every signed-in request: the airport
+# console keeps its places' lists for one revision (reference/places.py).
+SESSION_FIGURES.add(SessionFigure(REFERENCE_REVISION, revision_column))
 
 
 @listens_to(CaseTransferred)

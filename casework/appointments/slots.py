@@ -119,11 +119,13 @@ def is_on_grid(moment: datetime) -> bool:
     return moment.second == 0 and moment.microsecond == 0 and moment.minute % 15 == 0
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Window:
     """What slot generation reads of an availability period, with its agent's and service
     point's names: read as rows, since a region's 360 periods as ORM objects (with their agents
-    and service points) were a third of the airport search's time."""
+    and service points) were a third of the airport search's time. Not frozen: a frozen
+    dataclass sets each of its twelve fields through ``object.__setattr__``, a third of the
+    cost of reading the periods; nothing changes a window once read."""
 
     agent_id: int
     agent_name: str
@@ -147,7 +149,7 @@ class _Calendar:
     """Everything slot generation needs for a set of agents, loaded in three queries."""
 
     windows: list[_Window]
-    exceptions: dict[int, list[AvailabilityException]] = field(default_factory=dict)
+    exceptions: dict[int, list[_Absence]] = field(default_factory=dict)
     claimed: dict[int, set[datetime]] = field(default_factory=dict)  # agent → quarter hours
     claims_loaded_until: datetime | None = None
 
@@ -215,17 +217,33 @@ def interpretation_for(window: _Window, language: str | None) -> tuple | bool:
     return False
 
 
+@dataclass(slots=True)
+class _Absence:
+    """What slot generation reads of an availability exception: its agent and days."""
+
+    agent_id: int
+    starts_on: date
+    ends_on: date
+
+    # The model's own rule, read from the same attributes.
+    covers = AvailabilityException.covers
+
+
 def _load_exceptions(calendar: _Calendar, first: date, last: date) -> None:
     agent_ids = {w.agent_id for w in calendar.windows}
-    rows = db.session.scalars(
-        select(AvailabilityException).where(
+    rows = db.session.execute(
+        select(
+            AvailabilityException.agent_id,
+            AvailabilityException.starts_on,
+            AvailabilityException.ends_on,
+        ).where(
             AvailabilityException.agent_id.in_(agent_ids),
             AvailabilityException.starts_on <= last,
             AvailabilityException.ends_on >= first,
         )
     )
     for row in rows:
-        calendar.exceptions.setdefault(row.agent_id, []).append(row)
+        calendar.exceptions.setdefault(row.agent_id, []).append(_Absence(*row))
 
 
 def _load_claims(calendar: _Calendar, start: datetime, end: datetime, ignore: int | None) -> None:
@@ -270,12 +288,14 @@ def _window_slots(calendar, window, day, query, not_before) -> Iterator[Slot]:
     offset = _steady_offset(day)
     wall = datetime.combine(day, window.starts_at)
     last_start = datetime.combine(day, window.ends_at) - query.duration
+    # The quarter hours a slot occupies (as ``units`` gives them), from its start.
+    steps = [GRID * index for index in range(int(query.duration / GRID))] if taken else []
     while wall <= last_start:
         starts = wall - offset if offset is not None else local_wall_to_utc(day, wall.time())
         wall += GRID
         if starts is None or starts < not_before:
             continue
-        if not taken.isdisjoint(units(starts, query.duration)):
+        if taken and any(starts + step in taken for step in steps):
             continue
         yield Slot(
             agent_id=window.agent_id,

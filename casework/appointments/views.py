@@ -54,6 +54,8 @@ from casework.core.time import local_today, utcnow
 from casework.core.unit_of_work import flash_error, refusals_answered_by, refusals_go_to
 from casework.extensions import db
 from casework.reference.models import HostCity, Region, ServicePoint
+from casework.reference.places import place_choices
+from casework.reference.revision import REFERENCE_REVISION
 
 airport_bp = Blueprint("airport", __name__, url_prefix="/aeroport")
 bp = Blueprint("appointments", __name__, url_prefix="/rendez-vous")
@@ -82,16 +84,9 @@ def _airport_form(arrival: ExpectedArrival | None = None) -> AirportForm:
     form = AirportForm()
     if arrival is not None:
         form.prefill(arrival)
-    regions = db.session.scalars(select(Region).order_by(Region.code)).all()
-    host_cities = db.session.scalars(
-        select(HostCity).options(joinedload(HostCity.region)).order_by(HostCity.name)
-    ).all()
-    points = db.session.scalars(
-        select(ServicePoint)
-        .options(joinedload(ServicePoint.region))
-        .order_by(ServicePoint.region_id, ServicePoint.name)
-    ).all()
-    form.fill_choices(regions, host_cities, [p for p in points if p.code != airport.SERVICE_POINT])
+    # The places' lists as of the reference revision this request read with its session.
+    revision = current_user.session_figures.get(REFERENCE_REVISION)
+    form.fill_choices(place_choices(revision), leave_out=airport.SERVICE_POINT)
     return form
 
 

@@ -101,8 +101,33 @@ def _within_choices(field: Any) -> bool:
     when the list offers an empty option)."""
     if not field.raw_data or not isinstance(field.choices, list | tuple) or not field.choices:
         return True  # not posted (the default applies), or no fixed list to check against
-    offered = {str(choice[0]) for choice in _flat(field.choices)}
+    if type(field.choices) is FixedChoices:
+        offered = field.choices.offered
+    else:
+        offered = {str(choice[0]) for choice in _flat(field.choices)}
     return all(str(value) in offered for value in field.raw_data)
+
+
+class FixedChoices(tuple):
+    """A select's choices built once and shared by many requests (a list kept in memory for one
+    language and one revision of its data): never changed, they are keyed and checked once.
+
+    They are built for one language (a lazy label among them is only ever rendered in that
+    language): the options cache keys them by identity, not by their labels."""
+
+    @property
+    def offered(self) -> frozenset[str]:
+        """The values offered, as posted (for ``_within_choices``)."""
+        known = self.__dict__.get("_offered")
+        if known is None:
+            known = self.__dict__["_offered"] = frozenset(str(choice[0]) for choice in _flat(self))
+        return known
+
+    @property
+    def key(self) -> object:
+        """Stands for the choices in the options cache's key: the same object as long as they
+        live (hashing 600 options on every render was most of the key's cost)."""
+        return self.__dict__.setdefault("_key", object())
 
 
 def _flat(choices: Any) -> Iterator[tuple]:
@@ -265,6 +290,14 @@ _OPTIONS: dict[tuple, str] = {}
 
 
 def _options_key(field: Any) -> tuple | None:
+    if type(field.choices) is FixedChoices:
+        data = field.data if not isinstance(field.data, list) else tuple(field.data)
+        key = (type(field), field.coerce, field.choices.key, data)
+        try:
+            hash(key)
+        except TypeError:
+            return None
+        return key
     if not isinstance(field.choices, list | tuple):
         return None
     choices = []

@@ -11,7 +11,14 @@ from typing import Any
 from babel.dates import format_date as format_babel_date
 from babel.dates import format_time as format_wall_clock
 from flask import has_request_context, request, session
-from flask_babel import format_date, format_datetime, format_time, get_locale, ngettext
+from flask_babel import (
+    format_date,
+    format_datetime,
+    format_time,
+    get_locale,
+    get_timezone,
+    ngettext,
+)
 from flask_babel import gettext as _
 from flask_babel.speaklater import LazyString
 from jinja2 import pass_context
@@ -114,7 +121,22 @@ def _pattern(patterns: dict[str, str]) -> str:
 def format_moment(value) -> str:
     """A date and time as people write them: « 20 nov. 2026, 12 h 30 », "Nov 20, 2026, 12:30 PM"
     (a naive datetime is UTC, shown in Québec's time)."""
-    return format_datetime(value, _pattern(MOMENT_PATTERNS))
+    pattern = _pattern(MOMENT_PATTERNS)
+    if not isinstance(value, datetime):
+        return format_datetime(value, pattern)
+    # The same moments come back on every request (the airport's slots, today's bookings):
+    # each is formatted once per language and time zone (Babel takes some 30 µs a moment).
+    key = (value, pattern, str(get_locale()), str(get_timezone()))
+    text = _moments.get(key)
+    if text is None:
+        if len(_moments) >= MOMENTS_KEPT:
+            _moments.clear()
+        text = _moments[key] = format_datetime(value, pattern)
+    return text
+
+
+MOMENTS_KEPT = 4096
+_moments: dict[tuple, str] = {}
 
 
 def format_clock(value) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import get_locale
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Column,
     ForeignKey,
     Integer,
@@ -310,3 +311,13 @@ class HostCity(db.Model):
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
 
     region: Mapped[Region] = relationship()
+
+
+class ReferenceRevision(db.Model):
+    """One row whose ``value`` changes whenever regions, service points or host cities do
+    (reference/revision.py): lists kept in memory are kept for one value."""
+
+    __tablename__ = "reference_revision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=1, server_default="1")
