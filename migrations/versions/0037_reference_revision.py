@@ -1,7 +1,7 @@
 """the reference data's revision: a counter raised whenever regions, service points or host
 cities change, read with the session so that every worker's lists learn of it (issue 23)
 
-Revision ID: 0041
+Revision ID: 0037
 Revises: 0036
 Create Date: 2026-12-06 23:00:00
 
@@ -11,7 +11,7 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0041'
+revision = '0037'
 down_revision = '0036'
 branch_labels = None
 depends_on = None
