@@ -348,24 +348,29 @@ def calendar():
     day = _parse_day(request.args.get("date"))
     if request.args.get("date") and day is None:
         flash(_("This date is not valid; today is shown."), "warning")
-    day = day or local_today()
+    return render_template(
+        "appointments/calendar.html", **_calendar_page(owner, view, day or local_today())
+    )
+
+
+def _calendar_page(owner: User, view: str, day: date) -> dict:
+    """The day's or the week's appointments of ``owner``, and the links around them."""
     first = day - timedelta(days=day.weekday()) if view == "week" else day
     last = first + timedelta(days=6) if view == "week" else day
     step = timedelta(days=7 if view == "week" else 1)
-    return render_template(
-        "appointments/calendar.html",
-        owner=owner,
-        view=view,
-        day=day,
-        first=first,
-        last=last,
-        by_day=_by_day(operations.calendar(owner.id, first, last), first, last),
-        previous_day=day - step,
-        next_day=day + step,
-        today=local_today(),
-        agents=_selectable_agents(),
+    return {
+        "owner": owner,
+        "view": view,
+        "day": day,
+        "first": first,
+        "last": last,
+        "by_day": _by_day(operations.calendar(owner.id, first, last), first, last),
+        "previous_day": day - step,
+        "next_day": day + step,
+        "today": local_today(),
+        "agents": _selectable_agents(),
         **_labels(),
-    )
+    }
 
 
 def _by_day(appointments: list[Appointment], first: date, last: date):
@@ -395,23 +400,26 @@ def show(appointment_id: int):
     audit.record(
         current_user, "appointment.viewed", appointment.case, appointment_id=appointment.id
     )
+    return render_template("appointments/show.html", **_appointment_page(appointment))
+
+
+def _appointment_page(appointment: Appointment) -> dict:
     booking = db.session.scalar(
         select(AirportBooking).where(AirportBooking.appointment_id == appointment.id)
     )
     cancel_form = CancelForm(version=appointment.version)
     cancel_form.fill_choices()
-    return render_template(
-        "appointments/show.html",
-        appointment=appointment,
-        booking=booking,
-        outcome_form=OutcomeForm(version=appointment.version),
-        cancel_form=cancel_form,
-        started=appointment.starts_at <= utcnow(),
-        next_slots=_after_no_show(appointment),
-        rebook_form=ConfirmForm(),
-        lines=rendered_lines(appointment),
+    return {
+        "appointment": appointment,
+        "booking": booking,
+        "outcome_form": OutcomeForm(version=appointment.version),
+        "cancel_form": cancel_form,
+        "started": appointment.starts_at <= utcnow(),
+        "next_slots": _after_no_show(appointment),
+        "rebook_form": ConfirmForm(),
+        "lines": rendered_lines(appointment),
         **_labels(),
-    )
+    }
 
 
 NEXT_SLOTS_OFFERED = 5
@@ -443,19 +451,20 @@ def rebook(appointment_id: int):
     if missed.status != "no_show":
         abort(409)
     refusals_answered_by(partial(_shown_again, appointment_id))
-    new = operations.book_for_case(
-        current_user,
-        missed.case,
-        SlotRef.parse(request.form.get("slot")),
-        missed.type.code,
-        missed.mode,
-        missed.interpreter_language,
-    )
-    db.session.flush()
+    new = _book_again(missed, SlotRef.parse(request.form.get("slot")))
     return done(
         _("New appointment booked; the person is sent it as they agreed to be contacted."),
         url_for("appointments.show", appointment_id=new.id),
     )
+
+
+def _book_again(missed: Appointment, slot: SlotRef) -> Appointment:
+    """The same type, mode and interpreter as the missed appointment, at ``slot``."""
+    new = operations.book_for_case(
+        current_user, missed.case, slot, missed.type.code, missed.mode, missed.interpreter_language
+    )
+    db.session.flush()
+    return new
 
 
 @bp.post("/<int:appointment_id>/resultat")
@@ -467,13 +476,8 @@ def outcome(appointment_id: int):
         abort(400)
     refusals_answered_by(partial(_shown_again, appointment_id))
     result = request.form.get("outcome", "")
-    operations.record_outcome(
-        current_user,
-        appointment,
-        result,
-        form.version.data,
-        pilot=bool(form.interpretation_pilot.data),
-    )
+    pilot = bool(form.interpretation_pilot.data)
+    operations.record_outcome(current_user, appointment, result, form.version.data, pilot=pilot)
     return done(
         _("Appointment: %(status)s.", status=operations.STATUSES[result]),
         url_for("appointments.show", appointment_id=appointment_id),
@@ -491,13 +495,7 @@ def cancel(appointment_id: int):
     appointment = _load(appointment_id, "appointments.manage")
     form = CancelForm(version=appointment.version)
     form.fill_choices()
-
-    def page():
-        html = render_template(
-            "appointments/cancel.html", appointment=appointment, form=form, **_labels()
-        )
-        return html, 400 if form.errors else 200
-
+    page = partial(_cancel_page, appointment, form)
     if not submitted(form, page):
         return page()
     reason, comment = form.reason.data, form.comment.data
@@ -506,6 +504,13 @@ def cancel(appointment_id: int):
         _("Appointment cancelled; the time is free again."),
         url_for("appointments.show", appointment_id=appointment_id),
     )
+
+
+def _cancel_page(appointment: Appointment, form: CancelForm):
+    html = render_template(
+        "appointments/cancel.html", appointment=appointment, form=form, **_labels()
+    )
+    return html, 400 if form.errors else 200
 
 
 @bp.route("/<int:appointment_id>/deplacer", methods=["GET", "POST"])
@@ -570,16 +575,16 @@ def book(case_id: int):
     if request.form.get("step") != "book":
         return _render_booking(case, form, _case_slots(case, form), 200)
     refusals_answered_by(partial(_booking_refused, case, form))
-    person = case.person
-    operations.book_for_case(
-        current_user,
-        case,
-        SlotRef.parse(request.form.get("slot")),
-        form.type_code.data,
-        form.mode.data,
-        person.interpreter_language if person.interpreter_needed else None,
-    )
+    _book_from_case(case, form, SlotRef.parse(request.form.get("slot")))
     return done(_("Appointment booked."), url_for("cases.show", case_id=case.id))
+
+
+def _book_from_case(case: Case, form: CaseBookingForm, slot: SlotRef) -> None:
+    person = case.person
+    interpreter = person.interpreter_language if person.interpreter_needed else None
+    operations.book_for_case(
+        current_user, case, slot, form.type_code.data, form.mode.data, interpreter
+    )
 
 
 def _booking_refused(case: Case, form: CaseBookingForm, error: DomainError):

@@ -20,8 +20,8 @@ ROOT = Path(__file__).resolve().parents[2]
 ROUTE = re.compile(r"^@\w+\.(route|get|post|put|patch|delete)\(", re.MULTILINE)
 ROUTE_DECORATOR = re.compile(r"\w+\.(route|get|post|put|patch|delete)\(")
 LIMIT = 15
-# The views over LIMIT today: casework/appointments/views.py (6).
-MOST_OVER = 6
+# No view is over LIMIT today.
+MOST_OVER = 0
 NOT_CODE = {
     tokenize.COMMENT,
     tokenize.NL,
