@@ -255,6 +255,20 @@ def _line(name: str, run: dict) -> str:
     )
 
 
+def migrate(url: str) -> None:
+    """The tree's migrations applied to the benchmark database first, as ``bench.run`` does:
+    the workers would otherwise answer 500 for a table the code reads and the file lacks."""
+    from bench.generate import bench_app
+    from casework.extensions import db
+    from casework.setup import upgrade_schema
+
+    app = bench_app(url)
+    with app.app_context():
+        upgrade_schema()
+        db.session.remove()
+        db.engine.dispose()
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Load test under gunicorn")
     parser.add_argument("--cases", type=int, default=200_000)
@@ -269,6 +283,7 @@ def main(argv: list[str] | None = None) -> None:
     url = database_url_for("sqlite", args.cases)
     log = WORKDIR / f"gunicorn-{args.port}.log"
     log.unlink(missing_ok=True)
+    migrate(url)
     server = start_server(url, args.port, args.workers, args.threads, log)
     try:
         if args.writers:
