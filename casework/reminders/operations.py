@@ -441,17 +441,20 @@ def day_bounds(today: date) -> tuple[datetime, datetime]:
 WAITING = ("pending", "sent")
 
 
-def _tab_conditions(today: date) -> dict[str, Any]:
+def _tab_conditions(today: date, tabs: tuple[str, ...] = tuple(TABS)) -> dict[str, Any]:
+    """Each of ``tabs``' condition on a reminder, ``today`` in Québec's calendar (only those
+    asked for are built: the home counts two of them on every visit)."""
     start, end = day_bounds(today)
     waiting = Reminder.status.in_(WAITING)
-    return {
-        "due": waiting & (Reminder.due_at >= start) & (Reminder.due_at < end),
-        "overdue": waiting & (Reminder.due_at < start),
-        "upcoming": (Reminder.status == "pending") & (Reminder.due_at >= end),
-        "snoozed": Reminder.status == "snoozed",
-        "done": Reminder.status == "done",
-        "failed": Reminder.status == "failed",
+    build = {
+        "due": lambda: waiting & (Reminder.due_at >= start) & (Reminder.due_at < end),
+        "overdue": lambda: waiting & (Reminder.due_at < start),
+        "upcoming": lambda: (Reminder.status == "pending") & (Reminder.due_at >= end),
+        "snoozed": lambda: Reminder.status == "snoozed",
+        "done": lambda: Reminder.status == "done",
+        "failed": lambda: Reminder.status == "failed",
     }
+    return {tab: build[tab]() for tab in tabs}
 
 
 def visible(user: Any) -> Select:
@@ -509,10 +512,9 @@ def waiting_counts(user: Any, today: date | None = None) -> dict[str, int]:
     waiting reminders' index range: ``tab_counts`` reads every reminder of the scope, the
     done ones of five years included."""
     today = today or local_today()
-    conditions = _tab_conditions(today)
     _start, end = day_bounds(today)
     waiting = visible(user).where(Reminder.status.in_(WAITING), Reminder.due_at < end)
-    return _counts(waiting, {tab: conditions[tab] for tab in ("due", "overdue")})
+    return _counts(waiting, _tab_conditions(today, ("due", "overdue")))
 
 
 def _counts(statement: Select, conditions: dict[str, Any]) -> dict[str, int]:
