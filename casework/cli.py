@@ -267,6 +267,9 @@ def scheduler_command(once: bool, only: tuple[str, ...], skip: tuple[str, ...]) 
 
 
 def _exit_on_sigterm(_signum: int, _frame: Any) -> None:
+    # Once: a second SIGTERM (a whole process group stopped, then the demo stopping its
+    # scheduler) would otherwise interrupt the shutdown itself with a traceback.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     raise SystemExit(0)
 
 

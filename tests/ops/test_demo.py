@@ -36,8 +36,16 @@ def alive(pid: int) -> bool:
     return True
 
 
-@pytest.mark.parametrize("stop_with", [signal.SIGINT, signal.SIGTERM], ids=["ctrl_c", "sigterm"])
-def test_demo_serves_with_its_scheduler_and_ctrl_c_or_sigterm_stops_both(tmp_path, stop_with):
+@pytest.mark.parametrize(
+    ("stop_with", "whole_group"),
+    [(signal.SIGINT, False), (signal.SIGTERM, False), (signal.SIGTERM, True)],
+    # « group »: the demo and its scheduler both signalled (kill -- -PGID, systemd's
+    # control-group stop), so the scheduler hears SIGTERM twice.
+    ids=["ctrl_c", "sigterm", "sigterm_to_the_group"],
+)
+def test_demo_serves_with_its_scheduler_and_ctrl_c_or_sigterm_stops_both(
+    tmp_path, stop_with, whole_group
+):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CASEWORK_")}
     env["CASEWORK_INSTANCE_PATH"] = str(tmp_path)
@@ -58,6 +66,7 @@ def test_demo_serves_with_its_scheduler_and_ctrl_c_or_sigterm_stops_both(tmp_pat
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
+            start_new_session=whole_group,
         )
         try:
             deadline = time.monotonic() + 120
@@ -72,7 +81,10 @@ def test_demo_serves_with_its_scheduler_and_ctrl_c_or_sigterm_stops_both(tmp_pat
             assert "Mot de passe : Demo-mot-de-passe-2026" in text
             scheduler_pid = int(re.search(r"Planificateur : processus (\d+)", text).group(1))
             assert scheduler_pid != demo.pid and alive(scheduler_pid)
-            demo.send_signal(stop_with)
+            if whole_group:
+                os.killpg(demo.pid, stop_with)
+            else:
+                demo.send_signal(stop_with)
             demo.wait(30)
         finally:
             if demo.poll() is None:
@@ -85,4 +97,21 @@ def test_demo_serves_with_its_scheduler_and_ctrl_c_or_sigterm_stops_both(tmp_pat
     if outlived:
         os.kill(scheduler_pid, signal.SIGKILL)
     assert not outlived, "the scheduler outlived the demo"
-    assert "Arrêt du serveur et du planificateur." in output.read_text()
+    stopped = output.read_text()
+    assert "Arrêt du serveur et du planificateur." in stopped
+    assert "Traceback" not in stopped, stopped[-2000:]
+
+
+def test_the_scheduler_hears_sigterm_once_so_a_second_cannot_break_its_shutdown():
+    """Stopped as a group, the scheduler hears SIGTERM from the stop and again from the demo;
+    the second one, raised while the scheduler's threads are being joined at exit, printed a
+    traceback. After the first, SIGTERM is ignored while the shutdown runs."""
+    from casework.cli import _exit_on_sigterm
+
+    before = signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        with pytest.raises(SystemExit):
+            _exit_on_sigterm(signal.SIGTERM, None)
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGTERM, before)
