@@ -7,6 +7,7 @@ Set CASEWORK_TEST_DATABASE_URL to run on PostgreSQL; SQLite in a temporary folde
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,6 +19,14 @@ from sqlalchemy import create_engine, delete, event, select, text
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from tests import helpers
+
+# The tests' « today » is Québec's, like the application's (core.time.local_today, whatever the
+# server's zone): on a machine in UTC, date.today() was already tomorrow from 19:00 or 20:00 in
+# Québec, and forms rightly refused « today » as a date in the future. The application itself
+# reads no local zone, so this changes what the tests mean by today, not what they test; the
+# commands and the browser the tests start inherit it.
+os.environ["TZ"] = "America/Toronto"
+time.tzset()
 
 TEST_DATABASE_URL = os.environ.get("CASEWORK_TEST_DATABASE_URL", "")
 

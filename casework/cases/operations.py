@@ -503,6 +503,15 @@ def transfer_candidates(case: Case) -> list[Any]:
     )
 
 
+def transfers_awaiting_count(user: Any) -> int:
+    """How many transfers await ``user``'s answer (the caseload says so and links to them)."""
+    return db.session.scalar(
+        select(func.count())
+        .select_from(CaseTransfer)
+        .where(CaseTransfer.to_agent_id == user.id, CaseTransfer.status == "pending")
+    )
+
+
 def transfers_awaiting(user: Any) -> list[CaseTransfer]:
     return list(
         db.session.scalars(

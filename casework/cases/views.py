@@ -156,7 +156,7 @@ def _caseload_context(
         "agent": agent_in_scope(filters.agent_id),
         "cohort": operations.cohorts().get(filters.cohort),
         "period": filters.period,
-        "transfers": operations.transfers_awaiting(current_user),
+        "transfers_awaiting": operations.transfers_awaiting_count(current_user),
         "today": local_today(),
     }
 
