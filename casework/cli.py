@@ -256,21 +256,30 @@ def scheduler_command(once: bool, only: tuple[str, ...], skip: tuple[str, ...]) 
         if any(counts is None for counts in results.values()):
             raise CommandError("au moins une tâche a échoué ; voir le journal.")
         return
-    settle_heap()
     click.echo("Planificateur démarré (fuseau America/Toronto). Ctrl+C pour arrêter.")
     # SIGTERM (systemd, `casework demo`) stops it like Ctrl+C: the running job finishes first.
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    signal.signal(signal.SIGTERM, _stop_once)
+    signal.signal(signal.SIGINT, _stop_once)
     try:
-        scheduler.build_scheduler(app, names=names).start()
+        planned = scheduler.build_scheduler(app, names=names)
+        settle_heap()
+        planned.start()
     except (KeyboardInterrupt, SystemExit):
         click.echo("Planificateur arrêté.")
 
 
-def _exit_on_sigterm(_signum: int, _frame: Any) -> None:
-    # Once: a second SIGTERM (a whole process group stopped, then the demo stopping its
-    # scheduler) would otherwise interrupt the shutdown itself with a traceback.
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+def _stop_once(_signum: int, _frame: Any) -> None:
+    # Once: Ctrl+C reaches the demo's whole group, then the demo sends its scheduler SIGTERM (a
+    # group stopped by systemd or kill, SIGTERM twice); a second signal during the shutdown would
+    # cut the running job short with a traceback. Not SIG_IGN: a signal already caught but not
+    # yet handled would then raise « ignored due to race condition ».
+    signal.signal(signal.SIGTERM, _already_stopping)
+    signal.signal(signal.SIGINT, _already_stopping)
     raise SystemExit(0)
+
+
+def _already_stopping(_signum: int, _frame: Any) -> None:
+    """The scheduler is stopping: a further Ctrl+C or SIGTERM changes nothing."""
 
 
 @cli.group("user")

@@ -38,10 +38,15 @@ def alive(pid: int) -> bool:
 
 @pytest.mark.parametrize(
     ("stop_with", "whole_group"),
-    [(signal.SIGINT, False), (signal.SIGTERM, False), (signal.SIGTERM, True)],
-    # « group »: the demo and its scheduler both signalled (kill -- -PGID, systemd's
-    # control-group stop), so the scheduler hears SIGTERM twice.
-    ids=["ctrl_c", "sigterm", "sigterm_to_the_group"],
+    [
+        (signal.SIGINT, False),
+        (signal.SIGINT, True),
+        (signal.SIGTERM, False),
+        (signal.SIGTERM, True),
+    ],
+    # « group »: the demo and its scheduler both signalled (Ctrl+C in a terminal, kill -- -PGID,
+    # systemd's control-group stop), then the demo stops its scheduler: a second signal.
+    ids=["ctrl_c", "ctrl_c_in_a_terminal", "sigterm", "sigterm_to_the_group"],
 )
 def test_demo_serves_with_its_scheduler_and_ctrl_c_or_sigterm_stops_both(
     tmp_path, stop_with, whole_group
@@ -102,16 +107,21 @@ def test_demo_serves_with_its_scheduler_and_ctrl_c_or_sigterm_stops_both(
     assert "Traceback" not in stopped, stopped[-2000:]
 
 
-def test_the_scheduler_hears_sigterm_once_so_a_second_cannot_break_its_shutdown():
-    """Stopped as a group, the scheduler hears SIGTERM from the stop and again from the demo;
-    the second one, raised while the scheduler's threads are being joined at exit, printed a
-    traceback. After the first, SIGTERM is ignored while the shutdown runs."""
-    from casework.cli import _exit_on_sigterm
+def test_the_scheduler_stops_once_so_a_second_signal_cannot_break_its_shutdown():
+    """Stopped as a group, the scheduler hears Ctrl+C (or SIGTERM) and then the demo's SIGTERM;
+    the second, raised while the scheduler's threads were being joined at exit, cut the running
+    job short with a traceback. After the first, both signals do nothing while it stops."""
+    from casework.cli import _already_stopping, _stop_once
 
-    before = signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    before = {number: signal.getsignal(number) for number in (signal.SIGTERM, signal.SIGINT)}
     try:
-        with pytest.raises(SystemExit):
-            _exit_on_sigterm(signal.SIGTERM, None)
-        assert signal.getsignal(signal.SIGTERM) is signal.SIG_IGN
+        for first in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signal.SIGTERM, _stop_once)
+            signal.signal(signal.SIGINT, _stop_once)
+            with pytest.raises(SystemExit):
+                _stop_once(first, None)
+            assert signal.getsignal(signal.SIGTERM) is _already_stopping
+            assert signal.getsignal(signal.SIGINT) is _already_stopping
     finally:
-        signal.signal(signal.SIGTERM, before)
+        for number, handler in before.items():
+            signal.signal(number, handler)
