@@ -768,7 +768,7 @@ def _walks_in_opening_order(user: Any, filters: CaseloadFilters, breadth: str | 
 
 def caseload_page(user: Any, filters: CaseloadFilters, number: int) -> Page:
     """One page of the caseload. A search that matches most cases is counted up to 100 only."""
-    breadth, matches = breadth_and_matches(filters.query) if filters.query else (None, None)
+    breadth, matches = _breadth_and_matches(user, filters.query)
     limit = WIDE_COUNT if breadth == "very_wide" else COUNT_LIMIT
     ids = caseload(user, filters, breadth=breadth, ids_only=True, matches=matches)
     page = counted_page(ids, number, limit) if filters.query else None
@@ -778,6 +778,16 @@ def caseload_page(user: Any, filters: CaseloadFilters, number: int) -> Page:
     # The sort carries ids only (a region's search sorts a thousand matches to show 25); the
     # cases shown are then read with their person's and agent's names.
     return replace(page, items=caseload_rows(page.items))
+
+
+def _breadth_and_matches(user: Any, query: str) -> tuple[str | None, list[int] | None]:
+    """A search's breadth; a region's narrow search also gets its matches (read once on
+    PostgreSQL): only there is the page chosen among them (``caseload``)."""
+    if not query:
+        return None, None
+    if scope_for(user.role, "cases.read") is Scope.REGION:
+        return breadth_and_matches(query)
+    return search_breadth(query), None
 
 
 def record_caseload_read(user: Any, page: Page, filters: CaseloadFilters, searched: bool) -> None:
@@ -800,7 +810,8 @@ def caseload_rows(case_ids: list[int]) -> list[Any]:
     if not case_ids:
         return []
     rows = {row.id: row for row in db.session.execute(_caseload_row_statement(), {"ids": case_ids})}
-    return [rows[case_id] for case_id in case_ids]
+    # A case erased meanwhile (the retention job) is left out rather than failing the page.
+    return [rows[case_id] for case_id in case_ids if case_id in rows]
 
 
 @cache

@@ -6,6 +6,11 @@ Every signed-in request reads the value with its session (``auth.sessions.SESSIO
 added by appointments/listeners.py): a worker learns of another's change on its next request,
 at no query of its own. The value is a random number rather than a counter, so that a change
 rolled back cannot leave two different contents under one value.
+
+Only changes made through the ORM (flushes and ORM bulk statements, ``casework init`` included)
+raise it. SQL run by hand on those tables (psql, a data migration) must raise it too
+(``UPDATE reference_revision SET value = …``), or the web processes restarted: they would keep
+their lists until the next change (docs/deployment.md).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""the reference data's revision: a counter raised whenever regions, service points or host
+"""the reference data's revision: a value changed whenever regions, service points or host
 cities change, read with the session so that every worker's lists learn of it (issue 23)
 
 Revision ID: 0037
