@@ -12,7 +12,7 @@ from sqlalchemy import select
 from casework.appointments.models import Appointment, AppointmentType
 from casework.assessments.models import AssessedNeed, Assessment
 from casework.cases.models import Case
-from casework.core.time import utcnow
+from casework.core.time import utc_to_local, utcnow
 from casework.extensions import db
 from casework.plans.models import Plan
 from casework.reference.models import Need, Organisation
@@ -29,7 +29,8 @@ def add_activity(case_id: int, now: datetime | None = None, organisation: str = 
     case = db.session.get(Case, case_id)
     case.status = "active"
     case.next_follow_up_on = date.today() - timedelta(days=3)
-    case.person.arrival_date = (now - timedelta(days=30)).date()
+    # A day of Québec's calendar, as the delays are counted (a UTC date is tomorrow's from 19:00).
+    case.person.arrival_date = utc_to_local(now - timedelta(days=30)).date()
     need = db.session.scalars(select(Need).order_by(Need.domain_id, Need.position)).first()
     assessment = Assessment(case_id=case.id, number=1, status="completed", completed_at=now)
     assessment.needs.append(AssessedNeed(need_id=need.id, level="high"))

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from casework.appointments.models import Appointment, AppointmentType
 from casework.cases.models import Case
-from casework.core.time import utcnow
+from casework.core.time import utc_to_local, utcnow
 from casework.extensions import db
 from casework.messages.models import PersonMessage
 from casework.reports import aggregates
@@ -101,9 +101,13 @@ def delays_data(app, make_user):
             add_activity(case_id)
         abroad = helpers.create_case(ours.id).id
         add_activity(abroad)
-        db.session.get(Case, abroad).person.arrival_date = (utcnow() - timedelta(days=5)).date()
+        db.session.get(Case, abroad).person.arrival_date = utc_to_local(
+            utcnow() - timedelta(days=5)
+        ).date()
         no_plan = helpers.create_case(ours.id).id
-        db.session.get(Case, no_plan).person.arrival_date = (utcnow() - timedelta(days=40)).date()
+        db.session.get(Case, no_plan).person.arrival_date = utc_to_local(
+            utcnow() - timedelta(days=40)
+        ).date()
         db.session.commit()
         appointment(no_plan, 15, "done")
         theirs = make_user(role="agent", region="03")
