@@ -736,7 +736,7 @@ def caseload(
                 if matches is not None
                 else list(db.session.scalars(matching_case_ids(filters.query)))
             )
-            # As one array, not one parameter per match: « tremblay » is 3,000 of them, each
+            # As one array, not one parameter per match: « tremblay » is 2,219 of them, each
             # bound, sent and parsed (12 ms at 200,000 cases).
             statement = statement.where(Case.id == any_(bindparam(None, ids, ARRAY(Integer))))
         else:
