@@ -65,33 +65,29 @@ class PlaceChoices:
 
     def regions(self, blank: tuple[str, Any]) -> FixedChoices:
         """(id, « 06 Montréal »)."""
-        return self._once(
-            ("regions", str(blank[1])),
-            lambda: FixedChoices(
-                (
-                    blank,
-                    *(
-                        (ident, f"{code} {_localised(name, english)}")
-                        for ident, code, name, english in self.rows.regions
-                    ),
-                )
+        return self._listed(
+            "regions",
+            blank,
+            lambda: (
+                (ident, f"{code} {_localised(name, english)}")
+                for ident, code, name, english in self.rows.regions
             ),
         )
 
     def host_cities(self, blank: tuple[str, Any]) -> FixedChoices:
         """(name, « Laval (Laval) »): the city and its region."""
-        return self._once(
-            ("host_cities", str(blank[1])),
-            lambda: FixedChoices(
-                (
-                    blank,
-                    *(
-                        (city, f"{city} ({_localised(name, english)})")
-                        for city, name, english in self.rows.host_cities
-                    ),
-                )
+        return self._listed(
+            "host_cities",
+            blank,
+            lambda: (
+                (city, f"{city} ({_localised(name, english)})")
+                for city, name, english in self.rows.host_cities
             ),
         )
+
+    def _listed(self, name: str, blank: tuple[str, Any], options) -> FixedChoices:
+        """``blank``, then ``options()``: built once per list and blank label."""
+        return self._once((name, str(blank[1])), lambda: FixedChoices((blank, *options())))
 
     def service_points(self, leave_out: str) -> tuple[tuple[int, str, int], ...]:
         """(id, « Name (06) », region id) of every service point but ``leave_out`` (a code)."""
