@@ -20,6 +20,7 @@ from casework.core.forms import (
     forms_script_needed,
     install_html_params,
 )
+from casework.core.fragments import remembered
 from casework.core.i18n import (
     LOCALE_NAMES,
     due_in_words,
@@ -239,6 +240,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["original_of"] = conflicts.original_of
     app.jinja_env.globals["changes_meanwhile"] = conflicts.changes_meanwhile
     app.jinja_env.globals["notes_meanwhile"] = conflicts.notes_meanwhile
+    app.jinja_env.globals["remembered"] = remembered
 
     @app.context_processor
     def shell_context() -> dict[str, Any]:

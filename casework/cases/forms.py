@@ -32,6 +32,7 @@ from casework.core import formats
 from casework.core.forms import BaseForm, CachedSelect, Phone, PostalCode, max_length, required
 from casework.core.i18n import translated
 from casework.core.time import local_now, local_today
+from casework.reference.places import PlaceChoices
 
 
 def parse_id(value) -> int | None:
@@ -471,7 +472,10 @@ class CaseloadFilterForm(BaseForm):
     start = DateField(_l("Period from"), validators=[Optional()])
     end = DateField(_l("Period to"), validators=[Optional()])
 
-    def fill_choices(self, domains, regions, cohort_labels: Mapping[str, Any]) -> None:
+    def fill_choices(
+        self, places: PlaceChoices, regions: list[int], cohort_labels: Mapping[str, Any]
+    ) -> None:
+        """``regions``: those a regional reader may choose (none for an agent)."""
         words = translated(FILTER_WORDS)
         self.cohort.choices = [("", words["no"]), *_options(translated(cohort_labels))]
         self.status.choices = [
@@ -480,6 +484,13 @@ class CaseloadFilterForm(BaseForm):
             *_options(translated(choices.STATUSES)),
         ]
         self.priority.choices = [("", words["all"]), *_options(translated(choices.PRIORITIES))]
-        self.domain.choices = [("", words["any"])] + [(d.code, d.label) for d in domains]
-        self.region.choices = [("", words["all"])] + [(str(r.id), r.label) for r in regions]
+        self.domain.choices = places.domains(("", words["any"]))
+        self.region.choices = places.regions_among(regions, ("", words["all"]))
         self.sort.choices = _options(translated(CASELOAD_SORTS))
+
+    def shown_values(self) -> tuple | None:
+        """The values the bar shows, for the key of its kept HTML (core.fragments): None when
+        a field is in error (its message is shown, not kept)."""
+        if any(field.errors for field in self):
+            return None
+        return tuple((field.name, str(field.data), tuple(field.raw_data or ())) for field in self)

@@ -1,12 +1,15 @@
-"""What cases add to the extension points of core: the audit trail names a case by its number
-(and, cases being the first feature above accounts, an account by its user name)."""
+"""What cases add to the extension points of core and auth: the audit trail names a case by its
+number (and, cases being the first feature above accounts, an account by its user name); the
+session lookup reads the transfers awaiting the user's answer."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
 from casework.auth.models import User
+from casework.auth.sessions import SESSION_FIGURES, SessionFigure
 from casework.cases.models import Case
+from casework.cases.operations import TRANSFERS_AWAITING, transfers_awaiting_column
 from casework.core.audit import AUDIT_TARGETS, AuditTarget
 from casework.extensions import db
 
@@ -38,3 +41,7 @@ def user_by_name(username: str) -> str | None:
 
 
 AUDIT_TARGETS.add(AuditTarget("user", usernames, user_by_name))
+
+
+# The caseload's « transfers await your answer », read by the session lookup's query.
+SESSION_FIGURES.add(SessionFigure(TRANSFERS_AWAITING, transfers_awaiting_column))

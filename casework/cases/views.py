@@ -7,6 +7,7 @@ from functools import partial
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -39,7 +40,9 @@ from casework.core.time import local_today, utcnow
 from casework.core.unit_of_work import refusals_go_to
 from casework.extensions import db
 from casework.reference import occupations
-from casework.reference.lookup import domains, regions, regions_of, stored_occupations
+from casework.reference.lookup import regions, stored_occupations
+from casework.reference.places import place_choices
+from casework.reference.revision import REFERENCE_REVISION
 
 bp = Blueprint("cases", __name__, url_prefix="/dossiers")
 transfers_bp = Blueprint("transfers", __name__, url_prefix="/transferts")
@@ -83,9 +86,10 @@ def caseload_filters(
     (the list and its CSV export read the same ones)."""
     form = CaseloadFilterForm(request.args)
     cohorts = operations.cohorts()
+    revision = current_user.session_figures.get(REFERENCE_REVISION)
     form.fill_choices(
-        domains(),
-        regions_of(region_ids(current_user)) if regional else [],
+        place_choices(revision),
+        region_ids(current_user) if regional else [],
         operations.cohort_labels(),
     )
     form.validate()
@@ -132,33 +136,50 @@ def _cohort_period(first: str | None, last: str | None) -> tuple[date, date]:
 def index():
     regional = scope_for(current_user.role, "cases.read") is Scope.REGION
     form, search, filters = caseload_filters(regional)
-    page = operations.caseload_page(
-        current_user, filters, parse_page_number(request.args.get("page"))
-    )
+    counts = operations.status_counts(current_user)
+    number = parse_page_number(request.args.get("page"))
+    page = operations.caseload_page(current_user, filters, number, counts)
     # A search is recorded once, when its results are first shown; coming back to the list,
     # or to another page of it, is a listing (still recorded, with the cases shown).
     searched = bool(filters.query) and session.pop(NEW_SEARCH_KEY, False)
     operations.record_caseload_read(current_user, page, filters, searched)
     return render_template(
-        "cases/index.html", **_caseload_context(page, form, search, filters, regional)
+        "cases/index.html", **_caseload_context(page, form, search, filters, regional, counts)
     )
 
 
 def _caseload_context(
-    page: Any, form: CaseloadFilterForm, search: SearchForm, filters: Any, regional: bool
+    page: Any,
+    form: CaseloadFilterForm,
+    search: SearchForm,
+    filters: Any,
+    regional: bool,
+    counts: dict[str, int],
 ) -> dict[str, Any]:
     return {
         "page": page,
         "form": form,
         "search": search,
         "regional": regional,
-        "counts": operations.caseload_counts(current_user),
+        "counts": operations.caseload_counts(current_user, counts),
         "agent": agent_in_scope(filters.agent_id),
         "cohort": operations.cohorts().get(filters.cohort),
         "period": filters.period,
         "transfers_awaiting": operations.transfers_awaiting_count(current_user),
         "today": local_today(),
+        "filters_key": _filters_key(form, regional),
     }
+
+
+def _filters_key(form: CaseloadFilterForm, regional: bool) -> tuple | None:
+    """Everything the filter bar shows (core.fragments): the language, the revision of the
+    reference data (the domains, the regions), the regions offered and the values chosen."""
+    values = form.shown_values()
+    revision = current_user.session_figures.get(REFERENCE_REVISION)
+    if values is None or revision is None:
+        return None
+    regions = tuple(region_ids(current_user)) if regional else ()
+    return (str(get_locale()), revision, regions, values)
 
 
 def agent_in_scope(agent_id: int | None) -> User | None:

@@ -13,6 +13,7 @@ from typing import Any
 
 import wtforms.widgets
 from flask import abort, g, has_request_context
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
@@ -23,7 +24,7 @@ from wtforms.widgets import core as wtforms_widgets
 
 from casework.core import conflicts, formats
 from casework.core.domain import DomainError
-from casework.core.i18n import resolved
+from casework.core.i18n import DEFAULT_LOCALE, resolved
 from casework.core.unit_of_work import conflicts_answered_by, refusals_show
 
 CHOICE_MESSAGE = _l("Choose one of the options in the list.")
@@ -47,11 +48,13 @@ class BaseForm(FlaskForm):
             if _plain_select(unbound_field):
                 options = dict(options, widget=_CACHED_SELECT)
             field = unbound_field.bind(form=form, filters=filters, **options)
-            field.label.text = resolved(field.label.text)
-            field.description = resolved(field.description)
+            field.label.text = resolved(field.label.text, form._labels_locale)
+            field.description = resolved(field.description, form._labels_locale)
             return field
 
     def __init__(self, *args, **kwargs):
+        # Looked up once for the form's labels and hints, not twice per field.
+        self._labels_locale = str(get_locale() or DEFAULT_LOCALE)
         super().__init__(*args, **kwargs)
         if has_request_context():
             g.setdefault(_FORMS, []).append(self)
@@ -81,19 +84,22 @@ class BaseForm(FlaskForm):
 
 
 def _check_common(field: Field) -> None:
-    # A list narrowed by another field (the airport's service points, by region) says why with
-    # its own ``choice_message``; otherwise the general one, never WTForms' « could not coerce ».
-    outside = [str(getattr(field, "choice_message", None) or CHOICE_MESSAGE)]
     if field.errors:
         if isinstance(field, SelectFieldBase) and not _within_choices(field):
-            field.errors = outside
+            field.errors = _outside_choices(field)
         return
     if isinstance(field, SelectFieldBase) and not _within_choices(field):
-        field.errors = outside
+        field.errors = _outside_choices(field)
     elif type(field).__name__ in SINGLE_LINE_TYPES and not formats.is_single_line(
         field.raw_data[0] if field.raw_data else None
     ):
         field.errors = [str(formats.SINGLE_LINE_MESSAGE)]
+
+
+def _outside_choices(field: Any) -> list[str]:
+    # A list narrowed by another field (the airport's service points, by region) says why with
+    # its own ``choice_message``; otherwise the general one, never WTForms' « could not coerce ».
+    return [str(getattr(field, "choice_message", None) or CHOICE_MESSAGE)]
 
 
 def _within_choices(field: Any) -> bool:

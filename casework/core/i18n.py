@@ -89,14 +89,15 @@ _resolved: dict[tuple[int, str], tuple[Any, str]] = {}
 RESOLVED_KEPT = 4096
 
 
-def resolved(label: Any) -> Any:
-    """``label`` in the current locale when it is a lazy string, as is otherwise. Meant for the
-    lazy labels of class attributes (form fields' labels and hints), which live as long as the
-    process: each is resolved once per locale, where a field's template read it three or four
-    times per render, each a lookup of the locale and the catalogue (issue 23)."""
+def resolved(label: Any, locale: str | None = None) -> Any:
+    """``label`` in ``locale`` (the current one when not given) when it is a lazy string, as is
+    otherwise. Meant for the lazy labels of class attributes (form fields' labels and hints),
+    which live as long as the process: each is resolved once per locale, where a field's
+    template read it three or four times per render, each a lookup of the locale and the
+    catalogue (issue 23)."""
     if not isinstance(label, LazyString):
         return label
-    key = (id(label), str(get_locale() or DEFAULT_LOCALE))
+    key = (id(label), locale or str(get_locale() or DEFAULT_LOCALE))
     hit = _resolved.get(key)
     if hit is None or hit[0] is not label:
         if len(_resolved) >= RESOLVED_KEPT:  # labels made per request would otherwise pile up

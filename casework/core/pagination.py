@@ -75,18 +75,27 @@ def paginate(
     per_page: int = DEFAULT_PER_PAGE,
     count_limit: int = COUNT_LIMIT,
     count_statement: Select | None = None,
+    counted: int | None = None,
+    plain: bool = False,
 ) -> Page:
     """One page of ``statement``'s first entity (or rows, when it selects several columns).
 
-    ``count_statement`` selects the same rows more cheaply (no joins kept only for sorting).
+    ``count_statement`` selects the same rows more cheaply (no joins kept only for sorting);
+    ``counted``, when the caller knows it, is their count (at least ``count_limit + 1`` when
+    there are more), and nothing is counted. ``plain``: the statement selects one column,
+    not objects, and runs on the session's connection without the ORM's loading (a tenth of
+    a millisecond a query).
     """
     per_page = min(max(1, per_page), MAX_PER_PAGE)
     page = min(MAX_PAGE, max(1, page))
-    counted_rows = statement if count_statement is None else count_statement
-    limited = counted_rows.order_by(None).limit(count_limit + 1).subquery()
-    counted = db.session.scalar(select(func.count()).select_from(limited)) or 0
+    if counted is None:
+        counted_rows = statement if count_statement is None else count_statement
+        limited = counted_rows.order_by(None).limit(count_limit + 1).subquery()
+        counted = db.session.scalar(select(func.count()).select_from(limited)) or 0
     windowed = statement.limit(per_page + 1).offset((page - 1) * per_page)
-    if len(statement.column_descriptions) == 1:
+    if plain:
+        items = list(db.session.connection().scalars(windowed))
+    elif len(statement.column_descriptions) == 1:
         items = list(db.session.scalars(windowed).unique())
     else:
         items = list(db.session.execute(windowed).unique())

@@ -1,8 +1,9 @@
-"""Regions, host cities and service points as a form's option lists, read once per revision
-of the reference data (reference/revision.py) and built once per language.
+"""Regions, host cities, service points and needs domains as a form's option lists, read once
+per revision of the reference data (reference/revision.py) and built once per language.
 
 They do not depend on who reads them; the airport console showed them on every request (three
-queries and some sixty objects, a tenth of its time at province scale). The caller passes the
+queries and some sixty objects, a tenth of its time at province scale), the caseload's filters
+two of them. The caller passes the
 revision its request read with the session: a change made by any process changes it, and the
 next request rebuilds the lists.
 """
@@ -16,7 +17,7 @@ from sqlalchemy import select
 
 from casework.core.forms import FixedChoices
 from casework.extensions import db
-from casework.reference.models import HostCity, Region, ServicePoint, _localised
+from casework.reference.models import Domain, HostCity, Region, ServicePoint, _localised
 
 
 class PlaceRows(NamedTuple):
@@ -26,6 +27,7 @@ class PlaceRows(NamedTuple):
     host_cities: tuple[tuple[str, str, str | None], ...]  # name, its region's name, name_en
     # id, code, name, region id, region code (ordered by region id, then name)
     service_points: tuple[tuple[int, str, str, int, str], ...]
+    domains: tuple[tuple[str, str, str | None], ...]  # code, name, name_en (in their order)
 
 
 def read_place_rows() -> PlaceRows:
@@ -42,10 +44,14 @@ def read_place_rows() -> PlaceRows:
         .join(Region, Region.id == ServicePoint.region_id)
         .order_by(ServicePoint.region_id, ServicePoint.name)
     )
+    domains = db.session.execute(
+        select(Domain.code, Domain.name, Domain.name_en).order_by(Domain.position)
+    )
     return PlaceRows(
         tuple(tuple(row) for row in regions),
         tuple(tuple(row) for row in cities),
         tuple(tuple(row) for row in points),
+        tuple(tuple(row) for row in domains),
     )
 
 
@@ -71,6 +77,33 @@ class PlaceChoices:
             lambda: (
                 (ident, f"{code} {_localised(name, english)}")
                 for ident, code, name, english in self.rows.regions
+            ),
+        )
+
+    def regions_among(self, region_ids: list[int], blank: tuple[str, Any]) -> FixedChoices:
+        """(id, « 06 Montréal ») of ``region_ids`` only (a directorate's territory)."""
+        wanted = frozenset(region_ids)
+        return self._once(
+            ("regions_among", wanted, str(blank[1])),
+            lambda: FixedChoices(
+                (
+                    blank,
+                    *(
+                        (ident, f"{code} {_localised(name, english)}")
+                        for ident, code, name, english in self.rows.regions
+                        if ident in wanted
+                    ),
+                )
+            ),
+        )
+
+    def domains(self, blank: tuple[str, Any]) -> FixedChoices:
+        """(code, label) of the needs domains, in their order."""
+        return self._listed(
+            "domains",
+            blank,
+            lambda: (
+                (code, _localised(name, english)) for code, name, english in self.rows.domains
             ),
         )
 

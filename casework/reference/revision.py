@@ -1,6 +1,7 @@
 """The reference data's revision: a value that changes with every change of the regions,
-service points or host cities, so that lists kept in memory (reference/places.py) are rebuilt
-when, and only when, their data changed, whichever process changed it.
+service points, host cities or needs domains, so that lists kept in memory
+(reference/places.py) are rebuilt when, and only when, their data changed, whichever process
+changed it.
 
 Every signed-in request reads the value with its session (``auth.sessions.SESSION_FIGURES``,
 added by appointments/listeners.py): a worker learns of another's change on its next request,
@@ -22,12 +23,12 @@ from typing import Any
 from sqlalchemy import ScalarSelect, event, select, update
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from casework.reference.models import HostCity, ReferenceRevision, Region, ServicePoint
+from casework.reference.models import Domain, HostCity, ReferenceRevision, Region, ServicePoint
 
 # The session figure's name (``user.session_figures[REFERENCE_REVISION]``).
 REFERENCE_REVISION = "reference_revision"
 # What the lists kept in memory are made of.
-TRACKED = (Region, ServicePoint, HostCity)
+TRACKED = (Region, ServicePoint, HostCity, Domain)
 ROW = 1
 
 
