@@ -23,9 +23,9 @@ from casework.core.forms import (
 from casework.core.fragments import remembered
 from casework.core.i18n import (
     LOCALE_NAMES,
-    due_in_words,
+    day_filter,
+    due_filter,
     format_clock,
-    format_day,
     format_moment,
     html_lang,
     relative_day,
@@ -34,7 +34,7 @@ from casework.core.i18n import (
     translated,
 )
 from casework.core.metrics import register_request_timing
-from casework.core.navigation import fixed_url, main_navigation
+from casework.core.navigation import fixed_url, id_path, main_navigation
 from casework.core.pagination import page_url, query_string
 from casework.core.permissions import can, enforce_policy
 from casework.core.unit_of_work import CaseworkFlask
@@ -229,11 +229,12 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["query_string"] = query_string
     app.jinja_env.filters["moment"] = format_moment
     app.jinja_env.filters["clock"] = format_clock
-    app.jinja_env.filters["dateformat"] = format_day  # Flask-Babel's, a day formatted once
+    app.jinja_env.filters["dateformat"] = day_filter  # Flask-Babel's, a day formatted once
     app.jinja_env.filters["relative_day"] = relative_day
-    app.jinja_env.filters["due_in_words"] = due_in_words
+    app.jinja_env.filters["due_in_words"] = due_filter
     app.jinja_env.filters["phone"] = shown_phone
     app.jinja_env.globals["fixed_url"] = fixed_url
+    app.jinja_env.globals["id_path"] = id_path
     app.jinja_env.globals["forms_in_error"] = forms_in_error
     app.jinja_env.globals["forms_script_needed"] = forms_script_needed
     app.jinja_env.globals["choice_groups"] = choice_groups

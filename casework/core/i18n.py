@@ -160,11 +160,13 @@ def relative_day(value: date | datetime, today: date | None = None) -> str:
     return _days_in_words("relative", days, _locale())
 
 
-def due_in_words(value: date | datetime, today: date | None = None) -> str:
+def due_in_words(
+    value: date | datetime, today: date | None = None, locale: str | None = None
+) -> str:
     """When something is due, in words: « aujourd'hui », « demain », « dans 3 jours », and for
     what is past due « en retard de 2 jours » (never « late » for a day still to come)."""
     days = (_day(value) - (today or local_today())).days
-    return _days_in_words("due", days, _locale())
+    return _days_in_words("due", days, locale or _locale())
 
 
 def _locale() -> str:
@@ -188,13 +190,27 @@ def _days_in_words(kind: str, days: int, locale: str) -> str:
     return ngettext("%(num)d day ago", "%(num)d days ago", -days)
 
 
-def format_day(value: date | datetime | None, format: str = "medium") -> str:
+def format_day(
+    value: date | datetime | None, format: str = "medium", locale: str | None = None
+) -> str:
     """Flask-Babel's ``dateformat`` filter, a day (not a moment) formatted once per day,
     pattern and locale: a list of 25 cases formatted each follow-up day through Babel (issue
     23). A datetime still goes through Flask-Babel, for the user's time zone."""
     if type(value) is not date:
         return format_date(value, format)
-    return _formatted_day(value, format, _locale())
+    return _formatted_day(value, format, locale or _locale())
+
+
+# The templates' ``dateformat`` and ``due_in_words``: in the render's language, as the layout's
+# context says it (``current_locale``), rather than looked up again on every row of a list.
+@pass_context
+def day_filter(context: Any, value: date | datetime | None, format: str = "medium") -> str:
+    return format_day(value, format, context.get("current_locale"))
+
+
+@pass_context
+def due_filter(context: Any, value: date | datetime, today: date | None = None) -> str:
+    return due_in_words(value, today, context.get("current_locale"))
 
 
 @lru_cache(maxsize=4096)
