@@ -252,6 +252,9 @@ def register_template_helpers(app: Flask) -> None:
         locale = str(get_locale() or "fr_CA")
         role = user.role if getattr(user, "is_authenticated", False) else None
         return {
+            # The object behind Flask-Login's proxy (this processor runs after its own): the
+            # layout reads it a dozen times.
+            "current_user": user,
             "can": lambda action: can(user, action),
             "current_locale": locale,
             "html_lang": html_lang(locale),

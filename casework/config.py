@@ -111,8 +111,13 @@ def from_environment() -> dict:
         "INSTANCE_PATH": str(folder),
         "SECRET_KEY": load_or_create_secret_key(folder),
         "SQLALCHEMY_DATABASE_URI": database_url,
-        # hide_parameters: SQL errors must not copy personal data into the logs.
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
+        # hide_parameters: SQL errors must not copy personal data into the logs. A pooled
+        # connection to a server is tested before use (it may have been dropped); a SQLite file
+        # has no server to lose, and the test was a query more on every request.
+        "SQLALCHEMY_ENGINE_OPTIONS": {
+            "pool_pre_ping": not database_url.startswith("sqlite"),
+            "hide_parameters": True,
+        },
         "SEED_DIR": os.environ.get("CASEWORK_SEED_DIR", str(PROJECT_ROOT / "seed")),
         "IDLE_TIMEOUT": timedelta(minutes=idle_minutes),
         # However active, a session ends after this long; the next sign-in starts a new one.
