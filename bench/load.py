@@ -5,8 +5,8 @@
 
 The first compares the requests per second of the signed-in caseload page (``/dossiers/``) and of
 the lightest signed-in page with a bare Flask page that runs one raw SQL query and renders a
-template (``/bare/``), measured before and after each of them against the same gunicorn, with
-wrk; any response other than 200 is an error. The second
+template (``/bare/``), in alternating runs of the bare page and each page against the same
+gunicorn, with wrk; any response other than 200 is an error. The second
 signs in 20 agents who, each in a thread, record journal entries on their cases and read the
 case page again, for the given time; the server's log is then searched for « database is
 locked » and every response is checked.
@@ -156,24 +156,45 @@ PAGES = {
 }
 
 
-def compare(port: int, seconds: int, connections: int) -> dict:
-    """Each page's requests per second, and its share of the bare page's, measured just before
-    and just after it: the same bare page gave 490 to 1,330 requests a second in runs minutes
-    apart on the shared machine, so a page is compared with the bare runs around it."""
+def compare(port: int, seconds: int, connections: int, rounds: int = 4) -> dict:
+    """Each page's requests per second, and its share of the bare page's, measured in
+    ``rounds`` alternations of the bare page and the page, ``seconds`` each: the share is the
+    page's requests over the bare page's in those rounds. The machine's speed drifts by a third
+    within a minute (the same bare page gave 490 to 1,330 requests a second in runs minutes
+    apart), so a page is compared with bare runs interleaved with its own rather than with
+    one run before and one after."""
     browser = Browser(port)
     browser.sign_in("bench.agent.001")
     cookie = "; ".join(f"{k}={v}" for k, v in browser.cookies.items())
     wrk(port, "/bare/", None, 3, connections)  # warm-up
     for path in PAGES.values():
         wrk(port, path, cookie, 3, connections)
-    bare_runs = [wrk(port, "/bare/", None, seconds, connections)]
-    result: dict = {"bare": bare_runs}
+    result: dict = {"bare": []}
     for name, path in PAGES.items():
-        result[name] = wrk(port, path, cookie, seconds, connections)
-        bare_runs.append(wrk(port, "/bare/", None, seconds, connections))
-        around = (bare_runs[-2]["requests_per_second"] + bare_runs[-1]["requests_per_second"]) / 2
-        result[name]["share"] = result[name]["requests_per_second"] / around
+        bare_runs, page_runs = [], []
+        for _ in range(rounds):
+            bare_runs.append(wrk(port, "/bare/", None, seconds, connections))
+            page_runs.append(wrk(port, path, cookie, seconds, connections))
+        result["bare"].extend(bare_runs)
+        result[name] = _pooled(page_runs)
+        result[name]["bare"] = _pooled(bare_runs)
+        result[name]["share"] = (
+            result[name]["requests_per_second"] / result[name]["bare"]["requests_per_second"]
+        )
     return result
+
+
+def _pooled(runs: list[dict]) -> dict:
+    """Runs of equal length as one: their mean rate, their non-200s added up."""
+    errors = [run["socket_errors"] for run in runs if run["socket_errors"] != "none"]
+    return {
+        "path": runs[0]["path"],
+        "requests_per_second": sum(run["requests_per_second"] for run in runs) / len(runs),
+        "non_200": sum(run["non_200"] for run in runs),
+        "socket_errors": "; ".join(errors) or "none",
+        "latency_avg": runs[-1]["latency_avg"],
+        "rates": [round(run["requests_per_second"], 1) for run in runs],
+    }
 
 
 def agent_cases(url: str, usernames: list[str]) -> dict[str, list[int]]:
@@ -275,7 +296,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8919)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--seconds", type=int, default=20, help="each wrk run")
+    parser.add_argument("--seconds", type=int, default=5, help="each wrk run")
+    parser.add_argument("--rounds", type=int, default=4, help="bare/page alternations per page")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--writers", type=int, default=0, help="concurrent writing agents")
     parser.add_argument("--minutes", type=float, default=10.0, help="how long they write")
@@ -290,11 +312,14 @@ def main(argv: list[str] | None = None) -> None:
             result = writers(args.port, url, args.writers, args.minutes * 60)
             print(result)
         else:
-            result = compare(args.port, args.seconds, args.connections)
-            for number, run in enumerate(result["bare"], 1):
-                print(_line(f"bare ({number})", run))
+            result = compare(args.port, args.seconds, args.connections, args.rounds)
             for name in PAGES:
-                print(f"{_line(name, result[name])}  {result[name]['share']:.1%} of the bare page")
+                bare = result[name]["bare"]
+                print(_line(f"bare ({name})", bare) + f"  runs {bare['rates']}")
+                print(
+                    f"{_line(name, result[name])}  runs {result[name]['rates']}"
+                    f"  {result[name]['share']:.1%} of the bare page"
+                )
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import Date, ForeignKey, Index, String, UniqueConstraint, literal_column, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.core.time import utcnow
@@ -16,6 +16,11 @@ from casework.extensions import db
 # on upload is never stored).
 SCAN_STATUSES = ("clean", "pending", "not_scanned", "infected")
 SERVABLE = ("clean", "not_scanned")
+
+
+# « pending » written into the SQL, not bound: a value bound against the column of the partial
+# index below makes SQLite prepare the statement again on every execution (cases/models.py).
+PENDING_SCAN = literal_column("'pending'")
 
 
 class Attachment(db.Model):

@@ -30,7 +30,7 @@ from casework.attachments.content import (
     with_extension,
 )
 from casework.attachments.events import DocumentExpiryChanged
-from casework.attachments.models import SERVABLE, Attachment, AttachmentShare
+from casework.attachments.models import PENDING_SCAN, SERVABLE, Attachment, AttachmentShare
 from casework.attachments.scanner import Clamd, ScannerUnavailable, scanner_from
 from casework.attachments.storage import Storage, new_key, storage_from
 from casework.cases.models import Case
@@ -525,7 +525,7 @@ def claim_pending(now: datetime, limit: int = 20) -> list[int]:
     each claim moves its next try past the lease, so a second job leaves it alone."""
     due = db.session.execute(
         select(Attachment.id, Attachment.next_scan_at)
-        .where(Attachment.scan_status == "pending", Attachment.next_scan_at <= now)
+        .where(Attachment.scan_status == PENDING_SCAN, Attachment.next_scan_at <= now)
         .order_by(Attachment.next_scan_at, Attachment.id)
         .limit(limit)
     ).all()

@@ -50,6 +50,7 @@ from casework.cases.household import (  # noqa: F401  (re-exported: views, demo 
     update_household_member,
 )
 from casework.cases.models import (
+    PENDING_TRANSFER,
     Case,
     CaseTransfer,
     Consent,
@@ -444,7 +445,7 @@ def _insert_once(row: Any) -> bool:
 def pending_transfer(case: Case) -> CaseTransfer | None:
     return db.session.scalar(
         select(CaseTransfer).where(
-            CaseTransfer.case_id == case.id, CaseTransfer.status == "pending"
+            CaseTransfer.case_id == case.id, CaseTransfer.status == PENDING_TRANSFER
         )
     )
 
@@ -460,7 +461,7 @@ def answer_transfer(actor: Any, transfer: CaseTransfer, accept: bool) -> None:
     # Conditional update: of two answers sent at once, only one finds the transfer pending.
     answered = db.session.execute(
         update(CaseTransfer)
-        .where(CaseTransfer.id == transfer.id, CaseTransfer.status == "pending")
+        .where(CaseTransfer.id == transfer.id, CaseTransfer.status == PENDING_TRANSFER)
         .values(status=outcome, decided_at=utcnow())
         .execution_options(synchronize_session="fetch")
     ).rowcount
@@ -483,7 +484,7 @@ def cancel_transfer(actor: Any, case: Case) -> None:
     """Withdraw the pending transfer (the receiver is away, or it was a mistake)."""
     cancelled = db.session.execute(
         update(CaseTransfer)
-        .where(CaseTransfer.case_id == case.id, CaseTransfer.status == "pending")
+        .where(CaseTransfer.case_id == case.id, CaseTransfer.status == PENDING_TRANSFER)
         .values(status="cancelled", decided_at=utcnow())
         .execution_options(synchronize_session="fetch")
     ).rowcount
@@ -515,7 +516,7 @@ def transfers_awaiting_column() -> Any:
     return (
         select(func.count())
         .select_from(CaseTransfer)
-        .where(CaseTransfer.to_agent_id == User.id, CaseTransfer.status == "pending")
+        .where(CaseTransfer.to_agent_id == User.id, CaseTransfer.status == PENDING_TRANSFER)
         .correlate(User)
         .scalar_subquery()
     )
@@ -538,7 +539,7 @@ def transfers_awaiting(user: Any) -> list[CaseTransfer]:
                 joinedload(CaseTransfer.case).joinedload(Case.person),
                 joinedload(CaseTransfer.from_agent),
             )
-            .where(CaseTransfer.to_agent_id == user.id, CaseTransfer.status == "pending")
+            .where(CaseTransfer.to_agent_id == user.id, CaseTransfer.status == PENDING_TRANSFER)
             .order_by(CaseTransfer.requested_at)
         ).unique()
     )
