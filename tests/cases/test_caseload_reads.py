@@ -165,3 +165,15 @@ def test_the_filter_bar_is_in_the_reader_s_language(app, client, login):
     helpers.post_form(client, "/langue", {"locale": "en"}, token_from="/dossiers/")
     english = _filter_bar(client.get("/dossiers/").text)
     assert "Filter" in english and "Filtrer" not in english
+
+
+def test_the_session_lookup_writes_pending_into_its_sql(app):
+    """A value bound against the column of a partial index (the pending transfers') makes SQLite
+    prepare the statement again on every execution: the session lookup, run on every request,
+    writes « pending » into its SQL."""
+    from casework.auth import sessions
+
+    with app.app_context():
+        statement = sessions._session_and_user(tuple(sessions.SESSION_FIGURES))
+        sql = str(statement.compile(db.engine))
+    assert "case_transfers.status = 'pending'" in sql
