@@ -177,3 +177,15 @@ def test_the_session_lookup_writes_pending_into_its_sql(app):
         statement = sessions._session_and_user(tuple(sessions.SESSION_FIGURES))
         sql = str(statement.compile(db.engine))
     assert "case_transfers.status = 'pending'" in sql
+
+
+def test_each_status_count_links_to_its_cases(app, client, login, make_case):
+    agent = login(role="agent")
+    for _ in range(2):
+        make_case(agent)
+    page = client.get("/dossiers/").text
+    lead = re.search(r'<p class="lead">(.*?)</p>', page, re.S).group(1)
+    assert '<a href="/dossiers/?status=new">Nouveau : 2</a>' in lead
+    assert "Fermé : 0" in lead and "?status=closed" not in lead  # nothing to list
+    listed = client.get("/dossiers/?status=new").text
+    assert '<option selected value="new">' in listed and "1–2 sur 2" in listed
