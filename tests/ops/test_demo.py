@@ -36,6 +36,13 @@ def alive(pid: int) -> bool:
     return True
 
 
+def _as_typed_in_a_terminal() -> None:
+    # A command typed in a terminal gets Ctrl+C. A runner started in the background (`&`,
+    # nohup) hands SIGINT down ignored, and the demo would rightly ignore it too: the test then
+    # failed whenever the suite itself was started that way.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize(
     ("stop_with", "whole_group"),
     [
@@ -72,6 +79,7 @@ def test_demo_serves_with_its_scheduler_and_ctrl_c_or_sigterm_stops_both(
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=whole_group,
+            preexec_fn=_as_typed_in_a_terminal,
         )
         try:
             deadline = time.monotonic() + 120
