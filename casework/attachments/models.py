@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String, UniqueConstraint, literal_column, text
+from sqlalchemy import Date, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from casework.core.db import written_in_sql
 from casework.core.time import utcnow
 from casework.extensions import db
 
@@ -18,9 +19,8 @@ SCAN_STATUSES = ("clean", "pending", "not_scanned", "infected")
 SERVABLE = ("clean", "not_scanned")
 
 
-# « pending » written into the SQL, not bound: a value bound against the column of the partial
-# index below makes SQLite prepare the statement again on every execution (cases/models.py).
-PENDING_SCAN = literal_column("'pending'")
+# Compared with the status that the partial index below names (core.db).
+PENDING_SCAN = written_in_sql("pending")
 
 
 class Attachment(db.Model):

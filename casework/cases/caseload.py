@@ -62,18 +62,32 @@ SORTS = {
 }
 
 
-def _scope_filter(user: Any, indexed: bool = True):
-    """The condition on ``Case`` that keeps the cases ``user`` may read.
+def _reader_scope(user: Any) -> tuple[Scope, Any] | None:
+    """How far ``user`` reads cases: their own (their id) or their regions' (the regions' ids);
+    None when they read none."""
+    scope = scope_for(user.role, "cases.read")
+    if scope is Scope.CASELOAD:
+        return scope, user.id
+    if scope is Scope.REGION:
+        return scope, region_ids(user)
+    return None
+
+
+def _in_scope(scope: Scope, value: Any, indexed: bool = True) -> ColumnElement[bool]:
+    """The condition on ``Case`` for ``scope`` and its value (or a bound parameter for it).
 
     ``indexed=False`` writes it so that SQLite's planner does not start from the scope's index
     (« + 0 »): a narrow search is cheaper read from its few matches.
     """
-    scope = scope_for(user.role, "cases.read")
     if scope is Scope.CASELOAD:
-        return (Case.agent_id if indexed else Case.agent_id + 0) == user.id
-    if scope is Scope.REGION:
-        return (Case.region_id if indexed else Case.region_id + 0).in_(region_ids(user))
-    return false()
+        return (Case.agent_id if indexed else Case.agent_id + 0) == value
+    return (Case.region_id if indexed else Case.region_id + 0).in_(value)
+
+
+def _scope_filter(user: Any, indexed: bool = True) -> ColumnElement[bool]:
+    """The condition on ``Case`` that keeps the cases ``user`` may read."""
+    reader = _reader_scope(user)
+    return false() if reader is None else _in_scope(*reader, indexed=indexed)
 
 
 def visible_cases(user: Any, indexed: bool = True, with_person: bool = True) -> Select:
@@ -255,11 +269,9 @@ def caseload_page(
     page = counted_page(ids, number, limit) if filters.query else None
     if page is None:
         counted = _count_from_statuses(filters, counts)
-        count = (
-            caseload(user, filters, breadth=breadth, for_count=True, matches=matches)
-            if counted is None
-            else None
-        )
+        count = None
+        if counted is None:
+            count = caseload(user, filters, breadth=breadth, for_count=True, matches=matches)
         page = paginate(
             ids, number, count_limit=limit, count_statement=count, counted=counted, plain=True
         )
@@ -341,14 +353,11 @@ def status_counts(user: Any, limit: int = COUNT_LIMIT) -> dict[str, int]:
     """Cases per status in ``user``'s scope, each counted up to ``limit + 1`` (a region's
     90,000 cases are not counted on every page), in one query; statuses without any are left
     out."""
-    scope = scope_for(user.role, "cases.read")
-    if scope is Scope.CASELOAD:
-        parameters: dict[str, Any] = {"reader": user.id}
-    elif scope is Scope.REGION:
-        parameters = {"regions": region_ids(user)}
-    else:
+    reader = _reader_scope(user)
+    if reader is None:
         return {}
-    rows = db.session.execute(_counts_statement(scope, limit), parameters)
+    scope, value = reader
+    rows = db.session.execute(_counts_statement(scope, limit), {"scope": value})
     return {status: n for status, n in rows if n}
 
 
@@ -364,10 +373,7 @@ def caseload_counts(
 @cache
 def _counts_statement(scope: Scope, limit: int) -> Select:
     # Built once per scope: building the six counts' union cost more than running it (issue 23).
-    if scope is Scope.CASELOAD:
-        in_scope = Case.agent_id == bindparam("reader")
-    else:
-        in_scope = Case.region_id.in_(bindparam("regions", expanding=True))
+    in_scope = _in_scope(scope, bindparam("scope", expanding=scope is Scope.REGION))
     return union_all(
         *(
             select(literal(status).label("status"), func.count().label("n")).select_from(

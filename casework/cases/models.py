@@ -5,19 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import (
-    JSON,
-    Date,
-    ForeignKey,
-    Index,
-    String,
-    Text,
-    UniqueConstraint,
-    literal_column,
-    text,
-)
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from casework.core.db import written_in_sql
 from casework.core.time import utcnow
 from casework.extensions import db
 
@@ -254,11 +245,8 @@ class Consent(db.Model):
         return self.withdrawn_on is None
 
 
-# « pending » written into the SQL rather than bound: the pending transfers have a partial index,
-# and a value bound against its column makes SQLite prepare the whole statement again on every
-# execution (another value might allow another plan). The session lookup reads the transfers
-# awaiting an answer on every request: bound, that cost 80 µs a request (issue 23).
-PENDING_TRANSFER = literal_column("'pending'")
+# Compared with the status that the pending transfers' partial index names (core.db).
+PENDING_TRANSFER = written_in_sql("pending")
 
 
 class CaseTransfer(db.Model):

@@ -7,12 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import (
-    Select,
-    func,
-    select,
-    update,
-)
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -59,9 +54,7 @@ from casework.cases.models import (
     Interaction,
     Person,
 )
-from casework.cases.search import (
-    index_case,
-)
+from casework.cases.search import index_case
 from casework.cases.validation import (  # noqa: F401  (re-exported: forms and tests use them)
     FOLLOW_UP_HORIZON,
     NAME_MAX,

@@ -3,13 +3,13 @@ per revision of the reference data (reference/revision.py) and built once per la
 
 They do not depend on who reads them; the airport console showed them on every request (three
 queries and some sixty objects, a tenth of its time at province scale), the caseload's filters
-two of them. The caller passes the
-revision its request read with the session: a change made by any process changes it, and the
-next request rebuilds the lists.
+two of them. The caller passes the revision its request read with the session: a change made by
+any process changes it, and the next request rebuilds the lists.
 """
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import Any, NamedTuple
 
 from flask_babel import get_locale
@@ -71,30 +71,21 @@ class PlaceChoices:
 
     def regions(self, blank: tuple[str, Any]) -> FixedChoices:
         """(id, « 06 Montréal »)."""
-        return self._listed(
-            "regions",
-            blank,
-            lambda: (
-                (ident, f"{code} {_localised(name, english)}")
-                for ident, code, name, english in self.rows.regions
-            ),
-        )
+        return self._listed("regions", blank, self._region_options)
 
     def regions_among(self, region_ids: list[int], blank: tuple[str, Any]) -> FixedChoices:
         """(id, « 06 Montréal ») of ``region_ids`` only (a directorate's territory)."""
         wanted = frozenset(region_ids)
-        return self._once(
-            ("regions_among", wanted, str(blank[1])),
-            lambda: FixedChoices(
-                (
-                    blank,
-                    *(
-                        (ident, f"{code} {_localised(name, english)}")
-                        for ident, code, name, english in self.rows.regions
-                        if ident in wanted
-                    ),
-                )
-            ),
+        return self._listed(
+            ("regions_among", wanted),
+            blank,
+            lambda: (option for option in self._region_options() if option[0] in wanted),
+        )
+
+    def _region_options(self):
+        return (
+            (ident, f"{code} {_localised(name, english)}")
+            for ident, code, name, english in self.rows.regions
         )
 
     def domains(self, blank: tuple[str, Any]) -> FixedChoices:
@@ -118,7 +109,7 @@ class PlaceChoices:
             ),
         )
 
-    def _listed(self, name: str, blank: tuple[str, Any], options) -> FixedChoices:
+    def _listed(self, name: Hashable, blank: tuple[str, Any], options) -> FixedChoices:
         """``blank``, then ``options()``: built once per list and blank label."""
         return self._once((name, str(blank[1])), lambda: FixedChoices((blank, *options())))
 

@@ -5,6 +5,7 @@ bar rendered once for the values chosen."""
 
 import re
 
+import pytest
 from sqlalchemy import event, select, update
 
 from casework.auth.models import User
@@ -189,3 +190,12 @@ def test_each_status_count_links_to_its_cases(app, client, login, make_case):
     assert "Fermé : 0" in lead and "?status=closed" not in lead  # nothing to list
     listed = client.get("/dossiers/?status=new").text
     assert '<option selected value="new">' in listed and "1–2 sur 2" in listed
+
+
+def test_only_code_words_are_written_into_the_sql():
+    from casework.core.db import written_in_sql
+
+    assert str(written_in_sql("pending")) == "'pending'"
+    for unsafe in ("it's", "pending'; --", "", "en attente"):
+        with pytest.raises(ValueError):
+            written_in_sql(unsafe)
