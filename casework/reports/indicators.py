@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, distinct, false, func, select, true
 from sqlalchemy.orm import aliased
@@ -71,7 +72,7 @@ from casework.reports.case_sets import (
     settled_outside_cmm_12,
     since_arrival,
 )
-from casework.reports.operations import DelayStat
+from casework.reports.operations import Days, DelayStat, day_counts
 
 # Counts under this are shown as « < 5 » outside a user's own caseload (the analytics extract's
 # small-cell threshold, reports.analytics.SMALL_CELL).
@@ -475,8 +476,8 @@ class SettlementRow:
     6 and at 12 months; the rates are shares of the persons of that destination followed at
     that milestone."""
 
-    destination: Any  # a label
-    settlement: Any
+    destination: str  # labels, in the reader's language
+    settlement: str
     at_6: int
     of_6: int
     at_12: int
@@ -487,6 +488,31 @@ class SettlementRow:
         if not total or (not exact and (count < SMALL_COUNT or total < SMALL_COUNT)):
             return None
         return round(100 * count / total, 1)
+
+
+def settlement_cells(rows: list[SettlementRow], exact: bool) -> list[tuple[str, str, list[str]]]:
+    """The settlement table as the page shows it: each row's labels, then its persons and rate
+    at 6 and at 12 months (« < 5 », « 12,5 % », « — »). Formatted here rather than cell by
+    cell in the template: a province has hundreds of rows (half the page's time at 200,000
+    cases)."""
+    percent = gettext("%(rate)s %%")
+
+    def rate_text(rate: float | None) -> str:
+        return "—" if rate is None else percent % {"rate": str(rate).replace(".", ",")}
+
+    return [
+        (
+            row.destination,
+            row.settlement,
+            [
+                shown(row.at_6, exact),
+                rate_text(row.rate(6, exact)),
+                shown(row.at_12, exact),
+                rate_text(row.rate(12, exact)),
+            ],
+        )
+        for row in rows
+    ]
 
 
 @dataclass
@@ -540,8 +566,8 @@ def delay_values(key: str, start: date, end: date, region_ids: list[int] | None)
     rows = db.session.execute(
         since_arrival(first, in_period).where(_in_regions(Case.region_id, region_ids))
     ).all()
-    values = tuple(max(0, (utc_to_local(at).date() - arrival).days) for _case, arrival, at in rows)
-    return Delay(key, DELAY_LABELS[key], values)
+    waited = (max(0, (utc_to_local(at).date() - arrival).days) for _case, arrival, at in rows)
+    return Delay(key, DELAY_LABELS[key], day_counts(waited))
 
 
 def reception(start: date, end: date, region_ids: list[int] | None) -> Reception:
@@ -574,11 +600,11 @@ def reception(start: date, end: date, region_ids: list[int] | None) -> Reception
 @dataclass
 class Counts:
     """What the queries give, before labels (what a snapshot keeps): per indicator the counts by
-    region (None: waiting), the delays' days, the receptions, the settlement rows
+    region (None: waiting), the delays' days (``day_counts``), the receptions, the settlement rows
     (destination, region of residence, in Îles-de-la-Madeleine, persons) per milestone."""
 
     by_region: dict[str, dict[int, int] | None]
-    delays: dict[str, tuple[int, ...]]
+    delays: dict[str, Days]
     reception: tuple[int, int]
     settlement: dict[int, list[tuple[int | None, int, bool, int]]]
 
@@ -595,7 +621,7 @@ def measure(start: date, end: date, region_ids: list[int] | None) -> Counts:
     arrived = reception(start, end, region_ids)
     return Counts(
         by_region=by_region,
-        delays={key: delay_values(key, start, end, region_ids).values for key in DELAY_SETS},
+        delays={key: delay_values(key, start, end, region_ids).days for key in DELAY_SETS},
         reception=(arrived.welcomed, arrived.left_for_host_city),
         settlement=settlement_counts(start, end, region_ids),
     )
@@ -634,9 +660,7 @@ def assemble(
         region_ids=region_ids,
         exact=exact,
         figures=figures,
-        delays=[
-            Delay(key, DELAY_LABELS[key], tuple(counts.delays.get(key, ()))) for key in DELAY_SETS
-        ],
+        delays=[Delay(key, DELAY_LABELS[key], counts.delays.get(key, ())) for key in DELAY_SETS],
         reception=Reception(*counts.reception),
         pilot_regions=pilot_regions,
         settlement=settlement_rows(counts.settlement, every_region),
@@ -681,14 +705,17 @@ def settlement_rows(
             key = (destination, (settled, bool(iles)))
             counts[milestone][key] = counts[milestone].get(key, 0) + n
             totals[milestone][destination] = totals[milestone].get(destination, 0) + n
-    by_id = {region.id: region for region in regions}
+    # Each region's label read once, in the reader's language: a province's table has
+    # hundreds of rows (a label read per cell was a third of the page at 200,000 cases).
+    labels = {region.id: region.label for region in regions}
+    split = {region.id for region in regions if region.code == "11"}
+    iles, gaspesie, nowhere = str(ILES), str(GASPESIE), str(NO_DESTINATION)
     order = {region.id: index for index, region in enumerate(regions)}
 
-    def settlement_label(settled: tuple[int, bool]) -> Any:
-        region = by_id[settled[0]]
-        if region.code == "11":
-            return ILES if settled[1] else GASPESIE
-        return region.label
+    def settlement_label(settled: tuple[int, bool]) -> str:
+        if settled[0] in split:
+            return iles if settled[1] else gaspesie
+        return labels[settled[0]]
 
     keys = sorted(
         set(counts[6]) | set(counts[12]),
@@ -696,7 +723,7 @@ def settlement_rows(
     )
     return [
         SettlementRow(
-            destination=by_id[destination].label if destination in by_id else NO_DESTINATION,
+            destination=labels.get(destination, nowhere),
             settlement=settlement_label(settled),
             at_6=counts[6].get((destination, settled), 0),
             of_6=totals[6].get(destination, 0),

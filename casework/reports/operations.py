@@ -8,11 +8,11 @@ No request, no flash.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cached_property
-from statistics import median
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -435,28 +435,54 @@ _REACHED = {
 }
 
 
+Days = tuple[tuple[int, int], ...]
+
+
+def day_counts(days: Iterable[int] | Iterable[Sequence[int]]) -> Days:
+    """How many persons waited each number of days, by day: a province's year is a few hundred
+    pairs where it was one value per person (read from its snapshot on every view, and sorted
+    twice: 13 ms at 200,000 cases). Accepts the values themselves, or pairs (a snapshot's)."""
+    found: Counter[int] = Counter()
+    for item in days:
+        if isinstance(item, int):
+            found[item] += 1
+        else:
+            day, count = item
+            found[day] += count
+    return tuple(sorted(found.items()))
+
+
 @dataclass(frozen=True)
 class DelayStat:
     key: str
     label: str
-    values: tuple[int, ...]
+    days: Days  # day_counts(): (days waited, persons), by day
 
-    @property
+    @cached_property
     def n(self) -> int:
-        return len(self.values)
+        return sum(count for _day, count in self.days)
 
-    # Computed once: a region's measure has thousands of values, and the page reads each twice.
+    def _at(self, rank: int) -> int:
+        """The days at ``rank`` (from 1) among the persons, fewest first."""
+        seen = 0
+        for day, count in self.days:
+            seen += count
+            if seen >= rank:
+                return day
+        raise IndexError(rank)
+
     @cached_property
     def median(self) -> float | None:
-        return round(median(self.values), 1) if self.values else None
+        if not self.n:
+            return None
+        low, high = self._at((self.n + 1) // 2), self._at(self.n // 2 + 1)
+        # As statistics.median: the middle value, or the mean of the two middle ones.
+        return round(low if self.n % 2 else (low + high) / 2, 1)
 
     @cached_property
     def p90(self) -> int | None:
         """Nearest-rank 90th percentile: 9 people in 10 waited this long or less."""
-        if not self.values:
-            return None
-        ordered = sorted(self.values)
-        return ordered[math.ceil(0.9 * len(ordered)) - 1]
+        return self._at(math.ceil(0.9 * self.n)) if self.n else None
 
 
 DELAY_LABELS = {
@@ -474,7 +500,7 @@ def delays(period: Period, region_ids: list[int] | None) -> list[DelayStat]:
     """
     found = delays_by_case(period, region_ids)
     return [
-        DelayStat(key, str(label), tuple(days for _case_id, days in found[key]))
+        DelayStat(key, str(label), day_counts(days for _case_id, days in found[key]))
         for key, label in DELAY_LABELS.items()
     ]
 

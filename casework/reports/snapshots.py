@@ -88,7 +88,7 @@ def to_payload(board: reports.Dashboard) -> dict[str, Any]:
             [row.organisation_id, row.organisation_name, row.stages, row.median_response_days]
             for row in board.funnel
         ],
-        "delays": {stat.key: list(stat.values) for stat in board.delays},
+        "delays": {stat.key: [list(pair) for pair in stat.days] for stat in board.delays},
         "reminders": [
             [row.agent_name, row.region_code, row.count, row.oldest.isoformat(), row.agent_id]
             for row in board.reminders
@@ -113,8 +113,9 @@ def from_payload(
         needs=reports.needs_table(cells, regions),
         funnel=[reports.FunnelRow(*row) for row in payload["funnel"]],
         delays=[
-            reports.DelayStat(key, str(reports.DELAY_LABELS[key]), tuple(values))
-            for key, values in payload["delays"].items()
+            # Snapshots kept before the days were counted hold one value per person.
+            reports.DelayStat(key, str(reports.DELAY_LABELS[key]), reports.day_counts(stored))
+            for key, stored in payload["delays"].items()
         ],
         reminders=[
             reports.OverdueByAgent(name, code, count, datetime.fromisoformat(oldest), *agent_id[:1])
@@ -217,7 +218,7 @@ def indicator_payload(counts: indicators.Counts) -> dict[str, Any]:
             key: None if found is None else [[region, n] for region, n in found.items()]
             for key, found in counts.by_region.items()
         },
-        "delays": {key: list(values) for key, values in counts.delays.items()},
+        "delays": {key: [list(pair) for pair in days] for key, days in counts.delays.items()},
         "reception": list(counts.reception),
         "settlement": {
             str(m): [list(row) for row in rows] for m, rows in counts.settlement.items()
@@ -231,7 +232,8 @@ def indicator_counts(payload: dict[str, Any]) -> indicators.Counts:
             key: None if found is None else {region: n for region, n in found}
             for key, found in payload["by_region"].items()
         },
-        delays={key: tuple(values) for key, values in payload["delays"].items()},
+        # Snapshots kept before the days were counted hold one value per person.
+        delays={key: reports.day_counts(stored) for key, stored in payload["delays"].items()},
         reception=tuple(payload["reception"]),  # type: ignore[arg-type]
         settlement={
             int(m): [tuple(row) for row in rows]  # type: ignore[misc]

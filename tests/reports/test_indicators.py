@@ -209,9 +209,9 @@ def test_every_indicator_on_a_hand_built_set(app, data):
         for key, expected in EXPECTED_04.items():
             assert board.figure(key).count == expected, key
         delays = {delay.key: delay for delay in board.delays}
-        assert sorted(delays["arrival_to_first_appointment"].values) == [7, 10, 30]
+        assert delays["arrival_to_first_appointment"].days == ((7, 1), (10, 1), (30, 1))
         assert delays["arrival_to_first_appointment"].median == 10
-        assert delays["arrival_to_plan"].values == (20,)
+        assert delays["arrival_to_plan"].days == ((20, 1),)
         assert board.reception == indicators.Reception(welcomed=2, left_for_host_city=1)
         assert board.airport_welcomed == 4
         assert board.figure("airport_booked_held").rate(exact=True) == 50.0
@@ -420,7 +420,7 @@ def test_figures_are_kept_for_fifteen_minutes(app, make_user, data):
         assert kept.figure("opened").count == first.figure("opened").count == 5
         assert kept.computed_at == first.computed_at
         assert kept.figure("served").by_region == first.figure("served").by_region
-        assert [d.values for d in kept.delays] == [d.values for d in first.delays]
+        assert [d.days for d in kept.delays] == [d.days for d in first.delays]
         later = first.computed_at + snapshots.MAX_AGE
         again = snapshots.current_indicators(start, end, ours, True, now=later)
         assert again.figure("opened").count == 6 and again.computed_at == later
@@ -721,3 +721,15 @@ def test_a_small_count_cannot_be_worked_out_from_a_total():
     assert indicators.protected([12, 30], exact=False) == [12, 30]
     assert indicators.protected([12, 3], exact=True) == [12, 3]
     assert indicators.shown(None, exact=False) == str(indicators.HIDDEN)
+
+
+def test_the_settlement_table_as_the_page_shows_it(app):
+    row = indicators.SettlementRow("04 Mauricie", "06 Montréal", 6, 12, 3, 3)
+    with app.test_request_context():
+        assert indicators.settlement_cells([row], exact=True) == [
+            ("04 Mauricie", "06 Montréal", ["6", "50,0 %", "3", "100,0 %"])
+        ]
+        # Outside one's own caseload, counts under five and the rates built on them are hidden.
+        assert indicators.settlement_cells([row], exact=False) == [
+            ("04 Mauricie", "06 Montréal", ["6", "50,0 %", "< 5", "—"])
+        ]
