@@ -24,6 +24,8 @@ class Referral(db.Model):
         Index("ix_referrals_region_status_updated", "region_id", "status", "updated_at", "id"),
         Index("ix_referrals_region_updated", "region_id", "updated_at", "id"),
         Index("ix_referrals_agent_updated", "agent_id", "updated_at", "id"),
+        # A partner's synchronisation (the API), in the order of the changes.
+        Index("ix_referrals_organisation_updated", "organisation_id", "updated_at", "id"),
         # The agent's home: their referrals sent and not yet answered.
         Index("ix_referrals_agent_status", "agent_id", "status"),
     )

@@ -3,7 +3,10 @@ the pages; scope, ETag/If-Match, idempotency."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from typing import Any
+
+import pytest
+from sqlalchemy import event, func, select
 
 from casework.core.audit import AuditEvent
 from casework.extensions import db
@@ -199,3 +202,36 @@ def test_the_list_costs_the_same_queries_whatever_its_length(
         page = client.get(LIST, headers=token.headers)
     assert len(page.json["items"]) == 9
     assert nine_rows.count == one_row.count <= 8
+
+
+def test_a_partners_page_is_read_in_the_order_of_the_changes_not_sorted(
+    app, client, issue_token, sent_referral
+):
+    """The synchronisation walks the organisation's referrals by their last change
+    (ix_referrals_organisation_updated) and stops at the page's end: sorting all of them made
+    the page grow with the organisation's history (docs/performance.md)."""
+    token = issue_token(organisation="promis")
+    for _ in range(3):
+        sent_referral()
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("SQLite's plan; PostgreSQL's is measured in bench/")
+        seen: list[tuple[str, Any]] = []
+
+        def keep(_conn, _cursor, statement, parameters, _context, _many):
+            if statement.lstrip().startswith("SELECT referrals.id"):
+                seen.append((statement, parameters))
+
+        event.listen(db.engine, "before_cursor_execute", keep)
+        try:
+            assert client.get(LIST, headers=token.headers).status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", keep)
+        statement, parameters = seen[-1]
+        plan = " ".join(
+            str(row[-1])
+            for row in db.session.connection().exec_driver_sql(
+                f"EXPLAIN QUERY PLAN {statement}", parameters
+            )
+        )
+    assert "ix_referrals_organisation_updated" in plan and "TEMP B-TREE" not in plan, plan
