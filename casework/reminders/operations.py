@@ -527,6 +527,7 @@ def _counts(statement: Select, conditions: dict[str, Any]) -> dict[str, int]:
 
 
 def counts_statement(statement: Select, conditions: dict[str, Any]) -> Select:
+    """One row: the count of ``statement``'s reminders meeting each condition."""
     return select(
         *(
             statement.where(condition).with_only_columns(func.count()).scalar_subquery()

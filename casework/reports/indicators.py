@@ -706,7 +706,7 @@ def settlement_rows(
             counts[milestone][key] = counts[milestone].get(key, 0) + n
             totals[milestone][destination] = totals[milestone].get(destination, 0) + n
     # Each region's label read once, in the reader's language: a province's table has
-    # hundreds of rows (a label read per cell was a third of the page at 200,000 cases).
+    # hundreds of rows, and each label looks the language up again.
     labels = {region.id: region.label for region in regions}
     split = {region.id for region in regions if region.code == "11"}
     iles, gaspesie, nowhere = str(ILES), str(GASPESIE), str(NO_DESTINATION)
