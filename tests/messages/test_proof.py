@@ -4,7 +4,7 @@ everything, quiet hours hold, a language without a template falls back to French
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
@@ -125,9 +125,13 @@ def test_quiet_hours_hold_sms_until_eight(agent, gateway, fake_gateway):
     appointment = book(agent, consents=("contact_sms",), email=None)
     confirmation = next(m for m in messages_of(appointment) if m.kind == "confirmation")
     montreal = ZoneInfo("America/Toronto")
-    evening = datetime.combine(date.today() + timedelta(days=1), datetime.min.time()).replace(
-        hour=22, tzinfo=montreal
-    )
+    # The first 22:00 in Montréal after the message is due, whatever the hour the suite runs
+    # (booked in the quiet hours, it is already due at 08:00): still within its lifetime
+    # (48 hours from then) when the next 08:00 comes.
+    due = confirmation.next_attempt_at.replace(tzinfo=ZoneInfo("UTC")).astimezone(montreal)
+    evening = due.replace(hour=22, minute=0, second=0, microsecond=0)
+    if evening <= due:
+        evening += timedelta(days=1)
     at_ten_pm = evening.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
     assert send_messages(now=at_ten_pm, gateway=gateway) == {"quiet_hours": 1}
     assert fake_gateway.requests == []
