@@ -11,6 +11,8 @@ from casework.core.permissions import requires
 from casework.core.roles import Role
 from casework.home.cards import cards_for
 from casework.home.figures import figures_for
+from casework.reference.places import place_choices
+from casework.reference.revision import REFERENCE_REVISION
 from casework.reports import operations as reports
 
 bp = Blueprint("home", __name__)
@@ -31,4 +33,7 @@ def index():
         figures=figures_for(current_user, summary),
         statuses=choices.STATUSES,
         modes=appointment_operations.MODES,
+        # The reader's region and service point named from the kept lists: loaded through the
+        # user, they cost a query or none depending on which appointments the page had read.
+        places=place_choices(current_user.session_figures.get(REFERENCE_REVISION)),
     )

@@ -145,6 +145,23 @@ class PlaceChoices:
             return build()  # a region posted that does not exist: not kept
         return self._once(("point_choices", leave_out, region_id or None, str(blank[1])), build)
 
+    def region_label(self, region_id: int | None) -> str:
+        """« 06 Montréal » in this language, as ``Region.label`` ('' for none)."""
+        labels = self._once(
+            ("region_labels",),
+            lambda: {
+                ident: f"{code} {_localised(name, name_en)}"
+                for ident, code, name, name_en in self.rows.regions
+            },
+        )
+        return labels.get(region_id, "")
+
+    def point_name(self, point_id: int | None) -> str:
+        names = self._once(
+            ("point_names",), lambda: {row[0]: row[2] for row in self.rows.service_points}
+        )
+        return names.get(point_id, "")
+
     def _region_ids(self) -> frozenset[Any]:
         return self._once(("region_ids",), lambda: frozenset(row[0] for row in self.rows.regions))
 

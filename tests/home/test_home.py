@@ -53,3 +53,27 @@ def test_reference_pages_render_with_bounded_queries(client, login, count_querie
     assert response.status_code == 200
     # 8, and one for the header's count of unread reminder notifications.
     assert counter.count <= 9, counter.statements
+
+
+def test_the_home_names_the_readers_region_and_point_from_the_kept_lists(app, client, login):
+    """Read from the places' lists kept per revision of the reference data (no query, whatever
+    appointments the page read), and renamed at once when a service point is renamed."""
+    from sqlalchemy import select
+
+    from casework.auth.models import User
+    from casework.extensions import db
+    from casework.reference.models import ServicePoint
+
+    agent = login(role="agent")
+    with app.app_context():
+        user = db.session.get(User, agent.id)
+        point = db.session.get(ServicePoint, user.service_point_id)
+        expected = f"{user.region.label} · {point.name}"
+    lead = client.get("/").text.split('<p class="lead">')[1].split("</p>")[0]
+    assert lead.endswith(f" · {expected}"), lead
+    with app.app_context():
+        point = db.session.scalar(select(ServicePoint).where(ServicePoint.id == point.id))
+        point.name = "Point de service renommé"
+        db.session.commit()
+    lead = client.get("/").text.split('<p class="lead">')[1].split("</p>")[0]
+    assert lead.endswith(" · Point de service renommé"), lead
