@@ -490,16 +490,18 @@ class SettlementRow:
         return round(100 * count / total, 1)
 
 
+def rate_text(rate: float | None) -> str:
+    """A rate as the page shows it: « 12,5 % », or « — » when hidden or undefined."""
+    if rate is None:
+        return "—"
+    return gettext("%(rate)s %%", rate=str(rate).replace(".", ","))
+
+
 def settlement_cells(rows: list[SettlementRow], exact: bool) -> list[tuple[str, str, list[str]]]:
     """The settlement table as the page shows it: each row's labels, then its persons and rate
     at 6 and at 12 months (« < 5 », « 12,5 % », « — »). Formatted here rather than cell by
     cell in the template: a province has hundreds of rows (half the page's time at 200,000
     cases)."""
-    percent = gettext("%(rate)s %%")
-
-    def rate_text(rate: float | None) -> str:
-        return "—" if rate is None else percent % {"rate": str(rate).replace(".", ",")}
-
     return [
         (
             row.destination,

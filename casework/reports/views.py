@@ -494,6 +494,7 @@ def _indicators_page(form: DashboardFilterForm, board: indicators.Indicators, re
         pilot_rows=indicators.pilot_rows(board, regions),
         shown=indicators.shown,
         settlement_cells=indicators.settlement_cells,
+        rate_text=indicators.rate_text,
         drillable=indicators.drillable,
         drill_url=_drill_url_builder(board),
         pending=indicators.PENDING,
