@@ -108,8 +108,17 @@ class Appointment(db.Model):
     __table_args__ = (
         Index("ix_appointments_agent_starts", "agent_id", "starts_at"),
         Index("ix_appointments_region_starts", "region_id", "starts_at"),
-        # The dashboard's appointments held in a period.
-        Index("ix_appointments_status_starts", "status", "starts_at"),
+        # The dashboard's appointments held in a period; the indicators' persons served, from
+        # the index alone.
+        Index("ix_appointments_status_starts", "status", "starts_at", "case_id"),
+        # The indicators' appointments held under the remote interpretation pilot.
+        Index(
+            "ix_appointments_pilot_status_starts",
+            "interpretation_pilot",
+            "status",
+            "starts_at",
+            "case_id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -8,9 +8,11 @@ from contextvars import ContextVar
 from typing import Any
 
 from flask import Flask, has_request_context, request
-from sqlalchemy import ColumnElement, Engine, event, literal_column, text
+from sqlalchemy import ColumnElement, Engine, Integer, event, literal_column, text
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, scoped_session
+from sqlalchemy.sql.functions import FunctionElement
 
 from casework.extensions import db
 
@@ -178,3 +180,26 @@ def written_in_sql(word: str) -> ColumnElement[str]:
     if not word.isidentifier():  # only code words: nothing to quote
         raise ValueError(f"not a code word: {word!r}")
     return literal_column(f"'{word}'")
+
+
+class days_between(FunctionElement):
+    """Whole days from one date column to another (``later - earlier``), in SQL: a date minus
+    a date on PostgreSQL; the difference of their Julian days on SQLite, which keeps dates as
+    text. Lets a query count persons per number of days instead of returning each person's
+    two dates."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "days_between"
+
+
+@compiles(days_between)
+def _days_between(element: days_between, compiler: Any, **kw: Any) -> str:
+    later, earlier = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"({later} - {earlier})"
+
+
+@compiles(days_between, "sqlite")
+def _days_between_sqlite(element: days_between, compiler: Any, **kw: Any) -> str:
+    later, earlier = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"

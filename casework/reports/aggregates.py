@@ -34,21 +34,25 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, func, insert, or_, select
+from sqlalchemy import Select, and_, delete, false, func, insert, or_, select
 from sqlalchemy import case as sa_case
+from sqlalchemy.orm import aliased
 
 from casework.appointments.models import Appointment
 from casework.assessments.models import OPEN_LEVELS, AssessedNeed, Assessment
 from casework.cases.models import Case
 from casework.core.time import utc_to_local
 from casework.extensions import db
+from casework.followups.models import FollowUpSituation
 from casework.plans.models import Plan
-from casework.reference.models import Need
+from casework.reference.models import Need, Region
 from casework.referrals.models import Referral, ReferralEvent
 from casework.reports.models import (
     DashboardCaseMilestones,
     DashboardOpenNeed,
     DashboardReferralCohort,
+    IndicatorReferral,
+    IndicatorSituation,
 )
 
 
@@ -190,6 +194,94 @@ def _cohort_stages(row: Any) -> tuple:
     )
 
 
+# --- The indicators' (reports/indicators.py) ---------------------------------------------
+
+# The follow-up domains the indicators count (regionalisation, employment).
+INDICATOR_DOMAINS = ("residence", "employment")
+ILES_CODE = "11"
+
+
+def in_iles_de_la_madeleine(code: Any, municipality: Any) -> Any:
+    """Region 11 holds Gaspésie and Îles-de-la-Madeleine (DESIGN §3): the islands are the
+    municipalities of Les Îles-de-la-Madeleine and Grosse-Île (``code``: the region's code)."""
+    name = func.lower(func.coalesce(municipality, ""))
+    return and_(
+        code == ILES_CODE,
+        or_(name.like("%madeleine%"), name.like("grosse%le")),
+    )
+
+
+def _standing_situations(case_ids: Select | list[int] | None) -> Select:
+    """Per case, domain (``INDICATOR_DOMAINS``) and milestone, the situation that stands: the
+    row with the greatest (observed_on, id) (followups/models.py)."""
+    situation = FollowUpSituation
+    rank = (
+        func.row_number()
+        .over(
+            partition_by=(situation.case_id, situation.domain, situation.milestone),
+            order_by=(situation.observed_on.desc(), situation.id.desc()),
+        )
+        .label("rank")
+    )
+    ranked = select(
+        situation.case_id,
+        situation.domain,
+        situation.milestone,
+        situation.id,
+        situation.observed_on,
+        situation.region_id,
+        situation.municipality,
+        situation.in_montreal_cmm,
+        situation.employment_status,
+        rank,
+    ).where(situation.domain.in_(INDICATOR_DOMAINS), situation.milestone.is_not(None))
+    if case_ids is not None:
+        ranked = ranked.where(situation.case_id.in_(case_ids))
+    ranked = ranked.subquery()
+    settled = aliased(Region)
+    iles = func.coalesce(in_iles_de_la_madeleine(settled.code, ranked.c.municipality), false())
+    return (
+        select(
+            ranked.c.case_id,
+            ranked.c.domain,
+            ranked.c.milestone,
+            ranked.c.id,
+            ranked.c.observed_on,
+            ranked.c.region_id,
+            ranked.c.in_montreal_cmm,
+            iles,
+            ranked.c.employment_status,
+        )
+        .outerjoin(settled, settled.id == ranked.c.region_id)
+        .where(ranked.c.rank == 1)
+    )
+
+
+# Leaving the draft: submitted for review, or sent where no review is needed.
+LEFT_DRAFT = ("submitted", "sent")
+
+
+def _left_draft(referral_ids: Select | list[int] | None) -> Select:
+    """(referral, case, organisation, kind, first time it left its draft) of the referrals
+    that left it."""
+    statement = (
+        select(
+            ReferralEvent.referral_id,
+            Referral.case_id,
+            Referral.organisation_id,
+            Referral.kind,
+            func.min(ReferralEvent.occurred_at),
+        )
+        .join(Referral, Referral.id == ReferralEvent.referral_id)
+        .where(ReferralEvent.to_status.in_(LEFT_DRAFT))
+    )
+    if referral_ids is not None:
+        statement = statement.where(ReferralEvent.referral_id.in_(referral_ids))
+    return statement.group_by(
+        ReferralEvent.referral_id, Referral.case_id, Referral.organisation_id, Referral.kind
+    )
+
+
 BATCH = 5000  # rows per INSERT when a recount is derived in Python
 
 
@@ -272,9 +364,41 @@ AGGREGATES = (
         _cohorts,
         _cohort_stages,
     ),
+    Aggregate(
+        "indicator_situations",
+        IndicatorSituation,
+        IndicatorSituation.case_id,
+        (
+            "case_id",
+            "domain",
+            "milestone",
+            "situation_id",
+            "observed_on",
+            "settled_region_id",
+            "in_montreal_cmm",
+            "in_iles",
+            "employment_status",
+        ),
+        _standing_situations,
+    ),
+    Aggregate(
+        "indicator_referrals",
+        IndicatorReferral,
+        IndicatorReferral.referral_id,
+        ("referral_id", "case_id", "organisation_id", "kind", "first_left_at"),
+        _left_draft,
+    ),
 )
-BY_CASE = tuple(a for a in AGGREGATES if a.name != "referral_cohorts")
-BY_REFERRAL = tuple(a for a in AGGREGATES if a.name == "referral_cohorts")
+
+
+def _named(*names: str) -> tuple[Aggregate, ...]:
+    return tuple(a for a in AGGREGATES if a.name in names)
+
+
+DASHBOARD = _named("open_needs", "case_milestones", "referral_cohorts")
+BY_CASE = _named("open_needs", "case_milestones")
+BY_FOLLOW_UP = _named("indicator_situations")
+BY_REFERRAL = _named("referral_cohorts", "indicator_referrals")
 
 
 def _refresh(aggregates: Iterable[Aggregate], owner: Any, ids: Iterable[int]) -> None:
@@ -304,14 +428,20 @@ def refresh_cases(case_ids: Iterable[int]) -> None:
     _refresh(BY_CASE, Case, case_ids)
 
 
+def refresh_follow_ups(case_ids: Iterable[int]) -> None:
+    """Recount the situations that stand for these cases at each milestone (in the caller's
+    transaction)."""
+    _refresh(BY_FOLLOW_UP, Case, case_ids)
+
+
 def refresh_referrals_of_case(case_id: int) -> None:
     """A case moved to another region takes its referrals along: their cohort rows follow."""
     refresh_referrals(db.session.scalars(select(Referral.id).where(Referral.case_id == case_id)))
 
 
 def refresh_referrals(referral_ids: Iterable[int]) -> None:
-    """Recount when these referrals were first submitted, and the stages they reached since
-    (in the caller's transaction)."""
+    """Recount when these referrals first left their draft and were first submitted, and the
+    stages they reached since (in the caller's transaction)."""
     _refresh(BY_REFERRAL, Referral, referral_ids)
 
 
@@ -338,13 +468,13 @@ class Difference:
         return f"{self.aggregate} : ligne {where} {self.row}"
 
 
-def differences() -> list[Difference]:
+def differences(aggregates: Iterable[Aggregate] = AGGREGATES) -> list[Difference]:
     """What the stored aggregates and a full recount disagree on (empty when in step), read in
     the caller's transaction: ``casework dashboard-aggregates`` opens a repeatable-read one on
     PostgreSQL, so that a change committed between reading the stored rows and recounting them
     is no false difference."""
     found = []
-    for aggregate in AGGREGATES:
+    for aggregate in aggregates:
         columns = [getattr(aggregate.model, name) for name in aggregate.columns]
         stored = set(map(tuple, db.session.execute(select(*columns))))
         counted = set(aggregate.counted(None))

@@ -18,7 +18,6 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, and_, exists, func, literal, or_, select
-from sqlalchemy.orm import aliased
 
 from casework.appointments import operations as appointments
 from casework.appointments.models import AirportBooking, Appointment
@@ -26,9 +25,9 @@ from casework.assessments.models import Assessment
 from casework.cases.models import Case, Person
 from casework.followups import cmm
 from casework.followups.models import FollowUpSituation
-from casework.plans.models import Plan
 from casework.reference.models import Occupation, Organisation, Region
-from casework.referrals.models import Referral, ReferralEvent, ReferralOutcome
+from casework.referrals.models import Referral, ReferralOutcome
+from casework.reports.models import DashboardCaseMilestones, IndicatorReferral, IndicatorSituation
 
 
 def bounds(start: date, end: date) -> tuple[Any, Any]:
@@ -53,52 +52,50 @@ def opened(start: date, end: date) -> Select:
     return select(Case.id).where(Case.opened_at >= low, Case.opened_at < high)
 
 
-def _first_held(start: date, end: date) -> Any:
-    """(case, first appointment held) for the cases whose first held appointment is in the
-    period: only cases with one held in the period can have their first there."""
+# Each case's first appointment held and first plan finalised, with their local days, are kept
+# with each change by the dashboard's aggregate (reports/aggregates.py).
+Milestones = DashboardCaseMilestones
+
+
+def _first(at: Any, on: Any, start: date, end: date) -> Any:
+    """(case, first instant, its local day) of the cases whose first is in the period."""
     low, high = bounds(start, end)
-    first = (
-        select(Appointment.case_id, func.min(Appointment.starts_at).label("at"))
-        .where(Appointment.status == "done", Appointment.case_id.in_(served(start, end)))
-        .group_by(Appointment.case_id)
+    return (
+        select(Milestones.case_id, at.label("at"), on.label("on"))
+        .where(at >= low, at < high)
         .subquery()
     )
-    return first, and_(first.c.at >= low, first.c.at < high)
+
+
+def _first_held(start: date, end: date) -> Any:
+    """The cases whose first appointment held is in the period."""
+    return _first(Milestones.first_held_at, Milestones.first_held_on, start, end)
 
 
 def _first_plan(start: date, end: date) -> Any:
-    low, high = bounds(start, end)
-    finalised_then = select(Plan.case_id).where(Plan.finalised_at >= low, Plan.finalised_at < high)
-    first = (
-        select(Plan.case_id, func.min(Plan.finalised_at).label("at"))
-        .where(Plan.finalised_at.is_not(None), Plan.case_id.in_(finalised_then))
-        .group_by(Plan.case_id)
-        .subquery()
-    )
-    return first, and_(first.c.at >= low, first.c.at < high)
+    """The cases whose first plan was finalised in the period."""
+    return _first(Milestones.first_plan_at, Milestones.first_plan_on, start, end)
 
 
-def since_arrival(first: Any, in_period: Any) -> Select:
-    """(case, arrival date, first instant) of the cases whose first is in the period and after
-    the arrival (services given from abroad, before arriving, are left out)."""
+def since_arrival(first: Any) -> Select:
+    """(case, arrival date, local day of the first) of the cases of ``first`` whose first is
+    after the arrival (services given from abroad, before arriving, are left out)."""
     return (
-        select(Case.id, Person.arrival_date, first.c.at)
+        select(Case.id, Person.arrival_date, first.c.on)
         .join(first, first.c.case_id == Case.id)
         .join(Person, Person.id == Case.person_id)
-        .where(in_period, Person.arrival_date.is_not(None), Person.arrival_date <= first.c.at)
+        .where(Person.arrival_date.is_not(None), Person.arrival_date <= first.c.at)
     )
 
 
 def arrival_to_first_appointment(start: date, end: date) -> Select:
     """Cases whose first appointment held is in the period (with a known arrival before it)."""
-    first, in_period = _first_held(start, end)
-    return since_arrival(first, in_period).with_only_columns(Case.id)
+    return since_arrival(_first_held(start, end)).with_only_columns(Case.id)
 
 
 def arrival_to_plan(start: date, end: date) -> Select:
     """Cases whose first plan was finalised in the period (with a known arrival before it)."""
-    first, in_period = _first_plan(start, end)
-    return since_arrival(first, in_period).with_only_columns(Case.id)
+    return since_arrival(_first_plan(start, end)).with_only_columns(Case.id)
 
 
 DELAY_SETS = {
@@ -107,37 +104,34 @@ DELAY_SETS = {
 }
 
 
+# When each referral first left its draft, kept with each change (reports/aggregates.py).
+LeftDraft = IndicatorReferral
+
+
 def _referred(start: date, end: date, condition: Any) -> Select:
     """Cases with a referral matching ``condition`` that first left its draft in the period
     (submitted for review, or sent where no review is needed)."""
     low, high = bounds(start, end)
-    left_draft = ReferralEvent.to_status.in_(("submitted", "sent"))
-    then = select(ReferralEvent.referral_id).where(
-        left_draft, ReferralEvent.occurred_at >= low, ReferralEvent.occurred_at < high
-    )
-    first = (
-        select(ReferralEvent.referral_id, func.min(ReferralEvent.occurred_at).label("at"))
-        .where(left_draft, ReferralEvent.referral_id.in_(then))
-        .group_by(ReferralEvent.referral_id)
-        .subquery()
-    )
     return (
-        select(Referral.case_id)
-        .join(first, first.c.referral_id == Referral.id)
-        .join(Organisation, Organisation.id == Referral.organisation_id)
-        .where(first.c.at >= low, first.c.at < high, condition)
+        select(LeftDraft.case_id)
+        .join(Organisation, Organisation.id == LeftDraft.organisation_id)
+        .where(LeftDraft.first_left_at >= low, LeftDraft.first_left_at < high, condition)
     )
+
+
+FRANCISATION = Organisation.code == "francisation_quebec"
+REQUALIFICATION = LeftDraft.kind == "requalification"
 
 
 def francisation_referred(start: date, end: date) -> Select:
     """Cases referred to Francisation Québec in the period (measure B.3)."""
-    return _referred(start, end, Organisation.code == "francisation_quebec")
+    return _referred(start, end, FRANCISATION)
 
 
 def requalification_referred(start: date, end: date) -> Select:
     """Cases referred to MTESS for requalification in the period (Encadré 8: the referral of
     kind « requalification », made when the assessment records the person's interest)."""
-    return _referred(start, end, Referral.kind == "requalification")
+    return _referred(start, end, REQUALIFICATION)
 
 
 def pilot_interviews(start: date, end: date) -> Select:
@@ -190,67 +184,38 @@ def awaiting_follow_ups(function: Callable[[date, date], Select | None]) -> Any:
 Situation = FollowUpSituation
 
 
-def situation_at(domain: str, milestone: int, start: date, end: date) -> Any:
-    """The situation at ``milestone`` months (followups.models' docstring): per case, the row
-    of ``domain`` with the greatest (observed_on, id) among the follow-ups of that milestone;
-    kept when it was observed in the period. Only cases with such a row in the period are
-    ranked. A subquery with ``case_id``, ``observed_on`` and the domain's columns, ``rank`` 1
-    being the one that stands; callers filter ``rank == 1`` (``standing_situations``)."""
-    then = select(Situation.case_id).where(
-        Situation.domain == domain,
-        Situation.milestone == milestone,
-        Situation.observed_on >= start,
-        Situation.observed_on <= end,
-    )
-    rank = (
-        func.row_number()
-        .over(
-            partition_by=Situation.case_id,
-            order_by=(Situation.observed_on.desc(), Situation.id.desc()),
-        )
-        .label("rank")
-    )
-    return (
-        select(
-            Situation.case_id,
-            Situation.observed_on,
-            Situation.region_id,
-            Situation.municipality,
-            Situation.in_montreal_cmm,
-            Situation.employment_status,
-            rank,
-        )
-        .where(
-            Situation.domain == domain,
-            Situation.milestone == milestone,
-            Situation.case_id.in_(then),
-        )
-        .subquery()
+# The situation at ``milestone`` months (followups.models' docstring): per case, the row of a
+# domain with the greatest (observed_on, id) among the follow-ups of that milestone, kept with
+# each follow-up recorded (reports/aggregates.py). A case counts in the period its standing
+# row was observed in: a later correction moves it to the period of the correction.
+Standing = IndicatorSituation
+
+
+def standing_in(domain: str, milestone: int, start: date, end: date) -> Any:
+    """The condition: a standing row of ``domain`` at ``milestone``, observed in the period."""
+    return and_(
+        Standing.domain == domain,
+        Standing.milestone == milestone,
+        Standing.observed_on >= start,
+        Standing.observed_on <= end,
     )
 
 
-def standing_situations(domain: str, milestone: int, start: date, end: date) -> Any:
-    """(subquery, condition): the standing row per case at the milestone, observed in the
-    period (a later correction moves the case to the period of the correction)."""
-    ranked = situation_at(domain, milestone, start, end)
-    return ranked, and_(
-        ranked.c.rank == 1, ranked.c.observed_on >= start, ranked.c.observed_on <= end
-    )
-
-
-Where = Callable[[Any], Any]  # a condition on the standing row (the subquery's columns)
+Where = Callable[[Any], Any]  # a condition on the standing row (``IndicatorSituation``)
 
 
 def _residence(milestone: int, start: date, end: date, where: Where | None = None) -> Select:
-    ranked, stands = standing_situations("residence", milestone, start, end)
-    statement = select(ranked.c.case_id).where(stands, ranked.c.region_id.is_not(None))
-    return statement if where is None else statement.where(where(ranked.c))
+    statement = select(Standing.case_id).where(
+        standing_in("residence", milestone, start, end), Standing.settled_region_id.is_not(None)
+    )
+    return statement if where is None else statement.where(where(Standing))
 
 
 def _employment(milestone: int, start: date, end: date, where: Where | None = None) -> Select:
-    ranked, stands = standing_situations("employment", milestone, start, end)
-    statement = select(ranked.c.case_id).where(stands, ranked.c.employment_status.is_not(None))
-    return statement if where is None else statement.where(where(ranked.c))
+    statement = select(Standing.case_id).where(
+        standing_in("employment", milestone, start, end), Standing.employment_status.is_not(None)
+    )
+    return statement if where is None else statement.where(where(Standing))
 
 
 EMPLOYED = ("employed_in_field", "employed_outside_field")
@@ -315,28 +280,10 @@ def destination_outside_cmm(start: date, end: date) -> Select:
     )
 
 
-ILES_CODE = "11"
-
-
-def in_iles_de_la_madeleine(code: Any, municipality: Any) -> Any:
-    """Region 11 holds Gaspésie and Îles-de-la-Madeleine (DESIGN §3): the islands are the
-    municipalities of Les Îles-de-la-Madeleine and Grosse-Île (``code``: the region's code)."""
-    name = func.lower(func.coalesce(municipality, ""))
-    return and_(
-        code == ILES_CODE,
-        or_(name.like("%madeleine%"), name.like("grosse%le")),
-    )
-
-
 def settled_in_iles_de_la_madeleine(start: date, end: date) -> Select:
     """Of the persons followed at 6 months, living in Îles-de-la-Madeleine (counted apart from
-    Gaspésie; region 11 holds both)."""
-
-    def iles(row: Any) -> Any:
-        code = select(Region.code).where(Region.id == row.region_id).scalar_subquery()
-        return in_iles_de_la_madeleine(code, row.municipality)
-
-    return _residence(6, start, end, iles)
+    Gaspésie; region 11 holds both; ``aggregates.in_iles_de_la_madeleine``)."""
+    return _residence(6, start, end, lambda row: row.in_iles.is_(True))
 
 
 def employment_followed_6(start: date, end: date) -> Select:
@@ -408,12 +355,12 @@ def _enrolled(
     ``formats``: only enrolments in one of these course formats; ``levelled``: only persons
     with a level recorded by a follow-up."""
     referred = (
-        _referred(start, end, Organisation.code == "francisation_quebec")
-        .with_only_columns(Referral.id, Referral.case_id)
+        _referred(start, end, FRANCISATION)
+        .with_only_columns(LeftDraft.referral_id, LeftDraft.case_id)
         .cte("referred")
     )
     cases = select(referred.c.case_id)
-    outcome = standing_outcomes(select(referred.c.id), ("enrolled",))
+    outcome = standing_outcomes(select(referred.c.referral_id), ("enrolled",))
     by_outcome = select(outcome.c.case_id).where(outcome.c.rank == 1, outcome.c.happened.is_(True))
     by_follow_up = select(Situation.case_id).where(
         Situation.case_id.in_(cases),
@@ -462,7 +409,7 @@ def francisation_level_reached(start: date, end: date) -> Select:
 
 
 def _requalification_referrals(start: date, end: date) -> Select:
-    return _referred(start, end, Referral.kind == "requalification").with_only_columns(Referral.id)
+    return _referred(start, end, REQUALIFICATION).with_only_columns(LeftDraft.referral_id)
 
 
 def _training(start: date, end: date, kind: str) -> Select:
@@ -535,15 +482,15 @@ def arrival_and_settlement(milestone: int, start: date, end: date) -> Select:
     """(destination region at arrival, region of residence, in Îles-de-la-Madeleine, persons)
     of the persons followed at ``milestone`` months in the period: one GROUP BY. The caller
     adds the scope (the case's region)."""
-    ranked, stands = standing_situations("residence", milestone, start, end)
-    settled = aliased(Region)
-    iles = in_iles_de_la_madeleine(settled.code, ranked.c.municipality)
+    settled = (Standing.settled_region_id, Standing.in_iles)
     return (
-        select(Person.destination_region_id, ranked.c.region_id, iles, func.count(literal(1)))
-        .select_from(ranked)
-        .join(settled, settled.id == ranked.c.region_id)
-        .join(Case, Case.id == ranked.c.case_id)
+        select(Person.destination_region_id, *settled, func.count(literal(1)))
+        .select_from(Standing)
+        .join(Case, Case.id == Standing.case_id)
         .join(Person, Person.id == Case.person_id)
-        .where(stands)
-        .group_by(Person.destination_region_id, ranked.c.region_id, iles)
+        .where(
+            standing_in("residence", milestone, start, end),
+            Standing.settled_region_id.is_not(None),
+        )
+        .group_by(Person.destination_region_id, *settled)
     )

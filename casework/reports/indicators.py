@@ -32,9 +32,9 @@ from sqlalchemy import Select, distinct, false, func, select, true
 from sqlalchemy.orm import aliased
 
 from casework.appointments.models import AirportReception
-from casework.cases.models import Case
+from casework.cases.models import Case, Person
 from casework.cases.operations import Cohort
-from casework.core.time import utc_to_local
+from casework.core.db import days_between
 from casework.extensions import db
 from casework.reference.models import Region
 from casework.reports.case_sets import (
@@ -563,13 +563,17 @@ def count_by_region(case_ids: Select, region_ids: list[int] | None) -> dict[int,
 
 def delay_values(key: str, start: date, end: date, region_ids: list[int] | None) -> Delay:
     """Days from arrival to the first appointment held, or to the first finalised plan, of the
-    cases whose first falls in the period: one query (the column of days is small)."""
-    first, in_period = DELAY_SETS[key](start, end)
+    cases whose first falls in the period: one query, persons counted per number of days."""
+    first = DELAY_SETS[key](start, end)
+    waited = days_between(first.c.on, Person.arrival_date)
     rows = db.session.execute(
-        since_arrival(first, in_period).where(_in_regions(Case.region_id, region_ids))
-    ).all()
-    waited = (max(0, (utc_to_local(at).date() - arrival).days) for _case, arrival, at in rows)
-    return Delay(key, DELAY_LABELS[key], day_counts(waited))
+        since_arrival(first)
+        .with_only_columns(waited, func.count())
+        .where(_in_regions(Case.region_id, region_ids))
+        .group_by(waited)
+    )
+    # A first on the day of arrival in UTC but the day before in Québec waited 0 days.
+    return Delay(key, DELAY_LABELS[key], day_counts((max(0, d), n) for d, n in rows))
 
 
 def reception(start: date, end: date, region_ids: list[int] | None) -> Reception:

@@ -1,7 +1,7 @@
 """What reports add to the features they read (imported by ``app.register_listeners``;
 ``casework events`` lists it all).
 
-- The dashboard's aggregates kept in step with the data: each listener recounts the rows of the
+- The dashboard's and the indicators' aggregates kept in step with the data: each listener recounts the rows of the
   case or referral that changed (``reports/aggregates.py``), in the transaction of the change,
   so the aggregates commit or roll back with it.
 - The caseload lists the cases behind each figure that is not one of its ordinary filters: a
@@ -20,6 +20,7 @@ from casework.assessments.events import AssessmentChanged
 from casework.cases.events import CaseStatusChanged, CaseTransferred
 from casework.cases.operations import CASELOAD_COHORTS
 from casework.core.events import listens_to
+from casework.followups.events import FollowUpRecorded
 from casework.plans.events import PlanFinalised
 from casework.referrals.events import ReferralStatusChanged
 from casework.reports import aggregates, indicators, operations
@@ -48,10 +49,18 @@ def follow_the_case(event: CaseTransferred) -> None:
     aggregates.refresh_referrals_of_case(event.case_id)
 
 
+@listens_to(FollowUpRecorded)
+def recount_situations(event: FollowUpRecorded) -> None:
+    """A follow-up's situations may now be the ones that stand at its milestone (the
+    indicators')."""
+    aggregates.refresh_follow_ups([event.case_id])
+
+
 @listens_to(ReferralStatusChanged)
 def recount_referral(event: ReferralStatusChanged) -> None:
     """A referral submitted for review (again) may start the funnel's cohort; a later step
-    (sent, answered, completed) is a stage its cohort row counts."""
+    (sent, answered, completed) is a stage its cohort row counts. Submitted or sent, it may
+    leave its draft for the first time (the indicators' cohorts)."""
     if event.status in operations.FUNNEL_STAGES:
         aggregates.refresh_referrals([event.referral_id])
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from casework.extensions import db
@@ -124,3 +124,72 @@ class DashboardReferralCohort(db.Model):
     reached_declined: Mapped[bool] = mapped_column(default=False)
     reached_completed: Mapped[bool] = mapped_column(default=False)
     answer_days: Mapped[float | None] = mapped_column()
+
+
+# --- The indicators' aggregates (reports/aggregates.py) ------------------------------------
+# What the action plan's indicators (reports/indicators.py) would otherwise recompute from
+# every follow-up and referral event: kept the same way as the dashboard's.
+
+
+class IndicatorSituation(db.Model):
+    """The situation that stands for a case at a follow-up milestone, in the domains the
+    indicators count (``INDICATOR_DOMAINS``): the row of that milestone with the greatest
+    (observed_on, id) (followups/models.py), with the columns the indicators read. A case not
+    asked in that domain at that milestone has no row."""
+
+    __tablename__ = "indicator_situations"
+    # A milestone's period read from the index alone, whatever the indicator asks of the row.
+    __table_args__ = (
+        Index(
+            "ix_indicator_situations_period",
+            "domain",
+            "milestone",
+            "observed_on",
+            "settled_region_id",
+            "in_montreal_cmm",
+            "in_iles",
+            "employment_status",
+            "case_id",
+        ),
+    )
+
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
+    )
+    domain: Mapped[str] = mapped_column(String(20), primary_key=True)
+    milestone: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    situation_id: Mapped[int] = mapped_column(
+        ForeignKey("follow_up_situations.id", ondelete="CASCADE")
+    )
+    observed_on: Mapped[date] = mapped_column(Date)
+    # residence: the region and whether it lies outside the CMM or on the islands
+    settled_region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
+    in_montreal_cmm: Mapped[bool | None] = mapped_column()
+    in_iles: Mapped[bool] = mapped_column(default=False)  # Îles-de-la-Madeleine (region 11)
+    employment_status: Mapped[str | None] = mapped_column(String(30))
+
+
+class IndicatorReferral(db.Model):
+    """When a referral first left its draft (submitted for review, or sent where no review is
+    needed), with its case, organisation and kind: the francisation and requalification
+    indicators count the persons referred in a period by it. A draft has no row."""
+
+    __tablename__ = "indicator_referrals"
+    __table_args__ = (
+        Index("ix_indicator_referrals_kind", "kind", "first_left_at", "case_id", "referral_id"),
+        Index(
+            "ix_indicator_referrals_organisation",
+            "organisation_id",
+            "first_left_at",
+            "case_id",
+            "referral_id",
+        ),
+    )
+
+    referral_id: Mapped[int] = mapped_column(
+        ForeignKey("referrals.id", ondelete="CASCADE"), primary_key=True
+    )
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    first_left_at: Mapped[datetime] = mapped_column()

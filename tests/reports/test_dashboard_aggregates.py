@@ -28,6 +28,7 @@ from casework.reports.models import (
     DashboardCaseMilestones,
     DashboardOpenNeed,
     DashboardReferralCohort,
+    IndicatorReferral,
 )
 from tests import helpers
 from tests.appointments.factories import open_every_day
@@ -131,6 +132,13 @@ def test_every_change_through_the_operations_keeps_the_aggregates_in_step():
     referrals.move(agent, referral, "submitted", None, referral.version)
     in_step()
     assert db.session.get(DashboardReferralCohort, referral.id) is not None
+    left_draft = db.session.get(IndicatorReferral, referral.id, populate_existing=True)
+    first_left = left_draft.first_left_at
+    assert first_left == db.session.scalar(
+        select(ReferralEvent.occurred_at).where(
+            ReferralEvent.referral_id == referral.id, ReferralEvent.to_status == "submitted"
+        )
+    )
     referrals.move(advisor, referral, "returned", "Précisez le besoin.", referral.version)
     in_step()
 
@@ -145,6 +153,10 @@ def test_every_change_through_the_operations_keeps_the_aggregates_in_step():
     ):
         referrals.move(actor, referral, status, None, referral.version)
         in_step()
+    # Submitted again: it first left its draft at the first submission still.
+    assert db.session.get(IndicatorReferral, referral.id, populate_existing=True).first_left_at == (
+        first_left
+    )
     cohort = cohort_of(referral.id)
     assert (cohort.reached_sent, cohort.reached_accepted, cohort.reached_completed) == (
         True,

@@ -24,7 +24,7 @@ from casework.extensions import db
 from casework.plans.models import Plan
 from casework.reference.models import Organisation, Region
 from casework.referrals.models import Referral, ReferralEvent
-from casework.reports import indicators
+from casework.reports import aggregates, indicators
 from tests import helpers
 from tests.reports.test_exports import confirm, read_csv
 
@@ -77,6 +77,9 @@ def referral(case: Case, organisation: str, steps, kind: str = "service") -> Non
     for days, frm, to in steps:
         item.events.append(ReferralEvent(occurred_at=days_ago(days), from_status=frm, to_status=to))
     db.session.add(item)
+    db.session.flush()
+    # Written straight into the tables: the reports' aggregates recounted as the listeners would.
+    aggregates.refresh_referrals([item.id])
 
 
 def airport_booking(case: Case, airport_user: int, booked_days_ago: int, status: str) -> None:
@@ -167,6 +170,8 @@ def build_cases(agent_id: int, airport_id: int, other_agent_id: int) -> dict[str
     reception(airport_id, "04", 6, 1)
     reception(airport_id, "04", 3, None)
     reception(airport_id, "06", 3, 2)
+    # Appointments and a plan written straight into their tables (the milestones' aggregate).
+    aggregates.refresh_cases(made.values())
     db.session.commit()
     return made
 
