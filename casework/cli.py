@@ -490,8 +490,8 @@ def _existing_user(username: str):
 )
 @with_app
 def dashboard_aggregates_command(rebuild: bool) -> None:
-    """Check the dashboard's aggregates against a full recount; exits 1 on any difference
-    (--rebuild recounts them first, after a bulk load or a restore)."""
+    """Check the dashboard's and the indicators' aggregates against a full recount; exits 1 on
+    any difference (--rebuild recounts them first, after a bulk load or a restore)."""
     from sqlalchemy.exc import InvalidRequestError
 
     from casework.extensions import db
@@ -514,10 +514,10 @@ def dashboard_aggregates_command(rebuild: bool) -> None:
         click.echo(difference.line())
     if found:
         raise CommandError(
-            f"{len(found)} différence(s) entre les agrégats du tableau de bord et un recomptage "
+            f"{len(found)} différence(s) entre les agrégats des rapports et un recomptage "
             "complet ; « casework dashboard-aggregates --rebuild » les recompte."
         )
-    click.echo("Agrégats du tableau de bord conformes à un recomptage complet.")
+    click.echo("Agrégats des rapports conformes à un recomptage complet.")
 
 
 @cli.command("events")

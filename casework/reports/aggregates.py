@@ -1,4 +1,4 @@
-"""The dashboard's aggregates, kept as the data changes (issue 23).
+"""The dashboard's and the indicators' aggregates, kept as the data changes (issue 23).
 
 Computing a region's dashboard from the raw tables grouped tens of thousands of cases'
 latest assessments, appointments, plans and referral events (about 0.9 s on SQLite and 1.6 s
@@ -13,16 +13,25 @@ found, per case or per referral:
   organisation, the later stages it reached and the days its organisation took to answer (the
   funnel read them from the cohort's referral events, four to five per referral).
 
-Each row carries its case's or referral's region, so a region's dashboard reads its period's
-rows from one index, without going through the region's 130,000 referrals or 90,000 cases.
+The action plan's indicators (``reports/indicators.py``) keep two more, per case or referral:
+
+- ``indicator_situations``: the situation that stands for each case at each follow-up milestone
+  in the domains they count (residence, employment), with the columns they read (the figures
+  ranked every follow-up situation of the period's cases with a window function);
+- ``indicator_referrals``: when each referral first left its draft, with its case, organisation
+  and kind (the francisation and requalification figures grouped the referral events).
+
+Each dashboard row carries its case's or referral's region, so a region's dashboard reads its
+period's rows from one index, without going through the region's 130,000 referrals or 90,000
+cases.
 What SQL cannot compute the same way on both engines (local days: SQLite knows no time zone;
 the answer's days as Python counts them) is derived from each recounted row in Python
 (``Aggregate.derive``), in the refresh, the rebuild and the check alike.
 
-Each change of an assessment, appointment, plan, referral or case states a domain event; the
-listeners in ``reports/listeners.py`` call ``refresh_cases`` or ``refresh_referrals``, which
-recount the rows of the cases or referrals concerned in the caller's transaction: they commit
-or roll back with the change. ``rebuild`` recounts everything (``casework dashboard-aggregates
+Each change of an assessment, appointment, plan, referral, follow-up or case states a domain
+event; the listeners in ``reports/listeners.py`` call ``refresh_cases``, ``refresh_follow_ups``
+or ``refresh_referrals``, which recount the rows of the cases or referrals concerned in the
+caller's transaction: they commit or roll back with the change. ``rebuild`` recounts everything (``casework dashboard-aggregates
 --rebuild``, after a bulk load or a restore) and ``differences`` compares the tables with a full
 recount (``casework dashboard-aggregates``, which exits 1 on any difference).
 """

@@ -493,7 +493,8 @@ def build_followed(agent_id: int) -> dict[str, int]:
     Requalification (MTESS, target CNP 4032, sent 5 days ago):
       U training started and finished; a follow-up: employed in field, CNP 2021 41221 (= 4032);
       V training started; finished reported then corrected; employed with CNP 7237 (other);
-      W a job obtained with CNP 4032, recorded on its MTESS referral.
+      W a job obtained with CNP 4032, recorded on its MTESS referral;
+      X target CNP 7237, employed with CNP 2021 41221: the others' target, not theirs.
     """
     made = {}
     destinations = {
@@ -506,7 +507,7 @@ def build_followed(agent_id: int) -> dict[str, int]:
         "G": ("03", "Québec"),
         "H": ("04", "Trois-Rivières"),
     }
-    for key in "ABCDEFGHPQRSTUVW":
+    for key in "ABCDEFGHPQRSTUVWX":
         made[key] = helpers.create_case(agent_id).id
     for key, (code, city) in destinations.items():
         person = db.session.get(Case, made[key]).person
@@ -561,11 +562,11 @@ def build_followed(agent_id: int) -> dict[str, int]:
     )
     outcome(agent_id, made["S"], "francisation_quebec", "enrolled", course_format="online")
     follow_up(agent_id, made["T"], 3, french={"french_enrolled": True, "french_format": "online"})
-    for key in "UVW":
+    for key in "UVWX":
         referral(case[key], "mtess", [(5, "draft", "sent")], kind="requalification")
         db.session.flush()
         item = db.session.scalars(select(Referral).where(Referral.case_id == made[key])).one()
-        item.details = {"target_cnp": "4032"}
+        item.details = {"target_cnp": "7237" if key == "X" else "4032"}
     db.session.commit()
     for key in "UV":
         outcome(agent_id, made[key], "mtess", "training_started")
@@ -575,6 +576,16 @@ def build_followed(agent_id: int) -> dict[str, int]:
     follow_up(
         agent_id,
         made["U"],
+        None,
+        employment={
+            "employment_status": "employed_in_field",
+            "employment_cnp": "41221",
+            "employment_cnp_version": "2021",
+        },
+    )
+    follow_up(
+        agent_id,
+        made["X"],
         None,
         employment={
             "employment_status": "employed_in_field",
@@ -627,10 +638,10 @@ EXPECTED_FOLLOWED = {
     "francisation_online": 1,
     "francisation_in_person": 1,
     "francisation_level": 1,
-    "requalification_referred": 3,
+    "requalification_referred": 4,
     "requalification_started": 2,
     "requalification_finished": 1,
-    "requalification_job": 2,  # U (CNP 2021 of 4032) and W; V's job is another CNP
+    "requalification_job": 2,  # U (CNP 2021 of 4032) and W; V's and X's jobs are not theirs
 }
 
 
