@@ -26,9 +26,7 @@ def in_step() -> None:
 
 
 def standing(case_id: int, domain: str, milestone: int) -> IndicatorSituation | None:
-    return db.session.get(
-        IndicatorSituation, (case_id, domain, milestone), populate_existing=True
-    )
+    return db.session.get(IndicatorSituation, (case_id, domain, milestone), populate_existing=True)
 
 
 def this_year() -> tuple:
