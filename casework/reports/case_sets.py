@@ -59,10 +59,11 @@ Milestones = DashboardCaseMilestones
 
 
 def _first(at: Any, on: Any, start: date, end: date) -> Any:
-    """(case, first instant, its local day) of the cases whose first is in the period."""
+    """(case, its region, first instant, its local day) of the cases whose first is in the
+    period."""
     low, high = bounds(start, end)
     return (
-        select(Milestones.case_id, at.label("at"), on.label("on"))
+        select(Milestones.case_id, Milestones.region_id, at.label("at"), on.label("on"))
         .where(at >= low, at < high)
         .subquery()
     )

@@ -566,10 +566,12 @@ def delay_values(key: str, start: date, end: date, region_ids: list[int] | None)
     cases whose first falls in the period: one query, persons counted per number of days."""
     first = DELAY_SETS[key](start, end)
     waited = days_between(first.c.on, Person.arrival_date)
+    # The milestones' region is the case's (kept with each transfer): a region's period is read
+    # from their index, not from all the region's cases.
     rows = db.session.execute(
         since_arrival(first)
         .with_only_columns(waited, func.count())
-        .where(_in_regions(Case.region_id, region_ids))
+        .where(_in_regions(first.c.region_id, region_ids))
         .group_by(waited)
     )
     # A first on the day of arrival in UTC but the day before in Québec waited 0 days.
