@@ -4,10 +4,8 @@ Builds the schema through the real migrations and reference data (``upgrade_sche
 ``load_reference_data``), then writes, with bulk inserts (SQLAlchemy Core executemany on SQLite,
 ``COPY`` on PostgreSQL) and a deterministic ``random.Random(seed)``:
 
-- 81 agents per 10,000 cases (1,620 at 200,000: an agent's caseload does not grow with the
-  province; ``--fixed-agents`` keeps 81 at any size, the shape measured before stop 31), 50
-  advisors, 8 airport staff, 8 supervisors, 2 administrators and one partner user, each agent
-  with weekly availability at a service point of their region;
+- 150 users (81 agents, 50 advisors, 8 airport staff, 8 supervisors, 2 administrators, one
+  partner user), each agent with weekly availability at a service point of their region;
 - per case (ids increase with the opening date, over five years): the person, household
   members, about 5 journal entries (``interactions``), consents, the search row (what
   ``cases.search.index_case`` writes, the FTS5 index filling itself through its triggers),
@@ -48,8 +46,10 @@ HORIZON_DAYS = 45
 CHUNK = 2_000
 REMINDER_SHARE = 0.55  # cases per flush
 
-# Agents per region (81 per 10,000 cases), advisors (50) and supervisors (8): Montréal carries
-# most of the work.
+# Agents per region (81: the ministry's plan deployed 81 agents and 60 regional advisors,
+# reference/plan-action-ovt-2020-2022.txt l. 361; the split by region is illustrative), advisors
+# (50, illustrative) and supervisors (8): Montréal carries most of the work. They do not grow with
+# the cases: at 200,000 an agent has held about 2,500 over five years.
 AGENTS_PER_REGION = {
     "06": 36, "16": 8, "13": 6, "03": 6, "07": 4, "05": 4, "15": 3, "14": 3, "12": 2,
     "04": 2, "17": 2, "02": 1, "01": 1, "08": 1, "09": 1, "11": 1,
@@ -60,13 +60,6 @@ ADVISORS_PER_REGION = {
 }  # fmt: skip
 SUPERVISOR_REGIONS = ("06", "06", "03", "16", "13", "05", "07", "04")
 AIRPORT_STAFF = 8
-CASES_PER_AGENT_SET = 10_000  # one set of AGENTS_PER_REGION per this many cases
-
-
-def agent_sets(cases: int, fixed_agents: bool = False) -> int:
-    """How many times AGENTS_PER_REGION: one per 10,000 cases (at least one)."""
-    return 1 if fixed_agents else max(1, round(cases / CASES_PER_AGENT_SET))
-
 
 GIVEN = [
     "Amina",
@@ -400,12 +393,9 @@ EMPLOYMENT = (
 
 
 class Generator:
-    def __init__(
-        self, connection, metadata, cases: int, seed: int, now: datetime, agent_sets: int = 1
-    ):
+    def __init__(self, connection, metadata, cases: int, seed: int, now: datetime):
         self.rng = random.Random(seed)
         self.cases = cases
-        self.agent_sets = agent_sets
         self.now = now
         self.today = now.date()
         self.out = Writer(connection, metadata, now)
@@ -481,7 +471,7 @@ class Generator:
         number = 0
         for region, count in AGENTS_PER_REGION.items():
             region_id = self.regions[region]
-            for _ in range(count * self.agent_sets):
+            for _ in range(count):
                 number += 1
                 point = self.points_by_region[region_id][
                     number % len(self.points_by_region[region_id])
@@ -1119,11 +1109,7 @@ def _reset_sequences(connection, metadata) -> None:
 
 
 def generate(
-    cases: int,
-    seed: int = 9,
-    progress: Callable[[str], None] = print,
-    now: datetime | None = None,
-    fixed_agents: bool = False,
+    cases: int, seed: int = 9, progress: Callable[[str], None] = print, now: datetime | None = None
 ) -> dict[str, int]:
     """Fill the application's database (the current app context's) with ``cases`` cases."""
     from flask import current_app
@@ -1146,9 +1132,7 @@ def generate(
     with engine.connect() as connection:
         if engine.dialect.name == "sqlite":
             connection.connection.driver_connection.execute("PRAGMA synchronous=OFF")
-        generator = Generator(
-            connection, db.metadata, cases, seed, now, agent_sets(cases, fixed_agents)
-        )
+        generator = Generator(connection, db.metadata, cases, seed, now)
         with connection.begin():
             generator.load_reference()
             generator.users()
@@ -1235,11 +1219,6 @@ def main(argv: Iterable[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=9)
     parser.add_argument("--database-url", help="overrides the engine's default location")
     parser.add_argument("--force", action="store_true", help="replace an existing database")
-    parser.add_argument(
-        "--fixed-agents",
-        action="store_true",
-        help="81 agents at any size (before stop 31), not 81 per 10,000 cases",
-    )
     args = parser.parse_args(list(argv) if argv is not None else None)
     url = args.database_url or database_url_for(args.engine, args.cases)
     if url.startswith("sqlite:///"):
@@ -1255,7 +1234,7 @@ def main(argv: Iterable[str] | None = None) -> None:
         prepare_postgres(url)
     app = bench_app(url)
     with app.app_context():
-        counts = generate(args.cases, seed=args.seed, fixed_agents=args.fixed_agents)
+        counts = generate(args.cases, seed=args.seed)
     for table, count in sorted(counts.items()):
         print(f"{table:<28}{count:>12,}")
 
