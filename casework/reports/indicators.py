@@ -490,11 +490,19 @@ class SettlementRow:
         return round(100 * count / total, 1)
 
 
-def rate_text(rate: float | None) -> str:
-    """A rate as the page shows it: « 12,5 % », or « — » when hidden or undefined."""
+def percent_pattern() -> str:
+    """« %(rate)s %% » in the reader's language, not yet filled in: looked up once for a
+    table's hundreds of rates (each lookup of the language and catalogue cost more than the
+    rest of the cell)."""
+    return gettext("%(rate)s %%")
+
+
+def rate_text(rate: float | None, pattern: str | None = None) -> str:
+    """A rate as the page shows it: « 12,5 % », or « — » when hidden or undefined
+    (``pattern``: ``percent_pattern()``, when the caller formats many)."""
     if rate is None:
         return "—"
-    return gettext("%(rate)s %%", rate=str(rate).replace(".", ","))
+    return (pattern or percent_pattern()) % {"rate": str(rate).replace(".", ",")}
 
 
 def settlement_cells(rows: list[SettlementRow], exact: bool) -> list[tuple[str, str, list[str]]]:
@@ -502,15 +510,16 @@ def settlement_cells(rows: list[SettlementRow], exact: bool) -> list[tuple[str, 
     at 6 and at 12 months (« < 5 », « 12,5 % », « — »). Formatted here rather than cell by
     cell in the template: a province has hundreds of rows (half the page's time at 200,000
     cases)."""
+    pattern = percent_pattern()
     return [
         (
             row.destination,
             row.settlement,
             [
                 shown(row.at_6, exact),
-                rate_text(row.rate(6, exact)),
+                rate_text(row.rate(6, exact), pattern),
                 shown(row.at_12, exact),
-                rate_text(row.rate(12, exact)),
+                rate_text(row.rate(12, exact), pattern),
             ],
         )
         for row in rows
