@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 from types import SimpleNamespace
 
 from flask import url_for
-from sqlalchemy import select
+from sqlalchemy import create_engine, inspect, select
 
 DEFAULT_PASSWORD = "Un-mot-de-passe-solide-42"
 _sequence = itertools.count(1)
@@ -379,3 +379,12 @@ def answer(method, *args, **kwargs):
         return method(*args, **kwargs)
     except Exception:
         return SimpleNamespace(status_code=500, text="")
+
+
+def table_names(url: str) -> set[str]:
+    """The tables of the database at ``url``, read on a connection of its own (migration tests)."""
+    engine = create_engine(url)
+    try:
+        return set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()

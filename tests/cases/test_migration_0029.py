@@ -9,6 +9,8 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.exc import IntegrityError
 
+from tests import helpers
+
 PERSON = (
     "INSERT INTO persons (given_names, family_name, immigration_category, citizenships,"
     " languages_spoken, interpreter_needed, name_key, family_phonetic, given_phonetic,"
@@ -22,14 +24,6 @@ def _columns(url: str, table: str) -> set[str]:
     engine = create_engine(url)
     try:
         return {column["name"] for column in inspect(engine).get_columns(table)}
-    finally:
-        engine.dispose()
-
-
-def _tables(url: str) -> set[str]:
-    engine = create_engine(url)
-    try:
-        return set(inspect(engine).get_table_names())
     finally:
         engine.dispose()
 
@@ -51,6 +45,6 @@ def test_0029_upgrades_downgrades_and_upgrades_again(migration_app):
         engine.dispose()
         downgrade(revision="0027")
         assert "mifi_client_number" not in _columns(url, "persons")
-        assert "household_member_needs" not in _tables(url)
+        assert "household_member_needs" not in helpers.table_names(url)
         upgrade(revision="0029")
-        assert "household_member_needs" in _tables(url)
+        assert "household_member_needs" in helpers.table_names(url)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, func, inspect, select
+from sqlalchemy import func, select
 
 from casework.extensions import db
 from casework.reports import aggregates
@@ -16,14 +16,6 @@ from tests.reports.factories import add_activity
 from tests.reports.test_indicators import follow_up, residence
 
 pytestmark = pytest.mark.no_transaction
-
-
-def _tables(url: str) -> set[str]:
-    engine = create_engine(url)
-    try:
-        return set(inspect(engine).get_table_names())
-    finally:
-        engine.dispose()
 
 
 def _rows(model) -> int:
@@ -56,7 +48,7 @@ def test_0039_fills_downgrades_and_upgrades_again(migration_app):
         db.session.remove()
 
         downgrade(revision="0038")
-        assert not {"indicator_situations", "indicator_referrals"} & _tables(url)
+        assert not {"indicator_situations", "indicator_referrals"} & helpers.table_names(url)
         db.session.remove()
 
         upgrade(revision="0039")
