@@ -31,9 +31,10 @@ the answer's days as Python counts them) is derived from each recounted row in P
 Each change of an assessment, appointment, plan, referral, follow-up or case states a domain
 event; the listeners in ``reports/listeners.py`` call ``refresh_cases``, ``refresh_follow_ups``
 or ``refresh_referrals``, which recount the rows of the cases or referrals concerned in the
-caller's transaction: they commit or roll back with the change. ``rebuild`` recounts everything (``casework dashboard-aggregates
---rebuild``, after a bulk load or a restore) and ``differences`` compares the tables with a full
-recount (``casework dashboard-aggregates``, which exits 1 on any difference).
+caller's transaction: they commit or roll back with the change. ``rebuild`` recounts everything
+(``casework dashboard-aggregates --rebuild``, after a bulk load or a restore) and
+``differences`` compares the tables with a full recount (``casework dashboard-aggregates``,
+which exits 1 on any difference).
 """
 
 from __future__ import annotations

@@ -80,10 +80,10 @@ def _first_plan(start: date, end: date) -> Any:
 
 
 def since_arrival(first: Any) -> Select:
-    """(case, arrival date, local day of the first) of the cases of ``first`` whose first is
-    after the arrival (services given from abroad, before arriving, are left out)."""
+    """The cases of ``first`` whose first is after the arrival (services given from abroad,
+    before arriving, are left out), joined to their person."""
     return (
-        select(Case.id, Person.arrival_date, first.c.on)
+        select(Case.id)
         .join(first, first.c.case_id == Case.id)
         .join(Person, Person.id == Case.person_id)
         .where(Person.arrival_date.is_not(None), Person.arrival_date <= first.c.at)
@@ -92,12 +92,12 @@ def since_arrival(first: Any) -> Select:
 
 def arrival_to_first_appointment(start: date, end: date) -> Select:
     """Cases whose first appointment held is in the period (with a known arrival before it)."""
-    return since_arrival(_first_held(start, end)).with_only_columns(Case.id)
+    return since_arrival(_first_held(start, end))
 
 
 def arrival_to_plan(start: date, end: date) -> Select:
     """Cases whose first plan was finalised in the period (with a known arrival before it)."""
-    return since_arrival(_first_plan(start, end)).with_only_columns(Case.id)
+    return since_arrival(_first_plan(start, end))
 
 
 DELAY_SETS = {
@@ -318,17 +318,21 @@ def employed_in_field_12(start: date, end: date) -> Select:
 # step counts them when it has happened since, whenever it was recorded.
 
 
-def standing_outcomes(referral_ids: Select, kinds: tuple[str, ...]) -> Any:
-    """The outcome that stands per (referral, kind), the last recorded (``referrals.outcomes.
-    standing``), of the referrals ``referral_ids``: a subquery, rank 1 standing."""
-    rank = (
-        func.row_number()
-        .over(
-            partition_by=(ReferralOutcome.referral_id, ReferralOutcome.kind),
-            order_by=ReferralOutcome.id.desc(),
-        )
-        .label("rank")
+def standing(outcome: Any) -> Any:
+    """The condition that ``outcome`` (``ReferralOutcome`` or an alias of it) is the one that
+    stands for its (referral, kind): the last recorded (``referrals.outcomes.standing``), none
+    recorded after it."""
+    later = aliased(ReferralOutcome)
+    return ~exists().where(
+        later.referral_id == outcome.referral_id,
+        later.kind == outcome.kind,
+        later.id > outcome.id,
     )
+
+
+def standing_outcomes(referral_ids: Select, kinds: tuple[str, ...]) -> Any:
+    """The outcomes that stand per (referral, kind) of the referrals ``referral_ids``: a
+    subquery."""
     return (
         select(
             ReferralOutcome.case_id,
@@ -337,9 +341,12 @@ def standing_outcomes(referral_ids: Select, kinds: tuple[str, ...]) -> Any:
             ReferralOutcome.happened,
             ReferralOutcome.course_format,
             ReferralOutcome.cnp,
-            rank,
         )
-        .where(ReferralOutcome.referral_id.in_(referral_ids), ReferralOutcome.kind.in_(kinds))
+        .where(
+            ReferralOutcome.referral_id.in_(referral_ids),
+            ReferralOutcome.kind.in_(kinds),
+            standing(ReferralOutcome),
+        )
         .subquery()
     )
 
@@ -363,7 +370,7 @@ def _enrolled(
     )
     cases = select(referred.c.case_id)
     outcome = standing_outcomes(select(referred.c.referral_id), ("enrolled",))
-    by_outcome = select(outcome.c.case_id).where(outcome.c.rank == 1, outcome.c.happened.is_(True))
+    by_outcome = select(outcome.c.case_id).where(outcome.c.happened.is_(True))
     by_follow_up = select(Situation.case_id).where(
         Situation.case_id.in_(cases),
         Situation.domain == "french",
@@ -416,7 +423,7 @@ def _requalification_referrals(start: date, end: date) -> Select:
 
 def _training(start: date, end: date, kind: str) -> Select:
     outcome = standing_outcomes(_requalification_referrals(start, end), (kind,))
-    return select(outcome.c.case_id).where(outcome.c.rank == 1, outcome.c.happened.is_(True))
+    return select(outcome.c.case_id).where(outcome.c.happened.is_(True))
 
 
 def requalification_training_started(start: date, end: date) -> Select:
@@ -457,18 +464,12 @@ def requalification_job_in_target_cnp(start: date, end: date) -> Select:
         .where(Referral.id.in_(_requalification_referrals(start, end)), target.is_not(None))
         .cte("requalified")
     )
-    later = aliased(ReferralOutcome)
     by_outcome = exists().where(
         ReferralOutcome.case_id == cohort.c.case_id,
         ReferralOutcome.kind == "job_obtained",
         ReferralOutcome.happened.is_(True),
         same_occupation(ReferralOutcome.cnp, cohort.c.target),
-        # The standing outcome of its (referral, kind): none recorded after it.
-        ~exists().where(
-            later.referral_id == ReferralOutcome.referral_id,
-            later.kind == ReferralOutcome.kind,
-            later.id > ReferralOutcome.id,
-        ),
+        standing(ReferralOutcome),
     )
     by_follow_up = exists().where(
         Situation.case_id == cohort.c.case_id,

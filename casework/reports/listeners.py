@@ -1,9 +1,9 @@
 """What reports add to the features they read (imported by ``app.register_listeners``;
 ``casework events`` lists it all).
 
-- The dashboard's and the indicators' aggregates kept in step with the data: each listener recounts the rows of the
-  case or referral that changed (``reports/aggregates.py``), in the transaction of the change,
-  so the aggregates commit or roll back with it.
+- The dashboard's and the indicators' aggregates kept in step with the data: each listener
+  recounts the rows of the case or referral that changed (``reports/aggregates.py``), in the
+  transaction of the change, so the aggregates commit or roll back with it.
 - The caseload lists the cases behind each figure that is not one of its ordinary filters: a
   dashboard delay's people, a reminder's no-shows, each figure of the indicators page.
 """
@@ -17,7 +17,7 @@ from casework.appointments.events import (
     AppointmentRescheduled,
 )
 from casework.assessments.events import AssessmentChanged
-from casework.cases.events import CaseStatusChanged, CaseTransferred
+from casework.cases.events import CasesAnonymised, CaseStatusChanged, CaseTransferred
 from casework.cases.operations import CASELOAD_COHORTS
 from casework.core.events import listens_to
 from casework.followups.events import FollowUpRecorded
@@ -40,6 +40,13 @@ def recount_case(event) -> None:
     """Open needs (assessment, closing, reopening, region) and the first appointment held and
     plan finalised (appointments, plans) of the case."""
     aggregates.refresh_cases([event.case_id])
+
+
+@listens_to(CasesAnonymised)
+def recount_anonymised(event: CasesAnonymised) -> None:
+    """Retention deleted the cases' plans (plans' listener, registered before this one): their
+    first plan finalised is recounted, which the indicators' delays read too."""
+    aggregates.refresh_cases(event.case_ids)
 
 
 @listens_to(CaseTransferred)

@@ -248,6 +248,26 @@ def test_a_referral_declined_counts_its_stages_and_its_answer():
     assert [row.stages for row in board.funnel] == [{"submitted": 1, "sent": 1, "declined": 1}]
 
 
+def test_retention_recounts_the_milestones_of_the_plans_it_deletes():
+    from datetime import datetime
+
+    from casework.cases.retention import anonymise_expired
+
+    agent = db.session.get(User, helpers.create_user("agent", region="06").id)
+    case = db.session.get(Case, helpers.create_case(agent.id).id)
+    assess(agent, case, {need("settlement", "housing"): "high"})
+    plan, _ = plans.generate(agent, case)
+    db.session.flush()
+    plans.finalise(agent, case, plan, plan.version)
+    in_step()
+    assert db.session.get(DashboardCaseMilestones, case.id).first_plan_at is not None
+    case.status, case.closed_at = "closed", datetime(2019, 1, 1)
+    db.session.flush()
+    assert anonymise_expired(datetime(2026, 1, 1), 5 * 365)["cases"] == 1
+    in_step()
+    assert db.session.get(DashboardCaseMilestones, case.id, populate_existing=True) is None
+
+
 def test_a_change_past_the_operations_is_found_and_rebuilt():
     agent = db.session.get(User, helpers.create_user("agent", region="06").id)
     case = db.session.get(Case, helpers.create_case(agent.id).id)
