@@ -147,13 +147,7 @@ class PlaceChoices:
 
     def region_label(self, region_id: int | None) -> str:
         """« 06 Montréal » in this language, as ``Region.label`` ('' for none)."""
-        labels = self._once(
-            ("region_labels",),
-            lambda: {
-                ident: f"{code} {_localised(name, name_en)}"
-                for ident, code, name, name_en in self.rows.regions
-            },
-        )
+        labels = self._once(("region_labels",), lambda: dict(self._region_options()))
         return labels.get(region_id, "")
 
     def point_name(self, point_id: int | None) -> str:
