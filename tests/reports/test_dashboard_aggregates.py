@@ -3,7 +3,7 @@ transaction, and agree with a full recount at every step (reports/aggregates.py)
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
@@ -15,6 +15,7 @@ from casework.assessments import operations as assessments
 from casework.auth.models import User
 from casework.cases import operations as cases
 from casework.cases.models import Case
+from casework.cases.retention import anonymise_expired
 from casework.cli import cli
 from casework.core.time import local_today, utc_to_local
 from casework.extensions import db
@@ -76,6 +77,14 @@ def assess(user: User, case: Case, levels: dict[int, str], complete: bool = True
     )
 
 
+def finalise_a_plan(agent: User, case: Case):
+    """The case's plan, generated from its assessment and finalised."""
+    plan, _ = plans.generate(agent, case)
+    db.session.flush()
+    plans.finalise(agent, case, plan, plan.version)
+    return plan
+
+
 def test_every_change_through_the_operations_keeps_the_aggregates_in_step():
     agent_record = helpers.create_user("agent", region="06")
     advisor = db.session.get(User, helpers.create_user("advisor", region="06").id)
@@ -97,9 +106,7 @@ def test_every_change_through_the_operations_keeps_the_aggregates_in_step():
     assert open_needs_of(case) == {"francisation"}
 
     # A plan finalised, then an appointment booked and held.
-    plan, _ = plans.generate(agent, other)
-    db.session.flush()
-    plans.finalise(agent, other, plan, plan.version)
+    plan = finalise_a_plan(agent, other)
     in_step()
     assert db.session.get(DashboardCaseMilestones, other.id).first_plan_at == plan.finalised_at
     slot = find_slots(
@@ -222,9 +229,7 @@ def test_a_referral_declined_counts_its_stages_and_its_answer():
     partner = db.session.get(User, helpers.create_user("partner", organisation="promis").id)
     case = db.session.get(Case, helpers.create_case(agent.id).id)
     assess(agent, case, {need("settlement", "housing"): "high"})
-    plan, _ = plans.generate(agent, case)
-    db.session.flush()
-    plans.finalise(agent, case, plan, plan.version)
+    plan = finalise_a_plan(agent, case)
     cases.record_consent(agent, case, "share_partner", date.today(), "signed")
     promis = db.session.scalar(select(Organisation).where(Organisation.code == "promis"))
     action = next(a for a in plan.actions if a.service == "pasi_partner")
@@ -249,16 +254,10 @@ def test_a_referral_declined_counts_its_stages_and_its_answer():
 
 
 def test_retention_recounts_the_milestones_of_the_plans_it_deletes():
-    from datetime import datetime
-
-    from casework.cases.retention import anonymise_expired
-
     agent = db.session.get(User, helpers.create_user("agent", region="06").id)
     case = db.session.get(Case, helpers.create_case(agent.id).id)
     assess(agent, case, {need("settlement", "housing"): "high"})
-    plan, _ = plans.generate(agent, case)
-    db.session.flush()
-    plans.finalise(agent, case, plan, plan.version)
+    finalise_a_plan(agent, case)
     in_step()
     assert db.session.get(DashboardCaseMilestones, case.id).first_plan_at is not None
     case.status, case.closed_at = "closed", datetime(2019, 1, 1)
