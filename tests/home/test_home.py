@@ -56,8 +56,9 @@ def test_reference_pages_render_with_bounded_queries(client, login, count_querie
 
 
 def test_the_home_names_the_readers_region_and_point_from_the_kept_lists(app, client, login):
-    """Read from the places' lists kept per revision of the reference data (no query, whatever
-    appointments the page read), and renamed at once when a service point is renamed."""
+    """Read from the places' lists kept per revision of the reference data (so the page's
+    query count does not depend on which appointments it read: tests/bench/test_smoke.py), and
+    renamed at once when a service point is renamed."""
     from sqlalchemy import select
 
     from casework.auth.models import User
