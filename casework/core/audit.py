@@ -9,9 +9,10 @@ from typing import Any
 
 from flask import g, has_request_context, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, ForeignKey, Index, Select, String, select
-from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
+from sqlalchemy import JSON, ForeignKey, Index, Select, String, event, select
+from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column, relationship
 
+from casework.core.db import reads_before_writing
 from casework.core.events import ExtensionPoint
 from casework.core.time import utcnow
 from casework.extensions import db
@@ -286,7 +287,7 @@ def record(
     target_id: Any = None,
     outcome: str = "ok",
     **details: Any,
-) -> AuditEvent:
+) -> None:
     """Add an audit event to the current transaction (the caller commits).
 
     The client address is taken from the request when there is one: every row needs its origin,
@@ -299,18 +300,45 @@ def record(
         target_id = target_id if target_id is not None else getattr(target, "id", None)
     if has_request_context() and g.get("api_token_id"):
         details.setdefault("api_token", g.api_token_id)  # which machine client did it
-    event = AuditEvent(
-        actor_id=getattr(actor, "id", actor),
-        actor_role=getattr(actor, "role", None),
-        action=action,
-        outcome=outcome,
-        target_type=target_type,
-        target_id=None if target_id is None else str(target_id),
-        details=details,
-        remote_addr=request.remote_addr if has_request_context() else None,
-    )
-    db.session.add(event)
-    return event
+    values = {
+        "occurred_at": utcnow(),
+        "actor_id": getattr(actor, "id", actor),
+        "actor_role": getattr(actor, "role", None),
+        "action": action,
+        "outcome": outcome,
+        "target_type": target_type,
+        "target_id": None if target_id is None else str(target_id),
+        "details": details,
+        "remote_addr": request.remote_addr if has_request_context() else None,
+    }
+    session = db.session()
+    if reads_before_writing() and not session.in_nested_transaction():
+        if not session.in_transaction():
+            session.begin()  # so that a rollback before the commit takes the rows with it
+        session.info.setdefault(_PAGE_TRACES, []).append(values)
+    else:
+        session.add(AuditEvent(**values))
+
+
+# A page's audit rows (a read, a search), written by one INSERT when its unit of work commits.
+# Through the ORM, the row's flush ran between SQLite's BEGIN IMMEDIATE and COMMIT, in Python:
+# under load the write lock was held three times as long, and every page that waited for it
+# slept a millisecond or more (issue 23). A page's rows are never read before it commits
+# (its queries do not flush: core.db.register_page_reads).
+_PAGE_TRACES = "casework_page_audit_rows"
+
+
+@event.listens_for(Session, "before_commit")
+def _write_page_traces(session: Session) -> None:
+    rows = session.info.pop(_PAGE_TRACES, None)
+    if rows:
+        session.connection().execute(AuditEvent.__table__.insert(), rows)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_page_traces(session: Session, previous_transaction: Any) -> None:
+    if not previous_transaction.nested:
+        session.info.pop(_PAGE_TRACES, None)
 
 
 @dataclass(frozen=True)
