@@ -51,6 +51,9 @@ class CaseloadFilters:
     agent_id: int | None = None  # a regional reader's drill-down from the dashboard
     cohort: str = ""  # the cases a dashboard figure counts (``CASELOAD_COHORTS``)...
     period: tuple[date, date] | None = None  # ...over these local days, both included
+    # How many cases the query matches (``search.breadth``), when known: kept with the search
+    # from when it was run. It chooses how the page is read, never what it shows.
+    breadth: str | None = None
 
 
 PRIORITY_RANK = sa_case({"urgent": 0, "high": 1}, value=Case.priority, else_=2)
@@ -180,7 +183,7 @@ def caseload(
     already read (``search.breadth_and_matches``)."""
     today = today or local_today()
     if filters.query and breadth is None:
-        breadth = search_breadth(filters.query)
+        breadth = filters.breadth or search_breadth(filters.query)
     # An agent's own cases are a few thousand at most: walking them is cheaper than reading a
     # narrow search's matches; a region's (up to 90,000) are read from the matches instead.
     sqlite = db.engine.dialect.name == "sqlite"
@@ -263,7 +266,7 @@ def caseload_page(
 ) -> Page:
     """One page of the caseload. A search that matches most cases is counted up to 100 only.
     ``counts``: ``status_counts(user)``, when the page shows them already."""
-    breadth, matches = _breadth_and_matches(user, filters.query)
+    breadth, matches = _breadth_and_matches(user, filters.query, filters.breadth)
     limit = WIDE_COUNT if breadth == "very_wide" else COUNT_LIMIT
     ids = caseload(user, filters, breadth=breadth, ids_only=True, matches=matches)
     page = counted_page(ids, number, limit) if filters.query else None
@@ -293,11 +296,16 @@ def _count_from_statuses(filters: CaseloadFilters, counts: dict[str, int] | None
     return sum(counts.values())
 
 
-def _breadth_and_matches(user: Any, query: str) -> tuple[str | None, list[int] | None]:
-    """A search's breadth; a region's narrow search also gets its matches (read once on
-    PostgreSQL): only there is the page chosen among them (``caseload``)."""
+def _breadth_and_matches(
+    user: Any, query: str, known: str | None = None
+) -> tuple[str | None, list[int] | None]:
+    """A search's breadth (``known``, when kept with the search); a region's narrow search
+    also gets its matches (read once on PostgreSQL): only there is the page chosen among them
+    (``caseload``, which reads them itself when the breadth was known)."""
     if not query:
         return None, None
+    if known:
+        return known, None
     if scope_for(user.role, "cases.read") is Scope.REGION:
         return breadth_and_matches(query)
     return search_breadth(query), None

@@ -28,6 +28,7 @@ MAX_TERMS = 8
 NARROW = 5_000
 WIDE = 20_000
 WIDE_COUNT = 100
+BREADTHS = frozenset({"none", "narrow", "wide", "very_wide"})  # what ``breadth`` answers
 
 # PostgreSQL only: the stored search column has no model attribute, since SQLite has no such
 # column (its FTS5 table plays that part).

@@ -77,6 +77,9 @@ def read_on_get() -> str | None:
 
 SEARCH_SESSION_KEY = "case_search"
 NEW_SEARCH_KEY = "case_search_new"  # results not shown yet: their listing is the search's record
+# How wide the kept search is, counted when it was run: each listing of its results would count
+# its matches in the whole province again (« diallo »: 2,200 at 200,000 cases, issue 23).
+SEARCH_BREADTH_KEY = "case_search_breadth"
 
 
 def caseload_filters(
@@ -108,12 +111,18 @@ def caseload_filters(
         overdue=bool(form.overdue.data),
         region_id=parse_id(request.args.get("region")),
         query=search.q.data or "",
+        breadth=_kept_breadth() if search.q.data else None,
         sort=form.sort.data or "recent",
         agent_id=parse_id(request.args.get("agent")) if regional else None,
         cohort=cohort,
         period=period,
     )
     return form, search, filters
+
+
+def _kept_breadth() -> str | None:
+    kept = session.get(SEARCH_BREADTH_KEY)
+    return kept if kept in operations.BREADTHS else None
 
 
 def _cohort_period(first: str | None, last: str | None) -> tuple[date, date]:
@@ -197,14 +206,17 @@ def search():
     form = SearchForm()
     if request.form.get("clear"):
         session.pop(SEARCH_SESSION_KEY, None)
+        session.pop(SEARCH_BREADTH_KEY, None)
     elif not form.validate_on_submit():
         message = form.q.errors[0] if form.q.errors else _("The search was not run.")
         flash(_("The search was not run. %(reason)s", reason=message), "error")
     elif form.q.data:
         session[SEARCH_SESSION_KEY] = form.q.data
+        session[SEARCH_BREADTH_KEY] = operations.search_breadth(form.q.data)
         session[NEW_SEARCH_KEY] = True
     else:
         session.pop(SEARCH_SESSION_KEY, None)
+        session.pop(SEARCH_BREADTH_KEY, None)
         session.pop(NEW_SEARCH_KEY, None)
     return redirect(url_for("cases.index"))
 

@@ -199,3 +199,46 @@ def test_only_code_words_are_written_into_the_sql():
     for unsafe in ("it's", "pending'; --", "", "en attente"):
         with pytest.raises(ValueError):
             written_in_sql(unsafe)
+
+
+def _province_counts(statements: list[str]) -> list[str]:
+    """The statements that count a search's matches in the whole province (``search.breadth``)."""
+    return [sql for sql in statements if "count(*)" in sql and "case_search" in sql]
+
+
+def test_a_kept_search_counts_its_matches_once_when_it_is_run(app, client, login, make_case):
+    from tests.cases.test_caseload import search
+
+    agent = login(role="agent")
+    case = make_case(agent, family_name="Tremblay")
+    helpers.post_form(client, "/dossiers/recherche", {"q": "tremb"}, token_from="/dossiers/")
+    with client.session_transaction() as kept:
+        assert kept["case_search_breadth"] == "narrow"
+    for path in ("/dossiers/", "/dossiers/?page=1", "/dossiers/?sort=name"):
+        page, statements = _statements(app, client, path)
+        assert f'href="/dossiers/{case.id}"' in page
+        assert _province_counts(statements) == [], path
+    search(client, "zzzz")  # a new search is counted anew, and finds nothing
+    assert f'href="/dossiers/{case.id}"' not in client.get("/dossiers/").text
+    helpers.post_form(client, "/dossiers/recherche", {"clear": "1"}, token_from="/dossiers/")
+    with client.session_transaction() as kept:
+        assert "case_search_breadth" not in kept and "case_search" not in kept
+
+
+def test_a_search_kept_without_its_breadth_is_counted_on_each_listing(
+    app, client, login, make_case
+):
+    """A session from before the breadth was kept, or a value the code does not know: the
+    listing counts the matches itself, and shows the same cases."""
+    agent = login(role="agent")
+    case = make_case(agent, family_name="Tremblay")
+    helpers.post_form(client, "/dossiers/recherche", {"q": "tremb"}, token_from="/dossiers/")
+    for kept_value in (None, "bogus"):
+        with client.session_transaction() as kept:
+            if kept_value is None:
+                kept.pop("case_search_breadth")
+            else:
+                kept["case_search_breadth"] = kept_value
+        page, statements = _statements(app, client)
+        assert f'href="/dossiers/{case.id}"' in page
+        assert len(_province_counts(statements)) == 1
