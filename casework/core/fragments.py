@@ -6,7 +6,9 @@ the key says everything the part shows.
     {% call remembered("caseload-filters", filters_key) %}…{% endcall %}
 
 The caseload's filter bar (seven fields, their labels and lists) was an eighth of the page's
-time, the same few bars rendered again for every agent on every request (issue 23).
+time, the same few bars rendered again for every agent on every request (issue 23). The
+layout's header (but the reader's name, counts and tokens) and footer are kept per language,
+role and section.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from contextlib import suppress
 
 from markupsafe import Markup
 
-KEPT = 512
+# The layout's parts are a few hundred (languages × roles × sections), the filter bars as many
+# as the values chosen; each is a few kilobytes.
+KEPT = 2048
 _kept: dict[tuple[Hashable, ...], Markup] = {}
 
 

@@ -52,3 +52,36 @@ def test_the_lightest_signed_in_page_reads_once(client, login, count_queries):
     reads = [sql for sql in counter.statements if sql.startswith("SELECT")]
     assert len(reads) == 1, counter.statements
     assert "notifications" in reads[0]
+
+
+def test_the_kept_header_holds_nothing_of_its_reader(app, make_user, login):
+    """The header's kept parts (core/fragments.py) are the same for two agents; each page still
+    shows its own reader's name and carries its own session's token."""
+    import re
+
+    pages = []
+    for _ in range(2):
+        client = app.test_client()
+        record = make_user(role="agent")
+        helpers.login(client, record.username, record.password)
+        page = client.get("/dossiers/").text
+        tokens = set(re.findall(r'name="csrf_token" value="([^"]+)"', page))
+        meta = re.search(r'<meta name="csrf-token" content="([^"]+)"', page).group(1)
+        assert tokens == {meta}  # the search box's, the sign-out's and the language switch's
+        assert f"Test {record.username.title()}" in page
+        pages.append((record, meta, page))
+    (first, first_token, _), (second, second_token, second_page) = pages
+    assert first_token != second_token
+    assert f"Test {first.username.title()}" not in second_page
+
+
+def test_a_reader_who_must_change_their_password_gets_no_navigation(app, make_user):
+    client = app.test_client()
+    record = make_user(role="agent")
+    helpers.login(client, record.username, record.password)
+    assert 'class="site-nav"' in client.get("/compte/mot-de-passe").text
+    other = app.test_client()
+    forced = make_user(role="agent", must_change_password=True)
+    helpers.login(other, forced.username, forced.password)
+    page = other.get("/compte/mot-de-passe").text
+    assert 'class="site-nav"' not in page and 'class="header-search"' not in page
