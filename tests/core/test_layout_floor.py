@@ -70,7 +70,7 @@ def test_the_kept_header_holds_nothing_of_its_reader(app, make_user, login):
         assert tokens == {meta}  # the search box's, the sign-out's and the language switch's
         assert f"Test {record.username.title()}" in page
         pages.append((record, meta, page))
-    (first, first_token, _), (second, second_token, second_page) = pages
+    (first, first_token, _), (_, second_token, second_page) = pages
     assert first_token != second_token
     assert f"Test {first.username.title()}" not in second_page
 
