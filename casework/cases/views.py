@@ -205,8 +205,7 @@ def search():
     """Search terms are names, phones and e-mails: kept in the session, never in a URL."""
     form = SearchForm()
     if request.form.get("clear"):
-        session.pop(SEARCH_SESSION_KEY, None)
-        session.pop(SEARCH_BREADTH_KEY, None)
+        _forget_search()
     elif not form.validate_on_submit():
         message = form.q.errors[0] if form.q.errors else _("The search was not run.")
         flash(_("The search was not run. %(reason)s", reason=message), "error")
@@ -215,10 +214,13 @@ def search():
         session[SEARCH_BREADTH_KEY] = operations.search_breadth(form.q.data)
         session[NEW_SEARCH_KEY] = True
     else:
-        session.pop(SEARCH_SESSION_KEY, None)
-        session.pop(SEARCH_BREADTH_KEY, None)
-        session.pop(NEW_SEARCH_KEY, None)
+        _forget_search()
     return redirect(url_for("cases.index"))
+
+
+def _forget_search() -> None:
+    for key in (SEARCH_SESSION_KEY, SEARCH_BREADTH_KEY, NEW_SEARCH_KEY):
+        session.pop(key, None)
 
 
 # --- Opening a case ----------------------------------------------------------------------------
