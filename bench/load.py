@@ -18,6 +18,7 @@ import argparse
 import http.client
 import os
 import re
+import statistics
 import subprocess
 import sys
 import threading
@@ -162,7 +163,10 @@ def compare(port: int, seconds: int, connections: int, rounds: int = 4) -> dict:
     page's requests over the bare page's in those rounds. The machine's speed drifts by a third
     within a minute (the same bare page gave 490 to 1,330 requests a second in runs minutes
     apart), so a page is compared with bare runs interleaved with its own rather than with
-    one run before and one after."""
+    one run before and one after. The machine also stalls: one run of the eight at half speed
+    moves the share by ten points. So each round's own share (the page's run over the bare run
+    just before it) is reported too, with their median, which a stall in one run does not
+    move."""
     browser = Browser(port)
     browser.sign_in("bench.agent.001")
     cookie = "; ".join(f"{k}={v}" for k, v in browser.cookies.items())
@@ -181,6 +185,12 @@ def compare(port: int, seconds: int, connections: int, rounds: int = 4) -> dict:
         result[name]["share"] = (
             result[name]["requests_per_second"] / result[name]["bare"]["requests_per_second"]
         )
+        shares = [
+            page["requests_per_second"] / bare["requests_per_second"]
+            for bare, page in zip(bare_runs, page_runs, strict=True)
+        ]
+        result[name]["round_shares"] = shares
+        result[name]["median_share"] = statistics.median(shares)
     return result
 
 
@@ -319,6 +329,11 @@ def main(argv: list[str] | None = None) -> None:
                 print(
                     f"{_line(name, result[name])}  runs {result[name]['rates']}"
                     f"  {result[name]['share']:.1%} of the bare page"
+                )
+                rounds = ", ".join(f"{share:.1%}" for share in result[name]["round_shares"])
+                print(
+                    f"{name:<15} share per round {rounds}; median"
+                    f" {result[name]['median_share']:.1%}"
                 )
     finally:
         server.terminate()

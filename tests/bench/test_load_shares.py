@@ -1,0 +1,27 @@
+"""The load test's shares (bench/load.py): pooled over the rounds, and per round with their
+median, which a stall in one run does not move. wrk itself is not run here."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench import load
+
+
+def test_a_stalled_run_moves_the_pooled_share_not_the_median(monkeypatch):
+    rates = {"/bare/": iter([1000.0, 1000.0, 500.0, 1000.0, 1000.0]), "/dossiers/": iter([])}
+    page_rates = iter([300.0, 300.0, 300.0, 300.0, 300.0])
+
+    def fake_wrk(_port, path, _cookie, _seconds, _connections):
+        rate = next(rates[path]) if path == "/bare/" else next(page_rates)
+        return {"path": path, "requests_per_second": rate, "non_200": 0,
+                "socket_errors": "none", "latency_avg": "1ms"}  # fmt: skip
+
+    monkeypatch.setattr(load, "wrk", fake_wrk)
+    monkeypatch.setattr(load.Browser, "sign_in", lambda self, _name: None)
+    monkeypatch.setattr(load, "PAGES", {"caseload": "/dossiers/"})
+    result = load.compare(port=1, seconds=1, connections=1, rounds=4)["caseload"]
+    # Warm-up: one bare run and one page run first; then bare 1000, 500, 1000, 1000.
+    assert result["round_shares"] == pytest.approx([0.3, 0.6, 0.3, 0.3])
+    assert result["median_share"] == pytest.approx(0.3)
+    assert result["share"] == pytest.approx(300 / 875)
