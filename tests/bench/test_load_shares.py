@@ -1,5 +1,6 @@
 """The load test's shares (bench/load.py): pooled over the rounds, and per round with their
-median, which a stall in one run does not move. wrk itself is not run here."""
+median, which a stall in one run does not move; and the instruction counts' arithmetic
+(bench/instructions.py). Neither wrk nor valgrind is run here."""
 
 from __future__ import annotations
 
@@ -25,3 +26,20 @@ def test_a_stalled_run_moves_the_pooled_share_not_the_median(monkeypatch):
     assert result["round_shares"] == pytest.approx([0.3, 0.6, 0.3, 0.3])
     assert result["median_share"] == pytest.approx(0.3)
     assert result["share"] == pytest.approx(300 / 875)
+
+
+def test_instructions_per_request_leave_the_start_up_out(monkeypatch):
+    from bench import instructions
+
+    counts = {20: 1_000_000_000 + 20 * 8_000_000, 70: 1_000_000_000 + 70 * 8_000_000}
+
+    def fake_run(command, **_kwargs):
+        requests = int(command[command.index("--few") + 1])
+
+        class Finished:
+            stderr = f"==1== Collected : {counts[requests]}\n"
+
+        return Finished()
+
+    monkeypatch.setattr(instructions.subprocess, "run", fake_run)
+    assert instructions.per_request(10_000, "/dossiers/", 20, 70) == 8_000_000
