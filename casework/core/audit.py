@@ -335,9 +335,11 @@ def _write_page_traces(session: Session) -> None:
         session.connection().execute(AuditEvent.__table__.insert(), rows)
 
 
-@event.listens_for(Session, "after_soft_rollback")
-def _forget_page_traces(session: Session, previous_transaction: Any) -> None:
-    if not previous_transaction.nested:
+@event.listens_for(Session, "after_transaction_end")
+def _forget_page_traces(session: Session, transaction: Any) -> None:
+    # Whatever ended the transaction (a commit has written them already; a rollback, or a close
+    # that fires no rollback event), its rows go with it; a savepoint's end is not the page's.
+    if not transaction.nested:
         session.info.pop(_PAGE_TRACES, None)
 
 
