@@ -330,6 +330,8 @@ _PAGE_TRACES = "casework_page_audit_rows"
 
 @event.listens_for(Session, "before_commit")
 def _write_page_traces(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint's release: the rows wait for the outer commit
     rows = session.info.pop(_PAGE_TRACES, None)
     if rows:
         session.connection().execute(AuditEvent.__table__.insert(), rows)
@@ -337,9 +339,10 @@ def _write_page_traces(session: Session) -> None:
 
 @event.listens_for(Session, "after_transaction_end")
 def _forget_page_traces(session: Session, transaction: Any) -> None:
-    # Whatever ended the transaction (a commit has written them already; a rollback, or a close
-    # that fires no rollback event), its rows go with it; a savepoint's end is not the page's.
-    if not transaction.nested:
+    # Whatever ended the outer transaction (a commit has written them already; a rollback, or a
+    # close that fires no rollback event), its rows go with it. A savepoint's end, or a flush's
+    # inner transaction, is not the page's.
+    if transaction.parent is None:
         session.info.pop(_PAGE_TRACES, None)
 
 

@@ -70,3 +70,53 @@ def test_a_change_still_adds_its_rows_to_the_session(app):
         assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == 1
         db.session.rollback()
     assert _rows(app) == []
+
+
+def test_a_flush_after_the_read_keeps_it(app, make_user):
+    """A flush's inner transaction is not the page's: its end keeps the rows (a page that
+    flushes, or a job inside ``reads_first`` whose query autoflushes)."""
+    from casework.auth.models import User
+    from casework.core.db import reads_first
+
+    user = make_user(role="agent")
+    with app.test_request_context("/dossiers/", method="GET"):
+        audit.record(None, "cases.listed", target_type="case", case_ids=[1])
+        db.session.get(User, user.id).phone = "5145550000"
+        db.session.flush()
+        db.session.commit()
+    with app.app_context(), reads_first():
+        audit.record(None, "cases.listed", target_type="case", case_ids=[2])
+        db.session.get(User, user.id).phone = "5145550001"
+        db.session.scalar(select(func.count()).select_from(User))  # autoflush
+        db.session.commit()
+    assert [row.details for row in _rows(app)] == [{"case_ids": [1]}, {"case_ids": [2]}]
+
+
+def test_a_savepoint_that_fails_keeps_the_reads_recorded_before_it(app, make_user):
+    """A savepoint's release is not the commit: the rows are not written inside it, where a
+    refused change would take them with it."""
+    from sqlalchemy.exc import IntegrityError
+
+    from casework.auth.models import User
+
+    user = make_user(role="agent")
+    with app.test_request_context("/dossiers/", method="GET"):
+        audit.record(None, "cases.listed", target_type="case", case_ids=[1])
+        existing = db.session.get(User, user.id)
+        try:
+            with db.session.begin_nested():
+                db.session.add(
+                    User(
+                        username=existing.username,
+                        role="agent",
+                        password_hash="x",
+                        full_name="Doublon",
+                        region_id=existing.region_id,
+                    )
+                )
+        except IntegrityError:
+            pass
+        with db.session.begin_nested():
+            pass  # a savepoint released: still not the page's commit
+        db.session.commit()
+    assert [row.details for row in _rows(app)] == [{"case_ids": [1]}]
