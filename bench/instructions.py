@@ -16,6 +16,7 @@ load test still says that. Slow (about a minute per process): not in CI, not in 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import subprocess
@@ -58,7 +59,11 @@ def count_instructions(cases: int, path: str, requests: int) -> int:
             sys.executable, "-m", "bench.instructions", "--child", path,
             "--cases", str(cases), "--few", str(requests),
         ]  # fmt: skip
-        output = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
+        # The same hash seed in every child: set and dict orders, hence counts, do not vary.
+        environment = dict(os.environ, PYTHONHASHSEED="0")
+        output = subprocess.run(
+            command, cwd=ROOT, env=environment, capture_output=True, text=True, check=True
+        )
     return int(re.search(r"Collected : (\d+)", output.stderr).group(1))
 
 

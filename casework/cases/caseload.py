@@ -300,15 +300,13 @@ def _breadth_and_matches(
     user: Any, query: str, known: str | None = None
 ) -> tuple[str | None, list[int] | None]:
     """A search's breadth (``known``, when kept with the search); a region's narrow search
-    also gets its matches (read once on PostgreSQL): only there is the page chosen among them
-    (``caseload``, which reads them itself when the breadth was known)."""
+    also gets its matches (read once on PostgreSQL, whatever is known): only there is the page
+    chosen among them (``caseload``)."""
     if not query:
         return None, None
-    if known:
-        return known, None
     if scope_for(user.role, "cases.read") is Scope.REGION:
-        return breadth_and_matches(query)
-    return search_breadth(query), None
+        return breadth_and_matches(query, known)
+    return known or search_breadth(query), None
 
 
 def record_caseload_read(user: Any, page: Page, filters: CaseloadFilters, searched: bool) -> None:

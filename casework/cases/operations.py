@@ -54,11 +54,11 @@ from casework.cases.models import (
     Interaction,
     Person,
 )
-from casework.cases.search import (
-    BREADTHS,  # noqa: F401  (re-exported: views)
-    index_case,
-)
 from casework.cases.search import breadth as search_breadth  # noqa: F401  (re-exported: views)
+from casework.cases.search import (
+    index_case,
+    trusted_breadth,  # noqa: F401  (re-exported: views)
+)
 from casework.cases.validation import (  # noqa: F401  (re-exported: forms and tests use them)
     FOLLOW_UP_HORIZON,
     NAME_MAX,

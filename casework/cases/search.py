@@ -109,13 +109,22 @@ def breadth(query: str) -> str:
     return "wide" if matches <= WIDE else "very_wide"
 
 
-def breadth_and_matches(query: str) -> tuple[str, list[int] | None]:
-    """``breadth``, and on PostgreSQL the ids of a narrow search's matches, read once: its
-    region-wide page is chosen among them (``caseload``), which read them a second time after
-    counting them (4 ms each for « tremblay » at 200,000 cases). SQLite probes its FTS5 table
-    from the page's query instead: None."""
+def trusted_breadth(query: str, kept: object) -> str | None:
+    """``kept``, a breadth kept with ``query``, when it can be the query's: one of ``breadth``'s
+    answers, and « none » exactly when the query has no term (a session may come from another
+    version of the code). None otherwise: count again."""
+    if kept not in BREADTHS:
+        return None
+    return kept if (kept == "none") == (not query_terms(query)) else None
+
+
+def breadth_and_matches(query: str, known: str | None = None) -> tuple[str, list[int] | None]:
+    """``breadth`` (``known``, when kept with the search), and on PostgreSQL the ids of a narrow
+    search's matches, read once: its region-wide page is chosen among them (``caseload``), which
+    read them a second time after counting them (4 ms each for « tremblay » at 200,000 cases).
+    SQLite probes its FTS5 table from the page's query instead: None."""
     if db.engine.dialect.name == "sqlite" or not query_terms(query):
-        return breadth(query), None
+        return known or breadth(query), None
     ids = list(db.session.scalars(matching_case_ids(query).limit(NARROW + 1)))
     if len(ids) <= NARROW:
         return "narrow", ids

@@ -77,8 +77,8 @@ def read_on_get() -> str | None:
 
 SEARCH_SESSION_KEY = "case_search"
 NEW_SEARCH_KEY = "case_search_new"  # results not shown yet: their listing is the search's record
-# How wide the kept search is, counted when it was run: each listing of its results would count
-# its matches in the whole province again (« diallo »: 2,200 at 200,000 cases, issue 23).
+# How wide the kept search is, counted on its first listing: each listing of its results would
+# count its matches in the whole province again (« diallo »: 2,200 at 200,000 cases, issue 23).
 SEARCH_BREADTH_KEY = "case_search_breadth"
 
 
@@ -111,7 +111,7 @@ def caseload_filters(
         overdue=bool(form.overdue.data),
         region_id=parse_id(request.args.get("region")),
         query=search.q.data or "",
-        breadth=_kept_breadth() if search.q.data else None,
+        breadth=_search_breadth(search.q.data) if search.q.data else None,
         sort=form.sort.data or "recent",
         agent_id=parse_id(request.args.get("agent")) if regional else None,
         cohort=cohort,
@@ -120,9 +120,13 @@ def caseload_filters(
     return form, search, filters
 
 
-def _kept_breadth() -> str | None:
-    kept = session.get(SEARCH_BREADTH_KEY)
-    return kept if kept in operations.BREADTHS else None
+def _search_breadth(query: str) -> str:
+    """Counted on the search's first listing, a page: not in the search's POST, which on SQLite
+    holds the write lock from its first query."""
+    kept = operations.trusted_breadth(query, session.get(SEARCH_BREADTH_KEY))
+    if kept is None:
+        kept = session[SEARCH_BREADTH_KEY] = operations.search_breadth(query)
+    return kept
 
 
 def _cohort_period(first: str | None, last: str | None) -> tuple[date, date]:
@@ -211,7 +215,7 @@ def search():
         flash(_("The search was not run. %(reason)s", reason=message), "error")
     elif form.q.data:
         session[SEARCH_SESSION_KEY] = form.q.data
-        session[SEARCH_BREADTH_KEY] = operations.search_breadth(form.q.data)
+        session.pop(SEARCH_BREADTH_KEY, None)
         session[NEW_SEARCH_KEY] = True
     else:
         _forget_search()
