@@ -52,7 +52,7 @@ class CaseloadFilters:
     cohort: str = ""  # the cases a dashboard figure counts (``CASELOAD_COHORTS``)...
     period: tuple[date, date] | None = None  # ...over these local days, both included
     # How many cases the query matches (``search.breadth``), when known: kept with the search
-    # from when it was run. It chooses how the page is read, never what it shows.
+    # since its first listing. It chooses how the page is read, never what it shows.
     breadth: str | None = None
 
 
