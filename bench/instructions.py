@@ -29,7 +29,6 @@ from bench.generate import database_url_for
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ("/compte/mot-de-passe", "/dossiers/")
-AGENT = "bench.agent.001"
 
 
 def child(cases: int, path: str, count: int) -> None:
@@ -37,14 +36,14 @@ def child(cases: int, path: str, count: int) -> None:
     page) as an agent."""
     from bench.bare import bare_app
     from bench.generate import bench_app
-    from bench.run import sign_in
+    from bench.run import USERS, sign_in
     from casework.core.runtime import settle_heap
 
     url = database_url_for("sqlite", cases)
     if path == "bare":
         client, path = bare_app(url).test_client(), "/"
     else:
-        client = sign_in(bench_app(url), AGENT)
+        client = sign_in(bench_app(url), USERS["agent"])
     settle_heap()
     for _ in range(10):
         assert client.get(path).status_code == 200, path

@@ -1,6 +1,8 @@
 """The layout's per-render shortcuts (issue 23): the navigation built once per role and locale,
 the translations bound once per render, the page's reads counted."""
 
+import re
+
 from flask import render_template_string
 from flask_babel import force_locale
 
@@ -57,8 +59,6 @@ def test_the_lightest_signed_in_page_reads_once(client, login, count_queries):
 def test_the_kept_header_holds_nothing_of_its_reader(app, make_user, login):
     """The header's kept parts (core/fragments.py) are the same for two agents; each page still
     shows its own reader's name and carries its own session's token."""
-    import re
-
     pages = []
     for _ in range(2):
         client = app.test_client()
