@@ -191,7 +191,30 @@ def compare(port: int, seconds: int, connections: int, rounds: int = 4) -> dict:
         ]
         result[name]["round_shares"] = shares
         result[name]["median_share"] = statistics.median(shares)
+        result[name]["bare_spread"] = bare_spread(bare_runs)
     return result
+
+
+# The bare page's rounds within one comparison may differ by this much and the run still count:
+# the page's share moves with the bare page's speed, and a 25 % swing between rounds moves a
+# 60 % share by about ten points, more than a target's margin.
+STEADY_SPREAD = 1.25
+
+
+def bare_spread(bare_runs: list[dict]) -> float:
+    """The fastest of the bare page's rounds over the slowest: 1.0 on a steady machine."""
+    rates = [run["requests_per_second"] for run in bare_runs]
+    return max(rates) / min(rates) if min(rates) > 0 else float("inf")
+
+
+def steadiness(name: str, spread: float) -> str:
+    """Whether a comparison's machine was steady enough for its share to settle a target."""
+    if spread <= STEADY_SPREAD:
+        return f"{name:<15} steady: the bare page's rounds within {spread - 1:.0%} of each other"
+    return (
+        f"{name:<15} NOT STEADY: the bare page's fastest round was {spread:.2f} times its"
+        f" slowest (at most {STEADY_SPREAD} counts); this run cannot settle the share"
+    )
 
 
 def _pooled(runs: list[dict]) -> dict:
@@ -335,6 +358,7 @@ def main(argv: list[str] | None = None) -> None:
                     f"{name:<15} share per round {rounds}; median"
                     f" {result[name]['median_share']:.1%}"
                 )
+                print(steadiness(name, result[name]["bare_spread"]))
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -43,3 +43,12 @@ def test_instructions_per_request_leave_the_start_up_out(monkeypatch):
 
     monkeypatch.setattr(instructions.subprocess, "run", fake_run)
     assert instructions.per_request(10_000, "/dossiers/", 20, 70) == 8_000_000
+
+
+def test_a_run_whose_bare_page_swings_is_not_steady():
+    runs = [{"requests_per_second": rate} for rate in (1000.0, 950.0, 1020.0, 990.0)]
+    assert load.bare_spread(runs) == pytest.approx(1020 / 950)
+    assert "steady:" in load.steadiness("caseload", load.bare_spread(runs))
+    runs.append({"requests_per_second": 374.7})  # a stalled round, as measured in stop 33
+    assert "NOT STEADY" in load.steadiness("caseload", load.bare_spread(runs))
+    assert load.bare_spread([{"requests_per_second": 0.0}]) == float("inf")
