@@ -21,7 +21,7 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 # that waits delays nobody, one that gives up leaves its work (and any e-mail it claimed) for
 # later. Two schedulers starting together take turns behind each other's start-up work.
 SQLITE_JOB_BUSY_TIMEOUT_MS = 60_000
-# SQLite's default page cache is 2 MB per connection: at 200,000 cases (a 1.3 GB file) pages
+# SQLite's default page cache is 2 MB per connection: at 200,000 cases (a 1.8 GB file) pages
 # would be fetched from the OS again on every request. 64 MB of cache per connection, and the
 # file mapped into memory (reads without a copy), keep a province's hot pages at hand.
 SQLITE_CACHE_KIB = 65_536
@@ -141,7 +141,7 @@ def register_page_reads(app: Flask) -> None:
 
 
 # Rows ANALYZE samples per index on SQLite: enough to tell a selective index from a broad one,
-# and it keeps a 1.3 GB database's analysis under a second.
+# and it keeps a 1.8 GB database's analysis under a second.
 SQLITE_ANALYSIS_LIMIT = 1000
 
 
