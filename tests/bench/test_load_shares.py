@@ -37,12 +37,25 @@ def test_instructions_per_request_leave_the_start_up_out(monkeypatch):
         requests = int(command[command.index("--few") + 1])
 
         class Finished:
+            returncode = 0
             stderr = f"==1== Collected : {counts[requests]}\n"
 
         return Finished()
 
     monkeypatch.setattr(instructions.subprocess, "run", fake_run)
     assert instructions.per_request(10_000, "/dossiers/", 20, 70) == 8_000_000
+
+
+def test_a_child_that_fails_under_valgrind_says_why(monkeypatch):
+    from bench import instructions
+
+    class Failed:
+        returncode = 1
+        stderr = "sqlite3.OperationalError: database is locked\n"
+
+    monkeypatch.setattr(instructions.subprocess, "run", lambda *_args, **_kwargs: Failed())
+    with pytest.raises(SystemExit, match="database is locked"):
+        instructions.count_instructions(10_000, "/dossiers/", 20)
 
 
 def test_a_run_whose_bare_page_swings_is_not_steady():
